@@ -1,0 +1,37 @@
+"""indicators: declarative, vectorised performance indicators for children's services."""
+
+from ._calendars import Calendar
+from ._engine import evaluate
+from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem
+from ._functions import Function
+from ._loaders import read_csv_folder, read_csv_table
+from ._pack import Indicator, Pack, load_pack, loads_pack
+from ._registry import Registry, default_registry
+from ._results import Result, Results
+from ._tables import Column, Table, table_from_mapping
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Calendar",
+    "Column",
+    "DataError",
+    "Function",
+    "Indicator",
+    "IndicatorsError",
+    "Pack",
+    "PackError",
+    "PluginError",
+    "Problem",
+    "Registry",
+    "Result",
+    "Results",
+    "Table",
+    "default_registry",
+    "evaluate",
+    "load_pack",
+    "loads_pack",
+    "read_csv_folder",
+    "read_csv_table",
+    "table_from_mapping",
+]

@@ -1,0 +1,152 @@
+"""The ``indicators`` command line.
+
+Every problem with the user's input is printed as one clear message per problem on
+standard error with exit status 1; wrong usage exits with status 2. No traceback is
+shown unless ``INDICATORS_DEBUG`` is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from ._dates import parse_period
+from ._errors import IndicatorsError
+
+
+def _period(text: str) -> str:
+    try:
+        parse_period(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="indicators",
+        description="Evaluate performance indicator packs over case-level data.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"indicators {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a pack over data for a run of months",
+                                   description="Evaluate every indicator of PACK for every month "
+                                               "from --from to --to.")
+    evaluate.add_argument("pack", metavar="PACK", help="a pack TOML file or folder")
+    evaluate.add_argument("--data", required=True, metavar="DIR", help="folder of CSV files, one per table")
+    evaluate.add_argument("--from", dest="start", required=True, type=_period, metavar="YYYY-MM")
+    evaluate.add_argument("--to", dest="end", required=True, type=_period, metavar="YYYY-MM")
+    evaluate.add_argument("--format", default="table", metavar="FORMAT",
+                          help="output format: json, csv or table (default table)")
+    evaluate.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    evaluate.add_argument("--strict", action="store_true", default=None,
+                          help="stop at the first value that cannot be read")
+    evaluate.add_argument("--suppress-below", type=_positive_int, metavar="N",
+                          help="suppress results whose counts are between 1 and N-1")
+
+    validate = commands.add_parser("validate", help="check a pack and report every problem",
+                                   description="Check PACK (and, with --data, the data against it).")
+    validate.add_argument("pack", metavar="PACK", help="a pack TOML file or folder")
+    validate.add_argument("--data", metavar="DIR", help="also check this folder of CSV files")
+    return parser
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    target = Path(output)
+    directory = target.parent if str(target.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from ._engine import evaluate
+    from ._pack import load_pack
+
+    pack = load_pack(args.pack)
+    renderers = pack.registry.renderers
+    if args.format not in renderers:
+        print(f"error: unknown format {args.format!r}; choose one of: {', '.join(sorted(renderers))}",
+              file=sys.stderr)
+        return 2
+    results = evaluate(pack, args.data, args.start, args.end, strict=args.strict,
+                       suppress_below=args.suppress_below)
+    _warn_unreadable(results)
+    _write(renderers[args.format](results), args.output)
+    return 0
+
+
+def _warn_unreadable(results) -> None:
+    seen = set()
+    for record in results:
+        for reason, count in record.notes.items():
+            if reason.startswith("unreadable ") and reason not in seen:
+                seen.add(reason)
+                print(f"warning: {reason[len('unreadable '):]}: {count} value(s) could not be read "
+                      "and count as missing (use --strict to stop on them)", file=sys.stderr)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from ._engine import _check_data, _resolve_tables
+    from ._pack import load_pack
+
+    pack = load_pack(args.pack)
+    if args.data:
+        tables = _resolve_tables(pack, args.data, pack.strict)
+        _check_data(pack, tables)
+    print(f"{pack.name}: {len(pack.indicators)} indicator(s), no problems found")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"evaluate": _evaluate, "validate": _validate}
+    try:
+        return handlers[args.command](args)
+    except IndicatorsError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        count = len(exc.problems)
+        if count > 1:
+            print(f"{count} problems found", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug of ours: say so plainly instead of a traceback
+        if os.environ.get("INDICATORS_DEBUG"):
+            raise
+        print(f"internal error (a bug in indicators, please report it): {type(exc).__name__}: {exc}\n"
+              "set INDICATORS_DEBUG=1 to see the traceback", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

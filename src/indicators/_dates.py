@@ -1,0 +1,174 @@
+"""Day-number arithmetic on whole arrays.
+
+Dates travel through the engine as int64 day numbers (``datetime64[D]`` viewed as int64,
+day 0 = 1970-01-01) with NaT, the smallest int64, as missing. Year, month and day of a
+day come from lookup tables built once over 1900–2200, which is an order of magnitude
+faster than ``astype("datetime64[M]")``; days outside that span fall back to the
+civil-calendar formula.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+NAT = np.iinfo(np.int64).min
+TABLE_FIRST_DAY = int(np.datetime64("1900-01-01", "D").astype(np.int64))
+TABLE_LAST_DAY = int(np.datetime64("2200-12-31", "D").astype(np.int64))
+
+
+def civil_from_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month (1–12) and day of month of day numbers (proleptic Gregorian)."""
+    z = days.astype(np.int64) + 719468
+    era = np.floor_divide(z, 146097)
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
+def days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Day numbers of (year, month, day) triples; the inverse of :func:`civil_from_days`."""
+    y = np.asarray(year, dtype=np.int64) - (np.asarray(month) <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    m = np.asarray(month, dtype=np.int64)
+    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + np.asarray(day, dtype=np.int64) - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+@functools.lru_cache(maxsize=1)
+def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    days = np.arange(TABLE_FIRST_DAY, TABLE_LAST_DAY + 1, dtype=np.int64)
+    year, month, day = civil_from_days(days)
+    return year.astype(np.int32), month.astype(np.int8), day.astype(np.int8)
+
+
+def _in_table(days: np.ndarray) -> np.ndarray:
+    return (days >= TABLE_FIRST_DAY) & (days <= TABLE_LAST_DAY)
+
+
+def split(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month and day of each day number (int64 arrays; garbage where missing)."""
+    days = np.asarray(days, dtype=np.int64)
+    years, months, mdays = _tables()
+    index = days - TABLE_FIRST_DAY
+    inside = _in_table(days)
+    if inside.all():
+        return (years[index].astype(np.int64), months[index].astype(np.int64),
+                mdays[index].astype(np.int64))
+    safe = np.where(inside, index, 0)
+    y = years[safe].astype(np.int64)
+    m = months[safe].astype(np.int64)
+    d = mdays[safe].astype(np.int64)
+    outside = ~inside & (days != NAT)
+    if outside.any():
+        oy, om, od = civil_from_days(days[outside])
+        y[outside], m[outside], d[outside] = oy, om, od
+    return y, m, d
+
+
+def month_code(days: np.ndarray) -> np.ndarray:
+    """``year * 12 + month - 1`` of each day number (garbage where missing)."""
+    days = np.asarray(days, dtype=np.int64)
+    years, months, _ = _tables()
+    inside = _in_table(days)
+    if inside.all():
+        index = days - TABLE_FIRST_DAY
+        return years[index].astype(np.int64) * 12 + months[index] - 1
+    y, m, _ = split(days)
+    return y * 12 + m - 1
+
+
+def month_start(code: np.ndarray | int) -> np.ndarray:
+    """First day number of each month code."""
+    code = np.asarray(code, dtype=np.int64)
+    return days_from_civil(code // 12, code % 12 + 1, np.ones_like(code))
+
+
+def month_end(code: np.ndarray | int) -> np.ndarray:
+    """Last day number of each month code."""
+    return month_start(np.asarray(code, dtype=np.int64) + 1) - 1
+
+
+def parse_period(text: str) -> int:
+    """Month code of a ``YYYY-MM`` period; ValueError when it is not one."""
+    text = str(text).strip()
+    if len(text) != 7 or text[4] != "-" or not (text[:4].isdigit() and text[5:].isdigit()):
+        raise ValueError(f"expected a period as YYYY-MM, got {text!r}")
+    year, month = int(text[:4]), int(text[5:])
+    if not 1 <= month <= 12:
+        raise ValueError(f"expected a period as YYYY-MM with month 01–12, got {text!r}")
+    return year * 12 + month - 1
+
+
+def format_period(code: int) -> str:
+    """``YYYY-MM`` of a month code."""
+    return f"{code // 12:04d}-{code % 12 + 1:02d}"
+
+
+def to_iso(day: int | None) -> str | None:
+    """ISO text of a day number, None for missing."""
+    if day is None or day == NAT:
+        return None
+    return str(np.datetime64(int(day), "D"))
+
+
+_DIGIT_LO, _DIGIT_HI = ord("0"), ord("9")
+
+
+def parse_date_text(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Read ISO ``YYYY-MM-DD`` and UK ``DD/MM/YYYY`` dates from an array of strings.
+
+    Returns day numbers (NaT where not read) and a mask of the cells read. Empty cells
+    are not read; callers tell them apart from unreadable ones. Impossible dates such
+    as 31/02/2017 are not read.
+    """
+    cells = np.asarray(cells, dtype=str)
+    n = cells.shape[0]
+    days = np.full(n, NAT, dtype=np.int64)
+    ok = np.zeros(n, dtype=bool)
+    if n == 0:
+        return days, ok
+    stripped = np.char.strip(cells)
+    lengths = np.char.str_len(stripped)
+    candidates = np.flatnonzero(lengths == 10)
+    if candidates.size == 0:
+        return days, ok
+    try:
+        raw = stripped[candidates].astype("S10")
+    except UnicodeEncodeError:
+        ascii_ok = np.array([c.isascii() for c in stripped[candidates]], dtype=bool)
+        candidates = candidates[ascii_ok]
+        raw = stripped[candidates].astype("S10")
+    chars = raw.view(np.uint8).reshape(-1, 10).astype(np.int64)
+    is_digit = (chars >= _DIGIT_LO) & (chars <= _DIGIT_HI)
+    digits = chars - _DIGIT_LO
+
+    def number(cols: list[int]) -> np.ndarray:
+        value = np.zeros(len(chars), dtype=np.int64)
+        for c in cols:
+            value = value * 10 + digits[:, c]
+        return value
+
+    iso = (is_digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1)
+           & (chars[:, 4] == ord("-")) & (chars[:, 7] == ord("-")))
+    uk = (is_digit[:, [0, 1, 3, 4, 6, 7, 8, 9]].all(axis=1)
+          & (chars[:, 2] == ord("/")) & (chars[:, 5] == ord("/")))
+    year = np.where(iso, number([0, 1, 2, 3]), number([6, 7, 8, 9]))
+    month = np.where(iso, number([5, 6]), number([3, 4]))
+    day = np.where(iso, number([8, 9]), number([0, 1]))
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
+    month_days = month_days + ((month == 2) & leap)
+    valid = (iso | uk) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    chosen = candidates[valid]
+    days[chosen] = days_from_civil(year[valid], month[valid], day[valid])
+    ok[chosen] = True
+    return days, ok

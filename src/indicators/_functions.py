@@ -1,0 +1,194 @@
+"""Expression functions: their declared types and vectorised implementations.
+
+A :class:`Function` declares its argument and result types so that calls are checked
+when a pack loads. Most functions are *missing-propagating*: they receive plain numpy
+arrays (missing positions already filled with a harmless value) and the engine marks
+the result missing wherever an argument was. Functions that treat missing values
+themselves (``coalesce``, ``least``, ``greatest``) receive and return :class:`Vec`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import attrs
+import numpy as np
+
+from ._calendars import Calendar
+from ._dates import NAT, split
+from ._vectors import Vec, cast, common_type
+
+ARG_TYPES = ("date", "int", "float", "number", "ordered", "str", "bool", "any")
+RESULT_TYPES = ("date", "int", "float", "str", "bool", "common")
+
+
+@attrs.frozen
+class Function:
+    """An expression function.
+
+    ``params`` are argument types from :data:`ARG_TYPES` (``number`` is int or float,
+    ``ordered`` a number or a date, ``any`` anything); with ``variadic`` the last one may repeat. ``returns`` is a type
+    or ``"common"``, the shared type of the arguments. ``impl`` gets numpy arrays (or
+    ``Vec`` objects when ``handles_missing``) and, when ``needs_calendar``, the pack's
+    calendar as the keyword ``calendar``.
+    """
+
+    name: str
+    params: tuple[str, ...]
+    returns: str
+    impl: Callable
+    variadic: bool = False
+    handles_missing: bool = False
+    needs_calendar: bool = False
+    description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        for p in self.params:
+            if p not in ARG_TYPES:
+                raise ValueError(f"function {self.name}: unknown argument type {p!r}")
+        if self.returns not in RESULT_TYPES:
+            raise ValueError(f"function {self.name}: unknown result type {self.returns!r}")
+
+    def signature(self) -> str:
+        """``name(type, ...) -> type`` for messages and listings."""
+        params = list(self.params)
+        if self.variadic:
+            params[-1] += ", ..."
+        return f"{self.name}({', '.join(params)}) -> {self.returns}"
+
+    def call(self, args: list[Vec], calendar: Calendar | None) -> Vec:
+        """Apply to evaluated arguments, handling missing values as declared."""
+        kwargs = {"calendar": calendar} if self.needs_calendar else {}
+        if self.handles_missing:
+            return self.impl(*args, **kwargs)
+        result_type = self.result_type([a.type for a in args])
+        n = len(args[0]) if args else 0
+        missing = None
+        for a in args:
+            m = a.mask() if a.type != "null" else np.ones(len(a), bool)
+            missing = m if missing is None else (missing | m)
+        if missing is not None and missing.all():
+            return cast(Vec("null", np.zeros(n, np.int8), np.ones(n, bool)), result_type)
+        data = np.asarray(self.impl(*[a.filled() for a in args], **kwargs))
+        if data.shape != (n,):
+            data = np.broadcast_to(data, (n,)).copy()
+        if result_type == "float":
+            data = data.astype(np.float64)
+            bad = ~np.isfinite(data)
+            missing = bad if missing is None else (missing | bad)
+        elif result_type == "date":
+            data = data.astype("datetime64[D]").astype(np.int64) if data.dtype.kind == "M" else data.astype(np.int64)
+            bad = data == NAT
+            missing = bad if missing is None else (missing | bad)
+        if missing is not None and not missing.any():
+            missing = None
+        return Vec(result_type, data, missing)
+
+    def result_type(self, arg_types: list[str]) -> str:
+        if self.returns == "common":
+            return common_type(arg_types)
+        return self.returns
+
+
+# ---------------------------------------------------------------------------------------
+# Built-in functions (SPEC section 4)
+
+
+def _days(a, b):
+    return b - a
+
+
+def _working_days(a, b, *, calendar: Calendar):
+    return calendar.working_days(a, b)
+
+
+def _add_working_days(a, n, *, calendar: Calendar):
+    return calendar.add_working_days(a, n)
+
+
+def _age(dob, at):
+    by, bm, bd = split(dob)
+    ay, am, ad = split(at)
+    not_reached = (am < bm) | ((am == bm) & (ad < bd))
+    return ay - by - not_reached
+
+
+def _months(a, b):
+    ay, am, ad = split(a)
+    by, bm, bd = split(b)
+    return 12 * (by - ay) + bm - am - (bd < ad)
+
+
+def _year(d):
+    return split(d)[0]
+
+
+def _month(d):
+    return split(d)[1]
+
+
+def _coalesce(*args: Vec) -> Vec:
+    type_ = common_type([a.type for a in args])
+    args = [cast(a, type_) if a.type != type_ else a for a in args]
+    out = args[0]
+    data = out.data.copy()
+    missing = out.mask().copy()
+    categories = out.categories
+    for a in args[1:]:
+        if not missing.any():
+            break
+        take = missing & ~a.mask()
+        if type_ == "str":
+            from ._vectors import unify_strings
+
+            data, codes, categories = unify_strings(Vec("str", data, missing, categories), a)
+            data = data.copy()
+            data[take] = codes[take]
+        else:
+            data[take] = a.data[take]
+        missing &= ~take
+    return Vec(type_, data, missing if missing.any() else None, categories)
+
+
+def _extreme(pick_min: bool):
+    def impl(*args: Vec) -> Vec:
+        type_ = common_type([a.type for a in args])
+        args = [cast(a, type_) for a in args]
+        if type_ == "null":
+            return args[0]
+        data = None
+        missing = None
+        for a in args:
+            m = a.mask()
+            if data is None:
+                data, missing = a.data.copy(), m.copy()
+                continue
+            better = (a.data < data) if pick_min else (a.data > data)
+            take = ~m & (missing | better)
+            data[take] = a.data[take]
+            missing &= m
+        return Vec(type_, data, missing if missing.any() else None)
+
+    return impl
+
+
+BUILTIN_FUNCTIONS: tuple[Function, ...] = (
+    Function("days", ("date", "date"), "int", _days,
+             description="calendar days from a to b (b - a)"),
+    Function("working_days", ("date", "date"), "int", _working_days, needs_calendar=True,
+             description="working days d with a < d <= b; negative when b < a"),
+    Function("add_working_days", ("date", "int"), "date", _add_working_days, needs_calendar=True,
+             description="the n-th working day after a (before it when n < 0)"),
+    Function("age", ("date", "date"), "int", _age,
+             description="whole years from dob to at (birthday reached)"),
+    Function("months", ("date", "date"), "int", _months,
+             description="whole calendar months from a to b"),
+    Function("year", ("date",), "int", _year, description="calendar year"),
+    Function("month", ("date",), "int", _month, description="month number 1-12"),
+    Function("coalesce", ("any",), "common", _coalesce, variadic=True, handles_missing=True,
+             description="the first value that is not missing"),
+    Function("least", ("ordered",), "common", _extreme(True), variadic=True, handles_missing=True,
+             description="the smallest value, ignoring missing"),
+    Function("greatest", ("ordered",), "common", _extreme(False), variadic=True,
+             handles_missing=True, description="the largest value, ignoring missing"),
+)

@@ -1,0 +1,191 @@
+"""Judging values: targets, RAG, direction of travel, benchmarks, intervals, quartiles and
+disclosure control, as SPEC section 8 settles them."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._dates import format_period, to_iso
+from ._pack import Indicator
+from ._results import Result
+from ._windows import Periods
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(x: float, n: float, z: float = Z95) -> tuple[float, float] | None:
+    """95% Wilson score interval of the proportion x/n (None when it does not exist)."""
+    if not (n > 0) or x < 0 or x > n:
+        return None
+    centre = 2 * x + z * z
+    spread = z * math.sqrt(z * z + 4 * x * (1 - x / n))
+    denominator = 2 * (n + z * z)
+    return max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
+
+
+def byar_interval(x: float, z: float = Z95) -> tuple[float, float] | None:
+    """Byar's approximation of the exact Poisson interval of a count."""
+    if x < 0 or not math.isfinite(x):
+        return None
+    lower = 0.0 if x == 0 else x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3
+    upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * math.sqrt(x + 1))) ** 3
+    return max(0.0, lower), upper
+
+
+def target_for(indicator: Indicator, financial_year: int) -> float | None:
+    """The target of the financial year starting in ``financial_year``."""
+    chosen = None
+    for year, value in indicator.target:
+        if year is None or year <= financial_year:
+            chosen = value
+    return chosen
+
+
+def rag_for(indicator: Indicator, value: float | None, target: float | None) -> str | None:
+    """Red, amber or green for an unrounded value."""
+    if value is None or indicator.polarity == "neutral":
+        return None
+    higher = indicator.polarity == "higher_is_better"
+    if indicator.rag is not None:
+        green, amber = indicator.rag
+    elif target is None:
+        return None
+    else:
+        tolerance = indicator.tolerance or 0.0
+        if indicator.tolerance_is_share:
+            tolerance = abs(target) * tolerance
+        green, amber = target, (target - tolerance if higher else target + tolerance)
+    if higher:
+        return "green" if value >= green else "amber" if value >= amber else "red"
+    return "green" if value <= green else "amber" if value <= amber else "red"
+
+
+def direction_for(indicator: Indicator, value: float | None, previous: float | None) -> str | None:
+    """Improving, declining or same against the previous month, after rounding both."""
+    if value is None or previous is None or indicator.polarity == "neutral":
+        return None
+    now, before = round(value, indicator.decimals), round(previous, indicator.decimals)
+    if now == before:
+        return "same"
+    better = now > before if indicator.polarity == "higher_is_better" else now < before
+    return "improving" if better else "declining"
+
+
+def compare_benchmark(indicator: Indicator, value: float | None, benchmark: float,
+                      interval: tuple[float, float] | None) -> str | None:
+    """Better, similar or worse (higher, similar or lower for neutral indicators)."""
+    if value is None:
+        return None
+    if indicator.kind == "percentage":
+        if interval is None:
+            return None
+        if interval[0] <= benchmark <= interval[1]:
+            return "similar"
+    elif value == benchmark:
+        return "similar"
+    higher = value > benchmark
+    if indicator.polarity == "neutral":
+        return "higher" if higher else "lower"
+    better = higher if indicator.polarity == "higher_is_better" else not higher
+    return "better" if better else "worse"
+
+
+def quartile_for(indicator: Indicator, value: float | None) -> int | None:
+    """Band 1 (best quarter) to 4 against the pack's quartile boundaries."""
+    if value is None or indicator.quartiles is None:
+        return None
+    q1, q2, q3 = indicator.quartiles
+    if indicator.polarity == "higher_is_better":
+        return 1 if value >= q3 else 2 if value >= q2 else 3 if value >= q1 else 4
+    if indicator.polarity == "lower_is_better":
+        return 1 if value <= q1 else 2 if value <= q2 else 3 if value <= q3 else 4
+    return 4 if value >= q3 else 3 if value >= q2 else 2 if value >= q1 else 1
+
+
+def interval_for(indicator: Indicator, numerator: float | None,
+                 denominator: float | None) -> tuple[float, float] | None:
+    """The value's 95% confidence interval, scaled like the value."""
+    if numerator is None or denominator is None or not denominator:
+        return None
+    if indicator.kind == "percentage":
+        bounds = wilson_interval(numerator, denominator)
+        return None if bounds is None else (100 * bounds[0], 100 * bounds[1])
+    if indicator.kind == "rate":
+        bounds = byar_interval(numerator)
+        scale = indicator.per / denominator
+        return None if bounds is None else (bounds[0] * scale, bounds[1] * scale)
+    return None
+
+
+def _number(value) -> float | int | None:
+    if value is None:
+        return None
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below: int | None,
+          notes: dict[str, int]) -> list[Result]:
+    """Result records for periods 1.. of the run (period 0 only feeds direction)."""
+    numerators = figures["numerator"]
+    denominators = figures["denominator"]
+    values = figures["value"]
+    fy_years = periods.financial_year_first_month(periods.codes) // 12
+    has_denominator = indicator.denominator is not None and indicator.kind not in ("count",)
+    results = []
+    previous_value = None
+    for p in range(periods.count):
+        numerator = _number(numerators[p])
+        denominator = _number(denominators[p]) if has_denominator else None
+        value = None if not math.isfinite(values[p]) else float(values[p])
+        suppressed = False
+        if suppress_below is not None and suppress_below > 1:
+            small = lambda x: x is not None and 1 <= x < suppress_below  # noqa: E731
+            suppressed = small(numerator) or (figures["counted_denominator"] and small(denominator))
+        target = target_for(indicator, int(fy_years[p]))
+        if suppressed:
+            interval = None
+            record_value = None
+        else:
+            interval = interval_for(indicator, numerator, denominator)
+            record_value = value
+        direction = direction_for(indicator, record_value, previous_value)
+        previous_value = record_value
+        if p == 0:
+            continue
+        benchmarks = {
+            name: {"value": _number(bench),
+                   "comparison": None if suppressed else compare_benchmark(indicator, record_value, bench, interval)}
+            for name, bench in indicator.benchmarks
+        }
+        results.append(Result(
+            indicator=indicator.id,
+            title=indicator.title,
+            period=format_period(int(periods.codes[p])),
+            window_start=to_iso(int(figures["window_start"][p])),
+            window_end=to_iso(int(figures["window_end"][p])),
+            numerator=None if suppressed else numerator,
+            denominator=None if suppressed else denominator,
+            value=record_value,
+            target=_number(target),
+            rag=None if suppressed else rag_for(indicator, record_value, target),
+            direction=None if suppressed else direction,
+            benchmarks=benchmarks,
+            quartile=None if suppressed else quartile_for(indicator, record_value),
+            ci_low=None if interval is None else interval[0],
+            ci_high=None if interval is None else interval[1],
+            suppressed=suppressed,
+            notes=dict(notes),
+            kind=indicator.kind,
+            polarity=indicator.polarity,
+            decimals=indicator.decimals,
+            unit=indicator.unit,
+            report_group=indicator.group,
+        ))
+    return results

@@ -1,0 +1,781 @@
+"""Packs: TOML text checked into indicator definitions.
+
+Loading collects every problem it finds (unknown keys with a suggestion, wrong types,
+bad windows, expressions that do not parse or type-check) and raises them together in
+one :class:`PackError`, each with file, line, key path and what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import attrs
+import numpy as np
+
+from ._checker import Scope, check, check_filter, suggest
+from ._dates import parse_date_text
+from ._errors import ExpressionError, PackError, Problem
+from ._expressions import Node, names_used, parse, uses_period
+from ._registry import Registry, default_registry
+from ._tables import TYPES
+from ._toml import key_lines, line_of, load_toml
+
+KINDS = ("count", "percentage", "rate", "ratio", "mean", "median", "min", "max", "sum")
+COUNTING_KINDS = ("count", "percentage", "rate", "ratio")
+AGGREGATE_KINDS = ("mean", "median", "min", "max", "sum")
+POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
+MEASURE_KEYS = ("table", "date", "start", "end", "window", "since", "where", "distinct", "lookups")
+INDICATOR_KEYS = MEASURE_KEYS + (
+    "title", "description", "unit", "group", "decimals", "source", "kind", "numerator",
+    "denominator", "of", "per", "target", "polarity", "tolerance", "rag", "benchmarks", "quartiles")
+PACK_KEYS = ("name", "title", "description", "version", "financial_year_start", "calendar",
+             "extra_holidays", "suppress_below", "strict")
+TOP_KEYS = ("pack", "populations", "tables", "indicators")
+TABLE_KEYS = ("columns", "description", "derive")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_FY_LABEL = re.compile(r"^(\d{4})/(\d{2})$")
+
+
+@attrs.frozen
+class Location:
+    """Where a definition was written: file, line and key path."""
+
+    file: str
+    line: int | None
+    path: str
+
+    def problem(self, message: str, detail: str | None = None) -> Problem:
+        return Problem(message, self.file, self.line, self.path, detail)
+
+
+@attrs.frozen
+class Expr:
+    """An expression of a pack: its text, its tree and where it was written."""
+
+    text: str
+    node: Node
+    location: Location
+
+    @property
+    def uses_period(self) -> bool:
+        return uses_period(self.node)
+
+    def problem(self, error: ExpressionError) -> Problem:
+        return self.location.problem(error.message, error.render(self.text))
+
+
+@attrs.frozen
+class Window:
+    """A window kind and, for rolling windows, its number of months."""
+
+    kind: str  # "month" | "ytd" | "rolling" | "cumulative" | "snapshot"
+    months: int = 1
+
+    @property
+    def text(self) -> str:
+        return f"rolling_{self.months}" if self.kind == "rolling" else self.kind
+
+    @property
+    def is_snapshot(self) -> bool:
+        return self.kind == "snapshot"
+
+
+def parse_window(text: Any) -> Window | None:
+    """A window from its pack text, or None when the text is not one."""
+    if not isinstance(text, str):
+        return None
+    if text in ("month", "ytd", "cumulative", "snapshot"):
+        return Window(text)
+    match = re.fullmatch(r"rolling_(\d{1,2})", text)
+    if match and 1 <= int(match.group(1)) <= 60:
+        return Window("rolling", int(match.group(1)))
+    return None
+
+
+@attrs.frozen
+class Measure:
+    """Rows of one table that fall in the window and pass the filters."""
+
+    table: str
+    window: Window
+    location: Location
+    date: Expr | None = None
+    start: Expr | None = None
+    end: Expr | None = None
+    since: int | None = None  # day number
+    where: Expr | None = None
+    extra: Expr | None = None  # a numerator's string filter, ANDed with ``where``
+    distinct: str | None = None
+
+    def filters(self) -> tuple[Expr, ...]:
+        return tuple(e for e in (self.where, self.extra) if e is not None)
+
+    def expressions(self) -> tuple[Expr, ...]:
+        return tuple(e for e in (self.date, self.start, self.end, self.where, self.extra) if e is not None)
+
+
+@attrs.frozen
+class Constant:
+    """A constant denominator."""
+
+    value: float
+
+
+@attrs.frozen
+class PopulationRef:
+    """A reference population denominator, by name."""
+
+    name: str
+
+
+@attrs.frozen
+class Indicator:
+    """One checked indicator definition."""
+
+    id: str
+    title: str
+    kind: str
+    location: Location
+    base: Measure
+    numerator: Measure
+    denominator: Measure | Constant | PopulationRef | None = None
+    of: Expr | None = None
+    per: float = 10000.0
+    polarity: str = "neutral"
+    decimals: int = 1
+    description: str | None = None
+    unit: str | None = None
+    group: str | None = None
+    source: str | None = None
+    target: tuple[tuple[int | None, float], ...] = ()  # (financial year start, value); None = any
+    tolerance: float | None = None
+    tolerance_is_share: bool = False
+    rag: tuple[float, float] | None = None  # (green, amber) thresholds
+    benchmarks: tuple[tuple[str, float], ...] = ()
+    quartiles: tuple[float, float, float] | None = None
+
+    def measures(self) -> tuple[Measure, ...]:
+        out = [self.numerator]
+        if isinstance(self.denominator, Measure):
+            out.append(self.denominator)
+        return tuple(out)
+
+
+@attrs.frozen
+class TableSpec:
+    """A table the pack declares: its columns and their types."""
+
+    name: str
+    columns: dict[str, str]
+    location: Location
+    description: str | None = None
+
+
+@attrs.frozen
+class Pack:
+    """A loaded, checked pack."""
+
+    name: str
+    title: str
+    indicators: dict[str, Indicator]
+    files: tuple[str, ...] = ()
+    description: str | None = None
+    version: str | None = None
+    financial_year_start: int = 4
+    calendar: str = "england-and-wales"
+    extra_holidays: tuple[str, ...] = ()
+    suppress_below: int | None = None
+    strict: bool = False
+    populations: dict[str, tuple[tuple[int | None, float], ...]] = attrs.field(factory=dict)
+    tables: dict[str, TableSpec] = attrs.field(factory=dict)
+    registry: Registry = attrs.field(factory=default_registry, repr=False)
+
+    def tables_used(self) -> set[str]:
+        """Names of the tables the indicators read."""
+        return {m.table for ind in self.indicators.values() for m in ind.measures()}
+
+    def schemas(self) -> dict[str, dict[str, str]]:
+        """Declared column types by table."""
+        return {name: dict(spec.columns) for name, spec in self.tables.items()}
+
+
+# ---------------------------------------------------------------------------------------
+# Loading
+
+
+class _Source:
+    """One TOML file being read, with its key lines and the problems found so far."""
+
+    def __init__(self, file: str, text: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.lines = key_lines(text)
+        self.problems = problems
+
+    def at(self, path: tuple[str, ...]) -> Location:
+        return Location(self.file, line_of(self.lines, path), ".".join(path))
+
+    def problem(self, path: tuple[str, ...], message: str, detail: str | None = None) -> None:
+        self.problems.append(self.at(path).problem(message, detail))
+
+    def unknown_keys(self, table: Mapping, allowed: Iterable[str], path: tuple[str, ...], what: str) -> None:
+        allowed = tuple(allowed)
+        for key in table:
+            if key not in allowed:
+                hint = suggest(key, allowed)
+                self.problem(path + (key,), f"unknown key in {what}" + (f"; {hint}" if hint else ""),
+                             "expected one of: " + ", ".join(allowed))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _date_value(value: Any) -> int | None:
+    import datetime
+
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return int(np.datetime64(value, "D").astype(np.int64))
+    if isinstance(value, str):
+        days, ok = parse_date_text(np.array([value]))
+        if ok[0]:
+            return int(days[0])
+    return None
+
+
+def _discover_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.toml") if p.is_file())
+    return [path]
+
+
+def load_pack(path_or_name: str | os.PathLike, *, registry: Registry | None = None) -> Pack:
+    """Load and check a pack from a TOML file or a folder of them.
+
+    Raises :class:`PackError` holding every problem found.
+    """
+    registry = registry or default_registry()
+    path = Path(path_or_name)
+    if not path.exists():
+        raise PackError([Problem(f"no pack file or folder {str(path_or_name)!r}")])
+    files = _discover_files(path)
+    if not files:
+        raise PackError([Problem("the folder holds no .toml files", file=str(path))])
+    documents = []
+    problems: list[Problem] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(f"cannot read the pack file: {exc}", file=str(file)))
+            continue
+        data, errors = load_toml(text, str(file))
+        problems.extend(errors)
+        if data is not None:
+            documents.append((_Source(str(file), text, problems), data))
+    if problems and not documents:
+        raise PackError(problems)
+    pack = _build_pack(documents, problems, registry, default_name=path.stem)
+    if problems:
+        raise PackError(problems)
+    return pack
+
+
+def loads_pack(text: str, *, file: str = "<pack>", registry: Registry | None = None) -> Pack:
+    """Load and check a pack from TOML text."""
+    registry = registry or default_registry()
+    data, problems = load_toml(text, file)
+    if data is None:
+        raise PackError(problems)
+    pack = _build_pack([(_Source(file, text, problems), data)], problems, registry,
+                       default_name=Path(file).stem)
+    if problems:
+        raise PackError(problems)
+    return pack
+
+
+def _build_pack(documents: list[tuple[_Source, dict]], problems: list[Problem], registry: Registry,
+                default_name: str) -> Pack | None:
+    settings: dict[str, Any] = {}
+    settings_source: _Source | None = None
+    populations: dict[str, tuple] = {}
+    tables: dict[str, TableSpec] = {}
+    raw_indicators: dict[str, tuple[_Source, dict]] = {}
+    for source, data in documents:
+        source.unknown_keys(data, TOP_KEYS, (), "the pack file")
+        if "pack" in data:
+            if settings_source is not None:
+                source.problem(("pack",), f"[pack] is already set in {settings_source.file}")
+            elif not isinstance(data["pack"], dict):
+                source.problem(("pack",), "expected a table [pack]")
+            else:
+                settings, settings_source = data["pack"], source
+        for name, value in _table_items(source, data, "populations"):
+            populations[name] = _read_by_year(source, ("populations", name), value, "population",
+                                              label="calendar year", fy=False)
+        for name, value in _table_items(source, data, "tables"):
+            spec = _read_table_spec(source, name, value)
+            if spec is not None:
+                if name in tables:
+                    source.problem(("tables", name), f"table {name!r} is already declared in "
+                                   f"{tables[name].location.file}")
+                tables[name] = spec
+        for ident, value in _table_items(source, data, "indicators"):
+            if ident in raw_indicators:
+                other = raw_indicators[ident][0]
+                source.problem(("indicators", ident), f"indicator {ident!r} is defined twice "
+                               f"(also in {other.file}, line {line_of(other.lines, ('indicators', ident))})")
+                continue
+            raw_indicators[ident] = (source, value)
+
+    pack_source = settings_source or (documents[0][0] if documents else None)
+    pack_kwargs = _read_settings(pack_source, settings, registry) if pack_source else {}
+    indicators = {}
+    for ident, (source, value) in raw_indicators.items():
+        indicator = _read_indicator(source, ident, value, populations, tables)
+        if indicator is not None:
+            indicators[ident] = indicator
+    if not raw_indicators and documents:
+        documents[0][0].problem(("indicators",), "the pack defines no indicators",
+                                "add at least one [indicators.ID] table")
+    pack = Pack(
+        name=pack_kwargs.pop("name", default_name),
+        title=pack_kwargs.pop("title", default_name),
+        indicators=indicators,
+        files=tuple(s.file for s, _ in documents),
+        populations={k: v for k, v in populations.items() if v is not None},
+        tables=tables,
+        registry=registry,
+        **pack_kwargs,
+    )
+    problems.extend(check_pack(pack, {n: t.columns for n, t in tables.items()}))
+    return pack
+
+
+def _table_items(source: _Source, data: dict, key: str):
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        source.problem((key,), f"expected a table [{key}], got {_type_name(value)}")
+        return []
+    return list(value.items())
+
+
+def _read_settings(source: _Source, settings: dict, registry: Registry) -> dict:
+    source.unknown_keys(settings, PACK_KEYS, ("pack",), "[pack]")
+    out: dict[str, Any] = {}
+    for key in ("name", "title", "description", "version"):
+        if key in settings:
+            if isinstance(settings[key], str) and settings[key].strip():
+                out[key] = settings[key]
+            else:
+                source.problem(("pack", key), f"expected a non-empty string, got {_type_name(settings[key])}")
+    fys = settings.get("financial_year_start", 4)
+    if isinstance(fys, int) and not isinstance(fys, bool) and 1 <= fys <= 12:
+        out["financial_year_start"] = fys
+    else:
+        source.problem(("pack", "financial_year_start"), f"expected a month number 1-12, got {fys!r}")
+    calendar = settings.get("calendar", "england-and-wales")
+    if not isinstance(calendar, str):
+        source.problem(("pack", "calendar"), f"expected a calendar name, got {_type_name(calendar)}")
+    elif calendar not in registry.calendars:
+        hint = suggest(calendar, registry.calendars)
+        source.problem(("pack", "calendar"), f"unknown calendar {calendar!r}" + (f"; {hint}" if hint else ""),
+                       "known calendars: " + ", ".join(sorted(registry.calendars)))
+    else:
+        out["calendar"] = calendar
+    extra = settings.get("extra_holidays", [])
+    if not isinstance(extra, list):
+        source.problem(("pack", "extra_holidays"), f"expected a list of dates, got {_type_name(extra)}")
+    else:
+        days = []
+        for item in extra:
+            day = _date_value(item)
+            if day is None:
+                source.problem(("pack", "extra_holidays"), f"{item!r} is not a date (YYYY-MM-DD)")
+            else:
+                days.append(str(np.datetime64(day, "D")))
+        out["extra_holidays"] = tuple(days)
+    if "suppress_below" in settings:
+        value = settings["suppress_below"]
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            out["suppress_below"] = value
+        else:
+            source.problem(("pack", "suppress_below"), f"expected a whole number of at least 1, got {value!r}")
+    if "strict" in settings:
+        if isinstance(settings["strict"], bool):
+            out["strict"] = settings["strict"]
+        else:
+            source.problem(("pack", "strict"), "expected true or false")
+    return out
+
+
+def _read_by_year(source: _Source, path: tuple[str, ...], value: Any, what: str, label: str,
+                  fy: bool) -> tuple | None:
+    """A number, or a table of year (or financial-year label) to number."""
+    if _is_number(value):
+        return ((None, float(value)),)
+    if not isinstance(value, dict):
+        source.problem(path, f"expected a number or a table by {label}, got {_type_name(value)}")
+        return None
+    items = []
+    for key, number in value.items():
+        if fy:
+            match = _FY_LABEL.match(str(key))
+            if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+                source.problem(path + (str(key),), f"expected a financial year label such as "
+                               f"\"2016/17\", got {key!r}")
+                continue
+            year = int(match.group(1))
+        else:
+            if not re.fullmatch(r"\d{4}", str(key)):
+                source.problem(path + (str(key),), f"expected a {label} such as 2017, got {key!r}")
+                continue
+            year = int(key)
+        if not _is_number(number):
+            source.problem(path + (str(key),), f"expected a number for the {what}, got {_type_name(number)}")
+            continue
+        items.append((year, float(number)))
+    if not items:
+        if not value:
+            source.problem(path, f"the {what} table is empty")
+        return None
+    return tuple(sorted(items))
+
+
+def _read_table_spec(source: _Source, name: str, value: Any) -> TableSpec | None:
+    path = ("tables", name)
+    if not isinstance(value, dict):
+        source.problem(path, f"expected a table, got {_type_name(value)}")
+        return None
+    source.unknown_keys(value, TABLE_KEYS, path, f"[tables.{name}]")
+    if "derive" in value:
+        source.problem(path + ("derive",), "derived columns are not supported by this version "
+                       "of indicators yet")
+    columns = value.get("columns", {})
+    if not isinstance(columns, dict):
+        source.problem(path + ("columns",), f"expected a table of column = type, got {_type_name(columns)}")
+        return None
+    checked = {}
+    for column, type_ in columns.items():
+        if type_ not in TYPES:
+            source.problem(path + ("columns", column), f"unknown column type {type_!r}",
+                           "expected one of: " + ", ".join(TYPES))
+        else:
+            checked[column] = type_
+    description = value.get("description")
+    return TableSpec(name, checked, source.at(path), description if isinstance(description, str) else None)
+
+
+def _expr(source: _Source, path: tuple[str, ...], text: Any) -> Expr | None:
+    if not isinstance(text, str):
+        source.problem(path, f"expected an expression in a string, got {_type_name(text)}")
+        return None
+    location = source.at(path)
+    try:
+        node = parse(text)
+    except ExpressionError as exc:
+        source.problems.append(location.problem(exc.message, exc.render(text)))
+        return None
+    return Expr(text, node, location)
+
+
+def _read_measure(source: _Source, path: tuple[str, ...], raw: dict, inherit: dict | None) -> Measure | None:
+    """A measure from its keys, inheriting from the base measure's keys as SPEC section 7 says."""
+    keys = dict(raw)
+    if inherit is not None:
+        if "table" in raw and raw["table"] != inherit.get("table"):
+            inherited = {k: inherit[k] for k in ("window", "since") if k in inherit}
+        else:
+            inherited = {k: v for k, v in inherit.items() if k in MEASURE_KEYS}
+        keys = {**inherited, **raw}
+    if "lookups" in keys:
+        source.problem(path + ("lookups",), "lookups are not supported by this version of indicators yet")
+    table = keys.get("table")
+    if not isinstance(table, str) or not table:
+        source.problem(path + ("table",), "expected the name of the table the measure counts"
+                       if table is None else f"expected a table name, got {_type_name(table)}")
+        return None
+    window = parse_window(keys.get("window", "month"))
+    if window is None:
+        source.problem(path + ("window",), f"unknown window {keys.get('window')!r}",
+                       'expected "month", "ytd", "rolling_N" (N = 1..60), "cumulative" or "snapshot"')
+        return None
+    since = None
+    if window.kind == "cumulative":
+        if "since" not in keys:
+            source.problem(path + ("since",), 'a cumulative window needs since = "YYYY-MM-DD"')
+        else:
+            since = _date_value(keys["since"])
+            if since is None:
+                source.problem(path + ("since",), f"expected a date as YYYY-MM-DD, got {keys['since']!r}")
+    elif "since" in keys:
+        source.problem(path + ("since",), f"since applies only to cumulative windows; this window is {window.text}")
+    date = start = end = None
+    if window.is_snapshot:
+        if "start" not in keys:
+            source.problem(path + ("start",), "a snapshot window needs start (the column when each "
+                           "episode began) and usually end")
+        else:
+            start = _expr(source, path + ("start",), keys["start"])
+        if "end" in keys:
+            end = _expr(source, path + ("end",), keys["end"])
+    else:
+        if "date" not in keys:
+            source.problem(path + ("date",), f"a {window.text} window needs date (the column that "
+                           "places each row in a period)")
+        else:
+            date = _expr(source, path + ("date",), keys["date"])
+    where = _expr(source, path + ("where",), keys["where"]) if "where" in keys else None
+    distinct = keys.get("distinct")
+    if distinct is not None and not (isinstance(distinct, str) and distinct):
+        source.problem(path + ("distinct",), f"expected a column name, got {_type_name(distinct)}")
+        distinct = None
+    return Measure(table, window, source.at(path), date, start, end, since, where, None, distinct)
+
+
+def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
+                    tables: dict[str, TableSpec]) -> Indicator | None:
+    path = ("indicators", ident)
+    if not isinstance(raw, dict):
+        source.problem(path, f"expected a table [indicators.{ident}], got {_type_name(raw)}")
+        return None
+    if not _ID.match(ident):
+        source.problem(path, "an indicator id must be lower case letters, digits and _ "
+                       "and start with a letter")
+    source.unknown_keys(raw, INDICATOR_KEYS, path, "an indicator")
+    before = len(source.problems)
+
+    title = raw.get("title")
+    if not isinstance(title, str) or not title.strip():
+        source.problem(path + ("title",), "every indicator needs a title (a non-empty string)")
+        title = ident
+    kind = raw.get("kind", "count")
+    if kind not in KINDS:
+        hint = suggest(str(kind), KINDS)
+        source.problem(path + ("kind",), f"unknown kind {kind!r}" + (f"; {hint}" if hint else ""),
+                       "expected one of: " + ", ".join(KINDS))
+        kind = "count"
+    strings = {}
+    for key in ("description", "unit", "group", "source"):
+        if key in raw:
+            if isinstance(raw[key], str):
+                strings[key] = raw[key]
+            else:
+                source.problem(path + (key,), f"expected a string, got {_type_name(raw[key])}")
+    polarity = raw.get("polarity", "neutral")
+    if polarity not in POLARITIES:
+        source.problem(path + ("polarity",), f"unknown polarity {polarity!r}",
+                       "expected one of: " + ", ".join(POLARITIES))
+        polarity = "neutral"
+    decimals = raw.get("decimals", 1)
+    if not (isinstance(decimals, int) and not isinstance(decimals, bool) and 0 <= decimals <= 6):
+        source.problem(path + ("decimals",), f"expected a whole number 0-6, got {decimals!r}")
+        decimals = 1
+
+    base_keys = {k: raw[k] for k in MEASURE_KEYS if k in raw}
+    base = _read_measure(source, path, base_keys, None)
+
+    numerator = base
+    raw_num = raw.get("numerator")
+    if isinstance(raw_num, str):
+        extra = _expr(source, path + ("numerator",), raw_num)
+        if base is not None:
+            numerator = attrs.evolve(base, extra=extra, location=source.at(path + ("numerator",)))
+    elif isinstance(raw_num, dict):
+        source.unknown_keys(raw_num, MEASURE_KEYS, path + ("numerator",), "a numerator measure")
+        numerator = _read_measure(source, path + ("numerator",), raw_num, base_keys)
+    elif raw_num is not None:
+        source.problem(path + ("numerator",), f"expected a filter string or a measure table, got {_type_name(raw_num)}")
+
+    denominator: Measure | Constant | PopulationRef | None = None
+    raw_den = raw.get("denominator")
+    if kind == "count" or kind in AGGREGATE_KINDS:
+        if raw_den is not None:
+            source.problem(path + ("denominator",), f"a {kind} indicator has no denominator")
+    elif raw_den is None:
+        denominator = base
+    elif _is_number(raw_den):
+        if raw_den == 0:
+            source.problem(path + ("denominator",), "a constant denominator of 0 gives no value")
+        denominator = Constant(float(raw_den))
+    elif isinstance(raw_den, dict) and set(raw_den) == {"population"}:
+        name = raw_den["population"]
+        if name not in populations:
+            hint = suggest(str(name), populations)
+            source.problem(path + ("denominator", "population"), f"unknown population {name!r}" +
+                           (f"; {hint}" if hint else ""),
+                           "declare it under [populations]" if not populations else
+                           "known populations: " + ", ".join(sorted(populations)))
+        denominator = PopulationRef(str(name))
+    elif isinstance(raw_den, dict):
+        source.unknown_keys(raw_den, MEASURE_KEYS + ("population",), path + ("denominator",),
+                            "a denominator measure")
+        denominator = _read_measure(source, path + ("denominator",), raw_den, base_keys)
+    else:
+        source.problem(path + ("denominator",), f"expected a measure table, a number or "
+                       f"{{ population = \"NAME\" }}, got {_type_name(raw_den)}")
+
+    if base is not None and base.distinct and kind not in COUNTING_KINDS:
+        source.problem(path + ("distinct",), f"distinct applies to counting kinds "
+                       f"({', '.join(COUNTING_KINDS)}), not {kind}")
+    of = None
+    if kind in AGGREGATE_KINDS:
+        if "of" not in raw:
+            source.problem(path + ("of",), f"a {kind} indicator needs of = \"<numeric expression>\"")
+        else:
+            of = _expr(source, path + ("of",), raw["of"])
+    elif "of" in raw:
+        source.problem(path + ("of",), f"of applies to {', '.join(AGGREGATE_KINDS)} indicators, not {kind}")
+    per = raw.get("per", 10000)
+    if "per" in raw and kind != "rate":
+        source.problem(path + ("per",), f"per applies to rate indicators, not {kind}")
+    if not _is_number(per) or per <= 0:
+        source.problem(path + ("per",), f"expected a positive number, got {per!r}")
+        per = 10000
+
+    target = ()
+    if "target" in raw:
+        target = _read_by_year(source, path + ("target",), raw["target"], "target",
+                               label="financial year", fy=True) or ()
+    tolerance, share = None, False
+    if "tolerance" in raw:
+        value = raw["tolerance"]
+        if _is_number(value) and value >= 0:
+            tolerance = float(value)
+        elif isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*%\s*", value):
+            tolerance, share = float(value.strip().rstrip("%")) / 100, True
+        else:
+            source.problem(path + ("tolerance",), f"expected a number of the value's units or a "
+                           f"share of the target such as \"10%\", got {value!r}")
+    rag = None
+    if "rag" in raw:
+        value = raw["rag"]
+        if (isinstance(value, dict) and set(value) == {"green", "amber"}
+                and all(_is_number(v) for v in value.values())):
+            green, amber = float(value["green"]), float(value["amber"])
+            if polarity == "neutral":
+                source.problem(path + ("rag",), "rag thresholds need polarity higher_is_better or lower_is_better")
+            elif polarity == "higher_is_better" and amber > green:
+                source.problem(path + ("rag",), "with higher_is_better the amber threshold cannot exceed green")
+            elif polarity == "lower_is_better" and amber < green:
+                source.problem(path + ("rag",), "with lower_is_better the amber threshold cannot be below green")
+            rag = (green, amber)
+        else:
+            source.problem(path + ("rag",), "expected { green = NUMBER, amber = NUMBER }")
+    benchmarks = ()
+    if "benchmarks" in raw:
+        value = raw["benchmarks"]
+        if not isinstance(value, dict):
+            source.problem(path + ("benchmarks",), f"expected a table of name = number, got {_type_name(value)}")
+        else:
+            for name, number in value.items():
+                if not _is_number(number):
+                    source.problem(path + ("benchmarks", name), f"expected a number, got {_type_name(number)}")
+            benchmarks = tuple((k, float(v)) for k, v in value.items() if _is_number(v))
+    quartiles = None
+    if "quartiles" in raw:
+        value = raw["quartiles"]
+        if (isinstance(value, list) and len(value) == 3 and all(_is_number(v) for v in value)
+                and value[0] <= value[1] <= value[2]):
+            quartiles = tuple(float(v) for v in value)
+        else:
+            source.problem(path + ("quartiles",), "expected three ascending numbers [q1, q2, q3]")
+
+    if len(source.problems) > before or base is None or numerator is None:
+        return None
+    return Indicator(
+        id=ident, title=title, kind=kind, location=source.at(path), base=base, numerator=numerator,
+        denominator=denominator, of=of, per=float(per), polarity=polarity, decimals=decimals,
+        target=target, tolerance=tolerance, tolerance_is_share=share, rag=rag,
+        benchmarks=benchmarks, quartiles=quartiles, **strings)
+
+
+# ---------------------------------------------------------------------------------------
+# Checking expressions against column types
+
+
+def check_pack(pack: Pack, column_types: Mapping[str, Mapping[str, str]]) -> list[Problem]:
+    """Problems of the pack's expressions against the given tables' column types.
+
+    Measures over tables missing from ``column_types`` are skipped: they are checked
+    when data arrives.
+    """
+    problems: list[Problem] = []
+    functions = pack.registry.functions
+    for indicator in pack.indicators.values():
+        measures = list(indicator.measures())
+        for measure in measures:
+            if measure.table not in column_types:
+                continue
+            columns = column_types[measure.table]
+            scope = Scope(columns, functions, table=measure.table)
+            row_scope = Scope(columns, functions, variables={}, table=measure.table)
+            for expr in (measure.date, measure.start, measure.end):
+                if expr is None:
+                    continue
+                try:
+                    t = check(expr.node, row_scope)
+                    if t not in ("date", "null"):
+                        raise ExpressionError(f"expected a date to place rows in periods, but this gives {t}",
+                                              expr.node.start, expr.node.end,
+                                              f"declare the column as date under [tables.{measure.table}.columns]"
+                                              if t == "str" else None)
+                except ExpressionError as exc:
+                    problems.append(expr.problem(exc))
+            for expr in measure.filters():
+                try:
+                    check_filter(expr.node, scope)
+                except ExpressionError as exc:
+                    problems.append(expr.problem(exc))
+            if measure.distinct and measure.distinct not in columns:
+                hint = suggest(measure.distinct, columns)
+                problems.append(measure.location.problem(
+                    f"distinct names {measure.distinct!r}, which is not a column of table "
+                    f"{measure.table!r}" + (f"; {hint}" if hint else "")))
+        if indicator.of is not None and indicator.numerator.table in column_types:
+            scope = Scope(column_types[indicator.numerator.table], functions, table=indicator.numerator.table)
+            try:
+                t = check(indicator.of.node, scope)
+                if t not in ("int", "float", "null"):
+                    raise ExpressionError(f"{indicator.kind} needs a number, but this gives {t}",
+                                          indicator.of.node.start, indicator.of.node.end)
+            except ExpressionError as exc:
+                problems.append(indicator.of.problem(exc))
+    return _dedupe(problems)
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen, out = set(), []
+    for p in problems:
+        key = (p.file, p.line, p.path, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def columns_needed(pack: Pack) -> dict[str, set[str]]:
+    """Column names each table must provide, from every expression of the pack."""
+    needed: dict[str, set[str]] = {}
+    for indicator in pack.indicators.values():
+        for measure in indicator.measures():
+            names = needed.setdefault(measure.table, set())
+            for expr in measure.expressions():
+                names |= names_used(expr.node)
+            if measure.distinct:
+                names.add(measure.distinct)
+        if indicator.of is not None:
+            needed.setdefault(indicator.numerator.table, set()).update(names_used(indicator.of.node))
+    from ._expressions import PERIOD_VARIABLES
+
+    return {t: names - set(PERIOD_VARIABLES) for t, names in needed.items()}

@@ -1,0 +1,65 @@
+"""Renderers: results into a named output format (text)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from ._results import RECORD_FIELDS, Results, format_number
+
+
+def render_json(results: Results) -> str:
+    """The records as a JSON array (SPEC section 10)."""
+    return results.to_json() + "\n"
+
+
+def render_csv(results: Results) -> str:
+    """One row per record; benchmarks, notes and group as JSON text."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RECORD_FIELDS)
+    for record in results.to_records():
+        row = []
+        for name in RECORD_FIELDS:
+            value = record[name]
+            if isinstance(value, dict):
+                value = json.dumps(value, sort_keys=True) if value else ""
+            elif value is None:
+                value = ""
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
+            row.append(value)
+        writer.writerow(row)
+    return out.getvalue()
+
+
+_ARROWS = {"improving": "↑ better", "declining": "↓ worse", "same": "→ same"}
+
+
+def render_table(results: Results) -> str:
+    """A plain-text table for reading in a terminal."""
+    header = ("indicator", "period", "numerator", "denominator", "value", "target", "rag", "direction")
+    rows = []
+    for r in results:
+        if r.suppressed:
+            value = "suppressed"
+        else:
+            value = format_number(r.value, r.decimals) + ("%" if r.kind == "percentage" and r.value is not None else "")
+        rows.append((
+            r.indicator, r.period,
+            "" if r.numerator is None else format_number(r.numerator, 0 if isinstance(r.numerator, int) else r.decimals),
+            "" if r.denominator is None else format_number(r.denominator, 0 if float(r.denominator).is_integer() else 1),
+            value, "" if r.target is None else format_number(r.target, r.decimals),
+            r.rag or "", _ARROWS.get(r.direction or "", ""),
+        ))
+    widths = [max(len(h), *(len(str(row[i])) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
+    numeric = {2, 3, 4, 5}
+    lines = []
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        cells = [str(c).rjust(w) if i in numeric else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+BUILTIN_RENDERERS = {"json": render_json, "csv": render_csv, "table": render_table}

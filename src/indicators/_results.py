@@ -1,0 +1,114 @@
+"""Results: one frozen record per indicator and period, and the collection of a run."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any, Iterator
+
+import attrs
+
+if TYPE_CHECKING:
+    from ._pack import Pack
+
+RECORD_FIELDS = (
+    "indicator", "title", "period", "window_start", "window_end", "numerator", "denominator",
+    "value", "target", "rag", "direction", "benchmarks", "quartile", "ci_low", "ci_high",
+    "suppressed", "notes", "group", "kind", "polarity", "decimals", "unit", "report_group",
+)
+
+
+@attrs.frozen
+class Result:
+    """One indicator in one period. Values are not rounded; missing is None."""
+
+    indicator: str
+    title: str
+    period: str
+    window_start: str | None
+    window_end: str | None
+    numerator: int | float | None
+    denominator: int | float | None
+    value: float | None
+    target: float | None = None
+    rag: str | None = None
+    direction: str | None = None
+    benchmarks: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    quartile: int | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    suppressed: bool = False
+    notes: dict[str, int] = attrs.field(factory=dict)
+    group: dict[str, Any] = attrs.field(factory=dict)
+    kind: str = "count"
+    polarity: str = "neutral"
+    decimals: int = 1
+    unit: str | None = None
+    report_group: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """A plain dict with JSON-safe values (None, never NaN)."""
+        record = attrs.asdict(self, recurse=True)
+        return {name: _clean(record[name]) for name in RECORD_FIELDS}
+
+    def display_value(self) -> str:
+        """The value rounded to the indicator's decimals, as a report shows it."""
+        return format_number(self.value, self.decimals)
+
+
+def format_number(value: float | None, decimals: int) -> str:
+    if value is None:
+        return ""
+    return f"{round(value, decimals):.{decimals}f}"
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+class Results:
+    """The results of one run, in pack order then period order."""
+
+    def __init__(self, records: list[Result], pack: Pack | None = None,
+                 start: str | None = None, end: str | None = None) -> None:
+        self._records = list(records)
+        self.pack = pack
+        self.start = start
+        self.end = end
+
+    def __iter__(self) -> Iterator[Result]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, index: int) -> Result:
+        return self._records[index]
+
+    def __repr__(self) -> str:
+        return f"<Results {len(self._records)} records {self.start}..{self.end}>"
+
+    def get(self, indicator: str, period: str) -> Result:
+        """The result of one indicator in one period; KeyError when there is none."""
+        for record in self._records:
+            if record.indicator == indicator and record.period == period and not record.group:
+                return record
+        raise KeyError((indicator, period))
+
+    def for_indicator(self, indicator: str) -> list[Result]:
+        """Every period's result of one indicator."""
+        return [r for r in self._records if r.indicator == indicator]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Plain dicts, ready for JSON or a data frame."""
+        return [r.to_record() for r in self._records]
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The records as a JSON array; missing values are null."""
+        return json.dumps(self.to_records(), indent=indent, allow_nan=False, ensure_ascii=False)

@@ -1,0 +1,474 @@
+"""Tables: named columns of equal length, typed and ready for vectorised evaluation.
+
+Every column is one numpy array plus a missing mask: dates as int64 day numbers (NaT
+missing), ints as int64, floats as float64, bools as bool, and strings as int32 codes
+into a sorted list of categories (-1 missing) so that filters compare integers. Values
+that cannot be read as the column's type become missing and are counted; under
+``strict`` they are an error naming table, column, row and text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from typing import Any, Iterable, Mapping
+
+import attrs
+import numpy as np
+
+from ._dates import NAT, parse_date_text
+from ._errors import DataError, Problem
+
+TYPES = ("date", "int", "float", "str", "bool")
+NULL = "null"  # the type of a column with no values at all; it fits any use
+
+_INT_TEXT = re.compile(r"^[+-]?\d+$")
+_TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
+_MAX_EXAMPLES = 5
+
+
+@attrs.frozen(eq=False)
+class Column:
+    """One typed column; see the module docstring for the representation of each type."""
+
+    name: str
+    type: str
+    data: np.ndarray
+    missing: np.ndarray | None = None
+    categories: np.ndarray | None = None
+    declared: bool = False
+    unreadable: int = 0
+    unreadable_examples: tuple[tuple[int, str], ...] = ()
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])
+
+    def missing_mask(self) -> np.ndarray:
+        """Boolean mask of missing values."""
+        if self.missing is None:
+            return np.zeros(len(self), dtype=bool)
+        return self.missing
+
+    def to_numpy(self) -> np.ndarray:
+        """A plain numpy array: datetime64[D] with NaT, float with NaN, object with None."""
+        if self.type == "date":
+            return self.data.astype("datetime64[D]")
+        if self.type == "str":
+            out = np.empty(len(self), dtype=object)
+            present = self.data >= 0
+            out[present] = self.categories[self.data[present]]
+            out[~present] = None
+            return out
+        if self.missing is None or not self.missing.any():
+            return self.data.copy()
+        if self.type in ("int", "float"):
+            out = self.data.astype(np.float64)
+            out[self.missing] = np.nan
+            return out
+        out = self.data.astype(object)
+        out[self.missing] = None
+        return out
+
+
+@attrs.frozen(eq=False)
+class Table:
+    """A named set of typed columns of equal length."""
+
+    name: str
+    columns: dict[str, Column]
+    n_rows: int
+    source: str | None = None
+    lines: np.ndarray | None = None  # the file line of each row when read from a file
+
+    def __getitem__(self, name: str) -> Column:
+        return self.columns[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
+
+    def column_types(self) -> dict[str, str]:
+        """Column name to type."""
+        return {name: col.type for name, col in self.columns.items()}
+
+    def row_label(self, row: int) -> str:
+        """Where row ``row`` (0-based) is, in words a user can find it by."""
+        if self.lines is not None:
+            return f"row {row + 1} (line {int(self.lines[row])} of {self.source})"
+        return f"row {row + 1}"
+
+    def to_numpy(self) -> dict[str, np.ndarray]:
+        """Every column as a plain numpy array."""
+        return {name: col.to_numpy() for name, col in self.columns.items()}
+
+
+# ---------------------------------------------------------------------------------------
+# Reading text cells
+
+
+def _empty_cells(cells: np.ndarray) -> np.ndarray:
+    if cells.size == 0:
+        return np.zeros(0, dtype=bool)
+    return np.char.str_len(np.char.strip(cells)) == 0
+
+
+def _read_ints(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    values = np.zeros(cells.shape[0], dtype=np.int64)
+    ok = np.zeros(cells.shape[0], dtype=bool)
+    if cells.size == 0:
+        return values, ok
+    stripped = np.char.strip(cells)
+    try:
+        values = stripped.astype(np.int64)
+        ok[:] = True
+        return values, ok
+    except (ValueError, OverflowError):
+        pass
+    for text in np.unique(stripped):
+        if _INT_TEXT.match(text):
+            number = int(text)
+            if -(2**63) < number < 2**63:
+                where = stripped == text
+                values[where] = number
+                ok[where] = True
+    return values, ok
+
+
+def _read_floats(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    values = np.zeros(cells.shape[0], dtype=np.float64)
+    ok = np.zeros(cells.shape[0], dtype=bool)
+    if cells.size == 0:
+        return values, ok
+    stripped = np.char.strip(cells)
+    try:
+        values = stripped.astype(np.float64)
+        ok[:] = np.isfinite(values)
+        return values, ok
+    except ValueError:
+        pass
+    for text in np.unique(stripped):
+        try:
+            number = float(text)
+        except ValueError:
+            continue
+        if math.isfinite(number) and text.lower() not in ("nan", "inf", "-inf", "infinity"):
+            where = stripped == text
+            values[where] = number
+            ok[where] = True
+    return values, ok
+
+
+def _read_bools(cells: np.ndarray, words: tuple[frozenset, frozenset] = (_TRUE_WORDS, _FALSE_WORDS)
+                ) -> tuple[np.ndarray, np.ndarray]:
+    values = np.zeros(cells.shape[0], dtype=bool)
+    ok = np.zeros(cells.shape[0], dtype=bool)
+    if cells.size == 0:
+        return values, ok
+    lowered = np.char.lower(np.char.strip(cells))
+    true_words, false_words = words
+    is_true = np.isin(lowered, list(true_words))
+    is_false = np.isin(lowered, list(false_words))
+    return is_true, is_true | is_false
+
+
+def _read_cells(cells: np.ndarray, type_: str) -> tuple[np.ndarray, np.ndarray]:
+    """Values and a mask of cells read, for non-empty text cells."""
+    if type_ == "int":
+        return _read_ints(cells)
+    if type_ == "float":
+        return _read_floats(cells)
+    if type_ == "date":
+        return parse_date_text(cells)
+    if type_ == "bool":
+        return _read_bools(cells)
+    raise ValueError(type_)
+
+
+def infer_text_type(cells: np.ndarray) -> str:
+    """The type of an undeclared text column, by SPEC section 2's order of preference."""
+    cells = cells[~_empty_cells(cells)]
+    if cells.size == 0:
+        return NULL
+    if _read_ints(cells)[1].all():
+        return "int"
+    if _read_floats(cells)[1].all():
+        return "float"
+    if parse_date_text(cells)[1].all():
+        return "date"
+    if _read_bools(cells, (frozenset({"true"}), frozenset({"false"})))[1].all():
+        return "bool"
+    return "str"
+
+
+def _string_column(name: str, cells: np.ndarray, empty: np.ndarray, declared: bool) -> Column:
+    codes = np.full(cells.shape[0], -1, dtype=np.int32)
+    present = ~empty
+    if present.any():
+        categories, inverse = np.unique(cells[present], return_inverse=True)
+        codes[present] = inverse.astype(np.int32)
+    else:
+        categories = np.array([], dtype=str)
+    return Column(name, "str", codes, empty if empty.any() else None,
+                  categories.astype(object), declared)
+
+
+def column_from_text(name: str, cells: np.ndarray, type_: str | None, *, table: str,
+                     row_label=lambda i: f"row {i + 1}", strict: bool = False) -> Column:
+    """Build a column from text cells, declared as ``type_`` or inferred when None."""
+    cells = np.asarray(cells, dtype=str)
+    declared = type_ is not None
+    if type_ is None:
+        type_ = infer_text_type(cells)
+    empty = _empty_cells(cells)
+    if type_ == NULL:
+        return Column(name, NULL, np.zeros(cells.shape[0], dtype=np.int8),
+                      np.ones(cells.shape[0], dtype=bool), None, declared)
+    if type_ == "str":
+        return _string_column(name, cells, empty, declared)
+    values = np.zeros(cells.shape[0], dtype=np.int64 if type_ in ("int", "date") else
+                      (np.float64 if type_ == "float" else bool))
+    read = np.zeros(cells.shape[0], dtype=bool)
+    present = np.flatnonzero(~empty)
+    if present.size:
+        sub_values, sub_ok = _read_cells(cells[present], type_)
+        values[present] = sub_values
+        read[present] = sub_ok
+    bad = ~empty & ~read
+    bad_rows = np.flatnonzero(bad)
+    examples = tuple((int(i), str(cells[i])) for i in bad_rows[:_MAX_EXAMPLES])
+    if strict and bad_rows.size:
+        raise DataError([Problem(
+            f"{row_label(int(i))}: cannot read {str(cells[i])!r} as {type_}",
+            path=f"{table}.{name}") for i in bad_rows[:20]])
+    missing = ~read
+    if type_ == "date":
+        values[missing] = NAT
+    elif type_ == "float":
+        values[missing] = np.nan
+    else:
+        values[missing] = 0
+    return Column(name, type_, values, missing if missing.any() else None, None, declared,
+                  int(bad_rows.size), examples)
+
+
+# ---------------------------------------------------------------------------------------
+# Columns from Python and numpy values
+
+
+def _is_missing_value(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, np.datetime64) and np.isnat(value):
+        return True
+    # pandas.NA, pandas.NaT and the like, without importing pandas
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _as_numpy(values: Any) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values
+    if hasattr(values, "dtype") and hasattr(values, "to_numpy"):
+        dtype_name = str(getattr(values, "dtype", ""))
+        if dtype_name.startswith("datetime64"):
+            return np.asarray(values.to_numpy()).astype("datetime64[D]")
+        try:
+            return np.asarray(values.to_numpy(zero_copy_only=False))  # pyarrow
+        except TypeError:
+            return np.asarray(values.to_numpy(dtype=object) if dtype_name in
+                              ("Int64", "Int32", "boolean", "string", "category")
+                              else values.to_numpy())
+    if hasattr(values, "to_pylist"):
+        return _as_numpy(list(values.to_pylist()))
+    values = list(values)
+    if all(isinstance(v, str) or _is_missing_value(v) for v in values):
+        return np.array(["" if _is_missing_value(v) else v for v in values], dtype=str)
+    return np.array(values, dtype=object)
+
+
+def _object_kind(values: np.ndarray) -> tuple[str, np.ndarray]:
+    """The single Python type of an object array's present values, and the missing mask."""
+    missing = np.fromiter((_is_missing_value(v) for v in values), dtype=bool, count=len(values))
+    kinds = set()
+    for v in values[~missing]:
+        if isinstance(v, (bool, np.bool_)):
+            kinds.add("bool")
+        elif isinstance(v, (int, np.integer)):
+            kinds.add("int")
+        elif isinstance(v, (float, np.floating)):
+            kinds.add("float")
+        elif isinstance(v, (datetime.date, np.datetime64)):
+            kinds.add("date")
+        elif isinstance(v, str):
+            kinds.add("str")
+        else:
+            kinds.add("other")
+    if not kinds:
+        return NULL, missing
+    if kinds == {"int", "float"}:
+        return "float", missing
+    return (kinds.pop() if len(kinds) == 1 else "mixed"), missing
+
+
+def column_from_values(name: str, values: Any, type_: str | None, *, table: str,
+                       strict: bool = False) -> Column:
+    """Build a column from an array-like (numpy, list, pandas Series, pyarrow array)."""
+    array = _as_numpy(values)
+    if array.ndim != 1:
+        raise DataError([Problem(f"expected a one-dimensional column, got shape {array.shape}",
+                                 path=f"{table}.{name}")])
+    declared = type_ is not None
+    kind = array.dtype.kind
+    if kind in "US":
+        return column_from_text(name, array.astype(str), type_, table=table, strict=strict)
+    if kind == "O":
+        obj_kind, missing = _object_kind(array)
+        if obj_kind in ("str", "mixed", "other") or (declared and obj_kind not in (type_, NULL)
+                                                      and not (type_ == "float" and obj_kind == "int")):
+            text = np.array(["" if m else (v.isoformat() if isinstance(v, datetime.date) else str(v))
+                             for v, m in zip(array, missing)], dtype=str)
+            return column_from_text(name, text, type_, table=table, strict=strict)
+        if obj_kind == NULL:
+            if type_ is None or type_ == NULL:
+                return Column(name, NULL, np.zeros(len(array), dtype=np.int8),
+                              np.ones(len(array), dtype=bool), None, declared)
+            return column_from_text(name, np.full(len(array), "", dtype=str), type_, table=table)
+        filled = array.copy()
+        if obj_kind == "date":
+            filled[missing] = np.datetime64("NaT")
+            array = np.array([np.datetime64(v, "D") if not m else np.datetime64("NaT", "D")
+                              for v, m in zip(filled, missing)], dtype="datetime64[D]")
+        else:
+            filled[missing] = {"bool": False, "int": 0, "float": np.nan}[obj_kind]
+            array = filled.astype({"bool": bool, "int": np.int64, "float": np.float64}[obj_kind])
+            if obj_kind != "float":
+                return _typed_column(name, array, missing, type_ or obj_kind, declared, table)
+        kind = array.dtype.kind
+    if kind == "M":
+        days = array.astype("datetime64[D]").astype(np.int64)
+        return _typed_column(name, days, days == NAT, type_ or "date", declared, table, source="date")
+    if kind == "b":
+        return _typed_column(name, array.astype(bool), None, type_ or "bool", declared, table)
+    if kind in "iu":
+        return _typed_column(name, array.astype(np.int64), None, type_ or "int", declared, table)
+    if kind == "f":
+        values = array.astype(np.float64)
+        missing = ~np.isfinite(values)
+        return _typed_column(name, values, missing, type_ or "float", declared, table)
+    raise DataError([Problem(f"cannot use values of numpy type {array.dtype} as a column",
+                             path=f"{table}.{name}")])
+
+
+def _typed_column(name: str, data: np.ndarray, missing: np.ndarray | None, type_: str,
+                  declared: bool, table: str, source: str | None = None) -> Column:
+    source = source or {"b": "bool", "i": "int", "f": "float"}[data.dtype.kind]
+    if missing is not None and not missing.any():
+        missing = None
+    if type_ == source or (type_, source) == ("float", "int"):
+        if type_ == "float":
+            data = data.astype(np.float64)
+            if missing is not None:
+                data[missing] = np.nan
+        elif type_ == "date":
+            pass
+        elif missing is not None:
+            data = np.where(missing, 0, data).astype(data.dtype)
+        return Column(name, type_, data, missing, None, declared)
+    if (type_, source) == ("int", "float"):
+        present = ~missing if missing is not None else np.ones(data.shape, bool)
+        whole = np.zeros(data.shape, bool)
+        whole[present] = data[present] == np.round(data[present])
+        if whole[present].all():
+            out = np.where(present, data, 0).astype(np.int64)
+            return Column(name, "int", out, missing, None, declared)
+    raise DataError([Problem(f"the pack declares this column {type_} but the data holds {source} values",
+                             path=f"{table}.{name}")])
+
+
+# ---------------------------------------------------------------------------------------
+# Whole tables
+
+
+def table_from_mapping(name: str, data: Any, schema: Mapping[str, str] | None = None, *,
+                       strict: bool = False) -> Table:
+    """A table from a mapping of column name to array-like, or a pandas/pyarrow data frame."""
+    if isinstance(data, Table):
+        return data
+    if hasattr(data, "column_names") and hasattr(data, "column"):  # pyarrow.Table
+        mapping = {str(c): data.column(c) for c in data.column_names}
+    elif hasattr(data, "columns") and hasattr(data, "__getitem__") and not isinstance(data, Mapping):
+        mapping = {str(c): data[c] for c in data.columns}  # pandas.DataFrame
+    elif isinstance(data, Mapping):
+        mapping = {str(k): v for k, v in data.items()}
+    else:
+        raise DataError([Problem(f"expected a mapping of column name to values or a data frame, "
+                                 f"got {type(data).__name__}", path=name)])
+    schema = schema or {}
+    columns: dict[str, Column] = {}
+    problems: list[Problem] = []
+    for column_name, values in mapping.items():
+        try:
+            columns[column_name] = column_from_values(column_name, values, schema.get(column_name),
+                                                      table=name, strict=strict)
+        except DataError as exc:
+            problems.extend(exc.problems)
+    lengths = {c: len(col) for c, col in columns.items()}
+    if len(set(lengths.values())) > 1:
+        problems.append(Problem("columns have different lengths: " +
+                                ", ".join(f"{c}={n}" for c, n in lengths.items()), path=name))
+    if problems:
+        raise DataError(problems)
+    n_rows = next(iter(lengths.values()), 0)
+    return Table(name, columns, n_rows)
+
+
+def table_from_rows(name: str, header: list[str], rows: list[list[str]], schema: Mapping[str, str]
+                    | None = None, *, source: str | None = None, lines: np.ndarray | None = None,
+                    strict: bool = False) -> Table:
+    """A table from a header and rows of text cells (what a CSV file holds)."""
+    schema = schema or {}
+    problems = []
+    for index, column_name in enumerate(header):
+        if not column_name.strip():
+            problems.append(Problem(f"column {index + 1} has an empty name", file=source, line=1))
+    seen: set[str] = set()
+    for column_name in header:
+        if column_name in seen:
+            problems.append(Problem(f"column {column_name!r} appears twice in the header",
+                                    file=source, line=1))
+        seen.add(column_name)
+    if problems:
+        raise DataError(problems)
+    table = Table(name, {}, len(rows), source, lines)
+    columns: dict[str, Column] = {}
+    n = len(rows)
+    width = len(header)
+    if n:
+        grid = np.array(rows, dtype=str).reshape(n, width)
+    else:
+        grid = np.zeros((0, width), dtype=str)
+    for index, column_name in enumerate(header):
+        try:
+            columns[column_name] = column_from_text(
+                column_name, grid[:, index], schema.get(column_name), table=name,
+                row_label=table.row_label, strict=strict)
+        except DataError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DataError(problems)
+    return Table(name, columns, n, source, lines)
+
+
+def describe_unreadable(table: Table, columns: Iterable[str] | None = None) -> list[str]:
+    """Human-readable lines about unreadable cells, for warnings."""
+    lines = []
+    for name in columns or table.columns:
+        col = table.columns.get(name)
+        if col is None or not col.unreadable:
+            continue
+        examples = ", ".join(f"{table.row_label(r)} {t!r}" for r, t in col.unreadable_examples)
+        lines.append(f"{table.name}.{name}: {col.unreadable} value(s) could not be read as "
+                     f"{col.type} and count as missing ({examples})")
+    return lines

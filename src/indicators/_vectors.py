@@ -1,0 +1,258 @@
+"""Typed arrays with missing masks, and the operators of the language on them.
+
+A :class:`Vec` is what an expression evaluates to: one value per row (or per row and
+period), its type, and a mask of missing values. Operators follow SQL's three-valued
+logic: arithmetic and comparisons with a missing operand are missing, ``and``/``or``/
+``not`` are Kleene, and division by zero is missing.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from ._dates import NAT
+
+NUMERIC = ("int", "float")
+
+
+@attrs.define(slots=True)
+class Vec:
+    """One typed value per element. ``data`` is meaningful only where not ``missing``.
+
+    Strings are int32 codes into ``categories`` (sorted, so that code order is code-point
+    order); dates are int64 day numbers.
+    """
+
+    type: str
+    data: np.ndarray
+    missing: np.ndarray | None = None
+    categories: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])
+
+    def mask(self) -> np.ndarray:
+        """Missing mask as a full boolean array."""
+        if self.missing is None:
+            return np.zeros(self.data.shape[0], dtype=bool)
+        return self.missing
+
+    def take(self, index: np.ndarray) -> Vec:
+        """The elements at ``index``."""
+        return Vec(self.type, self.data[index], None if self.missing is None else self.missing[index],
+                   self.categories)
+
+    def filled(self) -> np.ndarray:
+        """``data`` with a harmless value where missing, for functions that index tables."""
+        if self.missing is None or not self.missing.any():
+            return self.data
+        return np.where(self.missing, 0, self.data).astype(self.data.dtype)
+
+    def is_true(self) -> np.ndarray:
+        """Where a boolean vector is true (false where missing): what a filter keeps."""
+        if self.type == "null":
+            return np.zeros(len(self), dtype=bool)
+        if self.missing is None:
+            return self.data.astype(bool, copy=False)
+        return self.data & ~self.missing
+
+
+def _or_masks(*masks: np.ndarray | None) -> np.ndarray | None:
+    present = [m for m in masks if m is not None]
+    if not present:
+        return None
+    out = present[0]
+    for m in present[1:]:
+        out = out | m
+    return out
+
+
+def constant(value: object, type_: str, n: int) -> Vec:
+    """A literal broadcast to n elements."""
+    if type_ == "null":
+        return Vec("null", np.zeros(n, dtype=np.int8), np.ones(n, dtype=bool))
+    if type_ == "str":
+        return Vec("str", np.zeros(n, dtype=np.int32), None, np.array([value], dtype=object))
+    dtype = {"int": np.int64, "float": np.float64, "bool": bool, "date": np.int64}[type_]
+    return Vec(type_, np.full(n, value, dtype=dtype))
+
+
+def null(n: int) -> Vec:
+    return constant(None, "null", n)
+
+
+def as_float(v: Vec) -> Vec:
+    if v.type == "float":
+        return v
+    return Vec("float", v.data.astype(np.float64), v.missing)
+
+
+def common_type(types: list[str]) -> str:
+    """The type a mix of argument types resolves to (int and float mix to float)."""
+    present = [t for t in types if t != "null"]
+    if not present:
+        return "null"
+    if set(present) <= set(NUMERIC):
+        return "float" if "float" in present else "int"
+    return present[0]
+
+
+def cast(v: Vec, type_: str) -> Vec:
+    """Convert to ``type_`` (int to float, or a null vector to any type)."""
+    if v.type == type_:
+        return v
+    if v.type == "null":
+        n = len(v)
+        if type_ == "str":
+            return Vec("str", np.full(n, -1, dtype=np.int32), np.ones(n, bool), np.array([], dtype=object))
+        dtype = {"int": np.int64, "float": np.float64, "bool": bool, "date": np.int64}[type_]
+        fill = NAT if type_ == "date" else 0
+        return Vec(type_, np.full(n, fill, dtype=dtype), np.ones(n, bool))
+    if type_ == "float" and v.type == "int":
+        return as_float(v)
+    raise TypeError(f"cannot cast {v.type} to {type_}")
+
+
+def unify_strings(a: Vec, b: Vec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes of two string vectors over one shared, sorted list of categories."""
+    if a.categories is b.categories or (len(a.categories) == len(b.categories)
+                                        and np.array_equal(a.categories, b.categories)):
+        return a.data, b.data, a.categories
+    union = np.union1d(a.categories.astype(str), b.categories.astype(str)).astype(object)
+
+    def remap(v: Vec) -> np.ndarray:
+        if len(v.categories) == 0:
+            return v.data
+        lookup = np.searchsorted(union, v.categories).astype(np.int32)
+        return np.where(v.data >= 0, lookup[np.clip(v.data, 0, None)], -1).astype(np.int32)
+
+    return remap(a), remap(b), union
+
+
+# ---------------------------------------------------------------------------------------
+# Operators
+
+
+def arithmetic(op: str, a: Vec, b: Vec) -> Vec:
+    """``+ - * /`` on numbers and dates, missing-propagating."""
+    if a.type == "null" or b.type == "null":
+        from ._checker import arithmetic_type
+
+        return cast(null(max(len(a), len(b))), arithmetic_type(op, a.type, b.type) or "int")
+    missing = _or_masks(a.missing, b.missing)
+    if a.type == "date" or b.type == "date":
+        if op == "-" and a.type == "date" and b.type == "date":
+            return Vec("int", a.data - b.data, missing)
+        if op == "+":
+            return Vec("date", a.data + b.data, missing)
+        return Vec("date", a.data - b.data, missing)
+    if op == "/":
+        x, y = a.data.astype(np.float64), b.data.astype(np.float64)
+        zero = y == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.divide(x, np.where(zero, 1.0, y))
+        return Vec("float", out, _or_masks(missing, zero if zero.any() else None))
+    result_type = "float" if "float" in (a.type, b.type) else "int"
+    x = a.data if result_type == a.type else a.data.astype(np.float64)
+    y = b.data if result_type == b.type else b.data.astype(np.float64)
+    func = {"+": np.add, "-": np.subtract, "*": np.multiply}[op]
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = func(x, y)
+    if result_type == "float":
+        bad = ~np.isfinite(out)
+        if bad.any():
+            missing = _or_masks(missing, bad)
+    return Vec(result_type, out, missing)
+
+
+def negate(a: Vec) -> Vec:
+    if a.type == "null":
+        return cast(a, "int")
+    return Vec(a.type, -a.data, a.missing)
+
+
+_COMPARE = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+            ">": np.greater, ">=": np.greater_equal}
+
+
+def compare(op: str, a: Vec, b: Vec) -> Vec:
+    """Comparison; missing where either side is missing."""
+    n = max(len(a), len(b))
+    if a.type == "null" or b.type == "null":
+        return Vec("bool", np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    missing = _or_masks(a.missing, b.missing)
+    if a.type == "str":
+        x, y, _ = unify_strings(a, b)
+        missing = _or_masks(missing, x < 0, y < 0)
+    elif a.type in NUMERIC and a.type != b.type:
+        x, y = a.data.astype(np.float64), b.data.astype(np.float64)
+    else:
+        x, y = a.data, b.data
+    out = _COMPARE[op](x, y)
+    if missing is not None:
+        out &= ~missing
+    return Vec("bool", out, missing)
+
+
+def logical_and(a: Vec, b: Vec) -> Vec:
+    """Kleene ``and``: false wins over missing."""
+    a_true, b_true = a.is_true(), b.is_true()
+    a_false = ~a.data.astype(bool) & ~a.mask() if a.type != "null" else np.zeros(len(a), bool)
+    b_false = ~b.data.astype(bool) & ~b.mask() if b.type != "null" else np.zeros(len(b), bool)
+    true = a_true & b_true
+    known = true | a_false | b_false
+    return Vec("bool", true, None if known.all() else ~known)
+
+
+def logical_or(a: Vec, b: Vec) -> Vec:
+    """Kleene ``or``: true wins over missing."""
+    a_true, b_true = a.is_true(), b.is_true()
+    a_false = ~a.data.astype(bool) & ~a.mask() if a.type != "null" else np.zeros(len(a), bool)
+    b_false = ~b.data.astype(bool) & ~b.mask() if b.type != "null" else np.zeros(len(b), bool)
+    true = a_true | b_true
+    known = true | (a_false & b_false)
+    return Vec("bool", true, None if known.all() else ~known)
+
+
+def logical_not(a: Vec) -> Vec:
+    """``not``: missing stays missing."""
+    if a.type == "null":
+        return Vec("bool", np.zeros(len(a), bool), np.ones(len(a), bool))
+    out = ~a.data.astype(bool)
+    if a.missing is not None:
+        out &= ~a.missing
+    return Vec("bool", out, a.missing)
+
+
+def is_missing(a: Vec, negated: bool) -> Vec:
+    """``is missing`` / ``is not missing``: never itself missing."""
+    mask = a.mask() if a.type != "null" else np.ones(len(a), dtype=bool)
+    return Vec("bool", ~mask if negated else mask.copy())
+
+
+def in_list(a: Vec, items: list[tuple[object, str]], negated: bool) -> Vec:
+    """SQL ``IN``: true on a match; else missing when the list holds missing; else false."""
+    n = len(a)
+    has_missing = any(t == "null" for _, t in items)
+    values = [v for v, t in items if t != "null"]
+    if a.type == "null":
+        return Vec("bool", np.zeros(n, bool), np.ones(n, bool))
+    if a.type == "str":
+        wanted = np.isin(a.categories.astype(str), np.array([str(v) for v in values], dtype=str)) \
+            if len(a.categories) else np.zeros(0, bool)
+        lookup = np.concatenate([wanted, [False]])  # code -1 (missing) maps to the last entry
+        found = lookup[np.where(a.data >= 0, a.data, len(wanted))]
+    elif a.type in NUMERIC:
+        found = np.isin(a.data, np.array(values, dtype=np.float64 if a.type == "float" or any(
+            isinstance(v, float) for v in values) else np.int64))
+    else:
+        found = np.isin(a.data, np.array(values, dtype=np.int64 if a.type == "date" else bool))
+    missing = a.mask().copy()
+    found &= ~missing
+    if has_missing:
+        missing |= ~found
+    if negated:
+        out = ~found & ~missing
+        return Vec("bool", out, missing if missing.any() else None)
+    return Vec("bool", found, missing if missing.any() else None)

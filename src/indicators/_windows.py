@@ -1,0 +1,127 @@
+"""Placing rows in periods, and counting them for every period at once.
+
+A run covers consecutive months ``0 .. P-1``. Every window of SPEC section 3 has the
+property that a row belongs to a *contiguous* range of periods ``[lo, hi)``: an event
+in month m is in the month windows of m only, in the rolling-N windows of m .. m+N-1,
+in the year-to-date windows of m up to the end of its financial year, and in every
+cumulative window from m on; an episode is open at the ends of the months from its
+start's month up to (not including) its end's month. So each row is placed once, and
+counts for all periods come from one difference array, whatever the window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._dates import NAT, month_code, month_end, month_start
+
+
+class Periods:
+    """The months of a run: month codes and their first and last days."""
+
+    def __init__(self, first: int, last: int, financial_year_start: int = 4) -> None:
+        self.first = first
+        self.count = last - first + 1
+        self.codes = np.arange(first, last + 1, dtype=np.int64)
+        self.starts = month_start(self.codes)
+        self.ends = month_end(self.codes)
+        self.financial_year_start = financial_year_start
+
+    def financial_year_first_month(self, codes: np.ndarray) -> np.ndarray:
+        """Month code of the first month of the financial year holding each month."""
+        offset = (codes % 12 - (self.financial_year_start - 1)) % 12
+        return codes - offset
+
+    def window_bounds(self, kind: str, months: int = 1, since: int | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """First and last day of the window for each period."""
+        if kind == "month":
+            return self.starts, self.ends
+        if kind == "ytd":
+            return month_start(self.financial_year_first_month(self.codes)), self.ends
+        if kind == "rolling":
+            return month_start(self.codes - (months - 1)), self.ends
+        if kind == "cumulative":
+            return np.full(self.count, since, dtype=np.int64), self.ends
+        if kind == "snapshot":
+            return self.ends, self.ends
+        raise ValueError(kind)
+
+    def place_events(self, days: np.ndarray, kind: str, months: int = 1,
+                     since: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The period range ``[lo, hi)`` of each event dated ``days`` (empty when none)."""
+        present = days != NAT
+        code = np.where(present, month_code(np.where(present, days, 0)), 0)
+        lo = code - self.first
+        if kind == "month":
+            hi = lo + 1
+        elif kind == "rolling":
+            hi = lo + months
+        elif kind == "ytd":
+            hi = self.financial_year_first_month(code) + 12 - self.first
+        elif kind == "cumulative":
+            hi = np.full_like(lo, self.count)
+            present &= days >= since
+        else:
+            raise ValueError(kind)
+        return self._clip(lo, hi, present)
+
+    def place_episodes(self, starts: np.ndarray, ends: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The range of periods at whose last day each episode is open."""
+        present = starts != NAT
+        lo = np.where(present, month_code(np.where(present, starts, 0)), 0) - self.first
+        if ends is None:
+            hi = np.full_like(lo, self.count)
+        else:
+            has_end = ends != NAT
+            hi = np.where(has_end, month_code(np.where(has_end, ends, 0)) - self.first, self.count)
+        return self._clip(lo, hi, present)
+
+    def _clip(self, lo: np.ndarray, hi: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo = np.clip(lo, 0, self.count)
+        hi = np.clip(hi, 0, self.count)
+        hi = np.where(present & (hi > lo), hi, lo)
+        return lo, hi
+
+
+def range_counts(lo: np.ndarray, hi: np.ndarray, n_periods: int,
+                 weights: np.ndarray | None = None) -> np.ndarray:
+    """How many ranges ``[lo, hi)`` cover each period (or the sum of their weights)."""
+    if weights is None:
+        diff = (np.bincount(lo, minlength=n_periods + 1).astype(np.int64)
+                - np.bincount(hi, minlength=n_periods + 1))
+        return np.cumsum(diff)[:n_periods]
+    diff = (np.bincount(lo, weights=weights, minlength=n_periods + 1)
+            - np.bincount(hi, weights=weights, minlength=n_periods + 1))
+    return np.cumsum(diff)[:n_periods]
+
+
+def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int) -> np.ndarray:
+    """How many distinct keys have at least one range covering each period.
+
+    The ranges of each key are merged into disjoint runs (one sort by key and start),
+    so that each key counts once per period.
+    """
+    if keys.size == 0:
+        return np.zeros(n_periods, dtype=np.int64)
+    order = np.lexsort((lo, keys))
+    k, l, h = keys[order], lo[order], hi[order]
+    new_key = np.ones(k.size, dtype=bool)
+    new_key[1:] = k[1:] != k[:-1]
+    group = np.cumsum(new_key) - 1
+    stride = n_periods + 2
+    reach = np.maximum.accumulate(group * stride + h) - group * stride  # furthest end so far, per key
+    starts = new_key.copy()
+    starts[1:] |= l[1:] > reach[:-1]
+    first = np.flatnonzero(starts)
+    last = np.append(first[1:] - 1, k.size - 1)
+    return range_counts(l[first], reach[last], n_periods)
+
+
+def expand(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One (row, period) pair for every period each row's range covers."""
+    spans = (hi[rows] - lo[rows]).astype(np.int64)
+    total = int(spans.sum())
+    pair_rows = np.repeat(rows, spans)
+    offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(spans) - spans, spans)
+    return pair_rows, np.repeat(lo[rows], spans) + offsets

@@ -1,0 +1,99 @@
+"""Tables from mappings and CSV folders (SPEC section 2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import indicators
+from indicators._tables import infer_text_type
+
+
+def write(path, text: str, encoding: str = "utf-8") -> None:
+    path.write_bytes(text.encode(encoding))
+
+
+def test_csv_reads_iso_and_uk_dates_and_empty_cells_as_missing(tmp_path):
+    write(tmp_path / "contacts.csv", "\ufeffchild_id,received_on,outcome\n1,2017-01-31,nfa\n2,31/01/2017,\n3,,referral\n")
+    table = indicators.read_csv_folder(tmp_path)["contacts"]
+    assert "int" == table["child_id"].type
+    assert "date" == table["received_on"].type
+    dates = table["received_on"].to_numpy()
+    assert np.datetime64("2017-01-31") == dates[0] == dates[1]
+    assert np.isnat(dates[2])
+    assert [ "nfa", None, "referral"] == list(table["outcome"].to_numpy())
+
+
+@pytest.mark.parametrize("cells, expected", [
+    (["1", "-2", ""], "int"),
+    (["1", "2.5"], "float"),
+    (["2017-01-31", "01/02/2017"], "date"),
+    (["true", "FALSE"], "bool"),
+    (["yes", "no"], "str"),
+    (["", " "], "null"),
+])
+def test_undeclared_column_type_is_inferred_in_spec_order(cells, expected):
+    assert expected == infer_text_type(np.array(cells))
+
+
+def test_unreadable_values_become_missing_and_are_counted(tmp_path):
+    write(tmp_path / "t.csv", "d\n2017-02-30\n2017-01-01\nsoon\n")
+    table = indicators.read_csv_table(tmp_path / "t.csv", schema={"d": "date"})
+    column = table["d"]
+    assert 2 == column.unreadable
+    assert [True, False, True] == list(column.missing_mask())
+    assert (0, "2017-02-30") == column.unreadable_examples[0]
+
+
+def test_strict_reading_names_table_column_row_and_text(tmp_path):
+    write(tmp_path / "t.csv", "d\n2017-01-01\n31/02/2017\n")
+    with pytest.raises(indicators.DataError) as info:
+        indicators.read_csv_table(tmp_path / "t.csv", schema={"d": "date"}, strict=True)
+    message = str(info.value)
+    assert "t.d" in message and "row 2 (line 3 of t.csv)" in message and "'31/02/2017'" in message
+
+
+def test_bools_accept_the_spec_spellings_when_declared(tmp_path):
+    write(tmp_path / "t.csv", "b\nTrue\nf\nYES\nn\n1\n0\n")
+    table = indicators.read_csv_table(tmp_path / "t.csv", schema={"b": "bool"})
+    assert [True, False, True, False, True, False] == list(table["b"].to_numpy())
+
+
+def test_non_utf8_file_is_a_clear_error(tmp_path):
+    write(tmp_path / "t.csv", "name\ncafé\n", encoding="latin-1")
+    with pytest.raises(indicators.DataError, match="not UTF-8"):
+        indicators.read_csv_table(tmp_path / "t.csv")
+
+
+def test_empty_file_and_ragged_rows_are_errors(tmp_path):
+    write(tmp_path / "e.csv", "")
+    with pytest.raises(indicators.DataError, match="empty"):
+        indicators.read_csv_table(tmp_path / "e.csv")
+    write(tmp_path / "r.csv", "a,b\n1,2,3\n")
+    with pytest.raises(indicators.DataError, match="3 cells but the header has 2"):
+        indicators.read_csv_table(tmp_path / "r.csv")
+
+
+def test_mapping_of_python_values_and_numpy_arrays():
+    import datetime
+
+    table = indicators.table_from_mapping("t", {
+        "d": [datetime.date(2017, 1, 2), None],
+        "n": np.array([1.0, np.nan]),
+        "s": ["x", None],
+        "i": [1, 2],
+        "text_dates": ["2017-01-02", ""],
+    })
+    assert ["date", "float", "str", "int", "date"] == [table[c].type for c in "d n s i text_dates".split()]
+    assert [False, True] == list(table["n"].missing_mask())
+
+
+def test_declared_types_apply_to_mappings():
+    table = indicators.table_from_mapping("t", {"d": ["2017-01-02", "x"]}, {"d": "date"})
+    assert "date" == table["d"].type
+    assert 1 == table["d"].unreadable
+
+
+def test_columns_of_different_lengths_are_an_error():
+    with pytest.raises(indicators.DataError, match="different lengths"):
+        indicators.table_from_mapping("t", {"a": [1, 2], "b": [1]})
