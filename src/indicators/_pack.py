@@ -553,7 +553,6 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
         source.problem(path, "an indicator id must be lower case letters, digits and _ "
                        "and start with a letter")
     source.unknown_keys(raw, INDICATOR_KEYS, path, "an indicator")
-    before = len(source.problems)
 
     title = raw.get("title")
     if not isinstance(title, str) or not title.strip():
@@ -617,9 +616,11 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
                            "declare it under [populations]" if not populations else
                            "known populations: " + ", ".join(sorted(populations)))
         denominator = PopulationRef(str(name))
+    elif isinstance(raw_den, dict) and "population" in raw_den:
+        source.problem(path + ("denominator",), "a population denominator takes no other keys",
+                       'write denominator = { population = "NAME" }')
     elif isinstance(raw_den, dict):
-        source.unknown_keys(raw_den, MEASURE_KEYS + ("population",), path + ("denominator",),
-                            "a denominator measure")
+        source.unknown_keys(raw_den, MEASURE_KEYS, path + ("denominator",), "a denominator measure")
         denominator = _read_measure(source, path + ("denominator",), raw_den, base_keys)
     else:
         source.problem(path + ("denominator",), f"expected a measure table, a number or "
@@ -691,8 +692,10 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
         else:
             source.problem(path + ("quartiles",), "expected three ascending numbers [q1, q2, q3]")
 
-    if len(source.problems) > before or base is None or numerator is None:
+    if base is None or numerator is None:
         return None
+    # An indicator with problems is still returned so that its expressions get checked
+    # too: the user sees every problem at once. Loading fails on the problems anyway.
     return Indicator(
         id=ident, title=title, kind=kind, location=source.at(path), base=base, numerator=numerator,
         denominator=denominator, of=of, per=float(per), polarity=polarity, decimals=decimals,

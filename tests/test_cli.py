@@ -1,0 +1,124 @@
+"""The command line: formats, exit statuses and messages without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from indicators._cli import main
+
+PACK = textwrap.dedent("""
+    [tables.contacts.columns]
+    received_on = "date"
+    decided_on = "date"
+
+    [indicators.decided]
+    title = "Decided in 1 working day"
+    kind = "percentage"
+    table = "contacts"
+    date = "received_on"
+    numerator = "working_days(received_on, decided_on) <= 1"
+    target = 90
+    polarity = "higher_is_better"
+""")
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "pack.toml").write_text(PACK)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "contacts.csv").write_text("received_on,decided_on\n06/01/2017,09/01/2017\n2017-01-10,2017-01-13\n")
+    return tmp_path
+
+
+def test_evaluate_json_is_the_records_list(project, capsys):
+    status = main(["evaluate", str(project / "pack.toml"), "--data", str(project / "data"),
+                   "--from", "2017-01", "--to", "2017-01", "--format", "json"])
+    records = json.loads(capsys.readouterr().out)
+    assert 0 == status
+    assert [("decided", "2017-01", 1, 2, 50.0, "red")] == [
+        (r["indicator"], r["period"], r["numerator"], r["denominator"], r["value"], r["rag"]) for r in records]
+
+
+def test_evaluate_csv_and_table(project, capsys):
+    main(["evaluate", str(project / "pack.toml"), "--data", str(project / "data"),
+          "--from", "2017-01", "--to", "2017-01", "--format", "csv"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("indicator,title,period")
+    assert lines[1].startswith("decided,Decided in 1 working day,2017-01")
+    main(["evaluate", str(project / "pack.toml"), "--data", str(project / "data"),
+          "--from", "2017-01", "--to", "2017-01"])
+    assert "50.0%" in capsys.readouterr().out
+
+
+def test_output_file_is_written_whole(project):
+    target = project / "out.json"
+    main(["evaluate", str(project / "pack.toml"), "--data", str(project / "data"),
+          "--from", "2017-01", "--to", "2017-02", "--format", "json", "--output", str(target)])
+    assert 2 == len(json.loads(target.read_text()))
+    assert [] == [p.name for p in project.iterdir() if p.name.startswith(".out.json")]
+
+
+def test_validate_reports_every_problem_and_exits_1(project, capsys):
+    bad = PACK.replace('kind = "percentage"', 'kind = "percent"').replace("<= 1", "<= x")
+    (project / "bad.toml").write_text(bad)
+    assert 1 == main(["validate", str(project / "bad.toml")])
+    err = capsys.readouterr().err
+    assert "bad.toml:8: indicators.decided.kind: unknown kind 'percent'" in err
+    assert "bad.toml:11: indicators.decided.numerator: unknown name 'x'" in err
+    assert "2 problems found" in err
+
+
+def test_validate_a_good_pack(project, capsys):
+    assert 0 == main(["validate", str(project / "pack.toml"), "--data", str(project / "data")])
+    assert "1 indicator(s), no problems found" in capsys.readouterr().out
+
+
+def test_bad_data_is_one_clear_message(project, capsys):
+    (project / "data" / "contacts.csv").write_text("received_on\n2017-01-01\n")
+    status = main(["evaluate", str(project / "pack.toml"), "--data", str(project / "data"),
+                   "--from", "2017-01", "--to", "2017-01"])
+    err = capsys.readouterr().err
+    assert 1 == status
+    assert "table 'contacts' has no column 'decided_on'" in err
+    assert "Traceback" not in err
+
+
+def test_unreadable_cells_warn_and_strict_stops(project, capsys):
+    (project / "data" / "contacts.csv").write_text("received_on,decided_on\n2017-01-02,31/02/2017\n")
+    args = ["evaluate", str(project / "pack.toml"), "--data", str(project / "data"), "--from", "2017-01", "--to", "2017-01"]
+    assert 0 == main(args)
+    assert "contacts.decided_on: 1 value(s) could not be read" in capsys.readouterr().err
+    assert 1 == main(args + ["--strict"])
+    assert "row 1 (line 2 of contacts.csv): cannot read '31/02/2017' as date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [
+    ["evaluate", "p.toml", "--data", "d", "--from", "2017-13", "--to", "2017-01"],
+    ["evaluate", "p.toml", "--from", "2017-01", "--to", "2017-01"],
+    ["frobnicate"],
+    [],
+])
+def test_wrong_usage_exits_2(args):
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert 2 == info.value.code
+
+
+def test_unknown_format_exits_2(project, capsys):
+    assert 2 == main(["evaluate", str(project / "pack.toml"), "--data", str(project / "data"),
+                      "--from", "2017-01", "--to", "2017-01", "--format", "xml"])
+    assert "unknown format 'xml'" in capsys.readouterr().err
+
+
+def test_missing_pack_file_through_the_installed_script(tmp_path):
+    completed = subprocess.run([sys.executable, "-m", "indicators._cli", "validate", str(tmp_path / "nope.toml")],
+                               capture_output=True, text=True)
+    assert 1 == completed.returncode
+    assert "no pack file or folder" in completed.stderr
+    assert "Traceback" not in completed.stderr

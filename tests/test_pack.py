@@ -1,0 +1,135 @@
+"""Loading and checking packs: every problem with file, line, key path and what was expected."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import indicators
+
+
+def problems_of(text: str) -> list[indicators.Problem]:
+    with pytest.raises(indicators.PackError) as info:
+        indicators.loads_pack(textwrap.dedent(text), file="p.toml")
+    return info.value.problems
+
+
+GOOD = """
+[tables.contacts.columns]
+received_on = "date"
+decided_on = "date"
+
+[indicators.decided]
+title = "Decided"
+kind = "percentage"
+table = "contacts"
+date = "received_on"
+numerator = "working_days(received_on, decided_on) <= 1"
+"""
+
+
+def test_a_good_pack_loads():
+    pack = indicators.loads_pack(GOOD)
+    assert ["decided"] == list(pack.indicators)
+    assert "percentage" == pack.indicators["decided"].kind
+
+
+def test_unknown_key_gets_a_suggestion_and_its_line():
+    (problem,) = problems_of(GOOD.replace('kind = "percentage"', 'kind = "percentage"\ntarge = 90'))
+    assert ("p.toml", 9, "indicators.decided.targe") == (problem.file, problem.line, problem.path)
+    assert "did you mean 'target'?" in problem.message
+
+
+def test_every_problem_is_reported_at_once():
+    text = GOOD.replace('kind = "percentage"', 'kind = "percent"').replace(
+        '"received_on"\nnumerator', '"received_on"\nwindow = "weekly"\nnumerator')
+    messages = [p.message for p in problems_of(text)]
+    assert any("unknown kind 'percent'" in m for m in messages)
+    assert any("unknown window 'weekly'" in m for m in messages)
+
+
+def test_expression_errors_point_at_the_key_with_a_caret():
+    (problem,) = problems_of(GOOD.replace("decided_on) <= 1", "decidedon) <= 1"))
+    assert "indicators.decided.numerator" == problem.path
+    assert 11 == problem.line
+    assert "unknown name 'decidedon'" in problem.message
+    assert "^^^^^^^^^" in problem.detail and "did you mean 'decided_on'?" in problem.detail
+
+
+def test_type_clash_is_found_on_load():
+    (problem,) = problems_of(GOOD.replace("<= 1", "<= 'one'"))
+    assert "cannot compare int with str" in problem.message
+
+
+def test_malformed_toml_names_the_line():
+    (problem,) = problems_of("[indicators.x]\ntitle = \n")
+    assert 2 == problem.line and "not valid TOML" in problem.message
+
+
+@pytest.mark.parametrize("addition, message", [
+    ('denominator = 5', "a count indicator has no denominator"),
+    ('distinct = "x"\nkind = "mean"\nof = "x"', "distinct applies to counting kinds"),
+    ('window = "cumulative"', "a cumulative window needs since"),
+    ('since = "2016-01-01"', "since applies only to cumulative windows"),
+    ('window = "rolling_61"', "unknown window 'rolling_61'"),
+    ('target = { "2016/18" = 1 }', "financial year label"),
+    ('tolerance = "ten"', "share of the target"),
+    ('rag = { green = 1 }', "expected { green = NUMBER, amber = NUMBER }"),
+    ('quartiles = [3, 2, 1]', "three ascending numbers"),
+    ('denominator = { population = "kids" }\nkind = "rate"', "unknown population 'kids'"),
+    ('polarity = "up"', "unknown polarity 'up'"),
+])
+def test_definition_mistakes(addition, message):
+    text = f"""
+    [indicators.x]
+    title = "X"
+    table = "t"
+    date = "d"
+    {addition}
+    """
+    messages = [p.message for p in problems_of(text)]
+    assert any(message in m for m in messages), messages
+
+
+def test_duplicate_ids_across_files_of_a_folder(tmp_path):
+    (tmp_path / "a.toml").write_text('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\n')
+    (tmp_path / "b.toml").write_text('[indicators.x]\ntitle = "Y"\ntable = "t"\ndate = "d"\n')
+    with pytest.raises(indicators.PackError, match="defined twice"):
+        indicators.load_pack(tmp_path)
+
+
+def test_bad_indicator_id():
+    messages = [p.message for p in problems_of('[indicators.Bad-Id]\ntitle = "X"\ntable = "t"\ndate = "d"\n')]
+    assert any("lower case" in m for m in messages)
+
+
+def test_unknown_calendar():
+    messages = [p.message for p in problems_of('[pack]\ncalendar = "england"\n' + GOOD)]
+    assert any("unknown calendar 'england'" in m for m in messages)
+
+
+def test_features_of_later_releases_say_so():
+    messages = [p.message for p in problems_of(GOOD + '\n[tables.contacts.derive]\nx = "1"\n')]
+    assert any("derived columns are not supported" in m for m in messages)
+
+
+def test_undeclared_tables_are_checked_when_data_arrives():
+    pack = indicators.loads_pack('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "y > 1"\n')
+    with pytest.raises(indicators.DataError, match="table 't' has no column 'y'"):
+        indicators.evaluate(pack, {"t": {"d": ["2017-01-01"]}}, "2017-01", "2017-01")
+    with pytest.raises(indicators.PackError, match="cannot compare str with int"):
+        indicators.evaluate(pack, {"t": {"d": ["2017-01-01"], "y": ["a"]}}, "2017-01", "2017-01")
+
+
+def test_text_used_as_a_date_suggests_declaring_it():
+    pack = indicators.loads_pack('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\n')
+    with pytest.raises(indicators.PackError) as info:
+        indicators.evaluate(pack, {"t": {"d": ["soon", "2017-01-01"]}}, "2017-01", "2017-01")
+    assert "declare the column as date" in str(info.value)
+
+
+def test_missing_table_is_named_with_its_users():
+    pack = indicators.loads_pack(GOOD)
+    with pytest.raises(indicators.DataError, match="no table 'contacts' in the data"):
+        indicators.evaluate(pack, {}, "2017-01", "2017-01")

@@ -1,0 +1,144 @@
+"""Periods and windows (SPEC section 3), checked against a plain per-period count."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+from hypothesis import given, strategies as st
+
+from conftest import run
+
+START, END = "2016-01", "2017-12"
+MONTHS = [(2016 + m // 12, m % 12 + 1) for m in range(24)]
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    first = datetime.date(year, month, 1)
+    nxt = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return first, nxt - datetime.timedelta(days=1)
+
+
+def brute_window(window: str, year: int, month: int, since: datetime.date | None):
+    first, last = month_bounds(year, month)
+    if window == "month":
+        return first, last
+    if window == "ytd":
+        fy_year = year if month >= 4 else year - 1
+        return datetime.date(fy_year, 4, 1), last
+    if window.startswith("rolling_"):
+        n = int(window.split("_")[1])
+        code = year * 12 + month - 1 - (n - 1)
+        return datetime.date(code // 12, code % 12 + 1, 1), last
+    if window == "cumulative":
+        return since, last
+    raise ValueError(window)
+
+
+dates = st.one_of(st.none(), st.dates(datetime.date(2014, 6, 1), datetime.date(2018, 6, 30)))
+windows = st.sampled_from(["month", "ytd", "rolling_1", "rolling_3", "rolling_12", "cumulative"])
+
+
+def event_pack(window: str, since: str | None, extra: str = "") -> str:
+    since_line = f'since = "{since}"' if since else ""
+    return f"""
+    [indicators.events]
+    title = "Events"
+    table = "events"
+    date = "on"
+    window = "{window}"
+    {since_line}
+    {extra}
+    """
+
+
+@given(st.lists(dates, max_size=40), windows, st.dates(datetime.date(2015, 1, 1), datetime.date(2018, 1, 1)))
+def test_event_windows_count_what_a_per_period_loop_counts(days, window, since):
+    since_text = since.isoformat() if window == "cumulative" else None
+    results = run(event_pack(window, since_text), {"events": {"on": days + [None]}}, START, END)
+    for (year, month), result in zip(MONTHS, results):
+        lo, hi = brute_window(window, year, month, since)
+        expected = sum(1 for d in days if d is not None and lo <= d <= hi)
+        assert expected == result.numerator, (window, year, month)
+        assert (lo.isoformat(), hi.isoformat()) == (result.window_start, result.window_end)
+
+
+@given(st.lists(st.tuples(dates, dates), max_size=40))
+def test_snapshot_counts_episodes_open_at_month_end(episodes):
+    pack = """
+    [indicators.open]
+    title = "Open"
+    table = "episodes"
+    window = "snapshot"
+    start = "started"
+    end = "ended"
+    """
+    data = {"episodes": {"started": [s for s, _ in episodes] + [None],
+                         "ended": [e for _, e in episodes] + [None]}}
+    results = run(pack, data, START, END)
+    for (year, month), result in zip(MONTHS, results):
+        _, last = month_bounds(year, month)
+        expected = sum(1 for s, e in episodes if s is not None and s <= last and (e is None or e > last))
+        assert expected == result.numerator
+
+
+@given(st.lists(st.tuples(dates, st.integers(1, 6)), max_size=40), windows)
+def test_distinct_counts_each_key_once_per_window(rows, window):
+    pack = event_pack(window, "2016-06-01" if window == "cumulative" else None, 'distinct = "child"')
+    data = {"events": {"on": [d for d, _ in rows] + [None], "child": [c for _, c in rows] + [1]}}
+    results = run(pack, data, START, END)
+    since = datetime.date(2016, 6, 1)
+    for (year, month), result in zip(MONTHS, results):
+        lo, hi = brute_window(window, year, month, since)
+        expected = len({c for d, c in rows if d is not None and lo <= d <= hi})
+        assert expected == result.numerator
+
+
+@given(st.lists(dates, max_size=30), windows)
+def test_filters_on_period_variables_match_the_loop(days, window):
+    """A filter using window_start is evaluated on (row, period) pairs."""
+    pack = event_pack(window, "2016-06-01" if window == "cumulative" else None,
+                      'where = "days(window_start, on) < 20"')
+    results = run(pack, {"events": {"on": days + [None]}}, START, END)
+    since = datetime.date(2016, 6, 1)
+    for (year, month), result in zip(MONTHS, results):
+        lo, hi = brute_window(window, year, month, since)
+        expected = sum(1 for d in days if d is not None and lo <= d <= hi and (d - lo).days < 20)
+        assert expected == result.numerator
+
+
+def test_ytd_restarts_in_april():
+    days = [datetime.date(2017, 3, 31), datetime.date(2017, 4, 1), datetime.date(2017, 4, 30)]
+    results = run(event_pack("ytd", None), {"events": {"on": days}}, "2017-03", "2017-05")
+    assert [1, 2, 2] == [r.numerator for r in results]
+    assert ["2016-04-01", "2017-04-01", "2017-04-01"] == [r.window_start for r in results]
+
+
+def test_financial_year_start_is_the_packs():
+    pack = "[pack]\nfinancial_year_start = 1\n" + event_pack("ytd", None)
+    results = run(pack, {"events": {"on": [datetime.date(2016, 12, 31), datetime.date(2017, 1, 1)]}},
+                  "2016-12", "2017-01")
+    assert [1, 1] == [r.numerator for r in results]
+
+
+def test_snapshot_on_the_exact_end_day():
+    """An episode ending on the period's last day is not open at that period's end."""
+    pack = """
+    [indicators.open]
+    title = "Open"
+    table = "plans"
+    window = "snapshot"
+    start = "started"
+    end = "ended"
+    """
+    data = {"plans": {"started": ["2017-01-31", "2016-12-01", "2016-12-01"],
+                      "ended": [None, "2017-01-31", "2017-02-01"]}}
+    results = run(pack, data, "2016-12", "2017-01")
+    assert [2, 2] == [r.numerator for r in results]
+    assert ("2017-01-31", "2017-01-31") == (results[1].window_start, results[1].window_end)
+
+
+def test_cumulative_since_after_the_period_is_empty():
+    results = run(event_pack("cumulative", "2017-02-09"),
+                  {"events": {"on": ["2017-01-10", "2017-02-10"]}}, "2017-01", "2017-02")
+    assert [0, 1] == [r.numerator for r in results]
