@@ -27,6 +27,14 @@ def _working_lag(rng, start, mean_days, n):
     return np.busday_offset(start, lag, roll="forward")
 
 
+def _episodes(rng: np.random.Generator, n: int, lead_days: int, mean_days: float) -> dict:
+    """Episodes starting up to ``lead_days`` before the span, lasting about ``mean_days``."""
+    start = _dates(rng, n) - np.timedelta64(lead_days, "D")
+    end = start + np.round(rng.exponential(mean_days, n)).astype("timedelta64[D]")
+    end = np.where(end > LAST, np.datetime64("NaT"), end)
+    return {"child_id": rng.integers(1, 30_000, n), "started_on": start, "ended_on": end}
+
+
 def _write(path: Path, columns: dict[str, np.ndarray]) -> None:
     names = list(columns)
     n = len(next(iter(columns.values())))
@@ -71,19 +79,8 @@ def main() -> None:
     _write(out / "assessments.csv", {"child_id": rng.integers(1, 30_000, n_assess),
                                      "started_on": started, "completed_on": completed})
 
-    n_plans = 1_400
-    plan_start = _dates(rng, n_plans) - np.timedelta64(365, "D")
-    plan_end = plan_start + np.round(rng.exponential(300, n_plans)).astype("timedelta64[D]")
-    plan_end = np.where(plan_end > LAST, np.datetime64("NaT"), plan_end)
-    _write(out / "cp_plans.csv", {"child_id": rng.integers(1, 30_000, n_plans),
-                                  "started_on": plan_start, "ended_on": plan_end})
-
-    n_care = 1_100
-    care_start = _dates(rng, n_care) - np.timedelta64(900, "D")
-    care_end = care_start + np.round(rng.exponential(700, n_care)).astype("timedelta64[D]")
-    care_end = np.where(care_end > LAST, np.datetime64("NaT"), care_end)
-    _write(out / "care_periods.csv", {"child_id": rng.integers(1, 30_000, n_care),
-                                      "started_on": care_start, "ended_on": care_end})
+    _write(out / "cp_plans.csv", _episodes(rng, 1_400, lead_days=365, mean_days=300))
+    _write(out / "care_periods.csv", _episodes(rng, 1_100, lead_days=900, mean_days=700))
     print(f"wrote synthetic example data to {out}")
 
 
