@@ -158,7 +158,7 @@ def test_unknown_name_suggests_the_close_column():
     ("s + 1", "cannot apply '+' to str and int"),
     ("x and flag", "'and' needs true/false values"),
     ("nosuch(d)", "unknown function 'nosuch'"),
-    ("previous(d, by = x)", "unknown function 'previous'"),
+    ("previous(d, by = x)", "may appear only in derived columns"),
 ])
 def test_type_errors_are_found_before_any_data(expression, message):
     error = error_of(expression, d="date", s="str", x="int", flag="bool")

@@ -109,9 +109,36 @@ def test_unknown_calendar():
     assert any("unknown calendar 'england'" in m for m in messages)
 
 
-def test_features_of_later_releases_say_so():
-    messages = [p.message for p in problems_of(GOOD + '\n[tables.contacts.derive]\nx = "1"\n')]
-    assert any("derived columns are not supported" in m for m in messages)
+def test_cyclic_derived_columns_are_a_load_error():
+    text = GOOD + '\n[tables.contacts.derive]\na = "b + 1"\nb = "a + 1"\n'
+    messages = [p.message for p in problems_of(text)]
+    assert any("cycle: a -> b -> a" in m or "cycle: b -> a -> b" in m for m in messages), messages
+
+
+def test_derived_columns_with_unknown_columns_are_a_load_error():
+    text = GOOD + '\n[tables.contacts.derive]\ngap = "days(received_on, decidedon)"\n'
+    (problem,) = problems_of(text)
+    assert "tables.contacts.derive.gap" == problem.path and "unknown name 'decidedon'" in problem.message
+
+
+def test_previous_outside_derived_columns_is_an_error():
+    messages = [p.message for p in problems_of(GOOD.replace(
+        '"working_days(received_on, decided_on) <= 1"', '"previous(received_on, by = received_on) is missing"'))]
+    assert any("may appear only in derived columns" in m for m in messages)
+
+
+def test_lookup_mistakes_are_load_errors():
+    text = GOOD + """
+[tables.visits.columns]
+child = "int"
+visited_on = "date"
+
+[indicators.decided.lookups]
+visits = { table = "visits", key = "child", date = "visited_on", aggregate = "max(visted_on)" }
+""".replace("[indicators.decided.lookups]", "[indicators.decided.lookups]")
+    messages = [p.message for p in problems_of(text)]
+    assert any("names no column of 'visits'; did you mean 'visited_on'?" in m for m in messages), messages
+    assert any("the key column 'child' is not a column of 'contacts'" in m for m in messages), messages
 
 
 def test_undeclared_tables_are_checked_when_data_arrives():

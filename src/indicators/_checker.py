@@ -38,6 +38,7 @@ class Scope:
     functions: Mapping[str, Function]
     variables: Mapping[str, str] = attrs.field(factory=lambda: {v: "date" for v in PERIOD_VARIABLES})
     table: str | None = None
+    derive: bool = False  # previous() and next() are allowed only in derived columns
 
 
 def suggest(name: str, candidates) -> str | None:
@@ -166,7 +167,45 @@ def arithmetic_type(op: str, left: str, right: str) -> str | None:
     return None
 
 
+SHIFT_FUNCTIONS = ("previous", "next")
+
+
+def _check_shift(node: Call, scope: Scope) -> str:
+    """``previous(col, by = key, order = ord)`` and ``next(...)``."""
+    name_span = (node.start, node.name_end)
+    if not scope.derive:
+        raise ExpressionError(f"{node.name}() may appear only in derived columns "
+                              "([tables.NAME.derive])", *name_span)
+    if len(node.args) != 1:
+        raise ExpressionError(f"{node.name}() takes one column and the named arguments by and order",
+                              node.start, node.end, f"{node.name}(col, by = key, order = ord)")
+    kwargs = dict(node.kwargs)
+    for key, value in node.kwargs:
+        if key not in ("by", "order"):
+            raise ExpressionError(f"{node.name}() has no argument {key!r}; it takes by and order",
+                                  value.start, value.end)
+    if "by" not in kwargs:
+        raise ExpressionError(f"{node.name}() needs by = the key column (for example by = child_id)",
+                              node.start, node.end)
+    by = kwargs["by"]
+    if not isinstance(by, Name):
+        raise ExpressionError("by must name a column", by.start, by.end)
+    check(by, scope)
+    value_type = check(node.args[0], scope)
+    if "order" in kwargs:
+        order_type = check(kwargs["order"], scope)
+        order_node = kwargs["order"]
+    else:
+        order_type, order_node = value_type, node.args[0]
+    if order_type not in ("int", "float", "date", "str"):
+        raise ExpressionError(f"the order of {node.name}() must be a number, date or string, not {order_type}",
+                              order_node.start, order_node.end)
+    return value_type
+
+
 def _check_call(node: Call, scope: Scope) -> str:
+    if node.name in SHIFT_FUNCTIONS:
+        return _check_shift(node, scope)
     function = scope.functions.get(node.name)
     name_span = (node.start, node.name_end)
     if function is None:

@@ -105,9 +105,9 @@ def _warn_unreadable(results) -> None:
     seen = set()
     for record in results:
         for reason, count in record.notes.items():
-            if reason.startswith("unreadable ") and reason not in seen:
+            if reason.startswith("unreadable (") and reason not in seen:
                 seen.add(reason)
-                print(f"warning: {reason[len('unreadable '):]}: {count} value(s) could not be read "
+                print(f"warning: {reason[len('unreadable ('):-1]}: {count} value(s) could not be read "
                       "and count as missing (use --strict to stop on them)", file=sys.stderr)
 
 

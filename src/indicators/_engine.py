@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
+import attrs
 import numpy as np
 
 from ._dates import NAT, format_period, parse_period
 from ._errors import DataError, PackError, Problem
 from ._evaluator import Context, evaluate as evaluate_node
-from ._expressions import to_text
+from ._derived import sort_codes
+from ._expressions import names_used, to_text
 from ._judgement import judge
 from ._pack import (
     AGGREGATE_KINDS,
     Constant,
     Expr,
     Indicator,
+    Lookup,
     Measure,
     Pack,
     PopulationRef,
@@ -33,7 +36,7 @@ from ._pack import (
 )
 from ._results import Results
 from ._tables import Column, Table, table_from_mapping
-from ._vectors import Vec
+from ._vectors import Vec, unify_strings
 from ._windows import Periods, distinct_range_counts, expand, range_counts
 
 
@@ -43,35 +46,157 @@ def _column_vec(column: Column) -> Vec:
     return Vec(column.type, column.data, column.missing, column.categories)
 
 
+class LazyVariables(Mapping):
+    """Period variables, plus lookup values computed only when an expression asks for them."""
+
+    def __init__(self, values: dict[str, Vec], lazy: dict[str, Callable[[], Vec]]) -> None:
+        self._values = dict(values)
+        self._lazy = lazy
+
+    def __getitem__(self, name: str) -> Vec:
+        if name not in self._values:
+            if name not in self._lazy:
+                raise KeyError(name)
+            self._values[name] = self._lazy[name]()
+        return self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values or name in self._lazy
+
+    def __iter__(self):
+        return iter({**self._values, **self._lazy})
+
+    def __len__(self) -> int:
+        return len(set(self._values) | set(self._lazy))
+
+
+class Run:
+    """One evaluation: the periods, the calendar and every table's shared work."""
+
+    def __init__(self, pack: Pack, tables: dict[str, Table], periods: Periods, calendar) -> None:
+        self.pack = pack
+        self.periods = periods
+        self.calendar = calendar
+        self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}
+        self._grids: dict[tuple, tuple] = {}
+
+    def lookup_grid(self, lookup: Lookup, measure_table: str) -> tuple:
+        """Per (key, period) aggregate of a lookup, and the measure rows' key codes."""
+        key = (measure_table, lookup.on, lookup.table, lookup.key, lookup.window.text, lookup.since,
+               tuple(to_text(e.node) if e else None for e in (lookup.date, lookup.start, lookup.end, lookup.where)),
+               lookup.aggregate, lookup.column)
+        if key not in self._grids:
+            self._grids[key] = self._compute_grid(lookup, measure_table)
+        return self._grids[key]
+
+    def _compute_grid(self, lookup: Lookup, measure_table: str) -> tuple:
+        other = self.tables[lookup.table]
+        own = self.tables[measure_table]
+        own_codes, other_codes, n_keys = shared_codes(own.vec(lookup.on), other.vec(lookup.key))
+        n_periods = self.periods.count
+        lo, hi = other.placement(lookup)
+        keep = (lo < hi) & (other_codes >= 0)
+        where = lookup.where
+        if where is not None and not where.uses_period:
+            keep &= other.row_filter(where)
+        rows, periods = expand(np.flatnonzero(keep), lo, hi)
+        if where is not None and where.uses_period:
+            mask = evaluate_node(where.node, other.pair_context(lookup, rows, periods)).is_true()
+            rows, periods = rows[mask], periods[mask]
+        cells = other_codes[rows] * n_periods + periods
+        size = n_keys * n_periods
+        if lookup.aggregate == "count":
+            grid = np.bincount(cells, minlength=size).astype(np.int64)
+            return own_codes, grid, None, "int"
+        column = other.vec(lookup.column)
+        present = ~column.mask() if column.type != "null" else np.zeros(len(column), bool)
+        chosen = present[rows]
+        cells, values = cells[chosen], column.data[rows[chosen]]
+        counts = np.bincount(cells, minlength=size)
+        has = counts > 0
+        if lookup.aggregate == "count_distinct":
+            codes = sort_codes(column)[rows[chosen]]
+            pairs = np.unique(np.stack([cells, codes.astype(np.float64) if codes.dtype.kind == "f" else codes]), axis=1) \
+                if cells.size else np.zeros((2, 0), dtype=np.int64)
+            grid = np.bincount(pairs[0].astype(np.int64), minlength=size).astype(np.int64)
+            return own_codes, grid, None, "int"
+        if lookup.aggregate in ("sum", "mean"):
+            sums = np.bincount(cells, weights=values.astype(np.float64), minlength=size)
+            if lookup.aggregate == "mean":
+                grid = np.divide(sums, np.where(has, counts, 1))
+                return own_codes, grid, has, "float"
+            if column.type == "int":
+                return own_codes, np.round(sums).astype(np.int64), has, "int"
+            return own_codes, sums, has, "float"
+        order = np.lexsort((values, cells))
+        sorted_cells, sorted_values = cells[order], values[order]
+        grid = np.zeros(size, dtype=values.dtype)
+        if lookup.aggregate == "min":
+            first = np.ones(sorted_cells.size, dtype=bool)
+            first[1:] = sorted_cells[1:] != sorted_cells[:-1]
+        else:
+            first = np.ones(sorted_cells.size, dtype=bool)
+            first[:-1] = sorted_cells[:-1] != sorted_cells[1:]
+        grid[sorted_cells[first]] = sorted_values[first]
+        return own_codes, grid, has, column.type
+
+
+def shared_codes(a: Vec, b: Vec) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes 0..K-1 for the values of two key columns (-1 where missing), equal values equal codes."""
+    a_missing = a.mask() if a.type != "null" else np.ones(len(a), bool)
+    b_missing = b.mask() if b.type != "null" else np.ones(len(b), bool)
+    if a.type == "str" and b.type == "str":
+        a_codes, b_codes, union = unify_strings(a, b)
+        return (np.where(a_missing, -1, a_codes).astype(np.int64),
+                np.where(b_missing, -1, b_codes).astype(np.int64), len(union))
+    as_float = "float" in (a.type, b.type)
+    a_values = a.data.astype(np.float64 if as_float else np.int64)
+    b_values = b.data.astype(np.float64 if as_float else np.int64)
+    universe = np.unique(np.concatenate([a_values[~a_missing], b_values[~b_missing]]))
+    a_codes = np.where(a_missing, -1, np.searchsorted(universe, a_values))
+    b_codes = np.where(b_missing, -1, np.searchsorted(universe, b_values))
+    return a_codes.astype(np.int64), b_codes.astype(np.int64), max(int(universe.size), 1)
+
+
 class TableEvaluation:
     """One table during one run, with the work shared between indicators."""
 
-    def __init__(self, table: Table, periods: Periods, pack: Pack, calendar) -> None:
+    def __init__(self, table: Table, run: Run) -> None:
         self.table = table
-        self.periods = periods
-        self.pack = pack
-        self.calendar = calendar
+        self.run = run
+        self.periods = run.periods
+        self.pack = run.pack
+        self.calendar = run.calendar
+        spec = run.pack.tables.get(table.name)
+        self.derived = dict(spec.derive) if spec else {}
         self._vecs: dict[str, Vec] = {}
         self._row_values: dict[str, Vec] = {}
         self._placements: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def vec(self, name: str) -> Vec:
+        """A column, or a derived column computed on first use."""
         if name not in self._vecs:
-            self._vecs[name] = _column_vec(self.table[name])
+            if name in self.table.columns:
+                self._vecs[name] = _column_vec(self.table[name])
+            else:
+                self._vecs[name] = self.row_value(self.derived[name])
         return self._vecs[name]
+
+    def row_context(self) -> Context:
+        return Context(self.table.n_rows, self.vec, self.pack.registry.functions, self.calendar)
 
     def row_value(self, expr: Expr) -> Vec:
         """An expression without period variables, for every row (shared by text)."""
         key = to_text(expr.node)
         if key not in self._row_values:
-            ctx = Context(self.table.n_rows, self.vec, self.pack.registry.functions, self.calendar)
-            self._row_values[key] = evaluate_node(expr.node, ctx)
+            self._row_values[key] = evaluate_node(expr.node, self.row_context())
         return self._row_values[key]
 
     def row_filter(self, expr: Expr) -> np.ndarray:
         return self.row_value(expr).is_true()
 
-    def _days(self, expr: Expr | None) -> np.ndarray | None:
+    def days(self, expr: Expr | None) -> np.ndarray | None:
+        """Day numbers of a date expression for every row (NaT where missing)."""
         if expr is None:
             return None
         value = self.row_value(expr)
@@ -81,44 +206,62 @@ class TableEvaluation:
             return value.data
         return np.where(value.missing, NAT, value.data)
 
-    def placement(self, measure: Measure) -> tuple[np.ndarray, np.ndarray]:
-        """The period range ``[lo, hi)`` of every row for the measure's window."""
-        window = measure.window
+    def placement(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray]:
+        """The period range ``[lo, hi)`` of every row for a measure's (or lookup's) window."""
+        window = source.window
         texts = tuple(to_text(e.node) if e is not None else None
-                      for e in (measure.date, measure.start, measure.end))
-        key = (window.text, measure.since, texts)
+                      for e in (source.date, source.start, source.end))
+        key = (window.text, source.since, texts)
         if key not in self._placements:
             if window.is_snapshot:
-                placed = self.periods.place_episodes(self._days(measure.start), self._days(measure.end))
+                placed = self.periods.place_episodes(self.days(source.start), self.days(source.end))
             else:
-                placed = self.periods.place_events(self._days(measure.date), window.kind,
-                                                   window.months, measure.since)
+                placed = self.periods.place_events(self.days(source.date), window.kind,
+                                                   window.months, source.since)
             self._placements[key] = placed
         return self._placements[key]
 
-    def pair_context(self, measure: Measure, rows: np.ndarray, periods: np.ndarray) -> Context:
-        """Evaluation context over (row, period) pairs, with the period variables."""
-        window = measure.window
-        starts, ends = self.periods.window_bounds(window.kind, window.months, measure.since)
+    def pair_context(self, source: Measure | Lookup, rows: np.ndarray, periods: np.ndarray) -> Context:
+        """Evaluation context over (row, period) pairs, with period variables and lookups."""
+        window = source.window
+        starts, ends = self.periods.window_bounds(window.kind, window.months, source.since)
         variables = {
             "period_start": Vec("date", self.periods.starts[periods]),
             "period_end": Vec("date", self.periods.ends[periods]),
             "window_start": Vec("date", starts[periods]),
             "window_end": Vec("date", ends[periods]),
         }
+        lazy = {}
+        for lookup in getattr(source, "lookups", ()):
+            lazy[lookup.name] = (lambda lookup=lookup: self.lookup_values(lookup, rows, periods))
         return Context(rows.size, lambda name: self.vec(name).take(rows),
-                       self.pack.registry.functions, self.calendar, variables)
+                       self.pack.registry.functions, self.calendar, LazyVariables(variables, lazy))
 
-    def _selected(self, measure: Measure, extra: Expr | None = None):
-        """Rows in some window passing the period-free filters, and the period filters left."""
+    def lookup_values(self, lookup: Lookup, rows: np.ndarray, periods: np.ndarray) -> Vec:
+        """A lookup's value for each (row, period) pair."""
+        codes, grid, has, type_ = self.run.lookup_grid(lookup, self.table.name)
+        row_codes = codes[rows]
+        matched = row_codes >= 0
+        cells = np.where(matched, row_codes, 0) * self.periods.count + periods
+        data = grid[cells]
+        if has is None:  # counts: a missing key matches nothing and counts 0
+            return Vec(type_, np.where(matched, data, 0))
+        missing = ~matched | ~has[cells]
+        return Vec(type_, data, missing if missing.any() else None)
+
+    def _is_pair_level(self, expr: Expr, measure: Measure) -> bool:
+        return expr.uses_period or bool(names_used(expr.node) & measure.lookup_names())
+
+    def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None):
+        """Rows in some window passing the row-level filters, and the pair-level filters left."""
         lo, hi = self.placement(measure)
         keep = lo < hi
         pending = []
-        for expr in measure.filters() + ((extra,) if extra is not None else ()):
-            if expr.uses_period:
+        for expr in measure.filters() if filters is None else filters:
+            if self._is_pair_level(expr, measure):
                 pending.append(expr)
             else:
-                keep &= self.row_filter(expr)
+                keep = keep & self.row_filter(expr)
         return lo, hi, keep, pending
 
     def _keys(self, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -130,36 +273,56 @@ class TableEvaluation:
             return codes.astype(np.int64), present
         return vec.data.astype(np.int64, copy=False), present
 
-    def count(self, measure: Measure) -> np.ndarray:
-        """Rows (or distinct values) of the measure in each period's window."""
-        n_periods = self.periods.count
-        lo, hi, keep, pending = self._selected(measure)
-        if measure.distinct:
-            keys, present = self._keys(measure.distinct)
-            keep &= present
-        if not pending:
-            if measure.distinct:
-                return distinct_range_counts(keys[keep], lo[keep], hi[keep], n_periods)
-            return range_counts(lo[keep], hi[keep], n_periods)
+    def _pairs(self, measure: Measure, keep: np.ndarray, lo, hi, pending) -> tuple:
         rows, periods = expand(np.flatnonzero(keep), lo, hi)
         ctx = self.pair_context(measure, rows, periods)
         mask = np.ones(rows.size, dtype=bool)
         for expr in pending:
             mask &= evaluate_node(expr.node, ctx).is_true()
+        return rows, periods, ctx, mask
+
+    def count(self, measure: Measure) -> np.ndarray:
+        """Rows (or distinct values) of the measure in each period's window."""
+        n_periods = self.periods.count
+        lo, hi, keep, pending = self.selected(measure)
+        if measure.distinct:
+            keys, present = self._keys(measure.distinct)
+            keep = keep & present
+        if not pending:
+            if measure.distinct:
+                return distinct_range_counts(keys[keep], lo[keep], hi[keep], n_periods)
+            return range_counts(lo[keep], hi[keep], n_periods)
+        rows, periods, _, mask = self._pairs(measure, keep, lo, hi, pending)
         if measure.distinct:
             pairs = np.unique(np.stack([periods[mask], keys[rows[mask]]]), axis=1)
             return np.bincount(pairs[0], minlength=n_periods).astype(np.int64)
         return np.bincount(periods[mask], minlength=n_periods).astype(np.int64)
 
+    def count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
+        """Rows of the measure in each window for which ``condition`` is missing."""
+        n_periods = self.periods.count
+        lo, hi, keep, pending = self.selected(measure)
+        if not pending and not self._is_pair_level(condition, measure):
+            value = self.row_value(condition)
+            unknown = value.mask() if value.type != "null" else np.ones(len(value), bool)
+            keep = keep & unknown
+            return range_counts(lo[keep], hi[keep], n_periods)
+        rows, periods, ctx, mask = self._pairs(measure, keep, lo, hi, pending)
+        value = evaluate_node(condition.node, ctx)
+        unknown = value.mask() if value.type != "null" else np.ones(rows.size, bool)
+        return np.bincount(periods[mask & unknown], minlength=n_periods).astype(np.int64)
+
+    def count_missing_key(self, measure: Measure, lookup: Lookup) -> np.ndarray:
+        """Rows of the measure in each window whose lookup key is missing."""
+        lo, hi, keep, _ = self.selected(measure, ())
+        keep = keep & self.vec(lookup.on).mask() if self.vec(lookup.on).type != "null" else keep
+        return range_counts(lo[keep], hi[keep], self.periods.count)
+
     def aggregate(self, measure: Measure, of: Expr, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows aggregated and the aggregate of ``of`` in each period (NaN where none)."""
         n_periods = self.periods.count
-        lo, hi, keep, pending = self._selected(measure)
-        rows, periods = expand(np.flatnonzero(keep), lo, hi)
-        ctx = self.pair_context(measure, rows, periods)
-        mask = np.ones(rows.size, dtype=bool)
-        for expr in pending:
-            mask &= evaluate_node(expr.node, ctx).is_true()
+        lo, hi, keep, pending = self.selected(measure)
+        rows, periods, ctx, mask = self._pairs(measure, keep, lo, hi, pending)
         values = evaluate_node(of.node, ctx)
         if values.type != "null":
             mask &= ~values.mask()
@@ -273,12 +436,11 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
     # One month more than asked for, so that the first period has a direction of travel.
     periods = Periods(first - 1, last, pack.financial_year_start)
-    evaluations = {name: TableEvaluation(table, periods, pack, calendar) for name, table in loaded.items()}
+    run = Run(pack, loaded, periods, calendar)
     records = []
     for indicator in pack.indicators.values():
-        figures = _figures(indicator, pack, evaluations, periods)
-        records.extend(judge(indicator, periods, figures, suppress_below,
-                             _notes(indicator, loaded)))
+        figures = _figures(indicator, pack, run.tables, periods)
+        records.extend(judge(indicator, periods, figures, suppress_below, _notes(indicator, run)))
     return Results(records, pack, format_period(first), format_period(last))
 
 
@@ -313,20 +475,46 @@ def _figures(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEvalu
             "counted_denominator": counted_denominator, "window_start": starts, "window_end": ends}
 
 
-def _notes(indicator: Indicator, tables: dict[str, Table]) -> dict[str, int]:
-    """Counts of unreadable cells in the columns the indicator reads."""
-    from ._expressions import names_used
+def _notes(indicator: Indicator, run: Run) -> dict[str, np.ndarray]:
+    """Data-quality counts by reason, one per period, for the rows an indicator reads."""
+    n_periods = run.periods.count
+    notes: dict[str, np.ndarray] = {}
 
-    notes: dict[str, int] = {}
+    def add(reason: str, counts) -> None:
+        counts = np.broadcast_to(np.asarray(counts, dtype=np.int64), (n_periods,))
+        if counts.any():
+            notes[reason] = notes.get(reason, 0) + counts
+
+    seen: list[Measure] = []
     for measure in indicator.measures():
-        table = tables[measure.table]
+        # a numerator that is the base measure plus a filter reads the same rows
+        plain = attrs.evolve(measure, extra=None, location=None)
+        if plain in seen:
+            continue
+        seen.append(plain)
+        evaluation = run.tables[measure.table]
+        table = evaluation.table
         names = set()
         for expr in measure.expressions():
             names |= names_used(expr.node)
-        if measure.distinct:
-            names.add(measure.distinct)
+        names |= {measure.distinct} if measure.distinct else set()
+        names |= {lookup.on for lookup in measure.lookups}
         for name in sorted(names):
             column = table.columns.get(name)
             if column is not None and column.unreadable:
-                notes[f"unreadable {measure.table}.{name}"] = column.unreadable
+                add(f"unreadable ({measure.table}.{name})", column.unreadable)
+        placing = measure.start if measure.window.is_snapshot else measure.date
+        days = evaluation.days(placing)
+        add(f"missing {'start' if measure.window.is_snapshot else 'date'} "
+            f"({measure.table}.{placing.text})", int((days == NAT).sum()))
+        if measure.window.is_snapshot and measure.end is not None:
+            ends = evaluation.days(measure.end)
+            add(f"end before start ({measure.table})", int(((ends != NAT) & (days != NAT) & (ends < days)).sum()))
+        for lookup in measure.lookups:
+            add(f"lookup key missing ({lookup.name})", evaluation.count_missing_key(measure, lookup))
+    numerator = indicator.numerator
+    if indicator.kind in ("percentage", "rate", "ratio") and numerator.extra is not None:
+        evaluation = run.tables[numerator.table]
+        base = attrs.evolve(numerator, extra=None)
+        add("numerator unknown (missing values)", evaluation.count_unknown(base, numerator.extra))
     return notes

@@ -8,6 +8,7 @@ import attrs
 import numpy as np
 
 from ._calendars import Calendar
+from ._derived import shift_by_key
 from ._expressions import Binary, Call, InList, IsMissing, Literal, Name, Node, Unary
 from ._functions import Function
 from ._vectors import (
@@ -60,6 +61,11 @@ def evaluate(node: Node, ctx: Context) -> Vec:
     if isinstance(node, IsMissing):
         return is_missing(evaluate(node.operand, ctx), node.negated)
     if isinstance(node, Call):
+        if node.name in ("previous", "next"):
+            kwargs = dict(node.kwargs)
+            value = evaluate(node.args[0], ctx)
+            order = evaluate(kwargs["order"], ctx) if "order" in kwargs else value
+            return shift_by_key(value, evaluate(kwargs["by"], ctx), order, forward=node.name == "next")
         function = ctx.functions[node.name]
         args = [evaluate(arg, ctx) for arg in node.args]
         return function.call(args, ctx.calendar)

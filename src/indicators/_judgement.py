@@ -131,7 +131,7 @@ def _number(value) -> float | int | None:
 
 
 def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below: int | None,
-          notes: dict[str, int]) -> list[Result]:
+          notes: dict[str, np.ndarray]) -> list[Result]:
     """Result records for periods 1.. of the run (period 0 only feeds direction)."""
     numerators = figures["numerator"]
     denominators = figures["denominator"]
@@ -181,7 +181,7 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
             ci_low=None if interval is None else interval[0],
             ci_high=None if interval is None else interval[1],
             suppressed=suppressed,
-            notes=dict(notes),
+            notes={reason: int(counts[p]) for reason, counts in notes.items() if counts[p]},
             kind=indicator.kind,
             polarity=indicator.polarity,
             decimals=indicator.decimals,

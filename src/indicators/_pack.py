@@ -97,6 +97,35 @@ def parse_window(text: Any) -> Window | None:
 
 
 @attrs.frozen
+class Lookup:
+    """A per-key aggregate of another table, joined onto a measure's rows for each period."""
+
+    name: str
+    table: str
+    key: str  # the column in the looked-up table
+    on: str  # the measure's own column holding the key
+    window: Window
+    aggregate: str  # count | count_distinct | sum | min | max | mean
+    location: Location
+    column: str | None = None
+    date: Expr | None = None
+    start: Expr | None = None
+    end: Expr | None = None
+    since: int | None = None
+    where: Expr | None = None
+
+    def expressions(self) -> tuple[Expr, ...]:
+        return tuple(e for e in (self.date, self.start, self.end, self.where) if e is not None)
+
+    def result_type(self, column_type: str | None) -> str:
+        if self.aggregate in ("count", "count_distinct"):
+            return "int"
+        if self.aggregate == "mean":
+            return "float"
+        return column_type or "null"
+
+
+@attrs.frozen
 class Measure:
     """Rows of one table that fall in the window and pass the filters."""
 
@@ -110,6 +139,10 @@ class Measure:
     where: Expr | None = None
     extra: Expr | None = None  # a numerator's string filter, ANDed with ``where``
     distinct: str | None = None
+    lookups: tuple[Lookup, ...] = ()
+
+    def lookup_names(self) -> frozenset[str]:
+        return frozenset(lookup.name for lookup in self.lookups)
 
     def filters(self) -> tuple[Expr, ...]:
         return tuple(e for e in (self.where, self.extra) if e is not None)
@@ -173,6 +206,7 @@ class TableSpec:
     columns: dict[str, str]
     location: Location
     description: str | None = None
+    derive: tuple[tuple[str, Expr], ...] = ()  # in the order they can be computed
 
 
 @attrs.frozen
@@ -195,8 +229,13 @@ class Pack:
     registry: Registry = attrs.field(factory=default_registry, repr=False)
 
     def tables_used(self) -> set[str]:
-        """Names of the tables the indicators read."""
-        return {m.table for ind in self.indicators.values() for m in ind.measures()}
+        """Names of the tables the indicators read, looked-up tables included."""
+        used = set()
+        for indicator in self.indicators.values():
+            for measure in indicator.measures():
+                used.add(measure.table)
+                used.update(lookup.table for lookup in measure.lookups)
+        return used
 
     def schemas(self) -> dict[str, dict[str, str]]:
         """Declared column types by table."""
@@ -458,9 +497,6 @@ def _read_table_spec(source: _Source, name: str, value: Any) -> TableSpec | None
         source.problem(path, f"expected a table, got {_type_name(value)}")
         return None
     source.unknown_keys(value, TABLE_KEYS, path, f"[tables.{name}]")
-    if "derive" in value:
-        source.problem(path + ("derive",), "derived columns are not supported by this version "
-                       "of indicators yet")
     columns = value.get("columns", {})
     if not isinstance(columns, dict):
         source.problem(path + ("columns",), f"expected a table of column = type, got {_type_name(columns)}")
@@ -473,7 +509,45 @@ def _read_table_spec(source: _Source, name: str, value: Any) -> TableSpec | None
         else:
             checked[column] = type_
     description = value.get("description")
-    return TableSpec(name, checked, source.at(path), description if isinstance(description, str) else None)
+    derive = _read_derive(source, name, value.get("derive", {}), checked)
+    return TableSpec(name, checked, source.at(path), description if isinstance(description, str) else None,
+                     derive)
+
+
+def _read_derive(source: _Source, table: str, raw: Any, columns: dict[str, str]) -> tuple:
+    """Derived columns in an order where each comes after those it uses; cycles are problems."""
+    path = ("tables", table, "derive")
+    if not isinstance(raw, dict):
+        source.problem(path, f"expected a table of name = \"expression\", got {_type_name(raw)}")
+        return ()
+    parsed: dict[str, Expr] = {}
+    for name, text in raw.items():
+        if name in columns:
+            source.problem(path + (name,), f"{name!r} is already a declared column of {table!r}")
+            continue
+        expr = _expr(source, path + (name,), text)
+        if expr is not None:
+            parsed[name] = expr
+    ordered: list[tuple[str, Expr]] = []
+    state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = trail[trail.index(name):] + (name,)
+            source.problem(path + (name,), "derived columns refer to each other in a cycle: "
+                           + " -> ".join(cycle))
+            return
+        state[name] = 1
+        for used in sorted(names_used(parsed[name].node) & set(parsed)):
+            visit(used, trail + (name,))
+        state[name] = 2
+        ordered.append((name, parsed[name]))
+
+    for name in parsed:
+        visit(name, ())
+    return tuple(ordered)
 
 
 def _expr(source: _Source, path: tuple[str, ...], text: Any) -> Expr | None:
@@ -489,27 +563,8 @@ def _expr(source: _Source, path: tuple[str, ...], text: Any) -> Expr | None:
     return Expr(text, node, location)
 
 
-def _read_measure(source: _Source, path: tuple[str, ...], raw: dict, inherit: dict | None) -> Measure | None:
-    """A measure from its keys, inheriting from the base measure's keys as SPEC section 7 says."""
-    keys = dict(raw)
-    if inherit is not None:
-        if "table" in raw and raw["table"] != inherit.get("table"):
-            inherited = {k: inherit[k] for k in ("window", "since") if k in inherit}
-        else:
-            inherited = {k: v for k, v in inherit.items() if k in MEASURE_KEYS}
-        keys = {**inherited, **raw}
-    if "lookups" in keys:
-        source.problem(path + ("lookups",), "lookups are not supported by this version of indicators yet")
-    table = keys.get("table")
-    if not isinstance(table, str) or not table:
-        source.problem(path + ("table",), "expected the name of the table the measure counts"
-                       if table is None else f"expected a table name, got {_type_name(table)}")
-        return None
-    window = parse_window(keys.get("window", "month"))
-    if window is None:
-        source.problem(path + ("window",), f"unknown window {keys.get('window')!r}",
-                       'expected "month", "ytd", "rolling_N" (N = 1..60), "cumulative" or "snapshot"')
-        return None
+def _read_placement(source: _Source, path: tuple[str, ...], keys: dict, window: Window):
+    """The date (or start and end) and since of a window, as a measure or lookup gives them."""
     since = None
     if window.kind == "cumulative":
         if "since" not in keys:
@@ -535,12 +590,81 @@ def _read_measure(source: _Source, path: tuple[str, ...], raw: dict, inherit: di
                            "places each row in a period)")
         else:
             date = _expr(source, path + ("date",), keys["date"])
+    return date, start, end, since
+
+
+LOOKUP_KEYS = ("table", "key", "on", "date", "start", "end", "window", "since", "aggregate", "where")
+_AGGREGATE = re.compile(r"^\s*(count|count_distinct|sum|min|max|mean)\s*(?:\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))?\s*$")
+
+
+def _read_lookups(source: _Source, path: tuple[str, ...], raw: Any) -> tuple[Lookup, ...]:
+    if not isinstance(raw, dict):
+        source.problem(path, f"expected a table of name = {{ table = ..., key = ..., ... }}, got {_type_name(raw)}")
+        return ()
+    lookups = []
+    for name, spec in raw.items():
+        here = path + (name,)
+        if not isinstance(spec, dict):
+            source.problem(here, f"expected a table {{ table = ..., key = ..., aggregate = ... }}, got {_type_name(spec)}")
+            continue
+        source.unknown_keys(spec, LOOKUP_KEYS, here, "a lookup")
+        missing = [k for k in ("table", "key", "aggregate") if not isinstance(spec.get(k), str)]
+        for k in missing:
+            source.problem(here + (k,), f"a lookup needs {k} (a string)")
+        window_text = spec.get("window", "to_date")
+        window = Window("to_date") if window_text == "to_date" else parse_window(window_text)
+        if window is None:
+            source.problem(here + ("window",), f"unknown window {window_text!r}",
+                           'expected "to_date", "month", "ytd", "rolling_N", "cumulative" or "snapshot"')
+            continue
+        aggregate = _AGGREGATE.match(spec.get("aggregate", "")) if "aggregate" not in missing else None
+        if "aggregate" not in missing and aggregate is None:
+            source.problem(here + ("aggregate",), f"unknown aggregate {spec['aggregate']!r}",
+                           "expected count, count_distinct(col), sum(col), min(col), max(col) or mean(col)")
+        elif aggregate is not None:
+            needs_column = aggregate.group(1) != "count"
+            if needs_column != bool(aggregate.group(2)):
+                source.problem(here + ("aggregate",), f"{aggregate.group(1)} "
+                               + ("needs a column, as in " + aggregate.group(1) + "(col)" if needs_column
+                                  else "takes no column"))
+                aggregate = None
+        date, start, end, since = _read_placement(source, here, spec, window)
+        where = _expr(source, here + ("where",), spec["where"]) if "where" in spec else None
+        if missing or aggregate is None:
+            continue
+        lookups.append(Lookup(name, spec["table"], spec["key"], spec.get("on", spec["key"]), window,
+                              aggregate.group(1), source.at(here), aggregate.group(2), date, start, end,
+                              since, where))
+    return tuple(lookups)
+
+
+def _read_measure(source: _Source, path: tuple[str, ...], raw: dict, inherit: dict | None) -> Measure | None:
+    """A measure from its keys, inheriting from the base measure's keys as SPEC section 7 says."""
+    keys = dict(raw)
+    if inherit is not None:
+        if "table" in raw and raw["table"] != inherit.get("table"):
+            inherited = {k: inherit[k] for k in ("window", "since") if k in inherit}
+        else:
+            inherited = {k: v for k, v in inherit.items() if k in MEASURE_KEYS}
+        keys = {**inherited, **raw}
+    lookups = _read_lookups(source, path + ("lookups",), keys.get("lookups", {}))
+    table = keys.get("table")
+    if not isinstance(table, str) or not table:
+        source.problem(path + ("table",), "expected the name of the table the measure counts"
+                       if table is None else f"expected a table name, got {_type_name(table)}")
+        return None
+    window = parse_window(keys.get("window", "month"))
+    if window is None:
+        source.problem(path + ("window",), f"unknown window {keys.get('window')!r}",
+                       'expected "month", "ytd", "rolling_N" (N = 1..60), "cumulative" or "snapshot"')
+        return None
+    date, start, end, since = _read_placement(source, path, keys, window)
     where = _expr(source, path + ("where",), keys["where"]) if "where" in keys else None
     distinct = keys.get("distinct")
     if distinct is not None and not (isinstance(distinct, str) and distinct):
         source.problem(path + ("distinct",), f"expected a column name, got {_type_name(distinct)}")
         distinct = None
-    return Measure(table, window, source.at(path), date, start, end, since, where, None, distinct)
+    return Measure(table, window, source.at(path), date, start, end, since, where, None, distinct, lookups)
 
 
 def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
@@ -707,34 +831,109 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
 # Checking expressions against column types
 
 
+def with_derived(pack: Pack, column_types: Mapping[str, Mapping[str, str]]
+                 ) -> tuple[dict[str, dict[str, str]], list[Problem]]:
+    """Column types of each table including its derived columns, and their problems."""
+    functions = pack.registry.functions
+    out: dict[str, dict[str, str]] = {}
+    problems: list[Problem] = []
+    for table, types in column_types.items():
+        types = dict(types)
+        spec = pack.tables.get(table)
+        for name, expr in (spec.derive if spec else ()):
+            scope = Scope(types, functions, variables={}, table=table, derive=True)
+            try:
+                types[name] = check(expr.node, scope)
+            except ExpressionError as exc:
+                problems.append(expr.problem(exc))
+                types[name] = "null"
+        out[table] = types
+    return out, problems
+
+
+def _check_placement(owner, columns: Mapping[str, str], functions, table: str) -> list[Problem]:
+    problems = []
+    row_scope = Scope(columns, functions, variables={}, table=table)
+    for expr in (owner.date, owner.start, owner.end):
+        if expr is None:
+            continue
+        try:
+            t = check(expr.node, row_scope)
+            if t not in ("date", "null"):
+                raise ExpressionError(f"expected a date to place rows in periods, but this gives {t}",
+                                      expr.node.start, expr.node.end,
+                                      f"declare the column as date under [tables.{table}.columns]"
+                                      if t == "str" else None)
+        except ExpressionError as exc:
+            problems.append(expr.problem(exc))
+    return problems
+
+
+def _lookup_types(measure: Measure, types: Mapping[str, Mapping[str, str]], functions
+                  ) -> tuple[dict[str, str], list[Problem]]:
+    """The type of each lookup of a measure, and the problems of their definitions."""
+    problems: list[Problem] = []
+    out: dict[str, str] = {}
+    own = types[measure.table]
+    for lookup in measure.lookups:
+        fail = lookup.location.problem
+        if lookup.name in own:
+            problems.append(fail(f"lookup {lookup.name!r} has the name of a column of {measure.table!r}"))
+        other = types.get(lookup.table)
+        if other is None:
+            out[lookup.name] = lookup.result_type(None) if lookup.aggregate in ("count", "count_distinct", "mean") \
+                else "null"
+            continue
+        problems.extend(_check_placement(lookup, other, functions, lookup.table))
+        for column, table, columns in ((lookup.key, lookup.table, other), (lookup.on, measure.table, own)):
+            if column not in columns:
+                hint = suggest(column, columns)
+                problems.append(fail(f"the key column {column!r} is not a column of {table!r}"
+                                     + (f"; {hint}" if hint else "")))
+        if lookup.key in other and lookup.on in own:
+            a, b = other[lookup.key], own[lookup.on]
+            if not (a == b or "null" in (a, b) or {a, b} <= {"int", "float"}):
+                problems.append(fail(f"the keys do not match: {lookup.table}.{lookup.key} is {a} but "
+                                     f"{measure.table}.{lookup.on} is {b}"))
+        column_type = None
+        if lookup.column is not None:
+            column_type = other.get(lookup.column)
+            if column_type is None:
+                hint = suggest(lookup.column, other)
+                problems.append(fail(f"{lookup.aggregate}({lookup.column}) names no column of "
+                                     f"{lookup.table!r}" + (f"; {hint}" if hint else "")))
+            elif lookup.aggregate in ("sum", "mean") and column_type not in ("int", "float", "null"):
+                problems.append(fail(f"{lookup.aggregate}() needs a numeric column; "
+                                     f"{lookup.column} is {column_type}"))
+            elif lookup.aggregate in ("min", "max") and column_type not in ("int", "float", "date", "null"):
+                problems.append(fail(f"{lookup.aggregate}() needs a number or date column; "
+                                     f"{lookup.column} is {column_type}"))
+        if lookup.where is not None:
+            try:
+                check_filter(lookup.where.node, Scope(other, functions, table=lookup.table))
+            except ExpressionError as exc:
+                problems.append(lookup.where.problem(exc))
+        out[lookup.name] = lookup.result_type(column_type)
+    return out, problems
+
+
 def check_pack(pack: Pack, column_types: Mapping[str, Mapping[str, str]]) -> list[Problem]:
     """Problems of the pack's expressions against the given tables' column types.
 
     Measures over tables missing from ``column_types`` are skipped: they are checked
     when data arrives.
     """
-    problems: list[Problem] = []
     functions = pack.registry.functions
+    types, problems = with_derived(pack, column_types)
     for indicator in pack.indicators.values():
-        measures = list(indicator.measures())
-        for measure in measures:
-            if measure.table not in column_types:
+        for measure in indicator.measures():
+            if measure.table not in types:
                 continue
-            columns = column_types[measure.table]
-            scope = Scope(columns, functions, table=measure.table)
-            row_scope = Scope(columns, functions, variables={}, table=measure.table)
-            for expr in (measure.date, measure.start, measure.end):
-                if expr is None:
-                    continue
-                try:
-                    t = check(expr.node, row_scope)
-                    if t not in ("date", "null"):
-                        raise ExpressionError(f"expected a date to place rows in periods, but this gives {t}",
-                                              expr.node.start, expr.node.end,
-                                              f"declare the column as date under [tables.{measure.table}.columns]"
-                                              if t == "str" else None)
-                except ExpressionError as exc:
-                    problems.append(expr.problem(exc))
+            columns = types[measure.table]
+            lookup_types, lookup_problems = _lookup_types(measure, types, functions)
+            problems.extend(lookup_problems)
+            problems.extend(_check_placement(measure, columns, functions, measure.table))
+            scope = Scope({**columns, **lookup_types}, functions, table=measure.table)
             for expr in measure.filters():
                 try:
                     check_filter(expr.node, scope)
@@ -745,15 +944,14 @@ def check_pack(pack: Pack, column_types: Mapping[str, Mapping[str, str]]) -> lis
                 problems.append(measure.location.problem(
                     f"distinct names {measure.distinct!r}, which is not a column of table "
                     f"{measure.table!r}" + (f"; {hint}" if hint else "")))
-        if indicator.of is not None and indicator.numerator.table in column_types:
-            scope = Scope(column_types[indicator.numerator.table], functions, table=indicator.numerator.table)
-            try:
-                t = check(indicator.of.node, scope)
-                if t not in ("int", "float", "null"):
-                    raise ExpressionError(f"{indicator.kind} needs a number, but this gives {t}",
-                                          indicator.of.node.start, indicator.of.node.end)
-            except ExpressionError as exc:
-                problems.append(indicator.of.problem(exc))
+            if indicator.of is not None and measure is indicator.numerator:
+                try:
+                    t = check(indicator.of.node, scope)
+                    if t not in ("int", "float", "null"):
+                        raise ExpressionError(f"{indicator.kind} needs a number, but this gives {t}",
+                                              indicator.of.node.start, indicator.of.node.end)
+                except ExpressionError as exc:
+                    problems.append(indicator.of.problem(exc))
     return _dedupe(problems)
 
 
@@ -768,17 +966,35 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 
 
 def columns_needed(pack: Pack) -> dict[str, set[str]]:
-    """Column names each table must provide, from every expression of the pack."""
-    needed: dict[str, set[str]] = {}
-    for indicator in pack.indicators.values():
-        for measure in indicator.measures():
-            names = needed.setdefault(measure.table, set())
-            for expr in measure.expressions():
-                names |= names_used(expr.node)
-            if measure.distinct:
-                names.add(measure.distinct)
-        if indicator.of is not None:
-            needed.setdefault(indicator.numerator.table, set()).update(names_used(indicator.of.node))
+    """Column names each table must provide, from every expression of the pack.
+
+    Derived columns and lookups are not data columns: the columns they read are needed
+    instead.
+    """
     from ._expressions import PERIOD_VARIABLES
 
+    needed: dict[str, set[str]] = {}
+
+    def need(table: str, exprs, extra=()) -> None:
+        names = needed.setdefault(table, set())
+        for expr in exprs:
+            names |= names_used(expr.node)
+        names.update(extra)
+
+    for indicator in pack.indicators.values():
+        for measure in indicator.measures():
+            need(measure.table, measure.expressions(), [measure.distinct] if measure.distinct else [])
+            for lookup in measure.lookups:
+                need(lookup.table, lookup.expressions(), [lookup.key] + ([lookup.column] if lookup.column else []))
+                need(measure.table, (), [lookup.on])
+            needed[measure.table] -= measure.lookup_names()
+        if indicator.of is not None:
+            need(indicator.numerator.table, [indicator.of])
+            needed[indicator.numerator.table] -= indicator.numerator.lookup_names()
+    for table, spec in pack.tables.items():
+        if spec.derive and table in needed:
+            derived = {name for name, _ in spec.derive}
+            for _, expr in spec.derive:
+                needed[table] |= names_used(expr.node)
+            needed[table] -= derived
     return {t: names - set(PERIOD_VARIABLES) for t, names in needed.items()}

@@ -15,6 +15,8 @@ import numpy as np
 
 from ._dates import NAT, month_code, month_end, month_start
 
+EARLIEST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))  # window_start of to_date
+
 
 class Periods:
     """The months of a run: month codes and their first and last days."""
@@ -45,6 +47,8 @@ class Periods:
             return np.full(self.count, since, dtype=np.int64), self.ends
         if kind == "snapshot":
             return self.ends, self.ends
+        if kind == "to_date":
+            return np.full(self.count, EARLIEST_DAY, dtype=np.int64), self.ends
         raise ValueError(kind)
 
     def place_events(self, days: np.ndarray, kind: str, months: int = 1,
@@ -62,6 +66,8 @@ class Periods:
         elif kind == "cumulative":
             hi = np.full_like(lo, self.count)
             present &= days >= since
+        elif kind == "to_date":
+            hi = np.full_like(lo, self.count)
         else:
             raise ValueError(kind)
         return self._clip(lo, hi, present)

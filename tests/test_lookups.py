@@ -1,0 +1,117 @@
+"""Lookups: per-key aggregates of another table for each period's window (SPEC section 6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run
+
+PLACEMENTS_PACK = """
+[indicators.lac_3_placements]
+title = "Looked-after children with 3 or more placements in the last 12 months"
+kind = "percentage"
+table = "care"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+numerator = "placements_12m >= 3"
+polarity = "lower_is_better"
+
+[indicators.lac_3_placements.lookups]
+placements_12m = { table = "placements", key = "child_id", date = "started_on", window = "rolling_12", aggregate = "count" }
+"""
+
+CARE = {"child_id": [1, 2, 3, None], "started_on": ["2015-01-01"] * 4, "ended_on": [None] * 4}
+PLACEMENTS = {"child_id": [1, 1, 1, 2, 2, 2, 2, 3],
+              "started_on": ["2016-02-01", "2016-06-01", "2016-12-01",  # child 1: 3 within 12m of Jan 17
+                             "2015-12-31", "2016-03-01", "2016-04-01", "2017-02-01",  # child 2: 2 in window
+                             "2017-01-10"]}
+
+
+def test_three_or_more_placements_in_the_last_12_months():
+    results = run(PLACEMENTS_PACK, {"care": CARE, "placements": PLACEMENTS}, "2017-01", "2017-02")
+    january, february = results
+    assert (1, 4) == (january.numerator, january.denominator)
+    # February's window drops 2016-02-01 for child 1 but adds 2017-02-01 for child 2
+    assert (1, 4) == (february.numerator, february.denominator)
+    assert {"lookup key missing (placements_12m)": 1} == january.notes
+
+
+def test_lookup_counts_are_zero_without_matches_and_missing_keys_match_nothing():
+    pack = PLACEMENTS_PACK.replace('numerator = "placements_12m >= 3"', 'numerator = "placements_12m == 0"')
+    result = run(pack, {"care": CARE, "placements": {"child_id": [9], "started_on": ["2017-01-01"]}},
+                 "2017-01")[0]
+    assert (4, 4) == (result.numerator, result.denominator)
+
+
+VISITS_PACK = """
+[indicators.cp_visits]
+title = "Children on a plan visited within 10 working days of month end"
+kind = "percentage"
+table = "plans"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+numerator = "working_days(last_visit, period_end) <= 10"
+polarity = "higher_is_better"
+
+[indicators.cp_visits.lookups]
+last_visit = { table = "visits", key = "child_id", date = "visited_on", window = "to_date", aggregate = "max(visited_on)" }
+"""
+
+
+def test_last_visit_to_date_changes_with_each_period():
+    plans = {"child_id": [1, 2], "started_on": ["2016-06-01", "2016-06-01"], "ended_on": [None, None]}
+    visits = {"child_id": [1, 1, 2], "visited_on": ["2016-12-20", "2017-01-25", "2016-11-01"]}
+    december, january = run(VISITS_PACK, {"plans": plans, "visits": visits}, "2016-12", "2017-01")
+    assert (1, 2) == (december.numerator, december.denominator)  # child 1 seen 20 Dec
+    assert (1, 2) == (january.numerator, january.denominator)  # child 1 seen 25 Jan; child 2 not since Nov
+    assert {"numerator unknown (missing values)": 0}.keys().isdisjoint(december.notes)
+
+
+def test_child_never_visited_makes_the_numerator_unknown_and_is_noted():
+    plans = {"child_id": [1, 2], "started_on": ["2016-06-01", "2016-06-01"], "ended_on": [None, None]}
+    visits = {"child_id": [1], "visited_on": ["2017-01-25"]}
+    (january,) = run(VISITS_PACK, {"plans": plans, "visits": visits}, "2017-01")
+    assert (1, 2) == (january.numerator, january.denominator)
+    assert {"numerator unknown (missing values)": 1} == january.notes
+
+
+@pytest.mark.parametrize("aggregate, expected", [
+    ("count", 3), ("count_distinct(kind)", 2), ("sum(hours)", 6), ("min(hours)", 1), ("max(hours)", 3),
+    ("mean(hours)", 2.0)])
+def test_every_aggregate_with_a_where(aggregate, expected):
+    pack = f"""
+    [indicators.total]
+    title = "Total"
+    kind = "sum"
+    table = "children"
+    window = "snapshot"
+    start = "since"
+    of = "agg"
+
+    [indicators.total.lookups]
+    agg = {{ table = "sessions", key = "child_id", date = "held_on", window = "month", aggregate = "{aggregate}", where = "hours > 0" }}
+    """
+    children = {"child_id": [1], "since": ["2016-01-01"]}
+    sessions = {"child_id": [1, 1, 1, 1, 2], "held_on": ["2017-01-02", "2017-01-03", "2017-01-04", "2017-01-05", "2017-01-05"],
+                "hours": [1, 2, 3, 0, 5], "kind": ["a", "b", "a", "c", "a"]}
+    (result,) = run(pack, {"children": children, "sessions": sessions}, "2017-01")
+    assert expected == result.value
+
+
+def test_lookup_on_a_column_of_another_name():
+    pack = """
+    [indicators.n]
+    title = "N"
+    table = "plans"
+    window = "snapshot"
+    start = "started_on"
+    where = "reviews >= 1"
+
+    [indicators.n.lookups]
+    reviews = { table = "reviews", key = "child_id", on = "child", date = "held_on", window = "to_date", aggregate = "count" }
+    """
+    data = {"plans": {"child": ["A", "B"], "started_on": ["2016-01-01", "2016-01-01"]},
+            "reviews": {"child_id": ["B"], "held_on": ["2016-05-01"]}}
+    assert 1 == run(pack, data, "2017-01")[0].numerator

@@ -1,0 +1,110 @@
+"""Invariants that hold for any data (SPEC sections 3-8)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from hypothesis import given, strategies as st
+
+import indicators
+from conftest import pack_from
+from indicators._judgement import wilson_interval
+from strategies import contacts, episodes
+
+PACK = pack_from("""
+[populations]
+children = { 2015 = 1000, 2017 = 1200 }
+
+[indicators.decided_1wd]
+title = "Decided within 1 working day"
+kind = "percentage"
+table = "contacts"
+date = "received_on"
+window = "ytd"
+where = "outcome is not missing"
+numerator = "working_days(received_on, decided_on) <= 1"
+target = 80
+tolerance = 5
+polarity = "higher_is_better"
+benchmarks = { national = 75 }
+
+[indicators.children_contacted]
+title = "Children contacted per 10,000"
+kind = "rate"
+table = "contacts"
+date = "received_on"
+window = "rolling_3"
+distinct = "child_id"
+denominator = { population = "children" }
+
+[indicators.open_with_contact]
+title = "Open episodes whose child had a contact this year"
+kind = "percentage"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+numerator = "contacts_ytd >= 1"
+polarity = "higher_is_better"
+
+[indicators.open_with_contact.lookups]
+contacts_ytd = { table = "contacts", key = "child_id", date = "received_on", window = "ytd", aggregate = "count" }
+
+[indicators.median_lag]
+title = "Median days to decision"
+kind = "median"
+table = "contacts"
+date = "received_on"
+of = "days(received_on, decided_on)"
+polarity = "lower_is_better"
+""")
+
+
+def shuffled(table: dict, seed: int) -> dict:
+    n = len(next(iter(table.values())))
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return {name: [values[i] for i in order] for name, values in table.items()}
+
+
+@given(contacts(), episodes(), st.integers(0, 10**6))
+def test_results_do_not_depend_on_row_order(contact_rows, episode_rows, seed):
+    tables = {"contacts": contact_rows, "episodes": episode_rows}
+    again = {"contacts": shuffled(contact_rows, seed), "episodes": shuffled(episode_rows, seed + 1)}
+    first = indicators.evaluate(PACK, tables, "2016-03", "2017-05").to_json()
+    assert first == indicators.evaluate(PACK, again, "2016-03", "2017-05").to_json()
+
+
+@given(contacts(), episodes())
+def test_numerator_never_exceeds_denominator_for_percentages(contact_rows, episode_rows):
+    results = indicators.evaluate(PACK, {"contacts": contact_rows, "episodes": episode_rows}, "2016-03", "2017-05")
+    for result in results:
+        if result.kind == "percentage":
+            assert result.numerator <= result.denominator
+            if result.value is not None:
+                assert 0 <= result.value <= 100
+
+
+@given(contacts(), episodes(), st.sampled_from(["2016-03", "2016-04", "2017-01"]))
+def test_a_run_equals_each_month_alone(contact_rows, episode_rows, month):
+    tables = {"contacts": contact_rows, "episodes": episode_rows}
+    run = indicators.evaluate(PACK, tables, "2016-03", "2017-01")
+    alone = indicators.evaluate(PACK, tables, month, month)
+    expected = [r.to_record() for r in run if r.period == month]
+    assert expected == [r.to_record() for r in alone]
+
+
+@given(st.integers(0, 500), st.integers(1, 500))
+def test_wilson_bounds_bracket_the_value_within_0_and_1(x, n):
+    if x > n:
+        assert wilson_interval(x, n) is None
+        return
+    low, high = wilson_interval(x, n)
+    assert 0.0 <= low <= x / n <= high <= 1.0
+
+
+@given(contacts(), episodes())
+def test_json_never_holds_nan_or_infinity(contact_rows, episode_rows):
+    text = indicators.evaluate(PACK, {"contacts": contact_rows, "episodes": episode_rows}, "2016-03", "2016-06").to_json()
+    json.loads(text, parse_constant=lambda name: (_ for _ in ()).throw(AssertionError(name)))
