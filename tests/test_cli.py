@@ -122,3 +122,19 @@ def test_missing_pack_file_through_the_installed_script(tmp_path):
     assert 1 == completed.returncode
     assert "no pack file or folder" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_suppressed_results_are_blank_in_every_format(project, capsys):
+    base = ["evaluate", str(project / "pack.toml"), "--data", str(project / "data"),
+            "--from", "2017-01", "--to", "2017-01", "--suppress-below", "5"]
+    main(base + ["--format", "json"])
+    (record,) = json.loads(capsys.readouterr().out)
+    assert record["suppressed"] is True
+    assert [None] * 5 == [record[k] for k in ("numerator", "denominator", "value", "ci_low", "rag")]
+    main(base + ["--format", "csv"])
+    header, row = capsys.readouterr().out.splitlines()
+    cells = dict(zip(header.split(","), row.split(",")))
+    assert ("", "", "", "true") == (cells["numerator"], cells["denominator"], cells["value"], cells["suppressed"])
+    main(base + ["--format", "table"])
+    table = capsys.readouterr().out
+    assert "suppressed" in table and "50.0" not in table
