@@ -9,6 +9,7 @@ from ._pack import Indicator, Pack, load_pack, loads_pack
 from ._registry import Registry, default_registry
 from ._results import Result, Results
 from ._tables import Column, Table, table_from_mapping
+from .hookspecs import hookimpl
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,7 @@ __all__ = [
     "Table",
     "default_registry",
     "evaluate",
+    "hookimpl",
     "load_pack",
     "loads_pack",
     "read_csv_folder",

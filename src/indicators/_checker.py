@@ -7,7 +7,7 @@ loads, each as an :class:`ExpressionError` whose span puts a caret under the cul
 from __future__ import annotations
 
 import difflib
-from typing import Mapping
+from typing import Callable, Mapping
 
 import attrs
 
@@ -39,6 +39,7 @@ class Scope:
     variables: Mapping[str, str] = attrs.field(factory=lambda: {v: "date" for v in PERIOD_VARIABLES})
     table: str | None = None
     derive: bool = False  # previous() and next() are allowed only in derived columns
+    unavailable: Callable[[str], str | None] | None = None  # why a function name cannot be used
 
 
 def suggest(name: str, candidates) -> str | None:
@@ -209,6 +210,9 @@ def _check_call(node: Call, scope: Scope) -> str:
     function = scope.functions.get(node.name)
     name_span = (node.start, node.name_end)
     if function is None:
+        reason = scope.unavailable(node.name) if scope.unavailable else None
+        if reason:
+            raise ExpressionError(reason, *name_span)
         if node.name in scope.columns:
             raise ExpressionError(f"{node.name!r} is a column, not a function", *name_span)
         raise ExpressionError(f"unknown function {node.name!r}", *name_span,

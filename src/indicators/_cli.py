@@ -49,13 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="evaluate a pack over data for a run of months",
                                    description="Evaluate every indicator of PACK for every month "
                                                "from --from to --to.")
-    evaluate.add_argument("pack", metavar="PACK", help="a pack TOML file or folder")
+    evaluate.add_argument("pack", metavar="PACK", help="a pack TOML file or folder, or an installed pack's name")
     evaluate.add_argument("--data", required=True, metavar="DIR", help="folder of CSV files, one per table")
     evaluate.add_argument("--from", dest="start", required=True, type=_period, metavar="YYYY-MM")
     evaluate.add_argument("--to", dest="end", required=True, type=_period, metavar="YYYY-MM")
     evaluate.add_argument("--format", default="table", metavar="FORMAT",
                           help="output format: json, csv or table (default table)")
     evaluate.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    evaluate.add_argument("--loader", default="csv", metavar="NAME",
+                          help="how to read --data: an installed loader (default csv)")
     evaluate.add_argument("--strict", action="store_true", default=None,
                           help="stop at the first value that cannot be read")
     evaluate.add_argument("--suppress-below", type=_positive_int, metavar="N",
@@ -63,8 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a pack and report every problem",
                                    description="Check PACK (and, with --data, the data against it).")
-    validate.add_argument("pack", metavar="PACK", help="a pack TOML file or folder")
+    validate.add_argument("pack", metavar="PACK", help="a pack TOML file or folder, or an installed pack's name")
     validate.add_argument("--data", metavar="DIR", help="also check this folder of CSV files")
+    validate.add_argument("--loader", default="csv", metavar="NAME", help="how to read --data (default csv)")
+
+    commands.add_parser("list", help="show installed packs, functions, calendars, loaders and renderers",
+                        description="Show everything the built-ins and plugins provide, with the "
+                                    "plugin (and distribution version) that gave it.")
     return parser
 
 
@@ -91,11 +98,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     pack = load_pack(args.pack)
     renderers = pack.registry.renderers
     if args.format not in renderers:
-        print(f"error: unknown format {args.format!r}; choose one of: {', '.join(sorted(renderers))}",
+        reason = pack.registry.unavailable("renderer", args.format)
+        print(f"error: {reason}" if reason else
+              f"error: unknown format {args.format!r}; choose one of: {', '.join(sorted(renderers))}",
               file=sys.stderr)
         return 2
     results = evaluate(pack, args.data, args.start, args.end, strict=args.strict,
-                       suppress_below=args.suppress_below)
+                       suppress_below=args.suppress_below, loader=args.loader)
     _warn_unreadable(results)
     _write(renderers[args.format](results), args.output)
     return 0
@@ -111,13 +120,45 @@ def _warn_unreadable(results) -> None:
                       "and count as missing (use --strict to stop on them)", file=sys.stderr)
 
 
+def _list(args: argparse.Namespace) -> int:
+    from ._registry import default_registry
+
+    registry = default_registry()
+    headings = {"pack": "Packs", "function": "Functions", "calendar": "Calendars",
+                "loader": "Loaders", "renderer": "Renderers"}
+    rows = registry.listing()
+    width = max((len(name) for _, name, _ in rows), default=0)
+    for kind, heading in headings.items():
+        print(f"{heading}:")
+        entries = [(name, provider) for k, name, provider in rows if k == kind]
+        for name, provider in entries:
+            detail = ""
+            if kind == "function":
+                detail = "  " + registry.functions[name].signature()
+            print(f"  {name.ljust(width)}  {provider}{detail}")
+        for (clash_kind, name), providers in sorted(registry.clashes.items()):
+            if clash_kind == kind and name not in [n for n, _ in entries]:
+                print(f"  {name.ljust(width)}  unavailable: provided by "
+                      + " and ".join(str(p) for p in providers))
+        if not entries and not any(k == kind for k, _ in registry.clashes):
+            print("  (none)")
+    return 0
+
+
+def _warn_plugin_failures() -> None:
+    from ._registry import default_registry
+
+    for failure in default_registry().failures:
+        print(f"warning: {failure}", file=sys.stderr)
+
+
 def _validate(args: argparse.Namespace) -> int:
     from ._engine import _check_data, _resolve_tables
     from ._pack import load_pack
 
     pack = load_pack(args.pack)
     if args.data:
-        tables = _resolve_tables(pack, args.data, pack.strict)
+        tables = _resolve_tables(pack, args.data, pack.strict, args.loader)
         _check_data(pack, tables)
     print(f"{pack.name}: {len(pack.indicators)} indicator(s), no problems found")
     return 0
@@ -127,8 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"evaluate": _evaluate, "validate": _validate}
+    handlers = {"evaluate": _evaluate, "validate": _validate, "list": _list}
     try:
+        _warn_plugin_failures()
         return handlers[args.command](args)
     except IndicatorsError as exc:
         for problem in exc.problems:

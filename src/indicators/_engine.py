@@ -352,12 +352,17 @@ class TableEvaluation:
         return counts, out
 
 
-def _resolve_tables(pack: Pack, tables: Any, strict: bool) -> dict[str, Table]:
+def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str = "csv") -> dict[str, Table]:
     schemas = pack.schemas()
     needed = pack.tables_used()
     if isinstance(tables, (str, os.PathLike)):
-        loader = pack.registry.loaders["csv"]
-        return loader(Path(tables), schemas, strict=strict, only=needed)
+        if loader not in pack.registry.loaders:
+            reason = pack.registry.unavailable("loader", loader)
+            raise DataError([Problem(reason or f"unknown loader {loader!r}; installed loaders: "
+                                     + ", ".join(sorted(pack.registry.loaders)))])
+        loaded = pack.registry.loaders[loader](Path(tables), schemas, strict=strict, only=needed)
+        return {name: table_from_mapping(name, table, schemas.get(name), strict=strict)
+                for name, table in loaded.items() if name in needed}
     if not isinstance(tables, Mapping):
         raise DataError([Problem(f"expected a mapping of table name to table, or a folder of CSV "
                                  f"files, got {type(tables).__name__}")])
@@ -416,11 +421,12 @@ def _population(pack: Pack, name: str, periods: Periods) -> np.ndarray:
 
 
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
-             suppress_below: int | None = None) -> Results:
+             suppress_below: int | None = None, loader: str = "csv") -> Results:
     """Evaluate every indicator of ``pack`` for every period from ``start`` to ``end``.
 
     ``tables`` maps table names to tables (mappings of column to array-like, or data
-    frames), or is the path of a folder of CSV files. Periods are ``YYYY-MM``.
+    frames), or is a location that the named ``loader`` reads (by default a folder of
+    CSV files). Periods are ``YYYY-MM``.
     """
     try:
         first, last = parse_period(start), parse_period(end)
@@ -431,7 +437,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     strict = pack.strict if strict is None else strict
     if suppress_below is None:
         suppress_below = pack.suppress_below
-    loaded = _resolve_tables(pack, tables, strict)
+    loaded = _resolve_tables(pack, tables, strict, loader)
     _check_data(pack, loaded)
     calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
     # One month more than asked for, so that the first period has a direction of travel.

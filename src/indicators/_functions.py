@@ -16,6 +16,7 @@ import numpy as np
 
 from ._calendars import Calendar
 from ._dates import NAT, split
+from ._errors import PluginError, Problem
 from ._vectors import Vec, cast, common_type
 
 ARG_TYPES = ("date", "int", "float", "number", "ordered", "str", "bool", "any")
@@ -41,6 +42,7 @@ class Function:
     handles_missing: bool = False
     needs_calendar: bool = False
     description: str = ""
+    provider: str | None = None  # the plugin that gave it, for messages
 
     def __attrs_post_init__(self) -> None:
         for p in self.params:
@@ -69,9 +71,22 @@ class Function:
             missing = m if missing is None else (missing | m)
         if missing is not None and missing.all():
             return cast(Vec("null", np.zeros(n, np.int8), np.ones(n, bool)), result_type)
-        data = np.asarray(self.impl(*[a.filled() for a in args], **kwargs))
-        if data.shape != (n,):
+        try:
+            data = np.asarray(self.impl(*[_plain(a) for a in args], **kwargs))
+        except Exception as exc:
+            raise PluginError([Problem(f"function {self.name}() failed: {type(exc).__name__}: {exc}",
+                                       path=self.provider)]) from exc
+        if data.shape == ():
             data = np.broadcast_to(data, (n,)).copy()
+        elif data.shape != (n,):
+            raise PluginError([Problem(f"function {self.name}() returned an array of shape {data.shape} "
+                                       f"for {n} values", path=self.provider)])
+        if result_type == "str":
+            categories, codes = np.unique(data.astype(str), return_inverse=True)
+            return Vec("str", codes.astype(np.int32), missing, categories.astype(object))
+        if result_type in ("int", "bool") and data.dtype.kind not in ("iub"):
+            raise PluginError([Problem(f"function {self.name}() declares {result_type} but returned "
+                                       f"{data.dtype} values", path=self.provider)])
         if result_type == "float":
             data = data.astype(np.float64)
             bad = ~np.isfinite(data)
@@ -88,6 +103,17 @@ class Function:
         if self.returns == "common":
             return common_type(arg_types)
         return self.returns
+
+
+def _plain(vec: Vec) -> np.ndarray:
+    """An argument as a function receives it: strings as text, missing filled harmlessly."""
+    if vec.type == "str":
+        text = np.empty(len(vec), dtype=object)
+        present = vec.data >= 0
+        text[present] = vec.categories[vec.data[present]]
+        text[~present] = ""
+        return text.astype(str)
+    return vec.filled()
 
 
 # ---------------------------------------------------------------------------------------

@@ -304,7 +304,17 @@ def load_pack(path_or_name: str | os.PathLike, *, registry: Registry | None = No
     registry = registry or default_registry()
     path = Path(path_or_name)
     if not path.exists():
-        raise PackError([Problem(f"no pack file or folder {str(path_or_name)!r}")])
+        name = str(path_or_name)
+        if name in registry.packs:
+            path = Path(str(registry.packs[name]))
+        elif registry.unavailable("pack", name):
+            raise PackError([Problem(registry.unavailable("pack", name))])
+        else:
+            known = ", ".join(sorted(registry.packs)) or "none"
+            hint = suggest(name, registry.packs)
+            raise PackError([Problem(f"no pack file or folder {name!r}, and no installed plugin "
+                                     f"provides a pack of that name" + (f"; {hint}" if hint else ""),
+                                     detail=f"packs from plugins: {known}")])
     files = _discover_files(path)
     if not files:
         raise PackError([Problem("the folder holds no .toml files", file=str(path))])
@@ -426,6 +436,8 @@ def _read_settings(source: _Source, settings: dict, registry: Registry) -> dict:
     calendar = settings.get("calendar", "england-and-wales")
     if not isinstance(calendar, str):
         source.problem(("pack", "calendar"), f"expected a calendar name, got {_type_name(calendar)}")
+    elif registry.unavailable("calendar", calendar):
+        source.problem(("pack", "calendar"), registry.unavailable("calendar", calendar))
     elif calendar not in registry.calendars:
         hint = suggest(calendar, registry.calendars)
         source.problem(("pack", "calendar"), f"unknown calendar {calendar!r}" + (f"; {hint}" if hint else ""),
@@ -841,7 +853,8 @@ def with_derived(pack: Pack, column_types: Mapping[str, Mapping[str, str]]
         types = dict(types)
         spec = pack.tables.get(table)
         for name, expr in (spec.derive if spec else ()):
-            scope = Scope(types, functions, variables={}, table=table, derive=True)
+            scope = Scope(types, functions, variables={}, table=table, derive=True,
+                          unavailable=unavailable(pack))
             try:
                 types[name] = check(expr.node, scope)
             except ExpressionError as exc:
@@ -851,9 +864,15 @@ def with_derived(pack: Pack, column_types: Mapping[str, Mapping[str, str]]
     return out, problems
 
 
-def _check_placement(owner, columns: Mapping[str, str], functions, table: str) -> list[Problem]:
+def unavailable(pack: Pack):
+    """Why a function name of the pack's registry cannot be used, for messages."""
+    return lambda name: pack.registry.unavailable("function", name)
+
+
+def _check_placement(owner, columns: Mapping[str, str], functions, table: str,
+                     unavailable=None) -> list[Problem]:
     problems = []
-    row_scope = Scope(columns, functions, variables={}, table=table)
+    row_scope = Scope(columns, functions, variables={}, table=table, unavailable=unavailable)
     for expr in (owner.date, owner.start, owner.end):
         if expr is None:
             continue
@@ -932,8 +951,9 @@ def check_pack(pack: Pack, column_types: Mapping[str, Mapping[str, str]]) -> lis
             columns = types[measure.table]
             lookup_types, lookup_problems = _lookup_types(measure, types, functions)
             problems.extend(lookup_problems)
-            problems.extend(_check_placement(measure, columns, functions, measure.table))
-            scope = Scope({**columns, **lookup_types}, functions, table=measure.table)
+            problems.extend(_check_placement(measure, columns, functions, measure.table, unavailable(pack)))
+            scope = Scope({**columns, **lookup_types}, functions, table=measure.table,
+                          unavailable=unavailable(pack))
             for expr in measure.filters():
                 try:
                     check_filter(expr.node, scope)

@@ -1,0 +1,29 @@
+"""The documentation keeps up with the code."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+from indicators import hookspecs
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_every_hook_is_documented_with_its_real_signature():
+    text = (DOCS / "plugins.md").read_text()
+    documented = dict(re.findall(r"^### `(indicators_\w+)(\(\).*)`$", text, flags=re.M))
+    hooks = {name: getattr(hookspecs, name) for name in dir(hookspecs) if name.startswith("indicators_")}
+    assert set(hooks) == set(documented)
+    for name, hook in hooks.items():
+        signature = inspect.signature(hook)
+        assert f"() -> {signature.return_annotation}" == documented[name]
+
+
+def test_every_builtin_function_is_documented():
+    from indicators._functions import BUILTIN_FUNCTIONS
+
+    text = (DOCS / "expressions.md").read_text()
+    for function in BUILTIN_FUNCTIONS:
+        assert f"`{function.name}(" in text, function.name

@@ -1,0 +1,262 @@
+"""Plugins: entry-point discovery, host registration, isolation, clashes and listing."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import indicators
+from indicators import plugins
+from indicators._plugins import PluginHost, _reset_default_host
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_SRC = ROOT / "plugins" / "example-function" / "src"
+EARLY_HELP_SRC = ROOT / "plugins" / "early-help" / "src"
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """A folder on sys.path where a test writes modules and a distribution's metadata,
+    so that importlib.metadata finds their entry points as it finds installed ones."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    written = []
+
+    def add(distribution: str, entry_points: dict[str, str], modules: dict[str, str]) -> None:
+        info = tmp_path / f"{distribution.replace('-', '_')}-1.2.3.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.2.3\n")
+        lines = ["[indicators]"] + [f"{name} = {target}" for name, target in entry_points.items()]
+        (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+        for module, source in modules.items():
+            (tmp_path / f"{module}.py").write_text(textwrap.dedent(source))
+            written.append(module)
+        importlib.invalidate_caches()
+
+    yield add
+    for module in written:
+        sys.modules.pop(module, None)
+
+
+GOOD_PLUGIN = """
+    import indicators
+
+    def double(x):
+        return x * 2
+
+    @indicators.hookimpl
+    def indicators_functions():
+        return [indicators.Function("double", ("number",), "common", double)]
+
+    @indicators.hookimpl
+    def indicators_renderers():
+        return {"count-only": lambda results: f"{len(results)} results\\n"}
+"""
+
+
+def test_entry_point_plugins_are_discovered_with_their_distribution(site):
+    site("indicators-test-good", {"good": "good_plugin"}, {"good_plugin": GOOD_PLUGIN})
+    registry = PluginHost().registry()
+    assert "double" in registry.functions
+    assert "good (indicators-test-good 1.2.3)" == str(registry.providers[("function", "double")])
+    assert "count-only" in registry.renderers
+    assert "working_days" in registry.functions  # built-ins come through the same hooks
+    assert "indicators" == registry.providers[("function", "working_days")].plugin
+
+
+def test_a_plugin_that_fails_to_import_is_reported_once_and_others_still_work(site):
+    site("indicators-test-mixed", {"good": "good_plugin", "broken": "broken_plugin"},
+         {"good_plugin": GOOD_PLUGIN, "broken_plugin": "raise RuntimeError('no database')\n"})
+    registry = PluginHost().registry()
+    (failure,) = registry.failures
+    assert "plugin broken (indicators-test-mixed 1.2.3) failed while importing broken_plugin: " \
+           "RuntimeError: no database" == str(failure)
+    assert "double" in registry.functions
+
+
+def test_a_hook_that_raises_or_returns_nonsense_is_isolated():
+    plugin = types.SimpleNamespace(
+        indicators_functions=indicators.hookimpl(lambda: 1 / 0),
+        indicators_calendars=indicators.hookimpl(lambda: ["not", "a", "mapping"]),
+        indicators_renderers=indicators.hookimpl(lambda: {"fine": lambda results: ""}),
+    )
+    host = PluginHost()
+    host.register(plugin, name="shaky")
+    registry = host.registry()
+    messages = [str(f) for f in registry.failures]
+    assert any("plugin shaky failed while providing functions (indicators_functions): "
+               "ZeroDivisionError" in m for m in messages)
+    assert any("providing calendars" in m for m in messages)
+    assert "fine" in registry.renderers and "working_days" in registry.functions
+
+
+def test_a_misspelt_hook_is_reported():
+    plugin = types.SimpleNamespace(indicators_function=indicators.hookimpl(lambda: []))
+    host = PluginHost()
+    host.register(plugin, name="typo")
+    (failure,) = host.registry().failures
+    assert "unknown hook 'indicators_function'" in str(failure)
+
+
+def _function_plugin(name: str):
+    return types.SimpleNamespace(indicators_functions=indicators.hookimpl(
+        lambda: [indicators.Function("days", ("date", "date"), "int", lambda a, b: b - a)]))
+
+
+def test_two_plugins_giving_one_name_is_an_error_naming_both_unless_the_host_chooses():
+    host = PluginHost(builtins=False)
+    host.register(_function_plugin("a"), name="first")
+    host.register(_function_plugin("b"), name="second")
+    registry = host.registry()
+    assert "days" not in registry.functions
+    reason = registry.unavailable("function", "days")
+    assert "provided by first and second" in reason
+    with pytest.raises(indicators.PackError, match="provided by first and second"):
+        indicators.loads_pack('[tables.t.columns]\nd = "date"\n[indicators.x]\ntitle = "X"\n'
+                              'table = "t"\ndate = "d"\nwhere = "days(d, d) > 0"\n', registry=registry)
+    host.prefer("function", "days", "second")
+    assert "second" == host.registry().providers[("function", "days")].plugin
+
+
+def test_example_plugin_registers_through_the_public_path(monkeypatch):
+    """The example third-party plugin, registered as a host application would register it."""
+    monkeypatch.syspath_prepend(str(EXAMPLE_SRC))
+    module = importlib.import_module("indicators_example_function")
+    host = PluginHost(entry_points=None)
+    _reset_default_host(host)
+    try:
+        plugins.register(module, name="example-function")
+        registry = plugins.registry()
+        assert "financial_quarter" in registry.functions
+        pack = indicators.loads_pack("""
+            [pack]
+            calendar = "england-and-wales-christmas-closure"
+            [indicators.late]
+            title = "Decided after 1 working day"
+            table = "t"
+            date = "d"
+            where = "working_days(d, decided) > 1 and financial_quarter(d) == 3"
+        """.replace("\n            ", "\n"))
+        data = {"t": {"d": ["2016-12-23", "2016-12-23", "2016-10-03"],
+                      "decided": ["2017-01-03", "2017-01-04", "2016-10-06"]}}
+        results = indicators.evaluate(pack, data, "2016-10", "2016-12")
+        # 23 Dec -> 3 Jan is 1 working day when 27-31 December are closed; 4 Jan is 2.
+        assert [1, 0, 1] == [r.numerator for r in results]
+    finally:
+        _reset_default_host(None)
+        sys.modules.pop("indicators_example_function", None)
+
+
+def test_load_pack_by_name_from_a_plugin(monkeypatch):
+    monkeypatch.syspath_prepend(str(EARLY_HELP_SRC))
+    module = importlib.import_module("indicators_early_help")
+    host = PluginHost(entry_points=None)
+    host.register(module, name="early-help")
+    pack = indicators.load_pack("early-help", registry=host.registry())
+    assert "eha_within_35_days" in pack.indicators
+    with pytest.raises(indicators.PackError, match="no installed plugin provides a pack of that name; "
+                                                   "did you mean 'early-help'"):
+        indicators.load_pack("early-hlp", registry=host.registry())
+    sys.modules.pop("indicators_early_help", None)
+
+
+def test_a_function_that_raises_or_returns_the_wrong_length_names_itself():
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(lambda: [
+        indicators.Function("boom", ("int",), "int", lambda x: 1 // 0),
+        indicators.Function("short", ("int",), "int", lambda x: x[:-1]),
+    ])), name="bad-functions")
+    registry = host.registry()
+    for name, message in (("boom", "function boom() failed: ZeroDivisionError"),
+                          ("short", "returned an array of shape (1,) for 2 values")):
+        pack = indicators.loads_pack(f'[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\n'
+                                     f'where = "{name}(n) > 0"\n', registry=registry)
+        with pytest.raises(indicators.PluginError) as info:
+            indicators.evaluate(pack, {"t": {"d": ["2017-01-01"] * 2, "n": [1, 2]}}, "2017-01", "2017-01")
+        assert message in str(info.value) and "bad-functions" in str(info.value)
+
+
+def test_academic_age_counts_from_the_31_august_before():
+    sys.path.insert(0, str(EARLY_HELP_SRC))
+    try:
+        from indicators_early_help import academic_age
+    finally:
+        sys.path.remove(str(EARLY_HELP_SRC))
+    day = lambda text: np.array([np.datetime64(text, "D").astype(np.int64)])  # noqa: E731
+    assert 16 == academic_age(day("2000-08-31"), day("2017-01-31"))[0]  # 16 on 31 Aug 2016
+    assert 15 == academic_age(day("2000-09-01"), day("2017-01-31"))[0]
+    assert 17 == academic_age(day("2000-08-31"), day("2017-09-01"))[0]
+
+
+def test_indicators_list_shows_every_capability_with_its_plugin(site, capsys):
+    from indicators._cli import main
+
+    site("indicators-test-good", {"good": "good_plugin"}, {"good_plugin": GOOD_PLUGIN})
+    _reset_default_host(PluginHost())
+    try:
+        assert 0 == main(["list"])
+    finally:
+        _reset_default_host(None)
+    out = capsys.readouterr().out
+    assert "Functions:" in out and "Calendars:" in out and "Loaders:" in out and "Renderers:" in out
+    assert "double" in out and "good (indicators-test-good 1.2.3)  double(number) -> common" in out
+    assert "england-and-wales  indicators (indicators 0.1.0)" in out
+    assert "count-only" in out
+
+
+def test_a_loader_plugin_reads_a_location_into_tables(tmp_path):
+    """A loader returns mappings of columns (or Tables); the pack's declared types apply."""
+    (tmp_path / "contacts.tsv").write_text("received_on\t2017-01-05\n")
+
+    def tsv_folder(location, schemas, *, strict=False, only=None):
+        tables = {}
+        for path in Path(location).glob("*.tsv"):
+            columns = dict(line.split("\t", 1) for line in path.read_text().splitlines())
+            tables[path.stem] = {name: [value] for name, value in columns.items()}
+        return tables
+
+    host = PluginHost(entry_points=None)
+    host.register(types.SimpleNamespace(indicators_loaders=indicators.hookimpl(lambda: {"tsv": tsv_folder})),
+                  name="tsv-loader")
+    pack = indicators.loads_pack('[tables.contacts.columns]\nreceived_on = "date"\n'
+                                 '[indicators.n]\ntitle = "N"\ntable = "contacts"\ndate = "received_on"\n',
+                                 registry=host.registry())
+    (result,) = indicators.evaluate(pack, tmp_path, "2017-01", "2017-01", loader="tsv")
+    assert 1 == result.numerator
+    with pytest.raises(indicators.DataError, match="unknown loader 'xml'"):
+        indicators.evaluate(pack, tmp_path, "2017-01", "2017-01", loader="xml")
+
+
+def test_a_calendar_plugin_given_as_a_list():
+    host = PluginHost(entry_points=None)
+    host.register(types.SimpleNamespace(indicators_calendars=indicators.hookimpl(
+        lambda: {"office": ["2017-01-09"]})), name="office-closures")
+    calendar = host.registry().calendar("office")
+    friday, tuesday = (np.array([np.datetime64(d, "D").astype(np.int64)]) for d in ("2017-01-06", "2017-01-10"))
+    assert 1 == calendar.working_days(friday, tuesday)[0]  # Monday 9th closed
+
+
+def test_a_pack_plugin_and_a_renderer_plugin_through_the_command_line(tmp_path, capsys):
+    from indicators._cli import main
+
+    (tmp_path / "tiny.toml").write_text('[indicators.n]\ntitle = "N"\ntable = "t"\ndate = "d"\n')
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "t.csv").write_text("d\n2017-01-02\n2017-01-03\n")
+    plugin = types.SimpleNamespace(
+        indicators_packs=indicators.hookimpl(lambda: {"tiny": tmp_path / "tiny.toml"}),
+        indicators_renderers=indicators.hookimpl(lambda: {"count-only": lambda results: f"{len(results)}\n"}))
+    host = PluginHost(entry_points=None)
+    host.register(plugin, name="tiny-pack")
+    _reset_default_host(host)
+    try:
+        status = main(["evaluate", "tiny", "--data", str(data), "--from", "2017-01", "--to", "2017-03",
+                       "--format", "count-only"])
+    finally:
+        _reset_default_host(None)
+    assert (0, "3\n") == (status, capsys.readouterr().out)
