@@ -56,9 +56,9 @@ def tables():
     }
 
 
-def test_every_indicator_has_title_polarity_and_source(pack):
+def test_every_indicator_has_title_description_polarity_and_source(pack):
     for indicator in pack.indicators.values():
-        assert indicator.title and indicator.source and indicator.group
+        assert indicator.title and indicator.description and indicator.source and indicator.group
         assert indicator.polarity in ("higher_is_better", "lower_is_better", "neutral")
 
 
