@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 import textwrap
 import types
@@ -205,7 +206,7 @@ def test_indicators_list_shows_every_capability_with_its_plugin(site, capsys):
     out = capsys.readouterr().out
     assert "Functions:" in out and "Calendars:" in out and "Loaders:" in out and "Renderers:" in out
     assert "double" in out and "good (indicators-test-good 1.2.3)  double(number) -> common" in out
-    assert "england-and-wales  indicators (indicators 0.1.0)" in out
+    assert re.search(r"england-and-wales +indicators \(indicators 0\.1\.0\)", out)
     assert "count-only" in out
 
 

@@ -26,6 +26,16 @@ def _period(text: str) -> str:
     return text
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -68,6 +78,23 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("pack", metavar="PACK", help="a pack TOML file or folder, or an installed pack's name")
     validate.add_argument("--data", metavar="DIR", help="also check this folder of CSV files")
     validate.add_argument("--loader", default="csv", metavar="NAME", help="how to read --data (default csv)")
+
+    demo = commands.add_parser("demo", help="run both packs on synthetic data and write scorecard.html",
+                               description="Generate SYNTHETIC data in memory, evaluate the children's "
+                                           "social care and early help packs from April 2016 to January "
+                                           "2017, print the scorecard and write it as HTML.")
+    demo.add_argument("--output", default="scorecard.html", metavar="FILE",
+                      help="where to write the HTML scorecard (default scorecard.html)")
+    demo.add_argument("--seed", type=int, default=2017, help="seed of the synthetic data (default 2017)")
+    demo.add_argument("--no-color", action="store_true", help="no colours in the terminal")
+
+    demo_data = commands.add_parser("demo-data", help="write the synthetic demo data as CSV files",
+                                    description="Write SYNTHETIC case-level data for one imaginary council, "
+                                                "April 2014 to March 2017, one CSV file per table.")
+    demo_data.add_argument("folder", metavar="DIR")
+    demo_data.add_argument("--seed", type=int, default=2017, help="seed (default 2017)")
+    demo_data.add_argument("--scale", type=_positive_float, default=1.0,
+                           help="multiply every volume by this factor (default 1)")
 
     commands.add_parser("list", help="show installed packs, functions, calendars, loaders and renderers",
                         description="Show everything the built-ins and plugins provide, with the "
@@ -120,6 +147,46 @@ def _warn_unreadable(results) -> None:
                       "and count as missing (use --strict to stop on them)", file=sys.stderr)
 
 
+DEMO_PACKS = ("childrens-social-care", "early-help")
+DEMO_CAPTION = ("SYNTHETIC DATA – made up by indicators demo-data to resemble one council's "
+                "January 2017 report; not real children or records")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ._demo import generate
+    from ._engine import evaluate
+    from ._errors import PackError, Problem
+    from ._pack import load_pack
+    from ._results import Results
+    from ._scorecard import render_html, render_terminal
+
+    packs = []
+    for name in DEMO_PACKS:
+        try:
+            packs.append(load_pack(name))
+        except PackError as exc:
+            raise PackError([Problem(f"the demo needs the {name} pack: install it with "
+                                     f"pip install -e plugins/{name}")] + exc.problems[:1]) from None
+    tables = generate(seed=args.seed)
+    results = Results.combine([evaluate(pack, tables, "2016-04", "2017-01") for pack in packs],
+                              title="Children's and young people's services performance (demo)",
+                              caption=DEMO_CAPTION)
+    color = not args.no_color and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    sys.stdout.write(render_terminal(results, color=color))
+    _write(render_html(results), args.output)
+    print(f"\nwrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from ._demo import SYNTHETIC_NOTE, generate, write_csv
+
+    written = write_csv(generate(seed=args.seed, scale=args.scale), args.folder)
+    rows = sum(sum(1 for _ in open(path, encoding="utf-8")) - 1 for path in written)
+    print(f"wrote {len(written)} tables ({rows:,} rows) to {args.folder}: {SYNTHETIC_NOTE}", file=sys.stderr)
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     from ._registry import default_registry
 
@@ -168,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"evaluate": _evaluate, "validate": _validate, "list": _list}
+    handlers = {"evaluate": _evaluate, "validate": _validate, "list": _list, "demo": _demo,
+                "demo-data": _demo_data}
     try:
         _warn_plugin_failures()
         return handlers[args.command](args)

@@ -187,5 +187,6 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
             decimals=indicator.decimals,
             unit=indicator.unit,
             report_group=indicator.group,
+            window=indicator.base.window.text,
         ))
     return results

@@ -62,4 +62,11 @@ def render_table(results: Results) -> str:
     return "\n".join(lines) + "\n"
 
 
-BUILTIN_RENDERERS = {"json": render_json, "csv": render_csv, "table": render_table}
+def render_html(results: Results) -> str:
+    """The scorecard page (see :mod:`indicators._scorecard`)."""
+    from ._scorecard import render_html as scorecard
+
+    return scorecard(results)
+
+
+BUILTIN_RENDERERS = {"json": render_json, "csv": render_csv, "table": render_table, "html": render_html}

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 RECORD_FIELDS = (
     "indicator", "title", "period", "window_start", "window_end", "numerator", "denominator",
     "value", "target", "rag", "direction", "benchmarks", "quartile", "ci_low", "ci_high",
-    "suppressed", "notes", "group", "kind", "polarity", "decimals", "unit", "report_group",
+    "suppressed", "notes", "group", "kind", "polarity", "decimals", "unit", "report_group", "window",
 )
 
 
@@ -45,6 +45,7 @@ class Result:
     decimals: int = 1
     unit: str | None = None
     report_group: str | None = None
+    window: str = "month"
 
     def to_record(self) -> dict[str, Any]:
         """A plain dict with JSON-safe values (None, never NaN)."""
@@ -76,11 +77,23 @@ class Results:
     """The results of one run, in pack order then period order."""
 
     def __init__(self, records: list[Result], pack: Pack | None = None,
-                 start: str | None = None, end: str | None = None) -> None:
+                 start: str | None = None, end: str | None = None, title: str | None = None,
+                 caption: str | None = None) -> None:
         self._records = list(records)
         self.pack = pack
         self.start = start
         self.end = end
+        self.title = title or (pack.title if pack is not None else None)
+        self.caption = caption
+
+    @classmethod
+    def combine(cls, parts: list[Results], title: str | None = None, caption: str | None = None) -> Results:
+        """One collection of the records of several runs (for example of two packs)."""
+        records = [record for part in parts for record in part]
+        starts = [p.start for p in parts if p.start]
+        ends = [p.end for p in parts if p.end]
+        return cls(records, None, min(starts) if starts else None, max(ends) if ends else None,
+                   title, caption)
 
     def __iter__(self) -> Iterator[Result]:
         return iter(self._records)
