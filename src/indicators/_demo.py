@@ -85,7 +85,9 @@ class _Generator:
         lengths = month_end(first_month + k) - starts + 1
         days = starts + (self.rng.random(k.size) * lengths).astype(np.int64)
         if working:
-            days = self.next_working(days)
+            rolled = self.next_working(days)
+            # a weekend at a month's end rolls back, so that every day stays in its month
+            days = np.where(rolled > starts + lengths - 1, self.add_wd(days + 1, -np.ones_like(days)), rolled)
         order = np.argsort(days, kind="stable")
         return days[order], k[order]
 

@@ -511,8 +511,13 @@ def _notes(indicator: Indicator, run: Run) -> dict[str, np.ndarray]:
                 add(f"unreadable ({measure.table}.{name})", column.unreadable)
         placing = measure.start if measure.window.is_snapshot else measure.date
         days = evaluation.days(placing)
+        # rows the measure's own filters keep, but that no date places in any period
+        kept = days == NAT
+        for expr in measure.filters():
+            if expr is not measure.extra and not evaluation._is_pair_level(expr, measure):
+                kept = kept & evaluation.row_filter(expr)
         add(f"missing {'start' if measure.window.is_snapshot else 'date'} "
-            f"({measure.table}.{placing.text})", int((days == NAT).sum()))
+            f"({measure.table}.{placing.text})", int(kept.sum()))
         if measure.window.is_snapshot and measure.end is not None:
             ends = evaluation.days(measure.end)
             add(f"end before start ({measure.table})", int(((ends != NAT) & (days != NAT) & (ends < days)).sum()))
