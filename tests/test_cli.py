@@ -62,6 +62,7 @@ def test_output_file_is_written_whole(project):
           "--from", "2017-01", "--to", "2017-02", "--format", "json", "--output", str(target)])
     assert 2 == len(json.loads(target.read_text()))
     assert [] == [p.name for p in project.iterdir() if p.name.startswith(".out.json")]
+    assert target.stat().st_mode & 0o044  # readable by others, like any file the user writes
 
 
 def test_validate_reports_every_problem_and_exits_1(project, capsys):
