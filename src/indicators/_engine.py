@@ -79,6 +79,7 @@ class Run:
         self.calendar = calendar
         self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}
         self._grids: dict[tuple, tuple] = {}
+        self._codes: dict[tuple, tuple] = {}
 
     def lookup_grid(self, lookup: Lookup, measure_table: str) -> tuple:
         """Per (key, period) aggregate of a lookup, and the measure rows' key codes."""
@@ -89,16 +90,31 @@ class Run:
             self._grids[key] = self._compute_grid(lookup, measure_table)
         return self._grids[key]
 
+    def key_codes(self, measure_table: str, on: str, table: str, key: str) -> tuple:
+        """Codes of the measure's keys (0..K-1, -1 missing) and of the looked-up rows' keys
+        into the same codes (-1 where missing or absent from the measure's table)."""
+        cache_key = (measure_table, on, table, key)
+        if cache_key not in self._codes:
+            self._codes[cache_key] = shared_codes(self.tables[measure_table].vec(on), self.tables[table].vec(key))
+        return self._codes[cache_key]
+
     def _compute_grid(self, lookup: Lookup, measure_table: str) -> tuple:
         other = self.tables[lookup.table]
-        own = self.tables[measure_table]
-        own_codes, other_codes, n_keys = shared_codes(own.vec(lookup.on), other.vec(lookup.key))
+        own_codes, other_codes, n_keys = self.key_codes(measure_table, lookup.on, lookup.table, lookup.key)
         n_periods = self.periods.count
         lo, hi = other.placement(lookup)
         keep = (lo < hi) & (other_codes >= 0)
         where = lookup.where
         if where is not None and not where.uses_period:
             keep &= other.row_filter(where)
+        column = other.vec(lookup.column) if lookup.column else None
+        if column is not None:
+            keep &= ~column.mask() if column.type != "null" else np.zeros(len(column), bool)
+        prefix = lookup.window.kind in ("to_date", "cumulative")
+        if (where is None or not where.uses_period) and (
+                lookup.aggregate in ("count", "sum", "mean") or (prefix and lookup.aggregate in ("min", "max"))):
+            return (own_codes, *_grid_from_ranges(lookup.aggregate, other_codes, lo, hi, keep, column,
+                                                  n_keys, n_periods))
         rows, periods = expand(np.flatnonzero(keep), lo, hi)
         if where is not None and where.uses_period:
             mask = evaluate_node(where.node, other.pair_context(lookup, rows, periods)).is_true()
@@ -106,56 +122,101 @@ class Run:
         cells = other_codes[rows] * n_periods + periods
         size = n_keys * n_periods
         if lookup.aggregate == "count":
-            grid = np.bincount(cells, minlength=size).astype(np.int64)
-            return own_codes, grid, None, "int"
-        column = other.vec(lookup.column)
-        present = ~column.mask() if column.type != "null" else np.zeros(len(column), bool)
-        chosen = present[rows]
-        cells, values = cells[chosen], column.data[rows[chosen]]
+            return own_codes, np.bincount(cells, minlength=size).astype(np.int64), None, "int"
+        values = column.data[rows]
         counts = np.bincount(cells, minlength=size)
-        has = counts > 0
         if lookup.aggregate == "count_distinct":
-            codes = sort_codes(column)[rows[chosen]]
+            codes = sort_codes(column)[rows]
             pairs = np.unique(np.stack([cells, codes.astype(np.float64) if codes.dtype.kind == "f" else codes]), axis=1) \
                 if cells.size else np.zeros((2, 0), dtype=np.int64)
             grid = np.bincount(pairs[0].astype(np.int64), minlength=size).astype(np.int64)
             return own_codes, grid, None, "int"
         if lookup.aggregate in ("sum", "mean"):
             sums = np.bincount(cells, weights=values.astype(np.float64), minlength=size)
-            if lookup.aggregate == "mean":
-                grid = np.divide(sums, np.where(has, counts, 1))
-                return own_codes, grid, has, "float"
-            if column.type == "int":
-                return own_codes, np.round(sums).astype(np.int64), has, "int"
-            return own_codes, sums, has, "float"
-        order = np.lexsort((values, cells))
-        sorted_cells, sorted_values = cells[order], values[order]
-        grid = np.zeros(size, dtype=values.dtype)
-        if lookup.aggregate == "min":
-            first = np.ones(sorted_cells.size, dtype=bool)
-            first[1:] = sorted_cells[1:] != sorted_cells[:-1]
-        else:
-            first = np.ones(sorted_cells.size, dtype=bool)
-            first[:-1] = sorted_cells[:-1] != sorted_cells[1:]
-        grid[sorted_cells[first]] = sorted_values[first]
-        return own_codes, grid, has, column.type
+            return (own_codes, *_sum_or_mean(lookup.aggregate, sums, counts, column.type))
+        return own_codes, _extremes(lookup.aggregate, cells, values, size), counts > 0, column.type
 
 
-def shared_codes(a: Vec, b: Vec) -> tuple[np.ndarray, np.ndarray, int]:
-    """Codes 0..K-1 for the values of two key columns (-1 where missing), equal values equal codes."""
-    a_missing = a.mask() if a.type != "null" else np.ones(len(a), bool)
-    b_missing = b.mask() if b.type != "null" else np.ones(len(b), bool)
-    if a.type == "str" and b.type == "str":
-        a_codes, b_codes, union = unify_strings(a, b)
-        return (np.where(a_missing, -1, a_codes).astype(np.int64),
-                np.where(b_missing, -1, b_codes).astype(np.int64), len(union))
-    as_float = "float" in (a.type, b.type)
-    a_values = a.data.astype(np.float64 if as_float else np.int64)
-    b_values = b.data.astype(np.float64 if as_float else np.int64)
-    universe = np.unique(np.concatenate([a_values[~a_missing], b_values[~b_missing]]))
-    a_codes = np.where(a_missing, -1, np.searchsorted(universe, a_values))
-    b_codes = np.where(b_missing, -1, np.searchsorted(universe, b_values))
-    return a_codes.astype(np.int64), b_codes.astype(np.int64), max(int(universe.size), 1)
+def _sum_or_mean(aggregate: str, sums: np.ndarray, counts: np.ndarray, column_type: str) -> tuple:
+    has = counts > 0
+    if aggregate == "mean":
+        return np.divide(sums, np.where(has, counts, 1)), has, "float"
+    if column_type == "int":
+        return np.round(sums).astype(np.int64), has, "int"
+    return sums, has, "float"
+
+
+def _extremes(aggregate: str, cells: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Per cell minimum (or maximum) of values; cells without values are left 0."""
+    order = np.lexsort((values, cells))
+    sorted_cells, sorted_values = cells[order], values[order]
+    pick = np.ones(sorted_cells.size, dtype=bool)
+    if aggregate == "min":
+        pick[1:] = sorted_cells[1:] != sorted_cells[:-1]
+    else:
+        pick[:-1] = sorted_cells[:-1] != sorted_cells[1:]
+    grid = np.zeros(size, dtype=values.dtype)
+    grid[sorted_cells[pick]] = sorted_values[pick]
+    return grid
+
+
+def _grid_from_ranges(aggregate: str, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray, keep: np.ndarray,
+                      column: Vec | None, n_keys: int, n_periods: int) -> tuple:
+    """A key x period aggregate from each row's period range, without expanding rows.
+
+    Counts and sums come from difference arrays along each key's periods; minima and
+    maxima of windows open to the past (to_date, cumulative) from running extrema.
+    """
+    rows = np.flatnonzero(keep)
+    width = n_periods + 1
+    start = codes[rows] * width + lo[rows]
+    stop = codes[rows] * width + hi[rows]
+    size = n_keys * width
+
+    def ranges(weights=None) -> np.ndarray:
+        diff = (np.bincount(start, weights=weights, minlength=size)
+                - np.bincount(stop, weights=weights, minlength=size))
+        return np.cumsum(diff.reshape(n_keys, width), axis=1)[:, :n_periods].ravel()
+
+    counts = ranges().astype(np.int64)
+    if aggregate == "count":
+        return counts, None, "int"
+    values = column.data[rows]
+    if aggregate in ("sum", "mean"):
+        return _sum_or_mean(aggregate, ranges(values.astype(np.float64)), counts, column.type)
+    cells = codes[rows] * n_periods + lo[rows]
+    first = _extremes(aggregate, cells, values, n_keys * n_periods).reshape(n_keys, n_periods)
+    present = np.bincount(cells, minlength=n_keys * n_periods).reshape(n_keys, n_periods) > 0
+    if values.dtype.kind == "f":
+        fill = np.inf if aggregate == "min" else -np.inf
+    else:
+        fill = np.iinfo(np.int64).max if aggregate == "min" else np.iinfo(np.int64).min
+    accumulate = np.minimum.accumulate if aggregate == "min" else np.maximum.accumulate
+    running = accumulate(np.where(present, first, fill), axis=1).ravel()
+    has = counts > 0
+    return np.where(has, running, 0).astype(values.dtype), has, column.type
+
+
+def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes 0..K-1 of the measure's distinct keys (-1 where missing), and the looked-up
+    rows' keys as the same codes (-1 where missing or not among the measure's keys, since
+    those rows can match nothing)."""
+    own_missing = own.mask() if own.type != "null" else np.ones(len(own), bool)
+    other_missing = other.mask() if other.type != "null" else np.ones(len(other), bool)
+    if own.type == "str" and other.type == "str":
+        own_values, other_values, _ = unify_strings(own, other)
+    else:
+        as_float = "float" in (own.type, other.type)
+        own_values = own.data.astype(np.float64 if as_float else np.int64, copy=False)
+        other_values = other.data.astype(np.float64 if as_float else np.int64, copy=False)
+    universe = np.unique(own_values[~own_missing])
+    own_codes = np.where(own_missing, -1, np.searchsorted(universe, own_values))
+    if universe.size == 0:
+        return own_codes.astype(np.int64), np.full(len(other), -1, dtype=np.int64), 1
+    position = np.clip(np.searchsorted(universe, other_values), 0, universe.size - 1)
+    found = ~other_missing & (universe[position] == other_values)
+    other_codes = np.where(found, position, -1)
+    return own_codes.astype(np.int64), other_codes.astype(np.int64), int(universe.size)
 
 
 class TableEvaluation:
