@@ -219,6 +219,35 @@ def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
     return own_codes.astype(np.int64), other_codes.astype(np.int64), int(universe.size)
 
 
+def _lookup_key(lookup: Lookup) -> tuple:
+    """What makes two lookups the same, whatever indicator declares them."""
+    return (lookup.name, lookup.table, lookup.key, lookup.on, lookup.window.text, lookup.since,
+            lookup.aggregate, lookup.column,
+            tuple(to_text(e.node) if e else None for e in (lookup.date, lookup.start, lookup.end, lookup.where)))
+
+
+class PairFrame:
+    """(row, period) pairs of one selection, with each expression evaluated on them once."""
+
+    def __init__(self, rows: np.ndarray, periods: np.ndarray, context: Context) -> None:
+        self.rows = rows
+        self.periods = periods
+        self.context = context
+        self._values: dict[str, Vec] = {}
+
+    def value(self, expr: Expr) -> Vec:
+        key = to_text(expr.node)
+        if key not in self._values:
+            self._values[key] = evaluate_node(expr.node, self.context)
+        return self._values[key]
+
+    def all_true(self, exprs) -> np.ndarray:
+        mask = np.ones(self.rows.size, dtype=bool)
+        for expr in exprs:
+            mask &= self.value(expr).is_true()
+        return mask
+
+
 class TableEvaluation:
     """One table during one run, with the work shared between indicators."""
 
@@ -233,6 +262,7 @@ class TableEvaluation:
         self._vecs: dict[str, Vec] = {}
         self._row_values: dict[str, Vec] = {}
         self._placements: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._frames: dict[tuple, PairFrame] = {}
 
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""
@@ -314,16 +344,22 @@ class TableEvaluation:
         return expr.uses_period or bool(names_used(expr.node) & measure.lookup_names())
 
     def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None):
-        """Rows in some window passing the row-level filters, and the pair-level filters left."""
+        """Rows in some window passing the row-level filters, the pair-level filters left,
+        and a key naming that selection (for sharing (row, period) pairs)."""
         lo, hi = self.placement(measure)
         keep = lo < hi
         pending = []
+        row_texts = []
         for expr in measure.filters() if filters is None else filters:
             if self._is_pair_level(expr, measure):
                 pending.append(expr)
             else:
                 keep = keep & self.row_filter(expr)
-        return lo, hi, keep, pending
+                row_texts.append(to_text(expr.node))
+        texts = tuple(to_text(e.node) if e is not None else None for e in (measure.date, measure.start, measure.end))
+        key = ((measure.window.text, measure.since, texts), tuple(sorted(row_texts)),
+               tuple(_lookup_key(lookup) for lookup in measure.lookups))
+        return lo, hi, keep, pending, key
 
     def _keys(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Integer keys of a column and where they are present."""
@@ -334,62 +370,66 @@ class TableEvaluation:
             return codes.astype(np.int64), present
         return vec.data.astype(np.int64, copy=False), present
 
-    def _pairs(self, measure: Measure, keep: np.ndarray, lo, hi, pending) -> tuple:
-        rows, periods = expand(np.flatnonzero(keep), lo, hi)
-        ctx = self.pair_context(measure, rows, periods)
-        mask = np.ones(rows.size, dtype=bool)
-        for expr in pending:
-            mask &= evaluate_node(expr.node, ctx).is_true()
-        return rows, periods, ctx, mask
+    def frame(self, measure: Measure, key: tuple, keep: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> PairFrame:
+        """The (row, period) pairs of a selection, shared by every measure that makes it."""
+        if key not in self._frames:
+            rows, periods = expand(np.flatnonzero(keep), lo, hi)
+            self._frames[key] = PairFrame(rows, periods, self.pair_context(measure, rows, periods))
+        return self._frames[key]
 
     def count(self, measure: Measure) -> np.ndarray:
         """Rows (or distinct values) of the measure in each period's window."""
         n_periods = self.periods.count
-        lo, hi, keep, pending = self.selected(measure)
-        if measure.distinct:
-            keys, present = self._keys(measure.distinct)
-            keep = keep & present
+        lo, hi, keep, pending, key = self.selected(measure)
         if not pending:
             if measure.distinct:
+                keys, present = self._keys(measure.distinct)
+                keep = keep & present
                 return distinct_range_counts(keys[keep], lo[keep], hi[keep], n_periods)
             return range_counts(lo[keep], hi[keep], n_periods)
-        rows, periods, _, mask = self._pairs(measure, keep, lo, hi, pending)
+        frame = self.frame(measure, key, keep, lo, hi)
+        mask = frame.all_true(pending)
         if measure.distinct:
-            pairs = np.unique(np.stack([periods[mask], keys[rows[mask]]]), axis=1)
+            keys, present = self._keys(measure.distinct)
+            mask = mask & present[frame.rows]
+            pairs = np.unique(np.stack([frame.periods[mask], keys[frame.rows[mask]]]), axis=1)
             return np.bincount(pairs[0], minlength=n_periods).astype(np.int64)
-        return np.bincount(periods[mask], minlength=n_periods).astype(np.int64)
+        return np.bincount(frame.periods[mask], minlength=n_periods).astype(np.int64)
 
     def count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
         """Rows of the measure in each window for which ``condition`` is missing."""
         n_periods = self.periods.count
-        lo, hi, keep, pending = self.selected(measure)
+        lo, hi, keep, pending, key = self.selected(measure)
         if not pending and not self._is_pair_level(condition, measure):
             value = self.row_value(condition)
             unknown = value.mask() if value.type != "null" else np.ones(len(value), bool)
             keep = keep & unknown
             return range_counts(lo[keep], hi[keep], n_periods)
-        rows, periods, ctx, mask = self._pairs(measure, keep, lo, hi, pending)
-        value = evaluate_node(condition.node, ctx)
-        unknown = value.mask() if value.type != "null" else np.ones(rows.size, bool)
-        return np.bincount(periods[mask & unknown], minlength=n_periods).astype(np.int64)
+        frame = self.frame(measure, key, keep, lo, hi)
+        value = frame.value(condition)
+        unknown = value.mask() if value.type != "null" else np.ones(frame.rows.size, bool)
+        return np.bincount(frame.periods[frame.all_true(pending) & unknown], minlength=n_periods).astype(np.int64)
 
     def count_missing_key(self, measure: Measure, lookup: Lookup) -> np.ndarray:
         """Rows of the measure in each window whose lookup key is missing."""
-        lo, hi, keep, _ = self.selected(measure, ())
-        keep = keep & self.vec(lookup.on).mask() if self.vec(lookup.on).type != "null" else keep
+        lo, hi, keep, _, _ = self.selected(measure, ())
+        on = self.vec(lookup.on)
+        if on.type != "null":
+            keep = keep & on.mask()
         return range_counts(lo[keep], hi[keep], self.periods.count)
 
     def aggregate(self, measure: Measure, of: Expr, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows aggregated and the aggregate of ``of`` in each period (NaN where none)."""
         n_periods = self.periods.count
-        lo, hi, keep, pending = self.selected(measure)
-        rows, periods, ctx, mask = self._pairs(measure, keep, lo, hi, pending)
-        values = evaluate_node(of.node, ctx)
+        lo, hi, keep, pending, key = self.selected(measure)
+        frame = self.frame(measure, key, keep, lo, hi)
+        mask = frame.all_true(pending)
+        values = frame.value(of)
         if values.type != "null":
-            mask &= ~values.mask()
+            mask = mask & ~values.mask()
         else:
-            mask[:] = False
-        p = periods[mask]
+            mask = np.zeros(frame.rows.size, dtype=bool)
+        p = frame.periods[mask]
         v = values.data[mask].astype(np.float64) if values.type != "null" else np.zeros(0)
         counts = np.bincount(p, minlength=n_periods).astype(np.int64)
         out = np.full(n_periods, np.nan)
