@@ -186,18 +186,20 @@ def _read_cells(cells: np.ndarray, type_: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def infer_text_type(cells: np.ndarray) -> str:
-    """The type of an undeclared text column, by SPEC section 2's order of preference."""
+    """The type of an undeclared text column, by SPEC section 2's order of preference.
+
+    Each candidate type is tried on a sample first, and on the whole column only when the
+    sample reads, so that a column of dates is not parsed in full as ints and floats.
+    """
     cells = cells[~_empty_cells(cells)]
     if cells.size == 0:
         return NULL
-    if _read_ints(cells)[1].all():
-        return "int"
-    if _read_floats(cells)[1].all():
-        return "float"
-    if parse_date_text(cells)[1].all():
-        return "date"
-    if _read_bools(cells, (frozenset({"true"}), frozenset({"false"})))[1].all():
-        return "bool"
+    sample = cells[:2000]
+    readers = (("int", _read_ints), ("float", _read_floats), ("date", parse_date_text),
+               ("bool", lambda c: _read_bools(c, (frozenset({"true"}), frozenset({"false"})))))
+    for type_, reader in readers:
+        if reader(sample)[1].all() and reader(cells)[1].all():
+            return type_
     return "str"
 
 
@@ -428,6 +430,16 @@ def table_from_rows(name: str, header: list[str], rows: list[list[str]], schema:
                     | None = None, *, source: str | None = None, lines: np.ndarray | None = None,
                     strict: bool = False) -> Table:
     """A table from a header and rows of text cells (what a CSV file holds)."""
+    width = len(header)
+    grid = np.array(rows, dtype=str).reshape(len(rows), width) if rows else np.zeros((0, width), dtype=str)
+    return table_from_columns(name, header, [grid[:, i] for i in range(width)], schema, source=source,
+                              lines=lines, strict=strict)
+
+
+def table_from_columns(name: str, header: list[str], columns: list[np.ndarray], schema: Mapping[str, str]
+                       | None = None, *, source: str | None = None, lines: np.ndarray | None = None,
+                       strict: bool = False) -> Table:
+    """A table from a header and one array of text cells per column."""
     schema = schema or {}
     problems = []
     for index, column_name in enumerate(header):
@@ -441,24 +453,18 @@ def table_from_rows(name: str, header: list[str], rows: list[list[str]], schema:
         seen.add(column_name)
     if problems:
         raise DataError(problems)
-    table = Table(name, {}, len(rows), source, lines)
-    columns: dict[str, Column] = {}
-    n = len(rows)
-    width = len(header)
-    if n:
-        grid = np.array(rows, dtype=str).reshape(n, width)
-    else:
-        grid = np.zeros((0, width), dtype=str)
-    for index, column_name in enumerate(header):
+    n = len(columns[0]) if columns else 0
+    table = Table(name, {}, n, source, lines)
+    built: dict[str, Column] = {}
+    for column_name, cells in zip(header, columns):
         try:
-            columns[column_name] = column_from_text(
-                column_name, grid[:, index], schema.get(column_name), table=name,
-                row_label=table.row_label, strict=strict)
+            built[column_name] = column_from_text(column_name, cells, schema.get(column_name), table=name,
+                                                  row_label=table.row_label, strict=strict)
         except DataError as exc:
             problems.extend(exc.problems)
     if problems:
         raise DataError(problems)
-    return Table(name, columns, n, source, lines)
+    return Table(name, built, n, source, lines)
 
 
 def describe_unreadable(table: Table, columns: Iterable[str] | None = None) -> list[str]:
