@@ -134,8 +134,9 @@ def bench_scale(scale: float, repeat: int, packs: list, eight) -> dict:
     full_time, full_peak, _ = timed(lambda: [indicators.evaluate(p, full_tables, START, END) for p in packs],
                                     max(1, repeat // 2))
     count = sum(len(p.indicators) for p in packs)
+    full_bytes = sum(column.data.nbytes for table in full_tables.values() for column in table.columns.values())
     print(f"  both packs ({count} indicators x 12 months): {full_time:.2f} s, peak {full_peak:.0f} MiB "
-          f"({full_peak * 2**20 / max(input_bytes, 1):.1f}x the eight tables' columns)")
+          f"({full_peak * 2**20 / max(full_bytes, 1):.1f}x their {full_bytes / 2**20:.0f} MiB of input columns)")
     return {"scale": scale, "rows": rows_all, "full": full_time, "engine": engine_time, "numpy": numpy_time,
             "data": data}
 

@@ -614,6 +614,9 @@ def _notes(indicator: Indicator, run: Run) -> dict[str, np.ndarray]:
         days = evaluation.days(placing)
         # rows the measure's own filters keep, but that no date places in any period
         kept = days == NAT
+        placed_by = table.columns.get(placing.text.strip())
+        if placed_by is not None and placed_by.unreadable_rows is not None:
+            kept &= ~placed_by.unreadable_rows  # counted as unreadable already
         for expr in measure.filters():
             if expr is not measure.extra and not evaluation._is_pair_level(expr, measure):
                 kept = kept & evaluation.row_filter(expr)

@@ -405,8 +405,26 @@ def _build_pack(documents: list[tuple[_Source, dict]], problems: list[Problem], 
         registry=registry,
         **pack_kwargs,
     )
+    problems.extend(_undeclared_tables(pack))
     problems.extend(check_pack(pack, {n: t.columns for n, t in tables.items()}))
     return pack
+
+
+def _undeclared_tables(pack: Pack) -> list[Problem]:
+    """A pack that declares its tables must declare every table it reads."""
+    if not pack.tables:
+        return []
+    problems = []
+    for indicator in pack.indicators.values():
+        for measure in indicator.measures():
+            for table, owner in [(measure.table, measure.location)] + [(lookup.table, lookup.location)
+                                                                         for lookup in measure.lookups]:
+                if table not in pack.tables:
+                    hint = suggest(table, pack.tables)
+                    problems.append(owner.problem(
+                        f"table {table!r} is not declared under [tables]" + (f"; {hint}" if hint else ""),
+                        "declared tables: " + ", ".join(sorted(pack.tables))))
+    return _dedupe(problems)
 
 
 def _table_items(source: _Source, data: dict, key: str):

@@ -41,6 +41,7 @@ class Column:
     declared: bool = False
     unreadable: int = 0
     unreadable_examples: tuple[tuple[int, str], ...] = ()
+    unreadable_rows: np.ndarray | None = None  # mask of the cells that could not be read
 
     def __len__(self) -> int:
         return int(self.data.shape[0])
@@ -251,7 +252,7 @@ def column_from_text(name: str, cells: np.ndarray, type_: str | None, *, table: 
     else:
         values[missing] = 0
     return Column(name, type_, values, missing if missing.any() else None, None, declared,
-                  int(bad_rows.size), examples)
+                  int(bad_rows.size), examples, bad if bad_rows.size else None)
 
 
 # ---------------------------------------------------------------------------------------

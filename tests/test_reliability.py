@@ -1,0 +1,167 @@
+"""Bad input of every kind: a clear error or a counted note, never a crash or a lost row."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import indicators
+from indicators._cli import main
+
+PACK = textwrap.dedent("""
+    [tables.contacts.columns]
+    child_id = "int"
+    received_on = "date"
+    decided_on = "date"
+
+    [indicators.decided]
+    title = "Decided in 1 working day"
+    kind = "percentage"
+    table = "contacts"
+    date = "received_on"
+    where = "decided_on is not missing"
+    numerator = "working_days(received_on, decided_on) <= 1"
+""")
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300)
+def test_any_pack_text_gives_a_pack_or_a_pack_error(text):
+    try:
+        indicators.loads_pack(text)
+    except indicators.PackError as exc:
+        assert exc.problems and all(str(p) for p in exc.problems)
+
+
+toml_lines = st.lists(st.sampled_from([
+    "[indicators.x]", 'title = "X"', 'table = "t"', 'date = "d"', 'kind = "rate"', 'window = "ytd"',
+    'numerator = "d is missing"', "denominator = 0", 'denominator = { population = "p" }', "[populations]",
+    "p = 5", 'where = "(((("', "[tables.t.columns]", 'd = "date"', 'd = "when"', "[tables.t.derive]",
+    'e = "previous(d, by = d)"', 'f = "e + g"', 'g = "f"', "[indicators.x.lookups]",
+    'l = { table = "t", key = "d", aggregate = "max(d)" }', "target = { \"2016/17\" = 1 }", "tolerance = \"5%\"",
+    "quartiles = [1, 2]", "[pack]", "suppress_below = 0", 'calendar = "mars"', "extra_holidays = [1]",
+]), max_size=25)
+
+
+@given(toml_lines)
+@settings(max_examples=400)
+def test_generated_packs_load_or_fail_with_located_problems(lines):
+    try:
+        indicators.loads_pack("\n".join(lines), file="fuzz.toml")
+    except indicators.PackError as exc:
+        for problem in exc.problems:
+            assert problem.file == "fuzz.toml"
+
+
+def test_references_to_undeclared_tables_are_named():
+    text = PACK.replace('table = "contacts"', 'table = "contact"')
+    with pytest.raises(indicators.PackError) as info:
+        indicators.loads_pack(text)
+    assert "table 'contact' is not declared under [tables]; did you mean 'contacts'?" in str(info.value)
+
+
+def write(folder, name, data: bytes):
+    (folder / name).write_bytes(data)
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "pack.toml").write_text(PACK)
+    (tmp_path / "data").mkdir()
+    return tmp_path
+
+
+def evaluate_cli(project, *extra):
+    return main(["evaluate", str(project / "pack.toml"), "--data", str(project / "data"), "--from", "2017-01",
+                 "--to", "2017-01", "--format", "json", *extra])
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"\xef\xbb\xbfchild_id,received_on,decided_on\r\n1,2017-01-06,2017-01-09\r\n2,2017-01-09,2017-01-20\r\n", (1, 2)),
+    (b"child_id,received_on,decided_on\n1,06/01/2017,09/01/2017\n\n2,2017-01-09,\n", (1, 1)),
+    (b'child_id,received_on,decided_on\n"1","2017-01-06","2017-01-09"\n', (1, 1)),
+    (b"child_id,received_on,decided_on\n", (0, 0)),
+    (b"child_id,received_on,decided_on\n1,1900-01-02,2199-12-31\n2,2017-01-10,2017-01-11\n", (1, 1)),
+])
+def test_awkward_but_readable_files(project, capsys, content, expected):
+    write(project / "data", "contacts.csv", content)
+    assert 0 == evaluate_cli(project)
+    (record,) = json.loads(capsys.readouterr().out)
+    assert expected == (record["numerator"], record["denominator"])
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"),
+    (b"child_id,received_on,decided_on\n1,2017-01-06,2017-01-09,9\n", "has 4 cells but the header has 3"),
+    (b"child_id,received_on,decided_on\n1,caf\xe9,2017-01-09\n", "not UTF-8"),
+    (b"child_id,received_on\n1,2017-01-06\n", "table 'contacts' has no column 'decided_on'"),
+    (b"child_id,child_id,received_on,decided_on\n1,1,2017-01-06,2017-01-09\n", "appears twice in the header"),
+])
+def test_unusable_files_give_one_clear_message_and_exit_1(project, capsys, content, message):
+    write(project / "data", "contacts.csv", content)
+    assert 1 == evaluate_cli(project)
+    captured = capsys.readouterr()
+    assert message in captured.err and "Traceback" not in captured.err
+    assert "" == captured.out
+
+
+def test_unreadable_cells_are_counted_not_dropped(project, capsys):
+    write(project / "data", "contacts.csv",
+          b"child_id,received_on,decided_on\nx,2017-01-06,31/02/2017\n2,2017-13-01,2017-01-09\n3,2017-01-10,2017-01-11\n")
+    assert 0 == evaluate_cli(project)
+    captured = capsys.readouterr()
+    (record,) = json.loads(captured.out)
+    assert {"unreadable (contacts.decided_on)": 1, "unreadable (contacts.received_on)": 1} == record["notes"]
+    assert (1, 1) == (record["numerator"], record["denominator"])
+    assert "could not be read" in captured.err
+
+
+def test_missing_data_folder_and_table(project, capsys):
+    assert 1 == main(["evaluate", str(project / "pack.toml"), "--data", str(project / "nowhere"),
+                      "--from", "2017-01", "--to", "2017-01"])
+    assert "no such folder of CSV files" in capsys.readouterr().err
+    assert 1 == evaluate_cli(project)
+    assert "no table 'contacts' in the data" in capsys.readouterr().err
+
+
+def test_the_same_inputs_give_byte_identical_json(project):
+    write(project / "data", "contacts.csv",
+          b"child_id,received_on,decided_on\n1,2017-01-06,2017-01-09\n2,2017-01-09,2017-01-20\n3,2017-01-31,\n")
+    outputs = set()
+    for _ in range(2):
+        completed = subprocess.run([sys.executable, "-m", "indicators._cli", "evaluate", str(project / "pack.toml"),
+                                    "--data", str(project / "data"), "--from", "2016-11", "--to", "2017-02",
+                                    "--format", "json"], capture_output=True, check=True)
+        outputs.add(completed.stdout)
+    assert 1 == len(outputs)
+
+
+def test_counts_are_integers_and_percentages_come_from_them(project, capsys):
+    write(project / "data", "contacts.csv",
+          b"child_id,received_on,decided_on\n" + b"".join(b"%d,2017-01-06,2017-01-09\n" % i for i in range(3))
+          + b"9,2017-01-06,2017-01-20\n")
+    evaluate_cli(project)
+    (record,) = json.loads(capsys.readouterr().out)
+    assert isinstance(record["numerator"], int) and isinstance(record["denominator"], int)
+    assert 100 * 3 / 4 == record["value"]
+
+
+def test_a_failed_write_leaves_no_file(project, capsys, monkeypatch):
+    write(project / "data", "contacts.csv", b"child_id,received_on,decided_on\n1,2017-01-06,2017-01-09\n")
+    from indicators import _cli
+
+    def broken(results):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(indicators.default_registry().renderers, "json", broken)
+    target = project / "out.json"
+    status = evaluate_cli(project, "--output", str(target))
+    assert 1 == status and not target.exists()
+    assert [] == [p.name for p in project.iterdir() if p.name.startswith(".out.json")]
+    assert "Traceback" not in capsys.readouterr().err
+    del _cli
