@@ -108,3 +108,82 @@ def test_wilson_bounds_bracket_the_value_within_0_and_1(x, n):
 def test_json_never_holds_nan_or_infinity(contact_rows, episode_rows):
     text = indicators.evaluate(PACK, {"contacts": contact_rows, "episodes": episode_rows}, "2016-03", "2016-06").to_json()
     json.loads(text, parse_constant=lambda name: (_ for _ in ()).throw(AssertionError(name)))
+
+
+MERGE_PACK = pack_from("""
+[populations]
+children = 1000
+
+[indicators.decided_1wd]
+title = "Decided within 1 working day"
+kind = "percentage"
+table = "contacts"
+date = "received_on"
+window = "ytd"
+where = "outcome is not missing"
+numerator = "working_days(received_on, decided_on) <= 1"
+
+[indicators.children_contacted]
+title = "Children contacted per 10,000"
+kind = "rate"
+table = "contacts"
+date = "received_on"
+window = "rolling_3"
+distinct = "child_id"
+denominator = { population = "children" }
+
+[indicators.open_children]
+title = "Children with an open episode"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+distinct = "child_id"
+
+[indicators.median_lag]
+title = "Median days to decision"
+kind = "median"
+table = "contacts"
+date = "received_on"
+of = "days(received_on, decided_on)"
+
+[indicators.total_lag]
+title = "Total days to decision"
+kind = "sum"
+table = "contacts"
+date = "received_on"
+of = "days(received_on, decided_on)"
+
+[indicators.longest_lag]
+title = "Longest wait"
+kind = "max"
+table = "contacts"
+date = "received_on"
+window = "cumulative"
+since = "2016-01-01"
+of = "days(received_on, decided_on)"
+""")
+
+
+def chunks(table: dict, cuts: list[int]) -> list[dict]:
+    n = len(next(iter(table.values())))
+    edges = sorted({0, n, *[c % (n + 1) for c in cuts]})
+    return [{k: v[a:b] for k, v in table.items()} for a, b in zip(edges, edges[1:])] or [table]
+
+
+@given(contacts(), episodes(), st.lists(st.integers(0, 60), max_size=4), st.lists(st.integers(0, 60), max_size=4))
+def test_chunked_partials_merge_into_the_whole_table_result(contact_rows, episode_rows, contact_cuts, episode_cuts):
+    """Counts, distinct counts, sums, maxima and exact medians combine across any split."""
+    whole = indicators.evaluate_partial(MERGE_PACK, {"contacts": contact_rows, "episodes": episode_rows},
+                                        "2016-03", "2017-05")
+    parts = []
+    contact_chunks, episode_chunks = chunks(contact_rows, contact_cuts), chunks(episode_rows, episode_cuts)
+    for i in range(max(len(contact_chunks), len(episode_chunks))):
+        empty = lambda t: {k: v[:0] for k, v in t.items()}  # noqa: E731
+        c = contact_chunks[i] if i < len(contact_chunks) else empty(contact_rows)
+        e = episode_chunks[i] if i < len(episode_chunks) else empty(episode_rows)
+        parts.append(indicators.evaluate_partial(MERGE_PACK, {"contacts": c, "episodes": e}, "2016-03", "2017-05"))
+    merged = indicators.merge_partials(parts).results()
+    assert whole.results().to_json() == merged.to_json()
+    direct = indicators.evaluate(MERGE_PACK, {"contacts": contact_rows, "episodes": episode_rows}, "2016-03", "2017-05")
+    assert [(r.numerator, r.denominator) for r in direct] == [(r.numerator, r.denominator) for r in merged]

@@ -6,6 +6,7 @@ from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem
 from ._functions import Function
 from ._loaders import read_csv_folder, read_csv_table
 from ._pack import Indicator, Pack, load_pack, loads_pack
+from ._partial import Partial, evaluate_partial, merge_partials
 from ._registry import Registry, default_registry
 from ._results import Result, Results
 from ._tables import Column, Table, table_from_mapping
@@ -22,6 +23,7 @@ __all__ = [
     "IndicatorsError",
     "Pack",
     "PackError",
+    "Partial",
     "PluginError",
     "Problem",
     "Registry",
@@ -30,9 +32,11 @@ __all__ = [
     "Table",
     "default_registry",
     "evaluate",
+    "evaluate_partial",
     "hookimpl",
     "load_pack",
     "loads_pack",
+    "merge_partials",
     "read_csv_folder",
     "read_csv_table",
     "table_from_mapping",

@@ -418,6 +418,26 @@ class TableEvaluation:
             keep = keep & on.mask()
         return range_counts(lo[keep], hi[keep], self.periods.count)
 
+    def distinct_keys(self, measure: Measure) -> list[np.ndarray]:
+        """The distinct keys counted in each period (mergeable across chunks of a table)."""
+        lo, hi, keep, pending, key = self.selected(measure)
+        keys, present = self._keys(measure.distinct)
+        frame = self.frame(measure, key, keep, lo, hi)
+        mask = frame.all_true(pending) & present[frame.rows]
+        periods, values = frame.periods[mask], keys[frame.rows[mask]]
+        return [np.unique(values[periods == p]) for p in range(self.periods.count)]
+
+    def aggregate_values(self, measure: Measure, of: Expr) -> list[np.ndarray]:
+        """The sorted values an aggregate indicator aggregates in each period."""
+        lo, hi, keep, pending, key = self.selected(measure)
+        frame = self.frame(measure, key, keep, lo, hi)
+        values = frame.value(of)
+        if values.type == "null":
+            return [np.zeros(0) for _ in range(self.periods.count)]
+        mask = frame.all_true(pending) & ~values.mask()
+        periods, data = frame.periods[mask], values.data[mask].astype(np.float64)
+        return [np.sort(data[periods == p]) for p in range(self.periods.count)]
+
     def aggregate(self, measure: Measure, of: Expr, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows aggregated and the aggregate of ``of`` in each period (NaN where none)."""
         n_periods = self.periods.count
@@ -521,6 +541,27 @@ def _population(pack: Pack, name: str, periods: Periods) -> np.ndarray:
     return out
 
 
+def parse_run(start: str, end: str) -> tuple[int, int]:
+    """Month codes of a run's first and last periods."""
+    try:
+        first, last = parse_period(start), parse_period(end)
+    except ValueError as exc:
+        raise DataError([Problem(str(exc))]) from None
+    if last < first:
+        raise DataError([Problem(f"the run ends ({end}) before it starts ({start})")])
+    return first, last
+
+
+def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | None, loader: str = "csv") -> Run:
+    """Tables loaded and checked, and the run's periods, ready to evaluate."""
+    strict = pack.strict if strict is None else strict
+    loaded = _resolve_tables(pack, tables, strict, loader)
+    _check_data(pack, loaded)
+    calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
+    # One month more than asked for, so that the first period has a direction of travel.
+    return Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar)
+
+
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
              suppress_below: int | None = None, loader: str = "csv") -> Results:
     """Evaluate every indicator of ``pack`` for every period from ``start`` to ``end``.
@@ -529,21 +570,11 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     frames), or is a location that the named ``loader`` reads (by default a folder of
     CSV files). Periods are ``YYYY-MM``.
     """
-    try:
-        first, last = parse_period(start), parse_period(end)
-    except ValueError as exc:
-        raise DataError([Problem(str(exc))]) from None
-    if last < first:
-        raise DataError([Problem(f"the run ends ({end}) before it starts ({start})")])
-    strict = pack.strict if strict is None else strict
+    first, last = parse_run(start, end)
     if suppress_below is None:
         suppress_below = pack.suppress_below
-    loaded = _resolve_tables(pack, tables, strict, loader)
-    _check_data(pack, loaded)
-    calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
-    # One month more than asked for, so that the first period has a direction of travel.
-    periods = Periods(first - 1, last, pack.financial_year_start)
-    run = Run(pack, loaded, periods, calendar)
+    run = start_run(pack, tables, first, last, strict, loader)
+    periods = run.periods
     records = []
     for indicator in pack.indicators.values():
         figures = _figures(indicator, pack, run.tables, periods)
@@ -551,35 +582,76 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     return Results(records, pack, format_period(first), format_period(last))
 
 
-def _figures(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEvaluation],
-             periods: Periods) -> dict[str, np.ndarray]:
-    """Numerator, denominator and value of one indicator for every period."""
-    numerator_eval = evaluations[indicator.numerator.table]
-    denominator = np.full(periods.count, np.nan)
-    counted_denominator = False
+def _denominator(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEvaluation],
+                 periods: Periods, mergeable: bool = False):
+    den = indicator.denominator
+    if indicator.kind in AGGREGATE_KINDS or indicator.kind == "count" or den is None:
+        return None
+    if isinstance(den, Measure):
+        evaluation = evaluations[den.table]
+        return evaluation.distinct_keys(den) if mergeable and den.distinct else evaluation.count(den)
+    if isinstance(den, Constant):
+        return np.full(periods.count, den.value)
+    return _population(pack, den.name, periods)
+
+
+def raw_figures(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEvaluation], periods: Periods,
+                mergeable: bool = False) -> tuple:
+    """Numerator and denominator before they become values: counts, or (``mergeable``)
+    the distinct keys or aggregated values of each period, which chunks can combine."""
+    evaluation = evaluations[indicator.numerator.table]
     if indicator.kind in AGGREGATE_KINDS:
-        numerator, value = numerator_eval.aggregate(indicator.numerator, indicator.of, indicator.kind)
+        if mergeable:
+            return evaluation.aggregate_values(indicator.numerator, indicator.of), None
+        return evaluation.aggregate(indicator.numerator, indicator.of, indicator.kind), None
+    if mergeable and indicator.numerator.distinct:
+        numerator = evaluation.distinct_keys(indicator.numerator)
     else:
-        numerator = numerator_eval.count(indicator.numerator)
+        numerator = evaluation.count(indicator.numerator)
+    return numerator, _denominator(indicator, pack, evaluations, periods, mergeable)
+
+
+def _as_counts(raw) -> np.ndarray:
+    if isinstance(raw, list):
+        return np.array([values.size for values in raw], dtype=np.int64)
+    return raw
+
+
+def _aggregate_of(kind: str, values: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    counts = np.array([v.size for v in values], dtype=np.int64)
+    out = np.full(len(values), np.nan)
+    for p, v in enumerate(values):
+        if v.size:
+            out[p] = {"sum": np.sum, "mean": np.mean, "min": np.min, "max": np.max, "median": np.median}[kind](v)
+    return counts, out
+
+
+def figures_from_raw(indicator: Indicator, periods: Periods, numerator, denominator) -> dict[str, np.ndarray]:
+    """Numerator, denominator and value of one indicator for every period."""
+    if indicator.kind in AGGREGATE_KINDS:
+        counts, value = _aggregate_of(indicator.kind, numerator) if isinstance(numerator, list) else numerator
+        numerator, den_values = counts, np.full(periods.count, np.nan)
+    else:
+        numerator = _as_counts(numerator)
         value = numerator.astype(np.float64)
-        den = indicator.denominator
-        if isinstance(den, Measure):
-            denominator = evaluations[den.table].count(den)
-            counted_denominator = True
-        elif isinstance(den, Constant):
-            denominator = np.full(periods.count, den.value)
-        elif isinstance(den, PopulationRef):
-            denominator = _population(pack, den.name, periods)
+        den_values = np.full(periods.count, np.nan) if denominator is None else _as_counts(denominator)
         if indicator.kind != "count":
             scale = {"percentage": 100.0, "rate": indicator.per, "ratio": 1.0}[indicator.kind]
-            den_float = np.asarray(denominator, dtype=np.float64)
+            den_float = np.asarray(den_values, dtype=np.float64)
             usable = np.isfinite(den_float) & (den_float != 0)
             value = np.full(periods.count, np.nan)
             value[usable] = scale * numerator[usable] / den_float[usable]
     starts, ends = periods.window_bounds(indicator.base.window.kind, indicator.base.window.months,
                                          indicator.base.since)
-    return {"numerator": numerator, "denominator": denominator, "value": value,
-            "counted_denominator": counted_denominator, "window_start": starts, "window_end": ends}
+    return {"numerator": numerator, "denominator": den_values, "value": value,
+            "counted_denominator": isinstance(indicator.denominator, Measure)
+            and indicator.kind not in AGGREGATE_KINDS and indicator.kind != "count",
+            "window_start": starts, "window_end": ends}
+
+
+def _figures(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEvaluation],
+             periods: Periods) -> dict[str, np.ndarray]:
+    return figures_from_raw(indicator, periods, *raw_figures(indicator, pack, evaluations, periods))
 
 
 def _notes(indicator: Indicator, run: Run) -> dict[str, np.ndarray]:
