@@ -165,3 +165,10 @@ def test_a_failed_write_leaves_no_file(project, capsys, monkeypatch):
     assert [] == [p.name for p in project.iterdir() if p.name.startswith(".out.json")]
     assert "Traceback" not in capsys.readouterr().err
     del _cli
+
+
+def test_importing_indicators_imports_no_heavy_library():
+    code = ("import sys, indicators; "
+            "print([m for m in ('pandas', 'pyarrow', 'duckdb', 'matplotlib', 'holidays') if m in sys.modules])")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "[]" == completed.stdout.strip()

@@ -97,3 +97,14 @@ def test_declared_types_apply_to_mappings():
 def test_columns_of_different_lengths_are_an_error():
     with pytest.raises(indicators.DataError, match="different lengths"):
         indicators.table_from_mapping("t", {"a": [1, 2], "b": [1]})
+
+
+def test_mixed_python_types_are_read_as_text_or_by_the_declared_type():
+    import datetime
+
+    table = indicators.table_from_mapping("t", {"mixed": [1, "two", 3.5, None],
+                                                "dates": [datetime.date(2017, 1, 2), "03/01/2017", None, "soon"]},
+                                          {"dates": "date"})
+    assert "str" == table["mixed"].type
+    assert ["1", "two", "3.5", None] == list(table["mixed"].to_numpy())
+    assert "date" == table["dates"].type and 1 == table["dates"].unreadable
