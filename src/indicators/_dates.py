@@ -147,13 +147,21 @@ def parse_date_text(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ascii_ok = np.array([c.isascii() for c in stripped[candidates]], dtype=bool)
         candidates = candidates[ascii_ok]
         raw = stripped[candidates].astype("S10")
-    chars = raw.view(np.uint8).reshape(-1, 10).astype(np.int64)
-    is_digit = (chars >= _DIGIT_LO) & (chars <= _DIGIT_HI)
-    digits = chars - _DIGIT_LO
+    chars = raw.view(np.uint8).reshape(-1, 10)
+    read_days, read_ok = parse_date_chars(chars)
+    days[candidates[read_ok]] = read_days[read_ok]
+    ok[candidates[read_ok]] = True
+    return days, ok
+
+
+def parse_date_chars(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Read dates from an (n, 10) array of ASCII codes (ISO or UK); day numbers and a mask."""
+    digits = chars.astype(np.int16) - _DIGIT_LO
+    is_digit = (digits >= 0) & (digits <= 9)
 
     def number(cols: list[int]) -> np.ndarray:
-        value = np.zeros(len(chars), dtype=np.int64)
-        for c in cols:
+        value = digits[:, cols[0]].astype(np.int32)
+        for c in cols[1:]:
             value = value * 10 + digits[:, c]
         return value
 
@@ -168,7 +176,6 @@ def parse_date_text(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
     month_days = month_days + ((month == 2) & leap)
     valid = (iso | uk) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
-    chosen = candidates[valid]
-    days[chosen] = days_from_civil(year[valid], month[valid], day[valid])
-    ok[chosen] = True
-    return days, ok
+    days = np.full(chars.shape[0], NAT, dtype=np.int64)
+    days[valid] = days_from_civil(year[valid], month[valid], day[valid])
+    return days, valid

@@ -181,7 +181,7 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
             ci_low=None if interval is None else interval[0],
             ci_high=None if interval is None else interval[1],
             suppressed=suppressed,
-            notes={reason: int(counts[p]) for reason, counts in notes.items() if counts[p]},
+            notes={reason: int(notes[reason][p]) for reason in sorted(notes) if notes[reason][p]},
             kind=indicator.kind,
             polarity=indicator.polarity,
             decimals=indicator.decimals,

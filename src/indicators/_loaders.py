@@ -11,7 +11,8 @@ from typing import Mapping
 import numpy as np
 
 from ._errors import DataError, Problem
-from ._tables import Table, table_from_columns, table_from_rows
+from ._dates import NAT, parse_date_chars
+from ._tables import NULL, Column, Table, column_from_text, infer_text_type, table_from_columns, table_from_rows
 
 
 def read_csv_table(path: str | os.PathLike, name: str | None = None,
@@ -36,7 +37,8 @@ def read_csv_table(path: str | os.PathLike, name: str | None = None,
     fast = _tokenize_fast(raw, text)
     if fast is not None:
         header, columns, lines = fast
-        return table_from_columns(name, header, columns, schema, source=source, lines=lines, strict=strict)
+        return table_from_columns(name, header, columns, schema, source=source, lines=lines, strict=strict,
+                                  convert=_column_from_arrow)
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -120,7 +122,93 @@ def _tokenize_arrow(raw: bytes, header: list[str]) -> list[np.ndarray] | None:
                                                  strings_can_be_null=False))
     except (pa.ArrowInvalid, ValueError):
         return None
-    return [np.asarray(table.column(i).to_numpy(zero_copy_only=False), dtype=str) for i in range(len(header))]
+    return [table.column(i).combine_chunks() for i in range(len(header))]
+
+
+def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_label, strict: bool):
+    """A column from pyarrow strings, converted by pyarrow where that is exact, else None
+    (the caller then reads the cells with the numpy reader, which counts what fails)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    if not isinstance(cells, (pa.Array, pa.ChunkedArray)):
+        return None
+    trimmed = pc.utf8_trim_whitespace(cells)
+    empty = pc.equal(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
+    n = len(cells)
+    if type_ is None:
+        sample = np.asarray(trimmed.slice(0, 2000).to_numpy(zero_copy_only=False), dtype=str)
+        type_ = infer_text_type(sample)
+        if type_ in (NULL, "bool"):
+            return None  # rare; the numpy reader decides on the whole column
+        declared = False
+    else:
+        declared = True
+    missing = empty if empty.any() else None
+    present = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), trimmed)
+    try:
+        if type_ == "int":
+            values = pc.cast(present, pa.int64())
+            return Column(name, "int", values.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64),
+                          missing, None, declared)
+        if type_ == "float":
+            values = pc.cast(present, pa.float64())
+            data = values.fill_null(np.nan).to_numpy(zero_copy_only=False).astype(np.float64)
+            if not np.isfinite(data[~empty]).all():
+                return None
+            return Column(name, "float", data, missing, None, declared)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if type_ == "date":
+        data, exact = _arrow_dates(trimmed)
+        others = np.flatnonzero(~exact & ~empty)
+        if others.size:  # cells that are not 10 ASCII characters, or do not read: the numpy reader's rules
+            rest = np.asarray(trimmed.take(pa.array(others)).to_numpy(zero_copy_only=False), dtype=str)
+            sub = column_from_text(name, rest, "date", table=table, row_label=lambda i: row_label(int(others[i])),
+                                   strict=strict)
+            data[others] = sub.data
+            bad = np.zeros(n, dtype=bool)
+            if sub.unreadable_rows is not None:
+                bad[others[sub.unreadable_rows]] = True
+            is_missing = data == NAT
+            return Column(name, "date", data, is_missing if is_missing.any() else None, None, declared,
+                          int(bad.sum()), tuple((int(others[r]), t) for r, t in sub.unreadable_examples),
+                          bad if bad.any() else None)
+        return Column(name, "date", data, missing, None, declared)
+    if type_ == "str":
+        encoded = pc.dictionary_encode(cells)
+        dictionary = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=str)
+        order = np.argsort(dictionary, kind="stable")
+        rank = np.empty(order.size, dtype=np.int32)
+        rank[order] = np.arange(order.size, dtype=np.int32)
+        codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+        if missing is not None:
+            codes = np.where(missing, -1, codes).astype(np.int32)
+        return Column(name, "str", codes, missing, dictionary[order].astype(object), declared)
+    return None
+
+
+def _arrow_dates(strings) -> tuple[np.ndarray, np.ndarray]:
+    """Day numbers of the 10-character cells of a pyarrow string array, read from its bytes."""
+    import pyarrow as pa
+
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    n = len(strings)
+    _, offsets_buffer, data_buffer = strings.buffers()[:3]
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[strings.offset: strings.offset + n + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    candidates = np.flatnonzero(np.diff(offsets) == 10)
+    days = np.full(n, NAT, dtype=np.int64)
+    exact = np.zeros(n, dtype=bool)
+    if candidates.size:
+        chars = data[offsets[candidates][:, None] + np.arange(10)]
+        read_days, read_ok = parse_date_chars(chars)
+        days[candidates[read_ok]] = read_days[read_ok]
+        exact[candidates[read_ok]] = True
+    return days, exact
 
 
 def read_csv_folder(folder: str | os.PathLike, schemas: Mapping[str, Mapping[str, str]] | None = None,

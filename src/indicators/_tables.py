@@ -437,10 +437,14 @@ def table_from_rows(name: str, header: list[str], rows: list[list[str]], schema:
                               lines=lines, strict=strict)
 
 
-def table_from_columns(name: str, header: list[str], columns: list[np.ndarray], schema: Mapping[str, str]
+def table_from_columns(name: str, header: list[str], columns: list, schema: Mapping[str, str]
                        | None = None, *, source: str | None = None, lines: np.ndarray | None = None,
-                       strict: bool = False) -> Table:
-    """A table from a header and one array of text cells per column."""
+                       strict: bool = False, convert=None) -> Table:
+    """A table from a header and one array of text cells per column.
+
+    ``convert(name, cells, type, ...)`` may build a column faster (from pyarrow strings);
+    when it returns None the cells are read here.
+    """
     schema = schema or {}
     problems = []
     for index, column_name in enumerate(header):
@@ -459,8 +463,16 @@ def table_from_columns(name: str, header: list[str], columns: list[np.ndarray], 
     built: dict[str, Column] = {}
     for column_name, cells in zip(header, columns):
         try:
-            built[column_name] = column_from_text(column_name, cells, schema.get(column_name), table=name,
-                                                  row_label=table.row_label, strict=strict)
+            column = None
+            if convert is not None:
+                column = convert(column_name, cells, schema.get(column_name), table=name,
+                                 row_label=table.row_label, strict=strict)
+            if column is None:
+                if not isinstance(cells, np.ndarray):
+                    cells = np.asarray(cells.to_numpy(zero_copy_only=False), dtype=str)
+                column = column_from_text(column_name, cells, schema.get(column_name), table=name,
+                                          row_label=table.row_label, strict=strict)
+            built[column_name] = column
         except DataError as exc:
             problems.extend(exc.problems)
     if problems:
