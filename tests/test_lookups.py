@@ -115,3 +115,28 @@ def test_lookup_on_a_column_of_another_name():
     data = {"plans": {"child": ["A", "B"], "started_on": ["2016-01-01", "2016-01-01"]},
             "reviews": {"child_id": ["B"], "held_on": ["2016-05-01"]}}
     assert 1 == run(pack, data, "2017-01")[0].numerator
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-5, 40)), max_size=30),
+       st.lists(st.one_of(st.none(), st.integers(-50, 10**9)), max_size=30))
+def test_key_codes_match_equal_keys_whichever_way_they_are_built(own, other):
+    """Codes (dense addressing or sorting) equal exactly where the keys are equal."""
+    import numpy as np
+
+    from indicators._engine import shared_codes
+    from indicators._vectors import Vec
+
+    def vec(values):
+        data = np.array([0 if v is None else v for v in values], dtype=np.int64)
+        return Vec("int", data, np.array([v is None for v in values], dtype=bool))
+
+    own_codes, other_codes, n_keys = shared_codes(vec(own), vec(other))
+    distinct = sorted({v for v in own if v is not None})
+    assert max(len(distinct), 1) == n_keys
+    for value, code in zip(own, own_codes):
+        assert code == (-1 if value is None else distinct.index(value))
+    for value, code in zip(other, other_codes):
+        assert code == (distinct.index(value) if value in distinct else -1)

@@ -209,7 +209,12 @@ def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
         as_float = "float" in (own.type, other.type)
         own_values = own.data.astype(np.float64 if as_float else np.int64, copy=False)
         other_values = other.data.astype(np.float64 if as_float else np.int64, copy=False)
-    universe = np.unique(own_values[~own_missing])
+    present_values = own_values[~own_missing]
+    if own_values.dtype.kind == "i" and present_values.size:
+        dense = _dense_codes(own_values, own_missing, present_values, other_values, other_missing)
+        if dense is not None:
+            return dense
+    universe = np.unique(present_values)
     own_codes = np.where(own_missing, -1, np.searchsorted(universe, own_values))
     if universe.size == 0:
         return own_codes.astype(np.int64), np.full(len(other), -1, dtype=np.int64), 1
@@ -246,6 +251,22 @@ class PairFrame:
         for expr in exprs:
             mask &= self.value(expr).is_true()
         return mask
+
+
+def _dense_codes(own_values, own_missing, present_values, other_values, other_missing):
+    """Key codes by direct addressing when integer keys span a modest range (no sort)."""
+    low, high = int(present_values.min()), int(present_values.max())
+    span = high - low + 1
+    if span > 4 * (own_values.size + other_values.size) + 1_000_000:
+        return None
+    seen = np.zeros(span, dtype=bool)
+    seen[present_values - low] = True
+    code_of = np.cumsum(seen, dtype=np.int64) - 1
+    own_codes = np.where(own_missing, -1, code_of[np.where(own_missing, low, own_values) - low])
+    inside = ~other_missing & (other_values >= low) & (other_values <= high)
+    offset = np.where(inside, other_values - low, 0)
+    other_codes = np.where(inside & seen[offset], code_of[offset], -1)
+    return own_codes, other_codes, int(code_of[-1] + 1)
 
 
 class TableEvaluation:
