@@ -160,3 +160,22 @@ def test_missing_table_is_named_with_its_users():
     pack = indicators.loads_pack(GOOD)
     with pytest.raises(indicators.DataError, match="no table 'contacts' in the data"):
         indicators.evaluate(pack, {}, "2017-01", "2017-01")
+
+
+def test_text_used_as_a_date_names_the_cells_that_would_not_read():
+    pack = indicators.loads_pack('[indicators.x]\ntitle = "X"\nkind = "percentage"\ntable = "t"\ndate = "d"\n'
+                                 'numerator = "working_days(d, e) <= 1"\n')
+    with pytest.raises(indicators.PackError) as info:
+        indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 3, "e": ["2017-01-03", "soon", "31/02/2017"]}},
+                            "2017-01", "2017-01")
+    message = str(info.value)
+    assert "argument 2 of working_days() must be date, not str" in message
+    assert "2 cell(s) are not dates: row 2 'soon', row 3 '31/02/2017'" in message
+    assert 'e = "date"' in message
+
+
+def test_rag_thresholds_on_a_neutral_indicator_give_no_rag():
+    pack = indicators.loads_pack('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\n'
+                                 'rag = { green = 1, amber = 0 }\n')
+    (result,) = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"]}}, "2017-01", "2017-01")
+    assert result.rag is None

@@ -546,7 +546,35 @@ def _check_data(pack: Pack, tables: dict[str, Table]) -> None:
         raise DataError(problems)
     type_problems = check_pack(pack, {name: t.column_types() for name, t in tables.items()})
     if type_problems:
-        raise PackError(type_problems)
+        raise PackError(type_problems + _text_that_looks_like_dates(pack, tables))
+
+
+def _text_that_looks_like_dates(pack: Pack, tables: dict[str, Table]) -> list[Problem]:
+    """For undeclared text columns that are mostly dates: which cells would not read, and
+    the declaration that would make the column a date."""
+    from ._dates import parse_date_text
+
+    problems = []
+    for name, columns in columns_needed(pack).items():
+        table = tables.get(name)
+        if table is None:
+            continue
+        for column_name in sorted(columns):
+            column = table.columns.get(column_name)
+            if column is None or column.type != "str" or column.declared or column.categories is None:
+                continue
+            _, readable = parse_date_text(column.categories.astype(str))
+            if not readable.any():
+                continue
+            bad_codes = np.flatnonzero(~readable)
+            rows = np.flatnonzero(np.isin(column.data, bad_codes))
+            shown = ", ".join(f"{table.row_label(int(r))} {column.categories[column.data[r]]!r}" for r in rows[:5])
+            problems.append(Problem(
+                f"column {column_name!r} was read as text because {rows.size} cell(s) are not dates: {shown}",
+                file=table.source, path=f"{name}.{column_name}",
+                detail=f"declare it so that those cells count as unreadable instead:\n"
+                       f"    [tables.{name}.columns]\n    {column_name} = \"date\""))
+    return problems
 
 
 def _population(pack: Pack, name: str, periods: Periods) -> np.ndarray:

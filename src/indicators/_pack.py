@@ -818,9 +818,7 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
         if (isinstance(value, dict) and set(value) == {"green", "amber"}
                 and all(_is_number(v) for v in value.values())):
             green, amber = float(value["green"]), float(value["amber"])
-            if polarity == "neutral":
-                source.problem(path + ("rag",), "rag thresholds need polarity higher_is_better or lower_is_better")
-            elif polarity == "higher_is_better" and amber > green:
+            if polarity == "higher_is_better" and amber > green:
                 source.problem(path + ("rag",), "with higher_is_better the amber threshold cannot exceed green")
             elif polarity == "lower_is_better" and amber < green:
                 source.problem(path + ("rag",), "with lower_is_better the amber threshold cannot be below green")
