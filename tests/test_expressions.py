@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import indicators
 from indicators._checker import Scope, check
@@ -173,7 +173,8 @@ def test_caret_points_at_the_offending_operator():
     assert "+" == line[caret.index("^")]
 
 
-@given(st.text(max_size=60))
+@given(st.one_of(st.text(max_size=60), st.text(alphabet="()[]'\"=<>!+-*/ .,_aeimnorstx019", max_size=80)))
+@settings(max_examples=2000)
 def test_parser_only_raises_its_own_error(text):
     try:
         parse(text)

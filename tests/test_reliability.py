@@ -30,7 +30,7 @@ PACK = textwrap.dedent("""
 
 
 @given(st.text(max_size=300))
-@settings(max_examples=300)
+@settings(max_examples=1000)
 def test_any_pack_text_gives_a_pack_or_a_pack_error(text):
     try:
         indicators.loads_pack(text)
@@ -49,7 +49,7 @@ toml_lines = st.lists(st.sampled_from([
 
 
 @given(toml_lines)
-@settings(max_examples=400)
+@settings(max_examples=1000)
 def test_generated_packs_load_or_fail_with_located_problems(lines):
     try:
         indicators.loads_pack("\n".join(lines), file="fuzz.toml")
