@@ -172,3 +172,12 @@ def test_importing_indicators_imports_no_heavy_library():
             "print([m for m in ('pandas', 'pyarrow', 'duckdb', 'matplotlib', 'holidays') if m in sys.modules])")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "[]" == completed.stdout.strip()
+
+
+def test_duplicate_rows_are_counted_as_given_and_noted(project, capsys):
+    write(project / "data", "contacts.csv",
+          b"child_id,received_on,decided_on\n1,2017-01-06,2017-01-09\n1,2017-01-06,2017-01-09\n2,2017-01-10,2017-01-11\n")
+    assert 0 == evaluate_cli(project)
+    (record,) = json.loads(capsys.readouterr().out)
+    assert (3, 3) == (record["numerator"], record["denominator"])
+    assert {"duplicate rows (contacts)": 1} == record["notes"]

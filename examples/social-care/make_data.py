@@ -68,7 +68,7 @@ def main() -> None:
     decided = np.where(open_contact, np.datetime64("NaT"), decided)
     outcome = np.where(open_contact, "", outcome)
     child = rng.integers(1, 30_000, n_contacts)
-    _write(out / "contacts.csv", {"child_id": child, "received_on": received,
+    _write(out / "contacts.csv", {"contact_id": np.arange(1, n_contacts + 1), "child_id": child, "received_on": received,
                                   "decided_on": decided, "outcome": outcome})
 
     n_assess = 12_000

@@ -284,6 +284,7 @@ class TableEvaluation:
         self._row_values: dict[str, Vec] = {}
         self._placements: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._frames: dict[tuple, PairFrame] = {}
+        self._duplicates: int | None = None
 
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""
@@ -293,6 +294,24 @@ class TableEvaluation:
             else:
                 self._vecs[name] = self.row_value(self.derived[name])
         return self._vecs[name]
+
+    def duplicate_rows(self) -> int:
+        """Rows equal in every column to an earlier row (by a 64-bit hash of the row)."""
+        if self._duplicates is None:
+            n = self.table.n_rows
+            digest = np.zeros(n, dtype=np.uint64)
+            with np.errstate(over="ignore"):
+                for column in self.table.columns.values():
+                    data = column.data
+                    if data.dtype.itemsize == 8:
+                        values = data.view(np.uint64)
+                    else:
+                        values = data.astype(np.int64).view(np.uint64)
+                    if column.missing is not None:
+                        values = np.where(column.missing, np.uint64(0x5bd1e9955bd1e995), values)
+                    digest = (digest * np.uint64(0x9E3779B97F4A7C15)) ^ values
+            self._duplicates = int(n - np.unique(digest).size) if n else 0
+        return self._duplicates
 
     def row_context(self) -> Context:
         return Context(self.table.n_rows, self.vec, self.pack.registry.functions, self.calendar)
@@ -703,7 +722,7 @@ def _figures(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEvalu
     return figures_from_raw(indicator, periods, *raw_figures(indicator, pack, evaluations, periods))
 
 
-def _notes(indicator: Indicator, run: Run) -> dict[str, np.ndarray]:
+def _notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str, np.ndarray]:
     """Data-quality counts by reason, one per period, for the rows an indicator reads."""
     n_periods = run.periods.count
     notes: dict[str, np.ndarray] = {}
@@ -731,6 +750,8 @@ def _notes(indicator: Indicator, run: Run) -> dict[str, np.ndarray]:
             column = table.columns.get(name)
             if column is not None and column.unreadable:
                 add(f"unreadable ({measure.table}.{name})", column.unreadable)
+        if duplicates:
+            add(f"duplicate rows ({measure.table})", evaluation.duplicate_rows())
         placing = measure.start if measure.window.is_snapshot else measure.date
         days = evaluation.days(placing)
         # rows the measure's own filters keep, but that no date places in any period

@@ -78,7 +78,8 @@ def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: b
     parts = {}
     for name, indicator in pack.indicators.items():
         numerator, denominator = raw_figures(indicator, pack, run.tables, run.periods, mergeable=True)
-        parts[name] = (numerator, denominator, _notes(indicator, run))
+        # a row's duplicate may sit in another chunk, so partials leave that note out
+        parts[name] = (numerator, denominator, _notes(indicator, run, duplicates=False))
     return Partial(pack, first, last, parts)
 
 
