@@ -156,19 +156,23 @@ def parse_date_text(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def parse_date_chars(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Read dates from an (n, 10) array of ASCII codes (ISO or UK); day numbers and a mask."""
-    digits = chars.astype(np.int16) - _DIGIT_LO
-    is_digit = (digits >= 0) & (digits <= 9)
+    column = [chars[:, i].astype(np.int16) - _DIGIT_LO for i in range(10)]
+    digit = [(c >= 0) & (c <= 9) for c in column]
 
     def number(cols: list[int]) -> np.ndarray:
-        value = digits[:, cols[0]].astype(np.int32)
+        value = column[cols[0]].astype(np.int32)
         for c in cols[1:]:
-            value = value * 10 + digits[:, c]
+            value = value * 10 + column[c]
         return value
 
-    iso = (is_digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1)
-           & (chars[:, 4] == ord("-")) & (chars[:, 7] == ord("-")))
-    uk = (is_digit[:, [0, 1, 3, 4, 6, 7, 8, 9]].all(axis=1)
-          & (chars[:, 2] == ord("/")) & (chars[:, 5] == ord("/")))
+    def all_digits(cols: list[int]) -> np.ndarray:
+        out = digit[cols[0]].copy()
+        for c in cols[1:]:
+            out &= digit[c]
+        return out
+
+    iso = all_digits([0, 1, 2, 3, 5, 6, 8, 9]) & (chars[:, 4] == ord("-")) & (chars[:, 7] == ord("-"))
+    uk = all_digits([0, 1, 3, 4, 6, 7, 8, 9]) & (chars[:, 2] == ord("/")) & (chars[:, 5] == ord("/"))
     year = np.where(iso, number([0, 1, 2, 3]), number([6, 7, 8, 9]))
     month = np.where(iso, number([5, 6]), number([3, 4]))
     day = np.where(iso, number([8, 9]), number([0, 1]))

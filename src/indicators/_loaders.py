@@ -25,6 +25,12 @@ def read_csv_table(path: str | os.PathLike, name: str | None = None,
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError([Problem(f"cannot read the file: {exc.strerror}", file=str(path))]) from None
+    plain = _read_plain_with_arrow(raw)
+    if plain is not None:
+        header, columns = plain
+        lines = np.arange(2, len(columns[0]) + 2 if columns else 2, dtype=np.int64)
+        return table_from_columns(name, header, columns, schema, source=source, lines=lines, strict=strict,
+                                  convert=_column_from_arrow)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -108,6 +114,26 @@ def _tokenize_fast(raw: bytes, text: str) -> tuple[list[str], list[np.ndarray], 
     return header, columns, lines
 
 
+def _read_plain_with_arrow(raw: bytes):
+    """Header and pyarrow string columns of a plain file (no quotes, NULs or blank lines,
+    valid UTF-8, rows of the header's width), or None for the careful reader."""
+    if b'"' in raw or b"\x00" in raw or b"\n\n" in raw or b"\n\r\n" in raw:
+        return None
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0  # pyarrow skips the mark itself
+    if len(raw) <= start or raw[start:start + 1] in (b"\n", b"\r"):
+        return None
+    newline = raw.find(b"\n", start)
+    first = raw[start: newline if newline >= 0 else len(raw)].rstrip(b"\r")
+    try:
+        header = [cell.strip() for cell in first.decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        return None
+    if len(set(header)) != len(header) or not all(header):
+        return None  # the careful reader says what is wrong with the header
+    columns = _tokenize_arrow(raw, header)
+    return None if columns is None else (header, columns)
+
+
 def _tokenize_arrow(raw: bytes, header: list[str]) -> list[np.ndarray] | None:
     try:
         import pyarrow as pa
@@ -122,7 +148,7 @@ def _tokenize_arrow(raw: bytes, header: list[str]) -> list[np.ndarray] | None:
                                                  strings_can_be_null=False))
     except (pa.ArrowInvalid, ValueError):
         return None
-    return [table.column(i).combine_chunks() for i in range(len(header))]
+    return [table.column(i).combine_chunks().cast(pa.string()) for i in range(len(header))]
 
 
 def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_label, strict: bool):
@@ -135,9 +161,16 @@ def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_l
         return None
     if not isinstance(cells, (pa.Array, pa.ChunkedArray)):
         return None
-    trimmed = pc.utf8_trim_whitespace(cells)
-    empty = pc.equal(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
     n = len(cells)
+    offsets, data = _string_buffers(cells)
+    if data.size and ((data == 32).any() or (data == 9).any() or (data == 13).any()):
+        trimmed = pc.utf8_trim_whitespace(cells)
+        empty = pc.equal(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
+    else:
+        trimmed = cells
+        empty = np.diff(offsets) == 0
     if type_ is None:
         sample = np.asarray(trimmed.slice(0, 2000).to_numpy(zero_copy_only=False), dtype=str)
         type_ = infer_text_type(sample)
@@ -190,6 +223,14 @@ def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_l
     return None
 
 
+def _string_buffers(strings) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets and UTF-8 bytes of a pyarrow string array, without copying."""
+    _, offsets_buffer, data_buffer = strings.buffers()[:3]
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[strings.offset: strings.offset + len(strings) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    return offsets, data
+
+
 def _arrow_dates(strings) -> tuple[np.ndarray, np.ndarray]:
     """Day numbers of the 10-character cells of a pyarrow string array, read from its bytes."""
     import pyarrow as pa
@@ -197,12 +238,15 @@ def _arrow_dates(strings) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(strings, pa.ChunkedArray):
         strings = strings.combine_chunks()
     n = len(strings)
-    _, offsets_buffer, data_buffer = strings.buffers()[:3]
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[strings.offset: strings.offset + n + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
-    candidates = np.flatnonzero(np.diff(offsets) == 10)
+    offsets, data = _string_buffers(strings)
+    lengths = np.diff(offsets)
+    candidates = np.flatnonzero(lengths == 10)
     days = np.full(n, NAT, dtype=np.int64)
     exact = np.zeros(n, dtype=bool)
+    if candidates.size == n and n:  # every cell is 10 bytes: the buffer is the matrix
+        chars = data[offsets[0]: offsets[0] + 10 * n].reshape(n, 10)
+        days, exact = parse_date_chars(chars)
+        return days, exact
     if candidates.size:
         chars = data[offsets[candidates][:, None] + np.arange(10)]
         read_days, read_ok = parse_date_chars(chars)
