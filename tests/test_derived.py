@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 
 import numpy as np
 from hypothesis import given, strategies as st

@@ -30,7 +30,6 @@ from ._pack import (
     Lookup,
     Measure,
     Pack,
-    PopulationRef,
     check_pack,
     columns_needed,
 )
