@@ -30,6 +30,14 @@ def fy_start(month_start: np.datetime64) -> np.datetime64:
 # Hand-tuned numpy
 
 
+def _distinct(values: np.ndarray) -> int:
+    """Distinct values by sorting (numpy 2's hash-based np.unique is slow for large arrays)."""
+    if values.size == 0:
+        return 0
+    ordered = np.sort(values)
+    return int((ordered[1:] != ordered[:-1]).sum()) + 1
+
+
 def numpy_eight(t: dict, holidays: np.ndarray, first: str, n: int) -> dict:
     origin = np.datetime64("1990-01-01")
     days = np.arange(origin, np.datetime64("2031-01-01"))
@@ -103,7 +111,7 @@ def numpy_eight(t: dict, holidays: np.ndarray, first: str, n: int) -> dict:
     ys, ms, dsd = y_of[index(ps)[0]], m_of[index(ps)[0]], d_of[index(ps)[0]]
     for end in month_ends:
         open_ = ~np.isnat(ps) & (ps <= end) & (np.isnat(pe) | (pe > end))
-        counts.append(np.unique(p["child_id"][open_]).size)
+        counts.append(_distinct(p["child_id"][open_]))
         ei = int((end - origin).astype(np.int64))
         months_on = 12 * (y_of[ei] - ys) + m_of[ei] - ms - (d_of[ei] < dsd)
         over2.append((int((open_ & (months_on >= 24)).sum()), int(open_.sum())))
@@ -117,7 +125,8 @@ def numpy_eight(t: dict, holidays: np.ndarray, first: str, n: int) -> dict:
     pl = t["placements"]
     pl_month = month_of[index(pl["started_on"])[0]]
     pl_ok = ~np.isnat(pl["started_on"])
-    keys = np.unique(cp["child_id"])
+    keys = np.sort(cp["child_id"])
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if keys.size else keys
     pl_code = np.searchsorted(keys, pl["child_id"])
     pl_code = np.where((pl_code < keys.size) & (keys[np.minimum(pl_code, keys.size - 1)] == pl["child_id"]), pl_code, -1)
     cp_code = np.searchsorted(keys, cp["child_id"])

@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 import attrs
 import numpy as np
 
+from ._arrays import distinct_per_group, unique
 from ._dates import NAT, format_period, parse_period
 from ._errors import DataError, PackError, Problem
 from ._evaluator import Context, evaluate as evaluate_node
@@ -126,9 +127,7 @@ class Run:
         counts = np.bincount(cells, minlength=size)
         if lookup.aggregate == "count_distinct":
             codes = sort_codes(column)[rows]
-            pairs = np.unique(np.stack([cells, codes.astype(np.float64) if codes.dtype.kind == "f" else codes]), axis=1) \
-                if cells.size else np.zeros((2, 0), dtype=np.int64)
-            grid = np.bincount(pairs[0].astype(np.int64), minlength=size).astype(np.int64)
+            grid = distinct_per_group(cells, codes, size)
             return own_codes, grid, None, "int"
         if lookup.aggregate in ("sum", "mean"):
             sums = np.bincount(cells, weights=values.astype(np.float64), minlength=size)
@@ -213,7 +212,7 @@ def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
         dense = _dense_codes(own_values, own_missing, present_values, other_values, other_missing)
         if dense is not None:
             return dense
-    universe = np.unique(present_values)
+    universe = unique(present_values)
     own_codes = np.where(own_missing, -1, np.searchsorted(universe, own_values))
     if universe.size == 0:
         return own_codes.astype(np.int64), np.full(len(other), -1, dtype=np.int64), 1
@@ -283,7 +282,6 @@ class TableEvaluation:
         self._row_values: dict[str, Vec] = {}
         self._placements: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._frames: dict[tuple, PairFrame] = {}
-        self._duplicates: int | None = None
 
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""
@@ -295,22 +293,20 @@ class TableEvaluation:
         return self._vecs[name]
 
     def duplicate_rows(self) -> int:
-        """Rows equal in every column to an earlier row (by a 64-bit hash of the row)."""
-        if self._duplicates is None:
+        """Rows equal in every column to an earlier row (by a 64-bit hash of the row);
+        kept with the table, since it depends on nothing else."""
+        if "duplicate_rows" not in self.table.cache:
             n = self.table.n_rows
             digest = np.zeros(n, dtype=np.uint64)
             with np.errstate(over="ignore"):
                 for column in self.table.columns.values():
                     data = column.data
-                    if data.dtype.itemsize == 8:
-                        values = data.view(np.uint64)
-                    else:
-                        values = data.astype(np.int64).view(np.uint64)
+                    values = data.view(np.uint64) if data.dtype.itemsize == 8 else data.astype(np.int64).view(np.uint64)
                     if column.missing is not None:
                         values = np.where(column.missing, np.uint64(0x5bd1e9955bd1e995), values)
                     digest = (digest * np.uint64(0x9E3779B97F4A7C15)) ^ values
-            self._duplicates = int(n - np.unique(digest).size) if n else 0
-        return self._duplicates
+            self.table.cache["duplicate_rows"] = int(n - unique(digest).size) if n else 0
+        return self.table.cache["duplicate_rows"]
 
     def row_context(self) -> Context:
         return Context(self.table.n_rows, self.vec, self.pack.registry.functions, self.calendar)
@@ -405,7 +401,7 @@ class TableEvaluation:
         vec = self.vec(name)
         present = ~vec.mask() if vec.type != "null" else np.zeros(len(vec), bool)
         if vec.type == "float":
-            _, codes = np.unique(np.where(present, vec.data, 0.0), return_inverse=True)
+            _, codes = unique(np.where(present, vec.data, 0.0), return_inverse=True)
             return codes.astype(np.int64), present
         return vec.data.astype(np.int64, copy=False), present
 
@@ -431,8 +427,7 @@ class TableEvaluation:
         if measure.distinct:
             keys, present = self._keys(measure.distinct)
             mask = mask & present[frame.rows]
-            pairs = np.unique(np.stack([frame.periods[mask], keys[frame.rows[mask]]]), axis=1)
-            return np.bincount(pairs[0], minlength=n_periods).astype(np.int64)
+            return distinct_per_group(frame.periods[mask], keys[frame.rows[mask]], n_periods)
         return np.bincount(frame.periods[mask], minlength=n_periods).astype(np.int64)
 
     def count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
@@ -464,7 +459,7 @@ class TableEvaluation:
         frame = self.frame(measure, key, keep, lo, hi)
         mask = frame.all_true(pending) & present[frame.rows]
         periods, values = frame.periods[mask], keys[frame.rows[mask]]
-        return [np.unique(values[periods == p]) for p in range(self.periods.count)]
+        return [unique(values[periods == p]) for p in range(self.periods.count)]
 
     def aggregate_values(self, measure: Measure, of: Expr) -> list[np.ndarray]:
         """The sorted values an aggregate indicator aggregates in each period."""

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ._arrays import unique
 from ._dates import format_period
 from ._engine import figures_from_raw, parse_run, raw_figures, start_run, _notes
 from ._errors import DataError, Problem
@@ -31,7 +32,7 @@ def _merge(a, b):
     if isinstance(a, list):
         if a and a[0].dtype.kind == "f":
             return [np.sort(np.concatenate([x, y])) for x, y in zip(a, b)]
-        return [np.union1d(x, y) for x, y in zip(a, b)]
+        return [unique(np.concatenate([x, y])) for x, y in zip(a, b)]
     if np.issubdtype(np.asarray(a).dtype, np.integer):
         return a + b
     return a  # constants and populations do not depend on the rows

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping
 import attrs
 import numpy as np
 
+from ._arrays import unique
 from ._dates import NAT, parse_date_text
 from ._errors import DataError, Problem
 
@@ -82,6 +83,7 @@ class Table:
     n_rows: int
     source: str | None = None
     lines: np.ndarray | None = None  # the file line of each row when read from a file
+    cache: dict = attrs.field(factory=dict, repr=False)  # facts derived from the rows, such as duplicates
 
     def __getitem__(self, name: str) -> Column:
         return self.columns[name]
@@ -208,7 +210,7 @@ def _string_column(name: str, cells: np.ndarray, empty: np.ndarray, declared: bo
     codes = np.full(cells.shape[0], -1, dtype=np.int32)
     present = ~empty
     if present.any():
-        categories, inverse = np.unique(cells[present], return_inverse=True)
+        categories, inverse = unique(cells[present], return_inverse=True)
         codes[present] = inverse.astype(np.int32)
     else:
         categories = np.array([], dtype=str)
