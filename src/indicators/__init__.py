@@ -1,6 +1,7 @@
 """indicators: declarative, vectorised performance indicators for children's services."""
 
 from ._calendars import Calendar
+from ._dates import split as split_dates
 from ._engine import evaluate
 from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem
 from ._functions import Function
@@ -39,5 +40,6 @@ __all__ = [
     "merge_partials",
     "read_csv_folder",
     "read_csv_table",
+    "split_dates",
     "table_from_mapping",
 ]

@@ -81,26 +81,31 @@ class Run:
         self._grids: dict[tuple, tuple] = {}
         self._codes: dict[tuple, tuple] = {}
 
-    def lookup_grid(self, lookup: Lookup, measure_table: str) -> tuple:
+    def lookup_grid(self, lookup: Lookup, measure: Measure) -> tuple:
         """Per (key, period) aggregate of a lookup, and the measure rows' key codes."""
-        key = (measure_table, lookup.on, lookup.table, lookup.key, lookup.window.text, lookup.since,
-               tuple(to_text(e.node) if e else None for e in (lookup.date, lookup.start, lookup.end, lookup.where)),
-               lookup.aggregate, lookup.column)
+        key = (measure.table, _placement_key(measure), _lookup_key(lookup))
         if key not in self._grids:
-            self._grids[key] = self._compute_grid(lookup, measure_table)
+            self._grids[key] = self._compute_grid(lookup, measure)
         return self._grids[key]
 
-    def key_codes(self, measure_table: str, on: str, table: str, key: str) -> tuple:
+    def key_codes(self, measure: Measure, on: str, table: str, key: str) -> tuple:
         """Codes of the measure's keys (0..K-1, -1 missing) and of the looked-up rows' keys
-        into the same codes (-1 where missing or absent from the measure's table)."""
-        cache_key = (measure_table, on, table, key)
+        into the same codes (-1 where missing or absent). Only keys of rows that fall in
+        some period of the run are coded, which keeps the key x period grids small."""
+        cache_key = (measure.table, _placement_key(measure), on, table, key)
         if cache_key not in self._codes:
-            self._codes[cache_key] = shared_codes(self.tables[measure_table].vec(on), self.tables[table].vec(key))
+            evaluation = self.tables[measure.table]
+            lo, hi = evaluation.placement(measure)
+            own = evaluation.vec(on)
+            in_run = lo < hi
+            scoped = Vec(own.type, own.data, own.mask() | ~in_run if own.type != "null" else own.missing,
+                         own.categories)
+            self._codes[cache_key] = shared_codes(scoped, self.tables[table].vec(key))
         return self._codes[cache_key]
 
-    def _compute_grid(self, lookup: Lookup, measure_table: str) -> tuple:
+    def _compute_grid(self, lookup: Lookup, measure: Measure) -> tuple:
         other = self.tables[lookup.table]
-        own_codes, other_codes, n_keys = self.key_codes(measure_table, lookup.on, lookup.table, lookup.key)
+        own_codes, other_codes, n_keys = self.key_codes(measure, lookup.on, lookup.table, lookup.key)
         n_periods = self.periods.count
         lo, hi = other.placement(lookup)
         keep = (lo < hi) & (other_codes >= 0)
@@ -220,6 +225,12 @@ def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
     found = ~other_missing & (universe[position] == other_values)
     other_codes = np.where(found, position, -1)
     return own_codes.astype(np.int64), other_codes.astype(np.int64), int(universe.size)
+
+
+def _placement_key(source: Measure | Lookup) -> tuple:
+    """What places rows in periods: the window, since, and the date or start and end."""
+    return (source.window.text, source.since,
+            tuple(to_text(e.node) if e is not None else None for e in (source.date, source.start, source.end)))
 
 
 def _lookup_key(lookup: Lookup) -> tuple:
@@ -351,21 +362,20 @@ class TableEvaluation:
         """Evaluation context over (row, period) pairs, with period variables and lookups."""
         window = source.window
         starts, ends = self.periods.window_bounds(window.kind, window.months, source.since)
-        variables = {
-            "period_start": Vec("date", self.periods.starts[periods]),
-            "period_end": Vec("date", self.periods.ends[periods]),
-            "window_start": Vec("date", starts[periods]),
-            "window_end": Vec("date", ends[periods]),
+        lazy = {  # gathered only when an expression names them
+            "period_start": lambda: Vec("date", self.periods.starts[periods]),
+            "period_end": lambda: Vec("date", self.periods.ends[periods]),
+            "window_start": lambda: Vec("date", starts[periods]),
+            "window_end": lambda: Vec("date", ends[periods]),
         }
-        lazy = {}
         for lookup in getattr(source, "lookups", ()):
-            lazy[lookup.name] = (lambda lookup=lookup: self.lookup_values(lookup, rows, periods))
+            lazy[lookup.name] = (lambda lookup=lookup: self.lookup_values(lookup, source, rows, periods))
         return Context(rows.size, lambda name: self.vec(name).take(rows),
-                       self.pack.registry.functions, self.calendar, LazyVariables(variables, lazy))
+                       self.pack.registry.functions, self.calendar, LazyVariables({}, lazy))
 
-    def lookup_values(self, lookup: Lookup, rows: np.ndarray, periods: np.ndarray) -> Vec:
+    def lookup_values(self, lookup: Lookup, measure: Measure, rows: np.ndarray, periods: np.ndarray) -> Vec:
         """A lookup's value for each (row, period) pair."""
-        codes, grid, has, type_ = self.run.lookup_grid(lookup, self.table.name)
+        codes, grid, has, type_ = self.run.lookup_grid(lookup, measure)
         row_codes = codes[rows]
         matched = row_codes >= 0
         cells = np.where(matched, row_codes, 0) * self.periods.count + periods

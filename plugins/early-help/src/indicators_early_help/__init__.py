@@ -16,13 +16,9 @@ def academic_age(dob: np.ndarray, at: np.ndarray) -> np.ndarray:
 
     Dates arrive as int64 day numbers (days since 1970-01-01).
     """
-    at_dates = at.astype("datetime64[D]")
-    at_year = at_dates.astype("datetime64[Y]").astype(np.int64) + 1970
-    at_month = at_dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    at_year, at_month, _ = indicators.split_dates(at)
+    dob_year, dob_month, _ = indicators.split_dates(dob)
     start_year = np.where(at_month >= 9, at_year, at_year - 1)
-    dob_dates = dob.astype("datetime64[D]")
-    dob_year = dob_dates.astype("datetime64[Y]").astype(np.int64) + 1970
-    dob_month = dob_dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
     return start_year - dob_year - (dob_month >= 9)
 
 
