@@ -84,9 +84,10 @@ class Periods:
         return self._clip(lo, hi, present)
 
     def _clip(self, lo: np.ndarray, hi: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lo = np.clip(lo, 0, self.count)
-        hi = np.clip(hi, 0, self.count)
-        hi = np.where(present & (hi > lo), hi, lo)
+        lo = np.clip(lo, 0, self.count, out=np.asarray(lo, dtype=np.int64))
+        hi = np.clip(hi, 0, self.count, out=np.asarray(hi, dtype=np.int64))
+        empty = ~present | (hi <= lo)
+        hi[empty] = lo[empty]
         return lo, hi
 
 
