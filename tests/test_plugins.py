@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import sys
 import textwrap
@@ -166,7 +167,7 @@ def test_load_pack_by_name_from_a_plugin(monkeypatch):
     sys.modules.pop("indicators_early_help", None)
 
 
-def test_a_function_that_raises_or_returns_the_wrong_length_names_itself():
+def test_a_function_that_raises_or_returns_the_wrong_length_spoils_only_its_indicator():
     host = PluginHost()
     host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(lambda: [
         indicators.Function("boom", ("int",), "int", lambda x: 1 // 0),
@@ -176,10 +177,15 @@ def test_a_function_that_raises_or_returns_the_wrong_length_names_itself():
     for name, message in (("boom", "function boom() failed: ZeroDivisionError"),
                           ("short", "returned an array of shape (1,) for 2 values")):
         pack = indicators.loads_pack(f'[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\n'
-                                     f'where = "{name}(n) > 0"\n', registry=registry)
-        with pytest.raises(indicators.PluginError) as info:
-            indicators.evaluate(pack, {"t": {"d": ["2017-01-01"] * 2, "n": [1, 2]}}, "2017-01", "2017-01")
-        assert message in str(info.value) and "bad-functions" in str(info.value)
+                                     f'where = "{name}(n) > 0"\n'
+                                     '[indicators.fine]\ntitle = "Fine"\ntable = "t"\ndate = "d"\n',
+                                     registry=registry)
+        results = indicators.evaluate(pack, {"t": {"d": ["2017-01-01"] * 2, "n": [1, 2]}}, "2017-01", "2017-01")
+        (failure,) = results.failures
+        assert message in failure and "bad-functions" in failure and "indicators.x" in failure
+        assert (None, None) == (results.get("x", "2017-01").numerator, results.get("x", "2017-01").value)
+        assert 2 == results.get("fine", "2017-01").numerator
+        assert "NaN" not in results.to_json()
 
 
 def test_academic_age_counts_from_the_31_august_before():
@@ -261,3 +267,25 @@ def test_a_pack_plugin_and_a_renderer_plugin_through_the_command_line(tmp_path, 
     finally:
         _reset_default_host(None)
     assert (0, "3\n") == (status, capsys.readouterr().out)
+
+
+def test_the_command_line_writes_the_other_indicators_and_exits_1(tmp_path, capsys):
+    from indicators._cli import main
+
+    (tmp_path / "pack.toml").write_text('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "boom(n) > 0"\n'
+                                        '[indicators.fine]\ntitle = "Fine"\ntable = "t"\ndate = "d"\n')
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "t.csv").write_text("d,n\n2017-01-02,1\n")
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(
+        lambda: [indicators.Function("boom", ("int",), "int", lambda x: 1 // 0)])), name="bad-functions")
+    _reset_default_host(host)
+    try:
+        status = main(["evaluate", str(tmp_path / "pack.toml"), "--data", str(tmp_path / "data"),
+                       "--from", "2017-01", "--to", "2017-01", "--format", "json"])
+    finally:
+        _reset_default_host(None)
+    captured = capsys.readouterr()
+    assert 1 == status
+    assert "error: indicators.x: bad-functions: function boom() failed" in captured.err
+    assert [None, 1] == [r["numerator"] for r in json.loads(captured.out)]

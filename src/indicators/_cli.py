@@ -137,7 +137,9 @@ def _evaluate(args: argparse.Namespace) -> int:
                        suppress_below=args.suppress_below, loader=args.loader)
     _warn_unreadable(results)
     _write(renderers[args.format](results), args.output)
-    return 0
+    for failure in results.failures:
+        print(f"error: {failure} (its results are empty; the other indicators are complete)", file=sys.stderr)
+    return 1 if results.failures else 0
 
 
 def _warn_unreadable(results) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ._arrays import distinct_per_group, unique
 from ._dates import NAT, format_period, parse_period
-from ._errors import DataError, PackError, Problem
+from ._errors import DataError, PackError, PluginError, Problem
 from ._evaluator import Context, evaluate as evaluate_node
 from ._derived import sort_codes
 from ._expressions import names_used, to_text
@@ -648,10 +648,26 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     run = start_run(pack, tables, first, last, strict, loader)
     periods = run.periods
     records = []
+    failures: list[str] = []
     for indicator in pack.indicators.values():
-        figures = _figures(indicator, pack, run.tables, periods)
-        records.extend(judge(indicator, periods, figures, suppress_below, _notes(indicator, run)))
-    return Results(records, pack, format_period(first), format_period(last))
+        try:
+            figures = _figures(indicator, pack, run.tables, periods)
+            notes = _notes(indicator, run)
+        except PluginError as exc:
+            # a plugin function failed: this indicator has no figures, the others still do
+            failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
+            figures, notes = _empty_figures(indicator, periods), {}
+        records.extend(judge(indicator, periods, figures, suppress_below, notes))
+    return Results(records, pack, format_period(first), format_period(last), failures=failures)
+
+
+def _empty_figures(indicator: Indicator, periods: Periods) -> dict[str, np.ndarray]:
+    """Figures of an indicator that could not be computed: every value missing."""
+    starts, ends = periods.window_bounds(indicator.base.window.kind, indicator.base.window.months,
+                                         indicator.base.since)
+    nothing = np.full(periods.count, np.nan)
+    return {"numerator": np.full(periods.count, None, dtype=object), "denominator": nothing, "value": nothing,
+            "counted_denominator": False, "window_start": starts, "window_end": ends}
 
 
 def _denominator(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEvaluation],

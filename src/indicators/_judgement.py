@@ -122,6 +122,8 @@ def interval_for(indicator: Indicator, numerator: float | None,
 def _number(value) -> float | int | None:
     if value is None:
         return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
     if isinstance(value, (np.integer, int)):
         return int(value)
     value = float(value)
