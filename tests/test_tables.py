@@ -108,3 +108,33 @@ def test_mixed_python_types_are_read_as_text_or_by_the_declared_type():
     assert "str" == table["mixed"].type
     assert ["1", "two", "3.5", None] == list(table["mixed"].to_numpy())
     assert "date" == table["dates"].type and 1 == table["dates"].unreadable
+
+
+def test_pandas_and_pyarrow_tables_are_inputs():
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"received_on": pd.to_datetime(["2017-01-06", "2017-01-09", None]),
+                          "n": pd.array([1, None, 3], dtype="Int64"), "team": ["a", None, "b"]})
+    for data in (frame, pa.Table.from_pandas(frame)):
+        table = indicators.table_from_mapping("t", data)
+        assert ["date", "int", "str"] == [table[c].type for c in ("received_on", "n", "team")]
+        assert [False, True, False] == list(table["n"].missing_mask())
+        assert [False, False, True] == list(table["received_on"].missing_mask())
+
+
+def test_the_arrow_reader_and_the_plain_reader_agree(tmp_path, monkeypatch):
+    pytest.importorskip("pyarrow")
+    from indicators import _loaders
+
+    text = "id,d,x,s\n1,2017-01-31,1.5,a\n2,31/01/2017,,b\n3,2017-02-30,2, c\n4,,3,\n"
+    write(tmp_path / "t.csv", text)
+    schema = {"id": "int", "d": "date", "x": "float", "s": "str"}
+    with_arrow = indicators.read_csv_table(tmp_path / "t.csv", schema=schema)
+    monkeypatch.setattr(_loaders, "_tokenize_arrow", lambda raw, header: None)
+    monkeypatch.setattr(_loaders, "_read_plain_with_arrow", lambda raw: None)
+    plain = indicators.read_csv_table(tmp_path / "t.csv", schema=schema)
+    for name in schema:
+        a, b = with_arrow[name], plain[name]
+        assert list(map(str, a.to_numpy())) == list(map(str, b.to_numpy())), name
+        assert a.unreadable == b.unreadable, name
+    assert 1 == with_arrow["d"].unreadable
