@@ -117,7 +117,7 @@ def _tokenize_fast(raw: bytes, text: str) -> tuple[list[str], list[np.ndarray], 
 def _read_plain_with_arrow(raw: bytes):
     """Header and pyarrow string columns of a plain file (no quotes, NULs or blank lines,
     valid UTF-8, rows of the header's width), or None for the careful reader."""
-    if b'"' in raw or b"\x00" in raw or b"\n\n" in raw or b"\n\r\n" in raw:
+    if b'"' in raw or b"\x00" in raw:
         return None
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0  # pyarrow skips the mark itself
     if len(raw) <= start or raw[start:start + 1] in (b"\n", b"\r"):
@@ -131,7 +131,12 @@ def _read_plain_with_arrow(raw: bytes):
     if len(set(header)) != len(header) or not all(header):
         return None  # the careful reader says what is wrong with the header
     columns = _tokenize_arrow(raw, header)
-    return None if columns is None else (header, columns)
+    if columns is None:
+        return None
+    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    if (len(columns[0]) if columns else 0) + 1 != lines:
+        return None  # pyarrow skipped blank lines: the careful reader keeps line numbers right
+    return header, columns
 
 
 def _tokenize_arrow(raw: bytes, header: list[str]) -> list[np.ndarray] | None:
