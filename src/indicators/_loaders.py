@@ -40,7 +40,7 @@ def read_csv_table(path: str | os.PathLike, name: str | None = None,
             "save it as UTF-8 CSV", file=str(path), line=line)]) from None
     if "\x00" in text:
         raise DataError([Problem("the file holds NUL bytes; it is not a text CSV file", file=str(path))])
-    fast = _tokenize_fast(raw, text)
+    fast = _tokenize_fast(text)
     if fast is not None:
         header, columns, lines = fast
         return table_from_columns(name, header, columns, schema, source=source, lines=lines, strict=strict,
@@ -80,12 +80,12 @@ def read_csv_table(path: str | os.PathLike, name: str | None = None,
                            lines=np.asarray(lines, dtype=np.int64), strict=strict)
 
 
-def _tokenize_fast(raw: bytes, text: str) -> tuple[list[str], list[np.ndarray], np.ndarray] | None:
+def _tokenize_fast(text: str) -> tuple[list[str], list[np.ndarray], np.ndarray] | None:
     """Header, text columns and line numbers of a plain CSV file, or None when the file
     needs the careful reader (quotes, blank lines, rows of the wrong width).
 
-    Uses pyarrow's tokenizer when it is installed, else one split of the whole text; the
-    cells are then read by the same rules as the careful reader's.
+    One split of the whole text (used when pyarrow is not installed); the cells are then
+    read by the same rules as the careful reader's.
     """
     if '"' in text:
         return None
@@ -104,14 +104,11 @@ def _tokenize_fast(raw: bytes, text: str) -> tuple[list[str], list[np.ndarray], 
     lines = np.arange(2, n_rows + 2, dtype=np.int64)
     if n_rows == 0:
         return header, [np.zeros(0, dtype=str) for _ in header], lines
-    columns = _tokenize_arrow(raw, header)
-    if columns is None:
-        cells = np.array(body[newline + 1:].replace("\n", ",").split(","), dtype=str)
-        if cells.size != n_rows * width:
-            return None
-        grid = cells.reshape(n_rows, width)
-        columns = [np.ascontiguousarray(grid[:, i]) for i in range(width)]
-    return header, columns, lines
+    cells = np.array(body[newline + 1:].replace("\n", ",").split(","), dtype=str)
+    if cells.size != n_rows * width:
+        return None
+    grid = cells.reshape(n_rows, width)
+    return header, [np.ascontiguousarray(grid[:, i]) for i in range(width)], lines
 
 
 def _read_plain_with_arrow(raw: bytes):
@@ -139,7 +136,7 @@ def _read_plain_with_arrow(raw: bytes):
     return header, columns
 
 
-def _tokenize_arrow(raw: bytes, header: list[str]) -> list[np.ndarray] | None:
+def _tokenize_arrow(raw: bytes, header: list[str]) -> list | None:
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv

@@ -27,8 +27,6 @@ from ._windows import Periods
 def _merge(a, b):
     if a is None:
         return None
-    if isinstance(a, tuple):  # (counts, values) of a non-mergeable aggregate: never stored
-        raise TypeError("not mergeable")
     if isinstance(a, list):
         if a and a[0].dtype.kind == "f":
             return [np.sort(np.concatenate([x, y])) for x, y in zip(a, b)]
