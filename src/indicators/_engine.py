@@ -47,10 +47,10 @@ def _column_vec(column: Column) -> Vec:
 
 
 class LazyVariables(Mapping):
-    """Period variables, plus lookup values computed only when an expression asks for them."""
+    """Period variables and lookup values, each computed when an expression first asks for it."""
 
-    def __init__(self, values: dict[str, Vec], lazy: dict[str, Callable[[], Vec]]) -> None:
-        self._values = dict(values)
+    def __init__(self, lazy: dict[str, Callable[[], Vec]]) -> None:
+        self._values: dict[str, Vec] = {}
         self._lazy = lazy
 
     def __getitem__(self, name: str) -> Vec:
@@ -371,7 +371,7 @@ class TableEvaluation:
         for lookup in getattr(source, "lookups", ()):
             lazy[lookup.name] = (lambda lookup=lookup: self.lookup_values(lookup, source, rows, periods))
         return Context(rows.size, lambda name: self.vec(name).take(rows),
-                       self.pack.registry.functions, self.calendar, LazyVariables({}, lazy))
+                       self.pack.registry.functions, self.calendar, LazyVariables(lazy))
 
     def lookup_values(self, lookup: Lookup, measure: Measure, rows: np.ndarray, periods: np.ndarray) -> Vec:
         """A lookup's value for each (row, period) pair."""

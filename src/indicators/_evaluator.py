@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Callable, Mapping
 
 import attrs
-import numpy as np
 
 from ._calendars import Calendar
 from ._derived import shift_by_key
@@ -70,10 +69,3 @@ def evaluate(node: Node, ctx: Context) -> Vec:
         args = [evaluate(arg, ctx) for arg in node.args]
         return function.call(args, ctx.calendar)
     raise TypeError(node)
-
-
-def evaluate_filter(node: Node | None, ctx: Context) -> np.ndarray:
-    """Where a filter is true (missing counts as not kept); all true for no filter."""
-    if node is None:
-        return np.ones(ctx.n, dtype=bool)
-    return evaluate(node, ctx).is_true()

@@ -52,10 +52,6 @@ class Result:
         record = attrs.asdict(self, recurse=True)
         return {name: _clean(record[name]) for name in RECORD_FIELDS}
 
-    def display_value(self) -> str:
-        """The value rounded to the indicator's decimals, as a report shows it."""
-        return format_number(self.value, self.decimals)
-
 
 def format_number(value: float | None, decimals: int) -> str:
     if value is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import attrs
 import numpy as np
@@ -480,16 +480,3 @@ def table_from_columns(name: str, header: list[str], columns: list, schema: Mapp
     if problems:
         raise DataError(problems)
     return Table(name, built, n, source, lines)
-
-
-def describe_unreadable(table: Table, columns: Iterable[str] | None = None) -> list[str]:
-    """Human-readable lines about unreadable cells, for warnings."""
-    lines = []
-    for name in columns or table.columns:
-        col = table.columns.get(name)
-        if col is None or not col.unreadable:
-            continue
-        examples = ", ".join(f"{table.row_label(r)} {t!r}" for r, t in col.unreadable_examples)
-        lines.append(f"{table.name}.{name}: {col.unreadable} value(s) could not be read as "
-                     f"{col.type} and count as missing ({examples})")
-    return lines
