@@ -211,6 +211,7 @@ def test_suppression_blanks_small_numbers_and_the_next_direction():
     assert first.suppressed
     assert (None, None, None, None, None, None, None) == (
         first.numerator, first.denominator, first.value, first.rag, first.direction, first.quartile, first.ci_low)
+    assert first.rows is None and second.rows["numerator"]["used"] == 8  # row counts would reveal the 3
     assert {"national": {"value": 3, "comparison": None}} == first.benchmarks
     assert not second.suppressed and 8 == second.numerator and second.direction is None
 
@@ -271,3 +272,34 @@ def test_byar_matches_published_vectors(x, low, high):
 def test_byar_lower_bound_is_zero_for_zero_count():
     low, high = byar_interval(0)
     assert 0.0 == low and math.isfinite(high)
+
+
+def test_each_result_accounts_for_every_row_in_its_window():
+    """Rows a filter rejects, a filter cannot judge, or an aggregate has no value for are named."""
+    pack = """
+    [indicators.lag]
+    title = "Median days to decision, referrals"
+    kind = "median"
+    table = "t"
+    date = "received"
+    where = "outcome == 'referral'"
+    of = "days(received, decided)"
+
+    [indicators.children]
+    title = "Children with a decision"
+    table = "t"
+    date = "received"
+    numerator = "decided is not missing"
+    distinct = "child"
+    """
+    table = {"t": {
+        "received": ["2017-01-03", "2017-01-04", "2017-01-05", "2017-01-06", "2017-01-09", "2017-02-01", None],
+        "decided": ["2017-01-04", None, "2017-01-06", "2017-01-07", "2017-01-09", "2017-02-02", "2017-01-02"],
+        "outcome": ["referral", "referral", "nfa", None, "referral", "referral", "referral"],
+        "child": [1, 1, 2, None, 3, 4, 5],
+    }}
+    results = run(pack, table, "2017-01")
+    assert {"numerator": {"in_window": 5, "used": 2, "left_out": {
+        "no value to aggregate": 1, "where false": 1, "where unknown": 1}}} == results.get("lag", "2017-01").rows
+    assert {"numerator": {"in_window": 5, "used": 3, "left_out": {
+        "missing child": 1, "numerator condition false": 1}}} == results.get("children", "2017-01").rows

@@ -161,3 +161,28 @@ def test_chunked_partials_merge_into_the_whole_table_result(contact_rows, episod
     assert whole.results().to_json() == merged.to_json()
     direct = indicators.evaluate(MERGE_PACK, {"contacts": contact_rows, "episodes": episode_rows}, "2016-03", "2017-05")
     assert [(r.numerator, r.denominator) for r in direct] == [(r.numerator, r.denominator) for r in merged]
+
+
+def _rows_in_window(dates: list, start: str, end: str) -> int:
+    return sum(1 for d in dates if d is not None and start <= d.isoformat() <= end)
+
+
+@given(contacts(), episodes())
+def test_rows_used_and_left_out_add_up_to_the_rows_in_the_window(contact_rows, episode_rows):
+    """No row is silently dropped: every row a window holds is either used or left out for a reason."""
+    results = indicators.evaluate(PACK, {"contacts": contact_rows, "episodes": episode_rows}, "2016-03", "2017-05")
+    for result in results:
+        for side, account in result.rows.items():
+            assert account["used"] + sum(account["left_out"].values()) == account["in_window"], (result, side)
+            assert all(count > 0 for count in account["left_out"].values())
+        if result.indicator != "open_with_contact":  # the contacts indicators' event windows: every dated row between the window's bounds
+            in_window = _rows_in_window(contact_rows["received_on"], result.window_start, result.window_end)
+            assert all(account["in_window"] == in_window for account in result.rows.values())
+        else:  # a snapshot: episodes open at the window's last day
+            in_window = sum(1 for start, end in zip(episode_rows["started_on"], episode_rows["ended_on"])
+                            if start is not None and start.isoformat() <= result.window_end
+                            and (end is None or end.isoformat() > result.window_end))
+            assert all(account["in_window"] == in_window for account in result.rows.values())
+        if result.kind == "percentage":
+            assert (result.rows["numerator"]["used"], result.rows["denominator"]["used"]) == (
+                result.numerator, result.denominator)

@@ -118,6 +118,8 @@ def test_unreadable_cells_are_counted_not_dropped(project, capsys):
     (record,) = json.loads(captured.out)
     assert {"unreadable (contacts.decided_on)": 1, "unreadable (contacts.received_on)": 1} == record["notes"]
     assert (1, 1) == (record["numerator"], record["denominator"])
+    # the unreadable decision date leaves its row out of the cohort, and says so
+    assert {"in_window": 2, "used": 1, "left_out": {"where false": 1}} == record["rows"]["denominator"]
     assert "could not be read" in captured.err
 
 

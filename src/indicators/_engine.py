@@ -462,6 +462,62 @@ class TableEvaluation:
             keep = keep & on.mask()
         return range_counts(lo[keep], hi[keep], self.periods.count)
 
+    def account(self, measure: Measure, of: Expr | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+        """Rows in each period's window, the rows the measure used, and the rows it left
+        out by reason, so that used + left out = in window. A row left out for several
+        reasons is counted under the first: row-level filters, then period-level ones,
+        then a missing distinct key, then a missing ``of`` value."""
+        n_periods = self.periods.count
+        lo, hi, keep, _, key = self.selected(measure)
+        alive = lo < hi
+        in_window = range_counts(lo[alive], hi[alive], n_periods)
+        left_out: dict[str, np.ndarray] = {}
+
+        def leave_out(reason: str, counts: np.ndarray) -> None:
+            if counts.any():
+                left_out[reason] = left_out.get(reason, 0) + counts
+
+        def truth(value: Vec) -> tuple[np.ndarray, np.ndarray]:
+            if value.type == "null":
+                return np.zeros(len(value), bool), np.ones(len(value), bool)
+            return value.is_true(), value.mask()
+
+        pair_level = []
+        for expr in measure.filters():
+            role = "where" if expr is measure.where else "numerator condition"
+            if self._is_pair_level(expr, measure):
+                pair_level.append((role, expr))
+                continue
+            true, unknown = truth(self.row_value(expr))
+            for reason, rows in ((f"{role} unknown", alive & unknown), (f"{role} false", alive & ~true & ~unknown)):
+                leave_out(reason, range_counts(lo[rows], hi[rows], n_periods))
+            alive = alive & true
+        present = self._keys(measure.distinct)[1] if measure.distinct else None
+        if not pair_level and of is None:
+            if present is not None:
+                rows = alive & ~present
+                leave_out(f"missing {measure.distinct}", range_counts(lo[rows], hi[rows], n_periods))
+                alive = alive & present
+            return in_window, range_counts(lo[alive], hi[alive], n_periods), left_out
+        frame = self.frame(measure, key, keep, lo, hi)
+        mask = np.ones(frame.rows.size, dtype=bool)
+        steps = [(f"{role} unknown", f"{role} false", frame.value(expr)) for role, expr in pair_level]
+        for unknown_reason, false_reason, value in steps:
+            true, unknown = truth(value)
+            leave_out(unknown_reason, np.bincount(frame.periods[mask & unknown], minlength=n_periods))
+            leave_out(false_reason, np.bincount(frame.periods[mask & ~true & ~unknown], minlength=n_periods))
+            mask &= true
+        if present is not None:
+            absent = ~present[frame.rows]
+            leave_out(f"missing {measure.distinct}", np.bincount(frame.periods[mask & absent], minlength=n_periods))
+            mask &= ~absent
+        if of is not None:
+            value = frame.value(of)
+            missing = value.mask() if value.type != "null" else np.ones(frame.rows.size, bool)
+            leave_out("no value to aggregate", np.bincount(frame.periods[mask & missing], minlength=n_periods))
+            mask &= ~missing
+        return in_window, np.bincount(frame.periods[mask], minlength=n_periods).astype(np.int64), left_out
+
     def distinct_keys(self, measure: Measure) -> list[np.ndarray]:
         """The distinct keys counted in each period (mergeable across chunks of a table)."""
         lo, hi, keep, pending, key = self.selected(measure)
@@ -653,11 +709,12 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
         try:
             figures = _figures(indicator, pack, run.tables, periods)
             notes = _notes(indicator, run)
+            rows = accounting(indicator, run)
         except PluginError as exc:
             # a plugin function failed: this indicator has no figures, the others still do
             failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
-            figures, notes = _empty_figures(indicator, periods), {}
-        records.extend(judge(indicator, periods, figures, suppress_below, notes))
+            figures, notes, rows = _empty_figures(indicator, periods), {}, None
+        records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
     return Results(records, pack, format_period(first), format_period(last), failures=failures)
 
 
@@ -740,6 +797,17 @@ def figures_from_raw(indicator: Indicator, periods: Periods, numerator, denomina
 def _figures(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEvaluation],
              periods: Periods) -> dict[str, np.ndarray]:
     return figures_from_raw(indicator, periods, *raw_figures(indicator, pack, evaluations, periods))
+
+
+def accounting(indicator: Indicator, run: Run) -> dict[str, tuple]:
+    """For the numerator and any counted denominator: rows in each period's window, rows
+    used and rows left out by reason (see :meth:`TableEvaluation.account`)."""
+    numerator = indicator.numerator
+    of = indicator.of if indicator.kind in AGGREGATE_KINDS else None
+    sides = {"numerator": run.tables[numerator.table].account(numerator, of)}
+    if isinstance(indicator.denominator, Measure) and indicator.kind in ("percentage", "rate", "ratio"):
+        sides["denominator"] = run.tables[indicator.denominator.table].account(indicator.denominator)
+    return sides
 
 
 def _notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str, np.ndarray]:

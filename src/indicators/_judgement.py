@@ -132,8 +132,15 @@ def _number(value) -> float | int | None:
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
+def _rows_of(accounting: dict[str, tuple], p: int) -> dict[str, dict]:
+    """One period's row accounting: in window = used + the sum of left out."""
+    return {side: {"in_window": int(in_window[p]), "used": int(used[p]),
+                   "left_out": {reason: int(left_out[reason][p]) for reason in sorted(left_out) if left_out[reason][p]}}
+            for side, (in_window, used, left_out) in accounting.items()}
+
+
 def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below: int | None,
-          notes: dict[str, np.ndarray]) -> list[Result]:
+          notes: dict[str, np.ndarray], accounting: dict[str, tuple] | None = None) -> list[Result]:
     """Result records for periods 1.. of the run (period 0 only feeds direction)."""
     numerators = figures["numerator"]
     denominators = figures["denominator"]
@@ -184,6 +191,7 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
             ci_high=None if interval is None else interval[1],
             suppressed=suppressed,
             notes={reason: int(notes[reason][p]) for reason in sorted(notes) if notes[reason][p]},
+            rows=None if suppressed or accounting is None else _rows_of(accounting, p),
             kind=indicator.kind,
             polarity=indicator.polarity,
             decimals=indicator.decimals,

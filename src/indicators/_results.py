@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 RECORD_FIELDS = (
     "indicator", "title", "period", "window_start", "window_end", "numerator", "denominator",
     "value", "target", "rag", "direction", "benchmarks", "quartile", "ci_low", "ci_high",
-    "suppressed", "notes", "group", "kind", "polarity", "decimals", "unit", "report_group", "window",
+    "suppressed", "notes", "rows", "group", "kind", "polarity", "decimals", "unit", "report_group", "window",
 )
 
 
@@ -39,6 +39,8 @@ class Result:
     ci_high: float | None = None
     suppressed: bool = False
     notes: dict[str, int] = attrs.field(factory=dict)
+    # per counted side: rows in window = rows used + rows left out (by reason); None when suppressed
+    rows: dict[str, dict[str, Any]] | None = None
     group: dict[str, Any] = attrs.field(factory=dict)
     kind: str = "count"
     polarity: str = "neutral"
