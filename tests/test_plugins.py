@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import textwrap
+import threading
 import types
 from pathlib import Path
 
@@ -188,6 +189,46 @@ def test_a_function_that_raises_or_returns_the_wrong_length_spoils_only_its_indi
         assert "NaN" not in results.to_json()
 
 
+def test_a_slow_function_is_stopped_waiting_for_and_spoils_only_its_indicators():
+    release = threading.Event()
+
+    def stuck(x):
+        release.wait(60)
+        return x
+
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(lambda: [
+        # claiming to be built in does not lift the limit: only the engine's own functions are trusted
+        indicators.Function("stuck", ("int",), "int", stuck, builtin=True),
+    ])), name="slow-functions")
+    pack = indicators.loads_pack(
+        '[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "stuck(n) > 0"\n'
+        '[indicators.y]\ntitle = "Y"\ntable = "t"\ndate = "d"\nwhere = "stuck(n) > 1"\n'
+        '[indicators.fine]\ntitle = "Fine"\ntable = "t"\ndate = "d"\nwhere = "working_days(d, d) == 0"\n',
+        registry=host.registry())
+    try:
+        results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 2, "n": [1, 2]}}, "2017-01", "2017-01",
+                                      function_time_limit=0.05)
+        assert not release.is_set()  # evaluate returned while the call was still waiting
+    finally:
+        release.set()
+    first, second = results.failures
+    assert "indicators.x: slow-functions: function stuck() did not finish within the time limit of 0.05 s" == first
+    assert "indicators.y" in second and "earlier in this run" in second  # not called again
+    assert [None, None, 2] == [results.get(i, "2017-01").numerator for i in ("x", "y", "fine")]
+
+
+def test_a_missing_aware_function_must_return_one_value_per_row():
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(lambda: [
+        indicators.Function("first", ("int",), "int", lambda x: x.data[:1], handles_missing=True),
+    ])), name="careless")
+    pack = indicators.loads_pack('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "first(n) > 0"\n',
+                                 registry=host.registry())
+    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 2, "n": [1, 2]}}, "2017-01", "2017-01")
+    assert ["indicators.x: careless: function first() returned ndarray instead of 2 values"] == results.failures
+
+
 def test_academic_age_counts_from_the_31_august_before():
     sys.path.insert(0, str(EARLY_HELP_SRC))
     try:
@@ -289,3 +330,31 @@ def test_the_command_line_writes_the_other_indicators_and_exits_1(tmp_path, caps
     assert 1 == status
     assert "error: indicators.x: bad-functions: function boom() failed" in captured.err
     assert [None, 1] == [r["numerator"] for r in json.loads(captured.out)]
+
+
+def test_the_command_line_time_limit_for_plugin_functions(tmp_path, capsys):
+    from indicators._cli import main
+
+    (tmp_path / "pack.toml").write_text('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "slow(n) > 0"\n')
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "t.csv").write_text("d,n\n2017-01-02,1\n")
+    release = threading.Event()
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(
+        lambda: [indicators.Function("slow", ("int",), "int", lambda x: (release.wait(60), x)[1])])), name="slow")
+    _reset_default_host(host)
+    command = ["evaluate", str(tmp_path / "pack.toml"), "--data", str(tmp_path / "data"),
+               "--from", "2017-01", "--to", "2017-01", "--format", "json"]
+    try:
+        assert 1 == main(command + ["--function-time-limit", "0.05"])
+        assert "function slow() did not finish within the time limit of 0.05 s" in capsys.readouterr().err
+        with pytest.raises(SystemExit) as exit_info:
+            main(command + ["--function-time-limit", "soon"])
+        assert 2 == exit_info.value.code
+        assert "expected a number of seconds, got 'soon'" in capsys.readouterr().err
+        release.set()
+        assert 0 == main(command + ["--function-time-limit", "0"])  # 0: no limit
+        assert [1] == [r["numerator"] for r in json.loads(capsys.readouterr().out)]
+    finally:
+        release.set()
+        _reset_default_host(None)

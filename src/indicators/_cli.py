@@ -16,6 +16,7 @@ from typing import Sequence
 
 from ._dates import parse_period
 from ._errors import IndicatorsError
+from ._functions import DEFAULT_TIME_LIMIT
 
 
 def _period(text: str) -> str:
@@ -46,6 +47,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float | None:
+    """A time limit in seconds; 0 means none."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds of at least 0, got {text}")
+    return value or None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="indicators",
@@ -72,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="stop at the first value that cannot be read")
     evaluate.add_argument("--suppress-below", type=_positive_int, metavar="N",
                           help="suppress results whose counts are between 1 and N-1")
+    evaluate.add_argument("--function-time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
+                          help="fail the indicators using a plugin function when one call takes longer "
+                               f"(default {DEFAULT_TIME_LIMIT:g}; 0 for no limit)")
 
     validate = commands.add_parser("validate", help="check a pack and report every problem",
                                    description="Check PACK (and, with --data, the data against it).")
@@ -134,7 +149,8 @@ def _evaluate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     results = evaluate(pack, args.data, args.start, args.end, strict=args.strict,
-                       suppress_below=args.suppress_below, loader=args.loader)
+                       suppress_below=args.suppress_below, loader=args.loader,
+                       function_time_limit=args.function_time_limit)
     _warn_unreadable(results)
     _write(renderers[args.format](results), args.output)
     for failure in results.failures:

@@ -22,6 +22,7 @@ from ._errors import DataError, PackError, PluginError, Problem
 from ._evaluator import Context, evaluate as evaluate_node
 from ._derived import sort_codes
 from ._expressions import names_used, to_text
+from ._functions import DEFAULT_TIME_LIMIT, CallLimits
 from ._judgement import judge
 from ._pack import (
     AGGREGATE_KINDS,
@@ -73,10 +74,12 @@ class LazyVariables(Mapping):
 class Run:
     """One evaluation: the periods, the calendar and every table's shared work."""
 
-    def __init__(self, pack: Pack, tables: dict[str, Table], periods: Periods, calendar) -> None:
+    def __init__(self, pack: Pack, tables: dict[str, Table], periods: Periods, calendar,
+                 function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> None:
         self.pack = pack
         self.periods = periods
         self.calendar = calendar
+        self.limits = CallLimits(function_time_limit)
         self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}
         self._grids: dict[tuple, tuple] = {}
         self._codes: dict[tuple, tuple] = {}
@@ -320,7 +323,8 @@ class TableEvaluation:
         return self.table.cache["duplicate_rows"]
 
     def row_context(self) -> Context:
-        return Context(self.table.n_rows, self.vec, self.pack.registry.functions, self.calendar)
+        return Context(self.table.n_rows, self.vec, self.pack.registry.functions, self.calendar,
+                       limits=self.run.limits)
 
     def row_value(self, expr: Expr) -> Vec:
         """An expression without period variables, for every row (shared by text)."""
@@ -371,7 +375,7 @@ class TableEvaluation:
         for lookup in getattr(source, "lookups", ()):
             lazy[lookup.name] = (lambda lookup=lookup: self.lookup_values(lookup, source, rows, periods))
         return Context(rows.size, lambda name: self.vec(name).take(rows),
-                       self.pack.registry.functions, self.calendar, LazyVariables(lazy))
+                       self.pack.registry.functions, self.calendar, LazyVariables(lazy), self.run.limits)
 
     def lookup_values(self, lookup: Lookup, measure: Measure, rows: np.ndarray, periods: np.ndarray) -> Vec:
         """A lookup's value for each (row, period) pair."""
@@ -680,28 +684,31 @@ def parse_run(start: str, end: str) -> tuple[int, int]:
     return first, last
 
 
-def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | None, loader: str = "csv") -> Run:
+def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | None, loader: str = "csv",
+              function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Run:
     """Tables loaded and checked, and the run's periods, ready to evaluate."""
     strict = pack.strict if strict is None else strict
     loaded = _resolve_tables(pack, tables, strict, loader)
     _check_data(pack, loaded)
     calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
     # One month more than asked for, so that the first period has a direction of travel.
-    return Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar)
+    return Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit)
 
 
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
-             suppress_below: int | None = None, loader: str = "csv") -> Results:
+             suppress_below: int | None = None, loader: str = "csv",
+             function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Results:
     """Evaluate every indicator of ``pack`` for every period from ``start`` to ``end``.
 
     ``tables`` maps table names to tables (mappings of column to array-like, or data
     frames), or is a location that the named ``loader`` reads (by default a folder of
-    CSV files). Periods are ``YYYY-MM``.
+    CSV files). Periods are ``YYYY-MM``. A plugin function call that takes longer than
+    ``function_time_limit`` seconds (None: no limit) fails the indicators that use it.
     """
     first, last = parse_run(start, end)
     if suppress_below is None:
         suppress_below = pack.suppress_below
-    run = start_run(pack, tables, first, last, strict, loader)
+    run = start_run(pack, tables, first, last, strict, loader, function_time_limit)
     periods = run.periods
     records = []
     failures: list[str] = []

@@ -9,7 +9,7 @@ import attrs
 from ._calendars import Calendar
 from ._derived import shift_by_key
 from ._expressions import Binary, Call, InList, IsMissing, Literal, Name, Node, Unary
-from ._functions import Function
+from ._functions import CallLimits, Function
 from ._vectors import (
     Vec,
     arithmetic,
@@ -33,6 +33,7 @@ class Context:
     functions: Mapping[str, Function]
     calendar: Calendar | None = None
     variables: Mapping[str, Vec] = attrs.field(factory=dict)
+    limits: CallLimits | None = None
 
 
 def evaluate(node: Node, ctx: Context) -> Vec:
@@ -67,5 +68,5 @@ def evaluate(node: Node, ctx: Context) -> Vec:
             return shift_by_key(value, evaluate(kwargs["by"], ctx), order, forward=node.name == "next")
         function = ctx.functions[node.name]
         args = [evaluate(arg, ctx) for arg in node.args]
-        return function.call(args, ctx.calendar)
+        return function.call(args, ctx.calendar, ctx.limits)
     raise TypeError(node)

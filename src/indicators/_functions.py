@@ -9,7 +9,8 @@ themselves (``coalesce``, ``least``, ``greatest``) receive and return :class:`Ve
 
 from __future__ import annotations
 
-from typing import Callable
+import threading
+from typing import Any, Callable
 
 import attrs
 import numpy as np
@@ -18,6 +19,8 @@ from ._calendars import Calendar
 from ._dates import NAT, split
 from ._errors import PluginError, Problem
 from ._vectors import Vec, cast, common_type
+
+DEFAULT_TIME_LIMIT = 60.0  # seconds one call of a plugin function may take
 
 ARG_TYPES = ("date", "int", "float", "number", "ordered", "str", "bool", "any")
 RESULT_TYPES = ("date", "int", "float", "str", "bool", "common")
@@ -43,6 +46,7 @@ class Function:
     needs_calendar: bool = False
     description: str = ""
     provider: str | None = None  # the plugin that gave it, for messages
+    builtin: bool = False  # the engine's own: trusted, so run without a time limit
 
     def __attrs_post_init__(self) -> None:
         for p in self.params:
@@ -58,11 +62,16 @@ class Function:
             params[-1] += ", ..."
         return f"{self.name}({', '.join(params)}) -> {self.returns}"
 
-    def call(self, args: list[Vec], calendar: Calendar | None) -> Vec:
+    def call(self, args: list[Vec], calendar: Calendar | None, limits: CallLimits | None = None) -> Vec:
         """Apply to evaluated arguments, handling missing values as declared."""
         kwargs = {"calendar": calendar} if self.needs_calendar else {}
         if self.handles_missing:
-            return self.impl(*args, **kwargs)
+            result = self._invoke(args, kwargs, limits)
+            n = len(args[0]) if args else 0
+            if not isinstance(result, Vec) or len(result) != n:
+                raise PluginError([Problem(f"function {self.name}() returned {type(result).__name__} "
+                                           f"instead of {n} values", path=self.provider)])
+            return result
         result_type = self.result_type([a.type for a in args])
         n = len(args[0]) if args else 0
         missing = None
@@ -71,11 +80,7 @@ class Function:
             missing = m if missing is None else (missing | m)
         if missing is not None and missing.all():
             return cast(Vec("null", np.zeros(n, np.int8), np.ones(n, bool)), result_type)
-        try:
-            data = np.asarray(self.impl(*[_plain(a) for a in args], **kwargs))
-        except Exception as exc:
-            raise PluginError([Problem(f"function {self.name}() failed: {type(exc).__name__}: {exc}",
-                                       path=self.provider)]) from exc
+        data = np.asarray(self._invoke([_plain(a) for a in args], kwargs, limits))
         if data.shape == ():
             data = np.broadcast_to(data, (n,)).copy()
         elif data.shape != (n,):
@@ -99,10 +104,53 @@ class Function:
             missing = None
         return Vec(result_type, data, missing)
 
+    def _invoke(self, args: list, kwargs: dict, limits: CallLimits | None) -> Any:
+        """The implementation's answer; its failure, or a plugin function's overrunning the
+        time limit, is a PluginError naming the function and its plugin."""
+        if self.builtin or limits is None or limits.seconds is None:
+            try:
+                return self.impl(*args, **kwargs)
+            except Exception as exc:
+                raise self._failed(f"failed: {type(exc).__name__}: {exc}") from exc
+        if self.name in limits.overran:
+            raise self._failed(f"was stopped waiting for after {limits.seconds:g} s earlier in this run")
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["value"] = self.impl(*args, **kwargs)
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+                outcome["error"] = exc
+
+        # Python cannot stop a thread: an overrunning call is abandoned (a daemon thread,
+        # so it does not hold the process open) and the function is not called again.
+        worker = threading.Thread(target=work, name=f"indicators function {self.name}", daemon=True)
+        worker.start()
+        worker.join(limits.seconds)
+        if worker.is_alive():
+            limits.overran.add(self.name)
+            raise self._failed(f"did not finish within the time limit of {limits.seconds:g} s")
+        if "error" in outcome:
+            exc = outcome["error"]
+            raise self._failed(f"failed: {type(exc).__name__}: {exc}") from exc
+        return outcome["value"]
+
+    def _failed(self, what: str) -> PluginError:
+        return PluginError([Problem(f"function {self.name}() {what}", path=self.provider)])
+
     def result_type(self, arg_types: list[str]) -> str:
         if self.returns == "common":
             return common_type(arg_types)
         return self.returns
+
+
+@attrs.define
+class CallLimits:
+    """How long one call of a plugin function may take (None: no limit), and the
+    functions that overran it in this run."""
+
+    seconds: float | None = DEFAULT_TIME_LIMIT
+    overran: set[str] = attrs.field(factory=set)
 
 
 def _plain(vec: Vec) -> np.ndarray:
@@ -198,7 +246,7 @@ def _extreme(pick_min: bool):
     return impl
 
 
-BUILTIN_FUNCTIONS: tuple[Function, ...] = (
+BUILTIN_FUNCTIONS: tuple[Function, ...] = tuple(attrs.evolve(function, builtin=True) for function in (
     Function("days", ("date", "date"), "int", _days,
              description="calendar days from a to b (b - a)"),
     Function("working_days", ("date", "date"), "int", _working_days, needs_calendar=True,
@@ -217,4 +265,4 @@ BUILTIN_FUNCTIONS: tuple[Function, ...] = (
              description="the smallest value, ignoring missing"),
     Function("greatest", ("ordered",), "common", _extreme(False), variadic=True,
              handles_missing=True, description="the largest value, ignoring missing"),
-)
+))

@@ -18,6 +18,7 @@ from ._arrays import unique
 from ._dates import format_period
 from ._engine import accounting, figures_from_raw, parse_run, raw_figures, start_run, _notes
 from ._errors import DataError, Problem
+from ._functions import DEFAULT_TIME_LIMIT
 from ._judgement import judge
 from ._pack import Pack
 from ._results import Results
@@ -78,10 +79,11 @@ class Partial:
 
 
 def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
-                     loader: str = "csv") -> Partial:
-    """Partial aggregates of every indicator over one chunk of the data."""
+                     loader: str = "csv", function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Partial:
+    """Partial aggregates of every indicator over one chunk of the data (a plugin
+    function's failure or overrunning the time limit raises :class:`PluginError`)."""
     first, last = parse_run(start, end)
-    run = start_run(pack, tables, first, last, strict, loader)
+    run = start_run(pack, tables, first, last, strict, loader, function_time_limit)
     parts = {}
     for name, indicator in pack.indicators.items():
         numerator, denominator = raw_figures(indicator, pack, run.tables, run.periods, mergeable=True)

@@ -137,7 +137,9 @@ class PluginHost:
             return
         for name, value in items:
             if kind == "function":
-                registry.add_function(attrs.evolve(value, provider=str(provider)), provider)
+                # only the engine's own functions run without a time limit
+                trusted = value.builtin and provider.plugin == "indicators"
+                registry.add_function(attrs.evolve(value, provider=str(provider), builtin=trusted), provider)
             else:
                 getattr(registry, f"add_{kind}")(name, value, provider)
 
