@@ -65,6 +65,48 @@ def test_references_to_undeclared_tables_are_named():
     assert "table 'contact' is not declared under [tables]; did you mean 'contacts'?" in str(info.value)
 
 
+NUMERATOR = 'numerator = "working_days(received_on, decided_on) <= 1"'
+HOSTILE_PACKS = {  # what replaces the numerator line (line 13), and the message it must give
+    "code": ("numerator = \"__import__('os').system('x')\"", 13, "attribute access is not part of the language"),
+    "subscript": ('numerator = "decided_on[0] > 1"', 13, "found '['"),
+    "lambda": ('numerator = "(lambda: 1)() > 0"', 13, "unexpected character ':'"),
+    "comprehension": ('numerator = "[x for x in child_id] > 0"', 13, "a list may only follow 'in' or 'not in'"),
+    "f-string": ("numerator = \"f'{child_id}' == 'x'\"", 13, "prefixed strings (such as f-strings)"),
+    "huge exponent": ('numerator = "2 ** 99999 > 1"', 13, "'**' is not an operator of the language"),
+    "10,000 parentheses": ('numerator = "' + "(" * 10_000 + "1" + ")" * 10_000 + ' > 0"', 13, "longer than 10000"),
+    "deep nesting": ('numerator = "' + "(" * 100 + "1" + ")" * 100 + ' > 0"', 13, "nested more than 64 levels"),
+    "long string": ("numerator = \"child_id == '" + "x" * 5000 + "'\"", 13, "string longer than 1000"),
+    "enormous list": ('numerator = "child_id in [' + ", ".join(["1"] * 1500) + ']"', 13, "list longer than 1000 items"),
+    "malformed TOML": ('numerator = "unclosed', 13, "not valid TOML"),
+    "wrong type": (NUMERATOR + "\ndecimals = \"two\"", 14, "indicators.decided.decimals: expected"),
+    "unknown key": (NUMERATOR + '\npolarty = "neutral"', 14, "did you mean 'polarity'?"),
+    "duplicate id": (NUMERATOR + '\n[indicators.decided]\ntitle = "Again"', 14, "not valid TOML"),
+    "cyclic derived": (NUMERATOR + '\n[tables.contacts.derive]\na = "b + 1"\nb = "a + 1"', 15, "cycle"),
+    "undeclared table": (NUMERATOR + '\n[indicators.other]\ntitle = "O"\ntable = "referrals"\ndate = "d"', 14,
+                         "table 'referrals' is not declared under [tables]"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_PACKS))
+def test_every_hostile_or_broken_pack_gets_one_located_message_from_validate_and_evaluate(tmp_path, capsys, case):
+    replacement, line, message = HOSTILE_PACKS[case]
+    (tmp_path / "pack.toml").write_text(PACK.replace(NUMERATOR, replacement))
+    (tmp_path / "data").mkdir()
+    write(tmp_path / "data", "contacts.csv", b"child_id,received_on,decided_on\n1,2017-01-06,2017-01-09\n")
+    target = tmp_path / "out.json"
+    for command in (["validate", str(tmp_path / "pack.toml")],
+                    ["evaluate", str(tmp_path / "pack.toml"), "--data", str(tmp_path / "data"),
+                     "--from", "2017-01", "--to", "2017-01", "--output", str(target)]):
+        assert 1 == main(command)
+        captured = capsys.readouterr()
+        errors = [text for text in captured.err.splitlines() if text.startswith("error:")]
+        assert 1 == len(errors), captured.err
+        assert errors[0].startswith(f"error: {tmp_path / 'pack.toml'}:{line}: ") and message in captured.err
+        assert "Traceback" not in captured.err and "" == captured.out
+        assert not target.exists() and [] == [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")]
+        assert all(len(text) < 200 for text in captured.err.splitlines())  # long expressions are shown cut
+
+
 def write(folder, name, data: bytes):
     (folder / name).write_bytes(data)
 
@@ -104,10 +146,13 @@ def test_awkward_but_readable_files(project, capsys, content, expected):
 ])
 def test_unusable_files_give_one_clear_message_and_exit_1(project, capsys, content, message):
     write(project / "data", "contacts.csv", content)
-    assert 1 == evaluate_cli(project)
-    captured = capsys.readouterr()
-    assert message in captured.err and "Traceback" not in captured.err
-    assert "" == captured.out
+    for run in (lambda: evaluate_cli(project),
+                lambda: main(["validate", str(project / "pack.toml"), "--data", str(project / "data")])):
+        assert 1 == run()
+        captured = capsys.readouterr()
+        assert 1 == sum(text.startswith("error:") for text in captured.err.splitlines())
+        assert message in captured.err and "Traceback" not in captured.err
+        assert "" == captured.out
 
 
 def test_unreadable_cells_are_counted_not_dropped(project, capsys):
@@ -121,6 +166,14 @@ def test_unreadable_cells_are_counted_not_dropped(project, capsys):
     # the unreadable decision date leaves its row out of the cohort, and says so
     assert {"in_window": 2, "used": 1, "left_out": {"where false": 1}} == record["rows"]["denominator"]
     assert "could not be read" in captured.err
+    assert 0 == main(["validate", str(project / "pack.toml"), "--data", str(project / "data")])
+    warnings = capsys.readouterr().err.splitlines()
+    assert ["warning: contacts.child_id: 1 value(s) could not be read as int and will count as missing "
+            "(row 1 (line 2 of contacts.csv): 'x')",
+            "warning: contacts.received_on: 1 value(s) could not be read as date and will count as missing "
+            "(row 2 (line 3 of contacts.csv): '2017-13-01')",
+            "warning: contacts.decided_on: 1 value(s) could not be read as date and will count as missing "
+            "(row 1 (line 2 of contacts.csv): '31/02/2017')"] == warnings
 
 
 def test_missing_data_folder_and_table(project, capsys):
@@ -183,3 +236,13 @@ def test_duplicate_rows_are_counted_as_given_and_noted(project, capsys):
     (record,) = json.loads(capsys.readouterr().out)
     assert (3, 3) == (record["numerator"], record["denominator"])
     assert {"duplicate rows (contacts)": 1} == record["notes"]
+
+
+def test_negative_durations_are_counted_as_given_and_noted(project, capsys):
+    write(project / "data", "contacts.csv",
+          b"child_id,received_on,decided_on\n1,2017-01-06,2017-01-03\n2,2017-01-10,2017-01-11\n3,2016-12-20,2016-12-01\n")
+    assert 0 == evaluate_cli(project)
+    (record,) = json.loads(capsys.readouterr().out)
+    assert (2, 2) == (record["numerator"], record["denominator"])  # the figure uses the dates as given
+    # only January's row: December's is in no window of this run
+    assert {"negative duration (working_days(received_on, decided_on))": 1} == record["notes"]

@@ -248,6 +248,13 @@ def _validate(args: argparse.Namespace) -> int:
     if args.data:
         tables = _resolve_tables(pack, args.data, pack.strict, args.loader)
         _check_data(pack, tables)
+        for table in tables.values():
+            for name, column in table.columns.items():
+                if column.unreadable:
+                    examples = "; ".join(f"{table.row_label(row)}: {text!r}" for row, text in column.unreadable_examples)
+                    print(f"warning: {table.name}.{name}: {column.unreadable} value(s) could not be read as "
+                          f"{column.type} and will count as missing" + (f" ({examples})" if examples else ""),
+                          file=sys.stderr)
     print(f"{pack.name}: {len(pack.indicators)} indicator(s), no problems found")
     return 0
 

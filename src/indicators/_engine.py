@@ -21,7 +21,7 @@ from ._dates import NAT, format_period, parse_period
 from ._errors import DataError, PackError, PluginError, Problem
 from ._evaluator import Context, evaluate as evaluate_node
 from ._derived import sort_codes
-from ._expressions import names_used, to_text
+from ._expressions import Call, names_used, to_text, uses_period, walk
 from ._functions import DEFAULT_TIME_LIMIT, CallLimits
 from ._judgement import judge
 from ._pack import (
@@ -241,6 +241,9 @@ def _lookup_key(lookup: Lookup) -> tuple:
     return (lookup.name, lookup.table, lookup.key, lookup.on, lookup.window.text, lookup.since,
             lookup.aggregate, lookup.column,
             tuple(to_text(e.node) if e else None for e in (lookup.date, lookup.start, lookup.end, lookup.where)))
+
+
+DURATION_FUNCTIONS = ("days", "working_days", "months", "age")
 
 
 class PairFrame:
@@ -521,6 +524,31 @@ class TableEvaluation:
             leave_out("no value to aggregate", np.bincount(frame.periods[mask & missing], minlength=n_periods))
             mask &= ~missing
         return in_window, np.bincount(frame.periods[mask], minlength=n_periods).astype(np.int64), left_out
+
+    def negative_durations(self, measure: Measure, of: Expr | None = None) -> dict[str, np.ndarray]:
+        """Rows in each window, kept by the measure's ``where``, for which a duration its
+        expressions take between two of the row's dates (``days``, ``working_days``,
+        ``months``, ``age``) is negative: usually a date entered wrongly."""
+        calls = {}
+        for expr in (*measure.expressions(), *((of,) if of is not None else ())):
+            for node in walk(expr.node):
+                if (isinstance(node, Call) and node.name in DURATION_FUNCTIONS and not uses_period(node)
+                        and not names_used(node) & measure.lookup_names()):
+                    calls[to_text(node)] = Expr(to_text(node), node, expr.location)
+        if not calls:
+            return {}
+        lo, hi = self.placement(measure)
+        kept = lo < hi
+        if measure.where is not None and not self._is_pair_level(measure.where, measure):
+            kept = kept & self.row_filter(measure.where)
+        out = {}
+        for text in sorted(calls):
+            value = self.row_value(calls[text])
+            if value.type not in ("int", "float"):
+                continue
+            rows = kept & (value.data < 0) & ~value.mask()
+            out[text] = range_counts(lo[rows], hi[rows], self.periods.count)
+        return out
 
     def distinct_keys(self, measure: Measure) -> list[np.ndarray]:
         """The distinct keys counted in each period (mergeable across chunks of a table)."""
@@ -864,6 +892,9 @@ def _notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str,
             add(f"end before start ({measure.table})", int(((ends != NAT) & (days != NAT) & (ends < days)).sum()))
         for lookup in measure.lookups:
             add(f"lookup key missing ({lookup.name})", evaluation.count_missing_key(measure, lookup))
+        of = indicator.of if measure is indicator.numerator else None
+        for text, counts in evaluation.negative_durations(measure, of).items():
+            add(f"negative duration ({text})", counts)
     numerator = indicator.numerator
     if indicator.kind in ("percentage", "rate", "ratio") and numerator.extra is not None:
         evaluation = run.tables[numerator.table]

@@ -61,12 +61,21 @@ class ExpressionError(Exception):
         self.end = start + 1 if end is None else max(end, start + 1)
         self.hint = hint
 
-    def render(self, text: str) -> str:
-        """The expression with a caret line under the offending span."""
+    def render(self, text: str, width: int = 76) -> str:
+        """The expression with a caret line under the offending span; a long expression
+        is cut to ``width`` characters around the span's start."""
         line = text.replace("\n", " ")
         start = min(self.start, len(line))
-        width = max(1, min(self.end, len(line) + 1) - start)
-        out = f"    {line}\n    {' ' * start}{'^' * width}"
+        span = max(1, min(self.end, len(line) + 1) - start)
+        if len(line) > width:
+            first = max(0, min(start - width // 3, len(line) - width))
+            shown = line[first:first + width]
+            prefix = "…" if first > 0 else ""
+            suffix = "…" if first + width < len(line) else ""
+            line = prefix + shown + suffix
+            start = start - first + len(prefix)
+            span = max(1, min(span, len(shown) + len(prefix) - start))
+        out = f"    {line}\n    {' ' * start}{'^' * span}"
         if self.hint:
             out += f"\n    {self.hint}"
         return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import textwrap
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -207,6 +208,7 @@ class TableSpec:
     location: Location
     description: str | None = None
     derive: tuple[tuple[str, Expr], ...] = ()  # in the order they can be computed
+    cyclic: frozenset[str] = frozenset()  # derived columns in a cycle (already a problem)
 
 
 @attrs.frozen
@@ -266,7 +268,7 @@ class _Source:
             if key not in allowed:
                 hint = suggest(key, allowed)
                 self.problem(path + (key,), f"unknown key in {what}" + (f"; {hint}" if hint else ""),
-                             "expected one of: " + ", ".join(allowed))
+                             textwrap.fill("expected one of: " + ", ".join(allowed), 100, subsequent_indent="    "))
 
 
 def _is_number(value: Any) -> bool:
@@ -539,17 +541,18 @@ def _read_table_spec(source: _Source, name: str, value: Any) -> TableSpec | None
         else:
             checked[column] = type_
     description = value.get("description")
-    derive = _read_derive(source, name, value.get("derive", {}), checked)
+    derive, cyclic = _read_derive(source, name, value.get("derive", {}), checked)
     return TableSpec(name, checked, source.at(path), description if isinstance(description, str) else None,
-                     derive)
+                     derive, cyclic)
 
 
-def _read_derive(source: _Source, table: str, raw: Any, columns: dict[str, str]) -> tuple:
-    """Derived columns in an order where each comes after those it uses; cycles are problems."""
+def _read_derive(source: _Source, table: str, raw: Any, columns: dict[str, str]) -> tuple[tuple, frozenset]:
+    """Derived columns in an order where each comes after those it uses, and the names
+    in a cycle (each cycle is one problem; its members are left out of the order)."""
     path = ("tables", table, "derive")
     if not isinstance(raw, dict):
         source.problem(path, f"expected a table of name = \"expression\", got {_type_name(raw)}")
-        return ()
+        return (), frozenset()
     parsed: dict[str, Expr] = {}
     for name, text in raw.items():
         if name in columns:
@@ -560,6 +563,7 @@ def _read_derive(source: _Source, table: str, raw: Any, columns: dict[str, str])
             parsed[name] = expr
     ordered: list[tuple[str, Expr]] = []
     state: dict[str, int] = {}  # 1 = visiting, 2 = done
+    cyclic: set[str] = set()
 
     def visit(name: str, trail: tuple[str, ...]) -> None:
         if state.get(name) == 2:
@@ -568,6 +572,7 @@ def _read_derive(source: _Source, table: str, raw: Any, columns: dict[str, str])
             cycle = trail[trail.index(name):] + (name,)
             source.problem(path + (name,), "derived columns refer to each other in a cycle: "
                            + " -> ".join(cycle))
+            cyclic.update(cycle)
             return
         state[name] = 1
         for used in sorted(names_used(parsed[name].node) & set(parsed)):
@@ -577,7 +582,7 @@ def _read_derive(source: _Source, table: str, raw: Any, columns: dict[str, str])
 
     for name in parsed:
         visit(name, ())
-    return tuple(ordered)
+    return tuple((name, expr) for name, expr in ordered if name not in cyclic), frozenset(cyclic)
 
 
 def _expr(source: _Source, path: tuple[str, ...], text: Any) -> Expr | None:
@@ -868,6 +873,8 @@ def with_derived(pack: Pack, column_types: Mapping[str, Mapping[str, str]]
     for table, types in column_types.items():
         types = dict(types)
         spec = pack.tables.get(table)
+        # a cycle was reported when the pack was read: its members check as untyped, silently
+        types.update(dict.fromkeys(spec.cyclic if spec else (), "null"))
         for name, expr in (spec.derive if spec else ()):
             scope = Scope(types, functions, variables={}, table=table, derive=True,
                           unavailable=unavailable(pack))
