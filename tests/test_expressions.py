@@ -85,6 +85,21 @@ def test_string_comparisons_use_code_points():
     assert [False, True] == values("s in ['B', 'c']", s=["a", "c"])
 
 
+TEXTS = st.text(alphabet="abcB", min_size=1, max_size=3)  # an empty cell is missing
+
+
+@given(st.lists(st.one_of(st.none(), TEXTS), min_size=1, max_size=8), st.text(alphabet="abcB", max_size=3),
+       st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
+def test_comparing_text_with_a_literal_agrees_with_python(column, literal, op):
+    """Whether or not the literal is among the column's values, and on either side."""
+    compare = {"==": str.__eq__, "!=": str.__ne__, "<": str.__lt__, "<=": str.__le__,
+               ">": str.__gt__, ">=": str.__ge__}[op]
+    expected = [None if text is None else compare(text, literal) for text in column]
+    assert expected == values(f"s {op} '{literal}'", s=column)
+    flipped = [None if text is None else compare(literal, text) for text in column]
+    assert flipped == values(f"'{literal}' {op} s", s=column)
+
+
 def test_operator_precedence():
     assert [7] == values("1 + 2 * x", x=[3])
     assert [True] == values("not x == 1 and x > 5 or true", x=[3])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import random
 
@@ -9,6 +10,7 @@ from hypothesis import given, strategies as st
 
 import indicators
 from conftest import pack_from
+from indicators._expressions import to_text
 from indicators._judgement import wilson_interval
 from strategies import contacts, episodes
 
@@ -186,3 +188,73 @@ def test_rows_used_and_left_out_add_up_to_the_rows_in_the_window(contact_rows, e
         if result.kind == "percentage":
             assert (result.rows["numerator"]["used"], result.rows["denominator"]["used"]) == (
                 result.numerator, result.denominator)
+
+
+AGE_PACK = pack_from("""
+[indicators.older_open]
+title = "Open episodes of children aged 1 or more at month end"
+kind = "percentage"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+numerator = "age(born_on, period_end) >= 1"
+
+[indicators.long_open]
+title = "Open episodes that started more than 30 days before month end"
+kind = "percentage"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+numerator = "days(started_on, window_end) > 30 and born_on is not missing"
+
+[indicators.mean_age_days]
+title = "Mean age in days at month end of open episodes"
+kind = "mean"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+of = "days(born_on, period_end)"
+""")
+
+
+@given(episodes(max_rows=60), st.lists(st.one_of(st.none(), st.sampled_from(
+    [datetime.date(2015, 3, 1), datetime.date(2016, 2, 29), datetime.date(2016, 6, 30)])), min_size=60, max_size=60))
+def test_period_expressions_by_distinct_row_values_equal_evaluating_every_pair(episode_rows, births):
+    """The engine evaluates an expression of few distinct row values once per value and
+    period; that must give exactly what evaluating it on every (row, period) pair gives."""
+    from indicators._engine import TableEvaluation
+
+    table = dict(episode_rows, born_on=births[:len(episode_rows["child_id"])])
+    fast = indicators.evaluate(AGE_PACK, {"episodes": table}, "2016-01", "2017-03").to_json()
+    original = TableEvaluation.pair_value_by_rows
+    TableEvaluation.pair_value_by_rows = lambda self, source, node, rows, periods: None
+    try:
+        slow = indicators.evaluate(AGE_PACK, {"episodes": table}, "2016-01", "2017-03").to_json()
+    finally:
+        TableEvaluation.pair_value_by_rows = original
+    assert fast == slow
+
+
+def test_a_period_expression_is_evaluated_once_per_distinct_value_and_period(monkeypatch):
+    from indicators._engine import TableEvaluation
+
+    calls = []
+    original = TableEvaluation.pair_value_by_rows
+
+    def spy(self, source, node, rows, periods):
+        value = original(self, source, node, rows, periods)
+        calls.append((to_text(node), value is not None))
+        return value
+
+    monkeypatch.setattr(TableEvaluation, "pair_value_by_rows", spy)
+    born = ["2015-03-01", "2016-02-29", None] * 40
+    table = {"child_id": list(range(120)), "started_on": ["2015-12-01"] * 120, "ended_on": [None] * 120,
+             "born_on": born}
+    result = indicators.evaluate(AGE_PACK, {"episodes": table}, "2016-01", "2017-03")
+    assert ("(age(born_on, period_end) >= 1)", True) in calls
+    # a 29 February birthday comes on 1 March in other years; a missing birth date is not >= 1
+    assert [(40, 120), (80, 120)] == [(r.numerator, r.denominator) for r in (
+        result.get("older_open", "2017-02"), result.get("older_open", "2017-03"))]

@@ -28,6 +28,23 @@ def unique(values: np.ndarray, return_inverse: bool = False):
     return distinct, inverse
 
 
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes 0..K-1 of an integer array's distinct values, in value order, and K; by direct
+    addressing when the values span a modest range (no sort)."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    low, high = int(values.min()), int(values.max())
+    span = high - low + 1
+    if span <= 4 * values.size + 1_000_000:
+        offsets = values - low
+        seen = np.zeros(span, dtype=bool)
+        seen[offsets] = True
+        code_of = np.cumsum(seen, dtype=np.int64) - 1
+        return code_of[offsets], int(code_of[-1] + 1)
+    distinct, inverse = unique(values, return_inverse=True)
+    return inverse, int(distinct.size)
+
+
 def distinct_per_group(groups: np.ndarray, keys: np.ndarray, n_groups: int) -> np.ndarray:
     """How many distinct keys each group 0..n_groups-1 holds."""
     if groups.size == 0:

@@ -16,12 +16,12 @@ from typing import Any, Callable, Mapping
 import attrs
 import numpy as np
 
-from ._arrays import distinct_per_group, unique
+from ._arrays import dense_codes, distinct_per_group, unique
 from ._dates import NAT, format_period, parse_period
 from ._errors import DataError, PackError, PluginError, Problem
 from ._evaluator import Context, evaluate as evaluate_node
 from ._derived import sort_codes
-from ._expressions import Call, names_used, to_text, uses_period, walk
+from ._expressions import PERIOD_VARIABLES, Call, Node, names_used, to_text, uses_period, walk
 from ._functions import DEFAULT_TIME_LIMIT, CallLimits
 from ._judgement import judge
 from ._pack import (
@@ -267,16 +267,19 @@ def _grouped_range_counts(groups: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_
 class PairFrame:
     """(row, period) pairs of one selection, with each expression evaluated on them once."""
 
-    def __init__(self, rows: np.ndarray, periods: np.ndarray, context: Context) -> None:
+    def __init__(self, rows: np.ndarray, periods: np.ndarray, context: Context,
+                 shortcut: Callable[[Node, np.ndarray, np.ndarray], Vec | None] | None = None) -> None:
         self.rows = rows
         self.periods = periods
         self.context = context
+        self.shortcut = shortcut  # a cheaper way to the same values, when there is one
         self._values: dict[str, Vec] = {}
 
     def value(self, expr: Expr) -> Vec:
         key = to_text(expr.node)
         if key not in self._values:
-            self._values[key] = evaluate_node(expr.node, self.context)
+            value = self.shortcut(expr.node, self.rows, self.periods) if self.shortcut else None
+            self._values[key] = value if value is not None else evaluate_node(expr.node, self.context)
         return self._values[key]
 
     def all_true(self, exprs) -> np.ndarray:
@@ -318,6 +321,7 @@ class TableEvaluation:
         self._placements: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._frames: dict[tuple, PairFrame] = {}
         self._accounts: dict[tuple, tuple] = {}
+        self._row_codes: dict[tuple, tuple] = {}
 
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""
@@ -350,9 +354,12 @@ class TableEvaluation:
 
     def row_value(self, expr: Expr) -> Vec:
         """An expression without period variables, for every row (shared by text)."""
-        key = to_text(expr.node)
+        return self._node_value(expr.node)
+
+    def _node_value(self, node: Node) -> Vec:
+        key = to_text(node)
         if key not in self._row_values:
-            self._row_values[key] = evaluate_node(expr.node, self.row_context())
+            self._row_values[key] = evaluate_node(node, self.row_context())
         return self._row_values[key]
 
     def row_filter(self, expr: Expr) -> np.ndarray:
@@ -445,8 +452,59 @@ class TableEvaluation:
         """The (row, period) pairs of a selection, shared by every measure that makes it."""
         if key not in self._frames:
             rows, periods = expand(np.flatnonzero(keep), lo, hi)
-            self._frames[key] = PairFrame(rows, periods, self.pair_context(measure, rows, periods))
+            self._frames[key] = PairFrame(rows, periods, self.pair_context(measure, rows, periods),
+                                          lambda node, r, p: self.pair_value_by_rows(measure, node, r, p))
         return self._frames[key]
+
+    def pair_value_by_rows(self, source: Measure, node: Node, rows: np.ndarray, periods: np.ndarray) -> Vec | None:
+        """An expression's value on (row, period) pairs computed without evaluating it on
+        every pair: one that reads no period is the row's value; one that reads a period
+        but few distinct row values (an age at month end reads one date of birth) is
+        evaluated once per (distinct values, period) and gathered. None: no cheaper way."""
+        names = names_used(node)
+        # both ways below do work in proportion to the table's rows: worth it for most of them
+        most = 2 * rows.size >= self.table.n_rows
+        if names & source.lookup_names():
+            return None
+        if not names & set(PERIOD_VARIABLES):
+            return self._node_value(node).take(rows) if most or to_text(node) in self._row_values else None
+        columns = tuple(sorted(names - set(PERIOD_VARIABLES)))
+        if not most and columns not in self._row_codes:
+            return None
+        codes, n_codes, representative = self.row_codes(columns)
+        n_periods = self.periods.count
+        if 2 * n_codes * n_periods > rows.size:
+            return None
+        grid_codes = np.repeat(np.arange(n_codes), n_periods)
+        grid_periods = np.tile(np.arange(n_periods), n_codes)
+        context = self.pair_context(source, representative[grid_codes], grid_periods)
+        return evaluate_node(node, context).take(codes[rows] * n_periods + periods)
+
+    def row_codes(self, columns: tuple[str, ...]) -> tuple[np.ndarray, int, np.ndarray]:
+        """Codes 0..K-1 of each row's combination of values of ``columns`` (missing being
+        a value of its own), K, and one row holding each combination."""
+        if columns not in self._row_codes:
+            n = self.table.n_rows
+            combined, size = np.zeros(n, dtype=np.int64), 1
+            for name in columns:
+                vec = self.vec(name)
+                if vec.type == "null":
+                    continue
+                present = ~vec.mask()
+                data = vec.data[present]
+                values = unique(data, return_inverse=True)[1] if vec.type == "float" else data.astype(np.int64)
+                codes = np.zeros(n, dtype=np.int64)
+                codes[present], count = dense_codes(values)
+                codes[present] += 1
+                combined = combined * (count + 1) + codes
+                size *= count + 1
+                if size > 2**40:  # keep the mixed-radix code within int64
+                    combined, size = dense_codes(combined)
+            combined, size = dense_codes(combined)
+            representative = np.zeros(size, dtype=np.int64)
+            representative[combined] = np.arange(n)
+            self._row_codes[columns] = (combined, size, representative)
+        return self._row_codes[columns]
 
     def count(self, measure: Measure) -> np.ndarray:
         """Rows (or distinct values) of the measure in each period's window."""

@@ -130,6 +130,28 @@ def unify_strings(a: Vec, b: Vec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return remap(a), remap(b), union
 
 
+def _is_one_string(v: Vec) -> bool:
+    """Whether a string vector holds one value everywhere (as a literal does)."""
+    return v.missing is None and len(v.categories) == 1
+
+
+def _string_order_codes(a: Vec, b: Vec) -> tuple[np.ndarray, np.ndarray | int]:
+    """Integer codes of two string vectors that order and compare as the texts do (-1 where
+    missing). Against a literal, the column's own codes are doubled and the literal placed
+    between them (code c becomes 2c + 1), which saves recoding every row into a merged list of categories."""
+    for column, literal, swap in ((a, b, False), (b, a, True)):
+        if _is_one_string(literal) and not _is_one_string(column):
+            text = str(literal.categories[0])
+            categories = column.categories.astype(str)
+            at = int(np.searchsorted(categories, text))
+            found = at < len(categories) and categories[at] == text
+            codes = np.where(column.data >= 0, column.data * 2 + 1, -1)
+            value = 2 * at + 1 if found else 2 * at
+            return (np.full(1, value), codes) if swap else (codes, np.full(1, value))
+    x, y, _ = unify_strings(a, b)
+    return x, y
+
+
 # ---------------------------------------------------------------------------------------
 # Operators
 
@@ -183,7 +205,7 @@ def compare(op: str, a: Vec, b: Vec) -> Vec:
         return Vec("bool", np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
     missing = _or_masks(a.missing, b.missing)
     if a.type == "str":
-        x, y, _ = unify_strings(a, b)
+        x, y = _string_order_codes(a, b)
         missing = _or_masks(missing, x < 0, y < 0)
     elif a.type in NUMERIC and a.type != b.type:
         x, y = a.data.astype(np.float64), b.data.astype(np.float64)
