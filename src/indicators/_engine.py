@@ -103,7 +103,10 @@ class Run:
             in_run = lo < hi
             scoped = Vec(own.type, own.data, own.mask() | ~in_run if own.type != "null" else own.missing,
                          own.categories)
-            self._codes[cache_key] = shared_codes(scoped, self.tables[table].vec(key))
+            own_codes, other_codes, n_keys = shared_codes(scoped, self.tables[table].vec(key))
+            if n_keys * (self.periods.count + 1) < 2**31:  # cells of a key x period grid fit in int32
+                own_codes, other_codes = own_codes.astype(np.int32), other_codes.astype(np.int32)
+            self._codes[cache_key] = (own_codes, other_codes, n_keys)
         return self._codes[cache_key]
 
     def _compute_grid(self, lookup: Lookup, measure: Measure) -> tuple:

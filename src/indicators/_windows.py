@@ -88,7 +88,9 @@ class Periods:
         hi = np.clip(hi, 0, self.count, out=np.asarray(hi, dtype=np.int64))
         empty = ~present | (hi <= lo)
         hi[empty] = lo[empty]
-        return lo, hi
+        # kept for the whole run, one pair per row and window: as small as the periods allow
+        dtype = period_dtype(self.count)
+        return lo.astype(dtype), hi.astype(dtype)
 
 
 def range_counts(lo: np.ndarray, hi: np.ndarray, n_periods: int,
@@ -125,10 +127,21 @@ def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_pe
     return range_counts(l[first], reach[last], n_periods)
 
 
+def period_dtype(n_periods: int) -> type:
+    """The smallest integer type holding period numbers 0..n_periods."""
+    return np.int16 if n_periods < 2**15 - 1 else np.int32
+
+
+def row_dtype(n_rows: int) -> type:
+    """The smallest integer type holding row numbers below n_rows."""
+    return np.int32 if n_rows < 2**31 else np.int64
+
+
 def expand(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One (row, period) pair for every period each row's range covers."""
+    """One (row, period) pair for every period each row's range covers (rows and periods
+    in the smallest integer types that hold them, since pairs outnumber rows)."""
     spans = (hi[rows] - lo[rows]).astype(np.int64)
     total = int(spans.sum())
-    pair_rows = np.repeat(rows, spans)
+    pair_rows = np.repeat(rows.astype(row_dtype(lo.size), copy=False), spans)
     offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(spans) - spans, spans)
-    return pair_rows, np.repeat(lo[rows], spans) + offsets
+    return pair_rows, (np.repeat(lo[rows], spans) + offsets).astype(lo.dtype, copy=False)
