@@ -1,8 +1,12 @@
 """Benchmark harness: the engine against pandas, DuckDB and hand-tuned numpy, in one process.
 
-    python benchmarks/run.py [--scales 1 10 60] [--repeat 5] [--csv-scale 60]
+    python benchmarks/run.py [--rows 30e3 1.7e6 17e6 | --scales 1 10 60] [--repeat 5] [--csv-rows 1.7e6]
 
-For each scale it generates the SYNTHETIC demo data, checks that every implementation of
+Sizes are total rows of demo data. The defaults are the three sizes issue 6 names as
+scales 1, 60 and 600 (about 30 thousand, 1.7 million and 17 million rows); the demo
+generator's own ``--scale`` counts councils of about 330 thousand rows, so those sizes are
+generator scales of about 0.09, 5.1 and 51 (``--scales`` takes generator scales instead).
+For each size it generates the SYNTHETIC demo data, checks that every implementation of
 the eight benchmark indicators (benchmarks/eight.toml) agrees on every numerator and
 denominator, and prints the median wall time, the ratio to hand-tuned numpy, the peak
 memory traced while evaluating, and rows per second. It then times both full packs over
@@ -32,6 +36,7 @@ import indicators  # noqa: E402
 from indicators._demo import generate, write_csv  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+ISSUE_SIZES = {30e3: "issue scale 1", 1.7e6: "issue scale 60", 17e6: "issue scale 600"}
 FIRST, N_MONTHS = "2016-02", 12
 START, END = "2016-02", "2017-01"
 EIGHT_TABLES = ("contacts", "referrals", "assessments", "cp_plans", "care_periods", "placements")
@@ -119,8 +124,8 @@ def bench_scale(scale: float, repeat: int, packs: list, eight) -> dict:
         check_agreement(reference, figures, "duckdb")
         rows.append(("DuckDB SQL (2 threads)", duck_time, float("nan")))
 
-    print(f"\nscale {scale:g}: {rows_eight:,} rows in the eight indicators' tables "
-          f"({input_bytes / 2**20:.0f} MiB of columns); {rows_all:,} rows in all; generated in {generated:.1f} s")
+    print(f"\n{rows_all:,} rows (generator scale {scale:.3g}): {rows_eight:,} rows in the eight indicators' tables "
+          f"({input_bytes / 2**20:.0f} MiB of columns); generated in {generated:.1f} s")
     print("  all implementations agree on every numerator and denominator")
     print(f"  {'implementation':<28} {'median':>10} {'vs numpy':>9} {'peak MiB':>9} {'rows/s':>12}")
     for label, seconds, peak in rows:
@@ -154,7 +159,8 @@ def bench_csv(data: dict, scale: float, packs: list) -> None:
         started = time.perf_counter()
         indicators.read_csv_folder(folder)
         inferred = time.perf_counter() - started
-        print(f"\nCSV loading at scale {scale:g} ({size / 2**20:.0f} MiB): indicators {ours:.2f} s with the "
+        rows = sum(len(next(iter(t.values()))) for t in data.values())
+        print(f"\nCSV loading of {rows:,} rows (generator scale {scale:.3g}, {size / 2**20:.0f} MiB): indicators {ours:.2f} s with the "
               f"packs' declared types, {inferred:.2f} s inferring types", end="")
         try:
             import pyarrow.csv as pacsv
@@ -170,22 +176,33 @@ def bench_csv(data: dict, scale: float, packs: list) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 60])
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--rows", type=float, nargs="+", default=list(ISSUE_SIZES),
+                       help="total rows of demo data at each size (default: 30e3 1.7e6 17e6)")
+    sizes.add_argument("--scales", type=float, nargs="+", help="demo generator scales instead of --rows")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--csv-scale", type=float, default=None,
-                        help="scale whose data is written to CSV and read back (default: the largest up to 60)")
+    parser.add_argument("--csv-rows", type=float, default=1.7e6,
+                        help="total rows of the data written to CSV and read back (default 1.7e6)")
     args = parser.parse_args()
+    rows_per_scale = sum(len(next(iter(t.values()))) for t in generate(seed=2017, scale=1.0).values())
+    scales = args.scales or [rows / rows_per_scale for rows in args.rows]
+    for scale in scales:
+        rows = scale * rows_per_scale
+        label = next((name for size, name in ISSUE_SIZES.items() if abs(rows / size - 1) < 0.01), None)
+        print(f"size: {rows:,.0f} rows = generator scale {scale:.3g}" + (f" ({label})" if label else ""))
     eight = indicators.load_pack(HERE / "eight.toml")
     packs = [indicators.load_pack(name) for name in ("childrens-social-care", "early-help")]
     print(f"indicators {indicators.__version__}, numpy {np.__version__}, python {sys.version.split()[0]}")
-    outcomes = [bench_scale(scale, args.repeat, packs, eight) for scale in args.scales]
+    outcomes = [bench_scale(scale, args.repeat, packs, eight) for scale in scales]
     if len(outcomes) > 1:
         x = np.log([o["rows"] for o in outcomes])
         for key, label in (("full", "both packs"), ("engine", "eight indicators")):
             slope = np.polyfit(x, np.log([o[key] for o in outcomes]), 1)[0]
-            print(f"\ntime grows as rows^{slope:.2f} for {label} (scales {', '.join(f'{s:g}' for s in args.scales)})")
-    csv_scale = args.csv_scale or max([s for s in args.scales if s <= 60] or [min(args.scales)])
-    data = next((o["data"] for o in outcomes if o["scale"] == csv_scale), None) or generate(seed=2017, scale=csv_scale)
+            sizes_text = ", ".join(f"{o['rows']:,}" for o in outcomes)
+            print(f"\ntime grows as rows^{slope:.2f} for {label} (sizes {sizes_text} rows)")
+    csv_scale = args.csv_rows / rows_per_scale
+    data = next((o["data"] for o in outcomes if abs(o["scale"] / csv_scale - 1) < 1e-9), None) \
+        or generate(seed=2017, scale=csv_scale)
     bench_csv(data, csv_scale, packs)
 
 

@@ -15,6 +15,12 @@ def unique(values: np.ndarray, return_inverse: bool = False):
     if values.size == 0:
         empty = values[:0]
         return (empty, np.zeros(0, dtype=np.int64)) if return_inverse else empty
+    if not return_inverse:  # a plain sort is several times faster than an argsort
+        ordered = np.sort(values)
+        first = np.empty(ordered.size, dtype=bool)
+        first[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        return ordered[first]
     order = np.argsort(values, kind="stable")
     ordered = values[order]
     first = np.empty(ordered.size, dtype=bool)

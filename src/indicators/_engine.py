@@ -325,6 +325,7 @@ class TableEvaluation:
         self._frames: dict[tuple, PairFrame] = {}
         self._accounts: dict[tuple, tuple] = {}
         self._row_codes: dict[tuple, tuple] = {}
+        self._placed: dict[tuple, tuple] = {}
 
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""
@@ -393,6 +394,15 @@ class TableEvaluation:
                                                    window.months, source.since)
             self._placements[key] = placed
         return self._placements[key]
+
+    def placed_rows(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows some period's window holds, and their period ranges."""
+        key = _placement_key(source)
+        if key not in self._placed:
+            lo, hi = self.placement(source)
+            rows = np.flatnonzero(lo < hi)
+            self._placed[key] = (rows, lo[rows], hi[rows])
+        return self._placed[key]
 
     def pair_context(self, source: Measure | Lookup, rows: np.ndarray, periods: np.ndarray) -> Context:
         """Evaluation context over (row, period) pairs, with period variables and lookups."""
@@ -562,9 +572,11 @@ class TableEvaluation:
         if cache_key in self._accounts:
             return self._accounts[cache_key]
         n_periods = self.periods.count
+        # only rows some window holds count: work on those (often a third of the table)
+        placed, placed_lo, placed_hi = self.placed_rows(measure)
         # one reason code per row (0: still used), then every reason counted in one pass
         labels = ["used"]
-        reason = np.zeros(self.table.n_rows, dtype=np.int8)
+        reason = np.zeros(placed.size, dtype=np.int8)
 
         def leave_out(codes: np.ndarray, label: str, rows: np.ndarray, first: int = 1) -> None:
             """Give ``label`` to the rows still used; codes count from the label ``first``."""
@@ -577,12 +589,15 @@ class TableEvaluation:
                 pair_level.append((role, expr))
                 continue
             true, unknown = _truth(self.row_value(expr))
-            leave_out(reason, f"{role} unknown", unknown)
-            leave_out(reason, f"{role} false", ~true)
+            leave_out(reason, f"{role} unknown", unknown[placed])
+            leave_out(reason, f"{role} false", ~true[placed])
         present = self._keys(measure.distinct)[1] if measure.distinct else None
         if not pair_level and of is None and present is not None:
-            leave_out(reason, f"missing {measure.distinct}", ~present)
-        by_reason = _grouped_range_counts(reason, lo, hi, len(labels), n_periods)
+            leave_out(reason, f"missing {measure.distinct}", ~present[placed])
+        if len(labels) == 1:
+            by_reason = range_counts(placed_lo, placed_hi, n_periods)[None, :]
+        else:
+            by_reason = _grouped_range_counts(reason, placed_lo, placed_hi, len(labels), n_periods)
         if pair_level or of is not None:
             # rows still used go on as (row, period) pairs for the filters that need the period
             frame = self.frame(measure, key, keep, lo, hi)
