@@ -25,7 +25,7 @@ def read_csv_table(path: str | os.PathLike, name: str | None = None,
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError([Problem(f"cannot read the file: {exc.strerror}", file=str(path))]) from None
-    plain = _read_plain_with_arrow(raw)
+    plain = _read_plain_with_arrow(raw, schema)
     if plain is not None:
         header, columns = plain
         lines = np.arange(2, len(columns[0]) + 2 if columns else 2, dtype=np.int64)
@@ -111,9 +111,11 @@ def _tokenize_fast(text: str) -> tuple[list[str], list[np.ndarray], np.ndarray] 
     return header, [np.ascontiguousarray(grid[:, i]) for i in range(width)], lines
 
 
-def _read_plain_with_arrow(raw: bytes):
-    """Header and pyarrow string columns of a plain file (no quotes, NULs or blank lines,
-    valid UTF-8, rows of the header's width), or None for the careful reader."""
+def _read_plain_with_arrow(raw: bytes, schema: Mapping[str, str] | None = None):
+    """Header and pyarrow columns of a plain file (no quotes, NULs or blank lines, valid
+    UTF-8, rows of the header's width), or None for the careful reader. Declared int,
+    float, date and str columns are parsed by pyarrow as it reads when every cell is plain
+    (ISO dates, no stray spaces); otherwise every column comes as text."""
     if b'"' in raw or b"\x00" in raw:
         return None
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0  # pyarrow skips the mark itself
@@ -127,7 +129,11 @@ def _read_plain_with_arrow(raw: bytes):
         return None
     if len(set(header)) != len(header) or not all(header):
         return None  # the careful reader says what is wrong with the header
-    columns = _tokenize_arrow(raw, header)
+    columns = _tokenize_arrow(raw, header, schema) if schema else None
+    if columns is not None and not all(_typed_cells_are_plain(cells) for cells in columns):
+        columns = None
+    if columns is None:
+        columns = _tokenize_arrow(raw, header)
     if columns is None:
         return None
     lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
@@ -136,21 +142,29 @@ def _read_plain_with_arrow(raw: bytes):
     return header, columns
 
 
-def _tokenize_arrow(raw: bytes, header: list[str]) -> list | None:
+def _tokenize_arrow(raw: bytes, header: list[str], schema: Mapping[str, str] | None = None) -> list | None:
+    """pyarrow's columns: all text, or (given a schema) typed as declared, where an empty
+    cell is null. None when pyarrow is absent or a cell does not read as its type."""
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
     except ImportError:
         return None
+    if schema:
+        arrow_types = {"int": pa.int64(), "float": pa.float64(), "date": pa.date32(),
+                       "str": pa.dictionary(pa.int32(), pa.string())}
+        types = {name: arrow_types.get(schema.get(name), pa.string()) for name in header}
+        options = pacsv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=False,
+                                       quoted_strings_can_be_null=False)
+    else:
+        types = {name: pa.string() for name in header}
+        options = pacsv.ConvertOptions(column_types=types, strings_can_be_null=False)
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            convert_options=pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
-                                                 strings_can_be_null=False))
+        table = pacsv.read_csv(io.BytesIO(raw), read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+                               convert_options=options)
     except (pa.ArrowInvalid, ValueError):
         return None
-    return [table.column(i).combine_chunks().cast(pa.string()) for i in range(len(header))]
+    return [table.column(i).combine_chunks() for i in range(len(header))]
 
 
 def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_label, strict: bool):
@@ -165,6 +179,8 @@ def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_l
         return None
     if isinstance(cells, pa.ChunkedArray):
         cells = cells.combine_chunks()
+    if not pa.types.is_string(cells.type):
+        return _column_from_typed_arrow(name, cells, type_)
     n = len(cells)
     offsets, data = _string_buffers(cells)
     if data.size and ((data == 32).any() or (data == 9).any() or (data == 13).any()):
@@ -223,6 +239,51 @@ def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_l
             codes = np.where(missing, -1, codes).astype(np.int32)
         return Column(name, "str", codes, missing, dictionary[order].astype(object), declared)
     return None
+
+
+def _typed_cells_are_plain(cells) -> bool:
+    """Whether pyarrow's typed reading of a column is what the text reader's rules give:
+    no text with stray spaces (which the text reader treats as written) and no infinite or
+    NaN numbers (which it does not read)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(cells.type):
+        words = cells.dictionary
+        return not len(words) or pc.all(pc.equal(pc.utf8_trim_whitespace(words), words)).as_py()
+    if pa.types.is_floating(cells.type):
+        return bool(pc.all(pc.is_finite(cells)).as_py() in (True, None))
+    return True
+
+
+def _column_from_typed_arrow(name: str, cells, type_: str):
+    """A declared column that pyarrow parsed as it read (an empty cell is null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    nulls = cells.is_null().to_numpy(zero_copy_only=False)
+    missing = nulls if nulls.any() else None
+    if pa.types.is_dictionary(cells.type):
+        # text is never null as pyarrow reads it: an empty cell is the word "" (missing)
+        words = np.asarray(cells.dictionary.to_numpy(zero_copy_only=False), dtype=str)
+        indices = cells.indices.to_numpy(zero_copy_only=False)
+        kept = np.flatnonzero(words != "")
+        order = kept[np.argsort(words[kept], kind="stable")]
+        rank = np.full(words.size + 1, -1, dtype=np.int32)  # -1 for ""
+        rank[order] = np.arange(order.size, dtype=np.int32)
+        codes = rank[indices] if indices.size else np.zeros(0, dtype=np.int32)
+        empty = codes < 0
+        return Column(name, "str", codes, empty if empty.any() else None, words[order].astype(object), True)
+    if pa.types.is_date32(cells.type):
+        days = pc.cast(cells, pa.int32()).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+        if missing is not None:
+            days[missing] = NAT
+        return Column(name, "date", days, missing, None, True)
+    if pa.types.is_floating(cells.type):
+        data = cells.fill_null(np.nan).to_numpy(zero_copy_only=False).astype(np.float64)
+        return Column(name, "float", data, missing, None, True)
+    data = cells.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    return Column(name, type_, data, missing, None, True)
 
 
 def _string_buffers(strings) -> tuple[np.ndarray, np.ndarray]:
