@@ -353,8 +353,9 @@ class TableEvaluation:
         return self.table.cache["duplicate_rows"]
 
     def row_context(self) -> Context:
+        # calls inside expressions share values with whole expressions of the same text
         return Context(self.table.n_rows, self.vec, self.pack.registry.functions, self.calendar,
-                       limits=self.run.limits)
+                       limits=self.run.limits, calls=self._row_values)
 
     def row_value(self, expr: Expr) -> Vec:
         """An expression without period variables, for every row (shared by text)."""

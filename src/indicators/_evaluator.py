@@ -8,7 +8,7 @@ import attrs
 
 from ._calendars import Calendar
 from ._derived import shift_by_key
-from ._expressions import Binary, Call, InList, IsMissing, Literal, Name, Node, Unary
+from ._expressions import Binary, Call, InList, IsMissing, Literal, Name, Node, Unary, to_text
 from ._functions import CallLimits, Function
 from ._vectors import (
     Vec,
@@ -34,6 +34,7 @@ class Context:
     calendar: Calendar | None = None
     variables: Mapping[str, Vec] = attrs.field(factory=dict)
     limits: CallLimits | None = None
+    calls: dict[str, Vec] | None = None  # function calls' values by canonical text, shared
 
 
 def evaluate(node: Node, ctx: Context) -> Vec:
@@ -60,13 +61,22 @@ def evaluate(node: Node, ctx: Context) -> Vec:
         return in_list(evaluate(node.operand, ctx), [(i.value, i.type) for i in node.items], node.negated)
     if isinstance(node, IsMissing):
         return is_missing(evaluate(node.operand, ctx), node.negated)
+    if isinstance(node, Call) and ctx.calls is not None:
+        key = to_text(node)
+        if key not in ctx.calls:
+            ctx.calls[key] = _call(node, ctx)
+        return ctx.calls[key]
     if isinstance(node, Call):
-        if node.name in ("previous", "next"):
-            kwargs = dict(node.kwargs)
-            value = evaluate(node.args[0], ctx)
-            order = evaluate(kwargs["order"], ctx) if "order" in kwargs else value
-            return shift_by_key(value, evaluate(kwargs["by"], ctx), order, forward=node.name == "next")
-        function = ctx.functions[node.name]
-        args = [evaluate(arg, ctx) for arg in node.args]
-        return function.call(args, ctx.calendar, ctx.limits)
+        return _call(node, ctx)
     raise TypeError(node)
+
+
+def _call(node: Call, ctx: Context) -> Vec:
+    if node.name in ("previous", "next"):
+        kwargs = dict(node.kwargs)
+        value = evaluate(node.args[0], ctx)
+        order = evaluate(kwargs["order"], ctx) if "order" in kwargs else value
+        return shift_by_key(value, evaluate(kwargs["by"], ctx), order, forward=node.name == "next")
+    function = ctx.functions[node.name]
+    args = [evaluate(arg, ctx) for arg in node.args]
+    return function.call(args, ctx.calendar, ctx.limits)
