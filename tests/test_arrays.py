@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 from indicators._arrays import distinct_per_group, unique
+from indicators._windows import distinct_range_counts
 
 
 @given(st.lists(st.integers(-5, 5), max_size=40))
@@ -23,3 +24,16 @@ def test_distinct_per_group_counts_each_key_once(pairs):
     keys = np.array([k for _, k in pairs], dtype=np.int64)
     expected = [len({k for g, k in pairs if g == group}) for group in range(4)]
     assert expected == distinct_per_group(groups, keys, 4).tolist()
+
+
+@given(st.lists(st.tuples(st.one_of(st.integers(-3, 3), st.floats(-2, 2).map(lambda x: round(x, 1))),
+                          st.integers(0, 6), st.integers(0, 6)), max_size=40))
+def test_distinct_range_counts_count_each_key_once_per_covered_period(rows):
+    """Keys (integer or float) with overlapping, nested and empty ranges [lo, hi) over 6 periods."""
+    rows = [(k, min(a, b), max(a, b)) for k, a, b in rows]
+    floats = any(isinstance(k, float) for k, _, _ in rows)
+    keys = np.array([k for k, _, _ in rows], dtype=np.float64 if floats else np.int64)
+    lo = np.array([a for _, a, _ in rows], dtype=np.int16)
+    hi = np.array([b for _, _, b in rows], dtype=np.int16)
+    expected = [len({k for k, a, b in rows if a <= p < b}) for p in range(6)]
+    assert expected == distinct_range_counts(keys, lo, hi, 6).tolist()

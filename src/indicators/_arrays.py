@@ -55,6 +55,14 @@ def distinct_per_group(groups: np.ndarray, keys: np.ndarray, n_groups: int) -> n
     """How many distinct keys each group 0..n_groups-1 holds."""
     if groups.size == 0:
         return np.zeros(n_groups, dtype=np.int64)
+    if keys.dtype.kind in "iub":
+        codes, n_keys = dense_codes(keys.astype(np.int64, copy=False))
+    else:
+        distinct, codes = unique(keys, return_inverse=True)
+        n_keys = int(distinct.size)
+    if n_groups * n_keys < 2**62:  # one sort of a packed (group, key) integer, not a lexsort
+        pairs = unique(groups.astype(np.int64) * n_keys + codes)
+        return np.bincount(pairs // n_keys, minlength=n_groups).astype(np.int64)
     order = np.lexsort((keys, groups))
     g, k = groups[order], keys[order]
     first = np.empty(g.size, dtype=bool)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import dense_codes, unique
+
 from ._dates import NAT, month_code, month_end, month_start
 
 EARLIEST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))  # window_start of to_date
@@ -105,6 +107,23 @@ def range_counts(lo: np.ndarray, hi: np.ndarray, n_periods: int,
     return np.cumsum(diff)[:n_periods]
 
 
+def _by_key_and_start(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int):
+    """Key codes, starts and ends sorted by key then start: one sort of a packed
+    (key, start, end) integer where it fits (several times faster than a lexsort here)."""
+    if keys.dtype.kind in "iub":
+        codes, n_keys = dense_codes(keys.astype(np.int64, copy=False))
+    else:
+        distinct, codes = unique(keys, return_inverse=True)
+        n_keys = int(distinct.size)
+    width = n_periods + 1
+    if n_keys * width * width >= 2**62:
+        order = np.lexsort((lo, keys))
+        return codes[order], lo[order], hi[order]
+    packed = (codes * width + lo) * width + hi
+    packed.sort()
+    return packed // (width * width), packed // width % width, packed % width
+
+
 def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int) -> np.ndarray:
     """How many distinct keys have at least one range covering each period.
 
@@ -113,8 +132,7 @@ def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_pe
     """
     if keys.size == 0:
         return np.zeros(n_periods, dtype=np.int64)
-    order = np.lexsort((lo, keys))
-    k, l, h = keys[order], lo[order], hi[order]
+    k, l, h = _by_key_and_start(keys, lo, hi, n_periods)
     new_key = np.ones(k.size, dtype=bool)
     new_key[1:] = k[1:] != k[:-1]
     group = np.cumsum(new_key) - 1
