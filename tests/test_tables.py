@@ -136,13 +136,18 @@ def test_the_arrow_reader_and_the_plain_reader_agree(tmp_path, monkeypatch, text
     typed_columns = []
     original = _loaders._column_from_typed_arrow
     monkeypatch.setattr(_loaders, "_column_from_typed_arrow",
-                        lambda name, *args: typed_columns.append(name) or original(name, *args))
-    with_arrow = indicators.read_csv_table(tmp_path / "t.csv", schema=schema)
-    assert (sorted(schema) if typed else []) == sorted(typed_columns)
-    monkeypatch.setattr(_loaders, "_read_plain_with_arrow", lambda *args: None)
-    plain = indicators.read_csv_table(tmp_path / "t.csv", schema=schema)
-    for name in schema:
-        a, b = with_arrow[name], plain[name]
-        assert list(map(str, a.to_numpy())) == list(map(str, b.to_numpy())), name
-        assert list(a.missing_mask()) == list(b.missing_mask()), name
-        assert a.unreadable == b.unreadable, name
+                        lambda name, *args, **kwargs: typed_columns.append(name) or original(name, *args, **kwargs))
+    for declared in (schema, None):  # declared types, or types inferred from the first rows
+        typed_columns.clear()
+        with_arrow = indicators.read_csv_table(tmp_path / "t.csv", schema=declared)
+        if declared:
+            assert (sorted(schema) if typed else []) == sorted(typed_columns)
+        with monkeypatch.context() as plain_only:
+            plain_only.setattr(_loaders, "_read_plain_with_arrow", lambda *args: None)
+            plain = indicators.read_csv_table(tmp_path / "t.csv", schema=declared)
+        for name in schema:
+            a, b = with_arrow[name], plain[name]
+            assert (a.type, a.declared) == (b.type, b.declared), name
+            assert list(map(str, a.to_numpy())) == list(map(str, b.to_numpy())), name
+            assert list(a.missing_mask()) == list(b.missing_mask()), name
+            assert a.unreadable == b.unreadable, name

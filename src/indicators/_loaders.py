@@ -129,7 +129,8 @@ def _read_plain_with_arrow(raw: bytes, schema: Mapping[str, str] | None = None):
         return None
     if len(set(header)) != len(header) or not all(header):
         return None  # the careful reader says what is wrong with the header
-    columns = _tokenize_arrow(raw, header, schema) if schema else None
+    types = _types_to_read(raw, header, schema or {})
+    columns = _tokenize_arrow(raw, header, types) if types else None
     if columns is not None and not all(_typed_cells_are_plain(cells) for cells in columns):
         columns = None
     if columns is None:
@@ -140,6 +141,35 @@ def _read_plain_with_arrow(raw: bytes, schema: Mapping[str, str] | None = None):
     if (len(columns[0]) if columns else 0) + 1 != lines:
         return None  # pyarrow skipped blank lines: the careful reader keeps line numbers right
     return header, columns
+
+
+_SAMPLE_ROWS = 2000
+
+
+def _types_to_read(raw: bytes, header: list[str], schema: Mapping[str, str]) -> dict[str, str]:
+    """Declared types, and for undeclared columns the type the first rows suggest (int,
+    float, date or str), to try reading every cell as. A typed read succeeds only when
+    every cell reads as its type, so a suggestion from the sample that the rest of the
+    column contradicts costs a second, text read, never a different result."""
+    types = {name: schema[name] for name in header if name in schema}
+    undeclared = [name for name in header if name not in schema]
+    if not undeclared:
+        return types
+    end = -1
+    for _ in range(_SAMPLE_ROWS + 1):
+        end = raw.find(b"\n", end + 1)
+        if end < 0:
+            end = len(raw)
+            break
+    sample = _tokenize_arrow(raw[:end + 1], header)
+    if sample is None:
+        return types
+    for name, cells in zip(header, sample):
+        if name in undeclared:
+            suggested = infer_text_type(np.char.strip(np.asarray(cells.to_numpy(zero_copy_only=False), dtype=str)))
+            if suggested in ("int", "float", "date", "str"):
+                types[name] = suggested
+    return types
 
 
 def _tokenize_arrow(raw: bytes, header: list[str], schema: Mapping[str, str] | None = None) -> list | None:
@@ -180,7 +210,7 @@ def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_l
     if isinstance(cells, pa.ChunkedArray):
         cells = cells.combine_chunks()
     if not pa.types.is_string(cells.type):
-        return _column_from_typed_arrow(name, cells, type_)
+        return _column_from_typed_arrow(name, cells, declared=type_ is not None)
     n = len(cells)
     offsets, data = _string_buffers(cells)
     if data.size and ((data == 32).any() or (data == 9).any() or (data == 13).any()):
@@ -256,8 +286,9 @@ def _typed_cells_are_plain(cells) -> bool:
     return True
 
 
-def _column_from_typed_arrow(name: str, cells, type_: str):
-    """A declared column that pyarrow parsed as it read (an empty cell is null)."""
+def _column_from_typed_arrow(name: str, cells, declared: bool):
+    """A column that pyarrow parsed as it read (an empty cell is null), its type declared
+    or suggested by its first rows."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -273,17 +304,17 @@ def _column_from_typed_arrow(name: str, cells, type_: str):
         rank[order] = np.arange(order.size, dtype=np.int32)
         codes = rank[indices] if indices.size else np.zeros(0, dtype=np.int32)
         empty = codes < 0
-        return Column(name, "str", codes, empty if empty.any() else None, words[order].astype(object), True)
+        return Column(name, "str", codes, empty if empty.any() else None, words[order].astype(object), declared)
     if pa.types.is_date32(cells.type):
         days = pc.cast(cells, pa.int32()).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
         if missing is not None:
             days[missing] = NAT
-        return Column(name, "date", days, missing, None, True)
+        return Column(name, "date", days, missing, None, declared)
     if pa.types.is_floating(cells.type):
         data = cells.fill_null(np.nan).to_numpy(zero_copy_only=False).astype(np.float64)
-        return Column(name, "float", data, missing, None, True)
+        return Column(name, "float", data, missing, None, declared)
     data = cells.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    return Column(name, type_, data, missing, None, True)
+    return Column(name, "int", data, missing, None, declared)
 
 
 def _string_buffers(strings) -> tuple[np.ndarray, np.ndarray]:
