@@ -56,6 +56,9 @@ class Periods:
     def place_events(self, days: np.ndarray, kind: str, months: int = 1,
                      since: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The period range ``[lo, hi)`` of each event dated ``days`` (empty when none)."""
+        return _through_day_table(days, lambda d: self._place_events(d, kind, months, since))
+
+    def _place_events(self, days: np.ndarray, kind: str, months: int, since: int | None):
         present = days != NAT
         code = np.where(present, month_code(np.where(present, days, 0)), 0)
         lo = code - self.first
@@ -76,14 +79,21 @@ class Periods:
 
     def place_episodes(self, starts: np.ndarray, ends: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """The range of periods at whose last day each episode is open."""
-        present = starts != NAT
-        lo = np.where(present, month_code(np.where(present, starts, 0)), 0) - self.first
+        # a missing start opens nowhere (lo = count); a missing end never closes (hi = count)
+        lo = _through_day_table(starts, lambda d: (self._month_index(d),))[0]
         if ends is None:
             hi = np.full_like(lo, self.count)
         else:
-            has_end = ends != NAT
-            hi = np.where(has_end, month_code(np.where(has_end, ends, 0)) - self.first, self.count)
-        return self._clip(lo, hi, present)
+            hi = _through_day_table(ends, lambda d: (self._month_index(d),))[0]
+        empty = hi <= lo
+        hi[empty] = lo[empty]
+        return lo, hi
+
+    def _month_index(self, days: np.ndarray) -> np.ndarray:
+        """The period of each day's month, clipped to 0..count (count where missing)."""
+        present = days != NAT
+        index = np.where(present, month_code(np.where(present, days, 0)) - self.first, self.count)
+        return np.clip(index, 0, self.count).astype(period_dtype(self.count))
 
     def _clip(self, lo: np.ndarray, hi: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lo = np.clip(lo, 0, self.count, out=np.asarray(lo, dtype=np.int64))
@@ -143,6 +153,22 @@ def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_pe
     first = np.flatnonzero(starts)
     last = np.append(first[1:] - 1, k.size - 1)
     return range_counts(l[first], reach[last], n_periods)
+
+
+def _through_day_table(days: np.ndarray, place) -> tuple[np.ndarray, ...]:
+    """``place`` applied to every row's day through a table over the days the rows span:
+    dates repeat (a few thousand days for millions of rows), so the arithmetic is done
+    once a day and each row costs one lookup. ``place`` must accept missing days (NaT)."""
+    present_max = int(days.max()) if days.size else NAT
+    if present_max == NAT:
+        return place(days)
+    low = int(np.min(days, where=days != NAT, initial=present_max))
+    if present_max - low > 4 * days.size + 100_000:  # a sparse spread of days: place directly
+        return place(days)
+    table_days = np.arange(low - 1, present_max + 1, dtype=np.int64)
+    table_days[0] = NAT  # index 0: a missing day
+    index = np.clip(days, low - 1, present_max) - (low - 1)
+    return tuple(column[index] for column in place(table_days))
 
 
 def period_dtype(n_periods: int) -> type:
