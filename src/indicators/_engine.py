@@ -326,6 +326,8 @@ class TableEvaluation:
         self._accounts: dict[tuple, tuple] = {}
         self._row_codes: dict[tuple, tuple] = {}
         self._placed: dict[tuple, tuple] = {}
+        self._selections: dict[tuple, tuple] = {}
+        self._counts: dict[tuple, np.ndarray] = {}
 
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""
@@ -438,11 +440,19 @@ class TableEvaluation:
     def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None):
         """Rows in some window passing the row-level filters, the pair-level filters left,
         and a key naming that selection (for sharing (row, period) pairs)."""
+        chosen = measure.filters() if filters is None else filters
+        cache_key = (_placement_key(measure), tuple(to_text(e.node) for e in chosen),
+                     tuple(_lookup_key(lookup) for lookup in measure.lookups))
+        if cache_key not in self._selections:
+            self._selections[cache_key] = self._select(measure, chosen)
+        return self._selections[cache_key]
+
+    def _select(self, measure: Measure, filters: tuple[Expr, ...]):
         lo, hi = self.placement(measure)
         keep = lo < hi
         pending = []
         row_texts = []
-        for expr in measure.filters() if filters is None else filters:
+        for expr in filters:
             if self._is_pair_level(expr, measure):
                 pending.append(expr)
             else:
@@ -522,8 +532,15 @@ class TableEvaluation:
 
     def count(self, measure: Measure) -> np.ndarray:
         """Rows (or distinct values) of the measure in each period's window."""
-        n_periods = self.periods.count
         lo, hi, keep, pending, key = self.selected(measure)
+        # measures making the same selection (a numerator here, a denominator there) count once
+        cache_key = (key, tuple(to_text(e.node) for e in pending), measure.distinct)
+        if cache_key not in self._counts:
+            self._counts[cache_key] = self._count(measure, lo, hi, keep, pending, key)
+        return self._counts[cache_key]
+
+    def _count(self, measure: Measure, lo, hi, keep, pending, key) -> np.ndarray:
+        n_periods = self.periods.count
         if not pending:
             if measure.distinct:
                 keys, present = self._keys(measure.distinct)
