@@ -113,3 +113,37 @@ title = "I"
 table = "t"
 date = "d"
 """)
+
+
+def test_columns_shifted_along_the_same_key_and_order_share_one_sort(monkeypatch):
+    from indicators import _derived
+
+    sorts = []
+    original = _derived.Sequence.__init__
+
+    def counting(self, key, order):
+        sorts.append(len(key))
+        original(self, key, order)
+
+    monkeypatch.setattr(_derived.Sequence, "__init__", counting)
+    pack = """
+    [tables.referrals.columns]
+    child_id = "int"
+    referred_on = "date"
+    team = "str"
+
+    [tables.referrals.derive]
+    previous_on = "previous(referred_on, by = child_id)"
+    next_on = "next(referred_on, by = child_id)"
+    previous_team = "previous(team, by = child_id, order = referred_on)"
+
+    [indicators.between]
+    title = "Referrals with another before and after"
+    table = "referrals"
+    date = "referred_on"
+    where = "previous_on is not missing and next_on is not missing and previous_team is not missing"
+    """
+    data = {"referrals": {"child_id": [1, 1, 1, 2], "team": ["a", "b", "a", "c"],
+                          "referred_on": ["2017-01-02", "2017-01-09", "2017-01-20", "2017-01-03"]}}
+    assert 1 == run(pack, data, "2017-01").get("between", "2017-01").numerator
+    assert [4] == sorts  # one sort by (child_id, referred_on) for all three columns

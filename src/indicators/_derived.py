@@ -43,37 +43,52 @@ def _stable_order(keys: np.ndarray, orders: np.ndarray) -> np.ndarray:
     return packed % m
 
 
-def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool) -> Vec:
-    """For each row, ``value`` on its previous (or, with ``forward``, next) row by key and order."""
+class Sequence:
+    """Rows with a key and an order, sorted by key then order (ties in table order), with
+    their tie groups: what every ``previous``/``next`` over that key and order shares."""
+
+    def __init__(self, key: Vec, order: Vec) -> None:
+        self.n = len(key)
+        self.rows = np.zeros(0, dtype=np.int64)
+        if key.type == "null" or order.type == "null":
+            return
+        rows = np.flatnonzero(~key.mask() & ~order.mask())
+        if rows.size == 0:
+            return
+        keys = sort_codes(key)[rows]
+        orders = sort_codes(order)[rows]
+        permutation = _stable_order(keys, orders)
+        self.rows = rows[permutation]
+        self.keys = keys[permutation]
+        k, o = self.keys, orders[permutation]
+        new_group = np.ones(self.rows.size, dtype=bool)
+        new_group[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
+        self.group = np.cumsum(new_group) - 1
+        self.starts = np.flatnonzero(new_group)
+
+
+def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequence | None = None) -> Vec:
+    """For each row, ``value`` on its previous (or, with ``forward``, next) row by key and
+    order; ``sequence`` is the rows sorted by that key and order, when already known."""
     n = len(value)
     missing = np.ones(n, dtype=bool)
-    if value.type == "null" or key.type == "null" or order.type == "null":
-        return Vec(value.type, value.data.copy(), missing, value.categories)
-    valid = ~key.mask() & ~order.mask()
-    rows = np.flatnonzero(valid)
     data = value.data.copy()
-    if rows.size == 0:
+    if value.type == "null":
         return Vec(value.type, data, missing, value.categories)
-    keys = sort_codes(key)[rows]
-    orders = sort_codes(order)[rows]
-    permutation = _stable_order(keys, orders)
-    sorted_rows = rows[permutation]
-    k, o = keys[permutation], orders[permutation]
-    m = sorted_rows.size
-    new_group = np.ones(m, dtype=bool)
-    new_group[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
-    group = np.cumsum(new_group) - 1
-    starts = np.flatnonzero(new_group)
+    sequence = sequence or Sequence(key, order)
+    m = sequence.rows.size
+    if m == 0:
+        return Vec(value.type, data, missing, value.categories)
     if forward:
-        candidate = np.append(starts[1:], m)[group]  # first row of the next tie group
+        candidate = np.append(sequence.starts[1:], m)[sequence.group]  # first row of the next tie group
         ok = candidate < m
     else:
-        candidate = starts[group] - 1  # last row of the previous tie group
+        candidate = sequence.starts[sequence.group] - 1  # last row of the previous tie group
         ok = candidate >= 0
     safe = np.where(ok, candidate, 0)
-    ok &= k[safe] == k
-    source_rows = sorted_rows[safe[ok]]
-    target_rows = sorted_rows[ok]
+    ok &= sequence.keys[safe] == sequence.keys
+    source_rows = sequence.rows[safe[ok]]
+    target_rows = sequence.rows[ok]
     data[target_rows] = value.data[source_rows]
     missing[target_rows] = value.mask()[source_rows]
     return Vec(value.type, data, missing if missing.any() else None, value.categories)

@@ -328,6 +328,7 @@ class TableEvaluation:
         self._placed: dict[tuple, tuple] = {}
         self._selections: dict[tuple, tuple] = {}
         self._counts: dict[tuple, np.ndarray] = {}
+        self._sequences: dict[tuple, object] = {}
 
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""
@@ -357,7 +358,7 @@ class TableEvaluation:
     def row_context(self) -> Context:
         # calls inside expressions share values with whole expressions of the same text
         return Context(self.table.n_rows, self.vec, self.pack.registry.functions, self.calendar,
-                       limits=self.run.limits, calls=self._row_values)
+                       limits=self.run.limits, calls=self._row_values, sequences=self._sequences)
 
     def row_value(self, expr: Expr) -> Vec:
         """An expression without period variables, for every row (shared by text)."""

@@ -7,7 +7,7 @@ from typing import Callable, Mapping
 import attrs
 
 from ._calendars import Calendar
-from ._derived import shift_by_key
+from ._derived import Sequence, shift_by_key
 from ._expressions import Binary, Call, InList, IsMissing, Literal, Name, Node, Unary, to_text
 from ._functions import CallLimits, Function
 from ._vectors import (
@@ -35,6 +35,7 @@ class Context:
     variables: Mapping[str, Vec] = attrs.field(factory=dict)
     limits: CallLimits | None = None
     calls: dict[str, Vec] | None = None  # function calls' values by canonical text, shared
+    sequences: dict[tuple[str, str], Sequence] | None = None  # rows sorted by (key, order), shared
 
 
 def evaluate(node: Node, ctx: Context) -> Vec:
@@ -75,8 +76,16 @@ def _call(node: Call, ctx: Context) -> Vec:
     if node.name in ("previous", "next"):
         kwargs = dict(node.kwargs)
         value = evaluate(node.args[0], ctx)
-        order = evaluate(kwargs["order"], ctx) if "order" in kwargs else value
-        return shift_by_key(value, evaluate(kwargs["by"], ctx), order, forward=node.name == "next")
+        order_node = kwargs.get("order", node.args[0])
+        order = evaluate(order_node, ctx) if "order" in kwargs else value
+        key = evaluate(kwargs["by"], ctx)
+        sequence = None
+        if ctx.sequences is not None:  # one sort per (key, order), whatever columns shift along it
+            name = (to_text(kwargs["by"]), to_text(order_node))
+            if name not in ctx.sequences:
+                ctx.sequences[name] = Sequence(key, order)
+            sequence = ctx.sequences[name]
+        return shift_by_key(value, key, order, forward=node.name == "next", sequence=sequence)
     function = ctx.functions[node.name]
     args = [evaluate(arg, ctx) for arg in node.args]
     return function.call(args, ctx.calendar, ctx.limits)
