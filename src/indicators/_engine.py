@@ -329,6 +329,7 @@ class TableEvaluation:
         self._selections: dict[tuple, tuple] = {}
         self._counts: dict[tuple, np.ndarray] = {}
         self._sequences: dict[tuple, object] = {}
+        self._memo: dict[tuple, Any] = {}  # data-quality counts, shared by measures alike
 
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""
@@ -644,10 +645,42 @@ class TableEvaluation:
         self._accounts[cache_key] = (by_reason.sum(axis=0), by_reason[0], left_out)
         return self._accounts[cache_key]
 
+    def undated_rows(self, measure: Measure) -> int:
+        """Rows the measure's own row-level filters keep but that no date places in any
+        period (rows whose date could not be read are counted as unreadable instead)."""
+        placing = measure.start if measure.window.is_snapshot else measure.date
+        filters = [expr for expr in measure.filters()
+                   if expr is not measure.extra and not self._is_pair_level(expr, measure)]
+        key = ("undated", to_text(placing.node), tuple(to_text(expr.node) for expr in filters))
+        if key not in self._memo:
+            kept = self.days(placing) == NAT
+            placed_by = self.table.columns.get(placing.text.strip())
+            if placed_by is not None and placed_by.unreadable_rows is not None:
+                kept &= ~placed_by.unreadable_rows
+            for expr in filters:
+                kept = kept & self.row_filter(expr)
+            self._memo[key] = int(kept.sum())
+        return self._memo[key]
+
+    def ending_before_start(self, measure: Measure) -> int:
+        """Episodes whose end precedes their start."""
+        key = ("ending before start", to_text(measure.start.node), to_text(measure.end.node))
+        if key not in self._memo:
+            starts, ends = self.days(measure.start), self.days(measure.end)
+            self._memo[key] = int(((ends != NAT) & (starts != NAT) & (ends < starts)).sum())
+        return self._memo[key]
+
     def negative_durations(self, measure: Measure, of: Expr | None = None) -> dict[str, np.ndarray]:
         """Rows in each window, kept by the measure's ``where``, for which a duration its
         expressions take between two of the row's dates (``days``, ``working_days``,
         ``months``, ``age``) is negative: usually a date entered wrongly."""
+        texts = tuple(to_text(expr.node) for expr in (*measure.expressions(), *((of,) if of is not None else ())))
+        key = ("negative durations", _placement_key(measure), texts, tuple(sorted(measure.lookup_names())))
+        if key not in self._memo:
+            self._memo[key] = self._negative_durations(measure, of)
+        return self._memo[key]
+
+    def _negative_durations(self, measure: Measure, of: Expr | None) -> dict[str, np.ndarray]:
         calls = {}
         for expr in (*measure.expressions(), *((of,) if of is not None else ())):
             for node in walk(expr.node):
@@ -995,20 +1028,10 @@ def _notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str,
         if duplicates:
             add(f"duplicate rows ({measure.table})", evaluation.duplicate_rows())
         placing = measure.start if measure.window.is_snapshot else measure.date
-        days = evaluation.days(placing)
-        # rows the measure's own filters keep, but that no date places in any period
-        kept = days == NAT
-        placed_by = table.columns.get(placing.text.strip())
-        if placed_by is not None and placed_by.unreadable_rows is not None:
-            kept &= ~placed_by.unreadable_rows  # counted as unreadable already
-        for expr in measure.filters():
-            if expr is not measure.extra and not evaluation._is_pair_level(expr, measure):
-                kept = kept & evaluation.row_filter(expr)
         add(f"missing {'start' if measure.window.is_snapshot else 'date'} "
-            f"({measure.table}.{placing.text})", int(kept.sum()))
+            f"({measure.table}.{placing.text})", evaluation.undated_rows(measure))
         if measure.window.is_snapshot and measure.end is not None:
-            ends = evaluation.days(measure.end)
-            add(f"end before start ({measure.table})", int(((ends != NAT) & (days != NAT) & (ends < days)).sum()))
+            add(f"end before start ({measure.table})", evaluation.ending_before_start(measure))
         for lookup in measure.lookups:
             add(f"lookup key missing ({lookup.name})", evaluation.count_missing_key(measure, lookup))
         of = indicator.of if measure is indicator.numerator else None

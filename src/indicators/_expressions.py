@@ -126,9 +126,27 @@ def walk(node: Node):
         yield from walk(node.operand)
 
 
-def names_used(node: Node) -> set[str]:
+# Trees are immutable and live as long as their pack, and the engine asks for the same
+# trees' names and text many times in a run: remember them by identity, holding the tree
+# so that its id cannot be reused. Bounded, for processes that load many packs.
+_MEMO: dict[tuple[str, int], tuple[Node, object]] = {}
+_MEMO_LIMIT = 200_000
+
+
+def _remembered(kind: str, node: Node, compute):
+    entry = _MEMO.get((kind, id(node)))
+    if entry is not None and entry[0] is node:
+        return entry[1]
+    value = compute(node)
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[(kind, id(node))] = (node, value)
+    return value
+
+
+def names_used(node: Node) -> frozenset[str]:
     """Names (columns and variables) a tree refers to, function names excluded."""
-    return {n.name for n in walk(node) if isinstance(n, Name)}
+    return _remembered("names", node, lambda n: frozenset(x.name for x in walk(n) if isinstance(x, Name)))
 
 
 def uses_period(node: Node) -> bool:
@@ -138,6 +156,10 @@ def uses_period(node: Node) -> bool:
 
 def to_text(node: Node) -> str:
     """Canonical text of a tree: equal trees give equal text (used to share work)."""
+    return _remembered("text", node, _text)
+
+
+def _text(node: Node) -> str:
     if isinstance(node, Literal):
         if node.type == "null":
             return "missing"
