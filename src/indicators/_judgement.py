@@ -142,10 +142,17 @@ def _rows_of(accounting: dict[str, tuple], p: int) -> dict[str, dict]:
 def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below: int | None,
           notes: dict[str, np.ndarray], accounting: dict[str, tuple] | None = None) -> list[Result]:
     """Result records for periods 1.. of the run (period 0 only feeds direction)."""
-    numerators = figures["numerator"]
-    denominators = figures["denominator"]
-    values = figures["value"]
-    fy_years = periods.financial_year_first_month(periods.codes) // 12
+    # plain Python numbers: indexing numpy arrays one element at a time is slow
+    numerators = np.asarray(figures["numerator"]).tolist()
+    denominators = np.asarray(figures["denominator"]).tolist()
+    values = np.asarray(figures["value"], dtype=np.float64).tolist()
+    fy_years = (periods.financial_year_first_month(periods.codes) // 12).tolist()
+    starts = [to_iso(day) for day in np.asarray(figures["window_start"]).tolist()]
+    ends = [to_iso(day) for day in np.asarray(figures["window_end"]).tolist()]
+    notes = {reason: np.asarray(counts).tolist() for reason, counts in notes.items()}
+    if accounting is not None:
+        accounting = {side: (in_window.tolist(), used.tolist(), {r: c.tolist() for r, c in left_out.items()})
+                      for side, (in_window, used, left_out) in accounting.items()}
     has_denominator = indicator.denominator is not None and indicator.kind not in ("count",)
     results = []
     previous_value = None
@@ -157,7 +164,7 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
         if suppress_below is not None and suppress_below > 1:
             small = lambda x: x is not None and 1 <= x < suppress_below  # noqa: E731
             suppressed = small(numerator) or (figures["counted_denominator"] and small(denominator))
-        target = target_for(indicator, int(fy_years[p]))
+        target = target_for(indicator, fy_years[p])
         if suppressed:
             interval = None
             record_value = None
@@ -177,8 +184,8 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
             indicator=indicator.id,
             title=indicator.title,
             period=format_period(int(periods.codes[p])),
-            window_start=to_iso(int(figures["window_start"][p])),
-            window_end=to_iso(int(figures["window_end"][p])),
+            window_start=starts[p],
+            window_end=ends[p],
             numerator=None if suppressed else numerator,
             denominator=None if suppressed else denominator,
             value=record_value,
