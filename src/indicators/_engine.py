@@ -38,7 +38,7 @@ from ._pack import (
 from ._results import Results
 from ._tables import Column, Table, table_from_mapping
 from ._vectors import Vec, unify_strings
-from ._windows import Periods, distinct_range_counts, expand, range_counts
+from ._windows import Periods, distinct_range_counts, expand, range_counts, row_dtype
 
 
 def _column_vec(column: Column) -> Vec:
@@ -326,7 +326,6 @@ class TableEvaluation:
         self._accounts: dict[tuple, tuple] = {}
         self._row_codes: dict[tuple, tuple] = {}
         self._placed: dict[tuple, tuple] = {}
-        self._selections: dict[tuple, tuple] = {}
         self._counts: dict[tuple, np.ndarray] = {}
         self._sequences: dict[tuple, object] = {}
         self._memo: dict[tuple, Any] = {}  # data-quality counts, shared by measures alike
@@ -405,7 +404,7 @@ class TableEvaluation:
         key = _placement_key(source)
         if key not in self._placed:
             lo, hi = self.placement(source)
-            rows = np.flatnonzero(lo < hi)
+            rows = np.flatnonzero(lo < hi).astype(row_dtype(lo.size))
             self._placed[key] = (rows, lo[rows], hi[rows])
         return self._placed[key]
 
@@ -442,14 +441,8 @@ class TableEvaluation:
     def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None):
         """Rows in some window passing the row-level filters, the pair-level filters left,
         and a key naming that selection (for sharing (row, period) pairs)."""
-        chosen = measure.filters() if filters is None else filters
-        cache_key = (_placement_key(measure), tuple(to_text(e.node) for e in chosen),
-                     tuple(_lookup_key(lookup) for lookup in measure.lookups))
-        if cache_key not in self._selections:
-            self._selections[cache_key] = self._select(measure, chosen)
-        return self._selections[cache_key]
-
-    def _select(self, measure: Measure, filters: tuple[Expr, ...]):
+        if filters is None:
+            filters = measure.filters()
         lo, hi = self.placement(measure)
         keep = lo < hi
         pending = []
