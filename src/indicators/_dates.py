@@ -119,7 +119,12 @@ def to_iso(day: int | None) -> str | None:
     """ISO text of a day number, None for missing."""
     if day is None or day == NAT:
         return None
-    return str(np.datetime64(int(day), "D"))
+    return _iso_of(int(day))
+
+
+@functools.lru_cache(maxsize=4096)  # results name the same few window bounds again and again
+def _iso_of(day: int) -> str:
+    return str(np.datetime64(day, "D"))
 
 
 _DIGIT_LO, _DIGIT_HI = ord("0"), ord("9")

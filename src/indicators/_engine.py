@@ -241,6 +241,12 @@ def _placement_key(source: Measure | Lookup) -> tuple:
             tuple(to_text(e.node) if e is not None else None for e in (source.date, source.start, source.end)))
 
 
+def _selection_name(measure: Measure) -> tuple:
+    """What makes two measures select the same rows: placement, filters and lookups."""
+    return (_placement_key(measure), tuple(to_text(e.node) for e in measure.filters()),
+            tuple(_lookup_key(lookup) for lookup in measure.lookups))
+
+
 def _lookup_key(lookup: Lookup) -> tuple:
     """What makes two lookups the same, whatever indicator declares them."""
     return (lookup.name, lookup.table, lookup.key, lookup.on, lookup.window.text, lookup.since,
@@ -527,11 +533,11 @@ class TableEvaluation:
 
     def count(self, measure: Measure) -> np.ndarray:
         """Rows (or distinct values) of the measure in each period's window."""
-        lo, hi, keep, pending, key = self.selected(measure)
-        # measures making the same selection (a numerator here, a denominator there) count once
-        cache_key = (key, tuple(to_text(e.node) for e in pending), measure.distinct)
+        # measures making the same selection (a numerator here, a denominator there) count
+        # once; the cache is looked up before the selection is made, which is not kept
+        cache_key = (_selection_name(measure), measure.distinct)
         if cache_key not in self._counts:
-            self._counts[cache_key] = self._count(measure, lo, hi, keep, pending, key)
+            self._counts[cache_key] = self._count(measure, *self.selected(measure))
         return self._counts[cache_key]
 
     def _count(self, measure: Measure, lo, hi, keep, pending, key) -> np.ndarray:
@@ -577,13 +583,13 @@ class TableEvaluation:
         out by reason, so that used + left out = in window. A row left out for several
         reasons is counted under the first: row-level filters, then period-level ones,
         then a missing distinct key, then a missing ``of`` value."""
-        lo, hi, keep, _, key = self.selected(measure)
         roles = tuple(("where" if expr is measure.where else "numerator condition", expr)
                       for expr in measure.filters())
-        cache_key = (key, tuple((role, to_text(expr.node)) for role, expr in roles), measure.distinct,
+        cache_key = (_selection_name(measure), tuple(role for role, _ in roles), measure.distinct,
                      to_text(of.node) if of is not None else None)
         if cache_key in self._accounts:
             return self._accounts[cache_key]
+        lo, hi, keep, _, key = self.selected(measure)
         n_periods = self.periods.count
         # only rows some window holds count: work on those (often a third of the table)
         placed, placed_lo, placed_hi = self.placed_rows(measure)
