@@ -258,3 +258,35 @@ def test_a_period_expression_is_evaluated_once_per_distinct_value_and_period(mon
     # a 29 February birthday comes on 1 March in other years; a missing birth date is not >= 1
     assert [(40, 120), (80, 120)] == [(r.numerator, r.denominator) for r in (
         result.get("older_open", "2017-02"), result.get("older_open", "2017-03"))]
+
+
+REASONS_PACK = pack_from("""
+[indicators.quick_referrals]
+title = "Referral contacts decided within a day"
+kind = "percentage"
+table = "contacts"
+date = "received_on"
+where = "outcome == 'referral'"
+numerator = "days(received_on, decided_on) <= 1"
+""")
+
+
+@given(contacts())
+def test_each_reason_counts_the_rows_it_names(contact_rows):
+    """Rows left out by a where that is false or cannot be judged, and by a numerator
+    condition that is false or cannot be judged, counted directly from the rows."""
+    results = indicators.evaluate(REASONS_PACK, {"contacts": contact_rows}, "2016-03", "2017-05")
+    rows = list(zip(contact_rows["received_on"], contact_rows["decided_on"], contact_rows["outcome"]))
+    for result in results:
+        inside = [r for r in rows if r[0] is not None and result.window_start <= r[0].isoformat() <= result.window_end]
+        cohort = [r for r in inside if r[2] == "referral"]
+        undecided = [r for r in cohort if r[1] is None]
+        quick = [r for r in cohort if r[1] is not None and (r[1] - r[0]).days <= 1]
+        expected = {"where unknown": sum(r[2] is None for r in inside),
+                    "where false": sum(r[2] not in (None, "referral") for r in inside)}
+        assert {"in_window": len(inside), "used": len(cohort),
+                "left_out": {k: v for k, v in expected.items() if v}} == result.rows["denominator"]
+        expected.update({"numerator condition unknown": len(undecided),
+                         "numerator condition false": len(cohort) - len(undecided) - len(quick)})
+        assert {"in_window": len(inside), "used": len(quick),
+                "left_out": {k: v for k, v in sorted(expected.items()) if v}} == result.rows["numerator"]

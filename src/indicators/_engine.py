@@ -241,9 +241,10 @@ def _placement_key(source: Measure | Lookup) -> tuple:
             tuple(to_text(e.node) if e is not None else None for e in (source.date, source.start, source.end)))
 
 
-def _selection_name(measure: Measure) -> tuple:
+def _selection_name(measure: Measure, filters: tuple[Expr, ...] | None = None) -> tuple:
     """What makes two measures select the same rows: placement, filters and lookups."""
-    return (_placement_key(measure), tuple(to_text(e.node) for e in measure.filters()),
+    chosen = measure.filters() if filters is None else filters
+    return (_placement_key(measure), tuple(to_text(e.node) for e in chosen),
             tuple(_lookup_key(lookup) for lookup in measure.lookups))
 
 
@@ -531,13 +532,15 @@ class TableEvaluation:
             self._row_codes[columns] = (combined, size, representative)
         return self._row_codes[columns]
 
-    def count(self, measure: Measure) -> np.ndarray:
-        """Rows (or distinct values) of the measure in each period's window."""
+    def count(self, measure: Measure, filters: tuple[Expr, ...] | None = None) -> np.ndarray:
+        """Rows (or distinct values) of the measure in each period's window (with
+        ``filters`` in place of the measure's own, when given)."""
+        chosen = measure.filters() if filters is None else filters
         # measures making the same selection (a numerator here, a denominator there) count
         # once; the cache is looked up before the selection is made, which is not kept
-        cache_key = (_selection_name(measure), measure.distinct)
+        cache_key = (_selection_name(measure, chosen), measure.distinct)
         if cache_key not in self._counts:
-            self._counts[cache_key] = self._count(measure, *self.selected(measure))
+            self._counts[cache_key] = self._count(measure, *self.selected(measure, chosen))
         return self._counts[cache_key]
 
     def _count(self, measure: Measure, lo, hi, keep, pending, key) -> np.ndarray:
@@ -555,6 +558,38 @@ class TableEvaluation:
             mask = mask & present[frame.rows]
             return distinct_per_group(frame.periods[mask], keys[frame.rows[mask]], n_periods)
         return np.bincount(frame.periods[mask], minlength=n_periods).astype(np.int64)
+
+    def _account_by_counts(self, measure: Measure, roles: tuple) -> tuple[np.ndarray, np.ndarray, dict]:
+        """The accounting of a measure whose filters all read the row alone, from counts
+        the indicators share: after each filter, the rows still kept are the count of the
+        measure with the filters so far (mostly counted already for some indicator); rows a
+        filter could not judge are counted only where it can be missing; the rest it left
+        out were false."""
+        n_periods = self.periods.count
+        lo, hi = self.placement(measure)
+        in_window = self._memoised(("in window", _placement_key(measure)), lambda: range_counts(lo, hi, n_periods))
+        filters = measure.filters()
+        kept_before, left_out = in_window, {}
+        for k, (role, expr) in enumerate(roles):
+            kept_after = self.count(measure, filters[:k + 1])
+            value = self.row_value(expr)
+            unknown = np.zeros(n_periods, dtype=np.int64)
+            if value.type == "null":
+                unknown = kept_before
+            elif value.missing is not None:
+                rows = self.selected(measure, filters[:k])[2] & value.missing
+                unknown = range_counts(lo[rows], hi[rows], n_periods)
+            false = kept_before - kept_after - unknown
+            for reason, counts in ((f"{role} unknown", unknown), (f"{role} false", false)):
+                if counts.any():
+                    left_out[reason] = left_out.get(reason, 0) + counts
+            kept_before = kept_after
+        return in_window, kept_before, left_out
+
+    def _memoised(self, key: tuple, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
         """Rows of the measure in each window for which ``condition`` is missing."""
@@ -588,6 +623,9 @@ class TableEvaluation:
         cache_key = (_selection_name(measure), tuple(role for role, _ in roles), measure.distinct,
                      to_text(of.node) if of is not None else None)
         if cache_key in self._accounts:
+            return self._accounts[cache_key]
+        if of is None and not measure.distinct and not any(self._is_pair_level(e, measure) for _, e in roles):
+            self._accounts[cache_key] = self._account_by_counts(measure, roles)
             return self._accounts[cache_key]
         lo, hi, keep, _, key = self.selected(measure)
         n_periods = self.periods.count
