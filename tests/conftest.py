@@ -40,3 +40,15 @@ def contacts_pack() -> str:
     tolerance = 5
     polarity = "higher_is_better"
     """
+
+
+@pytest.fixture(params=["pyarrow", "plain"])
+def csv_reader(request, monkeypatch):
+    """Run a test with each CSV reader: pyarrow's (when installed) and the plain one."""
+    from indicators import _loaders
+
+    if request.param == "pyarrow":
+        pytest.importorskip("pyarrow")
+    else:
+        monkeypatch.setattr(_loaders, "_read_plain_with_arrow", lambda *args: None)
+    return request.param

@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import indicators
+
+pytestmark = pytest.mark.usefixtures("csv_reader")  # every test with both CSV readers
 from indicators._cli import main
 
 PACK = textwrap.dedent("""
