@@ -688,24 +688,26 @@ class TableEvaluation:
         placing = measure.start if measure.window.is_snapshot else measure.date
         filters = [expr for expr in measure.filters()
                    if expr is not measure.extra and not self._is_pair_level(expr, measure)]
-        key = ("undated", to_text(placing.node), tuple(to_text(expr.node) for expr in filters))
-        if key not in self._memo:
+
+        def count() -> int:
             kept = self.days(placing) == NAT
             placed_by = self.table.columns.get(placing.text.strip())
             if placed_by is not None and placed_by.unreadable_rows is not None:
                 kept &= ~placed_by.unreadable_rows
             for expr in filters:
                 kept = kept & self.row_filter(expr)
-            self._memo[key] = int(kept.sum())
-        return self._memo[key]
+            return int(kept.sum())
+
+        return self._memoised(("undated", to_text(placing.node), tuple(to_text(expr.node) for expr in filters)),
+                              count)
 
     def ending_before_start(self, measure: Measure) -> int:
         """Episodes whose end precedes their start."""
-        key = ("ending before start", to_text(measure.start.node), to_text(measure.end.node))
-        if key not in self._memo:
+        def count() -> int:
             starts, ends = self.days(measure.start), self.days(measure.end)
-            self._memo[key] = int(((ends != NAT) & (starts != NAT) & (ends < starts)).sum())
-        return self._memo[key]
+            return int(((ends != NAT) & (starts != NAT) & (ends < starts)).sum())
+
+        return self._memoised(("ending before start", to_text(measure.start.node), to_text(measure.end.node)), count)
 
     def negative_durations(self, measure: Measure, of: Expr | None = None) -> dict[str, np.ndarray]:
         """Rows in each window, kept by the measure's ``where``, for which a duration its
@@ -713,9 +715,7 @@ class TableEvaluation:
         ``months``, ``age``) is negative: usually a date entered wrongly."""
         texts = tuple(to_text(expr.node) for expr in (*measure.expressions(), *((of,) if of is not None else ())))
         key = ("negative durations", _placement_key(measure), texts, tuple(sorted(measure.lookup_names())))
-        if key not in self._memo:
-            self._memo[key] = self._negative_durations(measure, of)
-        return self._memo[key]
+        return self._memoised(key, lambda: self._negative_durations(measure, of))
 
     def _negative_durations(self, measure: Measure, of: Expr | None) -> dict[str, np.ndarray]:
         calls = {}
