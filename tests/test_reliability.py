@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import indicators
+from indicators._cli import main
 
 pytestmark = pytest.mark.usefixtures("csv_reader")  # every test with both CSV readers
-from indicators._cli import main
 
 PACK = textwrap.dedent("""
     [tables.contacts.columns]
@@ -170,12 +170,10 @@ def test_unreadable_cells_are_counted_not_dropped(project, capsys):
     assert "could not be read" in captured.err
     assert 0 == main(["validate", str(project / "pack.toml"), "--data", str(project / "data")])
     warnings = capsys.readouterr().err.splitlines()
-    assert ["warning: contacts.child_id: 1 value(s) could not be read as int and will count as missing "
-            "(row 1 (line 2 of contacts.csv): 'x')",
-            "warning: contacts.received_on: 1 value(s) could not be read as date and will count as missing "
-            "(row 2 (line 3 of contacts.csv): '2017-13-01')",
-            "warning: contacts.decided_on: 1 value(s) could not be read as date and will count as missing "
-            "(row 1 (line 2 of contacts.csv): '31/02/2017')"] == warnings
+    missing = "value(s) could not be read as {} and will count as missing (row {} (line {} of contacts.csv): {!r})"
+    assert ["warning: contacts.child_id: 1 " + missing.format("int", 1, 2, "x"),
+            "warning: contacts.received_on: 1 " + missing.format("date", 2, 3, "2017-13-01"),
+            "warning: contacts.decided_on: 1 " + missing.format("date", 1, 2, "31/02/2017")] == warnings
 
 
 def test_missing_data_folder_and_table(project, capsys):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import indicators
+from indicators._tables import infer_text_type
 
 pytestmark = pytest.mark.usefixtures("csv_reader")  # every test with both CSV readers
-from indicators._tables import infer_text_type
 
 
 def write(path, text: str, encoding: str = "utf-8") -> None:

@@ -258,11 +258,14 @@ def _lookup_key(lookup: Lookup) -> tuple:
 DURATION_FUNCTIONS = ("days", "working_days", "months", "age")
 
 
+def _missing(value: Vec) -> np.ndarray:
+    """Where a value is missing (everywhere, for a null-typed one)."""
+    return np.ones(len(value), bool) if value.type == "null" else value.mask()
+
+
 def _truth(value: Vec) -> tuple[np.ndarray, np.ndarray]:
-    """Where a condition is true, and where it is missing (a null-typed one is missing everywhere)."""
-    if value.type == "null":
-        return np.zeros(len(value), bool), np.ones(len(value), bool)
-    return value.is_true(), value.mask()
+    """Where a condition is true, and where it is missing."""
+    return value.is_true(), _missing(value)
 
 
 def _grouped_range_counts(groups: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_groups: int,
@@ -330,7 +333,6 @@ class TableEvaluation:
         self._row_values: dict[str, Vec] = {}
         self._placements: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._frames: dict[tuple, PairFrame] = {}
-        self._accounts: dict[tuple, tuple] = {}
         self._row_codes: dict[tuple, tuple] = {}
         self._placed: dict[tuple, tuple] = {}
         self._counts: dict[tuple, np.ndarray] = {}
@@ -587,6 +589,7 @@ class TableEvaluation:
         return in_window, kept_before, left_out
 
     def _memoised(self, key: tuple, compute):
+        """``compute()``, once per key for the run."""
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
@@ -596,13 +599,10 @@ class TableEvaluation:
         n_periods = self.periods.count
         lo, hi, keep, pending, key = self.selected(measure)
         if not pending and not self._is_pair_level(condition, measure):
-            value = self.row_value(condition)
-            unknown = value.mask() if value.type != "null" else np.ones(len(value), bool)
-            keep = keep & unknown
+            keep = keep & _missing(self.row_value(condition))
             return range_counts(lo[keep], hi[keep], n_periods)
         frame = self.frame(measure, key, keep, lo, hi)
-        value = frame.value(condition)
-        unknown = value.mask() if value.type != "null" else np.ones(frame.rows.size, bool)
+        unknown = _missing(frame.value(condition))
         return np.bincount(frame.periods[frame.all_true(pending) & unknown], minlength=n_periods).astype(np.int64)
 
     def count_missing_key(self, measure: Measure, lookup: Lookup) -> np.ndarray:
@@ -620,13 +620,15 @@ class TableEvaluation:
         then a missing distinct key, then a missing ``of`` value."""
         roles = tuple(("where" if expr is measure.where else "numerator condition", expr)
                       for expr in measure.filters())
-        cache_key = (_selection_name(measure), tuple(role for role, _ in roles), measure.distinct,
-                     to_text(of.node) if of is not None else None)
-        if cache_key in self._accounts:
-            return self._accounts[cache_key]
+        key = ("account", _selection_name(measure), tuple(role for role, _ in roles), measure.distinct,
+               to_text(of.node) if of is not None else None)
         if of is None and not measure.distinct and not any(self._is_pair_level(e, measure) for _, e in roles):
-            self._accounts[cache_key] = self._account_by_counts(measure, roles)
-            return self._accounts[cache_key]
+            return self._memoised(key, lambda: self._account_by_counts(measure, roles))
+        return self._memoised(key, lambda: self._account_by_reasons(measure, roles, of))
+
+    def _account_by_reasons(self, measure: Measure, roles: tuple, of: Expr | None) -> tuple:
+        """The accounting of any measure, by one reason code per row (and per (row,
+        period) pair for what reads the period), counted in one pass each."""
         lo, hi, keep, _, key = self.selected(measure)
         n_periods = self.periods.count
         # only rows some window holds count: work on those (often a third of the table)
@@ -667,9 +669,7 @@ class TableEvaluation:
             if present is not None:
                 leave_out(pair_reason, f"missing {measure.distinct}", ~present[frame.rows], first_pair_label)
             if of is not None:
-                value = frame.value(of)
-                missing = value.mask() if value.type != "null" else np.ones(frame.rows.size, bool)
-                leave_out(pair_reason, "no value to aggregate", missing, first_pair_label)
+                leave_out(pair_reason, "no value to aggregate", _missing(frame.value(of)), first_pair_label)
             pair_counts = np.bincount(pair_reason.astype(np.int64) * n_periods + frame.periods,
                                       minlength=(len(labels) - first_pair_label + 1) * n_periods)
             pair_counts = pair_counts.reshape(-1, n_periods)
@@ -679,8 +679,7 @@ class TableEvaluation:
         for label, counts in zip(labels[1:], by_reason[1:]):
             if counts.any():
                 left_out[label] = left_out.get(label, 0) + counts
-        self._accounts[cache_key] = (by_reason.sum(axis=0), by_reason[0], left_out)
-        return self._accounts[cache_key]
+        return by_reason.sum(axis=0), by_reason[0], left_out
 
     def undated_rows(self, measure: Measure) -> int:
         """Rows the measure's own row-level filters keep but that no date places in any

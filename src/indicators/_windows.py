@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import dense_codes, unique
-
 from ._dates import NAT, month_code, month_end, month_start
 
 EARLIEST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))  # window_start of to_date
