@@ -80,6 +80,7 @@ class Results:
         self._records = list(records)
         self.failures = list(failures or [])  # indicators a plugin failure left without figures
         self.pack = pack
+        self.packs = [pack] if pack is not None else []  # every pack whose records these are
         self.start = start
         self.end = end
         self.title = title or (pack.title if pack is not None else None)
@@ -91,8 +92,10 @@ class Results:
         records = [record for part in parts for record in part]
         starts = [p.start for p in parts if p.start]
         ends = [p.end for p in parts if p.end]
-        return cls(records, None, min(starts) if starts else None, max(ends) if ends else None,
-                   title, caption, [f for p in parts for f in p.failures])
+        combined = cls(records, None, min(starts) if starts else None, max(ends) if ends else None,
+                       title, caption, [f for p in parts for f in p.failures])
+        combined.packs = [pack for part in parts for pack in part.packs]
+        return combined
 
     def __iter__(self) -> Iterator[Result]:
         return iter(self._records)
@@ -120,6 +123,25 @@ class Results:
     def to_records(self) -> list[dict[str, Any]]:
         """Plain dicts, ready for JSON or a data frame."""
         return [r.to_record() for r in self._records]
+
+    def to_pandas(self):
+        """A pandas DataFrame, one row per record, nested parts as flat columns
+        (see docs/python.md); needs the ``pandas`` extra."""
+        from ._frames import to_pandas
+
+        return to_pandas(self)
+
+    def to_polars(self):
+        """A polars DataFrame like :meth:`to_pandas`; needs the ``polars`` extra."""
+        from ._frames import to_polars
+
+        return to_polars(self)
+
+    def to_arrow(self):
+        """A pyarrow Table like :meth:`to_pandas`; needs the ``arrow`` extra."""
+        from ._frames import to_arrow
+
+        return to_arrow(self)
 
     def to_json(self, indent: int | None = 2) -> str:
         """The records as a JSON array; missing values are null."""
