@@ -9,6 +9,7 @@ from ._loaders import read_csv_folder, read_csv_table
 from ._pack import Indicator, Pack, load_pack, loads_pack
 from ._partial import Partial, evaluate_partial, merge_partials
 from ._registry import Registry, default_registry
+from ._renderers import render_xlsx
 from ._results import Result, Results
 from ._tables import Column, Table, table_from_mapping
 from .hookspecs import hookimpl
@@ -40,6 +41,7 @@ __all__ = [
     "merge_partials",
     "read_csv_folder",
     "read_csv_table",
+    "render_xlsx",
     "split_dates",
     "table_from_mapping",
 ]

@@ -117,16 +117,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str | bytes, output: str | None) -> None:
     if output is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
         return
     target = Path(output)
     directory = target.parent if str(target.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(handle, "wb") as binary:
+                binary.write(text)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; the output is not
@@ -148,6 +157,10 @@ def _evaluate(args: argparse.Namespace) -> int:
               f"error: unknown format {args.format!r}; choose one of: {', '.join(sorted(renderers))}",
               file=sys.stderr)
         return 2
+    problem = _renderer_problem(args.format, renderers[args.format], args.output)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     results = evaluate(pack, args.data, args.start, args.end, strict=args.strict,
                        suppress_below=args.suppress_below, loader=args.loader,
                        function_time_limit=args.function_time_limit)
@@ -156,6 +169,19 @@ def _evaluate(args: argparse.Namespace) -> int:
     for failure in results.failures:
         print(f"error: {failure} (its results are empty; the other indicators are complete)", file=sys.stderr)
     return 1 if results.failures else 0
+
+
+def _renderer_problem(name: str, renderer, output: str | None) -> str | None:
+    """Why the renderer cannot write this run's output, known before the run."""
+    import importlib.util
+
+    requires = getattr(renderer, "requires", None)
+    if requires and importlib.util.find_spec(requires[0]) is None:
+        return f"the {name} format needs {requires[0]}: pip install '{requires[1]}'"
+    if getattr(renderer, "binary", False) and output is None and sys.stdout.isatty():
+        return (f"the {name} format is a binary file, not for a terminal: "
+                f"give --output FILE.{name} or redirect standard output")
+    return None
 
 
 def _warn_unreadable(results) -> None:

@@ -1,4 +1,10 @@
-"""Renderers: results into a named output format (text)."""
+"""Renderers: results into a named output format (text, or bytes for binary formats).
+
+A renderer may carry two optional attributes the command line reads before a run:
+``binary = True`` (its output is bytes, never written to a terminal) and
+``requires = (module, requirement)`` (a module it imports when called, and what to
+``pip install`` for it).
+"""
 
 from __future__ import annotations
 
@@ -69,4 +75,15 @@ def render_html(results: Results) -> str:
     return scorecard(results)
 
 
-BUILTIN_RENDERERS = {"json": render_json, "csv": render_csv, "table": render_table, "html": render_html}
+def render_xlsx(results: Results) -> bytes:
+    """An Excel workbook (see :mod:`indicators._workbook`); needs the ``xlsx`` extra."""
+    from ._workbook import render_xlsx as workbook
+
+    return workbook(results)
+
+
+render_xlsx.binary = True  # type: ignore[attr-defined]
+render_xlsx.requires = ("openpyxl", "indicators[xlsx]")  # type: ignore[attr-defined]
+
+BUILTIN_RENDERERS = {"json": render_json, "csv": render_csv, "table": render_table, "html": render_html,
+                     "xlsx": render_xlsx}

@@ -66,8 +66,11 @@ def indicators_loaders() -> Mapping[str, Callable[..., Mapping[str, Table]]]:
 
 
 @hookspec
-def indicators_renderers() -> Mapping[str, Callable[[Results], str]]:
-    """Output formats by name: ``renderer(results) -> text``.
+def indicators_renderers() -> Mapping[str, Callable[[Results], str | bytes]]:
+    """Output formats by name: ``renderer(results) -> text`` (or bytes, for a binary format).
 
-    ``indicators evaluate ... --format NAME`` uses them.
+    ``indicators evaluate ... --format NAME`` uses them. A binary renderer should set
+    ``renderer.binary = True`` so that the command line refuses to write it to a
+    terminal before the run; ``renderer.requires = (module, requirement)`` names a module it
+    needs and what to ``pip install`` for it, checked before the run too.
     """
