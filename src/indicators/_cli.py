@@ -58,6 +58,18 @@ def _seconds(text: str) -> float | None:
     return value or None
 
 
+def _formats() -> str:
+    """The installed output formats, for --help."""
+    from ._registry import default_registry
+
+    renderers = default_registry().renderers
+    names = sorted(renderers)
+    text = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
+    needs = [f"{name} needs {r.requires[0]}" for name, r in sorted(renderers.items())
+             if getattr(r, "requires", None)]
+    return text + (f" ({'; '.join(needs)})" if needs else "")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="indicators",
@@ -68,16 +80,23 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    evaluate = commands.add_parser("evaluate", help="evaluate a pack over data for a run of months",
-                                   description="Evaluate every indicator of PACK for every month "
-                                               "from --from to --to.")
-    evaluate.add_argument("pack", metavar="PACK", help="a pack TOML file or folder, or an installed pack's name")
+    evaluate = commands.add_parser("evaluate", help="evaluate packs over data for a run of months",
+                                   description="Evaluate every indicator of each PACK (or those chosen with "
+                                               "--indicator and --group) for every month from --from to "
+                                               "--to; several packs make one set of results.")
+    evaluate.add_argument("pack", metavar="PACK", nargs="+",
+                          help="a pack TOML file or folder, or an installed pack's name")
     evaluate.add_argument("--data", required=True, metavar="DIR", help="folder of CSV files, one per table")
     evaluate.add_argument("--from", dest="start", required=True, type=_period, metavar="YYYY-MM")
     evaluate.add_argument("--to", dest="end", required=True, type=_period, metavar="YYYY-MM")
     evaluate.add_argument("--format", default="table", metavar="FORMAT",
-                          help="output format: json, csv or table (default table)")
+                          help=f"output format: {_formats()}; default table")
     evaluate.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    evaluate.add_argument("--indicator", action="append", metavar="ID",
+                          help="evaluate only this indicator (repeat for more)")
+    evaluate.add_argument("--group", action="append", metavar="NAME",
+                          help="evaluate only the indicators of this report group (repeat for more)")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress display on standard error")
     evaluate.add_argument("--loader", default="csv", metavar="NAME",
                           help="how to read --data: an installed loader (default csv)")
     evaluate.add_argument("--strict", action="store_true", default=None,
@@ -147,12 +166,14 @@ def _write(text: str | bytes, output: str | None) -> None:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from ._engine import evaluate
-    from ._pack import load_pack
+    from ._progress import Progress
+    from ._results import Results
+    from ._selection import load_packs, load_tables, select
 
-    pack = load_pack(args.pack)
-    renderers = pack.registry.renderers
+    packs = load_packs(args.pack)
+    renderers = packs[0].registry.renderers
     if args.format not in renderers:
-        reason = pack.registry.unavailable("renderer", args.format)
+        reason = packs[0].registry.unavailable("renderer", args.format)
         print(f"error: {reason}" if reason else
               f"error: unknown format {args.format!r}; choose one of: {', '.join(sorted(renderers))}",
               file=sys.stderr)
@@ -161,10 +182,27 @@ def _evaluate(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    results = evaluate(pack, args.data, args.start, args.end, strict=args.strict,
-                       suppress_below=args.suppress_below, loader=args.loader,
-                       function_time_limit=args.function_time_limit)
+    packs = select(packs, args.indicator or (), args.group or ())
+    progress = Progress(enabled=False if args.quiet else None)
+    try:
+        tables = load_tables(packs, args.data, args.loader, args.strict, progress)
+        total = sum(len(pack.indicators) for pack in packs)
+        parts = []
+        for pack, pack_tables in zip(packs, tables):
+            offset = sum(len(part.packs[0].indicators) for part in parts)
+            parts.append(evaluate(pack, pack_tables, args.start, args.end, strict=args.strict,
+                                  suppress_below=args.suppress_below, loader=args.loader,
+                                  function_time_limit=args.function_time_limit,
+                                  progress=lambda done, _, name, offset=offset:
+                                  progress.step("evaluating", offset + done, total, name)))
+        progress.step("evaluating", total, total)
+    finally:
+        progress.close()
+    results = parts[0] if len(parts) == 1 else Results.combine(
+        parts, title=" and ".join(pack.title for pack in packs))
     _warn_unreadable(results)
+    for warning in results.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     _write(renderers[args.format](results), args.output)
     for failure in results.failures:
         print(f"error: {failure} (its results are empty; the other indicators are complete)", file=sys.stderr)

@@ -17,6 +17,7 @@ import attrs
 import numpy as np
 
 from ._arrays import dense_codes, distinct_per_group, unique
+from ._coverage import coverage_warnings
 from ._dates import NAT, format_period, parse_period
 from ._errors import DataError, PackError, PluginError, Problem
 from ._evaluator import Context, evaluate as evaluate_node
@@ -913,13 +914,16 @@ def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | Non
 
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
              suppress_below: int | None = None, loader: str = "csv",
-             function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Results:
+             function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+             progress: Callable[[int, int, str], None] | None = None) -> Results:
     """Evaluate every indicator of ``pack`` for every period from ``start`` to ``end``.
 
     ``tables`` maps table names to tables (mappings of column to array-like, or data
     frames), or is a location that the named ``loader`` reads (by default a folder of
     CSV files). Periods are ``YYYY-MM``. A plugin function call that takes longer than
     ``function_time_limit`` seconds (None: no limit) fails the indicators that use it.
+    ``progress(done, total, indicator)`` is called before each indicator. Months of the
+    run outside the data's dates are listed in ``results.warnings``.
     """
     first, last = parse_run(start, end)
     if suppress_below is None:
@@ -928,7 +932,9 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     periods = run.periods
     records = []
     failures: list[str] = []
-    for indicator in pack.indicators.values():
+    for done, indicator in enumerate(pack.indicators.values()):
+        if progress is not None:
+            progress(done, len(pack.indicators), indicator.id)
         try:
             figures = _figures(indicator, pack, run.tables, periods)
             notes = _notes(indicator, run)
@@ -938,7 +944,9 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
             failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
             figures, notes, rows = _empty_figures(indicator, periods), {}, None
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
-    return Results(records, pack, format_period(first), format_period(last), failures=failures)
+    results = Results(records, pack, format_period(first), format_period(last), failures=failures)
+    results.warnings = coverage_warnings(pack, {n: e.table for n, e in run.tables.items()}, first, last)
+    return results
 
 
 def _empty_figures(indicator: Indicator, periods: Periods) -> dict[str, np.ndarray]:

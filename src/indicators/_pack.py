@@ -364,7 +364,9 @@ def _build_pack(documents: list[tuple[_Source, dict]], problems: list[Problem], 
         source.unknown_keys(data, TOP_KEYS, (), "the pack file")
         if "pack" in data:
             if settings_source is not None:
-                source.problem(("pack",), f"[pack] is already set in {settings_source.file}")
+                source.problem(("pack",), f"[pack] is already set in {settings_source.file}",
+                               "a folder is one pack; to evaluate several packs together, name each: "
+                               "indicators evaluate A.toml B.toml ...")
             elif not isinstance(data["pack"], dict):
                 source.problem(("pack",), "expected a table [pack]")
             else:

@@ -79,6 +79,7 @@ class Results:
                  caption: str | None = None, failures: list[str] | None = None) -> None:
         self._records = list(records)
         self.failures = list(failures or [])  # indicators a plugin failure left without figures
+        self.warnings: list[str] = []  # e.g. months of the run outside the data's dates
         self.pack = pack
         self.packs = [pack] if pack is not None else []  # every pack whose records these are
         self.start = start
@@ -95,6 +96,7 @@ class Results:
         combined = cls(records, None, min(starts) if starts else None, max(ends) if ends else None,
                        title, caption, [f for p in parts for f in p.failures])
         combined.packs = [pack for part in parts for pack in part.packs]
+        combined.warnings = list(dict.fromkeys(w for part in parts for w in part.warnings))
         return combined
 
     def __iter__(self) -> Iterator[Result]:

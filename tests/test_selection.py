@@ -1,0 +1,259 @@
+"""What a command-line run evaluates: several packs, chosen indicators and groups; and
+what it says while and after it runs (data dates, progress)."""
+
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+
+import pytest
+
+from conftest import run
+from indicators import _progress
+from indicators._cli import build_parser, main
+from indicators._progress import Progress
+
+FRONT_DOOR = textwrap.dedent("""
+    [pack]
+    name = "front-door"
+    title = "Front door"
+
+    [indicators.contacts]
+    title = "Contacts"
+    group = "Contacts"
+    table = "contacts"
+    date = "received_on"
+
+    [indicators.referrals]
+    title = "Contacts becoming referrals"
+    group = "Referrals"
+    table = "contacts"
+    date = "received_on"
+    where = "outcome == 'referral'"
+""")
+
+EARLY_HELP = textwrap.dedent("""
+    [pack]
+    name = "help"
+    title = "Early help"
+
+    [indicators.eh_contacts]
+    title = "Early help contacts"
+    group = "Contacts"
+    table = "eh_contacts"
+    date = "received_on"
+""")
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "front-door.toml").write_text(FRONT_DOOR)
+    (tmp_path / "help.toml").write_text(EARLY_HELP)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "contacts.csv").write_text("received_on,outcome\n2017-01-03,referral\n2017-01-09,nfa\n2017-02-01,nfa\n")
+    (data / "eh_contacts.csv").write_text("received_on\n2017-01-04\n2017-02-07\n2017-02-08\n")
+    return tmp_path
+
+
+def _evaluate(project, *extra: str, start="2017-01", end="2017-02") -> list[tuple]:
+    return ["evaluate", *extra, "--data", str(project / "data"), "--from", start, "--to", end, "--format", "json"]
+
+
+def _figures(out: str) -> list[tuple]:
+    return [(r["indicator"], r["period"], r["value"]) for r in json.loads(out)]
+
+
+def test_two_packs_make_one_set_of_results(project, capsys):
+    status = main(_evaluate(project, str(project / "front-door.toml"), str(project / "help.toml")))
+    captured = capsys.readouterr()
+    assert 0 == status, captured.err
+    assert [("contacts", "2017-01", 2.0), ("contacts", "2017-02", 1.0),
+            ("referrals", "2017-01", 1.0), ("referrals", "2017-02", 0.0),
+            ("eh_contacts", "2017-01", 1.0), ("eh_contacts", "2017-02", 2.0)] == _figures(captured.out)
+
+
+def test_two_packs_make_one_scorecard(project, capsys):
+    target = project / "both.html"
+    main(["evaluate", str(project / "front-door.toml"), str(project / "help.toml"), "--data",
+          str(project / "data"), "--from", "2017-01", "--to", "2017-02", "--format", "html", "--output", str(target)])
+    page = target.read_text()
+    assert "Front door and Early help" in page
+    assert "Contacts becoming referrals" in page and "Early help contacts" in page
+
+
+def test_indicators_and_groups_choose_what_runs(project, capsys):
+    main(_evaluate(project, str(project / "front-door.toml"), str(project / "help.toml"),
+                   "--indicator", "referrals", "--group", "Contacts"))
+    assert ["contacts", "referrals", "eh_contacts"] == list(dict.fromkeys(i for i, _, _ in _figures(capsys.readouterr().out)))
+    main(_evaluate(project, str(project / "front-door.toml"), str(project / "help.toml"), "--indicator", "eh_contacts"))
+    assert {"eh_contacts"} == {i for i, _, _ in _figures(capsys.readouterr().out)}
+
+
+def test_a_pack_left_without_indicators_reads_none_of_its_tables(project, capsys):
+    (project / "data" / "eh_contacts.csv").unlink()
+    status = main(_evaluate(project, str(project / "front-door.toml"), str(project / "help.toml"),
+                            "--indicator", "contacts"))
+    assert 0 == status
+    assert {"contacts"} == {i for i, _, _ in _figures(capsys.readouterr().out)}
+
+
+def test_unknown_indicator_and_group_are_named_with_a_suggestion(project, capsys):
+    status = main(_evaluate(project, str(project / "front-door.toml"), "--indicator", "referals",
+                            "--group", "Referral"))
+    err = capsys.readouterr().err
+    assert 1 == status
+    assert "error: --indicator referals: no such indicator in front-door; did you mean 'referrals'?" in err
+    assert "error: --group 'Referral': no indicator has this group; did you mean 'Referrals'?" in err
+    assert "Traceback" not in err
+
+
+def test_the_same_indicator_in_two_packs_is_refused(project, capsys):
+    (project / "copy.toml").write_text(FRONT_DOOR.replace('name = "front-door"', 'name = "copy"'))
+    status = main(_evaluate(project, str(project / "front-door.toml"), str(project / "copy.toml")))
+    err = capsys.readouterr().err
+    assert 1 == status
+    assert "indicator 'contacts' is also in pack 'front-door'" in err
+
+
+def test_problems_of_every_pack_are_reported_together(project, capsys):
+    (project / "bad1.toml").write_text("[indicators.a]\ntitle = 1\ntable = 't'\ndate = 'd'\n")
+    (project / "bad2.toml").write_text("[indicators.b]\ntitle = 'B'\ntable = 't'\n")
+    status = main(_evaluate(project, str(project / "bad1.toml"), str(project / "bad2.toml")))
+    err = capsys.readouterr().err
+    assert 1 == status
+    assert "bad1.toml" in err and "bad2.toml" in err
+
+
+def test_a_folder_of_two_packs_says_how_to_run_both(project, capsys):
+    folder = project / "packs"
+    folder.mkdir()
+    (folder / "a.toml").write_text(FRONT_DOOR)
+    (folder / "b.toml").write_text(EARLY_HELP)
+    assert 1 == main(_evaluate(project, str(folder)))
+    assert "indicators evaluate A.toml B.toml" in capsys.readouterr().err
+
+
+def test_a_table_two_packs_read_alike_is_read_once(project, monkeypatch, capsys):
+    from indicators import _loaders
+
+    reads = []
+    real = _loaders.read_csv_table
+    monkeypatch.setattr(_loaders, "read_csv_table", lambda path, *a, **k: reads.append(path.stem) or real(path, *a, **k))
+    (project / "more.toml").write_text(FRONT_DOOR.replace('name = "front-door"', 'name = "more"')
+                                       .replace("indicators.contacts]", "indicators.all_contacts]")
+                                       .replace("indicators.referrals]", "indicators.all_referrals]"))
+    assert 0 == main(_evaluate(project, str(project / "front-door.toml"), str(project / "more.toml")))
+    assert ["contacts"] == reads
+
+
+def test_help_lists_every_installed_format():
+    from indicators._registry import default_registry
+
+    text = build_parser()._subparsers._group_actions[0].choices["evaluate"].format_help()
+    for name in default_registry().renderers:
+        assert name in " ".join(text.split())
+    assert "xlsx needs openpyxl" in " ".join(text.split())
+
+
+# --- the run's months against the data's dates
+
+
+def test_a_run_after_the_data_warns_naming_tables_and_dates(project, capsys):
+    status = main(_evaluate(project, str(project / "front-door.toml"), str(project / "help.toml"),
+                            start="2018-01", end="2018-03"))
+    err = capsys.readouterr().err
+    assert 0 == status
+    assert ("warning: the run 2018-01 to 2018-03 lies outside the dates in the data, which hold: "
+            "contacts 2017-01-03 to 2017-02-01") in err
+    assert "eh_contacts 2017-01-04 to 2017-02-08" in err
+
+
+def test_months_partly_outside_the_data_are_named():
+    pack = """
+    [indicators.contacts]
+    title = "Contacts"
+    table = "contacts"
+    date = "received_on"
+    """
+    tables = {"contacts": {"received_on": ["2017-01-15", "2017-03-31", None]}}
+    assert [] == run(pack, tables, "2017-01", "2017-03").warnings
+    assert ["months 2016-11 to 2016-12 lie before and month 2017-04 lies after the dates in the data, "
+            "which hold: contacts 2017-01-15 to 2017-03-31"] == run(pack, tables, "2016-11", "2017-04").warnings
+    assert ["the run 2016-01 lies outside the dates in the data, which hold: contacts 2017-01-15 to 2017-03-31"
+            ] == run(pack, tables, "2016-01").warnings
+
+
+def test_a_snapshot_counts_its_start_and_end_dates():
+    pack = """
+    [indicators.open]
+    title = "Open episodes"
+    table = "episodes"
+    window = "snapshot"
+    start = "started_on"
+    end = "ended_on"
+    """
+    tables = {"episodes": {"started_on": ["2016-05-02"], "ended_on": ["2017-02-10"]}}
+    assert [] == run(pack, tables, "2016-05", "2017-02").warnings
+    assert ["month 2017-03 lies after the dates in the data, which hold: episodes 2016-05-02 to 2017-02-10"
+            ] == run(pack, tables, "2017-01", "2017-03").warnings
+
+
+def test_a_table_without_dates_is_named():
+    pack = """
+    [indicators.contacts]
+    title = "Contacts"
+    table = "contacts"
+    date = "received_on"
+
+    [tables.contacts.columns]
+    received_on = "date"
+    """
+    assert ["the data holds no dates to place rows in months: contacts (no dates)"] == run(
+        pack, {"contacts": {"received_on": [None, None]}}, "2017-01").warnings
+
+
+# --- progress
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_appears_only_after_a_second_and_is_cleared():
+    now = [0.0]
+    stream = _Terminal()
+    progress = Progress(stream, clock=lambda: now[0], delay=1.0, interval=0.0)
+    progress.step("reading tables", 0, 3, "contacts")
+    assert "" == stream.getvalue()
+    now[0] = 1.5
+    progress.step("reading tables", 1, 3, "referrals")
+    assert "\rreading tables 1/3 referrals  2s" == stream.getvalue()
+    progress.close()
+    assert stream.getvalue().endswith("\r" + " " * len("reading tables 1/3 referrals  2s") + "\r")
+
+
+def test_progress_is_off_when_not_a_terminal():
+    stream = io.StringIO()
+    progress = Progress(stream, delay=0.0)
+    progress.step("evaluating", 1, 2, "contacts")
+    progress.close()
+    assert "" == stream.getvalue()
+
+
+def test_command_line_shows_progress_on_a_terminal_unless_quiet(project, monkeypatch, capsys):
+    monkeypatch.setattr(_progress, "DELAY", 0.0)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert 0 == main(_evaluate(project, str(project / "front-door.toml"), str(project / "help.toml")))
+    shown = terminal.getvalue()
+    assert "reading tables 0/2 contacts" in shown
+    assert "evaluating 3/3" in shown
+    assert shown.endswith("\r")
+    assert "reading" not in capsys.readouterr().out
+    quiet = _Terminal()
+    monkeypatch.setattr("sys.stderr", quiet)
+    assert 0 == main(_evaluate(project, str(project / "front-door.toml"), "--quiet"))
+    assert "" == quiet.getvalue()
