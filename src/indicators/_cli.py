@@ -130,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data.add_argument("--scale", type=_positive_float, default=1.0,
                            help="multiply every volume by this factor (default 1)")
 
+    schema = commands.add_parser("schema", help="print the JSON Schema of the pack format",
+                                 description="Print a JSON Schema (draft 4) of pack files, for completion "
+                                             "and inline errors in an editor (taplo, Even Better TOML).")
+    schema.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+
     commands.add_parser("list", help="show installed packs, functions, calendars, loaders and renderers",
                         description="Show everything the built-ins and plugins provide, with the "
                                     "plugin (and distribution version) that gave it.")
@@ -272,6 +277,15 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from ._schema import pack_schema
+
+    _write(json.dumps(pack_schema(), indent=2, ensure_ascii=False) + "\n", args.output)
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     from ._registry import default_registry
 
@@ -328,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"evaluate": _evaluate, "validate": _validate, "list": _list, "demo": _demo,
-                "demo-data": _demo_data}
+                "demo-data": _demo_data, "schema": _schema}
     try:
         _warn_plugin_failures()
         return handlers[args.command](args)
