@@ -257,3 +257,14 @@ def test_command_line_shows_progress_on_a_terminal_unless_quiet(project, monkeyp
     monkeypatch.setattr("sys.stderr", quiet)
     assert 0 == main(_evaluate(project, str(project / "front-door.toml"), "--quiet"))
     assert "" == quiet.getvalue()
+
+
+def test_progress_shows_each_new_stage_even_within_the_interval():
+    now = [5.0]
+    stream = _Terminal()
+    progress = Progress(stream, clock=lambda: now[0], delay=0.0, interval=10.0)
+    progress.step("evaluating", 1, 3, "contacts")
+    progress.step("evaluating", 2, 3, "referrals")
+    progress.step("writing", 0, 0, "xlsx")
+    assert ["", "evaluating 1/3 contacts  0s", "writing xlsx  0s"] == [
+        line.strip() for line in stream.getvalue().split("\r")]

@@ -192,23 +192,27 @@ def _evaluate(args: argparse.Namespace) -> int:
     try:
         tables = load_tables(packs, args.data, args.loader, args.strict, progress)
         total = sum(len(pack.indicators) for pack in packs)
-        parts = []
+        parts: list[Results] = []
         for pack, pack_tables in zip(packs, tables):
-            offset = sum(len(part.packs[0].indicators) for part in parts)
+            before = sum(len(done_pack.indicators) for done_pack in packs[:len(parts)])
+
+            def step(done: int, _total: int, name: str, before: int = before) -> None:
+                progress.step("evaluating", before + done, total, name)
+
             parts.append(evaluate(pack, pack_tables, args.start, args.end, strict=args.strict,
                                   suppress_below=args.suppress_below, loader=args.loader,
-                                  function_time_limit=args.function_time_limit,
-                                  progress=lambda done, _, name, offset=offset:
-                                  progress.step("evaluating", offset + done, total, name)))
+                                  function_time_limit=args.function_time_limit, progress=step))
         progress.step("evaluating", total, total)
+        results = parts[0] if len(parts) == 1 else Results.combine(
+            parts, title=" and ".join(pack.title for pack in packs))
+        progress.step("writing", 0, 0, args.format)
+        output = renderers[args.format](results)
     finally:
         progress.close()
-    results = parts[0] if len(parts) == 1 else Results.combine(
-        parts, title=" and ".join(pack.title for pack in packs))
     _warn_unreadable(results)
     for warning in results.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    _write(renderers[args.format](results), args.output)
+    _write(output, args.output)
     for failure in results.failures:
         print(f"error: {failure} (its results are empty; the other indicators are complete)", file=sys.stderr)
     return 1 if results.failures else 0

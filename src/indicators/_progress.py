@@ -26,6 +26,7 @@ class Progress:
         self.started = clock()
         self._shown = 0  # width of the line on screen
         self._last = -1.0
+        self._what = ""
 
     @staticmethod
     def _is_terminal(stream: TextIO) -> bool:
@@ -35,14 +36,18 @@ class Progress:
             return False
 
     def step(self, what: str, done: int, total: int, name: str = "") -> None:
-        """Report that ``done`` of ``total`` steps of ``what`` are finished, ``name`` next."""
+        """Report that ``done`` of ``total`` steps of ``what`` are finished, ``name`` next
+        (``total`` 0: a step without a count)."""
         if not self.enabled:
             return
         now = self.clock()
-        if now - self.started < self.delay or (now - self._last < self.interval and done < total):
+        if now - self.started < self.delay:
             return
-        self._last = now
-        line = f"{what} {done}/{total}" + (f" {name}" if name else "") + f"  {now - self.started:.0f}s"
+        if now - self._last < self.interval and done < total and what == self._what:
+            return  # a new stage, or the end of one, is always shown
+        self._last, self._what = now, what
+        count = f" {done}/{total}" if total else ""
+        line = f"{what}{count}" + (f" {name}" if name else "") + f"  {now - self.started:.0f}s"
         line = line[:79]
         self.stream.write("\r" + line.ljust(self._shown))
         self.stream.flush()
