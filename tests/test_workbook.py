@@ -224,3 +224,20 @@ def test_command_line_names_the_extra_when_openpyxl_is_missing(project, monkeypa
     assert 2 == status
     assert "error: the xlsx format needs openpyxl: pip install 'indicators[xlsx]'" in capsys.readouterr().err
     assert not (project / "x.xlsx").exists()
+
+
+def test_text_is_never_a_formula_and_control_characters_do_not_break_the_workbook():
+    """A title starting with "=" stays text; a control character is shown, not fatal."""
+    pack = PACK.replace('title = "Contacts"', 'title = "=HYPERLINK(\\"http://example.invalid\\")"').replace(
+        'group = "Referrals: rates/ratios"', 'group = "Bell\\u0007 group"')
+    results = evaluate(pack_from(pack), TABLES, "2017-01", "2017-01")
+    book = _book(results)
+    cell = _row(book["Contact and referral"], "contacts")[0]
+    assert ('=HYPERLINK("http://example.invalid")', "s") == (cell.value, cell.data_type)
+    assert "Bell- group" in book.sheetnames
+    assert "Bell\ufffd group" == book["Bell- group"]["A1"].value
+
+
+def test_no_results_still_make_a_workbook():
+    book = _book(Results([]))
+    assert ["Records", "Notes", "Definitions"] == book.sheetnames

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 RAG_FILLS = {"green": ("FFC6EFCE", "FF006100"), "amber": ("FFFFEB9C", "FF9C5700"), "red": ("FFFFC7CE", "FF9C0006")}
 DEFINITION_HEADERS = ("id", "title", "group", "kind", "numerator", "denominator", "window", "target",
                       "tolerance", "polarity", "source", "description", "pack")
-_NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+_NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 
 
 def number_format(decimals: int, kind: str) -> str:
@@ -40,6 +40,19 @@ def _sheet_name(name: str, taken: set[str]) -> str:
         candidate, n = base[:31 - len(suffix)] + suffix, n + 1
     taken.add(candidate.lower())
     return candidate
+
+
+def _put(sheet, row: int, column: int, value: Any):
+    """Write one cell; text is always text, never a formula (a title or a data value
+    starting with "=" must not run in the manager's Excel)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # control characters Excel cannot hold
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
 
 
 def _groups(results: Results) -> OrderedDict[str, OrderedDict[str, list[Result]]]:
@@ -76,24 +89,22 @@ def render_xlsx(results: Results) -> bytes:
 
     for group, series_by_indicator in _groups(results).items():
         sheet = book.create_sheet(_sheet_name(group, taken))
-        sheet["A1"] = group
-        sheet["A1"].font = Font(bold=True, size=14)
-        sheet["A2"] = heading
+        _put(sheet, 1, 1, group).font = Font(bold=True, size=14)
+        _put(sheet, 2, 1, heading)
         if results.caption:
-            sheet["A3"] = results.caption
-            sheet["A3"].font = Font(bold=True, color="9C0006")
+            _put(sheet, 3, 1, results.caption).font = Font(bold=True, color="9C0006")
         header = ["Indicator", "Id", "Target"] + periods
         for column, text in enumerate(header, start=1):
-            cell = sheet.cell(row=5, column=column, value=text)
+            cell = _put(sheet, 5, column, text)
             cell.font = bold
             if column > 2:
                 cell.alignment = Alignment(horizontal="right")
         for row, (indicator, series) in enumerate(series_by_indicator.items(), start=6):
             latest = series[-1]
             fmt = number_format(latest.decimals, latest.kind)
-            sheet.cell(row=row, column=1, value=latest.title)
-            sheet.cell(row=row, column=2, value=indicator)
-            target = sheet.cell(row=row, column=3, value=latest.target)
+            _put(sheet, row, 1, latest.title)
+            _put(sheet, row, 2, indicator)
+            target = _put(sheet, row, 3, latest.target)
             target.number_format = fmt
             by_period = {record.period: record for record in series}
             for column, period in enumerate(periods, start=4):
@@ -101,11 +112,11 @@ def render_xlsx(results: Results) -> bytes:
                 if record is None:
                     continue
                 if record.suppressed:
-                    cell = sheet.cell(row=row, column=column, value="suppressed")
+                    cell = _put(sheet, row, column, "suppressed")
                     cell.font = Font(italic=True, color="808080")
                     cell.alignment = Alignment(horizontal="right")
                     continue
-                cell = sheet.cell(row=row, column=column, value=record.value)
+                cell = _put(sheet, row, column, record.value)
                 cell.number_format = fmt
                 if record.rag in RAG_FILLS:
                     fill, text = RAG_FILLS[record.rag]
@@ -129,7 +140,7 @@ def _records_sheet(sheet, results: Results, bold) -> None:
     """Every record as one row, with the data frames' flat columns."""
     cols = columns(results)
     for column, (name, _, _) in enumerate(cols, start=1):
-        sheet.cell(row=1, column=column, value=name).font = bold
+        _put(sheet, 1, column, name).font = bold
     formats = {r.indicator: number_format(r.decimals, r.kind) for r in results}
     indicators = [r.indicator for r in results]
     for column, (name, kind, values) in enumerate(cols, start=1):
@@ -138,7 +149,7 @@ def _records_sheet(sheet, results: Results, bold) -> None:
                 continue
             if kind == "date":
                 value = datetime.date.fromisoformat(value)
-            cell = sheet.cell(row=row, column=column, value=value)
+            cell = _put(sheet, row, column, value)
             if kind == "date":
                 cell.number_format = "yyyy-mm-dd"
             if name in ("value", "target", "ci_low", "ci_high") or (
@@ -160,13 +171,13 @@ def _notes_sheet(sheet, results: Results, bold) -> None:
         if record.suppressed:
             rows.append((record.indicator, record.period, "suppressed (small numbers)", None))
     for column, text in enumerate(("indicator", "period", "note", "rows"), start=1):
-        sheet.cell(row=1, column=column, value=text).font = bold
+        _put(sheet, 1, column, text).font = bold
     if not rows:
-        sheet.cell(row=2, column=3, value="no notes: no data-quality problems were counted")
+        _put(sheet, 2, 3, "no notes: no data-quality problems were counted")
     for row, values in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
             if value not in (None, ""):
-                sheet.cell(row=row, column=column, value=value)
+                _put(sheet, row, column, value)
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["C"].width = 70
     sheet.freeze_panes = "A2"
@@ -175,7 +186,7 @@ def _notes_sheet(sheet, results: Results, bold) -> None:
 def _definitions_sheet(sheet, results: Results, bold) -> None:
     """How each indicator is defined, so that its figures can be checked."""
     for column, text in enumerate(DEFINITION_HEADERS, start=1):
-        sheet.cell(row=1, column=column, value=text).font = bold
+        _put(sheet, 1, column, text).font = bold
     shown = {r.indicator for r in results}
     row = 2
     for pack in results.packs:
@@ -184,10 +195,10 @@ def _definitions_sheet(sheet, results: Results, bold) -> None:
                 continue
             for column, value in enumerate(definition(indicator) + (pack.name,), start=1):
                 if value is not None:
-                    sheet.cell(row=row, column=column, value=value)
+                    _put(sheet, row, column, value)
             row += 1
     if row == 2:
-        sheet.cell(row=2, column=1, value="the definitions are not known: these results came without their pack")
+        _put(sheet, 2, 1, "the definitions are not known: these results came without their pack")
     for letter, width in zip("ABCDEFGHIJKLM", (28, 50, 24, 11, 60, 60, 30, 20, 10, 16, 30, 50, 20)):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "B2"
