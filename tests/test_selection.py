@@ -3,16 +3,21 @@ what it says while and after it runs (data dates, progress)."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
+import re
 import textwrap
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import run
 from indicators import _progress
 from indicators._cli import build_parser, main
 from indicators._progress import Progress
+from strategies import contacts
 
 FRONT_DOOR = textwrap.dedent("""
     [pack]
@@ -268,3 +273,48 @@ def test_progress_shows_each_new_stage_even_within_the_interval():
     progress.step("writing", 0, 0, "xlsx")
     assert ["", "evaluating 1/3 contacts  0s", "writing xlsx  0s"] == [
         line.strip() for line in stream.getvalue().split("\r")]
+
+
+def _month(code: int) -> datetime.date:
+    return datetime.date(code // 12, code % 12 + 1, 1)
+
+
+def _named_months(warning: str) -> set[str]:
+    """Every month a warning names, its spans expanded."""
+    named = set()
+    for first, last in re.findall(r"(\d{4}-\d{2})(?: to (\d{4}-\d{2}))?", warning.split(", which hold")[0]):
+        code = int(first[:4]) * 12 + int(first[5:]) - 1
+        end = int((last or first)[:4]) * 12 + int((last or first)[5:]) - 1
+        named |= {_month(c).strftime("%Y-%m") for c in range(code, end + 1)}
+    return named
+
+
+@given(contacts(), st.integers(0, 30), st.integers(0, 6))
+def test_warnings_name_exactly_the_months_without_data(table, first, length):
+    """The months named are exactly those before the first date's month or after the
+    last date's month; with no dates at all, the table is named as having none."""
+    pack = """
+    [indicators.contacts]
+    title = "Contacts"
+    table = "contacts"
+    date = "received_on"
+
+    [tables.contacts.columns]
+    received_on = "date"
+    """
+    start = 2015 * 12 + 6 + first
+    months = [_month(code) for code in range(start, start + length + 1)]
+    warnings = run(pack, {"contacts": table}, months[0].strftime("%Y-%m"), months[-1].strftime("%Y-%m")).warnings
+    dates = [d for d in table["received_on"] if d is not None]
+    if not dates:
+        assert ["the data holds no dates to place rows in months: contacts (no dates)"] == warnings
+        return
+    low, high = min(dates), max(dates)
+    outside = {m.strftime("%Y-%m") for m in months
+               if (m.year, m.month) < (low.year, low.month) or (m.year, m.month) > (high.year, high.month)}
+    if not outside:
+        assert [] == warnings
+        return
+    assert 1 == len(warnings)
+    assert warnings[0].endswith(f", which hold: contacts {low.isoformat()} to {high.isoformat()}")
+    assert outside == _named_months(warnings[0])
