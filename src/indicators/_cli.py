@@ -65,7 +65,7 @@ def _formats() -> str:
     renderers = default_registry().renderers
     names = sorted(renderers)
     text = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
-    needs = [f"{name} needs {r.requires[0]}" for name, r in sorted(renderers.items())
+    needs = [f"{name} needs {getattr(r, 'requires')[0]}" for name, r in sorted(renderers.items())
              if getattr(r, "requires", None)]
     return text + (f" ({'; '.join(needs)})" if needs else "")
 

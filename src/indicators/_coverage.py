@@ -14,7 +14,7 @@ from ._dates import format_period, month_code, month_end, month_start, to_iso
 from ._expressions import names_used
 
 if TYPE_CHECKING:
-    from ._pack import Pack
+    from ._pack import Lookup, Measure, Pack
     from ._tables import Table
 
 
@@ -23,7 +23,8 @@ def placement_columns(pack: Pack) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for indicator in pack.indicators.values():
         for measure in indicator.measures():
-            for owner in (measure, *measure.lookups):
+            owners: tuple[Measure | Lookup, ...] = (measure, *measure.lookups)
+            for owner in owners:
                 names = out.setdefault(owner.table, set())
                 for expr in (owner.date, owner.start, owner.end):
                     if expr is not None:

@@ -18,6 +18,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 from ._results import RECORD_FIELDS
 
 if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
+
     from ._results import Results
 
 # The type of each plain record field in a frame. "number" is an integer column when
@@ -100,7 +104,7 @@ def _month(text: str | None) -> datetime.date | None:
     return None if text is None else datetime.date.fromisoformat(text + "-01")
 
 
-def _require(module: str, extra: str):
+def _require(module: str, extra: str) -> Any:
     import importlib
 
     try:
@@ -109,7 +113,7 @@ def _require(module: str, extra: str):
         raise ImportError(f"this needs {module}: pip install 'indicators[{extra}]'") from None
 
 
-def to_pandas(results: Results):
+def to_pandas(results: Results) -> pandas.DataFrame:
     """A pandas DataFrame: periods as ``period[M]``, dates as ``datetime64``, counts as
     nullable ``Int64``, numbers as nullable ``Float64``, flags as ``boolean``."""
     pd = _require("pandas", "pandas")
@@ -130,7 +134,7 @@ def to_pandas(results: Results):
     return pd.DataFrame(data)
 
 
-def to_arrow(results: Results):
+def to_arrow(results: Results) -> pyarrow.Table:
     """A pyarrow Table: periods as ``date32`` (the first day of the month), dates as
     ``date32``, counts as ``int64``, numbers as ``float64``; missing values are null."""
     pa = _require("pyarrow", "arrow")
@@ -149,7 +153,7 @@ def to_arrow(results: Results):
     return pa.table(arrays, names=names)
 
 
-def to_polars(results: Results):
+def to_polars(results: Results) -> polars.DataFrame:
     """A polars DataFrame: periods as ``Date`` (the first day of the month), dates as
     ``Date``, counts as ``Int64``, numbers as ``Float64``; missing values are null."""
     pl = _require("polars", "polars")

@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING, Any, Iterator
 import attrs
 
 if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
+
     from ._pack import Pack
 
 RECORD_FIELDS = (
@@ -126,20 +130,20 @@ class Results:
         """Plain dicts, ready for JSON or a data frame."""
         return [r.to_record() for r in self._records]
 
-    def to_pandas(self):
+    def to_pandas(self) -> pandas.DataFrame:
         """A pandas DataFrame, one row per record, nested parts as flat columns
         (see docs/python.md); needs the ``pandas`` extra."""
         from ._frames import to_pandas
 
         return to_pandas(self)
 
-    def to_polars(self):
+    def to_polars(self) -> polars.DataFrame:
         """A polars DataFrame like :meth:`to_pandas`; needs the ``polars`` extra."""
         from ._frames import to_polars
 
         return to_polars(self)
 
-    def to_arrow(self):
+    def to_arrow(self) -> pyarrow.Table:
         """A pyarrow Table like :meth:`to_pandas`; needs the ``arrow`` extra."""
         from ._frames import to_arrow
 

@@ -71,7 +71,7 @@ def pack_schema() -> dict[str, Any]:
     """The JSON Schema (draft 4) of a pack file."""
     measure = _measure_keys()
     measure_object = _object(_pack.MEASURE_KEYS, measure, description="a measure: rows of a table")
-    indicator_keys = {
+    indicator_keys: dict[str, dict[str, Any]] = {
         **measure,
         "title": {**_TEXT, "description": "the indicator's title"},
         "description": _STRING, "unit": _STRING, "source": _STRING,
@@ -99,7 +99,7 @@ def pack_schema() -> dict[str, Any]:
         "quartiles": {"type": "array", "items": _NUMBER, "minItems": 3, "maxItems": 3,
                       "description": "[q1, q2, q3], ascending"},
     }
-    lookup_keys = {
+    lookup_keys: dict[str, dict[str, Any]] = {
         "table": {**_TEXT, "description": "the table looked up"},
         "key": {**_TEXT, "description": "the key column of the looked-up table"},
         "on": {**_TEXT, "description": "the measure's own column holding the key (default: key)"},
@@ -108,7 +108,7 @@ def pack_schema() -> dict[str, Any]:
         "aggregate": {"type": "string", "pattern": _pack._AGGREGATE.pattern,
                       "description": "count, count_distinct(col), sum(col), min(col), max(col) or mean(col)"},
     }
-    pack_keys = {
+    pack_keys: dict[str, dict[str, Any]] = {
         "name": _TEXT, "title": _TEXT, "description": _TEXT, "version": _TEXT,
         "financial_year_start": {"type": "integer", "minimum": 1, "maximum": 12,
                                  "description": "the month the financial year starts (default 4)"},
@@ -117,14 +117,14 @@ def pack_schema() -> dict[str, Any]:
         "suppress_below": {"type": "integer", "minimum": 1},
         "strict": {"type": "boolean"},
     }
-    table_keys = {
+    table_keys: dict[str, dict[str, Any]] = {
         "columns": {"type": "object", "additionalProperties": {"enum": list(TYPES)},
                     "description": "column = type"},
         "description": _STRING,
         "derive": {"type": "object", "additionalProperties": _EXPRESSION,
                    "description": "derived column = expression"},
     }
-    top_keys = {
+    top_keys: dict[str, dict[str, Any]] = {
         "pack": _object(_pack.PACK_KEYS, pack_keys, description="the pack's settings"),
         "populations": {"type": "object", "additionalProperties": _by_year(r"^\d{4}$", "calendar year"),
                         "description": "reference populations for rates, by name"},

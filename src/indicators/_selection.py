@@ -106,8 +106,8 @@ def load_tables(packs: Sequence[Pack], location: str | os.PathLike, loader: str,
     if problems:
         raise DataError(list(problems.values()))
     out: list[dict[str, Table]] = [{} for _ in packs]
-    for index, name, schema, s in wanted:
-        key = (name, tuple(sorted((schema or {}).items())), s)
+    for index, name, declared, table_strict in wanted:
+        key = (name, tuple(sorted((declared or {}).items())), table_strict)
         if key in cache:
             out[index][name] = cache[key]
     return out

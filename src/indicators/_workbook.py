@@ -42,7 +42,7 @@ def _sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _put(sheet, row: int, column: int, value: Any):
+def _put(sheet: Any, row: int, column: int, value: Any) -> Any:
     """Write one cell; text is always text, never a formula (a title or a data value
     starting with "=" must not run in the manager's Excel)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
