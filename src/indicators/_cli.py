@@ -245,9 +245,14 @@ def _validate(args: argparse.Namespace) -> int:
     from ._pack import load_pack
 
     pack = load_pack(args.pack)
+    for warning in pack.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.data:
+        for table, names in pack.names_checked_against_data().items():
+            print(f"{table}: {', '.join(names)} (not declared: checked against the data when it arrives)")
     if args.data:
-        tables = _resolve_tables(pack, args.data, pack.strict, args.loader)
-        _check_data(pack, tables)
+        tables, offered = _resolve_tables(pack, args.data, pack.strict, args.loader)
+        _check_data(pack, tables, offered)
         for table in tables.values():
             for name, column in table.columns.items():
                 if column.unreadable:

@@ -20,6 +20,7 @@ from ._arrays import dense_codes, distinct_per_group, unique
 from ._dates import NAT, format_period, parse_period
 from ._errors import DataError, PackError, PluginError, Problem
 from ._evaluator import Context, evaluate as evaluate_node
+from ._checker import suggest
 from ._derived import sort_codes
 from ._expressions import PERIOD_VARIABLES, Call, Node, names_used, to_text, uses_period, walk
 from ._functions import DEFAULT_TIME_LIMIT, CallLimits
@@ -793,7 +794,9 @@ class TableEvaluation:
         return counts, out
 
 
-def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str = "csv") -> dict[str, Table]:
+def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str = "csv"
+                    ) -> tuple[dict[str, Table], list[str]]:
+    """The tables the pack reads, and the names of every table the data offers."""
     schemas = pack.schemas()
     needed = pack.tables_used()
     if isinstance(tables, (str, os.PathLike)):
@@ -802,8 +805,9 @@ def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str = "csv") 
             raise DataError([Problem(reason or f"unknown loader {loader!r}; installed loaders: "
                                      + ", ".join(sorted(pack.registry.loaders)))])
         loaded = pack.registry.loaders[loader](Path(tables), schemas, strict=strict, only=needed)
+        offered = sorted({*loaded, *(p.stem for p in Path(tables).glob("*.csv"))} if loader == "csv" else loaded)
         return {name: table_from_mapping(name, table, schemas.get(name), strict=strict)
-                for name, table in loaded.items() if name in needed}
+                for name, table in loaded.items() if name in needed}, offered
     if not isinstance(tables, Mapping):
         raise DataError([Problem(f"expected a mapping of table name to table, or a folder of CSV "
                                  f"files, got {type(tables).__name__}")])
@@ -818,32 +822,39 @@ def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str = "csv") 
             problems.extend(exc.problems)
     if problems:
         raise DataError(problems)
-    return out
+    return out, sorted(map(str, tables))
 
 
-def _check_data(pack: Pack, tables: dict[str, Table]) -> None:
+def _check_data(pack: Pack, tables: dict[str, Table], offered: list[str] | None = None) -> None:
+    """Check the pack against the data before anything is computed: every table it reads
+    is there, every declared column it needs is there, and every expression checks with
+    the types the data gives (the names no declaration accounts for, with the same
+    located messages as when the pack loads)."""
     problems = []
     for name in sorted(pack.tables_used()):
         if name not in tables:
-            users = sorted(i.id for i in pack.indicators.values()
-                           if any(m.table == name for m in i.measures()))
+            users = [i for i in pack.indicators.values()
+                     if any(name in (m.table, *(lookup.table for lookup in m.lookups)) for m in i.measures())]
+            ids = [i.id for i in users]
+            offered = sorted(tables) if offered is None else offered
+            hint = suggest(name, offered)
+            problems.append(users[0].location.problem(
+                f"no table {name!r} in the data (needed by {', '.join(ids[:5])}"
+                f"{' and others' if len(ids) > 5 else ''})" + (f"; {hint}" if hint else ""),
+                f"tables given: {', '.join(offered) or 'none'}"))
+    needed = columns_needed(pack)
+    types: dict[str, dict[str, str]] = {}
+    for name, table in tables.items():
+        declared = pack.tables[name].columns if name in pack.tables else {}
+        for column in sorted((needed.get(name, set()) & set(declared)) - set(table.columns)):
             problems.append(Problem(
-                f"no table {name!r} in the data (needed by {', '.join(users[:5])}"
-                f"{' and others' if len(users) > 5 else ''})",
-                detail=f"tables given: {', '.join(sorted(tables)) or 'none'}"))
-    for name, columns in columns_needed(pack).items():
-        table = tables.get(name)
-        if table is None:
-            continue
-        for column in sorted(columns - set(table.columns)):
-            if name in pack.tables and column not in pack.tables[name].columns:
-                continue  # reported by the expression check as an unknown name
-            problems.append(Problem(
-                f"table {name!r} has no column {column!r}",
-                file=table.source, detail=f"columns present: {', '.join(sorted(table.columns))}"))
+                f"table {name!r} has no column {column!r}, which the pack declares",
+                file=table.source, path=name, detail=f"columns present: {', '.join(sorted(table.columns))}"))
+        # a declared column the data lacks is reported above, not again as an unknown name
+        types[name] = {**declared, **table.column_types()}
+    type_problems = check_pack(pack, types)
     if problems:
-        raise DataError(problems)
-    type_problems = check_pack(pack, {name: t.column_types() for name, t in tables.items()})
+        raise DataError(problems + type_problems)
     if type_problems:
         raise PackError(type_problems + _text_that_looks_like_dates(pack, tables))
 
@@ -904,8 +915,8 @@ def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | Non
               function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Run:
     """Tables loaded and checked, and the run's periods, ready to evaluate."""
     strict = pack.strict if strict is None else strict
-    loaded = _resolve_tables(pack, tables, strict, loader)
-    _check_data(pack, loaded)
+    loaded, offered = _resolve_tables(pack, tables, strict, loader)
+    _check_data(pack, loaded, offered)
     calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
     # One month more than asked for, so that the first period has a direction of travel.
     return Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit)
