@@ -361,7 +361,8 @@ class TableEvaluation:
                     values = data.view(np.uint64) if data.dtype.itemsize == 8 else data.astype(np.int64).view(np.uint64)
                     if column.missing is not None:
                         values = np.where(column.missing, np.uint64(0x5bd1e9955bd1e995), values)
-                    digest = (digest * np.uint64(0x9E3779B97F4A7C15)) ^ values
+                    digest *= np.uint64(0x9E3779B97F4A7C15)
+                    digest ^= values
             self.table.cache["duplicate_rows"] = int(n - unique(digest).size) if n else 0
         return self.table.cache["duplicate_rows"]
 
