@@ -3,7 +3,7 @@
 from ._calendars import Calendar
 from ._dates import split as split_dates
 from ._engine import evaluate
-from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem
+from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem, ResourceError
 from ._functions import Function
 from ._loaders import read_csv_folder, read_csv_table
 from ._pack import Indicator, Pack, load_pack, loads_pack
@@ -27,6 +27,7 @@ __all__ = [
     "Partial",
     "PluginError",
     "Problem",
+    "ResourceError",
     "Registry",
     "Result",
     "Results",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Sequence
 from ._dates import parse_period
 from ._errors import IndicatorsError
 from ._functions import DEFAULT_TIME_LIMIT
+
+DEFAULT_MEMORY_BUDGET_TEXT = "4GiB"  # indicators.evaluate's default memory_budget
 
 
 def _period(text: str) -> str:
@@ -58,6 +61,18 @@ def _seconds(text: str) -> float | None:
     return value or None
 
 
+_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6, "mib": 2**20,
+          "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12, "tib": 2**40}
+
+
+def _memory_size(text: str) -> int | None:
+    """A size such as ``8GiB``, ``500MB`` or a number of bytes; 0 means no limit."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    if not match or match.group(2).lower() not in _UNITS:
+        raise argparse.ArgumentTypeError(f"expected a size such as 4GiB, 500MB or a number of bytes, got {text!r}")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()]) or None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="indicators",
@@ -87,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--function-time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
                           help="fail the indicators using a plugin function when one call takes longer "
                                f"(default {DEFAULT_TIME_LIMIT:g}; 0 for no limit)")
+    evaluate.add_argument("--memory-budget", type=_memory_size, default=_memory_size(DEFAULT_MEMORY_BUDGET_TEXT),
+                          metavar="SIZE",
+                          help="fail the indicators whose work would take more memory in one step, before "
+                               f"it begins (default {DEFAULT_MEMORY_BUDGET_TEXT}; 0 for no limit)")
 
     validate = commands.add_parser("validate", help="check a pack and report every problem",
                                    description="Check PACK (and, with --data, the data against it).")
@@ -150,7 +169,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         return 2
     results = evaluate(pack, args.data, args.start, args.end, strict=args.strict,
                        suppress_below=args.suppress_below, loader=args.loader,
-                       function_time_limit=args.function_time_limit)
+                       function_time_limit=args.function_time_limit, memory_budget=args.memory_budget)
     _warn_unreadable(results)
     _write(renderers[args.format](results), args.output)
     for failure in results.failures:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ._arrays import dense_codes, distinct_per_group, unique
 from ._dates import NAT, format_period, parse_period
-from ._errors import DataError, PackError, PluginError, Problem
+from ._errors import DataError, PackError, PluginError, Problem, ResourceError
 from ._evaluator import Context, evaluate as evaluate_node
 from ._checker import suggest
 from ._derived import sort_codes
@@ -72,18 +72,42 @@ class LazyVariables(Mapping):
         return len(set(self._values) | set(self._lazy))
 
 
+DEFAULT_MEMORY_BUDGET = 4 * 2**30  # bytes of working memory one step of an evaluation may take
+_BYTES_PER_PAIR = 48  # a (row, period) pair while pairs are made, and a few values evaluated on it
+_GRID_COPIES = 5  # a key x period grid is built through about five arrays of its size
+
+
+def size_text(n_bytes: float) -> str:
+    """A size for messages: ``7.3 GiB``."""
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n_bytes < 1024 or unit == "GiB":
+            return f"{n_bytes:,.0f} {unit}" if unit == "bytes" else f"{n_bytes:,.1f} {unit}"
+        n_bytes /= 1024
+    raise AssertionError
+
+
 class Run:
     """One evaluation: the periods, the calendar and every table's shared work."""
 
     def __init__(self, pack: Pack, tables: dict[str, Table], periods: Periods, calendar,
-                 function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> None:
+                 function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+                 memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> None:
         self.pack = pack
         self.periods = periods
         self.calendar = calendar
+        self.memory_budget = memory_budget
         self.limits = CallLimits(function_time_limit)
         self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}
         self._grids: dict[tuple, tuple] = {}
         self._codes: dict[tuple, tuple] = {}
+
+    def within_budget(self, n_bytes: float, what: str) -> None:
+        """Refuse, before it begins, work that would take more memory than the budget."""
+        if self.memory_budget is not None and n_bytes > self.memory_budget:
+            raise ResourceError(
+                f"{what} would take about {size_text(n_bytes)} of memory, over the memory budget of "
+                f"{size_text(self.memory_budget)}; evaluate fewer months or a narrower window, or raise "
+                "the budget (evaluate(..., memory_budget=BYTES), --memory-budget SIZE)")
 
     def lookup_grid(self, lookup: Lookup, measure: Measure) -> tuple:
         """Per (key, period) aggregate of a lookup, and the measure rows' key codes."""
@@ -114,6 +138,9 @@ class Run:
         other = self.tables[lookup.table]
         own_codes, other_codes, n_keys = self.key_codes(measure, lookup.on, lookup.table, lookup.key)
         n_periods = self.periods.count
+        what = (f"lookup {lookup.name!r} (a grid of {n_keys:,} keys of {lookup.table}.{lookup.key} by "
+                f"{n_periods} months)")
+        self.within_budget(_GRID_COPIES * 8 * n_keys * (n_periods + 1), what)
         lo, hi = other.placement(lookup)
         keep = (lo < hi) & (other_codes >= 0)
         where = lookup.where
@@ -127,7 +154,10 @@ class Run:
                 lookup.aggregate in ("count", "sum", "mean") or (prefix and lookup.aggregate in ("min", "max"))):
             return (own_codes, *_grid_from_ranges(lookup.aggregate, other_codes, lo, hi, keep, column,
                                                   n_keys, n_periods))
-        rows, periods = expand(np.flatnonzero(keep), lo, hi)
+        kept = np.flatnonzero(keep)
+        self.within_budget(_BYTES_PER_PAIR * int((hi[kept] - lo[kept]).sum(dtype=np.int64)),
+                           f"{what}, through each looked-up row in each month of its window,")
+        rows, periods = expand(kept, lo, hi)
         if where is not None and where.uses_period:
             mask = evaluate_node(where.node, other.pair_context(lookup, rows, periods)).is_true()
             rows, periods = rows[mask], periods[mask]
@@ -481,7 +511,16 @@ class TableEvaluation:
     def frame(self, measure: Measure, key: tuple, keep: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> PairFrame:
         """The (row, period) pairs of a selection, shared by every measure that makes it."""
         if key not in self._frames:
-            rows, periods = expand(np.flatnonzero(keep), lo, hi)
+            # the grids of the lookups the filters read come first: refused, they spare the pairs
+            used = set().union(*(names_used(expr.node) for expr in measure.filters()))
+            for lookup in measure.lookups:
+                if lookup.name in used:
+                    self.run.lookup_grid(lookup, measure)
+            kept = np.flatnonzero(keep)
+            pairs = int((hi[kept] - lo[kept]).sum(dtype=np.int64))
+            self.run.within_budget(_BYTES_PER_PAIR * pairs, f"{measure.table} rows in each month of their "
+                                   f"{measure.window.text} window ({pairs:,} row-months)")
+            rows, periods = expand(kept, lo, hi)
             self._frames[key] = PairFrame(rows, periods, self.pair_context(measure, rows, periods),
                                           lambda node, r, p: self.pair_value_by_rows(measure, node, r, p))
         return self._frames[key]
@@ -913,30 +952,34 @@ def parse_run(start: str, end: str) -> tuple[int, int]:
 
 
 def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | None, loader: str = "csv",
-              function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Run:
+              function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+              memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> Run:
     """Tables loaded and checked, and the run's periods, ready to evaluate."""
     strict = pack.strict if strict is None else strict
     loaded, offered = _resolve_tables(pack, tables, strict, loader)
     _check_data(pack, loaded, offered)
     calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
     # One month more than asked for, so that the first period has a direction of travel.
-    return Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit)
+    return Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit,
+               memory_budget)
 
 
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
              suppress_below: int | None = None, loader: str = "csv",
-             function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Results:
+             function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+             memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> Results:
     """Evaluate every indicator of ``pack`` for every period from ``start`` to ``end``.
 
     ``tables`` maps table names to tables (mappings of column to array-like, or data
     frames), or is a location that the named ``loader`` reads (by default a folder of
     CSV files). Periods are ``YYYY-MM``. A plugin function call that takes longer than
-    ``function_time_limit`` seconds (None: no limit) fails the indicators that use it.
+    ``function_time_limit`` seconds (None: no limit) fails the indicators that use it, as
+    does work that would take more than ``memory_budget`` bytes in one step (None: no limit).
     """
     first, last = parse_run(start, end)
     if suppress_below is None:
         suppress_below = pack.suppress_below
-    run = start_run(pack, tables, first, last, strict, loader, function_time_limit)
+    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget)
     periods = run.periods
     records = []
     failures: list[str] = []
@@ -945,8 +988,9 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
             figures = _figures(indicator, pack, run.tables, periods)
             notes = _notes(indicator, run)
             rows = accounting(indicator, run)
-        except PluginError as exc:
-            # a plugin function failed: this indicator has no figures, the others still do
+        except (PluginError, ResourceError) as exc:
+            # a plugin function failed, or the work was too big: this indicator has no
+            # figures, the others still do
             failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
             figures, notes, rows = _empty_figures(indicator, periods), {}, None
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
