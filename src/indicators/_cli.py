@@ -130,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data.add_argument("--scale", type=_positive_float, default=1.0,
                            help="multiply every volume by this factor (default 1)")
 
+    plan = commands.add_parser("plan", help="print the steps an evaluation of a pack does, and who shares each",
+                               description="Print the evaluation plan of PACK: each unit of work (reading "
+                                           "columns, placing rows in windows, filters, lookups, counts) that "
+                                           "an evaluation does once, with the indicators that use it.")
+    plan.add_argument("pack", metavar="PACK", help="a pack TOML file or folder, or an installed pack's name")
+    plan.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+
     commands.add_parser("list", help="show installed packs, functions, calendars, loaders and renderers",
                         description="Show everything the built-ins and plugins provide, with the "
                                     "plugin (and distribution version) that gave it.")
@@ -259,6 +266,16 @@ def _warn_plugin_failures() -> None:
         print(f"warning: {failure}", file=sys.stderr)
 
 
+def _plan(args: argparse.Namespace) -> int:
+    import json
+
+    from . import compile, load_pack
+
+    plan = compile(load_pack(args.pack))
+    sys.stdout.write(json.dumps(plan.to_records(), indent=2) + "\n" if args.format == "json" else plan.to_text())
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from ._engine import _check_data, _resolve_tables
     from ._pack import load_pack
@@ -288,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"evaluate": _evaluate, "validate": _validate, "list": _list, "demo": _demo,
-                "demo-data": _demo_data}
+                "demo-data": _demo_data, "plan": _plan}
     try:
         _warn_plugin_failures()
         return handlers[args.command](args)

@@ -36,6 +36,7 @@ from ._pack import (
     check_pack,
     columns_needed,
 )
+from ._plan import is_pair_level, lookup_key, placement_key, row_selection_key, selection_key
 from ._results import Results
 from ._tables import Column, Table, table_from_mapping
 from ._vectors import Vec, unify_strings
@@ -111,7 +112,7 @@ class Run:
 
     def lookup_grid(self, lookup: Lookup, measure: Measure) -> tuple:
         """Per (key, period) aggregate of a lookup, and the measure rows' key codes."""
-        key = (measure.table, _placement_key(measure), _lookup_key(lookup))
+        key = (measure.table, placement_key(measure), lookup_key(lookup))
         if key not in self._grids:
             self._grids[key] = self._compute_grid(lookup, measure)
         return self._grids[key]
@@ -120,7 +121,7 @@ class Run:
         """Codes of the measure's keys (0..K-1, -1 missing) and of the looked-up rows' keys
         into the same codes (-1 where missing or absent). Only keys of rows that fall in
         some period of the run are coded, which keeps the key x period grids small."""
-        cache_key = (measure.table, _placement_key(measure), on, table, key)
+        cache_key = (measure.table, placement_key(measure), on, table, key)
         if cache_key not in self._codes:
             evaluation = self.tables[measure.table]
             lo, hi = evaluation.placement(measure)
@@ -266,26 +267,6 @@ def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
     return own_codes.astype(np.int64), other_codes.astype(np.int64), int(universe.size)
 
 
-def _placement_key(source: Measure | Lookup) -> tuple:
-    """What places rows in periods: the window, since, and the date or start and end."""
-    return (source.window.text, source.since,
-            tuple(to_text(e.node) if e is not None else None for e in (source.date, source.start, source.end)))
-
-
-def _selection_name(measure: Measure, filters: tuple[Expr, ...] | None = None) -> tuple:
-    """What makes two measures select the same rows: placement, filters and lookups."""
-    chosen = measure.filters() if filters is None else filters
-    return (_placement_key(measure), tuple(to_text(e.node) for e in chosen),
-            tuple(_lookup_key(lookup) for lookup in measure.lookups))
-
-
-def _lookup_key(lookup: Lookup) -> tuple:
-    """What makes two lookups the same, whatever indicator declares them."""
-    return (lookup.name, lookup.table, lookup.key, lookup.on, lookup.window.text, lookup.since,
-            lookup.aggregate, lookup.column,
-            tuple(to_text(e.node) if e else None for e in (lookup.date, lookup.start, lookup.end, lookup.where)))
-
-
 DURATION_FUNCTIONS = ("days", "working_days", "months", "age")
 
 
@@ -428,9 +409,7 @@ class TableEvaluation:
     def placement(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray]:
         """The period range ``[lo, hi)`` of every row for a measure's (or lookup's) window."""
         window = source.window
-        texts = tuple(to_text(e.node) if e is not None else None
-                      for e in (source.date, source.start, source.end))
-        key = (window.text, source.since, texts)
+        key = placement_key(source)
         if key not in self._placements:
             if window.is_snapshot:
                 placed = self.periods.place_episodes(self.days(source.start), self.days(source.end))
@@ -442,7 +421,7 @@ class TableEvaluation:
 
     def placed_rows(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The rows some period's window holds, and their period ranges."""
-        key = _placement_key(source)
+        key = placement_key(source)
         if key not in self._placed:
             lo, hi = self.placement(source)
             rows = np.flatnonzero(lo < hi).astype(row_dtype(lo.size))
@@ -476,9 +455,6 @@ class TableEvaluation:
         missing = ~matched | ~has[cells]
         return Vec(type_, data, missing if missing.any() else None)
 
-    def _is_pair_level(self, expr: Expr, measure: Measure) -> bool:
-        return expr.uses_period or bool(names_used(expr.node) & measure.lookup_names())
-
     def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None):
         """Rows in some window passing the row-level filters, the pair-level filters left,
         and a key naming that selection (for sharing (row, period) pairs)."""
@@ -487,17 +463,12 @@ class TableEvaluation:
         lo, hi = self.placement(measure)
         keep = lo < hi
         pending = []
-        row_texts = []
         for expr in filters:
-            if self._is_pair_level(expr, measure):
+            if is_pair_level(expr, measure):
                 pending.append(expr)
             else:
                 keep = keep & self.row_filter(expr)
-                row_texts.append(to_text(expr.node))
-        texts = tuple(to_text(e.node) if e is not None else None for e in (measure.date, measure.start, measure.end))
-        key = ((measure.window.text, measure.since, texts), tuple(sorted(row_texts)),
-               tuple(_lookup_key(lookup) for lookup in measure.lookups))
-        return lo, hi, keep, pending, key
+        return lo, hi, keep, pending, row_selection_key(measure, filters)
 
     def _keys(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Integer keys of a column and where they are present."""
@@ -581,7 +552,7 @@ class TableEvaluation:
         chosen = measure.filters() if filters is None else filters
         # measures making the same selection (a numerator here, a denominator there) count
         # once; the cache is looked up before the selection is made, which is not kept
-        cache_key = (_selection_name(measure, chosen), measure.distinct)
+        cache_key = (selection_key(measure, chosen), measure.distinct)
         if cache_key not in self._counts:
             self._counts[cache_key] = self._count(measure, *self.selected(measure, chosen))
         return self._counts[cache_key]
@@ -610,7 +581,7 @@ class TableEvaluation:
         out were false."""
         n_periods = self.periods.count
         lo, hi = self.placement(measure)
-        in_window = self._memoised(("in window", _placement_key(measure)), lambda: range_counts(lo, hi, n_periods))
+        in_window = self.count(measure, ())
         filters = measure.filters()
         kept_before, left_out = in_window, {}
         for k, (role, expr) in enumerate(roles):
@@ -639,7 +610,7 @@ class TableEvaluation:
         """Rows of the measure in each window for which ``condition`` is missing."""
         n_periods = self.periods.count
         lo, hi, keep, pending, key = self.selected(measure)
-        if not pending and not self._is_pair_level(condition, measure):
+        if not pending and not is_pair_level(condition, measure):
             keep = keep & _missing(self.row_value(condition))
             return range_counts(lo[keep], hi[keep], n_periods)
         frame = self.frame(measure, key, keep, lo, hi)
@@ -661,9 +632,9 @@ class TableEvaluation:
         then a missing distinct key, then a missing ``of`` value."""
         roles = tuple(("where" if expr is measure.where else "numerator condition", expr)
                       for expr in measure.filters())
-        key = ("account", _selection_name(measure), tuple(role for role, _ in roles), measure.distinct,
+        key = ("account", selection_key(measure), tuple(role for role, _ in roles), measure.distinct,
                to_text(of.node) if of is not None else None)
-        if of is None and not measure.distinct and not any(self._is_pair_level(e, measure) for _, e in roles):
+        if of is None and not measure.distinct and not any(is_pair_level(e, measure) for _, e in roles):
             return self._memoised(key, lambda: self._account_by_counts(measure, roles))
         return self._memoised(key, lambda: self._account_by_reasons(measure, roles, of))
 
@@ -685,7 +656,7 @@ class TableEvaluation:
 
         pair_level = []
         for role, expr in roles:
-            if self._is_pair_level(expr, measure):
+            if is_pair_level(expr, measure):
                 pair_level.append((role, expr))
                 continue
             true, unknown = _truth(self.row_value(expr))
@@ -727,7 +698,7 @@ class TableEvaluation:
         period (rows whose date could not be read are counted as unreadable instead)."""
         placing = measure.start if measure.window.is_snapshot else measure.date
         filters = [expr for expr in measure.filters()
-                   if expr is not measure.extra and not self._is_pair_level(expr, measure)]
+                   if expr is not measure.extra and not is_pair_level(expr, measure)]
 
         def count() -> int:
             kept = self.days(placing) == NAT
@@ -754,7 +725,7 @@ class TableEvaluation:
         expressions take between two of the row's dates (``days``, ``working_days``,
         ``months``, ``age``) is negative: usually a date entered wrongly."""
         texts = tuple(to_text(expr.node) for expr in (*measure.expressions(), *((of,) if of is not None else ())))
-        key = ("negative durations", _placement_key(measure), texts, tuple(sorted(measure.lookup_names())))
+        key = ("negative durations", placement_key(measure), texts, tuple(sorted(measure.lookup_names())))
         return self._memoised(key, lambda: self._negative_durations(measure, of))
 
     def _negative_durations(self, measure: Measure, of: Expr | None) -> dict[str, np.ndarray]:
@@ -768,7 +739,7 @@ class TableEvaluation:
             return {}
         lo, hi = self.placement(measure)
         kept = lo < hi
-        if measure.where is not None and not self._is_pair_level(measure.where, measure):
+        if measure.where is not None and not is_pair_level(measure.where, measure):
             kept = kept & self.row_filter(measure.where)
         out = {}
         for text in sorted(calls):
