@@ -66,12 +66,12 @@ def test_output_file_is_written_whole(project):
 
 
 def test_validate_reports_every_problem_and_exits_1(project, capsys):
-    bad = PACK.replace('kind = "percentage"', 'kind = "percent"').replace("<= 1", "<= x")
+    bad = PACK.replace('kind = "percentage"', 'kind = "percent"').replace("<= 1", "<= 'x'")
     (project / "bad.toml").write_text(bad)
     assert 1 == main(["validate", str(project / "bad.toml")])
     err = capsys.readouterr().err
     assert "bad.toml:8: indicators.decided.kind: unknown kind 'percent'" in err
-    assert "bad.toml:11: indicators.decided.numerator: unknown name 'x'" in err
+    assert "bad.toml:11: indicators.decided.numerator: cannot compare int with str" in err
     assert "2 problems found" in err
 
 

@@ -27,3 +27,12 @@ def test_every_builtin_function_is_documented():
     text = (DOCS / "expressions.md").read_text()
     for function in BUILTIN_FUNCTIONS:
         assert f"`{function.name}(" in text, function.name
+
+
+def test_every_public_name_is_in_the_api_reference():
+    """The documentation site's API reference covers all of ``indicators.__all__``."""
+    import indicators
+
+    text = (DOCS / "api.md").read_text()
+    documented = set(re.findall(r"^::: indicators\.(\w+)", text, flags=re.M))
+    assert set(indicators.__all__) - {"hookimpl"} <= documented  # hookimpl: a pluggy marker, in plugins.md

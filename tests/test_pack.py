@@ -50,10 +50,22 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_expression_errors_point_at_the_key_with_a_caret():
-    (problem,) = problems_of(GOOD.replace("decided_on) <= 1", "decidedon) <= 1"))
+    (problem,) = problems_of(GOOD.replace("working_days(", "working_dayz("))
     assert "indicators.decided.numerator" == problem.path
     assert 11 == problem.line
-    assert "unknown name 'decidedon'" in problem.message
+    assert "unknown function 'working_dayz'" in problem.message
+    assert "^^^^^^^^^^^^" in problem.detail and "did you mean 'working_days'?" in problem.detail
+
+
+def test_a_name_the_data_lacks_gets_the_same_located_message_when_data_arrives():
+    pack = indicators.loads_pack(textwrap.dedent(GOOD.replace("decided_on) <= 1", "decidedon) <= 1")),
+                                 file="p.toml")
+    data = {"contacts": {"received_on": ["2017-01-06"], "decided_on": ["2017-01-09"]}}
+    with pytest.raises(indicators.PackError) as info:
+        indicators.evaluate(pack, data, "2017-01", "2017-01")
+    (problem,) = info.value.problems
+    assert ("p.toml", 11, "indicators.decided.numerator") == (problem.file, problem.line, problem.path)
+    assert "unknown name 'decidedon': not a column of table 'contacts'" in problem.message
     assert "^^^^^^^^^" in problem.detail and "did you mean 'decided_on'?" in problem.detail
 
 
@@ -115,10 +127,18 @@ def test_cyclic_derived_columns_are_a_load_error():
     assert any("cycle: a -> b -> a" in m or "cycle: b -> a -> b" in m for m in messages), messages
 
 
-def test_derived_columns_with_unknown_columns_are_a_load_error():
-    text = GOOD + '\n[tables.contacts.derive]\ngap = "days(received_on, decidedon)"\n'
-    (problem,) = problems_of(text)
+def test_derived_columns_naming_what_the_data_lacks_fail_when_data_arrives():
+    pack = indicators.loads_pack(GOOD + '\n[tables.contacts.derive]\ngap = "days(received_on, decidedon)"\n')
+    data = {"contacts": {"received_on": ["2017-01-06"], "decided_on": ["2017-01-09"]}}
+    with pytest.raises(indicators.PackError) as info:
+        indicators.evaluate(pack, data, "2017-01", "2017-01")
+    (problem,) = info.value.problems
     assert "tables.contacts.derive.gap" == problem.path and "unknown name 'decidedon'" in problem.message
+
+
+def test_derived_columns_type_clashes_with_declared_columns_are_load_errors():
+    (problem,) = problems_of(GOOD + '\n[tables.contacts.derive]\ngap = "received_on + decided_on"\n')
+    assert "tables.contacts.derive.gap" == problem.path and "cannot apply '+' to date and date" in problem.message
 
 
 def test_previous_outside_derived_columns_is_an_error():
@@ -127,7 +147,7 @@ def test_previous_outside_derived_columns_is_an_error():
     assert any("may appear only in derived columns" in m for m in messages)
 
 
-def test_lookup_mistakes_are_load_errors():
+def test_lookup_mistakes_are_found_when_data_arrives():
     text = GOOD + """
 [tables.visits.columns]
 child = "int"
@@ -135,15 +155,32 @@ visited_on = "date"
 
 [indicators.decided.lookups]
 visits = { table = "visits", key = "child", date = "visited_on", aggregate = "max(visted_on)" }
-""".replace("[indicators.decided.lookups]", "[indicators.decided.lookups]")
-    messages = [p.message for p in problems_of(text)]
+"""
+    pack = indicators.loads_pack(text)
+    data = {"contacts": {"received_on": ["2017-01-06"], "decided_on": ["2017-01-09"]},
+            "visits": {"child": [1], "visited_on": ["2017-01-02"]}}
+    with pytest.raises(indicators.PackError) as info:
+        indicators.evaluate(pack, data, "2017-01", "2017-01")
+    messages = [p.message for p in info.value.problems]
     assert any("names no column of 'visits'; did you mean 'visited_on'?" in m for m in messages), messages
     assert any("the key column 'child' is not a column of 'contacts'" in m for m in messages), messages
 
 
+def test_lookup_over_a_declared_column_of_the_wrong_type_is_a_load_error():
+    text = GOOD + """
+[tables.visits.columns]
+child = "str"
+
+[indicators.decided.lookups]
+visits = { table = "visits", key = "child", date = "visited_on", aggregate = "sum(child)" }
+"""
+    messages = [p.message for p in problems_of(text)]
+    assert any("sum() needs a numeric column; child is str" in m for m in messages), messages
+
+
 def test_undeclared_tables_are_checked_when_data_arrives():
     pack = indicators.loads_pack('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "y > 1"\n')
-    with pytest.raises(indicators.DataError, match="table 't' has no column 'y'"):
+    with pytest.raises(indicators.PackError, match="unknown name 'y': not a column of table 't'"):
         indicators.evaluate(pack, {"t": {"d": ["2017-01-01"]}}, "2017-01", "2017-01")
     with pytest.raises(indicators.PackError, match="cannot compare str with int"):
         indicators.evaluate(pack, {"t": {"d": ["2017-01-01"], "y": ["a"]}}, "2017-01", "2017-01")

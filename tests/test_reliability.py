@@ -60,11 +60,13 @@ def test_generated_packs_load_or_fail_with_located_problems(lines):
             assert problem.file == "fuzz.toml"
 
 
-def test_references_to_undeclared_tables_are_named():
-    text = PACK.replace('table = "contacts"', 'table = "contact"')
-    with pytest.raises(indicators.PackError) as info:
-        indicators.loads_pack(text)
-    assert "table 'contact' is not declared under [tables]; did you mean 'contacts'?" in str(info.value)
+def test_a_table_the_data_lacks_is_named_with_a_suggestion():
+    pack = indicators.loads_pack(PACK.replace('table = "contacts"', 'table = "contact"'), file="p.toml")
+    with pytest.raises(indicators.DataError) as info:
+        indicators.evaluate(pack, {"contacts": {"received_on": ["2017-01-06"]}}, "2017-01", "2017-01")
+    (problem,) = info.value.problems
+    assert ("p.toml", "indicators.decided") == (problem.file, problem.path)
+    assert "no table 'contact' in the data (needed by decided); did you mean 'contacts'?" == problem.message
 
 
 NUMERATOR = 'numerator = "working_days(received_on, decided_on) <= 1"'
@@ -84,8 +86,9 @@ HOSTILE_PACKS = {  # what replaces the numerator line (line 13), and the message
     "unknown key": (NUMERATOR + '\npolarty = "neutral"', 14, "did you mean 'polarity'?"),
     "duplicate id": (NUMERATOR + '\n[indicators.decided]\ntitle = "Again"', 14, "not valid TOML"),
     "cyclic derived": (NUMERATOR + '\n[tables.contacts.derive]\na = "b + 1"\nb = "a + 1"', 15, "cycle"),
-    "undeclared table": (NUMERATOR + '\n[indicators.other]\ntitle = "O"\ntable = "referrals"\ndate = "d"', 14,
-                         "table 'referrals' is not declared under [tables]"),
+    "unknown function": ('numerator = "frobnicate(received_on) <= 1"', 13, "unknown function 'frobnicate'"),
+    "open a file": ("numerator = \"open('/etc/passwd') == 'x'\"", 13, "unknown function 'open'"),
+    "argument count": ('numerator = "working_days(received_on) <= 1"', 13, "working_days() takes 2 arguments"),
 }
 
 

@@ -318,3 +318,14 @@ def test_warnings_name_exactly_the_months_without_data(table, first, length):
     assert 1 == len(warnings)
     assert warnings[0].endswith(f", which hold: contacts {low.isoformat()} to {high.isoformat()}")
     assert outside == _named_months(warnings[0])
+
+
+def test_a_missing_table_is_named_with_what_the_folder_holds(project, capsys):
+    """With several packs, a table the folder lacks is reported as for one pack: who needs
+    it, the nearest name in the folder, and the tables given."""
+    (project / "data" / "contacts.csv").rename(project / "data" / "contact.csv")
+    status = main(_evaluate(project, str(project / "front-door.toml"), str(project / "help.toml")))
+    err = capsys.readouterr().err
+    assert 1 == status
+    assert "no table 'contacts' in the data (needed by contacts, referrals); did you mean 'contact'?" in err
+    assert "Traceback" not in err

@@ -3,11 +3,12 @@
 from ._calendars import Calendar
 from ._dates import split as split_dates
 from ._engine import evaluate
-from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem
+from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem, ResourceError
 from ._functions import Function
 from ._loaders import read_csv_folder, read_csv_table
 from ._pack import Indicator, Pack, load_pack, loads_pack
 from ._partial import Partial, evaluate_partial, merge_partials
+from ._plan import Plan, Step, compile
 from ._registry import Registry, default_registry
 from ._renderers import render_xlsx
 from ._results import Result, Results
@@ -26,12 +27,16 @@ __all__ = [
     "Pack",
     "PackError",
     "Partial",
+    "Plan",
     "PluginError",
     "Problem",
+    "ResourceError",
     "Registry",
     "Result",
     "Results",
+    "Step",
     "Table",
+    "compile",
     "default_registry",
     "evaluate",
     "evaluate_partial",

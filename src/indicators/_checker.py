@@ -1,7 +1,10 @@
-"""Type checking of expression trees against a table's columns, before any data is read.
+"""Type checking of expression trees against a table's columns.
 
-Unknown names, wrong argument counts and type clashes are found here, when a pack
+Unknown functions, wrong argument counts and type clashes are found here, when a pack
 loads, each as an :class:`ExpressionError` whose span puts a caret under the culprit.
+Declarations are open: when a pack loads, a name that no declaration accounts for is a
+data column of type :data:`UNKNOWN`, which fits anywhere; it is checked again, with the
+types the data gives, when the data arrives.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from ._expressions import (
 from ._functions import Function
 from ._vectors import NUMERIC, common_type
 
-BOOL_LIKE = ("bool", "null")
+UNKNOWN = "unknown"  # a data column not declared: its type is known only when data arrives
+WILDCARDS = ("null", UNKNOWN)  # types that fit any other
+BOOL_LIKE = ("bool", *WILDCARDS)
 
 
 @attrs.frozen
@@ -40,6 +45,7 @@ class Scope:
     table: str | None = None
     derive: bool = False  # previous() and next() are allowed only in derived columns
     unavailable: Callable[[str], str | None] | None = None  # why a function name cannot be used
+    open: bool = False  # undeclared names are data columns of type UNKNOWN (checked when data arrives)
 
 
 def suggest(name: str, candidates) -> str | None:
@@ -49,7 +55,7 @@ def suggest(name: str, candidates) -> str | None:
 
 
 def _fits(arg: str, param: str) -> bool:
-    if arg == "null" or param == "any" or arg == param:
+    if arg in WILDCARDS or param == "any" or arg == param:
         return True
     if param == "number":
         return arg in NUMERIC
@@ -77,6 +83,8 @@ def check(node: Node, scope: Scope) -> str:
         if node.name in scope.functions:
             raise ExpressionError(f"{node.name!r} is a function: call it with arguments in "
                                   "parentheses", *_span(node))
+        if scope.open:
+            return UNKNOWN
         where = f" of table {scope.table!r}" if scope.table else ""
         raise ExpressionError(f"unknown name {node.name!r}: not a column{where} or a variable",
                               *_span(node), suggest(node.name, [*scope.columns, *scope.variables]))
@@ -88,9 +96,9 @@ def check(node: Node, scope: Scope) -> str:
             if operand not in BOOL_LIKE:
                 raise ExpressionError(f"'not' needs a true/false value, not {operand}", *_span(node.operand))
             return "bool"
-        if operand not in (*NUMERIC, "null"):
+        if operand not in (*NUMERIC, *WILDCARDS):
             raise ExpressionError(f"unary '-' needs a number, not {operand}", *_span(node.operand))
-        return operand if operand != "null" else "int"
+        return {"null": "int"}.get(operand, operand)
     if isinstance(node, Binary):
         return _check_binary(node, scope)
     if isinstance(node, InList):
@@ -107,7 +115,7 @@ def check(node: Node, scope: Scope) -> str:
 
 
 def _comparable(a: str, b: str, equality: bool) -> bool:
-    if a == "null" or b == "null":
+    if a in WILDCARDS or b in WILDCARDS:
         return True
     if a in NUMERIC and b in NUMERIC:
         return True
@@ -149,6 +157,8 @@ def _check_binary(node: Binary, scope: Scope) -> str:
 
 def arithmetic_type(op: str, left: str, right: str) -> str | None:
     """The type of ``left op right`` for ``+ - * /``, or None when the types clash."""
+    if UNKNOWN in (left, right):
+        return _arithmetic_with_unknown(op, right if left == UNKNOWN else left, unknown_left=left == UNKNOWN)
     numeric = NUMERIC + ("null",)
     if left == "null" and right == "null":
         return "float" if op == "/" else "int"
@@ -166,6 +176,20 @@ def arithmetic_type(op: str, left: str, right: str) -> str | None:
     if op == "-" and (left, right) == ("null", "date"):
         return "int"
     return None
+
+
+def _arithmetic_with_unknown(op: str, other: str, unknown_left: bool) -> str | None:
+    """The type of arithmetic between a not-yet-known column and ``other``: what every
+    type the column might turn out to have would agree on, or None when none would do."""
+    if other in ("str", "bool"):
+        return None
+    if other == "date":
+        if op == "+":
+            return "date"  # only date + int is allowed
+        if op == "-":
+            return "int" if unknown_left else UNKNOWN  # X - date needs X a date; date - X is int or date
+        return None
+    return "float" if op == "/" else UNKNOWN
 
 
 SHIFT_FUNCTIONS = ("previous", "next")
@@ -198,7 +222,7 @@ def _check_shift(node: Call, scope: Scope) -> str:
         order_node = kwargs["order"]
     else:
         order_type, order_node = value_type, node.args[0]
-    if order_type not in ("int", "float", "date", "str"):
+    if order_type not in ("int", "float", "date", "str", UNKNOWN):
         raise ExpressionError(f"the order of {node.name}() must be a number, date or string, not {order_type}",
                               order_node.start, order_node.end)
     return value_type
@@ -236,13 +260,15 @@ def _check_call(node: Call, scope: Scope) -> str:
             raise ExpressionError(f"argument {index + 1} of {node.name}() must be {param}, not {t}",
                                   *_span(arg), function.signature())
     if function.returns == "common":
-        present = [(arg, t) for arg, t in zip(node.args, arg_types) if t != "null"]
+        present = [(arg, t) for arg, t in zip(node.args, arg_types) if t not in WILDCARDS]
         if present:
             first = present[0][1]
             for arg, t in present[1:]:
                 if not (t == first or (t in NUMERIC and first in NUMERIC)):
                     raise ExpressionError(f"arguments of {node.name}() must share one type: "
                                           f"{first} and {t} do not mix", *_span(arg))
+        if UNKNOWN in arg_types and not (present and present[0][1] not in NUMERIC):
+            return UNKNOWN  # int or float (or anything) until the data says
     return function.result_type(arg_types)
 
 

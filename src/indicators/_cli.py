@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Sequence
 from ._dates import parse_period
 from ._errors import IndicatorsError
 from ._functions import DEFAULT_TIME_LIMIT
+
+DEFAULT_MEMORY_BUDGET_TEXT = "4GiB"  # indicators.evaluate's default memory_budget
 
 
 def _period(text: str) -> str:
@@ -70,6 +73,18 @@ def _formats() -> str:
     return text + (f" ({'; '.join(needs)})" if needs else "")
 
 
+_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6, "mib": 2**20,
+          "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12, "tib": 2**40}
+
+
+def _memory_size(text: str) -> int | None:
+    """A size such as ``8GiB``, ``500MB`` or a number of bytes; 0 means no limit."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    if not match or match.group(2).lower() not in _UNITS:
+        raise argparse.ArgumentTypeError(f"expected a size such as 4GiB, 500MB or a number of bytes, got {text!r}")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()]) or None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="indicators",
@@ -106,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--function-time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
                           help="fail the indicators using a plugin function when one call takes longer "
                                f"(default {DEFAULT_TIME_LIMIT:g}; 0 for no limit)")
+    evaluate.add_argument("--memory-budget", type=_memory_size, default=_memory_size(DEFAULT_MEMORY_BUDGET_TEXT),
+                          metavar="SIZE",
+                          help="fail the indicators whose work would take more memory in one step, before "
+                               f"it begins (default {DEFAULT_MEMORY_BUDGET_TEXT}; 0 for no limit)")
 
     validate = commands.add_parser("validate", help="check a pack and report every problem",
                                    description="Check PACK (and, with --data, the data against it).")
@@ -134,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Print a JSON Schema (draft 4) of pack files, for completion "
                                              "and inline errors in an editor (taplo, Even Better TOML).")
     schema.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+
+    plan = commands.add_parser("plan", help="print the steps an evaluation of a pack does, and who shares each",
+                               description="Print the evaluation plan of PACK: each unit of work (reading "
+                                           "columns, placing rows in windows, filters, lookups, counts) that "
+                                           "an evaluation does once, with the indicators that use it.")
+    plan.add_argument("pack", metavar="PACK", help="a pack TOML file or folder, or an installed pack's name")
+    plan.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
 
     commands.add_parser("list", help="show installed packs, functions, calendars, loaders and renderers",
                         description="Show everything the built-ins and plugins provide, with the "
@@ -201,7 +227,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
             parts.append(evaluate(pack, pack_tables, args.start, args.end, strict=args.strict,
                                   suppress_below=args.suppress_below, loader=args.loader,
-                                  function_time_limit=args.function_time_limit, progress=step))
+                                  function_time_limit=args.function_time_limit,
+                                  memory_budget=args.memory_budget, progress=step))
         progress.step("evaluating", total, total)
         results = parts[0] if len(parts) == 1 else Results.combine(
             parts, title=" and ".join(pack.title for pack in packs))
@@ -322,14 +349,29 @@ def _warn_plugin_failures() -> None:
         print(f"warning: {failure}", file=sys.stderr)
 
 
+def _plan(args: argparse.Namespace) -> int:
+    import json
+
+    from . import compile, load_pack
+
+    plan = compile(load_pack(args.pack))
+    sys.stdout.write(json.dumps(plan.to_records(), indent=2) + "\n" if args.format == "json" else plan.to_text())
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from ._engine import _check_data, _resolve_tables
     from ._pack import load_pack
 
     pack = load_pack(args.pack)
+    for warning in pack.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.data:
+        for table, names in pack.names_checked_against_data().items():
+            print(f"{table}: {', '.join(names)} (not declared: checked against the data when it arrives)")
     if args.data:
-        tables = _resolve_tables(pack, args.data, pack.strict, args.loader)
-        _check_data(pack, tables)
+        tables, offered = _resolve_tables(pack, args.data, pack.strict, args.loader)
+        _check_data(pack, tables, offered)
         for table in tables.values():
             for name, column in table.columns.items():
                 if column.unreadable:
@@ -346,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"evaluate": _evaluate, "validate": _validate, "list": _list, "demo": _demo,
-                "demo-data": _demo_data, "schema": _schema}
+                "demo-data": _demo_data, "schema": _schema, "plan": _plan}
     try:
         _warn_plugin_failures()
         return handlers[args.command](args)

@@ -30,7 +30,8 @@ FIELD_TYPES = {
     "indicator": "str", "title": "str", "period": "month", "window_start": "date", "window_end": "date",
     "numerator": "number", "denominator": "number", "value": "float", "target": "float", "rag": "str",
     "direction": "str", "quartile": "int", "ci_low": "float", "ci_high": "float", "suppressed": "bool",
-    "kind": "str", "polarity": "str", "decimals": "int", "unit": "str", "report_group": "str", "window": "str",
+    "projected_year_end": "float", "kind": "str", "polarity": "str", "decimals": "int", "unit": "str",
+    "report_group": "str", "window": "str",
 }
 _NESTED = ("benchmarks", "notes", "rows", "group")
 
@@ -64,7 +65,7 @@ def columns(results: Results | Iterable) -> list[tuple[str, str, list[Any]]]:
                 out.append((f"group_{name}", _value_type(values), values))
         else:
             values = [r[field] for r in records]
-            kind = FIELD_TYPES[field]
+            kind = FIELD_TYPES.get(field) or _value_type(values)  # a field added later: as its values say
             if kind == "number":
                 kind = "int" if all(v is None or float(v).is_integer() for v in values) else "float"
             out.append((field, kind, values))

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 import attrs
 import numpy as np
 
-from ._checker import Scope, check, check_filter, suggest
+from ._checker import UNKNOWN, WILDCARDS, Scope, check, check_filter, suggest
 from ._dates import parse_date_text
 from ._errors import ExpressionError, PackError, Problem
 from ._expressions import Node, names_used, parse, uses_period
@@ -229,6 +229,7 @@ class Pack:
     populations: dict[str, tuple[tuple[int | None, float], ...]] = attrs.field(factory=dict)
     tables: dict[str, TableSpec] = attrs.field(factory=dict)
     registry: Registry = attrs.field(factory=default_registry, repr=False)
+    warnings: tuple[Problem, ...] = ()  # what loads but is probably not meant (validate shows them)
 
     def tables_used(self) -> set[str]:
         """Names of the tables the indicators read, looked-up tables included."""
@@ -243,18 +244,33 @@ class Pack:
         """Declared column types by table."""
         return {name: dict(spec.columns) for name, spec in self.tables.items()}
 
+    def names_checked_against_data(self) -> dict[str, list[str]]:
+        """By table, the column names the pack reads that no declaration accounts for:
+        they are checked (and their types inferred) when the data arrives."""
+        out = {}
+        for table, names in sorted(columns_needed(self).items()):
+            declared = self.tables[table].columns if table in self.tables else {}
+            undeclared = sorted(names - set(declared))
+            if undeclared:
+                out[table] = undeclared
+        return out
+
 
 # ---------------------------------------------------------------------------------------
 # Loading
 
 
 class _Source:
-    """One TOML file being read, with its key lines and the problems found so far."""
+    """One TOML file being read, with its key lines and the problems (and warnings) found so far."""
 
     def __init__(self, file: str, text: str, problems: list[Problem]) -> None:
         self.file = file
         self.lines = key_lines(text)
         self.problems = problems
+        self.warnings: list[Problem] = []
+
+    def warn(self, path: tuple[str, ...], message: str, detail: str | None = None) -> None:
+        self.warnings.append(self.at(path).problem(message, detail))
 
     def at(self, path: tuple[str, ...]) -> Location:
         return Location(self.file, line_of(self.lines, path), ".".join(path))
@@ -407,28 +423,11 @@ def _build_pack(documents: list[tuple[_Source, dict]], problems: list[Problem], 
         populations={k: v for k, v in populations.items() if v is not None},
         tables=tables,
         registry=registry,
+        warnings=tuple(w for source, _ in documents for w in source.warnings),
         **pack_kwargs,
     )
-    problems.extend(_undeclared_tables(pack))
-    problems.extend(check_pack(pack, {n: t.columns for n, t in tables.items()}))
+    problems.extend(check_pack(pack, {n: t.columns for n, t in tables.items()}, open_=True))
     return pack
-
-
-def _undeclared_tables(pack: Pack) -> list[Problem]:
-    """A pack that declares its tables must declare every table it reads."""
-    if not pack.tables:
-        return []
-    problems = []
-    for indicator in pack.indicators.values():
-        for measure in indicator.measures():
-            for table, owner in [(measure.table, measure.location)] + [(lookup.table, lookup.location)
-                                                                         for lookup in measure.lookups]:
-                if table not in pack.tables:
-                    hint = suggest(table, pack.tables)
-                    problems.append(owner.problem(
-                        f"table {table!r} is not declared under [tables]" + (f"; {hint}" if hint else ""),
-                        "declared tables: " + ", ".join(sorted(pack.tables))))
-    return _dedupe(problems)
 
 
 def _table_items(source: _Source, data: dict, key: str):
@@ -684,6 +683,8 @@ def _read_measure(source: _Source, path: tuple[str, ...], raw: dict, inherit: di
         else:
             inherited = {k: v for k, v in inherit.items() if k in MEASURE_KEYS}
         keys = {**inherited, **raw}
+        if "since" not in raw and parse_window(keys.get("window", "month")) != Window("cumulative"):
+            keys.pop("since", None)  # inherited, and unused by this measure's window (SPEC section 7)
     lookups = _read_lookups(source, path + ("lookups",), keys.get("lookups", {}))
     table = keys.get("table")
     if not isinstance(table, str) or not table:
@@ -766,7 +767,8 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
         denominator = base
     elif _is_number(raw_den):
         if raw_den == 0:
-            source.problem(path + ("denominator",), "a constant denominator of 0 gives no value")
+            source.warn(path + ("denominator",), "a constant denominator of 0 gives a missing value "
+                        "in every period")
         denominator = Constant(float(raw_den))
     elif isinstance(raw_den, dict) and set(raw_den) == {"population"}:
         name = raw_den["population"]
@@ -866,9 +868,12 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
 # Checking expressions against column types
 
 
-def with_derived(pack: Pack, column_types: Mapping[str, Mapping[str, str]]
+def with_derived(pack: Pack, column_types: Mapping[str, Mapping[str, str]], open_: bool = False
                  ) -> tuple[dict[str, dict[str, str]], list[Problem]]:
-    """Column types of each table including its derived columns, and their problems."""
+    """Column types of each table including its derived columns, and their problems.
+
+    With ``open_``, names no declaration accounts for are data columns of unknown type.
+    """
     functions = pack.registry.functions
     out: dict[str, dict[str, str]] = {}
     problems: list[Problem] = []
@@ -879,7 +884,7 @@ def with_derived(pack: Pack, column_types: Mapping[str, Mapping[str, str]]
         types.update(dict.fromkeys(spec.cyclic if spec else (), "null"))
         for name, expr in (spec.derive if spec else ()):
             scope = Scope(types, functions, variables={}, table=table, derive=True,
-                          unavailable=unavailable(pack))
+                          unavailable=unavailable(pack), open=open_)
             try:
                 types[name] = check(expr.node, scope)
             except ExpressionError as exc:
@@ -895,15 +900,15 @@ def unavailable(pack: Pack):
 
 
 def _check_placement(owner, columns: Mapping[str, str], functions, table: str,
-                     unavailable=None) -> list[Problem]:
+                     unavailable=None, open_: bool = False) -> list[Problem]:
     problems = []
-    row_scope = Scope(columns, functions, variables={}, table=table, unavailable=unavailable)
+    row_scope = Scope(columns, functions, variables={}, table=table, unavailable=unavailable, open=open_)
     for expr in (owner.date, owner.start, owner.end):
         if expr is None:
             continue
         try:
             t = check(expr.node, row_scope)
-            if t not in ("date", "null"):
+            if t not in ("date", *WILDCARDS):
                 raise ExpressionError(f"expected a date to place rows in periods, but this gives {t}",
                                       expr.node.start, expr.node.end,
                                       f"declare the column as date under [tables.{table}.columns]"
@@ -913,8 +918,15 @@ def _check_placement(owner, columns: Mapping[str, str], functions, table: str,
     return problems
 
 
-def _lookup_types(measure: Measure, types: Mapping[str, Mapping[str, str]], functions
-                  ) -> tuple[dict[str, str], list[Problem]]:
+def _column_type(columns: Mapping[str, str], name: str, open_: bool) -> str | None:
+    """A column's type; unknown (until data arrives) for an undeclared name when open."""
+    if name in columns:
+        return columns[name]
+    return UNKNOWN if open_ else None
+
+
+def _lookup_types(measure: Measure, types: Mapping[str, Mapping[str, str]], functions, open_: bool,
+                  unavailable_reason=None) -> tuple[dict[str, str], list[Problem]]:
     """The type of each lookup of a measure, and the problems of their definitions."""
     problems: list[Problem] = []
     out: dict[str, str] = {}
@@ -924,67 +936,77 @@ def _lookup_types(measure: Measure, types: Mapping[str, Mapping[str, str]], func
         if lookup.name in own:
             problems.append(fail(f"lookup {lookup.name!r} has the name of a column of {measure.table!r}"))
         other = types.get(lookup.table)
-        if other is None:
+        if other is None:  # a table the data lacks: reported as such
             out[lookup.name] = lookup.result_type(None) if lookup.aggregate in ("count", "count_distinct", "mean") \
                 else "null"
             continue
-        problems.extend(_check_placement(lookup, other, functions, lookup.table))
+        problems.extend(_check_placement(lookup, other, functions, lookup.table, unavailable_reason, open_))
+        key_types = []
         for column, table, columns in ((lookup.key, lookup.table, other), (lookup.on, measure.table, own)):
-            if column not in columns:
+            key_type = _column_type(columns, column, open_)
+            if key_type is None:
                 hint = suggest(column, columns)
                 problems.append(fail(f"the key column {column!r} is not a column of {table!r}"
                                      + (f"; {hint}" if hint else "")))
-        if lookup.key in other and lookup.on in own:
-            a, b = other[lookup.key], own[lookup.on]
-            if not (a == b or "null" in (a, b) or {a, b} <= {"int", "float"}):
+            key_types.append(key_type)
+        a, b = key_types
+        if a is not None and b is not None:
+            if not (a == b or {a, b} & set(WILDCARDS) or {a, b} <= {"int", "float"}):
                 problems.append(fail(f"the keys do not match: {lookup.table}.{lookup.key} is {a} but "
                                      f"{measure.table}.{lookup.on} is {b}"))
         column_type = None
         if lookup.column is not None:
-            column_type = other.get(lookup.column)
+            column_type = _column_type(other, lookup.column, open_)
             if column_type is None:
                 hint = suggest(lookup.column, other)
                 problems.append(fail(f"{lookup.aggregate}({lookup.column}) names no column of "
                                      f"{lookup.table!r}" + (f"; {hint}" if hint else "")))
-            elif lookup.aggregate in ("sum", "mean") and column_type not in ("int", "float", "null"):
+            elif lookup.aggregate in ("sum", "mean") and column_type not in ("int", "float", *WILDCARDS):
                 problems.append(fail(f"{lookup.aggregate}() needs a numeric column; "
                                      f"{lookup.column} is {column_type}"))
-            elif lookup.aggregate in ("min", "max") and column_type not in ("int", "float", "date", "null"):
+            elif lookup.aggregate in ("min", "max") and column_type not in ("int", "float", "date", *WILDCARDS):
                 problems.append(fail(f"{lookup.aggregate}() needs a number or date column; "
                                      f"{lookup.column} is {column_type}"))
         if lookup.where is not None:
             try:
-                check_filter(lookup.where.node, Scope(other, functions, table=lookup.table))
+                check_filter(lookup.where.node, Scope(other, functions, table=lookup.table,
+                                                      unavailable=unavailable_reason, open=open_))
             except ExpressionError as exc:
                 problems.append(lookup.where.problem(exc))
         out[lookup.name] = lookup.result_type(column_type)
     return out, problems
 
 
-def check_pack(pack: Pack, column_types: Mapping[str, Mapping[str, str]]) -> list[Problem]:
+def check_pack(pack: Pack, column_types: Mapping[str, Mapping[str, str]], *, open_: bool = False
+               ) -> list[Problem]:
     """Problems of the pack's expressions against the given tables' column types.
 
-    Measures over tables missing from ``column_types`` are skipped: they are checked
-    when data arrives.
+    With ``open_`` (when the pack loads) every table the pack reads is checked, and names
+    no declaration accounts for are data columns of unknown type, checked again when the
+    data arrives. Without it, measures over tables missing from ``column_types`` are
+    skipped (the data lacks them, which is reported as such).
     """
     functions = pack.registry.functions
-    types, problems = with_derived(pack, column_types)
+    if open_:
+        column_types = {name: column_types.get(name, {}) for name in {*pack.tables_used(), *column_types}}
+    types, problems = with_derived(pack, column_types, open_)
+    reason = unavailable(pack)
     for indicator in pack.indicators.values():
         for measure in indicator.measures():
             if measure.table not in types:
                 continue
             columns = types[measure.table]
-            lookup_types, lookup_problems = _lookup_types(measure, types, functions)
+            lookup_types, lookup_problems = _lookup_types(measure, types, functions, open_, reason)
             problems.extend(lookup_problems)
-            problems.extend(_check_placement(measure, columns, functions, measure.table, unavailable(pack)))
+            problems.extend(_check_placement(measure, columns, functions, measure.table, reason, open_))
             scope = Scope({**columns, **lookup_types}, functions, table=measure.table,
-                          unavailable=unavailable(pack))
+                          unavailable=reason, open=open_)
             for expr in measure.filters():
                 try:
                     check_filter(expr.node, scope)
                 except ExpressionError as exc:
                     problems.append(expr.problem(exc))
-            if measure.distinct and measure.distinct not in columns:
+            if measure.distinct and _column_type(columns, measure.distinct, open_) is None:
                 hint = suggest(measure.distinct, columns)
                 problems.append(measure.location.problem(
                     f"distinct names {measure.distinct!r}, which is not a column of table "
@@ -992,7 +1014,7 @@ def check_pack(pack: Pack, column_types: Mapping[str, Mapping[str, str]]) -> lis
             if indicator.of is not None and measure is indicator.numerator:
                 try:
                     t = check(indicator.of.node, scope)
-                    if t not in ("int", "float", "null"):
+                    if t not in ("int", "float", *WILDCARDS):
                         raise ExpressionError(f"{indicator.kind} needs a number, but this gives {t}",
                                               indicator.of.node.start, indicator.of.node.end)
                 except ExpressionError as exc:

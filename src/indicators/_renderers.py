@@ -45,7 +45,8 @@ _ARROWS = {"improving": "↑ better", "declining": "↓ worse", "same": "→ sam
 
 def render_table(results: Results) -> str:
     """A plain-text table for reading in a terminal."""
-    header = ("indicator", "period", "numerator", "denominator", "value", "target", "rag", "direction")
+    header = ("indicator", "period", "numerator", "denominator", "value", "target", "rag", "direction",
+              "projected year end")
     rows = []
     for r in results:
         if r.suppressed:
@@ -58,9 +59,12 @@ def render_table(results: Results) -> str:
             "" if r.denominator is None else format_number(r.denominator, 0 if float(r.denominator).is_integer() else 1),
             value, "" if r.target is None else format_number(r.target, r.decimals),
             r.rag or "", _ARROWS.get(r.direction or "", ""),
+            "" if r.projected_year_end is None else format_number(r.projected_year_end, 0),
         ))
+    if not any(row[-1] for row in rows):  # a projection column only where a figure has one
+        header, rows = header[:-1], [row[:-1] for row in rows]
     widths = [max(len(h), *(len(str(row[i])) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
-    numeric = {2, 3, 4, 5}
+    numeric = {2, 3, 4, 5, 8}
     lines = []
     for row in [header, tuple("-" * w for w in widths), *rows]:
         cells = [str(c).rjust(w) if i in numeric else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))]

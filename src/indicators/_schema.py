@@ -82,7 +82,7 @@ def pack_schema() -> dict[str, Any]:
                       "oneOf": [_EXPRESSION, {"$ref": "#/definitions/measure"}]},
         "denominator": {"description": "a measure, a constant, or { population = NAME }",
                         "oneOf": [{"$ref": "#/definitions/measure"},
-                                  {"type": "number", "not": {"enum": [0]}},
+                                  {"type": "number"},
                                   {"type": "object", "properties": {"population": _TEXT},
                                    "required": ["population"], "additionalProperties": False}]},
         "of": {**_EXPRESSION, "description": "mean, median, min, max, sum: the numeric expression aggregated"},

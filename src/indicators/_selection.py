@@ -72,10 +72,11 @@ def select(packs: Sequence[Pack], indicators: Iterable[str] = (), groups: Iterab
 
 
 def load_tables(packs: Sequence[Pack], location: str | os.PathLike, loader: str, strict: bool | None,
-                progress: Progress | None = None) -> list[dict[str, Table]]:
+                progress: Progress | None = None) -> list[dict[str, Table] | str | os.PathLike]:
     """Each pack's tables from ``location``, read table by table with the named loader
     (its ``only`` argument); a table read alike by several packs (same declared types
-    and strictness) is read once."""
+    and strictness) is read once. A pack some of whose tables are not there gets the
+    location instead, for the engine to report what is missing."""
     registry = packs[0].registry
     if loader not in registry.loaders:
         reason = registry.unavailable("loader", loader)
@@ -105,9 +106,13 @@ def load_tables(packs: Sequence[Pack], location: str | os.PathLike, loader: str,
         progress.step("reading tables", len(keys), len(keys))
     if problems:
         raise DataError(list(problems.values()))
-    out: list[dict[str, Table]] = [{} for _ in packs]
+    out: list[dict[str, Table] | str | os.PathLike] = [{} for _ in packs]
     for index, name, declared, table_strict in wanted:
         key = (name, tuple(sorted((declared or {}).items())), table_strict)
-        if key in cache:
-            out[index][name] = cache[key]
+        if key in cache and isinstance(out[index], dict):
+            out[index][name] = cache[key]  # type: ignore[index]
+        elif key not in cache:
+            # the engine reports a missing table best from the location itself (what it holds,
+            # the nearest name): give it the location
+            out[index] = location
     return out
