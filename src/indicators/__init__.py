@@ -1,5 +1,6 @@
 """indicators: declarative, vectorised performance indicators for children's services."""
 
+from ._benchmark_sets import with_benchmarks
 from ._calendars import Calendar
 from ._dates import split as split_dates
 from ._engine import evaluate
@@ -42,4 +43,5 @@ __all__ = [
     "read_csv_table",
     "split_dates",
     "table_from_mapping",
+    "with_benchmarks",
 ]

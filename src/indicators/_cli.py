@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--format", default="table", metavar="FORMAT",
                           help="output format: json, csv or table (default table)")
     evaluate.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    evaluate.add_argument("--benchmarks", action="append", default=[], metavar="CSV|NAME",
+                          help="add a benchmark set: a CSV file or a set a plugin provides (repeatable)")
     evaluate.add_argument("--loader", default="csv", metavar="NAME",
                           help="how to read --data: an installed loader (default csv)")
     evaluate.add_argument("--strict", action="store_true", default=None,
@@ -140,7 +142,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     from ._engine import evaluate
     from ._pack import load_pack
 
-    pack = load_pack(args.pack)
+    from ._benchmark_sets import with_benchmarks
+
+    pack = with_benchmarks(load_pack(args.pack), *args.benchmarks)
     renderers = pack.registry.renderers
     if args.format not in renderers:
         reason = pack.registry.unavailable("renderer", args.format)
@@ -213,7 +217,7 @@ def _list(args: argparse.Namespace) -> int:
 
     registry = default_registry()
     headings = {"pack": "Packs", "function": "Functions", "calendar": "Calendars",
-                "loader": "Loaders", "renderer": "Renderers"}
+                "loader": "Loaders", "renderer": "Renderers", "benchmarks": "Benchmark sets"}
     rows = registry.listing()
     width = max((len(name) for _, name, _ in rows), default=0)
     for kind, heading in headings.items():
