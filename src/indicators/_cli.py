@@ -178,7 +178,7 @@ DEMO_CAPTION = ("SYNTHETIC DATA – made up by indicators demo-data to resemble 
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ._demo import generate
+    from ._demo import demo_framing, generate
     from ._engine import evaluate
     from ._errors import PackError, Problem
     from ._pack import load_pack
@@ -193,9 +193,11 @@ def _demo(args: argparse.Namespace) -> int:
             raise PackError([Problem(f"the demo needs the {name} pack: install it with "
                                      f"pip install -e plugins/{name}")] + exc.problems[:1]) from None
     tables = generate(seed=args.seed)
-    results = Results.combine([evaluate(pack, tables, "2016-04", "2017-01") for pack in packs],
+    # from April 2015, so that the scorecard has last year's outturn and the same month last year
+    results = Results.combine([evaluate(pack, tables, "2015-04", "2017-01") for pack in packs],
                               title="Children's and young people's services performance (demo)",
                               caption=DEMO_CAPTION)
+    results.framing = demo_framing()
     color = not args.no_color and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(render_terminal(results, color=color))
     _write(render_html(results), args.output)

@@ -24,6 +24,27 @@ LAST_DAY = int(month_end(FIRST_MONTH + N_MONTHS - 1))
 FIRST_DAY = int(month_start(FIRST_MONTH))
 SYNTHETIC_NOTE = "SYNTHETIC demo data made by indicators demo-data: not real children or records"
 
+# The report framing a council keeps beside its data (docs/demo.md); as synthetic as the data.
+DEMO_COMMENTARY = """\
+# SYNTHETIC: made up by indicators demo-data, like the data beside it.
+[report]
+council = "Demo council (synthetic)"
+extracted = 2017-02-03
+
+[commentary.contacts_decided_1wd]
+"2017-01" = "Illustrative commentary (synthetic): a service writes its narrative in commentary.toml beside the data, by indicator and period, and it appears here."
+
+[commentary.re_referrals_12m]
+"2017-01" = "Illustrative commentary (synthetic): compare the rolling rate with the 23% target and with England's figure."
+"""
+
+
+def demo_framing():
+    """The demo's framing: council, extract date and commentary (all synthetic)."""
+    from ._framing import framing_from_text
+
+    return framing_from_text(DEMO_COMMENTARY, "commentary.toml (demo)")
+
 # Months of the run by index: 0 = April 2014, 24 = April 2016, 29 = September 2016,
 # 31 = November 2016 (the new case management system went live), 33 = January 2017.
 SEP_2016, NOV_2016, JAN_2017 = 29, 31, 33
@@ -589,6 +610,7 @@ def write_csv(tables: dict[str, dict[str, np.ndarray]], folder: str | Path) -> l
             writer.writerow(names)
             writer.writerows(zip(*texts))
         written.append(path)
+    (folder / "commentary.toml").write_text(DEMO_COMMENTARY, encoding="utf-8")
     (folder / "README.txt").write_text(
         f"{SYNTHETIC_NOTE}.\nOne CSV file per table of the childrens-social-care and early-help packs; "
         "see docs/childrens-social-care.md and docs/early-help.md in the indicators repository.\n",

@@ -949,7 +949,12 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
             failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
             figures, notes, rows = _empty_figures(indicator, periods), {}, None
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
-    return Results(records, pack, format_period(first), format_period(last), failures=failures)
+    results = Results(records, pack, format_period(first), format_period(last), failures=failures)
+    if isinstance(tables, (str, os.PathLike)) and os.path.isdir(tables):
+        from ._framing import read_framing
+
+        results.framing = read_framing(tables)
+    return results
 
 
 def _empty_figures(indicator: Indicator, periods: Periods) -> dict[str, np.ndarray]:

@@ -50,7 +50,7 @@ def render_table(results: Results) -> str:
             r.indicator, r.period,
             "" if r.numerator is None else format_number(r.numerator, 0 if isinstance(r.numerator, int) else r.decimals),
             "" if r.denominator is None else format_number(r.denominator, 0 if float(r.denominator).is_integer() else 1),
-            value, "" if r.target is None else format_number(r.target, r.decimals),
+            value, "" if r.target is None else format_number(r.target, r.decimals) + ("%" if r.kind == "percentage" else ""),
             r.rag or "", _ARROWS.get(r.direction or "", ""),
         ))
     widths = [max(len(h), *(len(str(row[i])) for row in rows)) if rows else len(h) for i, h in enumerate(header)]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import attrs
 
 if TYPE_CHECKING:
+    from ._framing import Framing
     from ._pack import Pack
 
 RECORD_FIELDS = (
@@ -84,6 +85,8 @@ class Results:
         self.end = end
         self.title = title or (pack.title if pack is not None else None)
         self.caption = caption
+        self.packs: list[Pack] = [pack] if pack is not None else []  # combine keeps every part's
+        self.framing: Framing | None = None  # council, extract date, commentary (commentary.toml)
 
     @classmethod
     def combine(cls, parts: list[Results], title: str | None = None, caption: str | None = None) -> Results:
@@ -91,8 +94,11 @@ class Results:
         records = [record for part in parts for record in part]
         starts = [p.start for p in parts if p.start]
         ends = [p.end for p in parts if p.end]
-        return cls(records, None, min(starts) if starts else None, max(ends) if ends else None,
-                   title, caption, [f for p in parts for f in p.failures])
+        combined = cls(records, None, min(starts) if starts else None, max(ends) if ends else None,
+                       title, caption, [f for p in parts for f in p.failures])
+        combined.packs = [pack for part in parts for pack in part.packs]
+        combined.framing = next((p.framing for p in parts if p.framing is not None), None)
+        return combined
 
     def __iter__(self) -> Iterator[Result]:
         return iter(self._records)
