@@ -139,3 +139,22 @@ def test_the_data_quality_section_lists_notes_per_indicator():
     assert "Caution needs to be applied" in quality
     assert "missing date (assessments.completed_on): 7" in quality and "missing completed_on" in quality
     assert "where false" not in quality  # the definition's own filter is not a data problem
+
+
+def test_the_table_format_uses_the_scorecards_arrow_convention():
+    """`--format table`: ▼ is the value going down, and the word says it is better."""
+    from indicators._renderers import render_table
+
+    rows = [_result("2016-12", 12.8, polarity="lower_is_better", kind="percentage"),
+            _result("2017-01", 11.7, polarity="lower_is_better", kind="percentage", direction="improving")]
+    last_line = render_table(indicators.Results(rows)).splitlines()[-1]
+    assert last_line.endswith("▼ better")
+
+
+def test_benchmark_sources_are_listed_with_the_figures_shown():
+    pack = indicators.loads_pack(
+        '[indicators.n]\ntitle = "N"\ntable = "t"\ndate = "d"\n'
+        'benchmarks = { national = { "2016/17" = 3, source = "DfE, a release, table X" } }\n')
+    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 2}}, "2017-01", "2017-01")
+    page = render_html(results)
+    assert "Benchmark sources" in page and "England: DfE, a release, table X" in page

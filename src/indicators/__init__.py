@@ -5,6 +5,7 @@ from ._calendars import Calendar
 from ._dates import split as split_dates
 from ._engine import evaluate
 from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem
+from ._framing import Framing, read_framing
 from ._functions import Function
 from ._loaders import read_csv_folder, read_csv_table
 from ._pack import Indicator, Pack, load_pack, loads_pack
@@ -20,6 +21,7 @@ __all__ = [
     "Calendar",
     "Column",
     "DataError",
+    "Framing",
     "Function",
     "Indicator",
     "IndicatorsError",
@@ -39,6 +41,7 @@ __all__ = [
     "load_pack",
     "loads_pack",
     "merge_partials",
+    "read_framing",
     "read_csv_folder",
     "read_csv_table",
     "split_dates",

@@ -392,6 +392,7 @@ def render_html(results: Results, produced: datetime.date | None = None) -> str:
             out.append(_row_html(series, framing, _fy_start(results, series[-1].indicator)))
         out.append("</tbody></table></section>")
     out.append(_quality_html(groups, period_text))
+    out.append(_sources_html(results, groups))
     out.append("</main><footer>Made with indicators. Values are unrounded in the data and rounded here to each "
                "indicator's decimals; suppressed cells hide small numbers.</footer></body></html>")
     return "\n".join(out) + "\n"
@@ -472,6 +473,29 @@ def _quality_html(groups, period_text: str) -> str:
         out.append(f'<li><strong>{html.escape(r.title)}</strong>: {html.escape("; ".join(items))}</li>')
     out.append("</ul></section>")
     return "".join(out)
+
+
+def _sources_html(results: Results, groups) -> str:
+    """Where each benchmark shown comes from, as the packs (or benchmark sets) state it."""
+    definitions = {}
+    for pack in results.packs:
+        definitions.update(pack.indicators)
+    items = []
+    for rows in groups.values():
+        for series in rows:
+            r = series[-1]
+            definition = definitions.get(r.indicator)
+            if definition is None:
+                continue
+            sources = dict(definition.benchmark_sources)
+            for name in list(r.benchmarks) + (["quartiles"] if r.quartile is not None else []):
+                if name in sources:
+                    label = "Quartiles" if name == "quartiles" else _benchmark_name(name)
+                    items.append(f"<li><strong>{html.escape(r.title)}</strong>, {html.escape(label)}: "
+                                 f"{html.escape(sources[name])}</li>")
+    if not items:
+        return ""
+    return '<section class="sources"><h2>Benchmark sources</h2><ul>' + "".join(items) + "</ul></section>"
 
 
 # ---------------------------------------------------------------------------------------
