@@ -158,3 +158,27 @@ def test_benchmark_sources_are_listed_with_the_figures_shown():
     results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 2}}, "2017-01", "2017-01")
     page = render_html(results)
     assert "Benchmark sources" in page and "England: DfE, a release, table X" in page
+
+
+@given(st.lists(st.floats(0, 100), min_size=1, max_size=13))
+def test_a_percentage_chart_spans_at_least_ten_points_within_0_to_100(values):
+    """A move from 10.0% to 11.2% no longer fills the chart."""
+    from indicators._scorecard import chart_scale
+
+    low, high = chart_scale(values, "percentage")
+    assert 0 <= low <= min(values) and max(values) <= high <= 100
+    assert high - low >= 10 - 1e-9
+
+
+def test_a_small_move_of_a_count_is_drawn_small():
+    from indicators._scorecard import chart_scale
+
+    low, high = chart_scale([330, 331, 332], "count")
+    assert high - low >= 33 and low <= 330 and high >= 332
+
+
+def test_a_percentage_over_100_stays_inside_its_chart():
+    from indicators._scorecard import chart_scale
+
+    low, high = chart_scale([99.0, 104.0], "percentage")
+    assert low <= 99 and high >= 104

@@ -228,11 +228,7 @@ def _trend_svg(series: list[Result], width: int = 224, height: int = 72) -> str:
     numbers = [v for v in values if v is not None] + [v for _, _, v in references]
     if not numbers:
         return head + f'<text x="4" y="{height / 2 + 4}" class="nodata">no data</text></svg>'
-    low, high = min(numbers), max(numbers)
-    if math.isclose(low, high):
-        low, high = low - 1, high + 1
-    if latest.kind in ("count", "percentage", "rate") and low >= 0:
-        low = min(low, 0.0) if high > 0 and low / high < 0.5 else low
+    low, high = chart_scale(numbers, latest.kind)
     left, right, top, bottom = 40, width - 42, 8, height - 14
     step = (right - left) / max(len(series) - 1, 1)
 
@@ -276,6 +272,26 @@ def _trend_svg(series: list[Result], width: int = 224, height: int = 72) -> str:
                      f'{html.escape(fmt(values[-1]))}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def chart_scale(numbers: list[float], kind: str) -> tuple[float, float]:
+    """The lowest and highest value a chart shows. A small move must not fill the box: a
+    percentage chart spans at least 10 points (within 0-100), other charts at least a tenth
+    of their largest value; a count, percentage or rate whose lowest value is under half its
+    highest starts at 0."""
+    low, high = min(numbers), max(numbers)
+    least = 10.0 if kind == "percentage" else max(abs(low), abs(high)) / 10 or 1.0
+    if high - low < least:
+        middle = (low + high) / 2
+        low, high = middle - least / 2, middle + least / 2
+        within = 0 <= min(numbers) and (kind != "percentage" or max(numbers) <= 100)
+        if within and low < 0:
+            low, high = 0.0, least
+        elif within and kind == "percentage" and high > 100:
+            low, high = 100.0 - least, 100.0
+    if kind in ("count", "percentage", "rate") and low >= 0 and high > 0 and low / high < 0.5:
+        low = 0.0
+    return low, high
 
 
 def _short_month(period: str) -> str:
