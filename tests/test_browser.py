@@ -107,7 +107,8 @@ def test_scorecard_shows_framing_counts_comparisons_and_labelled_charts(browser,
         "t => Array.from(t.querySelectorAll('thead th')).map(th => Math.round(th.getBoundingClientRect().width)))")
     assert len(widths) > 5 and all(w == widths[0] for w in widths)
     quality = browser.find_element(By.CSS_SELECTOR, "section.quality").text
-    assert "Data quality" in quality
+    assert "Caution needs to be applied" in quality
+    assert "Contacts: missing date (contacts.received_on): 14" in quality  # the demo's migration gap
 
 
 def _axe_source() -> str:
@@ -147,3 +148,13 @@ def test_scorecard_prints_to_a4_pdf(browser, tmp_path, capsys):
         assert abs(float(width) - 841.89) < 2 and abs(float(height) - 595.28) < 2
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert 3 <= pages <= 30
+    # laid out for print at the width of A4 landscape less its margins, nothing is cut off
+    browser.set_window_size(1047, 1400)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        widths = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        browser.set_window_size(1400, 1000)
+    assert widths[0] <= widths[1]

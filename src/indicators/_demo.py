@@ -182,11 +182,17 @@ class _Generator:
             again = now[self.share(np.zeros(now.size, np.int64), np.full(N_MONTHS, re_share[month]))]
             child[again] = child[self.rng.choice(pool, again.size)]
         contact_id = np.arange(1, n + 1)
-        self.tables["contacts"] = {"contact_id": contact_id, "child_id": child, "received_on": received,
-                                   "decided_on": decided, "outcome": outcome}
         rows = referral_rows
         self.tables["referrals"] = {"referral_id": np.arange(1, rows.size + 1), "child_id": child[rows],
                                     "contact_id": contact_id[rows], "referred_on": decided[rows]}
+        # Contacts that the move to the new system in November 2016 left without their dates
+        # (the report's data-migration gaps): in no month, counted in the results' notes.
+        lost = max(1, int(round(14 * self.scale)))
+        self.tables["contacts"] = {
+            "contact_id": np.arange(1, n + lost + 1), "child_id": np.concatenate([child, child[:lost]]),
+            "received_on": np.concatenate([received, np.full(lost, NAT)]),
+            "decided_on": np.concatenate([decided, np.full(lost, NAT)]),
+            "outcome": np.concatenate([outcome, np.full(lost, "")])}
 
     def assessments(self) -> None:
         referrals = self.tables["referrals"]

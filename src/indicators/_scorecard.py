@@ -314,9 +314,10 @@ dl.framing dt { color: var(--muted); } dl.framing dd { margin: 0; font-weight: 6
 h2 { font-size: 17px; margin: 24px 0 6px; border-bottom: 2px solid var(--ink); padding-bottom: 2px; }
 table.scorecard { border-collapse: collapse; width: 100%; table-layout: fixed; }
 table.scorecard caption { text-align: left; position: absolute; left: -10000px; }
-col.c-title { width: 19%; } col.c-value { width: 8%; } col.c-target { width: 6%; } col.c-rag { width: 6.5%; }
-col.c-move { width: 9.5%; } col.c-ytd { width: 6.5%; } col.c-lastyear { width: 6.5%; } col.c-outturn { width: 6.5%; }
-col.c-bench { width: 12%; } col.c-quartile { width: 6.5%; } col.c-proj { width: 7.5%; } col.c-trend { width: 236px; }
+/* every column but the indicator's has a fixed width, so columns line up across sections */
+col.c-value { width: 84px; } col.c-target { width: 62px; } col.c-rag { width: 72px; } col.c-move { width: 108px; }
+col.c-ytd { width: 72px; } col.c-lastyear { width: 72px; } col.c-outturn { width: 76px; } col.c-bench { width: 150px; }
+col.c-quartile { width: 72px; } col.c-proj { width: 80px; } col.c-trend { width: 236px; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 6px; vertical-align: middle; text-align: left; overflow-wrap: break-word; }
 thead th { font-size: 12px; color: var(--muted); font-weight: 600; overflow-wrap: normal; }
 thead th.num { text-align: right; }
@@ -349,8 +350,12 @@ footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
   h1 { font-size: 15pt; } h2 { font-size: 12pt; margin-top: 10pt; }
   th, td { padding: 3px 4px; }
   thead th, .counts, .small, .commentary, .notes, .key { font-size: 8pt; }
-  col.c-trend { width: 190px; }
-  svg.trend text { font-size: 8px; fill: #000; }
+  col.c-value { width: 62px; } col.c-target { width: 50px; } col.c-rag { width: 58px; } col.c-move { width: 70px; }
+  col.c-ytd { width: 54px; } col.c-lastyear { width: 54px; } col.c-outturn { width: 58px; } col.c-bench { width: 110px; }
+  col.c-quartile { width: 56px; } col.c-proj { width: 60px; } col.c-trend { width: 212px; }
+  .move { white-space: normal; }
+  svg.trend { width: 200px; height: auto; }
+  svg.trend text { font-size: 10px; fill: #000; }
   thead { display: table-header-group; }
   tr, svg { page-break-inside: avoid; break-inside: avoid; }
   h2 { page-break-after: avoid; break-after: avoid; }
