@@ -96,3 +96,26 @@ def test_a_plugin_provides_a_named_set(tmp_path):
     assert ("benchmarks", "our-neighbours", "neighbours") in listing
     result = indicators.evaluate(pack, {"t": {"d": ["2016-04-01"], "again": [True]}}, "2016-04", "2016-04")[0]
     assert 26.0 == result.benchmarks["statistical_neighbours"]["value"]
+
+
+def test_a_benchmarks_csv_in_a_pack_folder_and_a_plugin_set_given_as_a_path(tmp_path):
+    """A figure for every year holds until the first dated one; a plugin may name a CSV file."""
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(PACK)
+    (folder / "benchmarks.csv").write_text("indicator,benchmark,year,value\n"
+                                           "rereferrals,statistical_neighbours,,30\n"
+                                           "rereferrals,statistical_neighbours,2016/17,20\n")
+    other = tmp_path / "other.csv"
+    other.write_text("indicator,benchmark,year,value,source\nrereferrals,region,2015/16,27,Regional set\n")
+    plugin = types.SimpleNamespace(indicators_benchmarks=indicators.hookimpl(lambda: {"region": other}))
+    host = PluginHost(entry_points=None)
+    host.register(plugin, name="regional")
+    _reset_default_host(host)
+    try:
+        pack = indicators.with_benchmarks(indicators.load_pack(folder), "region")
+    finally:
+        _reset_default_host(None)
+    results = indicators.evaluate(pack, _data(tmp_path), "2016-03", "2016-04")
+    assert [30, 20] == [r.benchmarks["statistical_neighbours"]["value"] for r in results]
+    assert [27, 27] == [r.benchmarks["region"]["value"] for r in results]

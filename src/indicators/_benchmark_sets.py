@@ -18,11 +18,14 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import attrs
 
 from ._errors import PackError, Problem
+
+if TYPE_CHECKING:
+    from ._pack import Pack
 
 COLUMNS = ("indicator", "benchmark", "year", "value", "source")
 QUARTILE_NAMES = ("quartile_1", "quartile_2", "quartile_3")
@@ -98,7 +101,7 @@ def figures_of(set_: Any, origin: str) -> list[BenchmarkFigure]:
     return read_rows(list(set_), origin)
 
 
-def apply(pack, figures: list[BenchmarkFigure]):
+def apply(pack: Pack, figures: list[BenchmarkFigure]) -> Pack:
     """The pack with the set's figures merged into its indicators' benchmarks and quartiles.
 
     An indicator the pack lacks, or a year whose three quartile boundaries are incomplete
@@ -154,7 +157,7 @@ def _label(year: int | None) -> str:
     return "(every year)" if year is None else f"{year}/{(year + 1) % 100:02d}"
 
 
-def beside(pack, path: Path):
+def beside(pack: Pack, path: Path) -> Pack:
     """The pack with the benchmark sets kept beside it: ``benchmarks.csv`` (or any
     ``*.benchmarks.csv``) in a pack folder, ``STEM.benchmarks.csv`` beside a pack file."""
     if path.is_dir():
@@ -166,7 +169,7 @@ def beside(pack, path: Path):
     return pack
 
 
-def with_benchmarks(pack, *sets: str | os.PathLike):
+def with_benchmarks(pack: Pack, *sets: str | os.PathLike) -> Pack:
     """The pack with benchmark sets added: each a CSV path or the name of a set a plugin provides."""
     for set_ in sets:
         if Path(set_).is_file():
