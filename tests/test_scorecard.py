@@ -45,10 +45,13 @@ def test_outturn_of_a_snapshot_is_its_march_value():
     assert ("2015/16", 11.0) == last_year_outturn(series)
 
 
-def test_projected_year_end_scales_a_year_to_date_count_by_elapsed_days():
-    """348 conferences by the end of January project to 348 x 366 / 306 over 2016/17."""
-    r = _result("2017-01", 348.0, 348, kind="count", window="ytd", window_start="2016-04-01", window_end="2017-01-31")
-    assert pytest.approx(348 * 365 / 306) == projected_year_end([r])
+def test_the_projected_year_end_of_a_year_to_date_count_is_shown():
+    """348 conferences by the end of January project to 348 x 365 / 306 over 2016/17."""
+    pack = indicators.loads_pack('[indicators.icpcs]\ntitle = "ICPCs"\ntable = "t"\ndate = "d"\n'
+                                 'window = "ytd"\ndecimals = 0\n')
+    results = indicators.evaluate(pack, {"t": {"d": ["2016-05-02"] * 348}}, "2017-01", "2017-01")
+    assert pytest.approx(348 * 365 / 306) == projected_year_end(list(results))
+    assert f"{round(348 * 365 / 306):,}" in render_html(results).split('data-indicator="icpcs"')[1]
     assert projected_year_end([_result("2017-01", 348.0, 348, kind="count")]) is None
 
 

@@ -4,12 +4,13 @@ from ._benchmark_sets import with_benchmarks
 from ._calendars import Calendar
 from ._dates import split as split_dates
 from ._engine import evaluate
-from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem
+from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem, ResourceError
 from ._framing import Framing, read_framing
 from ._functions import Function
 from ._loaders import read_csv_folder, read_csv_table
 from ._pack import Indicator, Pack, load_pack, loads_pack
 from ._partial import Partial, evaluate_partial, merge_partials
+from ._plan import Plan, Step, compile
 from ._registry import Registry, default_registry
 from ._results import Result, Results
 from ._tables import Column, Table, table_from_mapping
@@ -28,12 +29,16 @@ __all__ = [
     "Pack",
     "PackError",
     "Partial",
+    "Plan",
     "PluginError",
     "Problem",
+    "ResourceError",
     "Registry",
     "Result",
     "Results",
+    "Step",
     "Table",
+    "compile",
     "default_registry",
     "evaluate",
     "evaluate_partial",

@@ -62,10 +62,15 @@ class Calendar:
         end = np.asarray(end, dtype=np.int64)
         start, end = np.broadcast_arrays(start, end)
         table = self.cumulative_working_days
+        if start.size and min(start.min(), end.min()) >= TABLE_FIRST_DAY and \
+                max(start.max(), end.max()) <= TABLE_LAST_DAY:  # the usual case: two lookups
+            index = np.subtract(end, TABLE_FIRST_DAY)
+            out = table.take(index)
+            np.subtract(start, TABLE_FIRST_DAY, out=index)
+            out -= table.take(index)
+            return out
         inside = ((start >= TABLE_FIRST_DAY) & (start <= TABLE_LAST_DAY)
                   & (end >= TABLE_FIRST_DAY) & (end <= TABLE_LAST_DAY))
-        if inside.all():
-            return table[end - TABLE_FIRST_DAY] - table[start - TABLE_FIRST_DAY]
         out = np.zeros(start.shape, dtype=np.int64)
         out[inside] = (table[end[inside] - TABLE_FIRST_DAY]
                        - table[start[inside] - TABLE_FIRST_DAY])

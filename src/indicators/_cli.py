@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Sequence
 from ._dates import parse_period
 from ._errors import IndicatorsError
 from ._functions import DEFAULT_TIME_LIMIT
+
+DEFAULT_MEMORY_BUDGET_TEXT = "4GiB"  # indicators.evaluate's default memory_budget
 
 
 def _period(text: str) -> str:
@@ -58,6 +61,18 @@ def _seconds(text: str) -> float | None:
     return value or None
 
 
+_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6, "mib": 2**20,
+          "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12, "tib": 2**40}
+
+
+def _memory_size(text: str) -> int | None:
+    """A size such as ``8GiB``, ``500MB`` or a number of bytes; 0 means no limit."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    if not match or match.group(2).lower() not in _UNITS:
+        raise argparse.ArgumentTypeError(f"expected a size such as 4GiB, 500MB or a number of bytes, got {text!r}")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()]) or None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="indicators",
@@ -89,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--function-time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
                           help="fail the indicators using a plugin function when one call takes longer "
                                f"(default {DEFAULT_TIME_LIMIT:g}; 0 for no limit)")
+    evaluate.add_argument("--memory-budget", type=_memory_size, default=_memory_size(DEFAULT_MEMORY_BUDGET_TEXT),
+                          metavar="SIZE",
+                          help="fail the indicators whose work would take more memory in one step, before "
+                               f"it begins (default {DEFAULT_MEMORY_BUDGET_TEXT}; 0 for no limit)")
 
     validate = commands.add_parser("validate", help="check a pack and report every problem",
                                    description="Check PACK (and, with --data, the data against it).")
@@ -112,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data.add_argument("--seed", type=int, default=2017, help="seed (default 2017)")
     demo_data.add_argument("--scale", type=_positive_float, default=1.0,
                            help="multiply every volume by this factor (default 1)")
+
+    plan = commands.add_parser("plan", help="print the steps an evaluation of a pack does, and who shares each",
+                               description="Print the evaluation plan of PACK: each unit of work (reading "
+                                           "columns, placing rows in windows, filters, lookups, counts) that "
+                                           "an evaluation does once, with the indicators that use it.")
+    plan.add_argument("pack", metavar="PACK", help="a pack TOML file or folder, or an installed pack's name")
+    plan.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
 
     commands.add_parser("list", help="show installed packs, functions, calendars, loaders and renderers",
                         description="Show everything the built-ins and plugins provide, with the "
@@ -154,7 +180,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         return 2
     results = evaluate(pack, args.data, args.start, args.end, strict=args.strict,
                        suppress_below=args.suppress_below, loader=args.loader,
-                       function_time_limit=args.function_time_limit)
+                       function_time_limit=args.function_time_limit, memory_budget=args.memory_budget)
     _warn_unreadable(results)
     _write(renderers[args.format](results), args.output)
     for failure in results.failures:
@@ -246,6 +272,16 @@ def _warn_plugin_failures() -> None:
         print(f"warning: {failure}", file=sys.stderr)
 
 
+def _plan(args: argparse.Namespace) -> int:
+    import json
+
+    from . import compile, load_pack
+
+    plan = compile(load_pack(args.pack))
+    sys.stdout.write(json.dumps(plan.to_records(), indent=2) + "\n" if args.format == "json" else plan.to_text())
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from ._engine import _check_data, _resolve_tables
     from ._pack import load_pack
@@ -275,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"evaluate": _evaluate, "validate": _validate, "list": _list, "demo": _demo,
-                "demo-data": _demo_data}
+                "demo-data": _demo_data, "plan": _plan}
     try:
         _warn_plugin_failures()
         return handlers[args.command](args)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ._arrays import dense_codes, distinct_per_group, unique
 from ._dates import NAT, format_period, parse_period
-from ._errors import DataError, PackError, PluginError, Problem
+from ._errors import DataError, PackError, PluginError, Problem, ResourceError
 from ._evaluator import Context, evaluate as evaluate_node
 from ._checker import suggest
 from ._derived import sort_codes
@@ -36,6 +36,7 @@ from ._pack import (
     check_pack,
     columns_needed,
 )
+from ._plan import is_pair_level, lookup_key, placement_key, row_selection_key, selection_key
 from ._results import Results
 from ._tables import Column, Table, table_from_mapping
 from ._vectors import Vec, unify_strings
@@ -72,22 +73,46 @@ class LazyVariables(Mapping):
         return len(set(self._values) | set(self._lazy))
 
 
+DEFAULT_MEMORY_BUDGET = 4 * 2**30  # bytes of working memory one step of an evaluation may take
+_BYTES_PER_PAIR = 48  # a (row, period) pair while pairs are made, and a few values evaluated on it
+_GRID_COPIES = 5  # a key x period grid is built through about five arrays of its size
+
+
+def size_text(n_bytes: float) -> str:
+    """A size for messages: ``7.3 GiB``."""
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n_bytes < 1024 or unit == "GiB":
+            return f"{n_bytes:,.0f} {unit}" if unit == "bytes" else f"{n_bytes:,.1f} {unit}"
+        n_bytes /= 1024
+    raise AssertionError
+
+
 class Run:
     """One evaluation: the periods, the calendar and every table's shared work."""
 
     def __init__(self, pack: Pack, tables: dict[str, Table], periods: Periods, calendar,
-                 function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> None:
+                 function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+                 memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> None:
         self.pack = pack
         self.periods = periods
         self.calendar = calendar
+        self.memory_budget = memory_budget
         self.limits = CallLimits(function_time_limit)
         self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}
         self._grids: dict[tuple, tuple] = {}
         self._codes: dict[tuple, tuple] = {}
 
+    def within_budget(self, n_bytes: float, what: str) -> None:
+        """Refuse, before it begins, work that would take more memory than the budget."""
+        if self.memory_budget is not None and n_bytes > self.memory_budget:
+            raise ResourceError(
+                f"{what} would take about {size_text(n_bytes)} of memory, over the memory budget of "
+                f"{size_text(self.memory_budget)}; evaluate fewer months or a narrower window, or raise "
+                "the budget (evaluate(..., memory_budget=BYTES), --memory-budget SIZE)")
+
     def lookup_grid(self, lookup: Lookup, measure: Measure) -> tuple:
         """Per (key, period) aggregate of a lookup, and the measure rows' key codes."""
-        key = (measure.table, _placement_key(measure), _lookup_key(lookup))
+        key = (measure.table, placement_key(measure), lookup_key(lookup))
         if key not in self._grids:
             self._grids[key] = self._compute_grid(lookup, measure)
         return self._grids[key]
@@ -96,7 +121,7 @@ class Run:
         """Codes of the measure's keys (0..K-1, -1 missing) and of the looked-up rows' keys
         into the same codes (-1 where missing or absent). Only keys of rows that fall in
         some period of the run are coded, which keeps the key x period grids small."""
-        cache_key = (measure.table, _placement_key(measure), on, table, key)
+        cache_key = (measure.table, placement_key(measure), on, table, key)
         if cache_key not in self._codes:
             evaluation = self.tables[measure.table]
             lo, hi = evaluation.placement(measure)
@@ -114,6 +139,9 @@ class Run:
         other = self.tables[lookup.table]
         own_codes, other_codes, n_keys = self.key_codes(measure, lookup.on, lookup.table, lookup.key)
         n_periods = self.periods.count
+        what = (f"lookup {lookup.name!r} (a grid of {n_keys:,} keys of {lookup.table}.{lookup.key} by "
+                f"{n_periods} months)")
+        self.within_budget(_GRID_COPIES * 8 * n_keys * (n_periods + 1), what)
         lo, hi = other.placement(lookup)
         keep = (lo < hi) & (other_codes >= 0)
         where = lookup.where
@@ -127,7 +155,10 @@ class Run:
                 lookup.aggregate in ("count", "sum", "mean") or (prefix and lookup.aggregate in ("min", "max"))):
             return (own_codes, *_grid_from_ranges(lookup.aggregate, other_codes, lo, hi, keep, column,
                                                   n_keys, n_periods))
-        rows, periods = expand(np.flatnonzero(keep), lo, hi)
+        kept = np.flatnonzero(keep)
+        self.within_budget(_BYTES_PER_PAIR * int((hi[kept] - lo[kept]).sum(dtype=np.int64)),
+                           f"{what}, through each looked-up row in each month of its window,")
+        rows, periods = expand(kept, lo, hi)
         if where is not None and where.uses_period:
             mask = evaluate_node(where.node, other.pair_context(lookup, rows, periods)).is_true()
             rows, periods = rows[mask], periods[mask]
@@ -236,26 +267,6 @@ def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
     return own_codes.astype(np.int64), other_codes.astype(np.int64), int(universe.size)
 
 
-def _placement_key(source: Measure | Lookup) -> tuple:
-    """What places rows in periods: the window, since, and the date or start and end."""
-    return (source.window.text, source.since,
-            tuple(to_text(e.node) if e is not None else None for e in (source.date, source.start, source.end)))
-
-
-def _selection_name(measure: Measure, filters: tuple[Expr, ...] | None = None) -> tuple:
-    """What makes two measures select the same rows: placement, filters and lookups."""
-    chosen = measure.filters() if filters is None else filters
-    return (_placement_key(measure), tuple(to_text(e.node) for e in chosen),
-            tuple(_lookup_key(lookup) for lookup in measure.lookups))
-
-
-def _lookup_key(lookup: Lookup) -> tuple:
-    """What makes two lookups the same, whatever indicator declares them."""
-    return (lookup.name, lookup.table, lookup.key, lookup.on, lookup.window.text, lookup.since,
-            lookup.aggregate, lookup.column,
-            tuple(to_text(e.node) if e else None for e in (lookup.date, lookup.start, lookup.end, lookup.where)))
-
-
 DURATION_FUNCTIONS = ("days", "working_days", "months", "age")
 
 
@@ -361,7 +372,8 @@ class TableEvaluation:
                     values = data.view(np.uint64) if data.dtype.itemsize == 8 else data.astype(np.int64).view(np.uint64)
                     if column.missing is not None:
                         values = np.where(column.missing, np.uint64(0x5bd1e9955bd1e995), values)
-                    digest = (digest * np.uint64(0x9E3779B97F4A7C15)) ^ values
+                    digest *= np.uint64(0x9E3779B97F4A7C15)
+                    digest ^= values
             self.table.cache["duplicate_rows"] = int(n - unique(digest).size) if n else 0
         return self.table.cache["duplicate_rows"]
 
@@ -397,9 +409,7 @@ class TableEvaluation:
     def placement(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray]:
         """The period range ``[lo, hi)`` of every row for a measure's (or lookup's) window."""
         window = source.window
-        texts = tuple(to_text(e.node) if e is not None else None
-                      for e in (source.date, source.start, source.end))
-        key = (window.text, source.since, texts)
+        key = placement_key(source)
         if key not in self._placements:
             if window.is_snapshot:
                 placed = self.periods.place_episodes(self.days(source.start), self.days(source.end))
@@ -411,7 +421,7 @@ class TableEvaluation:
 
     def placed_rows(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The rows some period's window holds, and their period ranges."""
-        key = _placement_key(source)
+        key = placement_key(source)
         if key not in self._placed:
             lo, hi = self.placement(source)
             rows = np.flatnonzero(lo < hi).astype(row_dtype(lo.size))
@@ -445,9 +455,6 @@ class TableEvaluation:
         missing = ~matched | ~has[cells]
         return Vec(type_, data, missing if missing.any() else None)
 
-    def _is_pair_level(self, expr: Expr, measure: Measure) -> bool:
-        return expr.uses_period or bool(names_used(expr.node) & measure.lookup_names())
-
     def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None):
         """Rows in some window passing the row-level filters, the pair-level filters left,
         and a key naming that selection (for sharing (row, period) pairs)."""
@@ -456,17 +463,12 @@ class TableEvaluation:
         lo, hi = self.placement(measure)
         keep = lo < hi
         pending = []
-        row_texts = []
         for expr in filters:
-            if self._is_pair_level(expr, measure):
+            if is_pair_level(expr, measure):
                 pending.append(expr)
             else:
                 keep = keep & self.row_filter(expr)
-                row_texts.append(to_text(expr.node))
-        texts = tuple(to_text(e.node) if e is not None else None for e in (measure.date, measure.start, measure.end))
-        key = ((measure.window.text, measure.since, texts), tuple(sorted(row_texts)),
-               tuple(_lookup_key(lookup) for lookup in measure.lookups))
-        return lo, hi, keep, pending, key
+        return lo, hi, keep, pending, row_selection_key(measure, filters)
 
     def _keys(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Integer keys of a column and where they are present."""
@@ -480,7 +482,16 @@ class TableEvaluation:
     def frame(self, measure: Measure, key: tuple, keep: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> PairFrame:
         """The (row, period) pairs of a selection, shared by every measure that makes it."""
         if key not in self._frames:
-            rows, periods = expand(np.flatnonzero(keep), lo, hi)
+            # the grids of the lookups the filters read come first: refused, they spare the pairs
+            used = set().union(*(names_used(expr.node) for expr in measure.filters()))
+            for lookup in measure.lookups:
+                if lookup.name in used:
+                    self.run.lookup_grid(lookup, measure)
+            kept = np.flatnonzero(keep)
+            pairs = int((hi[kept] - lo[kept]).sum(dtype=np.int64))
+            self.run.within_budget(_BYTES_PER_PAIR * pairs, f"{measure.table} rows in each month of their "
+                                   f"{measure.window.text} window ({pairs:,} row-months)")
+            rows, periods = expand(kept, lo, hi)
             self._frames[key] = PairFrame(rows, periods, self.pair_context(measure, rows, periods),
                                           lambda node, r, p: self.pair_value_by_rows(measure, node, r, p))
         return self._frames[key]
@@ -541,7 +552,7 @@ class TableEvaluation:
         chosen = measure.filters() if filters is None else filters
         # measures making the same selection (a numerator here, a denominator there) count
         # once; the cache is looked up before the selection is made, which is not kept
-        cache_key = (_selection_name(measure, chosen), measure.distinct)
+        cache_key = (selection_key(measure, chosen), measure.distinct)
         if cache_key not in self._counts:
             self._counts[cache_key] = self._count(measure, *self.selected(measure, chosen))
         return self._counts[cache_key]
@@ -570,7 +581,7 @@ class TableEvaluation:
         out were false."""
         n_periods = self.periods.count
         lo, hi = self.placement(measure)
-        in_window = self._memoised(("in window", _placement_key(measure)), lambda: range_counts(lo, hi, n_periods))
+        in_window = self.count(measure, ())
         filters = measure.filters()
         kept_before, left_out = in_window, {}
         for k, (role, expr) in enumerate(roles):
@@ -599,7 +610,7 @@ class TableEvaluation:
         """Rows of the measure in each window for which ``condition`` is missing."""
         n_periods = self.periods.count
         lo, hi, keep, pending, key = self.selected(measure)
-        if not pending and not self._is_pair_level(condition, measure):
+        if not pending and not is_pair_level(condition, measure):
             keep = keep & _missing(self.row_value(condition))
             return range_counts(lo[keep], hi[keep], n_periods)
         frame = self.frame(measure, key, keep, lo, hi)
@@ -621,9 +632,9 @@ class TableEvaluation:
         then a missing distinct key, then a missing ``of`` value."""
         roles = tuple(("where" if expr is measure.where else "numerator condition", expr)
                       for expr in measure.filters())
-        key = ("account", _selection_name(measure), tuple(role for role, _ in roles), measure.distinct,
+        key = ("account", selection_key(measure), tuple(role for role, _ in roles), measure.distinct,
                to_text(of.node) if of is not None else None)
-        if of is None and not measure.distinct and not any(self._is_pair_level(e, measure) for _, e in roles):
+        if of is None and not measure.distinct and not any(is_pair_level(e, measure) for _, e in roles):
             return self._memoised(key, lambda: self._account_by_counts(measure, roles))
         return self._memoised(key, lambda: self._account_by_reasons(measure, roles, of))
 
@@ -645,7 +656,7 @@ class TableEvaluation:
 
         pair_level = []
         for role, expr in roles:
-            if self._is_pair_level(expr, measure):
+            if is_pair_level(expr, measure):
                 pair_level.append((role, expr))
                 continue
             true, unknown = _truth(self.row_value(expr))
@@ -687,7 +698,7 @@ class TableEvaluation:
         period (rows whose date could not be read are counted as unreadable instead)."""
         placing = measure.start if measure.window.is_snapshot else measure.date
         filters = [expr for expr in measure.filters()
-                   if expr is not measure.extra and not self._is_pair_level(expr, measure)]
+                   if expr is not measure.extra and not is_pair_level(expr, measure)]
 
         def count() -> int:
             kept = self.days(placing) == NAT
@@ -714,7 +725,7 @@ class TableEvaluation:
         expressions take between two of the row's dates (``days``, ``working_days``,
         ``months``, ``age``) is negative: usually a date entered wrongly."""
         texts = tuple(to_text(expr.node) for expr in (*measure.expressions(), *((of,) if of is not None else ())))
-        key = ("negative durations", _placement_key(measure), texts, tuple(sorted(measure.lookup_names())))
+        key = ("negative durations", placement_key(measure), texts, tuple(sorted(measure.lookup_names())))
         return self._memoised(key, lambda: self._negative_durations(measure, of))
 
     def _negative_durations(self, measure: Measure, of: Expr | None) -> dict[str, np.ndarray]:
@@ -728,7 +739,7 @@ class TableEvaluation:
             return {}
         lo, hi = self.placement(measure)
         kept = lo < hi
-        if measure.where is not None and not self._is_pair_level(measure.where, measure):
+        if measure.where is not None and not is_pair_level(measure.where, measure):
             kept = kept & self.row_filter(measure.where)
         out = {}
         for text in sorted(calls):
@@ -912,30 +923,34 @@ def parse_run(start: str, end: str) -> tuple[int, int]:
 
 
 def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | None, loader: str = "csv",
-              function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Run:
+              function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+              memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> Run:
     """Tables loaded and checked, and the run's periods, ready to evaluate."""
     strict = pack.strict if strict is None else strict
     loaded, offered = _resolve_tables(pack, tables, strict, loader)
     _check_data(pack, loaded, offered)
     calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
     # One month more than asked for, so that the first period has a direction of travel.
-    return Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit)
+    return Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit,
+               memory_budget)
 
 
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
              suppress_below: int | None = None, loader: str = "csv",
-             function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Results:
+             function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+             memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> Results:
     """Evaluate every indicator of ``pack`` for every period from ``start`` to ``end``.
 
     ``tables`` maps table names to tables (mappings of column to array-like, or data
     frames), or is a location that the named ``loader`` reads (by default a folder of
     CSV files). Periods are ``YYYY-MM``. A plugin function call that takes longer than
-    ``function_time_limit`` seconds (None: no limit) fails the indicators that use it.
+    ``function_time_limit`` seconds (None: no limit) fails the indicators that use it, as
+    does work that would take more than ``memory_budget`` bytes in one step (None: no limit).
     """
     first, last = parse_run(start, end)
     if suppress_below is None:
         suppress_below = pack.suppress_below
-    run = start_run(pack, tables, first, last, strict, loader, function_time_limit)
+    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget)
     periods = run.periods
     records = []
     failures: list[str] = []
@@ -944,8 +959,9 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
             figures = _figures(indicator, pack, run.tables, periods)
             notes = _notes(indicator, run)
             rows = accounting(indicator, run)
-        except PluginError as exc:
-            # a plugin function failed: this indicator has no figures, the others still do
+        except (PluginError, ResourceError) as exc:
+            # a plugin function failed, or the work was too big: this indicator has no
+            # figures, the others still do
             failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
             figures, notes, rows = _empty_figures(indicator, periods), {}, None
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))

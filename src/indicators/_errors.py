@@ -47,6 +47,10 @@ class PluginError(IndicatorsError):
     """A plugin failed to load or misbehaved."""
 
 
+class ResourceError(IndicatorsError):
+    """Work would exceed a resource limit (the memory budget) and was refused before it began."""
+
+
 class ExpressionError(Exception):
     """A problem in one expression, with the character span it concerns.
 

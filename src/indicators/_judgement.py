@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ._dates import format_period, to_iso
+from ._dates import format_period, month_start, to_iso
 from ._pack import Indicator
 from ._results import Result
 from ._windows import Periods
@@ -172,6 +172,11 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
         accounting = {side: (in_window.tolist(), used.tolist(), {r: c.tolist() for r, c in left_out.items()})
                       for side, (in_window, used, left_out) in accounting.items()}
     has_denominator = indicator.denominator is not None and indicator.kind not in ("count",)
+    projects = indicator.kind == "count" and indicator.base.window.kind == "ytd"
+    if projects:  # days elapsed in each period's window, and days in its financial year
+        first_months = periods.financial_year_first_month(periods.codes)
+        elapsed = (np.asarray(figures["window_end"]) - np.asarray(figures["window_start"]) + 1).tolist()
+        year_days = (month_start(first_months + 12) - month_start(first_months)).tolist()
     results = []
     previous_value = None
     for p in range(periods.count):
@@ -223,5 +228,7 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
             unit=indicator.unit,
             report_group=indicator.group,
             window=indicator.base.window.text,
+            projected_year_end=record_value * year_days[p] / elapsed[p]
+            if projects and record_value is not None else None,
         ))
     return results

@@ -47,7 +47,8 @@ def _change(previous, r) -> str:
 
 def render_table(results: Results) -> str:
     """A plain-text table for reading in a terminal."""
-    header = ("indicator", "period", "numerator", "denominator", "value", "target", "rag", "change")
+    header = ("indicator", "period", "numerator", "denominator", "value", "target", "rag", "change",
+              "projected year end")
     rows = []
     previous: dict = {}
     for r in results:
@@ -63,10 +64,13 @@ def render_table(results: Results) -> str:
             "" if r.denominator is None else format_number(r.denominator, 0 if float(r.denominator).is_integer() else 1),
             value, "" if r.target is None else format_number(r.target, r.decimals) + unit,
             r.rag or "", _change(previous.get(key), r),
+            "" if r.projected_year_end is None else format_number(r.projected_year_end, 0),
         ))
         previous[key] = r
+    if not any(row[-1] for row in rows):  # a projection column only where a figure has one
+        header, rows = header[:-1], [row[:-1] for row in rows]
     widths = [max(len(h), *(len(str(row[i])) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
-    numeric = {2, 3, 4, 5}
+    numeric = {2, 3, 4, 5, 8}
     lines = []
     for row in [header, tuple("-" * w for w in widths), *rows]:
         cells = [str(c).rjust(w) if i in numeric else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))]

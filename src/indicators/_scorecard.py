@@ -133,16 +133,9 @@ def last_year_outturn(series: list[Result], fy_start: int = 4) -> tuple[str, flo
 
 
 def projected_year_end(series: list[Result]) -> float | None:
-    """For a year-to-date count, the count scaled to the whole financial year by elapsed days."""
+    """The latest result's projected year end (year-to-date counts; SPEC section 11)."""
     r = series[-1]
-    if r.kind != "count" or r.window != "ytd" or _shown(r) is None or not r.window_start or not r.window_end:
-        return None
-    start, end = datetime.date.fromisoformat(r.window_start), datetime.date.fromisoformat(r.window_end)
-    year_end = start.replace(year=start.year + 1) - datetime.timedelta(days=1)
-    elapsed = (end - start).days + 1
-    if elapsed <= 0:
-        return None
-    return r.value * ((year_end - start).days + 1) / elapsed
+    return None if r.suppressed else r.projected_year_end
 
 
 def movement(series: list[Result]) -> str | None:

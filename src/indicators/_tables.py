@@ -351,19 +351,28 @@ def column_from_values(name: str, values: Any, type_: str | None, *, table: str,
             if obj_kind != "float":
                 return _typed_column(name, array, missing, type_ or obj_kind, declared, table)
         kind = array.dtype.kind
+    # Arrays already of the engine's dtype are used in place, read-only, not copied.
     if kind == "M":
-        days = array.astype("datetime64[D]").astype(np.int64)
+        days = _read_only(array.astype("datetime64[D]", copy=False).view(np.int64))
         return _typed_column(name, days, days == NAT, type_ or "date", declared, table, source="date")
     if kind == "b":
-        return _typed_column(name, array.astype(bool), None, type_ or "bool", declared, table)
+        return _typed_column(name, _read_only(array.astype(bool, copy=False)), None, type_ or "bool", declared, table)
     if kind in "iu":
-        return _typed_column(name, array.astype(np.int64), None, type_ or "int", declared, table)
+        return _typed_column(name, _read_only(array.astype(np.int64, copy=False)), None, type_ or "int",
+                             declared, table)
     if kind == "f":
-        values = array.astype(np.float64)
+        values = _read_only(array.astype(np.float64, copy=False))
         missing = ~np.isfinite(values)
         return _typed_column(name, values, missing, type_ or "float", declared, table)
     raise DataError([Problem(f"cannot use values of numpy type {array.dtype} as a column",
                              path=f"{table}.{name}")])
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A view of ``array`` that cannot be written through (the caller's data stays theirs)."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _typed_column(name: str, data: np.ndarray, missing: np.ndarray | None, type_: str,

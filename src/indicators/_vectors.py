@@ -47,7 +47,7 @@ class Vec:
         """``data`` with a harmless value where missing, for functions that index tables."""
         if self.missing is None or not self.missing.any():
             return self.data
-        return np.where(self.missing, 0, self.data).astype(self.data.dtype)
+        return np.where(self.missing, 0, self.data).astype(self.data.dtype, copy=False)
 
     def is_true(self) -> np.ndarray:
         """Where a boolean vector is true (false where missing): what a filter keeps."""

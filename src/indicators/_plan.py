@@ -1,0 +1,223 @@
+"""The evaluation plan of a pack: the units of work an evaluation does, each once, and
+the indicators that share each one.
+
+A step is named by a canonical key computed from the pack alone (no data): the same
+window over the same date, the same filter text on the same table, the same lookup.
+The engine names its shared work by these keys, so a step is done once per evaluation
+for every indicator that needs it; :func:`compile` lists them, and ``indicators plan
+PACK`` prints the list.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import attrs
+
+from ._expressions import names_used, to_text
+from ._pack import AGGREGATE_KINDS, Expr, Indicator, Lookup, Measure, Pack, columns_needed
+
+# ---------------------------------------------------------------------------------------
+# Canonical keys: one definition of "the same work"
+
+
+def placement_key(source: Measure | Lookup) -> tuple:
+    """What places rows in periods: the window, since, and the date or start and end."""
+    return (source.window.text, source.since,
+            tuple(to_text(e.node) if e is not None else None for e in (source.date, source.start, source.end)))
+
+
+def lookup_key(lookup: Lookup) -> tuple:
+    """What makes two lookups the same, whatever indicator declares them."""
+    return (lookup.name, lookup.table, lookup.key, lookup.on, lookup.window.text, lookup.since,
+            lookup.aggregate, lookup.column,
+            tuple(to_text(e.node) if e else None for e in (lookup.date, lookup.start, lookup.end, lookup.where)))
+
+
+def is_pair_level(expr: Expr, measure: Measure) -> bool:
+    """Whether a filter reads the period (or a lookup, which is per period): it is then
+    judged on (row, period) pairs rather than once per row."""
+    return expr.uses_period or bool(names_used(expr.node) & measure.lookup_names())
+
+
+def row_selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
+    """The rows a measure keeps before any filter that reads the period: its placement,
+    its row-level filters (a conjunction, so in any order) and its lookups."""
+    chosen = measure.filters() if filters is None else tuple(filters)
+    row_level = sorted(to_text(e.node) for e in chosen if not is_pair_level(e, measure))
+    return (placement_key(measure), tuple(row_level), tuple(lookup_key(lookup) for lookup in measure.lookups))
+
+
+def selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
+    """The rows a measure counts in each period: its row selection and the filters that
+    read the period."""
+    chosen = measure.filters() if filters is None else tuple(filters)
+    pair_level = sorted(to_text(e.node) for e in chosen if is_pair_level(e, measure))
+    return (row_selection_key(measure, chosen), tuple(pair_level))
+
+
+# ---------------------------------------------------------------------------------------
+# The plan
+
+
+@attrs.frozen
+class Step:
+    """One unit of work of an evaluation, done once for every indicator that needs it."""
+
+    kind: str  # read | derive | duplicates | place | filter | lookup | pairs | count | aggregate | account | notes
+    table: str
+    description: str
+    key: tuple = attrs.field(repr=False)
+    users: tuple[str, ...] = ()  # indicator ids, in pack order
+
+    @property
+    def shared(self) -> bool:
+        return len(self.users) > 1
+
+
+@attrs.frozen
+class Plan:
+    """The steps of a pack's evaluation, table by table, each with the indicators using it."""
+
+    pack: str
+    steps: tuple[Step, ...]
+    indicators: tuple[str, ...]
+
+    def tables(self) -> list[str]:
+        return sorted({step.table for step in self.steps})
+
+    def to_text(self) -> str:
+        """The plan as ``indicators plan`` prints it."""
+        lines = [f"plan of {self.pack}: {len(self.indicators)} indicator(s), {len(self.steps)} step(s), "
+                 f"{sum(step.shared for step in self.steps)} shared by more than one indicator"]
+        for table in self.tables():
+            lines.append("")
+            lines.append(table)
+            for step in (s for s in self.steps if s.table == table):
+                users = ", ".join(step.users) if len(step.users) <= 6 else \
+                    ", ".join(step.users[:5]) + f" and {len(step.users) - 5} more"
+                lines.append(f"  {step.kind:<10} {step.description}")
+                lines.append(f"  {'':<10} used by {users}")
+        return "\n".join(lines) + "\n"
+
+    def to_records(self) -> list[dict]:
+        """The steps as plain dicts (``indicators plan --format json``)."""
+        return [{"kind": s.kind, "table": s.table, "description": s.description, "used_by": list(s.users)}
+                for s in self.steps]
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.steps: dict[tuple, Step] = {}
+
+    def add(self, kind: str, table: str, description: str, key: tuple, user: str) -> None:
+        full_key = (kind, table, key)
+        step = self.steps.get(full_key)
+        if step is None:
+            self.steps[full_key] = Step(kind, table, description, full_key, (user,))
+        elif user not in step.users:
+            self.steps[full_key] = attrs.evolve(step, users=step.users + (user,))
+
+
+def _window_text(source: Measure | Lookup) -> str:
+    if source.window.is_snapshot:
+        end = f" to {source.end.text}" if source.end is not None else ", never ending"
+        return f"open at each month end, from {source.start.text}{end}"
+    since = f" since {_day_text(source.since)}" if source.since is not None else ""
+    return f"by {source.date.text}, {source.window.text} window{since}"
+
+
+def _day_text(day: int) -> str:
+    import numpy as np
+
+    return str(np.datetime64(day, "D"))
+
+
+def _selection_text(measure: Measure, filters: tuple[Expr, ...]) -> str:
+    parts = [_window_text(measure)] + [f"where {e.text}" for e in filters]
+    return "; ".join(parts)
+
+
+def _derived_used(pack: Pack, table: str, names: set[str]) -> list[tuple[str, Expr]]:
+    """The derived columns of a table that ``names`` need, directly or through others, in
+    the order they are computed."""
+    spec = pack.tables.get(table)
+    if spec is None:
+        return []
+    derive = dict(spec.derive)
+    wanted: set[str] = set()
+    pending = [n for n in names if n in derive]
+    while pending:
+        name = pending.pop()
+        if name not in wanted:
+            wanted.add(name)
+            pending.extend(n for n in names_used(derive[name].node) if n in derive)
+    return [(name, expr) for name, expr in spec.derive if name in wanted]
+
+
+def _measure_steps(plan: _Builder, pack: Pack, indicator: Indicator, measure: Measure, role: str) -> None:
+    user = indicator.id
+    table = measure.table
+    plan.add("place", table, _window_text(measure), placement_key(measure), user)
+    names: set[str] = set()
+    for expr in measure.expressions():
+        names |= names_used(expr.node)
+    if indicator.of is not None and role == "numerator":
+        names |= names_used(indicator.of.node)
+    for name, expr in _derived_used(pack, table, names):
+        plan.add("derive", table, f"{name} = {expr.text}", (name,), user)
+    for expr in measure.filters():
+        if not is_pair_level(expr, measure):
+            plan.add("filter", table, expr.text, (to_text(expr.node),), user)
+    for lookup in measure.lookups:
+        what = lookup.aggregate + (f"({lookup.column})" if lookup.column else "")
+        plan.add("lookup", table, f"{lookup.name}: {what} of {lookup.table} by {lookup.key}, "
+                 f"{_window_text(lookup)}", (placement_key(measure), lookup_key(lookup)), user)
+    filters = measure.filters()
+    pair_level = [e for e in filters if is_pair_level(e, measure)]
+    aggregate = indicator.kind in AGGREGATE_KINDS and role == "numerator"
+    if pair_level or aggregate:
+        row_level = tuple(e for e in filters if not is_pair_level(e, measure))
+        plan.add("pairs", table, "rows x months of: " + _selection_text(measure, row_level),
+                 row_selection_key(measure), user)
+    if aggregate:
+        plan.add("aggregate", table, f"{indicator.kind} of {indicator.of.text} over: "
+                 + _selection_text(measure, filters),
+                 (selection_key(measure), to_text(indicator.of.node), indicator.kind), user)
+    else:
+        what = f"distinct {measure.distinct}" if measure.distinct else "rows"
+        plan.add("count", table, f"{what} of: " + _selection_text(measure, filters),
+                 (selection_key(measure), measure.distinct), user)
+    # the row accounting: from the counts after each filter where every filter reads the
+    # row alone, else one pass giving each row the reason it was left out
+    if not (pair_level or aggregate or measure.distinct):
+        for k in range(len(filters)):
+            plan.add("count", table, "rows of: " + _selection_text(measure, filters[:k]),
+                     (selection_key(measure, filters[:k]), None), user)
+    else:
+        plan.add("account", table, "rows left out by reason, one pass: " + _selection_text(measure, filters),
+                 (selection_key(measure), measure.distinct, aggregate), user)
+    plan.add("notes", table, "rows without a date, negative durations, missing lookup keys: "
+             + _window_text(measure), (placement_key(measure), measure.where.text if measure.where else None), user)
+
+
+def compile(pack: Pack) -> Plan:
+    """The plan of ``pack``: every step an evaluation does, each once, with its users."""
+    plan = _Builder()
+    needed = columns_needed(pack)
+    for indicator in pack.indicators.values():
+        measures = [("numerator", indicator.numerator)]
+        if isinstance(indicator.denominator, Measure):
+            measures.append(("denominator", indicator.denominator))
+        for _, measure in measures:
+            for table in (measure.table, *(lookup.table for lookup in measure.lookups)):
+                columns = sorted(needed.get(table, ()))
+                plan.add("read", table, "columns " + ", ".join(columns), (), indicator.id)
+            plan.add("duplicates", measure.table, "rows equal to an earlier row (a digest of each row, one sort)",
+                     (), indicator.id)
+        for role, measure in measures:
+            _measure_steps(plan, pack, indicator, measure, role)
+    order = ("read", "derive", "duplicates", "place", "filter", "lookup", "pairs", "count", "aggregate",
+             "account", "notes")
+    steps = sorted(plan.steps.values(), key=lambda s: (s.table, order.index(s.kind)))
+    return Plan(pack.name, tuple(steps), tuple(pack.indicators))

@@ -1,0 +1,105 @@
+"""The evaluation plan: each unit of work listed once with the indicators sharing it, and
+the engine doing exactly the counts the plan lists, each once."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+import indicators
+from conftest import pack_from
+from indicators._cli import main
+from indicators._engine import TableEvaluation
+from indicators._plan import selection_key
+from test_properties import PACK as PROPERTY_PACK
+
+SHARED = """
+[indicators.decided_1wd]
+title = "Decided within 1 working day"
+kind = "percentage"
+table = "contacts"
+date = "received_on"
+where = "decided_on is not missing"
+numerator = "working_days(received_on, decided_on) <= 1"
+
+[indicators.decided_1wd_ytd]
+title = "Decided within 1 working day, year to date"
+kind = "percentage"
+table = "contacts"
+date = "received_on"
+window = "ytd"
+where = "decided_on is not missing"
+numerator = "working_days(received_on, decided_on) <= 1"
+
+[indicators.decided]
+title = "Contacts decided"
+table = "contacts"
+date = "received_on"
+where = "decided_on is not missing"
+"""
+
+
+def steps(plan: indicators.Plan, kind: str) -> list[indicators.Step]:
+    return [step for step in plan.steps if step.kind == kind]
+
+
+def test_a_filter_two_indicators_read_is_one_step_used_by_both():
+    plan = indicators.compile(pack_from(SHARED))
+    (timely,) = [s for s in steps(plan, "filter") if s.description == "working_days(received_on, decided_on) <= 1"]
+    assert ("decided_1wd", "decided_1wd_ytd") == timely.users
+    (month,) = [s for s in steps(plan, "place") if s.description == "by received_on, month window"]
+    assert ("decided_1wd", "decided") == month.users
+    (denominator,) = [s for s in steps(plan, "count")
+                      if s.description == "rows of: by received_on, month window; where decided_on is not missing"]
+    assert ("decided_1wd", "decided") == denominator.users  # the count of one is the other's denominator
+
+
+def contacts_and_episodes() -> dict:
+    day = datetime.date(2016, 4, 1)
+    days = [day + datetime.timedelta(days=9 * i) for i in range(40)]
+    return {
+        "contacts": {"child_id": [i % 7 for i in range(40)], "received_on": days,
+                     "decided_on": [d + datetime.timedelta(days=i % 4) if i % 5 else None for i, d in enumerate(days)],
+                     "outcome": [["nfa", "referral", None][i % 3] for i in range(40)]},
+        "episodes": {"child_id": [i % 7 for i in range(12)], "started_on": days[:12],
+                     "ended_on": [None if i % 2 else d + datetime.timedelta(days=200) for i, d in enumerate(days[:12])]},
+    }
+
+
+@pytest.mark.parametrize("pack", [pack_from(SHARED), PROPERTY_PACK], ids=["shared", "mixed kinds"])
+def test_the_engine_counts_exactly_what_the_plan_lists_each_once(monkeypatch, pack):
+    counted = []
+    count = TableEvaluation.count
+
+    def spy(self, measure, filters=None):
+        key = (selection_key(measure, measure.filters() if filters is None else filters), measure.distinct)
+        if key not in self._counts:
+            counted.append((self.table.name, key))
+        return count(self, measure, filters)
+
+    monkeypatch.setattr(TableEvaluation, "count", spy)
+    indicators.evaluate(pack, contacts_and_episodes(), "2016-04", "2017-03")
+    listed = {(step.table, step.key[2]) for step in steps(indicators.compile(pack), "count")}
+    assert len(counted) == len(set(counted))
+    assert listed == set(counted)
+
+
+def test_plan_prints_steps_and_their_users(tmp_path, capsys):
+    (tmp_path / "pack.toml").write_text(SHARED)
+    assert 0 == main(["plan", str(tmp_path / "pack.toml")])
+    out = capsys.readouterr().out
+    assert out.startswith("plan of pack: 3 indicator(s), ")
+    assert "  filter     working_days(received_on, decided_on) <= 1\n             used by decided_1wd, " \
+           "decided_1wd_ytd\n" in out
+    assert 0 == main(["plan", str(tmp_path / "pack.toml"), "--format", "json"])
+    records = json.loads(capsys.readouterr().out)
+    assert {"kind": "filter", "table": "contacts", "description": "decided_on is not missing",
+            "used_by": ["decided_1wd", "decided_1wd_ytd", "decided"]} in records
+
+
+def test_plan_of_a_broken_pack_is_one_message(tmp_path, capsys):
+    (tmp_path / "pack.toml").write_text(SHARED.replace("working_days(", "working_dayz("))
+    assert 1 == main(["plan", str(tmp_path / "pack.toml")])
+    assert "unknown function 'working_dayz'" in capsys.readouterr().err
