@@ -9,6 +9,7 @@ so that it fails instead). The screenshot is saved beside the page, and copied t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -69,3 +70,91 @@ def test_scorecard_renders_every_row_and_chart_without_errors(browser, tmp_path,
     assert screenshot.stat().st_size > 10_000
     if os.environ.get("INDICATORS_UPDATE_SCREENSHOT"):
         shutil.copyfile(screenshot, DOCS / "scorecard.png")
+
+
+def _demo_page(browser, tmp_path, capsys):
+    page = tmp_path / "scorecard.html"
+    assert 0 == main(["demo", "--output", str(page), "--no-color"])
+    capsys.readouterr()
+    browser.get(page.as_uri())
+    return page
+
+
+def test_scorecard_shows_framing_counts_comparisons_and_labelled_charts(browser, tmp_path, capsys):
+    """What a select commission reads: council, period, dates, commentary, counts behind a
+    percentage, one arrow convention, and charts whose scale is written on them."""
+    _demo_page(browser, tmp_path, capsys)
+    framing = browser.find_element(By.CSS_SELECTOR, "dl.framing").text
+    for words in ("Council", "Demo council (synthetic)", "Period", "January 2017", "Produced", "Data extracted",
+                  "2017-02-03"):
+        assert words in framing
+    row = browser.find_element(By.CSS_SELECTOR, 'tr[data-indicator="contacts_decided_1wd"]')
+    assert "Illustrative commentary" in row.find_element(By.CSS_SELECTOR, ".commentary").text
+    value = row.find_element(By.CSS_SELECTOR, "td.num").text
+    assert "%" in value and " / " in row.find_element(By.CSS_SELECTOR, ".counts").text
+    move = row.find_element(By.CSS_SELECTOR, ".move")
+    assert "down, worse" in move.text and "worse" in move.get_attribute("class")
+    neutral = browser.find_element(By.CSS_SELECTOR, 'tr[data-indicator="cin_rate"]')
+    assert "–" == neutral.find_elements(By.CSS_SELECTOR, "td")[9].text  # no quartile for a neutral indicator
+    chart = row.find_element(By.CSS_SELECTOR, "svg.trend")
+    labels = [t.text for t in chart.find_elements(By.CSS_SELECTOR, "text.scale")]
+    assert len(labels) == 4 and labels[2].startswith("Jan") and labels[3] == "Jan 17"
+    targeted = browser.find_element(By.CSS_SELECTOR, 'tr[data-indicator="re_referrals_12m"] svg.trend')
+    assert targeted.find_elements(By.CSS_SELECTOR, "line.target")
+    # columns line up across sections: every table's columns have the same widths
+    widths = browser.execute_script(
+        "return Array.from(document.querySelectorAll('table.scorecard')).map("
+        "t => Array.from(t.querySelectorAll('thead th')).map(th => Math.round(th.getBoundingClientRect().width)))")
+    assert len(widths) > 5 and all(w == widths[0] for w in widths)
+    quality = browser.find_element(By.CSS_SELECTOR, "section.quality").text
+    assert "Caution needs to be applied" in quality
+    assert "Contacts: missing date (contacts.received_on): 14" in quality  # the demo's migration gap
+
+
+def _axe_source() -> str:
+    """axe-core, vendored at run time from the axe-selenium-python distribution (no network)."""
+    axe = pytest.importorskip("axe_selenium_python", reason="axe-selenium-python is not installed")
+    return (Path(axe.__file__).parent / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+
+
+def test_scorecard_passes_axe_colour_contrast_and_table_checks(browser, tmp_path, capsys):
+    _demo_page(browser, tmp_path, capsys)
+    browser.execute_script(_axe_source())
+    browser.set_script_timeout(60)
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+        ".then(r => done({violations: r.violations.map(v => ({id: v.id, nodes: v.nodes.length,"
+        " first: v.nodes[0].html.slice(0, 200)})), passes: r.passes.map(p => p.id)}))"
+        ".catch(e => done({error: String(e)}));")
+    assert "error" not in result, result
+    assert [] == result["violations"]
+    for rule in ("color-contrast", "th-has-data-cells", "td-headers-attr"):
+        assert rule in result["passes"], rule
+
+
+def test_scorecard_prints_to_a4_pdf(browser, tmp_path, capsys):
+    """The browser's print gives an A4 PDF whose rows are kept whole (print stylesheet)."""
+    import base64
+
+    _demo_page(browser, tmp_path, capsys)
+    pdf = browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})
+    data = base64.b64decode(pdf["data"])
+    assert data.startswith(b"%PDF")
+    (tmp_path / "scorecard.pdf").write_bytes(data)
+    boxes = set(re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data))
+    assert boxes, "no page size in the PDF"
+    for width, height in boxes:  # A4 landscape: 297 x 210 mm = 841.9 x 595.3 points
+        assert abs(float(width) - 841.89) < 2 and abs(float(height) - 595.28) < 2
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert 3 <= pages <= 30
+    # laid out for print at the width of A4 landscape less its margins, nothing is cut off
+    browser.set_window_size(1047, 1400)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        widths = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        browser.set_window_size(1400, 1000)
+    assert widths[0] <= widths[1]

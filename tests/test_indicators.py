@@ -303,3 +303,38 @@ def test_each_result_accounts_for_every_row_in_its_window():
         "no value to aggregate": 1, "where false": 1, "where unknown": 1}}} == results.get("lag", "2017-01").rows
     assert {"numerator": {"in_window": 5, "used": 3, "left_out": {
         "missing child": 1, "numerator condition false": 1}}} == results.get("children", "2017-01").rows
+
+
+def test_benchmarks_by_year_use_the_latest_listed_year_not_after_the_period():
+    """A figure holds for its financial year and later unlisted years; none before the first."""
+    extra = ('polarity = "higher_is_better"\n'
+             'benchmarks = { national = { "2016/17" = 50, source = "DfE" }, england = 40 }')
+    results = judged(extra, [0, 60, 60, 60, 60], "2017-01", "2017-04")
+    assert [50, 50, 50, 50] == [r.benchmarks["national"]["value"] for r in results]
+    assert [40] * 4 == [r.benchmarks["england"]["value"] for r in results]
+    later = judged('benchmarks = { national = { "2017/18" = 50 } }', [0, 60, 60, 60, 60], "2017-01", "2017-04")
+    assert [{}, {}, {}] == [r.benchmarks for r in later[:3]]  # 2016/17 has no figure
+    assert {"national": {"value": 50, "comparison": "higher"}} == later[3].benchmarks
+    assert ("national", "DfE") in results.pack.indicators["p"].benchmark_sources
+
+
+def test_quartiles_by_year_band_each_period_against_its_year():
+    extra = 'polarity = "higher_is_better"\nquartiles = { "2016/17" = [50, 60, 70], "2017/18" = [70, 80, 90] }'
+    results = judged(extra, [0, 70, 70, 70, 70], "2017-01", "2017-04")
+    assert [1, 1, 1, 3] == [r.quartile for r in results]  # 70 is q3 of 2016/17, q1 of 2017/18
+
+
+@pytest.mark.parametrize("text, message", [
+    ('benchmarks = { national = { "2016" = 5 } }', "financial year label"),
+    ('benchmarks = { national = { "2016/17" = "x" } }', "expected a number"),
+    ('benchmarks = { national = { "2016/17" = 5, source = 3 } }', "source"),
+    ('benchmarks = { national = "5" }', "table by financial year"),
+    ('quartiles = { "2016/17" = [3, 2, 1] }', "three ascending numbers"),
+    ('quartiles = { "2016-17" = [1, 2, 3] }', "financial year label"),
+])
+def test_bad_benchmarks_by_year_are_located_load_errors(text, message):
+    from indicators import PackError
+
+    with pytest.raises(PackError) as caught:
+        judged(text, [0, 1])
+    assert message in str(caught.value)

@@ -1,9 +1,11 @@
 """indicators: declarative, vectorised performance indicators for children's services."""
 
+from ._benchmark_sets import with_benchmarks
 from ._calendars import Calendar
 from ._dates import split as split_dates
 from ._engine import evaluate
 from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem, ResourceError
+from ._framing import Framing, read_framing
 from ._functions import Function
 from ._loaders import read_csv_folder, read_csv_table
 from ._pack import Indicator, Pack, load_pack, loads_pack
@@ -21,6 +23,7 @@ __all__ = [
     "Calendar",
     "Column",
     "DataError",
+    "Framing",
     "Function",
     "Indicator",
     "IndicatorsError",
@@ -44,9 +47,11 @@ __all__ = [
     "load_pack",
     "loads_pack",
     "merge_partials",
+    "read_framing",
     "read_csv_folder",
     "read_csv_table",
     "render_xlsx",
     "split_dates",
     "table_from_mapping",
+    "with_benchmarks",
 ]

@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--group", action="append", metavar="NAME",
                           help="evaluate only the indicators of this report group (repeat for more)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress display on standard error")
+    evaluate.add_argument("--benchmarks", action="append", default=[], metavar="CSV|NAME",
+                          help="add a benchmark set: a CSV file or a set a plugin provides (repeatable)")
     evaluate.add_argument("--loader", default="csv", metavar="NAME",
                           help="how to read --data: an installed loader (default csv)")
     evaluate.add_argument("--strict", action="store_true", default=None,
@@ -201,7 +203,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     from ._results import Results
     from ._selection import load_packs, load_tables, select
 
-    packs = load_packs(args.pack)
+    from ._benchmark_sets import with_benchmarks
+
+    packs = [with_benchmarks(pack, *args.benchmarks) for pack in load_packs(args.pack)]
     renderers = packs[0].registry.renderers
     if args.format not in renderers:
         reason = packs[0].registry.unavailable("renderer", args.format)
@@ -214,6 +218,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     packs = select(packs, args.indicator or (), args.group or ())
+    from ._framing import read_framing
+
+    framing = read_framing(args.data) if os.path.isdir(args.data) else None  # its problems before the work
     progress = Progress(enabled=False if args.quiet else None)
     try:
         tables = load_tables(packs, args.data, args.loader, args.strict, progress)
@@ -232,6 +239,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         progress.step("evaluating", total, total)
         results = parts[0] if len(parts) == 1 else Results.combine(
             parts, title=" and ".join(pack.title for pack in packs))
+        if results.framing is None:  # the tables came in already read, not as the folder
+            results.framing = framing
         progress.step("writing", 0, 0, args.format)
         output = renderers[args.format](results)
     finally:
@@ -274,7 +283,7 @@ DEMO_CAPTION = ("SYNTHETIC DATA – made up by indicators demo-data to resemble 
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ._demo import generate
+    from ._demo import demo_framing, generate
     from ._engine import evaluate
     from ._errors import PackError, Problem
     from ._pack import load_pack
@@ -289,9 +298,11 @@ def _demo(args: argparse.Namespace) -> int:
             raise PackError([Problem(f"the demo needs the {name} pack: install it with "
                                      f"pip install -e plugins/{name}")] + exc.problems[:1]) from None
     tables = generate(seed=args.seed)
-    results = Results.combine([evaluate(pack, tables, "2016-04", "2017-01") for pack in packs],
+    # from April 2015, so that the scorecard has last year's outturn and the same month last year
+    results = Results.combine([evaluate(pack, tables, "2015-04", "2017-01") for pack in packs],
                               title="Children's and young people's services performance (demo)",
                               caption=DEMO_CAPTION)
+    results.framing = demo_framing()
     color = not args.no_color and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(render_terminal(results, color=color))
     _write(render_html(results), args.output)
@@ -322,7 +333,7 @@ def _list(args: argparse.Namespace) -> int:
 
     registry = default_registry()
     headings = {"pack": "Packs", "function": "Functions", "calendar": "Calendars",
-                "loader": "Loaders", "renderer": "Renderers"}
+                "loader": "Loaders", "renderer": "Renderers", "benchmarks": "Benchmark sets"}
     rows = registry.listing()
     width = max((len(name) for _, name, _ in rows), default=0)
     for kind, heading in headings.items():

@@ -24,6 +24,27 @@ LAST_DAY = int(month_end(FIRST_MONTH + N_MONTHS - 1))
 FIRST_DAY = int(month_start(FIRST_MONTH))
 SYNTHETIC_NOTE = "SYNTHETIC demo data made by indicators demo-data: not real children or records"
 
+# The report framing a council keeps beside its data (docs/demo.md); as synthetic as the data.
+DEMO_COMMENTARY = """\
+# SYNTHETIC: made up by indicators demo-data, like the data beside it.
+[report]
+council = "Demo council (synthetic)"
+extracted = 2017-02-03
+
+[commentary.contacts_decided_1wd]
+"2017-01" = "Illustrative commentary (synthetic): a service writes its narrative in commentary.toml beside the data, by indicator and period, and it appears here."
+
+[commentary.re_referrals_12m]
+"2017-01" = "Illustrative commentary (synthetic): compare the rolling rate with the 23% target and with England's figure."
+"""
+
+
+def demo_framing():
+    """The demo's framing: council, extract date and commentary (all synthetic)."""
+    from ._framing import framing_from_text
+
+    return framing_from_text(DEMO_COMMENTARY, "commentary.toml (demo)")
+
 # Months of the run by index: 0 = April 2014, 24 = April 2016, 29 = September 2016,
 # 31 = November 2016 (the new case management system went live), 33 = January 2017.
 SEP_2016, NOV_2016, JAN_2017 = 29, 31, 33
@@ -161,11 +182,17 @@ class _Generator:
             again = now[self.share(np.zeros(now.size, np.int64), np.full(N_MONTHS, re_share[month]))]
             child[again] = child[self.rng.choice(pool, again.size)]
         contact_id = np.arange(1, n + 1)
-        self.tables["contacts"] = {"contact_id": contact_id, "child_id": child, "received_on": received,
-                                   "decided_on": decided, "outcome": outcome}
         rows = referral_rows
         self.tables["referrals"] = {"referral_id": np.arange(1, rows.size + 1), "child_id": child[rows],
                                     "contact_id": contact_id[rows], "referred_on": decided[rows]}
+        # Contacts that the move to the new system in November 2016 left without their dates
+        # (the report's data-migration gaps): in no month, counted in the results' notes.
+        lost = max(1, int(round(14 * self.scale)))
+        self.tables["contacts"] = {
+            "contact_id": np.arange(1, n + lost + 1), "child_id": np.concatenate([child, child[:lost]]),
+            "received_on": np.concatenate([received, np.full(lost, NAT)]),
+            "decided_on": np.concatenate([decided, np.full(lost, NAT)]),
+            "outcome": np.concatenate([outcome, np.full(lost, "")])}
 
     def assessments(self) -> None:
         referrals = self.tables["referrals"]
@@ -589,6 +616,7 @@ def write_csv(tables: dict[str, dict[str, np.ndarray]], folder: str | Path) -> l
             writer.writerow(names)
             writer.writerows(zip(*texts))
         written.append(path)
+    (folder / "commentary.toml").write_text(DEMO_COMMENTARY, encoding="utf-8")
     (folder / "README.txt").write_text(
         f"{SYNTHETIC_NOTE}.\nOne CSV file per table of the childrens-social-care and early-help packs; "
         "see docs/childrens-social-care.md and docs/early-help.md in the indicators repository.\n",

@@ -973,6 +973,10 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
     results = Results(records, pack, format_period(first), format_period(last), failures=failures)
     results.warnings = coverage_warnings(pack, {n: e.table for n, e in run.tables.items()}, first, last)
+    if isinstance(tables, (str, os.PathLike)) and os.path.isdir(tables):
+        from ._framing import read_framing
+
+        results.framing = read_framing(tables)
     return results
 
 

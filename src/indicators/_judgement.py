@@ -34,13 +34,30 @@ def byar_interval(x: float, z: float = Z95) -> tuple[float, float] | None:
     return max(0.0, lower), upper
 
 
-def target_for(indicator: Indicator, financial_year: int) -> float | None:
-    """The target of the financial year starting in ``financial_year``."""
+def for_year(by_year: tuple, financial_year: int):
+    """The figure of the financial year starting in ``financial_year`` from ``((year, figure), ...)``
+    in ascending years: that year's, else the latest earlier year's, else None (a year of None
+    holds for every year)."""
     chosen = None
-    for year, value in indicator.target:
+    for year, value in by_year:
         if year is None or year <= financial_year:
             chosen = value
     return chosen
+
+
+def target_for(indicator: Indicator, financial_year: int) -> float | None:
+    """The target of the financial year starting in ``financial_year``."""
+    return for_year(indicator.target, financial_year)
+
+
+def benchmarks_for(indicator: Indicator, financial_year: int) -> list[tuple[str, float]]:
+    """Each named benchmark's figure for the financial year (names without one are left out)."""
+    out = []
+    for name, by_year in indicator.benchmarks:
+        value = for_year(by_year, financial_year)
+        if value is not None:
+            out.append((name, value))
+    return out
 
 
 def rag_for(indicator: Indicator, value: float | None, target: float | None) -> str | None:
@@ -92,11 +109,12 @@ def compare_benchmark(indicator: Indicator, value: float | None, benchmark: floa
     return "better" if better else "worse"
 
 
-def quartile_for(indicator: Indicator, value: float | None) -> int | None:
-    """Band 1 (best quarter) to 4 against the pack's quartile boundaries."""
-    if value is None or indicator.quartiles is None:
+def quartile_for(indicator: Indicator, value: float | None, financial_year: int) -> int | None:
+    """Band 1 (best quarter) to 4 against the pack's quartile boundaries for the financial year."""
+    boundaries = for_year(indicator.quartiles, financial_year)
+    if value is None or boundaries is None:
         return None
-    q1, q2, q3 = indicator.quartiles
+    q1, q2, q3 = boundaries
     if indicator.polarity == "higher_is_better":
         return 1 if value >= q3 else 2 if value >= q2 else 3 if value >= q1 else 4
     if indicator.polarity == "lower_is_better":
@@ -183,7 +201,7 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
         benchmarks = {
             name: {"value": _number(bench),
                    "comparison": None if suppressed else compare_benchmark(indicator, record_value, bench, interval)}
-            for name, bench in indicator.benchmarks
+            for name, bench in benchmarks_for(indicator, fy_years[p])
         }
         results.append(Result(
             indicator=indicator.id,
@@ -198,7 +216,7 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
             rag=None if suppressed else rag_for(indicator, record_value, target),
             direction=None if suppressed else direction,
             benchmarks=benchmarks,
-            quartile=None if suppressed else quartile_for(indicator, record_value),
+            quartile=None if suppressed else quartile_for(indicator, record_value, fy_years[p]),
             ci_low=None if interval is None else interval[0],
             ci_high=None if interval is None else interval[1],
             suppressed=suppressed,

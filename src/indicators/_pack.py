@@ -189,8 +189,11 @@ class Indicator:
     tolerance: float | None = None
     tolerance_is_share: bool = False
     rag: tuple[float, float] | None = None  # (green, amber) thresholds
-    benchmarks: tuple[tuple[str, float], ...] = ()
-    quartiles: tuple[float, float, float] | None = None
+    # by name: ((financial year start or None for any, value), ...), each name once
+    benchmarks: tuple[tuple[str, tuple[tuple[int | None, float], ...]], ...] = ()
+    quartiles: tuple[tuple[int | None, tuple[float, float, float]], ...] = ()
+    # where each benchmark's figures come from ("quartiles" for the quartile boundaries)
+    benchmark_sources: tuple[tuple[str, str], ...] = ()
 
     def measures(self) -> tuple[Measure, ...]:
         out = [self.numerator]
@@ -353,7 +356,9 @@ def load_pack(path_or_name: str | os.PathLike, *, registry: Registry | None = No
     pack = _build_pack(documents, problems, registry, default_name=path.stem)
     if problems:
         raise PackError(problems)
-    return pack
+    from ._benchmark_sets import beside
+
+    return beside(pack, path)
 
 
 def loads_pack(text: str, *, file: str = "<pack>", registry: Registry | None = None) -> Pack:
@@ -834,24 +839,7 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
             rag = (green, amber)
         else:
             source.problem(path + ("rag",), "expected { green = NUMBER, amber = NUMBER }")
-    benchmarks = ()
-    if "benchmarks" in raw:
-        value = raw["benchmarks"]
-        if not isinstance(value, dict):
-            source.problem(path + ("benchmarks",), f"expected a table of name = number, got {_type_name(value)}")
-        else:
-            for name, number in value.items():
-                if not _is_number(number):
-                    source.problem(path + ("benchmarks", name), f"expected a number, got {_type_name(number)}")
-            benchmarks = tuple((k, float(v)) for k, v in value.items() if _is_number(v))
-    quartiles = None
-    if "quartiles" in raw:
-        value = raw["quartiles"]
-        if (isinstance(value, list) and len(value) == 3 and all(_is_number(v) for v in value)
-                and value[0] <= value[1] <= value[2]):
-            quartiles = tuple(float(v) for v in value)
-        else:
-            source.problem(path + ("quartiles",), "expected three ascending numbers [q1, q2, q3]")
+    benchmarks, quartiles, benchmark_sources = _read_benchmarks(source, path, raw)
 
     if base is None or numerator is None:
         return None
@@ -861,7 +849,81 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
         id=ident, title=title, kind=kind, location=source.at(path), base=base, numerator=numerator,
         denominator=denominator, of=of, per=float(per), polarity=polarity, decimals=decimals,
         target=target, tolerance=tolerance, tolerance_is_share=share, rag=rag,
-        benchmarks=benchmarks, quartiles=quartiles, **strings)
+        benchmarks=benchmarks, quartiles=quartiles, benchmark_sources=benchmark_sources, **strings)
+
+
+def _pop_source(source: _Source, path: tuple[str, ...], value: dict) -> tuple[dict, str | None]:
+    """A by-year table without its ``source`` key, and that source."""
+    if "source" not in value:
+        return value, None
+    text = value["source"]
+    if not isinstance(text, str) or not text.strip():
+        source.problem(path + ("source",), f"expected the text of the figures' source, got {_type_name(text)}")
+        text = None
+    return {k: v for k, v in value.items() if k != "source"}, text
+
+
+def _quartile_triple(value: Any) -> tuple[float, float, float] | None:
+    if (isinstance(value, list) and len(value) == 3 and all(_is_number(v) for v in value)
+            and value[0] <= value[1] <= value[2]):
+        return (float(value[0]), float(value[1]), float(value[2]))
+    return None
+
+
+def _read_benchmarks(source: _Source, path: tuple[str, ...], raw: dict) -> tuple[tuple, tuple, tuple]:
+    """Benchmarks and quartiles: plain figures, or by financial year with a ``source``."""
+    benchmarks: list = []
+    sources: list = []
+    if "benchmarks" in raw:
+        value = raw["benchmarks"]
+        if not isinstance(value, dict):
+            source.problem(path + ("benchmarks",), f"expected a table of name = number (or a table by "
+                           f"financial year), got {_type_name(value)}")
+            value = {}
+        for name, figures in value.items():
+            where = path + ("benchmarks", name)
+            if isinstance(figures, dict):
+                figures, text = _pop_source(source, where, figures)
+                if text:
+                    sources.append((name, text))
+            elif not _is_number(figures):
+                source.problem(where, f"expected a number or a table by financial year such as "
+                               f"{{ \"2015/16\" = 22.3 }}, got {_type_name(figures)}")
+                continue
+            by_year = _read_by_year(source, where, figures, "benchmark", label="financial year", fy=True)
+            if by_year:
+                benchmarks.append((name, by_year))
+    quartiles: list = []
+    if "quartiles" in raw:
+        value = raw["quartiles"]
+        where = path + ("quartiles",)
+        expected = "expected three ascending numbers [q1, q2, q3]"
+        if isinstance(value, list):
+            triple = _quartile_triple(value)
+            if triple is None:
+                source.problem(where, expected)
+            else:
+                quartiles.append((None, triple))
+        elif isinstance(value, dict):
+            value, text = _pop_source(source, where, value)
+            if text:
+                sources.append(("quartiles", text))
+            for key, item in value.items():
+                match = _FY_LABEL.match(str(key))
+                if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+                    source.problem(where + (str(key),), f"expected a financial year label such as "
+                                   f"\"2016/17\", got {key!r}")
+                    continue
+                triple = _quartile_triple(item)
+                if triple is None:
+                    source.problem(where + (str(key),), expected)
+                    continue
+                quartiles.append((int(match.group(1)), triple))
+            if not value:
+                source.problem(where, "the quartiles table is empty")
+        else:
+            source.problem(where, expected + " or a table of them by financial year")
+    return tuple(benchmarks), tuple(sorted(quartiles)), tuple(sources)
 
 
 # ---------------------------------------------------------------------------------------

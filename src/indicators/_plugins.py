@@ -20,7 +20,7 @@ from ._registry import Provider, PluginFailure, Registry
 ENTRY_POINT_GROUP = "indicators"
 HOOKS = (("pack", "indicators_packs"), ("function", "indicators_functions"),
          ("calendar", "indicators_calendars"), ("loader", "indicators_loaders"),
-         ("renderer", "indicators_renderers"))
+         ("renderer", "indicators_renderers"), ("benchmarks", "indicators_benchmarks"))
 
 
 def _entry_points() -> Iterable[importlib.metadata.EntryPoint]:

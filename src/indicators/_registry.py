@@ -15,7 +15,7 @@ import attrs
 from ._calendars import Calendar
 from ._functions import Function
 
-KINDS = ("pack", "function", "calendar", "loader", "renderer")
+KINDS = ("pack", "function", "calendar", "loader", "renderer", "benchmarks")
 
 
 @attrs.frozen
@@ -53,6 +53,7 @@ class Registry:
     calendars: dict[str, Callable[[], Iterable]] = attrs.field(factory=dict)
     loaders: dict[str, Callable] = attrs.field(factory=dict)
     renderers: dict[str, Callable] = attrs.field(factory=dict)
+    benchmarks: dict[str, Any] = attrs.field(factory=dict)  # benchmark sets: a CSV path or rows
     providers: dict[tuple[str, str], Provider] = attrs.field(factory=dict)
     clashes: dict[tuple[str, str], tuple[Provider, ...]] = attrs.field(factory=dict)
     failures: list[PluginFailure] = attrs.field(factory=list)
@@ -61,7 +62,8 @@ class Registry:
 
     def _table(self, kind: str) -> dict:
         return {"pack": self.packs, "function": self.functions, "calendar": self.calendars,
-                "loader": self.loaders, "renderer": self.renderers}[kind]
+                "loader": self.loaders, "renderer": self.renderers,
+                "benchmarks": self.benchmarks}[kind]
 
     def add(self, kind: str, name: str, value: Any, provider: Provider | None = None) -> None:
         """Add a capability; a second plugin giving the same name is a clash unless preferred."""
@@ -94,6 +96,9 @@ class Registry:
 
     def add_renderer(self, name: str, renderer: Callable, provider: Provider | None = None) -> None:
         self.add("renderer", name, renderer, provider)
+
+    def add_benchmarks(self, name: str, set_: Any, provider: Provider | None = None) -> None:
+        self.add("benchmarks", name, set_, provider)
 
     def add_pack(self, name: str, path: Any, provider: Provider | None = None) -> None:
         self.add("pack", name, path, provider)

@@ -40,27 +40,39 @@ def render_csv(results: Results) -> str:
     return out.getvalue()
 
 
-_ARROWS = {"improving": "↑ better", "declining": "↓ worse", "same": "→ same"}
+def _change(previous, r) -> str:
+    """The scorecard's convention: an arrow for the value's movement, a word for better or worse."""
+    from ._scorecard import FEELING, MOVES, movement
+
+    move = movement([previous, r] if previous is not None else [r])
+    if move is None:
+        return ""
+    feeling = FEELING.get(r.direction or "", "")
+    return MOVES[move] + (f" {feeling}" if feeling in ("better", "worse") else "")
 
 
 def render_table(results: Results) -> str:
     """A plain-text table for reading in a terminal."""
-    header = ("indicator", "period", "numerator", "denominator", "value", "target", "rag", "direction",
+    header = ("indicator", "period", "numerator", "denominator", "value", "target", "rag", "change",
               "projected year end")
     rows = []
+    previous: dict = {}
     for r in results:
+        unit = "%" if r.kind == "percentage" else ""
         if r.suppressed:
             value = "suppressed"
         else:
-            value = format_number(r.value, r.decimals) + ("%" if r.kind == "percentage" and r.value is not None else "")
+            value = format_number(r.value, r.decimals) + (unit if r.value is not None else "")
+        key = (r.indicator, tuple(sorted(r.group.items())))
         rows.append((
             r.indicator, r.period,
             "" if r.numerator is None else format_number(r.numerator, 0 if isinstance(r.numerator, int) else r.decimals),
             "" if r.denominator is None else format_number(r.denominator, 0 if float(r.denominator).is_integer() else 1),
-            value, "" if r.target is None else format_number(r.target, r.decimals),
-            r.rag or "", _ARROWS.get(r.direction or "", ""),
+            value, "" if r.target is None else format_number(r.target, r.decimals) + unit,
+            r.rag or "", _change(previous.get(key), r),
             "" if r.projected_year_end is None else format_number(r.projected_year_end, 0),
         ))
+        previous[key] = r
     if not any(row[-1] for row in rows):  # a projection column only where a figure has one
         header, rows = header[:-1], [row[:-1] for row in rows]
     widths = [max(len(h), *(len(str(row[i])) for row in rows)) if rows else len(h) for i, h in enumerate(header)]

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import polars
     import pyarrow
 
+    from ._framing import Framing
     from ._pack import Pack
 
 RECORD_FIELDS = (
@@ -92,6 +93,8 @@ class Results:
         self.end = end
         self.title = title or (pack.title if pack is not None else None)
         self.caption = caption
+        self.packs: list[Pack] = [pack] if pack is not None else []  # combine keeps every part's
+        self.framing: Framing | None = None  # council, extract date, commentary (commentary.toml)
 
     @classmethod
     def combine(cls, parts: list[Results], title: str | None = None, caption: str | None = None) -> Results:
@@ -103,6 +106,7 @@ class Results:
                        title, caption, [f for p in parts for f in p.failures])
         combined.packs = [pack for part in parts for pack in part.packs]
         combined.warnings = list(dict.fromkeys(w for part in parts for w in part.warnings))
+        combined.framing = next((p.framing for p in parts if p.framing is not None), None)
         return combined
 
     def __iter__(self) -> Iterator[Result]:

@@ -34,6 +34,19 @@ def _by_year(label_pattern: str, what: str) -> dict[str, Any]:
                                 "additionalProperties": False, "minProperties": 1}]}
 
 
+_QUARTILES = {"type": "array", "items": _NUMBER, "minItems": 3, "maxItems": 3,
+              "description": "[q1, q2, q3], ascending"}
+
+
+def _by_financial_year(value: dict[str, Any], what: str) -> dict[str, Any]:
+    """A value, or a table of financial year = value with an optional source (benchmarks
+    and quartiles by year)."""
+    return {"description": f"{what}, or a table of financial year (\"2016/17\") = {what}, with an optional source",
+            "oneOf": [value, {"type": "object", "patternProperties": {_pack._FY_LABEL.pattern: value},
+                              "properties": {"source": _STRING}, "additionalProperties": False,
+                              "minProperties": 1}]}
+
+
 def _object(keys: Iterable[str], described: Mapping[str, dict[str, Any]], required: Iterable[str] = (),
             description: str | None = None) -> dict[str, Any]:
     """An object with exactly the loader's keys, each as ``described`` says."""
@@ -95,9 +108,9 @@ def pack_schema() -> dict[str, Any]:
         "rag": {"type": "object", "properties": {"green": _NUMBER, "amber": _NUMBER},
                 "required": ["green", "amber"], "additionalProperties": False,
                 "description": "fixed RAG thresholds instead of a target and tolerance"},
-        "benchmarks": {"type": "object", "additionalProperties": _NUMBER, "description": "name = value"},
-        "quartiles": {"type": "array", "items": _NUMBER, "minItems": 3, "maxItems": 3,
-                      "description": "[q1, q2, q3], ascending"},
+        "benchmarks": {"type": "object", "additionalProperties": _by_financial_year(_NUMBER, "number"),
+                       "description": "name = value, or name = { \"2016/17\" = value, source = \"...\" }"},
+        "quartiles": _by_financial_year(_QUARTILES, "[q1, q2, q3]"),
     }
     lookup_keys: dict[str, dict[str, Any]] = {
         "table": {**_TEXT, "description": "the table looked up"},

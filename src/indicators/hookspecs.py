@@ -66,6 +66,16 @@ def indicators_loaders() -> Mapping[str, Callable[..., Mapping[str, Table]]]:
 
 
 @hookspec
+def indicators_benchmarks() -> Mapping[str, str | os.PathLike | Iterable[Mapping[str, object]]]:
+    """Benchmark sets by name: the path of a CSV file, or its rows as mappings, with the
+    columns ``indicator, benchmark, year, value, source``.
+
+    ``indicators.with_benchmarks(pack, NAME)`` and ``--benchmarks NAME`` add a set's figures
+    to a pack's, so a council's statistical neighbours need no edit of a shipped pack.
+    """
+
+
+@hookspec
 def indicators_renderers() -> Mapping[str, Callable[[Results], str | bytes]]:
     """Output formats by name: ``renderer(results) -> text`` (or bytes, for a binary format).
 
