@@ -135,6 +135,18 @@ def to_pandas(results: Results) -> pandas.DataFrame:
     return pd.DataFrame(data)
 
 
+def _python_values(kind: str, values: list) -> list:
+    """A column's values as the frame libraries take them: months and dates as dates,
+    numbers as floats, missing as None."""
+    if kind == "month":
+        return [_month(v) for v in values]
+    if kind == "date":
+        return [_date(v) for v in values]
+    if kind == "float":
+        return [None if v is None else float(v) for v in values]
+    return values
+
+
 def to_arrow(results: Results) -> pyarrow.Table:
     """A pyarrow Table: periods as ``date32`` (the first day of the month), dates as
     ``date32``, counts as ``int64``, numbers as ``float64``; missing values are null."""
@@ -143,14 +155,8 @@ def to_arrow(results: Results) -> pyarrow.Table:
              "month": pa.date32(), "date": pa.date32()}
     names, arrays = [], []
     for name, kind, values in columns(results):
-        if kind == "month":
-            values = [_month(v) for v in values]
-        elif kind == "date":
-            values = [_date(v) for v in values]
-        elif kind == "float":
-            values = [None if v is None else float(v) for v in values]
         names.append(name)
-        arrays.append(pa.array(values, type=types[kind]))
+        arrays.append(pa.array(_python_values(kind, values), type=types[kind]))
     return pa.table(arrays, names=names)
 
 
@@ -160,13 +166,6 @@ def to_polars(results: Results) -> polars.DataFrame:
     pl = _require("polars", "polars")
     types = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean,
              "month": pl.Date, "date": pl.Date}
-    series = []
-    for name, kind, values in columns(results):
-        if kind == "month":
-            values = [_month(v) for v in values]
-        elif kind == "date":
-            values = [_date(v) for v in values]
-        elif kind == "float":
-            values = [None if v is None else float(v) for v in values]
-        series.append(pl.Series(name, values, dtype=types[kind]))
+    series = [pl.Series(name, _python_values(kind, values), dtype=types[kind])
+              for name, kind, values in columns(results)]
     return pl.DataFrame(series)
