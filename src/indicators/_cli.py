@@ -166,6 +166,10 @@ def _warn_unreadable(results) -> None:
                 seen.add(reason)
                 print(f"warning: {reason[len('unreadable ('):-1]}: {count} value(s) could not be read "
                       "and count as missing (use --strict to stop on them)", file=sys.stderr)
+            elif reason.startswith("unknown code (") and reason not in seen:
+                seen.add(reason)
+                print(f"warning: {reason[len('unknown code ('):-1]}: {count} value(s) are not in the column's "
+                      "code list and are kept as written", file=sys.stderr)
 
 
 DEMO_PACKS = ("childrens-social-care", "early-help")
@@ -254,6 +258,11 @@ def _validate(args: argparse.Namespace) -> int:
                     examples = "; ".join(f"{table.row_label(row)}: {text!r}" for row, text in column.unreadable_examples)
                     print(f"warning: {table.name}.{name}: {column.unreadable} value(s) could not be read as "
                           f"{column.type} and will count as missing" + (f" ({examples})" if examples else ""),
+                          file=sys.stderr)
+                if column.unknown_codes:
+                    examples = "; ".join(f"{table.row_label(row)}: {text!r}" for row, text in column.unknown_examples)
+                    print(f"warning: {table.name}.{name}: {column.unknown_codes} value(s) are not in the column's "
+                          "code list and are kept as written" + (f" ({examples})" if examples else ""),
                           file=sys.stderr)
     print(f"{pack.name}: {len(pack.indicators)} indicator(s), no problems found")
     return 0
