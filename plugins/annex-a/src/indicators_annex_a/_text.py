@@ -122,6 +122,20 @@ def plain_text(value) -> str:
 
 
 def text_column(cells: list, type_: str) -> np.ndarray:
-    """A column of cells as a numpy array of text, dates in a form the engine reads."""
+    """A column of cells as a numpy array of text, dates in a form the engine reads.
+
+    Each distinct value is converted once: a column holds few distinct dates and codes.
+    """
+    if not cells:
+        return np.zeros(0, dtype=str)
     convert = date_text if type_ == "date" else plain_text
-    return np.array([convert(value) for value in cells], dtype=str) if cells else np.zeros(0, dtype=str)
+    if bool in set(map(type, cells)):  # True == 1: a memo would mix them up
+        return np.array([convert(value) for value in cells], dtype=str)
+    memo: dict = {}
+    out = []
+    for value in cells:
+        try:
+            out.append(memo[value])
+        except KeyError:
+            out.append(memo.setdefault(value, convert(value)))
+    return np.array(out, dtype=str)
