@@ -6,12 +6,15 @@ import datetime
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import indicators
 from indicators._xlsx import write_xlsx
 from returns import annex_a
 
 from indicators_annex_a._codes import read_code
+from indicators_annex_a._text import date_text
 from indicators_annex_a._spec import (ABUSE, ACTIVITY, ETHNICITY, GENDER, LEGAL_STATUS, LISTS, PLACEMENT_TYPE,
                                       PRIMARY_NEED, SOURCE, YES_NO)
 
@@ -81,6 +84,18 @@ def test_known_header_variants_match_as_liia_tools_matches_them(tmp_path):
         "Was the child assessed as requiring LA children\u2019s social care support"
     path = write_xlsx(tmp_path / "b.xlsx", {"Assessments": [list_4]})  # found by its headers
     assert 0 == read_annex_a(path)["annex_a_assessments"].n_rows
+
+
+@given(st.dates(min_value=datetime.date(1900, 3, 1), max_value=datetime.date(2099, 12, 31)))
+def test_every_way_a_spreadsheet_holds_a_date_reads_as_that_date(day):
+    """Excel dates and datetimes, serial numbers (as numbers and as digits), UK text with
+    and without leading zeros or a time, and ISO text."""
+    serial = (day - datetime.date(1899, 12, 30)).days
+    forms = [day, datetime.datetime.combine(day, datetime.time(0, 0)), serial, float(serial), str(serial),
+             day.strftime("%d/%m/%Y"), f"{day.day}/{day.month}/{day.year}", day.strftime("%d/%m/%Y 00:00:00"),
+             day.isoformat(), f"{day.isoformat()}T00:00:00"]
+    table = indicators.table_from_mapping("t", {"day": [date_text(form) for form in forms]}, {"day": "date"})
+    assert [day.isoformat()] * len(forms) == [str(d) for d in table["day"].to_numpy()]
 
 
 @pytest.mark.parametrize(("text", "vocabulary", "expected"), [
@@ -180,3 +195,19 @@ def test_a_csv_file_neither_utf8_nor_windows_1252_is_one_clear_message(tmp_path)
             "encoding='utf-8' to the loader"] == [str(p) for p in caught.value.problems]
     with pytest.raises(indicators.DataError, match="unknown encoding 'ebcdic'"):
         read_annex_a(tmp_path, encoding="ebcdic")
+
+
+@pytest.mark.skipif(len(readers()) < 2, reason="needs both python-calamine and openpyxl")
+def test_calamine_and_openpyxl_give_the_same_tables(tmp_path):
+    from indicators._demo_returns import annex_a_lists, write_annex_a
+
+    write_annex_a(annex_a_lists(scale=0.05), tmp_path)
+    first = read_annex_a(tmp_path / "annex-a.xlsx", excel_reader="calamine")
+    second = read_annex_a(tmp_path / "annex-a.xlsx", excel_reader="openpyxl")
+    from_csv = read_annex_a(tmp_path / "annex-a-csv")
+    assert sorted(first) == sorted(second) == sorted(from_csv)
+    for name in first:
+        for other in (second, from_csv):
+            for column in first[name].columns:
+                left, right = first[name][column].to_numpy(), other[name][column].to_numpy()
+                assert [str(v) for v in left] == [str(v) for v in right], (name, column)

@@ -110,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data.add_argument("--seed", type=int, default=2017, help="seed (default 2017)")
     demo_data.add_argument("--scale", type=_positive_float, default=1.0,
                            help="multiply every volume by this factor (default 1)")
+    demo_data.add_argument("--format", choices=("csv", "annex-a", "ssda903"), default="csv",
+                           help="csv: one CSV file per table of the packs (default); annex-a: an Ofsted Annex A "
+                                "workbook and CSV folder as at March 2017; ssda903: SSDA903 returns, one folder a "
+                                "year")
 
     commands.add_parser("list", help="show installed packs, functions, calendars, loaders and renderers",
                         description="Show everything the built-ins and plugins provide, with the "
@@ -206,6 +210,21 @@ def _demo(args: argparse.Namespace) -> int:
 def _demo_data(args: argparse.Namespace) -> int:
     from ._demo import SYNTHETIC_NOTE, generate, write_csv
 
+    if args.format != "csv":
+        from . import _demo_returns as returns
+
+        if args.format == "annex-a":
+            lists = returns.annex_a_lists(seed=args.seed, scale=args.scale)
+            returns.write_annex_a(lists, args.folder)
+            rows = sum(len(rows) for _, _, rows in lists.values())
+            print(f"wrote an Annex A workbook (annex-a.xlsx) and CSV folder (annex-a-csv) of {len(lists)} lists "
+                  f"({rows:,} rows) to {args.folder}: {SYNTHETIC_NOTE}", file=sys.stderr)
+        else:
+            years = returns.ssda903_returns(seed=args.seed, scale=args.scale)
+            returns.write_ssda903(years, args.folder)
+            print(f"wrote SSDA903 returns for the years ending March {', '.join(map(str, years))} to "
+                  f"{args.folder}: {SYNTHETIC_NOTE}", file=sys.stderr)
+        return 0
     written = write_csv(generate(seed=args.seed, scale=args.scale), args.folder)
     rows = sum(sum(1 for _ in open(path, encoding="utf-8")) - 1 for path in written)
     print(f"wrote {len(written)} tables ({rows:,} rows) to {args.folder}: {SYNTHETIC_NOTE}", file=sys.stderr)
