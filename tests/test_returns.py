@@ -155,3 +155,19 @@ def test_the_command_line_evaluates_the_annex_a_pack_through_its_loader(annex_a_
     assert 0 == status
     contacts = next(r for r in records if r["indicator"] == "contacts")
     assert sum(in_month(r["Date of Contact"], "2017-01") for r in lists[1]) == contacts["value"]
+
+
+def test_an_annex_a_with_only_some_lists_skips_the_indicators_of_the_others(tmp_path, lists):
+    """A council's Annex A often lacks lists (early help held elsewhere, no adopters): the
+    pack evaluates what the lists given support and names what it skipped, and why."""
+    from indicators._demo_returns import ANNEX_A_HEADERS
+    from indicators._xlsx import write_xlsx
+
+    headers = ANNEX_A_HEADERS[1][1]
+    rows = [[r[h] for h in headers] for r in lists[1]]
+    workbook = write_xlsx(tmp_path / "contacts-only.xlsx", {"List 1": [headers] + rows})
+    pack = indicators.load_pack("annex-a", registry=registry())
+    results = indicators.evaluate(pack, workbook, "2017-01", "2017-01", loader="annex-a")
+    assert ["contacts", "contacts_from_police"] == [r.indicator for r in results]
+    assert "no table 'annex_a_adoption' in the data" == results.skipped["adoptions"]
+    assert set(pack.indicators) == {"contacts", "contacts_from_police"} | set(results.skipped)

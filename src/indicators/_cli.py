@@ -157,6 +157,8 @@ def _evaluate(args: argparse.Namespace) -> int:
                        function_time_limit=args.function_time_limit)
     _warn_unreadable(results)
     _write(renderers[args.format](results), args.output)
+    for ident, reason in results.skipped.items():
+        print(f"skipped: indicators.{ident}: {reason}", file=sys.stderr)
     for failure in results.failures:
         print(f"error: {failure} (its results are empty; the other indicators are complete)", file=sys.stderr)
     return 1 if results.failures else 0

@@ -153,6 +153,8 @@ def annex_a_lists(seed: int = 2017, scale: float = 1.0, tables: dict | None = No
 
     def latest_per_child(rows: np.ndarray, child: np.ndarray, start: np.ndarray) -> np.ndarray:
         order = rows[np.lexsort((start[rows], child[rows]))]
+        if order.size == 0:
+            return order
         last = np.append(child[order][1:] != child[order][:-1], True)
         return order[last]
 

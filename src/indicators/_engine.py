@@ -83,6 +83,7 @@ class Run:
         self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}
         self._grids: dict[tuple, tuple] = {}
         self._codes: dict[tuple, tuple] = {}
+        self.skipped: dict[str, str] = {}  # indicators left out for want of a table: id to reason
 
     def lookup_grid(self, lookup: Lookup, measure: Measure) -> tuple:
         """Per (key, period) aggregate of a lookup, and the measure rows' key codes."""
@@ -900,15 +901,38 @@ def parse_run(start: str, end: str) -> tuple[int, int]:
     return first, last
 
 
+def skip_missing(pack: Pack, tables: dict[str, Table]) -> tuple[Pack, dict[str, str]]:
+    """Under ``missing_tables = "skip"``, the pack without the indicators that read a table
+    the data lacks, and why each was left out (indicator id to reason)."""
+    if pack.missing_tables != "skip":
+        return pack, {}
+    skipped = {}
+    for indicator in pack.indicators.values():
+        read = {name for m in indicator.measures() for name in (m.table, *(lookup.table for lookup in m.lookups))}
+        absent = sorted(read - set(tables))
+        if absent:
+            skipped[indicator.id] = f"no table {', '.join(repr(a) for a in absent)} in the data"
+    if not skipped:
+        return pack, {}
+    kept = {ident: indicator for ident, indicator in pack.indicators.items() if ident not in skipped}
+    return attrs.evolve(pack, indicators=kept), skipped
+
+
 def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | None, loader: str = "csv",
-              function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Run:
-    """Tables loaded and checked, and the run's periods, ready to evaluate."""
+              function_time_limit: float | None = DEFAULT_TIME_LIMIT, skip: bool = False) -> Run:
+    """Tables loaded and checked, and the run's periods, ready to evaluate. With ``skip``,
+    the run's pack leaves out what :func:`skip_missing` leaves out (``run.skipped``)."""
     strict = pack.strict if strict is None else strict
     loaded = _resolve_tables(pack, tables, strict, loader)
+    skipped: dict[str, str] = {}
+    if skip:
+        pack, skipped = skip_missing(pack, loaded)
     _check_data(pack, loaded)
     calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
     # One month more than asked for, so that the first period has a direction of travel.
-    return Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit)
+    run = Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit)
+    run.skipped = skipped
+    return run
 
 
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
@@ -924,11 +948,11 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     first, last = parse_run(start, end)
     if suppress_below is None:
         suppress_below = pack.suppress_below
-    run = start_run(pack, tables, first, last, strict, loader, function_time_limit)
+    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, skip=True)
     periods = run.periods
     records = []
     failures: list[str] = []
-    for indicator in pack.indicators.values():
+    for indicator in run.pack.indicators.values():
         try:
             figures = _figures(indicator, pack, run.tables, periods)
             notes = _notes(indicator, run)
@@ -938,7 +962,8 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
             failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
             figures, notes, rows = _empty_figures(indicator, periods), {}, None
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
-    return Results(records, pack, format_period(first), format_period(last), failures=failures)
+    return Results(records, pack, format_period(first), format_period(last), failures=failures,
+                   skipped=run.skipped)
 
 
 def _empty_figures(indicator: Indicator, periods: Periods) -> dict[str, np.ndarray]:

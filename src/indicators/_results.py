@@ -76,9 +76,11 @@ class Results:
 
     def __init__(self, records: list[Result], pack: Pack | None = None,
                  start: str | None = None, end: str | None = None, title: str | None = None,
-                 caption: str | None = None, failures: list[str] | None = None) -> None:
+                 caption: str | None = None, failures: list[str] | None = None,
+                 skipped: dict[str, str] | None = None) -> None:
         self._records = list(records)
         self.failures = list(failures or [])  # indicators a plugin failure left without figures
+        self.skipped = dict(skipped or {})  # indicators left out for want of data: id to reason
         self.pack = pack
         self.start = start
         self.end = end
@@ -92,7 +94,8 @@ class Results:
         starts = [p.start for p in parts if p.start]
         ends = [p.end for p in parts if p.end]
         return cls(records, None, min(starts) if starts else None, max(ends) if ends else None,
-                   title, caption, [f for p in parts for f in p.failures])
+                   title, caption, [f for p in parts for f in p.failures],
+                   {ident: reason for p in parts for ident, reason in p.skipped.items()})
 
     def __iter__(self) -> Iterator[Result]:
         return iter(self._records)
