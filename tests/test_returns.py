@@ -171,3 +171,15 @@ def test_an_annex_a_with_only_some_lists_skips_the_indicators_of_the_others(tmp_
     assert ["contacts", "contacts_from_police"] == [r.indicator for r in results]
     assert "no table 'annex_a_adoption' in the data" == results.skipped["adoptions"]
     assert set(pack.indicators) == {"contacts", "contacts_from_police"} | set(results.skipped)
+
+
+@pytest.mark.skipif(not installed("indicators-annex-a"), reason="plugins/annex-a is not installed")
+@pytest.mark.parametrize("command", ["validate", "evaluate"])
+def test_the_command_line_names_what_it_skipped(annex_a_folder, tmp_path, capsys, command):
+    (tmp_path / "List 1.csv").write_bytes((annex_a_folder / "annex-a-csv" / "List 1.csv").read_bytes())
+    extra = ["--from", "2017-01", "--to", "2017-01"] if command == "evaluate" else []
+    status = main([command, "annex-a", "--data", str(tmp_path), "--loader", "annex-a", *extra])
+    err = capsys.readouterr().err
+    assert 0 == status
+    assert "skipped: indicators.adoptions: no table 'annex_a_adoption' in the data\n" in err
+    assert "skipped: indicators.contacts:" not in err

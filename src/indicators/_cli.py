@@ -266,13 +266,16 @@ def _warn_plugin_failures() -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from ._engine import _check_data, _resolve_tables
+    from ._engine import _check_data, _resolve_tables, skip_missing
     from ._pack import load_pack
 
     pack = load_pack(args.pack)
     if args.data:
         tables = _resolve_tables(pack, args.data, pack.strict, args.loader)
-        _check_data(pack, tables)
+        checked, skipped = skip_missing(pack, tables)
+        _check_data(checked, tables)
+        for ident, reason in skipped.items():
+            print(f"skipped: indicators.{ident}: {reason}", file=sys.stderr)
         for table in tables.values():
             for name, column in table.columns.items():
                 if column.unreadable:
