@@ -14,7 +14,7 @@ from indicators._xlsx import write_xlsx
 from returns import annex_a
 
 from indicators_annex_a._codes import read_code
-from indicators_annex_a._text import date_text
+from indicators_annex_a._text import age_text, date_text
 from indicators_annex_a._spec import (ABUSE, ACTIVITY, ETHNICITY, GENDER, LEGAL_STATUS, LISTS, PLACEMENT_TYPE,
                                       PRIMARY_NEED, SOURCE, YES_NO)
 
@@ -96,6 +96,13 @@ def test_every_way_a_spreadsheet_holds_a_date_reads_as_that_date(day):
              day.isoformat(), f"{day.isoformat()}T00:00:00"]
     table = indicators.table_from_mapping("t", {"day": [date_text(form) for form in forms]}, {"day": "date"})
     assert [day.isoformat()] * len(forms) == [str(d) for d in table["day"].to_numpy()]
+
+
+@pytest.mark.parametrize(("cell", "expected"), [(6.1382614647501708, "6"), ("6.9", "6"), (7, "7"), ("<1", "0"),
+                                              ("11 months", "0"), ("-1", "-1"), ("unborn", "unborn")])
+def test_ages_read_as_whole_years_as_liia_tools_reads_them(cell, expected):
+    """Fractional ages (the liia-tools sample's), "<1" and months; other text stays to be counted."""
+    assert expected == age_text(cell)
 
 
 @pytest.mark.parametrize(("text", "vocabulary", "expected"), [

@@ -256,7 +256,7 @@ def _build_table(sheet: Sheet, annex: AnnexList, rows: list[list], header_index:
     types: dict[str, str] = {}
     for name, (index, column) in sorted(chosen.items(), key=lambda item: item[1][0]):
         cells = [body[i][index] if index < len(body[i]) else None for i in kept]
-        texts[name] = text_column(cells, column.type)
+        texts[name] = text_column(cells, "age" if name == "age" else column.type)
         types[name] = column.type
     source = Path(sheet.file).name + ("" if sheet.name is None else f" sheet {sheet.name!r}")
     table = table_from_mapping(annex.table, texts, types)
@@ -291,8 +291,3 @@ def _closest(text: str, choices: list[str]) -> str | None:
     by_normal = {normalise_header(choice): choice for choice in choices}
     match = difflib.get_close_matches(normalise_header(text), list(by_normal), n=1, cutoff=0.5)
     return by_normal[match[0]] if match else None
-
-
-def list_columns(number: int) -> list[AnnexColumn]:
-    """The columns of a list, in template order (for documentation and tests)."""
-    return list(LISTS[number].columns)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import math
 import re
 from pathlib import Path
 
@@ -121,6 +122,27 @@ def plain_text(value) -> str:
     return text
 
 
+_MONTHS = re.compile(r"^(\d{1,2})\s*(?:months?|mths?|m)$", re.IGNORECASE)
+
+
+def age_text(value) -> str:
+    """An age cell as whole years, as liia-tools reads ages: fractions floored ("6.14" is
+    6), "<1" and "N months" under a year are 0."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(math.floor(value)) if math.isfinite(value) else repr(value)
+    text = plain_text(value)
+    if text.replace(" ", "") == "<1":
+        return "0"
+    match = _MONTHS.match(text)
+    if match:
+        return str(int(match.group(1)) // 12)
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(math.floor(number)) if math.isfinite(number) else text
+
+
 def text_column(cells: list, type_: str) -> np.ndarray:
     """A column of cells as a numpy array of text, dates in a form the engine reads.
 
@@ -128,7 +150,7 @@ def text_column(cells: list, type_: str) -> np.ndarray:
     """
     if not cells:
         return np.zeros(0, dtype=str)
-    convert = date_text if type_ == "date" else plain_text
+    convert = {"date": date_text, "age": age_text}.get(type_, plain_text)
     if bool in set(map(type, cells)):  # True == 1: a memo would mix them up
         return np.array([convert(value) for value in cells], dtype=str)
     memo: dict = {}
