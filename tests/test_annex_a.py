@@ -98,6 +98,27 @@ def test_every_way_a_spreadsheet_holds_a_date_reads_as_that_date(day):
     assert [day.isoformat()] * len(forms) == [str(d) for d in table["day"].to_numpy()]
 
 
+CODED = (ETHNICITY, SOURCE, PRIMARY_NEED, LEGAL_STATUS, PLACEMENT_TYPE, ACTIVITY)
+WORDED = (YES_NO, GENDER, ABUSE)
+
+
+@given(st.sampled_from(CODED).flatmap(lambda v: st.tuples(st.just(v), st.sampled_from(v.values))),
+       st.sampled_from("abcdefghijklmnopqrs"), st.sampled_from(["{c}", "{l}) {c}", "{l}) {c}: Some label",
+                                                               "{c} - Some label", "{c}: label", " {c} ",
+                                                               "{l}) {lc}"]))
+def test_any_form_of_a_code_reads_to_the_code(vocabulary_and_code, letter, form):
+    """Bare, lettered, labelled and lower-case forms of every code of every coded list."""
+    vocabulary, code = vocabulary_and_code
+    assert code == read_code(form.format(c=code, l=letter, lc=code.lower()), vocabulary)
+
+
+@pytest.mark.parametrize(("vocabulary", "letter"), [(v, letter) for v in WORDED for letter in v.letters])
+def test_lettered_labels_read_to_their_value_with_or_without_the_letter(vocabulary, letter):
+    value = vocabulary.letters[letter]
+    for text in (f"{letter}) {value.title()}", value.upper(), f" {value} ", f"{letter}) {value}"):
+        assert value == read_code(text, vocabulary), text
+
+
 @pytest.mark.parametrize(("cell", "expected"), [(6.1382614647501708, "6"), ("6.9", "6"), (7, "7"), ("<1", "0"),
                                               ("11 months", "0"), ("-1", "-1"), ("unborn", "unborn")])
 def test_ages_read_as_whole_years_as_liia_tools_reads_them(cell, expected):
