@@ -180,6 +180,15 @@ def test_an_unknown_sheet_is_named_and_template_sheets_are_skipped(tmp_path):
             "and none of its first rows holds the headers of an Annex A list"] == [str(p) for p in caught.value.problems]
 
 
+def test_a_csv_file_of_no_list_in_a_folder_is_named(tmp_path):
+    (tmp_path / "List 1.csv").write_text(",".join(LIST_1) + "\n", encoding="utf-8")
+    (tmp_path / "extra.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(indicators.DataError) as caught:
+        read_annex_a(tmp_path)
+    assert [f"{tmp_path / 'extra.csv'}: unknown file: its name does not say which list it holds (such as 'List 1') "
+            "and none of its first rows holds the headers of an Annex A list"] == [str(p) for p in caught.value.problems]
+
+
 def test_whole_blank_rows_are_skipped_and_row_numbers_stay_the_sheets(tmp_path):
     path = write_xlsx(tmp_path / "a.xlsx", {"List 1": [LIST_1, ["1", "M", "WBRI", None, 1, "01/01/2017", "6"],
                                                       [None] * 7, ["2", "M", "WBRI", None, 1, "bad", "6"]]})

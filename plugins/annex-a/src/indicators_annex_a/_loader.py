@@ -198,8 +198,9 @@ def _read_sheet(sheet: Sheet, named: int | None, strict: bool) -> tuple[AnnexLis
         guess = _best_guess(rows, candidates)
         if guess is None:
             if named is None:
+                what = "sheet" if sheet.name is not None else "file"
                 raise DataError([Problem(
-                    "unknown sheet: its name does not say which list it holds (such as 'List 1') and none of "
+                    f"unknown {what}: its name does not say which list it holds (such as 'List 1') and none of "
                     "its first rows holds the headers of an Annex A list", file=sheet.file, path=sheet.where())])
             annex = LISTS[named]
             raise DataError([Problem(
