@@ -6,13 +6,14 @@ Writes two SYNTHETIC workbooks with the demo's writer: one whole Annex A (lists 
 demo council, scaled to about ``--rows`` rows in all) and one List 1 of ``--rows`` rows.
 For each Excel reader it times reading the cells alone and the annex-a loader end to end
 (headers matched, codes read, typed tables built), and checks both readers give the same
-tables. Needs plugins/annex-a and both readers: pip install -e '.[excel]' openpyxl
+tables; then times the same List 1 as a CSV file. Needs plugins/annex-a and both readers: pip install -e '.[excel]' openpyxl
 -e plugins/annex-a. Timings are printed, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import statistics
 import sys
 import tempfile
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins" / "annex-a" / "src"))
 
-from indicators._demo_returns import annex_a_lists  # noqa: E402
+from indicators._demo_returns import _uk_cell, annex_a_lists  # noqa: E402
 from indicators._xlsx import write_xlsx  # noqa: E402
 from indicators_annex_a import read_annex_a  # noqa: E402
 
@@ -57,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=float, default=100e3)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--readers", nargs="+", default=["calamine", "openpyxl"], choices=["calamine", "openpyxl"])
     args = parser.parse_args()
     rows = int(args.rows)
     with tempfile.TemporaryDirectory() as folder:
@@ -73,16 +75,28 @@ def main() -> None:
         for label, path in (("whole Annex A", whole), ("List 1 alone", single)):
             tables = {}
             for reader, cells in (("calamine", read_cells_calamine), ("openpyxl", read_cells_openpyxl)):
+                if reader not in args.readers:
+                    continue
                 raw = median_seconds(lambda: cells(path), args.repeat)
                 loader = median_seconds(lambda: tables.__setitem__(reader, read_annex_a(path, excel_reader=reader)),
                                         args.repeat)
                 print(f"{label:<22} {reader:<9} {raw:>10.2f}s {loader:>14.2f}s")
+            if len(tables) < 2:
+                continue
             first, second = tables["calamine"], tables["openpyxl"]
             assert sorted(first) == sorted(second)
             for name in first:
                 for column in first[name].columns:
                     assert [str(v) for v in first[name][column].to_numpy()] == \
                         [str(v) for v in second[name][column].to_numpy()], (name, column)
+
+
+        folder_csv = Path(folder) / "csv"
+        folder_csv.mkdir()
+        with open(folder_csv / "List 1.csv", "w", newline="", encoding="utf-8") as stream:
+            csv.writer(stream).writerows([headers] + [[_uk_cell(v) for v in row] for row in body])
+        seconds = median_seconds(lambda: read_annex_a(folder_csv), args.repeat)
+        print(f"{'List 1 alone, as CSV':<22} {'-':<9} {'':>11} {seconds:>14.2f}s")
 
 
 if __name__ == "__main__":
