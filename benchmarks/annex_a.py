@@ -6,8 +6,8 @@ Writes two SYNTHETIC workbooks with the demo's writer: one whole Annex A (lists 
 demo council, scaled to about ``--rows`` rows in all) and one List 1 of ``--rows`` rows.
 For each Excel reader it times reading the cells alone and the annex-a loader end to end
 (headers matched, codes read, typed tables built), and checks both readers give the same
-tables; then times the same List 1 as a CSV file. Needs plugins/annex-a and both readers: pip install -e '.[excel]' openpyxl
--e plugins/annex-a. Timings are printed, never asserted.
+tables; then times the same List 1 as a CSV file. Needs plugins/annex-a and both readers:
+pip install -e '.[excel]' openpyxl -e plugins/annex-a. Timings are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def main() -> None:
         title, headers, body = lists[1]
         body = (body * (rows // max(len(body), 1) + 1))[:rows]
         single = write_xlsx(Path(folder) / "list-1.xlsx", {"List 1": [headers] + body})
-        print(f"workbooks: whole Annex A {total:,} rows in {len(lists)} lists ({whole.stat().st_size / 2**20:.1f} MiB); "
+        size = whole.stat().st_size / 2**20
+        print(f"workbooks: whole Annex A {total:,} rows in {len(lists)} lists ({size:.1f} MiB); "
               f"List 1 alone {rows:,} rows ({single.stat().st_size / 2**20:.1f} MiB)")
         print(f"{'workbook':<22} {'reader':<9} {'cells only':>11} {'annex-a loader':>15}")
         for label, path in (("whole Annex A", whole), ("List 1 alone", single)):

@@ -73,7 +73,8 @@ def test_known_header_variants_match_as_liia_tools_matches_them(tmp_path):
                 "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)":
                     "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N))",
                 "Number of Episodes the Child has been 'Missing' from their Placement in the last 12 months":
-                    "Number of Episodes the Child has been \u2018Missing\u2019 from their Placement in the last 12 months",
+                    "Number of Episodes the Child has been \u2018Missing\u2019 from their Placement in the last "
+                    "12 months",
                 "Child Unique ID": "child  unique id", "Placement Type": "PLACEMENT_TYPE"}
     headers = [variants.get(h, h) for h in list_8]
     path = write_xlsx(tmp_path / "a.xlsx", {"List_8 Children in care": [headers, ["1"] + [None] * (len(headers) - 1)]})
@@ -177,7 +178,8 @@ def test_an_unknown_sheet_is_named_and_template_sheets_are_skipped(tmp_path):
     with pytest.raises(indicators.DataError) as caught:
         read_annex_a(path)
     assert [f"{path}: sheet 'Sheet3': unknown sheet: its name does not say which list it holds (such as 'List 1') "
-            "and none of its first rows holds the headers of an Annex A list"] == [str(p) for p in caught.value.problems]
+            "and none of its first rows holds the headers of an Annex A list"] == \
+        [str(p) for p in caught.value.problems]
 
 
 def test_a_csv_file_of_no_list_in_a_folder_is_named(tmp_path):
@@ -186,7 +188,8 @@ def test_a_csv_file_of_no_list_in_a_folder_is_named(tmp_path):
     with pytest.raises(indicators.DataError) as caught:
         read_annex_a(tmp_path)
     assert [f"{tmp_path / 'extra.csv'}: unknown file: its name does not say which list it holds (such as 'List 1') "
-            "and none of its first rows holds the headers of an Annex A list"] == [str(p) for p in caught.value.problems]
+            "and none of its first rows holds the headers of an Annex A list"] == \
+        [str(p) for p in caught.value.problems]
 
 
 def test_whole_blank_rows_are_skipped_and_row_numbers_stay_the_sheets(tmp_path):

@@ -135,7 +135,8 @@ def test_demo_data_formats_write_what_the_loaders_read(annex_a_folder, ssda903_f
     assert {"annex-a.xlsx", "annex-a-csv", "README.txt"} == {p.name for p in annex_a_folder.iterdir()}
     assert {"2015", "2016", "2017", "README.txt"} == {p.name for p in ssda903_folder.iterdir()}
     assert "SYNTHETIC" in (annex_a_folder / "README.txt").read_text()
-    assert sorted(ssda903_returns(seed=SEED, scale=SCALE)[2017]) == sorted(p.stem for p in (ssda903_folder / "2017").iterdir())
+    written = sorted(p.stem for p in (ssda903_folder / "2017").iterdir())
+    assert sorted(ssda903_returns(seed=SEED, scale=SCALE)[2017]) == written
 
 
 def installed(distribution: str) -> bool:

@@ -54,7 +54,8 @@ def test_several_years_merge_keeping_the_latest_years_row_of_each_episode(tmp_pa
 
 
 def test_unknown_codes_reach_the_results_notes(tmp_path):
-    write(tmp_path / "episodes.csv", EPISODES + "\n1,01/04/2016,S,C2,N1,U6,PR1,,,,,,\n2,01/04/2016,S,ZZ,N1,U6,PR1,,,,,,\n")
+    write(tmp_path / "episodes.csv", EPISODES + "\n1,01/04/2016,S,C2,N1,U6,PR1,,,,,,\n"
+                                                "2,01/04/2016,S,ZZ,N1,U6,PR1,,,,,,\n")
     write(tmp_path / "header.csv", "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/02/2010,WBRI,,,\n")
     write(tmp_path / "oc2.csv", "CHILD,DOB,SDQ_SCORE,SDQ_REASON,CONVICTED,HEALTH_CHECK,IMMUNISATIONS,TEETH_CHECK,"
                                 "HEALTH_ASSESSMENT,SUBSTANCE_MISUSE,INTERVENTION_RECEIVED,INTERVENTION_OFFERED\n")

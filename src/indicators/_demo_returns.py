@@ -112,8 +112,8 @@ class _People:
 
     def __init__(self, rng: np.random.Generator, n: int, dob: dict[int, int]) -> None:
         self.rng = rng
-        self.gender = rng.choice(np.array(["a) Male", "b) Female", "Male", "Female", "M", "F", "c) Not stated/recorded"]),
-                                 n + 1, p=[0.3, 0.3, 0.14, 0.14, 0.05, 0.05, 0.02])
+        genders = ["a) Male", "b) Female", "Male", "Female", "M", "F", "c) Not stated/recorded"]
+        self.gender = rng.choice(np.array(genders), n + 1, p=[0.3, 0.3, 0.14, 0.14, 0.05, 0.05, 0.02])
         self.ethnicity = rng.choice(np.array(["a) WBRI", "WBRI", "WBRI - White British", "g) MWBC", "j) APKN",
                                               "AOTH", "s) REFU"]), n + 1, p=[0.45, 0.2, 0.1, 0.08, 0.1, 0.05, 0.02])
         self.dob = EXTRACT_DAY - rng.integers(365, 17 * 365, n + 1)
@@ -131,7 +131,8 @@ def _pick(rng: np.random.Generator, choices: list[str], n: int, p=None) -> np.nd
     return rng.choice(np.array(choices), n, p=p)
 
 
-def annex_a_lists(seed: int = 2017, scale: float = 1.0, tables: dict | None = None) -> dict[int, tuple[str, list[str], list[list]]]:
+def annex_a_lists(seed: int = 2017, scale: float = 1.0, tables: dict | None = None
+                  ) -> dict[int, tuple[str, list[str], list[list]]]:
     """Annex A lists 1-10 as at 31 March 2017: list number to (title, headers, rows)."""
     tables = tables if tables is not None else generate(seed=seed, scale=scale)
     t = {name: {c: (v.astype(np.int64) if v.dtype.kind == "M" else v) for c, v in cols.items()}
@@ -255,7 +256,8 @@ def annex_a_lists(seed: int = 2017, scale: float = 1.0, tables: dict | None = No
         placement_order = matched - int(rng.integers(60, 200))
         decision = placement_order - int(rng.integers(30, 120))
         entered = decision - int(rng.integers(60, 300))
-        lists[10].append(people.common(int(ad["child_id"][r]))[:1] + [f"F{r + 1}"] + people.common(int(ad["child_id"][r]))[1:] + [
+        common = people.common(int(ad["child_id"][r]))
+        lists[10].append(common[:1] + [f"F{r + 1}"] + common[1:] + [
             "b) No", _date(entered), _date(decision), _date(placement_order), _date(matched), _date(placed),
             _date(order), None, "", None])
     return {n: (ANNEX_A_HEADERS[n][0], ANNEX_A_HEADERS[n][1], lists[n]) for n in sorted(lists)}

@@ -34,7 +34,7 @@ class Sheet:
     def label(self) -> str:
         return Path(self.file).stem if self.name is None else self.name
 
-    def where(self, column: str | None = None) -> str:
+    def where(self, column: str | None = None) -> str | None:
         parts = [] if self.name is None else [f"sheet {self.name!r}"]
         if column is not None:
             parts.append(f"column {column!r}")

@@ -210,8 +210,8 @@ def _read_file(path: Path, root: Path, only: set[str] | None, encoding: str):
     problems = []
     for field in spec.fields:
         if field.name not in upper and field.required:
-            closest = difflib.get_close_matches(field.name, [h for h in upper if h not in {f.name for f in spec.fields}],
-                                                n=1, cutoff=0.6)
+            unknown = [h for h in upper if h not in {f.name for f in spec.fields}]
+            closest = difflib.get_close_matches(field.name, unknown, n=1, cutoff=0.6)
             problems.append(Problem(f"the {spec.title} table has no column {field.name!r}"
                                     + (f"; the closest header present is {closest[0]!r}" if closest else ""),
                                     file=str(path), line=header_at + 1))
