@@ -198,7 +198,7 @@ def _read_file(path: Path, root: Path, only: set[str] | None, encoding: str):
     rows = read_csv_rows(path, encoding)
     header_at = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
     if header_at is None:
-        return None  # an empty file: a table with no rows this year (liia-tools sees these)
+        return None  # an empty file, not even a header (liia-tools sees these): left out
     header = [cell.replace("\ufeff", "").strip() for cell in rows[header_at]]
     spec = _table_of(path, header)
     if spec is None:
