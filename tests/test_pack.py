@@ -216,3 +216,45 @@ def test_rag_thresholds_on_a_neutral_indicator_give_no_rag():
                                  'rag = { green = 1, amber = 0 }\n')
     (result,) = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"]}}, "2017-01", "2017-01")
     assert result.rag is None
+
+
+def test_missing_tables_skip_leaves_out_only_the_indicators_that_read_an_absent_table():
+    """With missing_tables = "skip", data without a table skips its indicators (named with
+    the reason) and evaluates the rest; a lookup's table counts as read."""
+    pack = indicators.loads_pack(textwrap.dedent("""
+    [pack]
+    missing_tables = "skip"
+    [indicators.contacts]
+    title = "Contacts"
+    table = "contacts"
+    date = "received_on"
+    [indicators.plans]
+    title = "Plans"
+    table = "plans"
+    date = "started_on"
+    [indicators.contacts_of_planned]
+    title = "Contacts of children with a plan"
+    table = "contacts"
+    date = "received_on"
+    where = "plans_open > 0"
+    [indicators.contacts_of_planned.lookups]
+    plans_open = { table = "plans", key = "child_id", date = "started_on", aggregate = "count" }
+    """), file="p.toml")
+    results = indicators.evaluate(pack, {"contacts": {"child_id": [1, 2], "received_on": ["2017-01-03", "2017-01-04"]}},
+                                  "2017-01", "2017-01")
+    assert [("contacts", 2.0)] == [(r.indicator, r.value) for r in results]
+    assert {"plans": "no table 'plans' in the data",
+            "contacts_of_planned": "no table 'plans' in the data"} == results.skipped
+    assert [] == results.failures
+
+
+def test_missing_tables_takes_error_or_skip():
+    with pytest.raises(indicators.PackError, match='missing_tables: expected "error" or "skip", got \'ignore\''):
+        indicators.loads_pack(textwrap.dedent("""
+        [pack]
+        missing_tables = "ignore"
+        [indicators.contacts]
+        title = "Contacts"
+        table = "contacts"
+        date = "received_on"
+        """), file="p.toml")

@@ -150,6 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo_data.add_argument("--seed", type=int, default=2017, help="seed (default 2017)")
     demo_data.add_argument("--scale", type=_positive_float, default=1.0,
                            help="multiply every volume by this factor (default 1)")
+    demo_data.add_argument("--format", choices=("csv", "annex-a", "ssda903"), default="csv",
+                           help="csv: one CSV file per table of the packs (default); annex-a: an Ofsted Annex A "
+                                "workbook and CSV folder as at March 2017; ssda903: SSDA903 returns, one folder a "
+                                "year")
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the pack format",
                                  description="Print a JSON Schema (draft 4) of pack files, for completion "
@@ -249,6 +253,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     for warning in results.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     _write(output, args.output)
+    for ident, reason in results.skipped.items():
+        print(f"skipped: indicators.{ident}: {reason}", file=sys.stderr)
     for failure in results.failures:
         print(f"error: {failure} (its results are empty; the other indicators are complete)", file=sys.stderr)
     return 1 if results.failures else 0
@@ -275,6 +281,10 @@ def _warn_unreadable(results) -> None:
                 seen.add(reason)
                 print(f"warning: {reason[len('unreadable ('):-1]}: {count} value(s) could not be read "
                       "and count as missing (use --strict to stop on them)", file=sys.stderr)
+            elif reason.startswith("unknown code (") and reason not in seen:
+                seen.add(reason)
+                print(f"warning: {reason[len('unknown code ('):-1]}: {count} value(s) are not in the column's "
+                      "code list and are kept as written", file=sys.stderr)
 
 
 DEMO_PACKS = ("childrens-social-care", "early-help")
@@ -313,6 +323,21 @@ def _demo(args: argparse.Namespace) -> int:
 def _demo_data(args: argparse.Namespace) -> int:
     from ._demo import SYNTHETIC_NOTE, generate, write_csv
 
+    if args.format != "csv":
+        from . import _demo_returns as returns
+
+        if args.format == "annex-a":
+            lists = returns.annex_a_lists(seed=args.seed, scale=args.scale)
+            returns.write_annex_a(lists, args.folder)
+            rows = sum(len(rows) for _, _, rows in lists.values())
+            print(f"wrote an Annex A workbook (annex-a.xlsx) and CSV folder (annex-a-csv) of {len(lists)} lists "
+                  f"({rows:,} rows) to {args.folder}: {SYNTHETIC_NOTE}", file=sys.stderr)
+        else:
+            years = returns.ssda903_returns(seed=args.seed, scale=args.scale)
+            returns.write_ssda903(years, args.folder)
+            print(f"wrote SSDA903 returns for the years ending March {', '.join(map(str, years))} to "
+                  f"{args.folder}: {SYNTHETIC_NOTE}", file=sys.stderr)
+        return 0
     written = write_csv(generate(seed=args.seed, scale=args.scale), args.folder)
     rows = sum(sum(1 for _ in open(path, encoding="utf-8")) - 1 for path in written)
     print(f"wrote {len(written)} tables ({rows:,} rows) to {args.folder}: {SYNTHETIC_NOTE}", file=sys.stderr)
@@ -371,7 +396,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from ._engine import _check_data, _resolve_tables
+    from ._engine import _check_data, _resolve_tables, skip_missing
     from ._pack import load_pack
 
     pack = load_pack(args.pack)
@@ -382,13 +407,21 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{table}: {', '.join(names)} (not declared: checked against the data when it arrives)")
     if args.data:
         tables, offered = _resolve_tables(pack, args.data, pack.strict, args.loader)
-        _check_data(pack, tables, offered)
+        checked, skipped = skip_missing(pack, tables)
+        _check_data(checked, tables, offered)
+        for ident, reason in skipped.items():
+            print(f"skipped: indicators.{ident}: {reason}", file=sys.stderr)
         for table in tables.values():
             for name, column in table.columns.items():
                 if column.unreadable:
                     examples = "; ".join(f"{table.row_label(row)}: {text!r}" for row, text in column.unreadable_examples)
                     print(f"warning: {table.name}.{name}: {column.unreadable} value(s) could not be read as "
                           f"{column.type} and will count as missing" + (f" ({examples})" if examples else ""),
+                          file=sys.stderr)
+                if column.unknown_codes:
+                    examples = "; ".join(f"{table.row_label(row)}: {text!r}" for row, text in column.unknown_examples)
+                    print(f"warning: {table.name}.{name}: {column.unknown_codes} value(s) are not in the column's "
+                          "code list and are kept as written" + (f" ({examples})" if examples else ""),
                           file=sys.stderr)
     print(f"{pack.name}: {len(pack.indicators)} indicator(s), no problems found")
     return 0

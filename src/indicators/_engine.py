@@ -102,6 +102,7 @@ class Run:
         self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}
         self._grids: dict[tuple, tuple] = {}
         self._codes: dict[tuple, tuple] = {}
+        self.skipped: dict[str, str] = {}  # indicators left out for want of a table: id to reason
 
     def within_budget(self, n_bytes: float, what: str) -> None:
         """Refuse, before it begins, work that would take more memory than the budget."""
@@ -923,17 +924,40 @@ def parse_run(start: str, end: str) -> tuple[int, int]:
     return first, last
 
 
+def skip_missing(pack: Pack, tables: dict[str, Table]) -> tuple[Pack, dict[str, str]]:
+    """Under ``missing_tables = "skip"``, the pack without the indicators that read a table
+    the data lacks, and why each was left out (indicator id to reason)."""
+    if pack.missing_tables != "skip":
+        return pack, {}
+    skipped = {}
+    for indicator in pack.indicators.values():
+        read = {name for m in indicator.measures() for name in (m.table, *(lookup.table for lookup in m.lookups))}
+        absent = sorted(read - set(tables))
+        if absent:
+            skipped[indicator.id] = f"no table {', '.join(repr(a) for a in absent)} in the data"
+    if not skipped:
+        return pack, {}
+    kept = {ident: indicator for ident, indicator in pack.indicators.items() if ident not in skipped}
+    return attrs.evolve(pack, indicators=kept), skipped
+
+
 def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | None, loader: str = "csv",
               function_time_limit: float | None = DEFAULT_TIME_LIMIT,
-              memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> Run:
-    """Tables loaded and checked, and the run's periods, ready to evaluate."""
+              memory_budget: int | None = DEFAULT_MEMORY_BUDGET, skip: bool = False) -> Run:
+    """Tables loaded and checked, and the run's periods, ready to evaluate. With ``skip``,
+    the run's pack leaves out what :func:`skip_missing` leaves out (``run.skipped``)."""
     strict = pack.strict if strict is None else strict
     loaded, offered = _resolve_tables(pack, tables, strict, loader)
+    skipped: dict[str, str] = {}
+    if skip:
+        pack, skipped = skip_missing(pack, loaded)
     _check_data(pack, loaded, offered)
     calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
     # One month more than asked for, so that the first period has a direction of travel.
-    return Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit,
-               memory_budget)
+    run = Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit,
+              memory_budget)
+    run.skipped = skipped
+    return run
 
 
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
@@ -954,13 +978,14 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     first, last = parse_run(start, end)
     if suppress_below is None:
         suppress_below = pack.suppress_below
-    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget)
+    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True)
     periods = run.periods
     records = []
     failures: list[str] = []
-    for done, indicator in enumerate(pack.indicators.values()):
+    chosen = run.pack.indicators
+    for done, indicator in enumerate(chosen.values()):
         if progress is not None:
-            progress(done, len(pack.indicators), indicator.id)
+            progress(done, len(chosen), indicator.id)
         try:
             figures = _figures(indicator, pack, run.tables, periods)
             notes = _notes(indicator, run)
@@ -971,8 +996,9 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
             failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
             figures, notes, rows = _empty_figures(indicator, periods), {}, None
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
-    results = Results(records, pack, format_period(first), format_period(last), failures=failures)
-    results.warnings = coverage_warnings(pack, {n: e.table for n, e in run.tables.items()}, first, last)
+    results = Results(records, pack, format_period(first), format_period(last), failures=failures,
+                      skipped=run.skipped)
+    results.warnings = coverage_warnings(run.pack, {n: e.table for n, e in run.tables.items()}, first, last)
     if isinstance(tables, (str, os.PathLike)) and os.path.isdir(tables):
         from ._framing import read_framing
 
@@ -1100,6 +1126,8 @@ def _notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str,
             column = table.columns.get(name)
             if column is not None and column.unreadable:
                 add(f"unreadable ({measure.table}.{name})", column.unreadable)
+            if column is not None and column.unknown_codes:
+                add(f"unknown code ({measure.table}.{name})", column.unknown_codes)
         if duplicates:
             add(f"duplicate rows ({measure.table})", evaluation.duplicate_rows())
         placing = measure.start if measure.window.is_snapshot else measure.date

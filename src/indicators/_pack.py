@@ -34,7 +34,7 @@ INDICATOR_KEYS = MEASURE_KEYS + (
     "title", "description", "unit", "group", "decimals", "source", "kind", "numerator",
     "denominator", "of", "per", "target", "polarity", "tolerance", "rag", "benchmarks", "quartiles")
 PACK_KEYS = ("name", "title", "description", "version", "financial_year_start", "calendar",
-             "extra_holidays", "suppress_below", "strict")
+             "extra_holidays", "suppress_below", "strict", "missing_tables")
 TOP_KEYS = ("pack", "populations", "tables", "indicators")
 TABLE_KEYS = ("columns", "description", "derive")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -229,6 +229,7 @@ class Pack:
     extra_holidays: tuple[str, ...] = ()
     suppress_below: int | None = None
     strict: bool = False
+    missing_tables: str = "error"  # or "skip": leave out the indicators that read a table the data lacks
     populations: dict[str, tuple[tuple[int | None, float], ...]] = attrs.field(factory=dict)
     tables: dict[str, TableSpec] = attrs.field(factory=dict)
     registry: Registry = attrs.field(factory=default_registry, repr=False)
@@ -493,6 +494,11 @@ def _read_settings(source: _Source, settings: dict, registry: Registry) -> dict:
             out["strict"] = settings["strict"]
         else:
             source.problem(("pack", "strict"), "expected true or false")
+    if "missing_tables" in settings:
+        if settings["missing_tables"] in ("error", "skip"):
+            out["missing_tables"] = settings["missing_tables"]
+        else:
+            source.problem(("pack", "missing_tables"), f"expected \"error\" or \"skip\", got {settings['missing_tables']!r}")
     return out
 
 

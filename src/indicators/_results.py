@@ -83,10 +83,12 @@ class Results:
 
     def __init__(self, records: list[Result], pack: Pack | None = None,
                  start: str | None = None, end: str | None = None, title: str | None = None,
-                 caption: str | None = None, failures: list[str] | None = None) -> None:
+                 caption: str | None = None, failures: list[str] | None = None,
+                 skipped: dict[str, str] | None = None) -> None:
         self._records = list(records)
         self.failures = list(failures or [])  # indicators a plugin failure left without figures
         self.warnings: list[str] = []  # e.g. months of the run outside the data's dates
+        self.skipped = dict(skipped or {})  # indicators left out for want of data: id to reason
         self.pack = pack
         self.packs = [pack] if pack is not None else []  # every pack whose records these are
         self.start = start
@@ -103,7 +105,8 @@ class Results:
         starts = [p.start for p in parts if p.start]
         ends = [p.end for p in parts if p.end]
         combined = cls(records, None, min(starts) if starts else None, max(ends) if ends else None,
-                       title, caption, [f for p in parts for f in p.failures])
+                       title, caption, [f for p in parts for f in p.failures],
+                       {ident: reason for p in parts for ident, reason in p.skipped.items()})
         combined.packs = [pack for part in parts for pack in part.packs]
         combined.warnings = list(dict.fromkeys(w for part in parts for w in part.warnings))
         combined.framing = next((p.framing for p in parts if p.framing is not None), None)

@@ -129,6 +129,8 @@ def pack_schema() -> dict[str, Any]:
         "extra_holidays": {"type": "array", "items": _DATE},
         "suppress_below": {"type": "integer", "minimum": 1},
         "strict": {"type": "boolean"},
+        "missing_tables": {"enum": ["error", "skip"],
+                           "description": "skip: leave out the indicators that read a table the data lacks"},
     }
     table_keys: dict[str, dict[str, Any]] = {
         "columns": {"type": "object", "additionalProperties": {"enum": list(TYPES)},

@@ -43,6 +43,9 @@ class Column:
     unreadable: int = 0
     unreadable_examples: tuple[tuple[int, str], ...] = ()
     unreadable_rows: np.ndarray | None = None  # mask of the cells that could not be read
+    # text cells kept as written that are not in the code list a loader checks them against
+    unknown_codes: int = 0
+    unknown_examples: tuple[tuple[int, str], ...] = ()
 
     def __len__(self) -> int:
         return int(self.data.shape[0])

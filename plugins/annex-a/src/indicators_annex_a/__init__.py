@@ -1,0 +1,24 @@
+"""Ofsted Annex A for indicators: the ``annex-a`` loader and the ``annex-a`` pack."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import indicators
+
+from ._loader import read_annex_a
+from ._spec import LISTS
+
+PACK = files(__name__) / "annex-a.toml"
+
+__all__ = ["LISTS", "PACK", "read_annex_a"]
+
+
+@indicators.hookimpl
+def indicators_loaders():
+    return {"annex-a": read_annex_a}
+
+
+@indicators.hookimpl
+def indicators_packs():
+    return {"annex-a": PACK}

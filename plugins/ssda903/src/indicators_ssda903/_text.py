@@ -1,0 +1,143 @@
+"""(A copy of indicators_annex_a._text, so that each plugin installs on its own.)
+
+Cells as text: decoding CSV files and turning spreadsheet values into the text the
+engine reads (ISO or UK dates, whole numbers without ".0")."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+
+from indicators import DataError, Problem
+
+ENCODINGS = {"auto": None, "utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig",
+             "cp1252": "cp1252", "windows-1252": "cp1252", "latin-1": "latin-1", "iso-8859-1": "latin-1"}
+_EXCEL_EPOCH = datetime.date(1899, 12, 30).toordinal()
+_LAST_SERIAL = 2958465  # 31/12/9999
+_UK = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_SERIAL = re.compile(r"^\d{1,7}(?:\.0*)?$")
+
+
+def check_encoding(encoding: str) -> str | None:
+    """The codec for an ``encoding`` option (None for auto), or a DataError naming the choices."""
+    key = str(encoding).strip().lower().replace("_", "-")
+    if key not in ENCODINGS:
+        raise DataError([Problem(f"unknown encoding {encoding!r}; choose one of: auto, utf-8, windows-1252")])
+    return ENCODINGS[key]
+
+
+def decode(raw: bytes, path: Path, encoding: str = "auto") -> str:
+    """The text of a CSV file: UTF-8 (byte-order mark allowed) or Windows-1252, as
+    ``encoding`` says; ``auto`` tries UTF-8 first, then Windows-1252."""
+    codec = check_encoding(encoding)
+    tried = [codec] if codec else ["utf-8-sig", "cp1252"]
+    failures = []
+    for name in tried:
+        try:
+            return raw.decode(name)
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            failures.append((name, exc, line))
+    said = "; ".join(f"not {'UTF-8' if name == 'utf-8-sig' else 'Windows-1252' if name == 'cp1252' else name} "
+                     f"(byte 0x{raw[exc.start]:02x} on line {line})" for name, exc, line in failures)
+    raise DataError([Problem(f"cannot decode the file: {said}; save it as 'CSV UTF-8' from Excel, or pass "
+                             "encoding='windows-1252' or encoding='utf-8' to the loader", file=str(path))])
+
+
+def read_csv_rows(path: Path, encoding: str = "auto") -> list[list[str]]:
+    """Every row of a CSV file as text cells (blank rows kept, so that row numbers are lines)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError([Problem(f"cannot read the file: {exc.strerror}", file=str(path))]) from None
+    text = decode(raw, path, encoding)
+    if "\x00" in text:
+        raise DataError([Problem("the file holds NUL bytes; it is not a text CSV file", file=str(path))])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            while len(rows) < reader.line_num - 1:  # a quoted cell spanning lines
+                rows.append([])
+            rows.append(row)
+    except csv.Error as exc:
+        raise DataError([Problem(f"cannot parse CSV: {exc}", file=str(path), line=reader.line_num)]) from None
+    return rows
+
+
+def _serial_date(number: float) -> str | None:
+    if 0 < number <= _LAST_SERIAL and float(number).is_integer():
+        return datetime.date.fromordinal(_EXCEL_EPOCH + int(number)).isoformat()
+    return None
+
+
+def date_text(value) -> str:
+    """A date cell as ISO or UK text: date and datetime values, Excel serial numbers (as
+    numbers or digits) and UK or ISO text with or without a time. Other text is returned
+    as written, so that the engine counts it unreadable."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return _serial_date(value) or repr(value)
+    text = str(value).replace("\xa0", " ").strip()
+    match = _UK.match(text)
+    if match:
+        day, month, year = match.groups()
+        return f"{int(day):02d}/{int(month):02d}/{year}"
+    match = _ISO.match(text)
+    if match:
+        return "-".join(match.groups())
+    if _SERIAL.match(text):
+        return _serial_date(float(text)) or text
+    return text
+
+
+def plain_text(value) -> str:
+    """A text or number cell as text: whole numbers without ".0" (IDs and counts read from
+    Excel arrive as floats), no-break spaces as spaces, outer spaces removed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value).replace("\xa0", " ").strip()
+    if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
+        text = text[:-2]
+    return text
+
+
+def text_column(cells: list, type_: str) -> np.ndarray:
+    """A column of cells as a numpy array of text, dates in a form the engine reads.
+
+    Each distinct value is converted once: a column holds few distinct dates and codes.
+    """
+    if not cells:
+        return np.zeros(0, dtype=str)
+    convert = date_text if type_ == "date" else plain_text
+    if bool in set(map(type, cells)):  # True == 1: a memo would mix them up
+        return np.array([convert(value) for value in cells], dtype=str)
+    memo: dict = {}
+    out = []
+    for value in cells:
+        try:
+            out.append(memo[value])
+        except KeyError:
+            out.append(memo.setdefault(value, convert(value)))
+    return np.array(out, dtype=str)
