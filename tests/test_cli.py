@@ -139,3 +139,15 @@ def test_suppressed_results_are_blank_in_every_format(project, capsys):
     main(base + ["--format", "table"])
     table = capsys.readouterr().out
     assert "suppressed" in table and "50.0" not in table
+
+
+def test_input_names_the_loader_as_loader_does(project, capsys):
+    """`--input NAME` (the issue's word) and `--loader NAME` are one option."""
+    common = ["evaluate", str(project / "pack.toml"), "--data", str(project / "data"), "--from", "2017-01",
+              "--to", "2017-01", "--format", "json"]
+    assert 0 == main(common + ["--input", "csv"])
+    by_input = capsys.readouterr().out
+    assert 0 == main(common + ["--loader", "csv"])
+    assert by_input == capsys.readouterr().out
+    assert 1 == main(common + ["--input", "nosuch"])
+    assert "unknown loader 'nosuch'" in capsys.readouterr().err

@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--quiet", action="store_true", help="no progress display on standard error")
     evaluate.add_argument("--benchmarks", action="append", default=[], metavar="CSV|NAME",
                           help="add a benchmark set: a CSV file or a set a plugin provides (repeatable)")
-    evaluate.add_argument("--loader", default="csv", metavar="NAME",
+    evaluate.add_argument("--loader", "--input", dest="loader", default="csv", metavar="NAME",
                           help="how to read --data: an installed loader (default csv)")
     evaluate.add_argument("--strict", action="store_true", default=None,
                           help="stop at the first value that cannot be read")
@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    description="Check PACK (and, with --data, the data against it).")
     validate.add_argument("pack", metavar="PACK", help="a pack TOML file or folder, or an installed pack's name")
     validate.add_argument("--data", metavar="DIR", help="also check this folder of CSV files")
-    validate.add_argument("--loader", default="csv", metavar="NAME", help="how to read --data (default csv)")
+    validate.add_argument("--loader", "--input", dest="loader", default="csv", metavar="NAME",
+                          help="how to read --data (default csv)")
 
     demo = commands.add_parser("demo", help="run both packs on synthetic data and write scorecard.html",
                                description="Generate SYNTHETIC data in memory, evaluate the children's "
