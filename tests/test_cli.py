@@ -151,3 +151,17 @@ def test_input_names_the_loader_as_loader_does(project, capsys):
     assert by_input == capsys.readouterr().out
     assert 1 == main(common + ["--input", "nosuch"])
     assert "unknown loader 'nosuch'" in capsys.readouterr().err
+
+
+def test_csv_text_a_spreadsheet_would_run_as_a_formula_is_quoted(project, capsys):
+    """A title from a stranger's pack must not become a formula when the CSV is opened."""
+    (project / "pack.toml").write_text(PACK.replace('title = "Decided in 1 working day"',
+                                                    'title = "=HYPERLINK(\\"http://x\\", \\"y\\")"'))
+    main(["evaluate", str(project / "pack.toml"), "--data", str(project / "data"), "--from", "2017-01",
+          "--to", "2017-01", "--format", "csv"])
+    import csv
+    import io
+
+    (row,) = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert "'=HYPERLINK(\"http://x\", \"y\")" == row["title"]
+    assert "50.0" == row["value"]

@@ -20,8 +20,12 @@ def render_json(results: Results) -> str:
     return results.to_json() + "\n"
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def render_csv(results: Results) -> str:
-    """One row per record; benchmarks, notes and group as JSON text."""
+    """One row per record; benchmarks, notes and group as JSON text; text that a spreadsheet
+    would take for a formula is written with a leading apostrophe."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(RECORD_FIELDS)
@@ -35,6 +39,8 @@ def render_csv(results: Results) -> str:
                 value = ""
             elif isinstance(value, bool):
                 value = "true" if value else "false"
+            elif isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+                value = "'" + value  # a spreadsheet would run it as a formula (packs may come from strangers)
             row.append(value)
         writer.writerow(row)
     return out.getvalue()
