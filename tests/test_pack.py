@@ -258,3 +258,16 @@ def test_missing_tables_takes_error_or_skip():
         table = "contacts"
         date = "received_on"
         """), file="p.toml")
+
+
+def test_a_pack_pickles_and_evaluates_alike_in_the_process_that_unpickles_it():
+    """What a process pool or a Dask worker needs: the pack travels, its registry does not."""
+    import pickle
+
+    pack = indicators.loads_pack(GOOD + '\n[tables.contacts.derive]\nlag = "days(received_on, decided_on)"\n')
+    again = pickle.loads(pickle.dumps(pack))
+    assert pack.indicators == again.indicators and pack.tables == again.tables
+    assert again.registry is not None and "working_days" in again.registry.functions
+    data = {"contacts": {"received_on": ["2017-01-06", "2017-01-10"], "decided_on": ["2017-01-09", None]}}
+    assert indicators.evaluate(pack, data, "2017-01", "2017-01").to_json() == \
+        indicators.evaluate(again, data, "2017-01", "2017-01").to_json()

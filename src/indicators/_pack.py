@@ -235,6 +235,12 @@ class Pack:
     registry: Registry = attrs.field(factory=default_registry, repr=False)
     warnings: tuple[Problem, ...] = ()  # what loads but is probably not meant (validate shows them)
 
+    def __reduce__(self):
+        # The registry holds live plugin objects: a pickled pack (shipped to another process,
+        # a Dask worker say) takes the registry of the process that unpickles it.
+        fields = {f.name: getattr(self, f.name) for f in attrs.fields(Pack) if f.name != "registry"}
+        return _unpickle_pack, (fields,)
+
     def tables_used(self) -> set[str]:
         """Names of the tables the indicators read, looked-up tables included."""
         used = set()
@@ -258,6 +264,10 @@ class Pack:
             if undeclared:
                 out[table] = undeclared
         return out
+
+
+def _unpickle_pack(fields: dict) -> Pack:
+    return Pack(**fields, registry=default_registry())
 
 
 # ---------------------------------------------------------------------------------------
