@@ -82,7 +82,7 @@ def disagreements(got: np.ndarray, want: np.ndarray) -> list[str]:
 
 
 def in_turns(functions: dict, repeat: int) -> dict:
-    """Median seconds of each function over ``repeat`` rounds, one call of each per round."""
+    """Seconds of each function in each of ``repeat`` rounds, one call of each per round."""
     times: dict = {name: [] for name in functions}
     for _ in range(repeat):
         for name, function in functions.items():
@@ -90,7 +90,18 @@ def in_turns(functions: dict, repeat: int) -> dict:
             started = time.perf_counter()
             function()
             times[name].append(time.perf_counter() - started)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return times
+
+
+def ratios(times: dict, to: str) -> dict:
+    """Each function's time over ``to``'s in the same round: (median, lowest, highest).
+    Calls of one round run seconds apart, so a busy spell on a shared machine weighs on
+    both sides of a round's ratio; a ratio of medians would mix rounds."""
+    out = {}
+    for name, seconds in times.items():
+        r = [a / b for a, b in zip(seconds, times[to])]
+        out[name] = (statistics.median(r), min(r), max(r))
+    return out
 
 
 def peak_mib(function) -> float:
@@ -146,13 +157,16 @@ def bench_size(size: int, repeat: int, yardstick, calendar) -> dict:
     print(f"size {size}: {rows:,} rows ({input_bytes / 2**20:.0f} MiB of columns); engine, numpy"
           + (", pandas and DuckDB" if "pandas" in runs else "") + " agree with the reference on every "
           "numerator and denominator")
-    medians = in_turns(runs, repeat)
+    times = in_turns(runs, repeat)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    ratio = ratios(times, "reference")
     memory = {name: peak_mib(runs[name]) for name in ("engine", "numpy", "reference")}
-    reference = medians["reference"]
     for name, seconds in medians.items():
         extra = f", adds {memory[name]:.0f} MiB" if name in memory else ""
-        print(f"  {name:<10} {seconds * 1000:>10.1f} ms {seconds / reference:>7.2f}x reference{extra}")
-    return {"size": size, "rows": rows, "input_mib": input_bytes / 2**20, "medians": medians, "memory": memory}
+        r = ratio[name]
+        print(f"  {name:<10} {seconds * 1000:>10.1f} ms {r[0]:>7.2f}x reference ({r[1]:.2f}-{r[2]:.2f}){extra}")
+    return {"size": size, "rows": rows, "input_mib": input_bytes / 2**20, "medians": medians, "ratios": ratio,
+            "memory": memory}
 
 
 def demo_data(rows: float) -> dict:
@@ -179,7 +193,7 @@ def bench_full(rows: float, repeat: int, packs: list) -> dict:
         indicators.evaluate(pack, built, FULL_START, FULL_END)
     plain = lambda: [indicators.evaluate(p, mapping, FULL_START, FULL_END) for p in packs]  # noqa: E731
     prebuilt = lambda: [indicators.evaluate(p, built, FULL_START, FULL_END) for p in packs]  # noqa: E731
-    medians = in_turns({"plain": plain, "built": prebuilt}, repeat)
+    medians = {name: statistics.median(t) for name, t in in_turns({"plain": plain, "built": prebuilt}, repeat).items()}
     memory = peak_mib(plain)
     count = sum(len(p.indicators) for p in packs)
     print(f"both packs ({count} indicators x 12 months) on {n_rows:,} demo rows ({input_bytes / 2**20:.0f} MiB of "
@@ -214,23 +228,30 @@ def fmt_ms(seconds: float) -> str:
     return f"{ms:,.0f} ms" if ms >= 100 else f"{ms:.1f} ms"
 
 
+def fmt_ratio(r: float) -> str:
+    return f"{r:.0f}" if r >= 20 else f"{r:.1f}" if r >= 2 else f"{r:.2f}"
+
+
 def markdown(command: str, sizes: list, full: list, repeat: int, load: tuple) -> str:
     """The measured part of docs/performance.md."""
     today = datetime.date.today().isoformat()
     lines = [DOC_BEGIN, "", f"Measured {today} with `{command}` on {machine()}. Load average "
              f"{load[0]:.1f} before and {load[1]:.1f} after the run (2 cores: other work shared the machine "
              f"when it is above about 1). Medians of {repeat} rounds; in each round every implementation "
-             "ran once, in turns.", "",
+             "ran once, in turns. A ratio is the median over rounds of the time over the reference's time "
+             "in the same round, with the lowest and highest such ratio.", "",
              "### The eight indicators (the yardstick's data, 12 months)", "",
-             "| size (rows) | engine | reference (ref_numpy.py) | our numpy | pandas loop | DuckDB SQL |",
+             "| size (rows) | reference (ref_numpy.py) | engine | our numpy | pandas loop | DuckDB SQL |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for s in sizes:
-        m, ref = s["medians"], s["medians"]["reference"]
-        cells = [f"{fmt_ms(m[k])} ({m[k] / ref:.2f}×)" if k in m else "not run"
-                 for k in ("engine", "reference", "numpy", "pandas", "duckdb")]
+        m, r = s["medians"], s["ratios"]
+        cells = [fmt_ms(m["reference"])] + [
+            f"{fmt_ms(m[k])} ({fmt_ratio(r[k][0])}×; {fmt_ratio(r[k][1])}–{fmt_ratio(r[k][2])})" if k in m
+            else "not run"
+            for k in ("engine", "numpy", "pandas", "duckdb")]
         lines.append(f"| {s['size']} ({s['rows']:,}) | " + " | ".join(cells) + " |")
-    lines += ["", "Ratios are to the reference in the same rounds. Every implementation agreed with the "
-              "reference on every numerator and denominator at every size (checked before timing).", "",
+    lines += ["", "Every implementation agreed with the reference on every numerator and denominator at every "
+              "size (checked before timing).", "",
               "| size | input columns | engine adds (share of input) | our numpy adds | reference adds |",
               "| --- | ---: | ---: | ---: | ---: |"]
     for s in sizes:
@@ -250,7 +271,7 @@ def markdown(command: str, sizes: list, full: list, repeat: int, load: tuple) ->
     by_size = {s["size"]: s for s in sizes}
     for size in (60, 600):
         if size in by_size:
-            r = by_size[size]["medians"]["engine"] / by_size[size]["medians"]["reference"]
+            r = by_size[size]["ratios"]["engine"][0]
             lines.append(f"| eight within 2× of the reference at size {size} | {r:.1f}× | {'yes' if r <= 2 else 'no'} |")
     if 1 in by_size:
         t = by_size[1]["medians"]["engine"]
@@ -286,7 +307,7 @@ def markdown(command: str, sizes: list, full: list, repeat: int, load: tuple) ->
                      f"tables built | {'yes' if k <= 1.1 else 'no'} |")
     for size in (60, 600):
         if size in by_size:
-            r = by_size[size]["medians"]["numpy"] / by_size[size]["medians"]["reference"]
+            r = by_size[size]["ratios"]["numpy"][0]
             lines.append(f"| benchmarks' numpy within 1.25× of the reference, size {size} | {r:.2f}× | "
                          f"{'yes' if r <= 1.25 else 'no'} |")
     unmet = [line.split(" | ")[0].lstrip("| ") for line in lines if line.endswith("| no |")]
