@@ -1,245 +1,359 @@
-"""Benchmark harness: the engine against pandas, DuckDB and hand-tuned numpy, in one process.
+"""Benchmark harness: the engine against the yardstick, hand-tuned numpy, pandas and DuckDB.
 
-    python benchmarks/run.py [--rows 30e3 1.7e6 17e6 | --scales 1 10 60] [--repeat 5] [--csv-rows 1.7e6]
+    python benchmarks/run.py                         # sizes 1, 60 and 600, 5 rounds
+    python benchmarks/run.py --sizes 1 60 --repeat 3
+    python benchmarks/run.py --doc docs/performance.md   # also rewrite the doc's measured part
 
-Sizes are total rows of demo data. The defaults are the three sizes issue 6 names as
-scales 1, 60 and 600 (about 30 thousand, 1.7 million and 17 million rows); the demo
-generator's own ``--scale`` counts councils of about 330 thousand rows, so those sizes are
-generator scales of about 0.09, 5.1 and 51 (``--scales`` takes generator scales instead).
-For each size it generates the SYNTHETIC demo data, checks that every implementation of
-the eight benchmark indicators (benchmarks/eight.toml) agrees on every numerator and
-denominator, and prints the median wall time, the ratio to hand-tuned numpy, the peak
-memory traced while evaluating, and rows per second. It then times both full packs over
-12 months, fits how time grows with rows, and compares CSV loading with pyarrow's reader.
+The eight indicators, their data and the reference are the yardstick's
+(``../shared/bench``, or ``--reference DIR``): ``gen.py``'s seeded tables at sizes 1, 60
+and 600 (28 thousand, 1.7 million and 16.7 million rows; generated once into
+$BENCH_DATA, by default a folder in the temporary directory, never into the repository),
+``eight.toml`` (copied here as ``benchmarks/eight.toml``) and ``ref_numpy.py``. At each
+size the engine gets the tables as a plain mapping of numpy arrays, as the reference does.
+Every implementation's numerators and denominators are checked against the reference's
+(with SPEC's ``previous``, as ``limit.py`` checks them) before anything is timed; then the
+engine, the reference, our hand-tuned numpy, the pandas loop and the DuckDB SQL run in
+turns, ``--repeat`` rounds, in this one process; medians and ratios come from those
+rounds. Memory is the peak tracemalloc sees during one more evaluation, on top of the
+input, which exists before it starts.
+
+Then both shipped packs run over 12 months on the demo generator's SYNTHETIC data with
+about as many rows as each size (``--full-rows``), from plain mappings and from tables
+built beforehand. Growth exponents are fitted between the two largest sizes.
 Needs the benchmark extra: pip install -e '.[bench]'. Timings are printed, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
 import math
+import os
+import platform
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
 import baselines  # noqa: E402
 
 import indicators  # noqa: E402
-from indicators._demo import generate, write_csv  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-ISSUE_SIZES = {30e3: "issue scale 1", 1.7e6: "issue scale 60", 17e6: "issue scale 600"}
-FIRST, N_MONTHS = "2016-02", 12
-START, END = "2016-02", "2017-01"
-EIGHT_TABLES = ("contacts", "referrals", "assessments", "cp_plans", "care_periods", "placements")
+START, END = "2016-04", "2017-03"  # the yardstick's 12 periods
+FULL_START, FULL_END = "2016-02", "2017-01"  # the demo data's last 12 complete months
+NAMES = "abcdefgh"
+DOC_BEGIN = "<!-- begin: measured by benchmarks/run.py; regenerate, do not edit -->"
+DOC_END = "<!-- end: measured by benchmarks/run.py -->"
 
 
-def timed(function, repeat: int) -> tuple[float, float, object]:
-    """Median seconds over ``repeat`` runs, peak traced MiB of one more run, and its result."""
-    times = []
-    result = None
+def load_yardstick(folder: Path):
+    """The yardstick's modules (common, gen, ref_numpy, limit) from ``folder``."""
+    if not (folder / "ref_numpy.py").exists():
+        sys.exit(f"no yardstick in {folder} (ref_numpy.py missing): pass --reference DIR")
+    sys.path.insert(0, str(folder))
+    import common
+    import gen
+    import limit
+    import ref_numpy
+    return common, gen, ref_numpy, limit
+
+
+def engine_array(results) -> np.ndarray:
+    out = np.zeros((12, 8, 2), np.int64)
+    periods = {str(m): p for p, m in enumerate(np.datetime64(START, "M") + np.arange(12))}
+    for record in results.to_records():
+        if record["indicator"] in NAMES and record["period"] in periods:
+            k, p = NAMES.index(record["indicator"]), periods[record["period"]]
+            out[p, k] = record["numerator"] or 0, record["denominator"] or 0
+    return out
+
+
+def disagreements(got: np.ndarray, want: np.ndarray) -> list[str]:
+    months = np.datetime64(START, "M") + np.arange(12)
+    return [f"{NAMES[k]} {months[p]}: {got[p, k, 0]}/{got[p, k, 1]}, reference {want[p, k, 0]}/{want[p, k, 1]}"
+            for p, k in zip(*np.nonzero((got != want).any(axis=2)))]
+
+
+def in_turns(functions: dict, repeat: int) -> dict:
+    """Seconds of each function in each of ``repeat`` rounds, one call of each per round."""
+    times: dict = {name: [] for name in functions}
     for _ in range(repeat):
-        gc.collect()
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
+        for name, function in functions.items():
+            gc.collect()
+            started = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - started)
+    return times
+
+
+def ratios(times: dict, to: str) -> dict:
+    """Each function's time over ``to``'s in the same round: (median, lowest, highest).
+    Calls of one round run seconds apart, so a busy spell on a shared machine weighs on
+    both sides of a round's ratio; a ratio of medians would mix rounds."""
+    out = {}
+    for name, seconds in times.items():
+        r = [a / b for a, b in zip(seconds, times[to])]
+        out[name] = (statistics.median(r), min(r), max(r))
+    return out
+
+
+def peak_mib(function) -> float:
+    """Peak MiB allocated during one call, beyond what existed before it."""
     gc.collect()
     tracemalloc.start()
     function()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return statistics.median(times), peak / 2**20, result
+    return peak / 2**20
 
 
-def engine_figures(results) -> dict:
-    out = {}
-    for name in {r.indicator for r in results}:
-        series = results.for_indicator(name)
-        numerators = np.array([r.numerator for r in series])
-        denominators = None if series[0].denominator is None else np.array([r.denominator for r in series])
-        out[name] = (numerators, denominators)
-    return out
+def bench_size(size: int, repeat: int, yardstick, calendar) -> dict:
+    common, gen, ref_numpy, limit = yardstick
+    if not os.path.exists(common.data_path(size)):
+        os.makedirs(common.DATA, exist_ok=True)
+        gen.main([str(size)])
+    data = common.load_numpy(size)
+    tables = {t: {c: data[t][c] for c in columns} for t, columns in common.TABLES.items()}
+    rows = sum(len(next(iter(t.values()))) for t in tables.values())
+    input_bytes = sum(v.nbytes for t in tables.values() for v in t.values())
+    text = (HERE / "eight.toml").read_text().replace("children = 56374", f"children = {data['population']}")
+    pack = indicators.loads_pack(text, file="eight.toml")
+    population = data["population"]
+    holidays = common.HOLIDAYS
 
+    def engine():
+        return indicators.evaluate(pack, tables, START, END)
 
-def check_agreement(reference: dict, other: dict, label: str) -> None:
-    for name, (num, den) in reference.items():
-        other_num, other_den = other[name]
-        assert np.array_equal(num, other_num), f"{label} {name} numerators differ: {num} vs {other_num}"
-        if den is not None:
-            assert np.array_equal(np.asarray(den, float), np.asarray(other_den, float)), \
-                f"{label} {name} denominators differ: {den} vs {other_den}"
-
-
-def engine_tables(pack, data: dict) -> dict:
-    """Tables built once, outside the timings (loading is measured on its own)."""
-    schemas = pack.schemas()
-    return {name: indicators.table_from_mapping(name, columns, schemas.get(name))
-            for name, columns in data.items() if name in pack.tables_used()}
-
-
-def frames(data: dict, names) -> dict:
-    import pandas as pd
-
-    return {name: pd.DataFrame({c: v for c, v in data[name].items()}) for name in names}
-
-
-def timed_alternately(functions: dict, repeat: int) -> dict:
-    """For each named function: median seconds over ``repeat`` runs taken in turns with the
-    others (so that a noisy spell on a shared machine hits all alike), peak traced MiB of
-    one more run, and its result."""
-    times: dict = {name: [] for name in functions}
-    results: dict = {}
-    for _ in range(repeat):
-        for name, function in functions.items():
-            gc.collect()
-            started = time.perf_counter()
-            results[name] = function()
-            times[name].append(time.perf_counter() - started)
-    out = {}
-    for name, function in functions.items():
-        gc.collect()
-        tracemalloc.start()
-        function()
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        out[name] = (statistics.median(times[name]), peak / 2**20, results[name])
-    return out
-
-
-def bench_scale(scale: float, repeat: int, packs: list, eight) -> dict:
-    started = time.perf_counter()
-    data = generate(seed=2017, scale=scale)
-    generated = time.perf_counter() - started
-    rows_eight = sum(len(next(iter(data[t].values()))) for t in EIGHT_TABLES)
-    rows_all = sum(len(next(iter(t.values()))) for t in data.values())
-    input_bytes = sum(v.nbytes for t in EIGHT_TABLES for v in data[t].values())
-    holidays = indicators.default_registry().calendar("england-and-wales").holidays
-    tables = engine_tables(eight, data)
-    rows = []
-
-    started = time.perf_counter()
-    indicators.evaluate(eight, tables, START, END)  # the first evaluation also counts each table's duplicate rows
-    first_time = time.perf_counter() - started
-    paired = timed_alternately({"numpy": lambda: baselines.numpy_eight(data, holidays, FIRST, N_MONTHS),
-                                "engine": lambda: indicators.evaluate(eight, tables, START, END)}, repeat)
-    numpy_time, numpy_peak, reference = paired["numpy"]
-    engine_time, engine_peak, results = paired["engine"]
-    check_agreement(reference, engine_figures(results), "engine")
-    rows.append(("engine", engine_time, engine_peak))
-    rows.append(("hand-tuned numpy", numpy_time, numpy_peak))
+    runs = {"engine": engine, "reference": lambda: ref_numpy.compute(data),
+            "numpy": lambda: baselines.numpy_eight(data, calendar)}
+    checks = {"engine": lambda: engine_array(engine()), "numpy": runs["numpy"]}
     try:
         import duckdb  # noqa: F401
         import pandas  # noqa: F401
     except ImportError:
-        print("  (pandas or duckdb not installed: baselines skipped; pip install -e '.[bench]')")
+        print("  (pandas or duckdb not installed: their baselines are skipped; pip install -e '.[bench]')")
     else:
-        dfs = frames(data, EIGHT_TABLES)
-        pandas_repeat = max(1, min(repeat, 3))
-        pandas_time, pandas_peak, figures = timed(lambda: baselines.pandas_eight(dfs, holidays, FIRST, N_MONTHS),
-                                                  pandas_repeat)
-        check_agreement(reference, figures, "pandas")
-        rows.append(("pandas loop over periods", pandas_time, pandas_peak))
-        connection = baselines.duckdb_connect(dfs, holidays, FIRST, N_MONTHS)
-        duck_time, _, figures = timed(lambda: baselines.duckdb_eight(connection, N_MONTHS), pandas_repeat)
-        check_agreement(reference, figures, "duckdb")
-        rows.append(("DuckDB SQL (2 threads)", duck_time, float("nan")))
+        frames = baselines.pandas_frames(data)
+        connection = baselines.duckdb_connect(frames, holidays)
+        runs["pandas"] = checks["pandas"] = lambda: baselines.pandas_eight(frames, population, holidays)
+        runs["duckdb"] = checks["duckdb"] = lambda: baselines.duckdb_eight(connection, population)
 
-    print(f"\n{rows_all:,} rows (generator scale {scale:.3g}): {rows_eight:,} rows in the eight indicators' tables "
-          f"({input_bytes / 2**20:.0f} MiB of columns); generated in {generated:.1f} s")
-    print("  all implementations agree on every numerator and denominator")
-    print(f"  the engine's first evaluation of these tables (which also counts their duplicate rows, once): "
-          f"{first_time * 1000:.1f}ms; the medians below are of later ones")
-    print(f"  {'implementation':<28} {'median':>10} {'vs numpy':>9} {'peak MiB':>9} {'rows/s':>12}")
-    for label, seconds, peak in rows:
-        peak_text = "n/a" if math.isnan(peak) else f"{peak:.0f}"
-        print(f"  {label:<28} {seconds * 1000:>8.1f}ms {seconds / numpy_time:>8.1f}x {peak_text:>9} "
-              f"{rows_eight / seconds:>12,.0f}")
+    want = limit.reference_with_spec_previous(data)
+    for name, check in checks.items():
+        got = check()
+        if name == "engine":
+            got[:, 7, 1] = 0  # (h) is a count: no denominator
+        bad = disagreements(got, want)
+        if bad:
+            print("\n".join(bad[:10]))
+            sys.exit(f"{name}: {len(bad)} figures disagree with the reference at size {size}")
+    print(f"size {size}: {rows:,} rows ({input_bytes / 2**20:.0f} MiB of columns); engine, numpy"
+          + (", pandas and DuckDB" if "pandas" in runs else "") + " agree with the reference on every "
+          "numerator and denominator")
+    times = in_turns(runs, repeat)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    ratio = ratios(times, "reference")
+    memory = {name: peak_mib(runs[name]) for name in ("engine", "numpy", "reference")}
+    for name, seconds in medians.items():
+        extra = f", adds {memory[name]:.0f} MiB" if name in memory else ""
+        r = ratio[name]
+        print(f"  {name:<10} {seconds * 1000:>10.1f} ms {r[0]:>7.2f}x reference ({r[1]:.2f}-{r[2]:.2f}){extra}")
+    return {"size": size, "rows": rows, "input_mib": input_bytes / 2**20, "medians": medians, "ratios": ratio,
+            "memory": memory}
 
-    full_tables = {}
+
+def demo_data(rows: float) -> dict:
+    from indicators._demo import generate  # the SYNTHETIC demo generator
+
+    per_scale = sum(len(next(iter(t.values()))) for t in generate(seed=2017, scale=1.0).values())
+    return generate(seed=2017, scale=rows / per_scale)
+
+
+def bench_full(rows: float, repeat: int, packs: list) -> dict:
+    data = demo_data(rows)
+    used = set()
     for pack in packs:
-        full_tables.update(engine_tables(pack, data))
-    full_time, full_peak, _ = timed(lambda: [indicators.evaluate(p, full_tables, START, END) for p in packs],
-                                    repeat)
+        used |= set(pack.tables_used())
+    mapping = {name: columns for name, columns in data.items() if name in used}
+    n_rows = sum(len(next(iter(t.values()))) for t in mapping.values())
+    input_bytes = sum(v.nbytes for t in mapping.values() for v in t.values())
+    built = {}
+    for pack in packs:
+        schemas = pack.schemas()
+        built.update({name: indicators.table_from_mapping(name, mapping[name], schemas.get(name))
+                      for name in pack.tables_used() if name not in built})
+    for pack in packs:  # once each way first: duplicate rows are counted once per built table
+        indicators.evaluate(pack, built, FULL_START, FULL_END)
+    plain = lambda: [indicators.evaluate(p, mapping, FULL_START, FULL_END) for p in packs]  # noqa: E731
+    prebuilt = lambda: [indicators.evaluate(p, built, FULL_START, FULL_END) for p in packs]  # noqa: E731
+    medians = {name: statistics.median(t) for name, t in in_turns({"plain": plain, "built": prebuilt}, repeat).items()}
+    memory = peak_mib(plain)
     count = sum(len(p.indicators) for p in packs)
-    full_bytes = sum(column.data.nbytes for table in full_tables.values() for column in table.columns.values())
-    print(f"  both packs ({count} indicators x 12 months): {full_time:.2f} s, peak {full_peak:.0f} MiB "
-          f"({full_peak * 2**20 / max(full_bytes, 1):.1f}x their {full_bytes / 2**20:.0f} MiB of input columns)")
-    return {"scale": scale, "rows": rows_all, "full": full_time, "engine": engine_time, "numpy": numpy_time,
-            "data": data}
+    print(f"both packs ({count} indicators x 12 months) on {n_rows:,} demo rows ({input_bytes / 2**20:.0f} MiB of "
+          f"columns): {medians['plain']:.3f} s from plain arrays, {medians['built']:.3f} s with tables built "
+          f"beforehand; adds {memory:.0f} MiB")
+    return {"rows": n_rows, "input_mib": input_bytes / 2**20, "plain": medians["plain"], "built": medians["built"],
+            "memory": memory, "indicators": count}
 
 
-def bench_csv(data: dict, scale: float, packs: list, repeat: int) -> None:
-    """CSV loading against pyarrow's reader: medians of ``repeat`` reads of the same files,
-    after one read of each kind so that imports and the page cache favour neither."""
-    schemas = {}
-    for pack in packs:
-        schemas.update(pack.schemas())
+def exponent(a: dict, b: dict, time_a: float, time_b: float) -> float:
+    return math.log(time_b / time_a) / math.log(b["rows"] / a["rows"])
+
+
+def machine() -> str:
+    memory = ""
     try:
-        import pyarrow.csv as pacsv
-    except ImportError:
-        pacsv = None
-    with tempfile.TemporaryDirectory() as folder:
-        write_csv(data, folder)
-        paths = sorted(Path(folder).glob("*.csv"))
-        size = sum(p.stat().st_size for p in paths)
-        runs = {"declared": lambda: indicators.read_csv_folder(folder, schemas),
-                "inferred": lambda: indicators.read_csv_folder(folder)}
-        if pacsv is not None:
-            runs["pyarrow"] = lambda: [pacsv.read_csv(path) for path in paths]
-        medians = {}
-        for label, run in runs.items():
-            run()
-            medians[label] = timed(run, repeat)[0]
-        rows = sum(len(next(iter(t.values()))) for t in data.values())
-        print(f"\nCSV loading of {rows:,} rows (generator scale {scale:.3g}, {size / 2**20:.0f} MiB), medians of "
-              f"{repeat}: indicators {medians['declared']:.2f} s with the packs' declared types, "
-              f"{medians['inferred']:.2f} s inferring types", end="")
-        if pacsv is None:
-            print(" (pyarrow not installed)")
-            return
-        arrow = medians["pyarrow"]
-        print(f", pyarrow {arrow:.2f} s ({medians['declared'] / arrow:.1f}x declared, "
-              f"{medians['inferred'] / arrow:.1f}x inferred)")
+        with open("/proc/meminfo") as fh:
+            memory = f", {int(fh.readline().split()[1]) / 2**20:.0f} GiB"
+    except OSError:
+        pass
+    versions = [f"Python {platform.python_version()}", f"numpy {np.__version__}"]
+    for name in ("pandas", "duckdb"):
+        try:
+            versions.append(f"{name} {__import__(name).__version__}")
+        except ImportError:
+            pass
+    return f"{platform.machine()}, {os.cpu_count()} cores{memory}, {platform.system()}; " + ", ".join(versions)
+
+
+def fmt_ms(seconds: float) -> str:
+    ms = seconds * 1000
+    return f"{ms:,.0f} ms" if ms >= 100 else f"{ms:.1f} ms"
+
+
+def fmt_ratio(r: float) -> str:
+    return f"{r:.0f}" if r >= 20 else f"{r:.1f}" if r >= 2 else f"{r:.2f}"
+
+
+def markdown(command: str, sizes: list, full: list, repeat: int, load: tuple) -> str:
+    """The measured part of docs/performance.md."""
+    today = datetime.date.today().isoformat()
+    lines = [DOC_BEGIN, "", f"Measured {today} with `{command}` on {machine()}. Load average "
+             f"{load[0]:.1f} before and {load[1]:.1f} after the run (2 cores: other work shared the machine "
+             f"when it is above about 1). Medians of {repeat} rounds; in each round every implementation "
+             "ran once, in turns. A ratio is the median over rounds of the time over the reference's time "
+             "in the same round, with the lowest and highest such ratio.", "",
+             "### The eight indicators (the yardstick's data, 12 months)", "",
+             "| size (rows) | reference (ref_numpy.py) | engine | our numpy | pandas loop | DuckDB SQL |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for s in sizes:
+        m, r = s["medians"], s["ratios"]
+        cells = [fmt_ms(m["reference"])] + [
+            f"{fmt_ms(m[k])} ({fmt_ratio(r[k][0])}×; {fmt_ratio(r[k][1])}–{fmt_ratio(r[k][2])})" if k in m
+            else "not run"
+            for k in ("engine", "numpy", "pandas", "duckdb")]
+        lines.append(f"| {s['size']} ({s['rows']:,}) | " + " | ".join(cells) + " |")
+    lines += ["", "Every implementation agreed with the reference on every numerator and denominator at every "
+              "size (checked before timing).", "",
+              "| size | input columns | engine adds (share of input) | our numpy adds | reference adds |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for s in sizes:
+        mem = s["memory"]
+        lines.append(f"| {s['size']} | {s['input_mib']:.0f} MiB | {mem['engine']:.0f} MiB "
+                     f"({mem['engine'] / s['input_mib']:.2f}) | {mem['numpy']:.0f} MiB | {mem['reference']:.0f} MiB |")
+    if full:
+        lines += ["", "### Both shipped packs (SYNTHETIC demo data, 12 months)", "",
+                  f"`childrens-social-care` and `early-help`, {full[0]['indicators']} indicators, "
+                  f"{FULL_START} to {FULL_END}, every table they read.", "",
+                  "| rows | input columns | from plain arrays | tables built beforehand | memory added (share of input) |",
+                  "| ---: | ---: | ---: | ---: | ---: |"]
+        for f in full:
+            lines.append(f"| {f['rows']:,} | {f['input_mib']:.0f} MiB | {f['plain']:.3f} s | {f['built']:.3f} s | "
+                         f"{f['memory']:.0f} MiB ({f['memory'] / f['input_mib']:.2f}) |")
+    lines += ["", "### Issue 12's targets", "", "| target | measured | met |", "| --- | --- | --- |"]
+    by_size = {s["size"]: s for s in sizes}
+    for size in (60, 600):
+        if size in by_size:
+            r = by_size[size]["ratios"]["engine"][0]
+            lines.append(f"| eight within 2× of the reference at size {size} | {r:.1f}× | {'yes' if r <= 2 else 'no'} |")
+    if 1 in by_size:
+        t = by_size[1]["medians"]["engine"]
+        lines.append(f"| eight at size 1 under 10 ms | {fmt_ms(t)} | {'yes' if t < 0.01 else 'no'} |")
+    big = max(full, key=lambda f: f["rows"]) if full else None
+    if big and big["rows"] >= 16e6:
+        lines.append(f"| both packs on about 17 million rows under 1 s | {big['plain']:.2f} s from plain arrays, "
+                     f"{big['built']:.2f} s with tables built | {'yes' if big['plain'] < 1 else 'no'} |")
+    for s in sizes:
+        share = s["memory"]["engine"] / s["input_mib"]
+        if s["size"] in (60, 600):
+            lines.append(f"| memory an evaluation adds on top of its input at most half the input columns' size "
+                         f"(eight, size {s['size']}) | "
+                         f"{share:.2f} | {'yes' if share <= 0.5 else 'no'} |")
+    if big and big["rows"] >= 16e6:
+        share = big["memory"] / big["input_mib"]
+        lines.append(f"| memory added at most half the input, both packs at {big['rows'] / 1e6:.1f} million rows "
+                     f"| {share:.2f} | "
+                     f"{'yes' if share <= 0.5 else 'no'} |")
+    if 60 in by_size and 600 in by_size:
+        a, b = by_size[60], by_size[600]
+        k = exponent(a, b, a["medians"]["engine"], b["medians"]["engine"])
+        lines.append(f"| time linear in rows: fitted exponent between sizes 60 and 600 at most 1.1 | rows^{k:.2f} "
+                     f"for the engine "
+                     f"(reference rows^{exponent(a, b, a['medians']['reference'], b['medians']['reference']):.2f}) | "
+                     f"{'yes' if k <= 1.1 else 'no'} |")
+    if len(full) >= 2:
+        a, b = sorted(full, key=lambda f: f["rows"])[-2:]
+        k = exponent(a, b, a["plain"], b["plain"])
+        lines.append(f"| both packs' time linear in rows: fitted exponent between {a['rows'] / 1e6:.1f} and "
+                     f"{b['rows'] / 1e6:.1f} million rows at most 1.1 "
+                     f"| rows^{k:.2f} from plain arrays, rows^{exponent(a, b, a['built'], b['built']):.2f} with "
+                     f"tables built | {'yes' if k <= 1.1 else 'no'} |")
+    for size in (60, 600):
+        if size in by_size:
+            r = by_size[size]["ratios"]["numpy"][0]
+            lines.append(f"| benchmarks' numpy within 1.25× of the reference, size {size} | {r:.2f}× | "
+                         f"{'yes' if r <= 1.25 else 'no'} |")
+    unmet = [line.split(" | ")[0].lstrip("| ") for line in lines if line.endswith("| no |")]
+    lines += ["", "Not met in this run: " + "; ".join(unmet) + "." if unmet else "Every target above is met in this run.",
+              "", DOC_END]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sizes = parser.add_mutually_exclusive_group()
-    sizes.add_argument("--rows", type=float, nargs="+", default=list(ISSUE_SIZES),
-                       help="total rows of demo data at each size (default: 30e3 1.7e6 17e6)")
-    sizes.add_argument("--scales", type=float, nargs="+", help="demo generator scales instead of --rows")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--csv-rows", type=float, default=1.7e6,
-                        help="total rows of the data written to CSV and read back (default 1.7e6)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 60, 600],
+                        help="yardstick sizes (gen.py factors; default 1 60 600)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of timings (default 5)")
+    parser.add_argument("--full-rows", type=float, nargs="*", default=[1.7e6, 17e6],
+                        help="total demo rows for the full packs (default 1.7e6 17e6; none to skip)")
+    parser.add_argument("--reference", type=Path, default=HERE.parent.parent / "shared" / "bench",
+                        help="the yardstick's folder (default ../shared/bench)")
+    parser.add_argument("--doc", type=Path, help="rewrite the measured part of this markdown file")
     args = parser.parse_args()
-    rows_per_scale = sum(len(next(iter(t.values()))) for t in generate(seed=2017, scale=1.0).values())
-    scales = args.scales or [rows / rows_per_scale for rows in args.rows]
-    for scale in scales:
-        rows = scale * rows_per_scale
-        label = next((name for size, name in ISSUE_SIZES.items() if abs(rows / size - 1) < 0.01), None)
-        print(f"size: {rows:,.0f} rows = generator scale {scale:.3g}" + (f" ({label})" if label else ""))
-    eight = indicators.load_pack(HERE / "eight.toml")
+    command = "python benchmarks/run.py " + " ".join(sys.argv[1:])
+    load_before = os.getloadavg()[0]
+    yardstick = load_yardstick(args.reference.resolve())
+    calendar = baselines.Calendar(yardstick[0].HOLIDAYS)
+    print(f"indicators {indicators.__version__}; {machine()}")
+    sizes = [bench_size(size, args.repeat, yardstick, calendar) for size in args.sizes]
     packs = [indicators.load_pack(name) for name in ("childrens-social-care", "early-help")]
-    print(f"indicators {indicators.__version__}, numpy {np.__version__}, python {sys.version.split()[0]}")
-    outcomes = [bench_scale(scale, args.repeat, packs, eight) for scale in scales]
-    if len(outcomes) > 1:
-        x = np.log([o["rows"] for o in outcomes])
-        for key, label in (("full", "both packs"), ("engine", "eight indicators")):
-            slope = np.polyfit(x, np.log([o[key] for o in outcomes]), 1)[0]
-            sizes_text = ", ".join(f"{o['rows']:,}" for o in outcomes)
-            print(f"\ntime grows as rows^{slope:.2f} for {label} (sizes {sizes_text} rows)")
-    csv_scale = args.csv_rows / rows_per_scale
-    data = next((o["data"] for o in outcomes if abs(o["scale"] / csv_scale - 1) < 1e-9), None) \
-        or generate(seed=2017, scale=csv_scale)
-    bench_csv(data, csv_scale, packs, args.repeat)
+    full = [bench_full(rows, min(args.repeat, 3), packs) for rows in args.full_rows]
+    by_size = {s["size"]: s for s in sizes}
+    if 60 in by_size and 600 in by_size:
+        a, b = by_size[60], by_size[600]
+        print(f"time grows as rows^{exponent(a, b, a['medians']['engine'], b['medians']['engine']):.2f} "
+              f"for the engine between sizes 60 and 600")
+    if len(full) >= 2:
+        a, b = sorted(full, key=lambda f: f["rows"])[-2:]
+        print(f"time grows as rows^{exponent(a, b, a['plain'], b['plain']):.2f} for both packs between "
+              f"{a['rows']:,} and {b['rows']:,} rows")
+    text = markdown(command.strip(), sizes, full, args.repeat, (load_before, os.getloadavg()[0]))
+    print("\n" + text)
+    if args.doc:
+        doc = args.doc.read_text()
+        if DOC_BEGIN not in doc or DOC_END not in doc:
+            sys.exit(f"{args.doc} has no measured part to rewrite (the lines {DOC_BEGIN!r} and {DOC_END!r})")
+        before, rest = doc.split(DOC_BEGIN, 1)
+        after = rest.split(DOC_END, 1)[1]
+        args.doc.write_text(before + text + after)
+        print(f"\nrewrote the measured part of {args.doc}")
 
 
 if __name__ == "__main__":

@@ -159,8 +159,8 @@ def test_chunked_partials_merge_into_the_whole_table_result(contact_rows, episod
         c = contact_chunks[i] if i < len(contact_chunks) else empty(contact_rows)
         e = episode_chunks[i] if i < len(episode_chunks) else empty(episode_rows)
         parts.append(indicators.evaluate_partial(MERGE_PACK, {"contacts": c, "episodes": e}, "2016-03", "2017-05"))
-    merged = indicators.merge_partials(parts).results()
-    assert whole.results().to_json() == merged.to_json()
+    merged = indicators.merge_partials(parts).results(MERGE_PACK)
+    assert whole.results(MERGE_PACK).to_json() == merged.to_json()
     direct = indicators.evaluate(MERGE_PACK, {"contacts": contact_rows, "episodes": episode_rows}, "2016-03", "2017-05")
     assert [(r.numerator, r.denominator) for r in direct] == [(r.numerator, r.denominator) for r in merged]
 

@@ -1,17 +1,25 @@
-"""Mergeable partial results: evaluate chunks of a table apart, combine them exactly.
+"""Mergeable partial results: evaluate chunks of the data apart, combine them exactly.
 
-Each chunk's partial keeps, for every indicator and period, what combines without loss:
-counts (which add), the distinct keys counted (which unite), the values an aggregate
-indicator aggregates (which concatenate, so that a median is exact), data-quality
-counts and the row accounting (which add). This is the seam a distributed backend stands on. Chunks must keep all the rows
-of a key together when the pack uses derived columns (``previous``/``next``) or lookups,
-since those read across rows.
+A :class:`Partial` is a plain, picklable value: the fingerprint of the pack it was
+computed with (a hash of the pack's definitions and settings, the same on any machine
+that loads the same pack), the run's first and last periods, and for every indicator
+typed parts, each with its own merge rule: counts add, distinct keys unite, sums and
+counts add (sums exactly), minima and maxima take the smaller or larger, and only a
+median keeps every value. Data-quality counts and the row accounting add. Chunks must
+keep all the rows of a key together when the pack uses derived columns
+(``previous``/``next``) or lookups, since those read across rows.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import json
+import math
+import weakref
+from fractions import Fraction
+from typing import Any, Union
 
+import attrs
 import numpy as np
 
 from ._arrays import unique
@@ -20,62 +28,315 @@ from ._engine import accounting, figures_from_raw, parse_run, raw_figures, start
 from ._errors import DataError, Problem
 from ._functions import DEFAULT_TIME_LIMIT
 from ._judgement import judge
-from ._pack import Pack
+from ._pack import AGGREGATE_KINDS, Expr, Location, Measure, Pack
 from ._results import Results
 from ._windows import Periods
 
-
-def _merge(a, b):
-    if a is None:
-        return None
-    if isinstance(a, list):
-        if a and a[0].dtype.kind == "f":
-            return [np.sort(np.concatenate([x, y])) for x, y in zip(a, b)]
-        return [unique(np.concatenate([x, y])) for x, y in zip(a, b)]
-    if np.issubdtype(np.asarray(a).dtype, np.integer):
-        return a + b
-    return a  # constants and populations do not depend on the rows
+PerPeriod = tuple  # one number per period of the run (the run's periods plus the month before)
 
 
-def _add_counts(a: dict, b: dict) -> dict:
-    """Counts by reason of two chunks together."""
-    return {k: a.get(k, 0) + b.get(k, 0) for k in set(a) | set(b)}
+def _refuse(message: str) -> DataError:
+    return DataError([Problem(f"partials do not merge: {message}")])
 
 
+def _add(a: PerPeriod, b: PerPeriod) -> PerPeriod:
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def _add_by_reason(a: dict[str, PerPeriod], b: dict[str, PerPeriod]) -> dict[str, PerPeriod]:
+    return {reason: _add(a[reason], b[reason]) if reason in a and reason in b else a.get(reason, b.get(reason))
+            for reason in sorted(set(a) | set(b))}
+
+
+@attrs.frozen
+class Counts:
+    """Rows counted in each period; chunks add."""
+
+    counts: PerPeriod
+
+    def merge(self, other: Counts) -> Counts:
+        return Counts(_add(self.counts, other.counts))
+
+    def raw(self) -> np.ndarray:
+        return np.array(self.counts, dtype=np.int64)
+
+
+def _unite(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.size == 0:
+        return b
+    if b.size == 0:
+        return a
+    if a.dtype.kind != b.dtype.kind:
+        raise _refuse(f"distinct keys of different types ({a.dtype} and {b.dtype}) in two chunks")
+    return unique(np.concatenate([a, b]))
+
+
+@attrs.frozen(eq=False)
+class DistinctKeys:
+    """The distinct key values counted in each period (sorted); chunks unite."""
+
+    keys: tuple[np.ndarray, ...]
+
+    def merge(self, other: DistinctKeys) -> DistinctKeys:
+        return DistinctKeys(tuple(_unite(a, b) for a, b in zip(self.keys, other.keys)))
+
+    def raw(self) -> np.ndarray:
+        return np.array([k.size for k in self.keys], dtype=np.int64)
+
+
+@attrs.frozen
+class Fixed:
+    """Figures that do not depend on the rows (a constant or a population); chunks agree."""
+
+    values: tuple[float | None, ...]
+
+    def merge(self, other: Fixed) -> Fixed:
+        if self.values != other.values:
+            raise _refuse("their fixed denominators differ")
+        return self
+
+    def raw(self) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in self.values], dtype=np.float64)
+
+
+def _exact_sum(values: np.ndarray) -> Fraction:
+    """The exact sum of float64 values (as a fraction with a power-of-two denominator), so
+    that sums merge exactly in any order; a plain float when some value is infinite."""
+    if values.size == 0:
+        return Fraction(0)
+    if not np.isfinite(values).all():
+        return float(np.sum(values))
+    mantissa, exponent = np.frexp(values)
+    whole = (mantissa * 2.0**53).astype(np.int64)  # exact: a mantissa has 53 bits
+    exponent = exponent.astype(np.int64) - 53
+    low = int(exponent.min())
+    total = 0
+    # values of one exponent are integers times 2**exponent: add them in two 27-bit halves
+    # so that int64 sums cannot overflow (up to 2**36 values)
+    for e in np.unique(exponent).tolist():
+        chunk = whole[exponent == e]
+        high_part, low_part = chunk >> 27, chunk & ((1 << 27) - 1)
+        total += ((int(high_part.sum()) << 27) + int(low_part.sum())) << (e - low)
+    return Fraction(total, 1) * Fraction(2) ** low
+
+
+@attrs.frozen
+class SumsAndCounts:
+    """Values aggregated in each period and their exact sum (sum and mean); chunks add."""
+
+    kind: str
+    counts: PerPeriod
+    sums: tuple[Fraction | float, ...]
+
+    def merge(self, other: SumsAndCounts) -> SumsAndCounts:
+        return SumsAndCounts(self.kind, _add(self.counts, other.counts), _add(self.sums, other.sums))
+
+    def raw(self) -> tuple[np.ndarray, np.ndarray]:
+        counts = np.array(self.counts, dtype=np.int64)
+        sums = np.array([float(s) for s in self.sums])
+        value = np.full(counts.size, np.nan)
+        has = counts > 0
+        value[has] = sums[has] if self.kind == "sum" else sums[has] / counts[has]
+        return counts, value
+
+
+@attrs.frozen
+class Extremes:
+    """Values aggregated in each period and their minimum or maximum; chunks take the
+    smaller or larger."""
+
+    kind: str  # "min" | "max"
+    counts: PerPeriod
+    values: tuple[float | None, ...]
+
+    def merge(self, other: Extremes) -> Extremes:
+        pick = min if self.kind == "min" else max
+        values = tuple(b if a is None else a if b is None else pick(a, b) for a, b in zip(self.values, other.values))
+        return Extremes(self.kind, _add(self.counts, other.counts), values)
+
+    def raw(self) -> tuple[np.ndarray, np.ndarray]:
+        return (np.array(self.counts, dtype=np.int64),
+                np.array([np.nan if v is None else v for v in self.values], dtype=np.float64))
+
+
+@attrs.frozen(eq=False)
+class SortedValues:
+    """Every value aggregated in each period, sorted (a median needs them all); chunks merge."""
+
+    values: tuple[np.ndarray, ...]
+
+    def merge(self, other: SortedValues) -> SortedValues:
+        return SortedValues(tuple(np.sort(np.concatenate([a, b]), kind="stable")
+                                  for a, b in zip(self.values, other.values)))
+
+    def raw(self) -> tuple[np.ndarray, np.ndarray]:
+        counts = np.array([v.size for v in self.values], dtype=np.int64)
+        value = np.full(counts.size, np.nan)
+        for p, v in enumerate(self.values):
+            if v.size:  # the mean of the middle two when the count is even, as evaluate() does
+                value[p] = (v[(v.size - 1) // 2] + v[v.size // 2]) / 2
+        return counts, value
+
+
+Part = Union[Counts, DistinctKeys, Fixed, SumsAndCounts, Extremes, SortedValues]
+
+
+@attrs.frozen
+class RowCounts:
+    """One counted side's row accounting: rows in each window, used, left out by reason."""
+
+    in_window: PerPeriod
+    used: PerPeriod
+    left_out: dict[str, PerPeriod]
+
+    def merge(self, other: RowCounts) -> RowCounts:
+        return RowCounts(_add(self.in_window, other.in_window), _add(self.used, other.used),
+                         _add_by_reason(self.left_out, other.left_out))
+
+    def raw(self) -> tuple:
+        return (np.array(self.in_window, dtype=np.int64), np.array(self.used, dtype=np.int64),
+                {reason: np.array(c, dtype=np.int64) for reason, c in self.left_out.items()})
+
+
+@attrs.frozen
+class IndicatorPart:
+    """What one indicator keeps of a chunk."""
+
+    numerator: Part
+    denominator: Part | None
+    notes: dict[str, PerPeriod]
+    rows: dict[str, RowCounts]
+
+    def merge(self, other: IndicatorPart) -> IndicatorPart:
+        for mine, theirs in ((self.numerator, other.numerator), (self.denominator, other.denominator)):
+            if type(mine) is not type(theirs) or getattr(mine, "kind", None) != getattr(theirs, "kind", None):
+                raise _refuse(f"parts of different kinds ({type(mine).__name__} and {type(theirs).__name__})")
+        if set(self.rows) != set(other.rows):
+            raise _refuse("their row accounting counts different sides")
+        return IndicatorPart(
+            self.numerator.merge(other.numerator),
+            None if self.denominator is None else self.denominator.merge(other.denominator),
+            _add_by_reason(self.notes, other.notes),
+            {side: counts.merge(other.rows[side]) for side, counts in self.rows.items()})
+
+
+@attrs.frozen
 class Partial:
-    """The partial aggregates of one chunk (or of several chunks merged)."""
+    """The partial aggregates of one chunk of the data (or of several merged): picklable,
+    and mergeable with partials of the same pack and run computed anywhere."""
 
-    def __init__(self, pack: Pack, first: int, last: int, parts: dict[str, tuple]) -> None:
-        self.pack = pack
-        self.first = first
-        self.last = last
-        self.parts = parts
+    fingerprint: str  # pack_fingerprint() of the pack
+    first: int  # month codes of the run's first and last periods
+    last: int
+    parts: dict[str, IndicatorPart]
 
     def merge(self, other: Partial) -> Partial:
         """The partial of both chunks together."""
-        if other.pack is not self.pack or (other.first, other.last) != (self.first, self.last):
-            raise DataError([Problem("partials merge only when they come from the same pack and run")])
-        parts = {}
-        for name, (numerator, denominator, notes, rows) in self.parts.items():
-            other_num, other_den, other_notes, other_rows = other.parts[name]
-            merged_rows = {side: (rows[side][0] + other_rows[side][0], rows[side][1] + other_rows[side][1],
-                                  _add_counts(rows[side][2], other_rows[side][2]))
-                           for side in rows}
-            parts[name] = (_merge(numerator, other_num), _merge(denominator, other_den),
-                           _add_counts(notes, other_notes), merged_rows)
-        return Partial(self.pack, self.first, self.last, parts)
+        if other.fingerprint != self.fingerprint:
+            raise _refuse("they come from different packs (their fingerprints differ)")
+        if (other.first, other.last) != (self.first, self.last):
+            raise _refuse(f"they come from different runs ({format_period(self.first)}..{format_period(self.last)} "
+                          f"and {format_period(other.first)}..{format_period(other.last)})")
+        if set(other.parts) != set(self.parts):
+            raise _refuse("they hold different indicators")
+        return Partial(self.fingerprint, self.first, self.last,
+                       {name: part.merge(other.parts[name]) for name, part in self.parts.items()})
 
-    def results(self, suppress_below: int | None = None) -> Results:
-        """Final results, judged, as :func:`indicators.evaluate` gives them."""
+    def results(self, pack: Pack, suppress_below: int | None = None) -> Results:
+        """Final results, judged, as :func:`indicators.evaluate` gives them; ``pack`` must
+        be the pack the partials were computed with (same fingerprint)."""
+        if pack_fingerprint(pack) != self.fingerprint:
+            raise DataError([Problem(f"these partials were computed with another pack than {pack.name!r} "
+                                     "(their fingerprints differ)")])
         if suppress_below is None:
-            suppress_below = self.pack.suppress_below
-        periods = Periods(self.first - 1, self.last, self.pack.financial_year_start)
+            suppress_below = pack.suppress_below
+        periods = Periods(self.first - 1, self.last, pack.financial_year_start)
         records = []
-        for name, indicator in self.pack.indicators.items():
-            numerator, denominator, notes, rows = self.parts[name]
-            figures = figures_from_raw(indicator, periods, numerator, denominator)
+        for name, indicator in pack.indicators.items():
+            part = self.parts[name]
+            denominator = None if part.denominator is None else part.denominator.raw()
+            figures = figures_from_raw(indicator, periods, part.numerator.raw(), denominator)
+            notes = {reason: np.array(counts, dtype=np.int64) for reason, counts in part.notes.items()}
+            rows = {side: counts.raw() for side, counts in part.rows.items()}
             records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
-        return Results(records, self.pack, format_period(self.first), format_period(self.last))
+        return Results(records, pack, format_period(self.first), format_period(self.last))
+
+
+# ---------------------------------------------------------------------------------------
+# the pack's fingerprint
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-ready form of a pack's definitions: no locations, no registry, no object ids."""
+    if isinstance(value, Expr):
+        return value.text
+    if attrs.has(type(value)):
+        return [type(value).__name__, {f.name: _canonical(getattr(value, f.name))
+                                       for f in attrs.fields(type(value))
+                                       if f.name not in ("registry", "warnings", "files", "location")}]
+    if isinstance(value, dict):
+        return [[_canonical(k), _canonical(v)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_canonical(v) for v in value)
+    if isinstance(value, float):
+        return repr(value)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    raise TypeError(f"no canonical form for {type(value).__name__}")
+
+
+_FINGERPRINTS: dict[int, tuple[weakref.ref, str]] = {}
+
+
+def pack_fingerprint(pack: Pack) -> str:
+    """A SHA-256 of the pack's definitions and settings (not of where it was read from):
+    equal for the same pack text loaded in any process."""
+    cached = _FINGERPRINTS.get(id(pack))
+    if cached is not None and cached[0]() is pack:
+        return cached[1]
+    text = json.dumps(_canonical(pack), separators=(",", ":"), ensure_ascii=False)
+    fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = id(pack)
+    _FINGERPRINTS[key] = (weakref.ref(pack, lambda _: _FINGERPRINTS.pop(key, None)), fingerprint)
+    return fingerprint
+
+
+# ---------------------------------------------------------------------------------------
+# evaluating a chunk
+
+
+def _per_period(counts) -> PerPeriod:
+    return tuple(int(c) for c in np.asarray(counts).tolist())
+
+
+def _key_values(evaluation, measure: Measure, codes: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Distinct keys as the values themselves: text and decimal keys reach the engine as
+    codes that mean something only within one chunk."""
+    vec = evaluation.vec(measure.distinct)
+    if vec.type == "str":
+        return tuple(np.asarray(vec.categories)[c] for c in codes)
+    if vec.type == "float":  # codes index the sorted distinct values (missing read as 0)
+        distinct = unique(np.where(vec.mask(), 0.0, vec.data))
+        return tuple(distinct[c] for c in codes)
+    return tuple(codes)
+
+
+def _counted(raw, evaluation, measure) -> Part:
+    if isinstance(raw, list):
+        return DistinctKeys(_key_values(evaluation, measure, raw))
+    return Counts(_per_period(raw))
+
+
+def _aggregated(kind: str, values: list[np.ndarray]) -> Part:
+    counts = tuple(v.size for v in values)
+    if kind in ("sum", "mean"):
+        return SumsAndCounts(kind, counts, tuple(_exact_sum(v) for v in values))
+    if kind in ("min", "max"):
+        pick = 0 if kind == "min" else -1
+        return Extremes(kind, counts, tuple(float(v[pick]) if v.size else None for v in values))
+    return SortedValues(tuple(values))
 
 
 def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
@@ -87,13 +348,31 @@ def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: b
     parts = {}
     for name, indicator in pack.indicators.items():
         numerator, denominator = raw_figures(indicator, pack, run.tables, run.periods, mergeable=True)
+        evaluations = run.tables
+        if indicator.kind in AGGREGATE_KINDS:
+            num_part = _aggregated(indicator.kind, numerator)
+        else:
+            num_part = _counted(numerator, evaluations[indicator.numerator.table], indicator.numerator)
+        if denominator is None:
+            den_part = None
+        elif isinstance(indicator.denominator, Measure):
+            den_part = _counted(denominator, evaluations[indicator.denominator.table], indicator.denominator)
+        else:
+            den_part = Fixed(tuple(None if math.isnan(v) else v for v in np.asarray(denominator, float).tolist()))
         # a row's duplicate may sit in another chunk, so partials leave that note out
-        parts[name] = (numerator, denominator, _notes(indicator, run, duplicates=False), accounting(indicator, run))
-    return Partial(pack, first, last, parts)
+        notes = {reason: _per_period(c) for reason, c in _notes(indicator, run, duplicates=False).items()}
+        rows = {side: RowCounts(_per_period(in_window), _per_period(used),
+                                {reason: _per_period(c) for reason, c in left_out.items()})
+                for side, (in_window, used, left_out) in accounting(indicator, run).items()}
+        parts[name] = IndicatorPart(num_part, den_part, notes, rows)
+    return Partial(pack_fingerprint(pack), first, last, parts)
 
 
 def merge_partials(partials: list[Partial]) -> Partial:
-    """All chunks' partials combined."""
+    """All chunks' partials combined (a :class:`DataError` when they come from different
+    packs or runs)."""
+    if not partials:
+        raise DataError([Problem("no partials to merge")])
     merged = partials[0]
     for partial in partials[1:]:
         merged = merged.merge(partial)

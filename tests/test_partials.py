@@ -1,0 +1,215 @@
+"""Partials as values that travel: pickled, merged in any order, refused across packs or runs."""
+
+from __future__ import annotations
+
+import pickle
+import random
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from hypothesis import given, strategies as st
+
+import indicators
+from conftest import pack_from
+from indicators._partial import Counts, DistinctKeys, Extremes, SortedValues, SumsAndCounts, pack_fingerprint
+from strategies import contacts, episodes
+
+PACK_TEXT = """
+[populations]
+children = { 2015 = 1000, 2017 = 1200 }
+
+[indicators.decided_1wd]
+title = "Decided within 1 working day"
+kind = "percentage"
+table = "contacts"
+date = "received_on"
+window = "ytd"
+where = "outcome is not missing"
+numerator = "working_days(received_on, decided_on) <= 1"
+target = 80
+
+[indicators.children_contacted]
+title = "Children contacted per 10,000"
+kind = "rate"
+table = "contacts"
+date = "received_on"
+window = "rolling_3"
+distinct = "child_id"
+denominator = { population = "children" }
+
+[indicators.outcomes_seen]
+title = "Different outcomes recorded"
+kind = "count"
+table = "contacts"
+date = "received_on"
+window = "rolling_3"
+distinct = "outcome"
+
+[indicators.contacts_per_episode]
+title = "Contacts per 100 open episodes"
+kind = "ratio"
+table = "contacts"
+date = "received_on"
+denominator = { table = "episodes", window = "snapshot", start = "started_on", end = "ended_on" }
+
+[indicators.open_children]
+title = "Children with an open episode"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+distinct = "child_id"
+
+[indicators.median_lag]
+title = "Median days to decision"
+kind = "median"
+table = "contacts"
+date = "received_on"
+of = "days(received_on, decided_on)"
+
+[indicators.mean_lag]
+title = "Mean days to decision"
+kind = "mean"
+table = "contacts"
+date = "received_on"
+window = "ytd"
+of = "days(received_on, decided_on)"
+
+[indicators.total_lag]
+title = "Total days to decision"
+kind = "sum"
+table = "contacts"
+date = "received_on"
+of = "days(received_on, decided_on)"
+
+[indicators.shortest_lag]
+title = "Shortest wait"
+kind = "min"
+table = "contacts"
+date = "received_on"
+window = "rolling_12"
+of = "days(received_on, decided_on)"
+
+[indicators.longest_lag]
+title = "Longest wait"
+kind = "max"
+table = "contacts"
+date = "received_on"
+window = "cumulative"
+since = "2016-01-01"
+of = "days(received_on, decided_on)"
+"""
+
+PACK = pack_from(PACK_TEXT)
+START, END = "2016-03", "2017-05"
+
+
+def with_ids(table: dict) -> dict:
+    """The table with a row id, so that no row duplicates another (partials leave the
+    duplicate-rows note out, since a row's duplicate may sit in another chunk)."""
+    n = len(next(iter(table.values())))
+    return {**table, "row_id": list(range(n))}
+
+
+def split(table: dict, n_chunks: int, rng: random.Random) -> list[dict]:
+    """Rows dealt at random to ``n_chunks`` chunks (some may be empty)."""
+    n = len(next(iter(table.values())))
+    owner = [rng.randrange(n_chunks) for _ in range(n)]
+    return [{k: [v[i] for i in range(n) if owner[i] == c] for k, v in table.items()} for c in range(n_chunks)]
+
+
+@given(contacts(), episodes(), st.integers(1, 5), st.integers(0, 10**6))
+def test_pickled_partials_of_random_splits_merge_into_exactly_the_evaluated_results(contact_rows, episode_rows,
+                                                                                     n_chunks, seed):
+    """Rows dealt at random to chunks, each chunk's partial pickled and unpickled, merged in
+    a random order: the same JSON, byte for byte, as evaluating the whole tables."""
+    rng = random.Random(seed)
+    whole = {"contacts": with_ids(contact_rows), "episodes": with_ids(episode_rows)}
+    expected = indicators.evaluate(PACK, whole, START, END).to_json()
+    contact_chunks = split(whole["contacts"], n_chunks, rng)
+    episode_chunks = split(whole["episodes"], n_chunks, rng)
+    partials = [pickle.loads(pickle.dumps(indicators.evaluate_partial(PACK, {"contacts": c, "episodes": e},
+                                                                      START, END)))
+                for c, e in zip(contact_chunks, episode_chunks)]
+    rng.shuffle(partials)
+    merged = pickle.loads(pickle.dumps(indicators.merge_partials(partials)))
+    assert merged.results(PACK).to_json() == expected
+
+
+def test_distinct_text_keys_merge_by_value_not_by_each_chunks_codes():
+    """Text is coded per chunk; two chunks with different outcomes still count each once."""
+    day = "2016-04-05"
+    first = {"contacts": {"child_id": [1, 2], "received_on": [day, day], "decided_on": [day, day],
+                          "outcome": ["nfa", "referral"]}, "episodes": {"child_id": [], "started_on": [], "ended_on": []}}
+    second = {"contacts": {"child_id": [3, 4], "received_on": [day, day], "decided_on": [day, day],
+                           "outcome": ["early help", "nfa"]}, "episodes": {"child_id": [], "started_on": [], "ended_on": []}}
+    merged = indicators.merge_partials([indicators.evaluate_partial(PACK, t, "2016-04", "2016-04")
+                                        for t in (first, second)])
+    assert merged.results(PACK).get("outcomes_seen", "2016-04").numerator == 3
+
+
+def test_parts_keep_sums_and_counts_and_only_a_median_keeps_every_value():
+    tables = {"contacts": {"child_id": [1, 2, 3], "received_on": ["2016-04-01", "2016-04-04", "2016-04-05"],
+                           "decided_on": ["2016-04-02", "2016-04-08", "2016-04-05"], "outcome": ["a", "b", "a"]},
+              "episodes": {"child_id": [1], "started_on": ["2016-01-01"], "ended_on": [None]}}
+    parts = indicators.evaluate_partial(PACK, tables, "2016-04", "2016-04").parts
+    assert isinstance(parts["decided_1wd"].numerator, Counts)
+    assert isinstance(parts["children_contacted"].numerator, DistinctKeys)
+    assert isinstance(parts["total_lag"].numerator, SumsAndCounts)
+    assert isinstance(parts["mean_lag"].numerator, SumsAndCounts)
+    assert isinstance(parts["shortest_lag"].numerator, Extremes)
+    assert isinstance(parts["longest_lag"].numerator, Extremes)
+    assert isinstance(parts["median_lag"].numerator, SortedValues)
+    assert parts["total_lag"].numerator.sums[-1] == 1 + 4 + 0
+    assert parts["longest_lag"].numerator.values[-1] == 4
+
+
+def test_the_fingerprint_is_the_packs_content_not_where_or_when_it_was_loaded(tmp_path):
+    (tmp_path / "elsewhere").mkdir()  # a pack without [pack] is named after its file: keep the name
+    (tmp_path / "elsewhere" / "test.toml").write_text(textwrap.dedent(PACK_TEXT))
+    again = indicators.load_pack(tmp_path / "elsewhere" / "test.toml")
+    assert pack_fingerprint(again) == pack_fingerprint(PACK)
+    changed = pack_from(PACK_TEXT.replace("<= 1", "<= 2"))
+    assert pack_fingerprint(changed) != pack_fingerprint(PACK)
+    assert pack_fingerprint(pack_from(PACK_TEXT.replace("target = 80", "target = 85"))) != pack_fingerprint(PACK)
+
+
+def _small_tables() -> dict:
+    return {"contacts": {"child_id": [1], "received_on": ["2016-04-01"], "decided_on": ["2016-04-02"],
+                         "outcome": ["a"]},
+            "episodes": {"child_id": [1], "started_on": ["2016-01-01"], "ended_on": [None]}}
+
+
+def test_partials_of_different_packs_or_runs_do_not_merge():
+    mine = indicators.evaluate_partial(PACK, _small_tables(), "2016-04", "2016-06")
+    other_pack = pack_from(PACK_TEXT.replace("<= 1", "<= 2"))
+    theirs = indicators.evaluate_partial(other_pack, _small_tables(), "2016-04", "2016-06")
+    with pytest.raises(indicators.DataError, match="different packs"):
+        indicators.merge_partials([mine, theirs])
+    other_run = indicators.evaluate_partial(PACK, _small_tables(), "2016-04", "2016-07")
+    with pytest.raises(indicators.DataError, match=r"different runs \(2016-04\.\.2016-06 and 2016-04\.\.2016-07\)"):
+        mine.merge(other_run)
+    with pytest.raises(indicators.DataError, match="another pack"):
+        mine.results(other_pack)
+
+
+def test_a_partial_computed_in_another_process_merges_with_ours(tmp_path):
+    """The pack loaded from its text in a fresh interpreter has the same fingerprint, so
+    the partials it computes merge with ours exactly."""
+    (tmp_path / "test.toml").write_text(textwrap.dedent(PACK_TEXT))
+    tables = _small_tables()
+    code = textwrap.dedent(f"""
+        import pickle, sys
+        import indicators
+        pack = indicators.load_pack({str(tmp_path / "test.toml")!r})
+        tables = {tables!r}
+        partial = indicators.evaluate_partial(pack, tables, "2016-04", "2016-06")
+        sys.stdout.buffer.write(pickle.dumps(partial))
+    """)
+    theirs = pickle.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True).stdout)
+    mine = indicators.evaluate_partial(PACK, tables, "2016-04", "2016-06")
+    doubled = {name: {column: values * 2 for column, values in table.items()} for name, table in tables.items()}
+    expected = indicators.evaluate_partial(PACK, doubled, "2016-04", "2016-06").results(PACK).to_json()
+    assert mine.merge(theirs).results(PACK).to_json() == expected
