@@ -91,7 +91,7 @@ def parse_window(text: Any) -> Window | None:
         return None
     if text in ("month", "ytd", "cumulative", "snapshot"):
         return Window(text)
-    match = re.fullmatch(r"rolling_(\d{1,2})", text)
+    match = re.fullmatch(r"rolling_([1-9][0-9]?)", text)  # no leading zero: one spelling per window
     if match and 1 <= int(match.group(1)) <= 60:
         return Window("rolling", int(match.group(1)))
     return None

@@ -21,10 +21,10 @@ _NUMBER = {"type": "number"}
 _DATE = {"type": "string", "description": "a date, YYYY-MM-DD (a TOML date or a string)"}
 _EXPRESSION = {"type": "string", "minLength": 1, "description": "an expression (see expressions.md)"}
 _WINDOW = {"type": "string",
-           "pattern": "^(month|ytd|cumulative|snapshot|rolling_(0?[1-9]|[1-5][0-9]|60))$",
+           "pattern": "^(month|ytd|cumulative|snapshot|rolling_([1-9]|[1-5][0-9]|60))$",
            "description": 'month, ytd, rolling_N (N = 1..60), cumulative or snapshot'}
 _LOOKUP_WINDOW = {"type": "string",
-                  "pattern": "^(to_date|month|ytd|cumulative|snapshot|rolling_(0?[1-9]|[1-5][0-9]|60))$",
+                  "pattern": "^(to_date|month|ytd|cumulative|snapshot|rolling_([1-9]|[1-5][0-9]|60))$",
                   "description": 'to_date (the default), month, ytd, rolling_N, cumulative or snapshot'}
 
 
