@@ -627,20 +627,24 @@ class TableEvaluation:
             keep = keep & on.mask()
         return range_counts(lo[keep], hi[keep], self.periods.count)
 
-    def account(self, measure: Measure, of: Expr | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    def account(self, measure: Measure, of: Expr | None = None, each: str | None = None
+                ) -> tuple[np.ndarray, np.ndarray, dict]:
         """Rows in each period's window, the rows the measure used, and the rows it left
         out by reason, so that used + left out = in window. A row left out for several
         reasons is counted under the first: row-level filters, then period-level ones,
-        then a missing distinct key, then a missing ``of`` value."""
+        then a missing distinct key, then a missing ``each`` value, then a missing ``of``
+        value."""
         roles = tuple(("where" if expr is measure.where else "numerator condition", expr)
                       for expr in measure.filters())
         key = ("account", selection_key(measure), tuple(role for role, _ in roles), measure.distinct,
-               to_text(of.node) if of is not None else None)
-        if of is None and not measure.distinct and not any(is_pair_level(e, measure) for _, e in roles):
+               to_text(of.node) if of is not None else None, each)
+        if of is None and each is None and not measure.distinct and \
+                not any(is_pair_level(e, measure) for _, e in roles):
             return self._memoised(key, lambda: self._account_by_counts(measure, roles))
-        return self._memoised(key, lambda: self._account_by_reasons(measure, roles, of))
+        return self._memoised(key, lambda: self._account_by_reasons(measure, roles, of, each))
 
-    def _account_by_reasons(self, measure: Measure, roles: tuple, of: Expr | None) -> tuple:
+    def _account_by_reasons(self, measure: Measure, roles: tuple, of: Expr | None, each: str | None = None
+                            ) -> tuple:
         """The accounting of any measure, by one reason code per row (and per (row,
         period) pair for what reads the period), counted in one pass each."""
         lo, hi, keep, _, key = self.selected(measure)
@@ -667,6 +671,9 @@ class TableEvaluation:
         present = self._keys(measure.distinct)[1] if measure.distinct else None
         if not pair_level and of is None and present is not None:
             leave_out(reason, f"missing {measure.distinct}", ~present[placed])
+        holder = self._keys(each)[1] if each is not None else None
+        if not pair_level and holder is not None:
+            leave_out(reason, f"missing {each}", ~holder[placed])
         if len(labels) == 1:
             by_reason = range_counts(placed_lo, placed_hi, n_periods)[None, :]
         else:
@@ -682,6 +689,8 @@ class TableEvaluation:
                 leave_out(pair_reason, f"{role} false", ~true, first_pair_label)
             if present is not None:
                 leave_out(pair_reason, f"missing {measure.distinct}", ~present[frame.rows], first_pair_label)
+            if holder is not None:
+                leave_out(pair_reason, f"missing {each}", ~holder[frame.rows], first_pair_label)
             if of is not None:
                 leave_out(pair_reason, "no value to aggregate", _missing(frame.value(of)), first_pair_label)
             pair_counts = np.bincount(pair_reason.astype(np.int64) * n_periods + frame.periods,
@@ -785,26 +794,77 @@ class TableEvaluation:
             mask = np.zeros(frame.rows.size, dtype=bool)
         p = frame.periods[mask]
         v = values.data[mask].astype(np.float64) if values.type != "null" else np.zeros(0)
-        counts = np.bincount(p, minlength=n_periods).astype(np.int64)
-        out = np.full(n_periods, np.nan)
-        has = counts > 0
-        if kind in ("sum", "mean"):
-            sums = np.bincount(p, weights=v, minlength=n_periods)
-            out[has] = sums[has] if kind == "sum" else sums[has] / counts[has]
-            return counts, out
-        order = np.lexsort((v, p))
-        v_sorted = v[order]
-        ends = np.cumsum(counts)
-        starts = ends - counts
-        if kind == "min":
-            out[has] = v_sorted[starts[has]]
-        elif kind == "max":
-            out[has] = v_sorted[ends[has] - 1]
-        else:  # median: mean of the middle two when the count is even
-            low = starts + (counts - 1) // 2
-            high = starts + counts // 2
-            out[has] = (v_sorted[low[has]] + v_sorted[high[has]]) / 2
+        return aggregate_by_period(p, v, kind, n_periods)
+
+    def _each_pairs(self, measure: Measure, each: str) -> tuple[np.ndarray, np.ndarray]:
+        """The (row, period) pairs the measure keeps whose ``each`` value (and distinct
+        value, when the measure has one) is present."""
+        lo, hi, keep, pending, key = self.selected(measure)
+        frame = self.frame(measure, key, keep, lo, hi)
+        mask = frame.all_true(pending) & self._keys(each)[1][frame.rows]
+        if measure.distinct:
+            mask &= self._keys(measure.distinct)[1][frame.rows]
+        return frame.rows[mask], frame.periods[mask].astype(np.int64)
+
+    def _values(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """A column's values at ``rows`` as the column holds them (text as text)."""
+        column = self.vec(name)
+        return column.categories[column.data[rows]] if column.type == "str" else column.data[rows]
+
+    def held_by_each(self, measure: Measure, each: str) -> tuple[np.ndarray, np.ndarray]:
+        """For every (period, value of ``each``) holding rows of the measure: the period
+        and how many rows it holds (or distinct values of the measure's ``distinct``
+        column). Rows whose ``each`` (or distinct) value is missing hold none."""
+        rows, periods = self._each_pairs(measure, each)
+        codes, n_keys = dense_codes(self._keys(each)[0][rows])
+        cells = periods * max(n_keys, 1) + codes
+        if measure.distinct:  # one cell per distinct (period, key, member)
+            member_codes, n_members = dense_codes(self._keys(measure.distinct)[0][rows])
+            cells = unique(cells * max(n_members, 1) + member_codes) // max(n_members, 1)
+        cells = np.sort(cells)
+        starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]]) if cells.size else np.zeros(0, np.int64)
+        return cells[starts] // max(n_keys, 1), np.diff(np.r_[starts, cells.size])
+
+    def each_members(self, measure: Measure, each: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each period, the ``each`` value of every row the measure keeps there and
+        its distinct value (or a count of 1 per row): what chunks of a table combine."""
+        rows, periods = self._each_pairs(measure, each)
+        keys = self._values(each, rows)
+        members = self._values(measure.distinct, rows) if measure.distinct else np.ones(rows.size, np.int64)
+        order = np.argsort(periods, kind="stable")
+        bounds = np.searchsorted(periods[order], np.arange(self.periods.count + 1))
+        return [(keys[order[a:b]], members[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+    def aggregate_each(self, measure: Measure, each: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """How many values of ``each`` hold rows in each period, and the ``kind`` of the
+        rows they hold (a mean caseload per worker, say)."""
+        periods, held = self.held_by_each(measure, each)
+        return aggregate_by_period(periods, held.astype(np.float64), kind, self.periods.count)
+
+
+def aggregate_by_period(p: np.ndarray, v: np.ndarray, kind: str, n_periods: int) -> tuple[np.ndarray, np.ndarray]:
+    """How many values each period has, and their ``kind`` (sum, mean, min, max, median;
+    NaN where a period has none)."""
+    counts = np.bincount(p, minlength=n_periods).astype(np.int64)
+    out = np.full(n_periods, np.nan)
+    has = counts > 0
+    if kind in ("sum", "mean"):
+        sums = np.bincount(p, weights=v, minlength=n_periods)
+        out[has] = sums[has] if kind == "sum" else sums[has] / counts[has]
         return counts, out
+    order = np.lexsort((v, p))
+    v_sorted = v[order]
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    if kind == "min":
+        out[has] = v_sorted[starts[has]]
+    elif kind == "max":
+        out[has] = v_sorted[ends[has] - 1]
+    else:  # median: mean of the middle two when the count is even
+        low = starts + (counts - 1) // 2
+        high = starts + counts // 2
+        out[has] = (v_sorted[low[has]] + v_sorted[high[has]]) / 2
+    return counts, out
 
 
 def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str = "csv"
@@ -1033,6 +1093,10 @@ def raw_figures(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEv
     """Numerator and denominator before they become values: counts, or (``mergeable``)
     the distinct keys or aggregated values of each period, which chunks can combine."""
     evaluation = evaluations[indicator.numerator.table]
+    if indicator.kind in AGGREGATE_KINDS and indicator.each is not None:
+        if mergeable:
+            return evaluation.each_members(indicator.numerator, indicator.each), None
+        return evaluation.aggregate_each(indicator.numerator, indicator.each, indicator.kind), None
     if indicator.kind in AGGREGATE_KINDS:
         if mergeable:
             return evaluation.aggregate_values(indicator.numerator, indicator.of), None
@@ -1092,7 +1156,7 @@ def accounting(indicator: Indicator, run: Run) -> dict[str, tuple]:
     used and rows left out by reason (see :meth:`TableEvaluation.account`)."""
     numerator = indicator.numerator
     of = indicator.of if indicator.kind in AGGREGATE_KINDS else None
-    sides = {"numerator": run.tables[numerator.table].account(numerator, of)}
+    sides = {"numerator": run.tables[numerator.table].account(numerator, of, indicator.each)}
     if isinstance(indicator.denominator, Measure) and indicator.kind in ("percentage", "rate", "ratio"):
         sides["denominator"] = run.tables[indicator.denominator.table].account(indicator.denominator)
     return sides

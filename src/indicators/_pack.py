@@ -32,7 +32,7 @@ POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 MEASURE_KEYS = ("table", "date", "start", "end", "window", "since", "where", "distinct", "lookups")
 INDICATOR_KEYS = MEASURE_KEYS + (
     "title", "description", "unit", "group", "decimals", "source", "kind", "numerator",
-    "denominator", "of", "per", "target", "polarity", "tolerance", "rag", "benchmarks", "quartiles")
+    "denominator", "of", "each", "per", "target", "polarity", "tolerance", "rag", "benchmarks", "quartiles")
 PACK_KEYS = ("name", "title", "description", "version", "financial_year_start", "calendar",
              "extra_holidays", "suppress_below", "strict", "missing_tables")
 TOP_KEYS = ("pack", "populations", "tables", "indicators")
@@ -178,6 +178,9 @@ class Indicator:
     numerator: Measure
     denominator: Measure | Constant | PopulationRef | None = None
     of: Expr | None = None
+    # aggregate kinds: the values aggregated are the rows (or distinct values) held by each
+    # value of this column, instead of ``of`` on each row
+    each: str | None = None
     per: float = 10000.0
     polarity: str = "neutral"
     decimals: int = 1
@@ -810,17 +813,29 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
         source.problem(path + ("denominator",), f"expected a measure table, a number or "
                        f"{{ population = \"NAME\" }}, got {_type_name(raw_den)}")
 
-    if base is not None and base.distinct and kind not in COUNTING_KINDS:
+    each = raw.get("each")
+    if each is not None and not (isinstance(each, str) and each):
+        source.problem(path + ("each",), f"expected a column name, got {_type_name(each)}")
+        each = None
+    if base is not None and base.distinct and kind not in COUNTING_KINDS and each is None:
         source.problem(path + ("distinct",), f"distinct applies to counting kinds "
-                       f"({', '.join(COUNTING_KINDS)}), not {kind}")
+                       f"({', '.join(COUNTING_KINDS)}), or with each, not {kind}")
     of = None
     if kind in AGGREGATE_KINDS:
-        if "of" not in raw:
-            source.problem(path + ("of",), f"a {kind} indicator needs of = \"<numeric expression>\"")
-        else:
+        if "of" in raw and each is not None:
+            source.problem(path + ("of",), "give of or each, not both: with each = COLUMN the values "
+                           "aggregated are the number of rows of each value of COLUMN")
+        elif "of" not in raw and each is None:
+            source.problem(path + ("of",), f"a {kind} indicator needs of = \"<numeric expression>\" "
+                           "(or each = \"COLUMN\", to aggregate the rows held by each value of COLUMN)")
+        elif "of" in raw:
             of = _expr(source, path + ("of",), raw["of"])
-    elif "of" in raw:
-        source.problem(path + ("of",), f"of applies to {', '.join(AGGREGATE_KINDS)} indicators, not {kind}")
+    else:
+        for key in ("of", "each"):
+            if key in raw:
+                source.problem(path + (key,), f"{key} applies to {', '.join(AGGREGATE_KINDS)} indicators, "
+                               f"not {kind}")
+        each = None
     per = raw.get("per", 10000)
     if "per" in raw and kind != "rate":
         source.problem(path + ("per",), f"per applies to rate indicators, not {kind}")
@@ -863,7 +878,7 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
     # too: the user sees every problem at once. Loading fails on the problems anyway.
     return Indicator(
         id=ident, title=title, kind=kind, location=source.at(path), base=base, numerator=numerator,
-        denominator=denominator, of=of, per=float(per), polarity=polarity, decimals=decimals,
+        denominator=denominator, of=of, each=each, per=float(per), polarity=polarity, decimals=decimals,
         target=target, tolerance=tolerance, tolerance_is_share=share, rag=rag,
         benchmarks=benchmarks, quartiles=quartiles, benchmark_sources=benchmark_sources, **strings)
 
@@ -1089,6 +1104,12 @@ def check_pack(pack: Pack, column_types: Mapping[str, Mapping[str, str]], *, ope
                 problems.append(measure.location.problem(
                     f"distinct names {measure.distinct!r}, which is not a column of table "
                     f"{measure.table!r}" + (f"; {hint}" if hint else "")))
+            if indicator.each is not None and measure is indicator.numerator \
+                    and _column_type(columns, indicator.each, open_) is None:
+                hint = suggest(indicator.each, columns)
+                problems.append(indicator.location.problem(
+                    f"each names {indicator.each!r}, which is not a column of table {measure.table!r}"
+                    + (f"; {hint}" if hint else "")))
             if indicator.of is not None and measure is indicator.numerator:
                 try:
                     t = check(indicator.of.node, scope)
@@ -1136,6 +1157,8 @@ def columns_needed(pack: Pack) -> dict[str, set[str]]:
         if indicator.of is not None:
             need(indicator.numerator.table, [indicator.of])
             needed[indicator.numerator.table] -= indicator.numerator.lookup_names()
+        if indicator.each is not None:
+            need(indicator.numerator.table, (), [indicator.each])
     for table, spec in pack.tables.items():
         if spec.derive and table in needed:
             derived = {name for name, _ in spec.derive}

@@ -178,7 +178,52 @@ class SortedValues:
         return counts, value
 
 
-Part = Union[Counts, DistinctKeys, Fixed, SumsAndCounts, Extremes, SortedValues]
+@attrs.frozen(eq=False)
+class HeldByEach:
+    """For each period, the rows (or distinct values) held by each value of an indicator's
+    ``each`` column: the values seen and, per value, a count of rows that chunks add, or
+    the distinct members that chunks unite."""
+
+    kind: str
+    distinct: bool
+    keys: tuple[np.ndarray, ...]  # per period: the each-values
+    members: tuple[np.ndarray, ...]  # per period: rows held (counts), or distinct members
+
+    def merge(self, other: HeldByEach) -> HeldByEach:
+        keys, members = [], []
+        for k1, m1, k2, m2 in zip(self.keys, self.members, other.keys, other.members):
+            k, m = _held(np.concatenate([k1, k2]), np.concatenate([m1, m2]), self.distinct)
+            keys.append(k)
+            members.append(m)
+        return HeldByEach(self.kind, self.distinct, tuple(keys), tuple(members))
+
+    def raw(self) -> tuple[np.ndarray, np.ndarray]:
+        from ._engine import aggregate_by_period
+
+        periods, held = [], []
+        for p, (k, m) in enumerate(zip(self.keys, self.members)):
+            if self.distinct:
+                _, counts = np.unique(k, return_counts=True) if k.size else (k, np.zeros(0, np.int64))
+            else:
+                counts = m
+            periods.append(np.full(len(counts), p, dtype=np.int64))
+            held.append(np.asarray(counts, dtype=np.float64))
+        return aggregate_by_period(np.concatenate(periods), np.concatenate(held), self.kind, len(self.keys))
+
+
+def _held(keys: np.ndarray, members: np.ndarray, distinct: bool) -> tuple[np.ndarray, np.ndarray]:
+    """One entry per each-value (counts added) or per distinct (value, member) pair."""
+    if keys.size == 0:
+        return keys, members
+    if distinct:
+        pairs = sorted(set(zip(keys.tolist(), members.tolist())))
+        return (np.array([k for k, _ in pairs], dtype=keys.dtype),
+                np.array([m for _, m in pairs], dtype=members.dtype))
+    distinct_keys, inverse = np.unique(keys, return_inverse=True)
+    return distinct_keys, np.bincount(inverse, weights=members).astype(np.int64)
+
+
+Part = Union[Counts, DistinctKeys, Fixed, SumsAndCounts, Extremes, SortedValues, HeldByEach]
 
 
 @attrs.frozen
@@ -349,7 +394,11 @@ def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: b
     for name, indicator in pack.indicators.items():
         numerator, denominator = raw_figures(indicator, pack, run.tables, run.periods, mergeable=True)
         evaluations = run.tables
-        if indicator.kind in AGGREGATE_KINDS:
+        if indicator.each is not None:
+            held = [_held(keys, members, bool(indicator.numerator.distinct)) for keys, members in numerator]
+            num_part = HeldByEach(indicator.kind, bool(indicator.numerator.distinct),
+                                  tuple(k for k, _ in held), tuple(m for _, m in held))
+        elif indicator.kind in AGGREGATE_KINDS:
             num_part = _aggregated(indicator.kind, numerator)
         else:
             num_part = _counted(numerator, evaluations[indicator.numerator.table], indicator.numerator)

@@ -164,6 +164,8 @@ def _measure_steps(plan: _Builder, pack: Pack, indicator: Indicator, measure: Me
         names |= names_used(expr.node)
     if indicator.of is not None and role == "numerator":
         names |= names_used(indicator.of.node)
+    if indicator.each is not None and role == "numerator":
+        names.add(indicator.each)
     for name, expr in _derived_used(pack, table, names):
         plan.add("derive", table, f"{name} = {expr.text}", (name,), user)
     for expr in measure.filters():
@@ -181,9 +183,13 @@ def _measure_steps(plan: _Builder, pack: Pack, indicator: Indicator, measure: Me
         plan.add("pairs", table, "rows x months of: " + _selection_text(measure, row_level),
                  row_selection_key(measure), user)
     if aggregate:
-        plan.add("aggregate", table, f"{indicator.kind} of {indicator.of.text} over: "
-                 + _selection_text(measure, filters),
-                 (selection_key(measure), to_text(indicator.of.node), indicator.kind), user)
+        if indicator.each is not None:
+            held = f"distinct {measure.distinct}" if measure.distinct else "rows"
+            what, of_key = f"{held} held by each {indicator.each}", ("each", indicator.each)
+        else:
+            what, of_key = indicator.of.text, to_text(indicator.of.node)
+        plan.add("aggregate", table, f"{indicator.kind} of {what} over: " + _selection_text(measure, filters),
+                 (selection_key(measure), of_key, indicator.kind), user)
     else:
         what = f"distinct {measure.distinct}" if measure.distinct else "rows"
         plan.add("count", table, f"{what} of: " + _selection_text(measure, filters),

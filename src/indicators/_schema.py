@@ -99,6 +99,8 @@ def pack_schema() -> dict[str, Any]:
                                   {"type": "object", "properties": {"population": _TEXT},
                                    "required": ["population"], "additionalProperties": False}]},
         "of": {**_EXPRESSION, "description": "mean, median, min, max, sum: the numeric expression aggregated"},
+        "each": {**_TEXT, "description": "mean, median, min, max, sum: aggregate the rows (or distinct values) "
+                                         "held by each value of this column, instead of of"},
         "per": {"type": "number", "minimum": 0, "description": "rate: per how many (default 10000)"},
         "target": _by_year(_pack._FY_LABEL.pattern, 'financial year ("2016/17")'),
         "polarity": {"enum": list(_pack.POLARITIES), "description": "which way is better (default neutral)"},

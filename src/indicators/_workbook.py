@@ -235,8 +235,9 @@ def definition(indicator: Indicator) -> tuple[Any, ...]:
     from ._pack import AGGREGATE_KINDS, Constant, Measure, PopulationRef
 
     if indicator.kind in AGGREGATE_KINDS:
-        numerator = f"{indicator.kind} of {indicator.of.text if indicator.of else '?'} over " + \
-            _measure_text(indicator.numerator)
+        held = f"distinct {indicator.numerator.distinct}" if indicator.numerator.distinct else "rows"
+        of = indicator.of.text if indicator.of is not None else f"the {held} held by each {indicator.each}"
+        numerator = f"{indicator.kind} of {of} over " + _measure_text(indicator.numerator)
     elif indicator.numerator.table == indicator.base.table and indicator.numerator.extra is not None \
             and indicator.denominator is indicator.base:
         numerator = "denominator " + _measure_text(indicator.numerator, extra_only=True).replace(
