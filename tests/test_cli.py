@@ -165,3 +165,50 @@ def test_csv_text_a_spreadsheet_would_run_as_a_formula_is_quoted(project, capsys
     (row,) = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert "'=HYPERLINK(\"http://x\", \"y\")" == row["title"]
     assert "50.0" == row["value"]
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_work(project, capsys, monkeypatch):
+    import indicators._engine
+
+    monkeypatch.setattr(indicators._engine, "evaluate", lambda *a, **k: pytest.fail("evaluated anyway"))
+    common = ["evaluate", str(project / "pack.toml"), "--data", str(project / "data"), "--from", "2017-01",
+              "--to", "2017-01", "--format", "json"]
+    assert 1 == main(common + ["--output", str(project / "nowhere" / "x.json")])
+    err = capsys.readouterr().err
+    assert f"the folder {project / 'nowhere'} does not exist" in err and "Traceback" not in err
+    assert 1 == main(common + ["--output", str(project)])
+    assert "is a folder; name a file in it" in capsys.readouterr().err
+
+
+def test_output_through_a_link_keeps_the_link_and_the_files_permissions(project):
+    real = project / "real.json"
+    real.write_text("old")
+    real.chmod(0o640)
+    (project / "link.json").symlink_to(real)
+    assert 0 == main(["evaluate", str(project / "pack.toml"), "--data", str(project / "data"), "--from",
+                      "2017-01", "--to", "2017-01", "--format", "json", "--output", str(project / "link.json")])
+    assert (project / "link.json").is_symlink()
+    assert 1 == len(json.loads(real.read_text()))
+    assert 0o640 == real.stat().st_mode & 0o777
+    assert [] == [p.name for p in project.iterdir() if p.name.startswith(".real.json")]
+
+
+def test_output_to_a_device_writes_to_it_instead_of_replacing_it(project):
+    import stat
+
+    assert 0 == main(["evaluate", str(project / "pack.toml"), "--data", str(project / "data"), "--from",
+                      "2017-01", "--to", "2017-01", "--format", "json", "--output", "/dev/null"])
+    assert stat.S_ISCHR(__import__("os").stat("/dev/null").st_mode)
+
+
+def test_a_skipping_pack_that_finds_none_of_its_tables_is_an_error_not_an_empty_run(tmp_path, capsys):
+    (tmp_path / "pack.toml").write_text('[pack]\nmissing_tables = "skip"\n' + PACK)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "List 1.csv").write_text("received_on\n2017-01-06\n")
+    for command in (["validate", str(tmp_path / "pack.toml"), "--data", str(tmp_path / "data")],
+                    ["evaluate", str(tmp_path / "pack.toml"), "--data", str(tmp_path / "data"), "--from",
+                     "2017-01", "--to", "2017-01"]):
+        assert 1 == main(command)
+        err = capsys.readouterr().err
+        assert "the data holds none of the tables pack 'pack' reads" in err
+        assert "the data offers: List 1" in err

@@ -174,7 +174,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def output_problem(output: str | None) -> str | None:
+    """Why ``output`` cannot be written, found before any work is done (None: it can)."""
+    if output is None:
+        return None
+    target = Path(output)
+    if target.is_dir():
+        return f"--output {output}: is a folder; name a file in it"
+    directory = target.resolve().parent
+    if not directory.is_dir():
+        return f"--output {output}: the folder {directory} does not exist"
+    if not os.access(directory, os.W_OK) and not (target.exists() and os.access(target, os.W_OK)):
+        return f"--output {output}: the folder {directory} is not writable"
+    return None
+
+
 def _write(text: str | bytes, output: str | None) -> None:
+    """Write to standard output, or to ``output`` whole: a regular file (through a link, to
+    the file it points to) is replaced at once by a finished copy with the same permissions,
+    so no half-written file is left; anything else (a device, a pipe) is written to."""
     if output is None:
         if isinstance(text, bytes):
             sys.stdout.flush()
@@ -183,9 +201,16 @@ def _write(text: str | bytes, output: str | None) -> None:
         else:
             sys.stdout.write(text)
         return
-    target = Path(output)
-    directory = target.parent if str(target.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    problem = output_problem(output)
+    if problem:
+        raise IndicatorsError(problem)
+    target = Path(output).resolve()  # through a link, to the file it names
+    if target.exists() and not target.is_file():  # /dev/null, a pipe: write to it, never replace it
+        with open(target, "wb" if isinstance(text, bytes) else "w", **({} if isinstance(text, bytes) else
+                                                                      {"encoding": "utf-8", "newline": ""})) as out:
+            out.write(text)
+        return
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         if isinstance(text, bytes):
             with os.fdopen(handle, "wb") as binary:
@@ -193,9 +218,13 @@ def _write(text: str | bytes, output: str | None) -> None:
         else:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; the output is not
+        if target.exists():  # keep the permissions the user gave the file
+            mode = target.stat().st_mode & 0o7777
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask  # mkstemp makes it private; the output is not
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -408,7 +437,7 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{table}: {', '.join(names)} (not declared: checked against the data when it arrives)")
     if args.data:
         tables, offered = _resolve_tables(pack, args.data, pack.strict, args.loader)
-        checked, skipped = skip_missing(pack, tables)
+        checked, skipped = skip_missing(pack, tables, offered)
         _check_data(checked, tables, offered)
         for ident, reason in skipped.items():
             print(f"skipped: indicators.{ident}: {reason}", file=sys.stderr)
@@ -436,6 +465,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "demo-data": _demo_data, "schema": _schema, "plan": _plan}
     try:
         _warn_plugin_failures()
+        problem = output_problem(getattr(args, "output", None))
+        if problem:  # before the work, not after it
+            raise IndicatorsError(problem)
         return handlers[args.command](args)
     except IndicatorsError as exc:
         for problem in exc.problems:

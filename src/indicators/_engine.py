@@ -984,9 +984,11 @@ def parse_run(start: str, end: str) -> tuple[int, int]:
     return first, last
 
 
-def skip_missing(pack: Pack, tables: dict[str, Table]) -> tuple[Pack, dict[str, str]]:
+def skip_missing(pack: Pack, tables: dict[str, Table], offered: list[str] | None = None
+                 ) -> tuple[Pack, dict[str, str]]:
     """Under ``missing_tables = "skip"``, the pack without the indicators that read a table
-    the data lacks, and why each was left out (indicator id to reason)."""
+    the data lacks, and why each was left out (indicator id to reason). Data that holds
+    none of the pack's tables is an error: most likely the wrong folder or loader."""
     if pack.missing_tables != "skip":
         return pack, {}
     skipped = {}
@@ -998,6 +1000,13 @@ def skip_missing(pack: Pack, tables: dict[str, Table]) -> tuple[Pack, dict[str, 
     if not skipped:
         return pack, {}
     kept = {ident: indicator for ident, indicator in pack.indicators.items() if ident not in skipped}
+    if not kept:
+        offered = sorted(tables) if offered is None else offered
+        raise DataError([Problem(
+            f"the data holds none of the tables pack {pack.name!r} reads, so every indicator would be "
+            "skipped; is the folder (or --loader) right?",
+            detail=f"the pack reads: {', '.join(sorted(pack.tables_used()))}\n"
+                   f"the data offers: {', '.join(offered) or 'no tables'}")])
     return attrs.evolve(pack, indicators=kept), skipped
 
 
@@ -1010,7 +1019,7 @@ def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | Non
     loaded, offered = _resolve_tables(pack, tables, strict, loader)
     skipped: dict[str, str] = {}
     if skip:
-        pack, skipped = skip_missing(pack, loaded)
+        pack, skipped = skip_missing(pack, loaded, offered)
     _check_data(pack, loaded, offered)
     calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
     # One month more than asked for, so that the first period has a direction of travel.
