@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import run
+import indicators
+from conftest import pack_from, run
 from indicators import _progress
 from indicators._cli import build_parser, main
 from indicators._progress import Progress
@@ -329,3 +330,25 @@ def test_a_missing_table_is_named_with_what_the_folder_holds(project, capsys):
     assert 1 == status
     assert "no table 'contacts' in the data (needed by contacts, referrals); did you mean 'contact'?" in err
     assert "Traceback" not in err
+
+
+def test_a_lookup_over_all_time_does_not_set_the_datas_dates():
+    """A date of birth read through a to_date lookup is not the period the data covers:
+    it must not make every run warn that it lies after the data."""
+    text = """
+    [indicators.open_young]
+    title = "Open episodes of children born after 2000"
+    kind = "percentage"
+    table = "episodes"
+    window = "snapshot"
+    start = "started_on"
+    numerator = "born >= 1"
+
+    [indicators.open_young.lookups]
+    born = { table = "children", key = "child_id", date = "born_on", aggregate = "count", where = "year(born_on) > 2000" }
+    """
+    tables = {"episodes": {"child_id": [1, 2], "started_on": ["2016-05-01", "2016-12-01"]},
+              "children": {"child_id": [1, 2], "born_on": ["1999-03-01", "2005-07-01"]}}
+    results = indicators.evaluate(pack_from(text), tables, "2016-06", "2016-12")
+    assert [] == results.warnings
+    assert 50.0 == results.get("open_young", "2016-12").value

@@ -19,11 +19,14 @@ if TYPE_CHECKING:
 
 
 def placement_columns(pack: Pack) -> dict[str, set[str]]:
-    """The columns that place each table's rows in periods (of measures and lookups)."""
+    """The columns that place each table's rows in periods (of measures and lookups). A
+    lookup over all time up to each period (``to_date``, a date of birth, say) does not
+    count: its dates are not the period the data covers."""
     out: dict[str, set[str]] = {}
     for indicator in pack.indicators.values():
         for measure in indicator.measures():
-            owners: tuple[Measure | Lookup, ...] = (measure, *measure.lookups)
+            owners: tuple[Measure | Lookup, ...] = (
+                measure, *(lookup for lookup in measure.lookups if lookup.window.kind != "to_date"))
             for owner in owners:
                 names = out.setdefault(owner.table, set())
                 for expr in (owner.date, owner.start, owner.end):

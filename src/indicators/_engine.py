@@ -83,7 +83,9 @@ def size_text(n_bytes: float) -> str:
     """A size for messages: ``7.3 GiB``."""
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if n_bytes < 1024 or unit == "GiB":
-            return f"{n_bytes:,.0f} {unit}" if unit == "bytes" else f"{n_bytes:,.1f} {unit}"
+            if unit == "bytes":
+                return f"{n_bytes:,.0f} byte{'' if n_bytes == 1 else 's'}"
+            return f"{n_bytes:,.1f} {unit}"
         n_bytes /= 1024
     raise AssertionError
 
