@@ -119,3 +119,23 @@ def test_a_benchmarks_csv_in_a_pack_folder_and_a_plugin_set_given_as_a_path(tmp_
     results = indicators.evaluate(pack, _data(tmp_path), "2016-03", "2016-04")
     assert [30, 20] == [r.benchmarks["statistical_neighbours"]["value"] for r in results]
     assert [27, 27] == [r.benchmarks["region"]["value"] for r in results]
+
+
+def test_one_set_serves_every_pack_of_a_run(tmp_path, capsys):
+    """With several packs, each row goes to the pack that holds its indicator."""
+    from indicators._cli import main
+
+    (tmp_path / "pack.toml").write_text(PACK)
+    (tmp_path / "other.toml").write_text(PACK.replace("rereferrals", "again_rate").replace("[pack]", ""))
+    both = tmp_path / "both.csv"
+    both.write_text("indicator,benchmark,year,value\nrereferrals,statistical_neighbours,,24\n"
+                    "again_rate,statistical_neighbours,,26\n")
+    common = ["evaluate", str(tmp_path / "pack.toml"), str(tmp_path / "other.toml"), "--data", str(_data(tmp_path)),
+              "--from", "2016-04", "--to", "2016-04", "--format", "json"]
+    assert 0 == main(common + ["--benchmarks", str(both)])
+    records = json.loads(capsys.readouterr().out)
+    assert {"rereferrals": 24, "again_rate": 26} == {
+        r["indicator"]: r["benchmarks"]["statistical_neighbours"]["value"] for r in records}
+    both.write_text("indicator,benchmark,year,value\nnope,statistical_neighbours,,24\n")
+    assert 1 == main(common + ["--benchmarks", str(both)])
+    assert "no indicator 'nope' in packs 'pack', 'other'" in capsys.readouterr().err

@@ -169,19 +169,39 @@ def beside(pack: Pack, path: Path) -> Pack:
     return pack
 
 
+def _read_set(registry, set_: str | os.PathLike) -> list[BenchmarkFigure]:
+    """A benchmark set's figures: a CSV path, or the name of a set a plugin provides."""
+    if Path(set_).is_file():
+        return read_csv(set_)
+    name = str(set_)
+    if registry.unavailable("benchmarks", name):
+        raise PackError([Problem(registry.unavailable("benchmarks", name))])
+    if name not in registry.benchmarks:
+        known = ", ".join(sorted(registry.benchmarks)) or "none"
+        raise PackError([Problem(f"no benchmark set file {name!r}, and no plugin provides a set of that name",
+                                 detail=f"benchmark sets from plugins: {known}")])
+    return figures_of(registry.benchmarks[name], f"benchmark set {name!r}")
+
+
 def with_benchmarks(pack: Pack, *sets: str | os.PathLike) -> Pack:
     """The pack with benchmark sets added: each a CSV path or the name of a set a plugin provides."""
     for set_ in sets:
-        if Path(set_).is_file():
-            pack = apply(pack, read_csv(set_))
-            continue
-        name = str(set_)
-        registry = pack.registry
-        if registry.unavailable("benchmarks", name):
-            raise PackError([Problem(registry.unavailable("benchmarks", name))])
-        if name not in registry.benchmarks:
-            known = ", ".join(sorted(registry.benchmarks)) or "none"
-            raise PackError([Problem(f"no benchmark set file {name!r}, and no plugin provides a set of that name",
-                                     detail=f"benchmark sets from plugins: {known}")])
-        pack = apply(pack, figures_of(registry.benchmarks[name], f"benchmark set {name!r}"))
+        pack = apply(pack, _read_set(pack.registry, set_))
     return pack
+
+
+def with_benchmarks_for(packs: list[Pack], *sets: str | os.PathLike) -> list[Pack]:
+    """Several packs of one run with benchmark sets added: each row goes to the pack that
+    holds its indicator, and an indicator none of them holds is an error."""
+    if len(packs) == 1:
+        return [with_benchmarks(packs[0], *sets)]
+    for set_ in sets:
+        figures = _read_set(packs[0].registry, set_)
+        known = {ident for pack in packs for ident in pack.indicators}
+        names = ", ".join(repr(pack.name) for pack in packs)
+        problems = [Problem(f"{figure.where}: no indicator {figure.indicator!r} in packs {names}")
+                    for figure in figures if figure.indicator not in known]
+        if problems:
+            raise PackError(problems)
+        packs = [apply(pack, [f for f in figures if f.indicator in pack.indicators]) for pack in packs]
+    return packs

@@ -237,9 +237,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     from ._results import Results
     from ._selection import load_packs, load_tables, select
 
-    from ._benchmark_sets import with_benchmarks
+    from ._benchmark_sets import with_benchmarks_for
 
-    packs = [with_benchmarks(pack, *args.benchmarks) for pack in load_packs(args.pack)]
+    packs = with_benchmarks_for(load_packs(args.pack), *args.benchmarks)
     renderers = packs[0].registry.renderers
     if args.format not in renderers:
         reason = packs[0].registry.unavailable("renderer", args.format)
