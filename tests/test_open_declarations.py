@@ -288,3 +288,12 @@ def test_the_property_compares_inferred_packs_for_typical_data():
     tables = {"contacts": {"child_id": [1], "received_on": [day], "decided_on": [day], "outcome": ["nfa"]},
               "episodes": {"child_id": [1], "started_on": [day], "ended_on": [day]}}
     assert TYPES == {name: indicators.table_from_mapping(name, data).column_types() for name, data in tables.items()}
+
+
+def test_a_declared_table_no_indicator_reads_is_a_warning_with_a_suggestion():
+    """With open declarations a misspelt table name would otherwise declare nothing, unseen."""
+    pack = pack_from(UNDECLARED + '\n[tables.contactz.columns]\nreceived_on = "date"\n')
+    (warning,) = pack.warnings
+    assert "tables.contactz" == warning.path
+    assert "no indicator reads table 'contactz', so what it declares applies to nothing; did you mean " \
+           "'contacts'?" == warning.message

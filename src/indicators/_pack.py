@@ -446,7 +446,21 @@ def _build_pack(documents: list[tuple[_Source, dict]], problems: list[Problem], 
         **pack_kwargs,
     )
     problems.extend(check_pack(pack, {n: t.columns for n, t in tables.items()}, open_=True))
-    return pack
+    return attrs.evolve(pack, warnings=pack.warnings + tuple(_unread_tables(pack)))
+
+
+def _unread_tables(pack: Pack) -> list[Problem]:
+    """Declared tables that no indicator reads: usually a misspelt table name, whose
+    declarations then apply to nothing."""
+    used = pack.tables_used()
+    warnings = []
+    for name, spec in pack.tables.items():
+        if name not in used:
+            hint = suggest(name, sorted(used))
+            warnings.append(spec.location.problem(
+                f"no indicator reads table {name!r}, so what it declares applies to nothing"
+                + (f"; {hint}" if hint else "")))
+    return warnings
 
 
 def _table_items(source: _Source, data: dict, key: str):
