@@ -352,3 +352,9 @@ def test_a_lookup_over_all_time_does_not_set_the_datas_dates():
     results = indicators.evaluate(pack_from(text), tables, "2016-06", "2016-12")
     assert [] == results.warnings
     assert 50.0 == results.get("open_young", "2016-12").value
+
+
+def test_a_pack_named_twice_is_one_message(capsys):
+    assert 1 == main(["evaluate", "early-help", "early-help", "--data", ".", "--from", "2016-04", "--to", "2016-04"])
+    err = capsys.readouterr().err
+    assert ["error: pack 'early-help' is named more than once; name each pack once"] == err.splitlines()

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 def load_packs(names: Sequence[str | os.PathLike]) -> list[Pack]:
     """Every pack named, checked together: all their problems, and no indicator id twice."""
     packs, problems = [], []
+    twice = sorted({str(name) for name in names if list(map(str, names)).count(str(name)) > 1})
+    if twice:
+        raise PackError([Problem(f"pack {name!r} is named more than once; name each pack once") for name in twice])
     for name in names:
         try:
             packs.append(load_pack(name))
@@ -33,7 +36,7 @@ def load_packs(names: Sequence[str | os.PathLike]) -> list[Pack]:
                 problems.append(indicator.location.problem(
                     f"indicator {ident!r} is also in pack {seen[ident].name!r} "
                     f"({seen[ident].indicators[ident].location.file}); one run cannot hold both",
-                    "run the packs apart, or choose one of them with --indicator"))
+                    "run the packs apart"))
             seen.setdefault(ident, pack)
     if problems:
         raise PackError(problems)
