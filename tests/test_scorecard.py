@@ -185,3 +185,12 @@ def test_a_percentage_over_100_stays_inside_its_chart():
 
     low, high = chart_scale([99.0, 104.0], "percentage")
     assert low <= 99 and high >= 104
+
+
+def test_skipped_and_failed_indicators_are_named_not_silently_absent():
+    r = _result("2017-01", 50.0, 1, 2, kind="percentage", title="Assessments")
+    results = indicators.Results([r], failures=["indicators.caseload: lookup 'x' would take about 5.0 GiB"],
+                                 skipped={"adoptions": "no table 'adoptions' in the data"})
+    quality = render_html(results).split('<section class="quality">')[1]
+    assert "adoptions: not evaluated, no table &#x27;adoptions&#x27; in the data" in quality
+    assert "caseload: lookup &#x27;x&#x27; would take about 5.0 GiB (its figures are empty)" in quality

@@ -241,3 +241,10 @@ def test_text_is_never_a_formula_and_control_characters_do_not_break_the_workboo
 def test_no_results_still_make_a_workbook():
     book = _book(Results([]))
     assert ["Records", "Notes", "Definitions"] == book.sheetnames
+
+
+def test_notes_sheet_names_skipped_indicators():
+    results = evaluate(pack_from(PACK), TABLES, "2017-01", "2017-01")
+    results.skipped["adoptions"] = "no table 'adoptions' in the data"
+    notes = list(_book(results)["Notes"].iter_rows(min_row=2, values_only=True))
+    assert ("adoptions", None, "not evaluated: no table 'adoptions' in the data", None) in notes  # empty cell

@@ -405,7 +405,7 @@ def render_html(results: Results, produced: datetime.date | None = None) -> str:
         for series in rows:
             out.append(_row_html(series, framing, _fy_start(results, series[-1].indicator)))
         out.append("</tbody></table></section>")
-    out.append(_quality_html(groups, period_text))
+    out.append(_quality_html(groups, period_text, results))
     out.append(_sources_html(results, groups))
     out.append("</main><footer>Made with indicators. Values are unrounded in the data and rounded here to each "
                "indicator's decimals; suppressed cells hide small numbers.</footer></body></html>")
@@ -472,11 +472,16 @@ def _quality_items(r: Result) -> list[str]:
     return items
 
 
-def _quality_html(groups, period_text: str) -> str:
+def _quality_html(groups, period_text: str, results: Results) -> str:
     entries = [(series[-1], _quality_items(series[-1])) for rows in groups.values() for series in rows]
     entries = [(r, items) for r, items in entries if items]
     total = sum(len(rows) for rows in groups.values())
     out = ['<section class="quality"><h2>Data quality</h2>']
+    missing = [f"{ident}: not evaluated, {reason}" for ident, reason in results.skipped.items()]
+    missing += [f"{failure.removeprefix('indicators.')} (its figures are empty)" for failure in results.failures]
+    if missing:  # indicators the page leaves out or shows empty, and why
+        out.append('<p class="caution">Not shown or empty:</p><ul>'
+                   + "".join(f"<li>{html.escape(text)}</li>" for text in missing) + "</ul>")
     if not entries:
         out.append(f"<p>No indicator has a data-quality note for {html.escape(period_text)}.</p></section>")
         return "".join(out)

@@ -165,6 +165,8 @@ def _notes_sheet(sheet, results: Results, bold) -> None:
         rows.append(("", "", results.caption, None))
     for failure in results.failures:
         rows.append((failure.split(":", 1)[0].removeprefix("indicators."), "", failure, None))
+    for ident, reason in results.skipped.items():
+        rows.append((ident, "", f"not evaluated: {reason}", None))
     for record in results:
         for reason, count in record.notes.items():
             rows.append((record.indicator, record.period, reason, count))
