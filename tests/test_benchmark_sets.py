@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import types
 
 import pytest
@@ -139,3 +140,18 @@ def test_one_set_serves_every_pack_of_a_run(tmp_path, capsys):
     both.write_text("indicator,benchmark,year,value\nnope,statistical_neighbours,,24\n")
     assert 1 == main(common + ["--benchmarks", str(both)])
     assert "no indicator 'nope' in packs 'pack', 'other'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"indicator,benchmark,year,value\nrereferrals,national,2016/17,21\nrereferrals,national,2016/17,11\n",
+     "row 3: repeats the indicator, benchmark and year of row 2"),
+    (b"indicator,benchmark,year,value,colour\nrereferrals,national,,21,red\n", "unknown column(s) colour"),
+    (b"indicator,benchmark,year,value\nrereferrals,national,,21,extra\n", "row 2: more cells than the header"),
+    (b"indicator,benchmark,year,value,source\nrereferrals,national,,21,\x93DfE\x94\n",
+     "line 2: byte 0x93 is not UTF-8"),
+])
+def test_a_set_that_would_lose_or_hide_a_figure_is_refused(tmp_path, data, message):
+    (tmp_path / "pack.toml").write_text(PACK)
+    (tmp_path / "pack.benchmarks.csv").write_bytes(data)
+    with pytest.raises(indicators.PackError, match=re.escape(message)):
+        indicators.load_pack(tmp_path / "pack.toml")

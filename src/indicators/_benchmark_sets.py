@@ -47,8 +47,12 @@ class BenchmarkFigure:
 def read_rows(rows: Iterable[Mapping[str, Any]], origin: str, first_row: int = 1) -> list[BenchmarkFigure]:
     """Checked figures from row mappings; every bad row is reported, naming ``origin`` and row."""
     figures, problems = [], []
+    seen: dict[tuple, int] = {}
     for number, row in enumerate(rows, start=first_row):
         where = f"row {number}"
+        if any(str(v).strip() for v in row.get(None) or []):  # csv puts cells past the header under None
+            problems.append(Problem(f"{where}: more cells than the header has columns", file=origin))
+            continue
         missing = [c for c in ("indicator", "benchmark", "value") if not str(row.get(c) or "").strip()]
         if missing:
             problems.append(Problem(f"{where}: no {', '.join(missing)}", file=origin))
@@ -71,6 +75,12 @@ def read_rows(rows: Iterable[Mapping[str, Any]], origin: str, first_row: int = 1
                 continue
             year = int(match.group(1))
         source = str(row.get("source") or "").strip() or None
+        identity = (str(row["indicator"]).strip(), str(row["benchmark"]).strip(), year)
+        if identity in seen:
+            problems.append(Problem(f"{where}: repeats the indicator, benchmark and year of row {seen[identity]}",
+                                    file=origin))
+            continue
+        seen[identity] = number
         figures.append(BenchmarkFigure(str(row["indicator"]).strip(), str(row["benchmark"]).strip(),
                                        year, value, source, f"{origin}, {where}"))
     if problems:
@@ -81,15 +91,23 @@ def read_rows(rows: Iterable[Mapping[str, Any]], origin: str, first_row: int = 1
 def read_csv(path: str | os.PathLike) -> list[BenchmarkFigure]:
     """The figures of a benchmark set CSV file (UTF-8, a byte-order mark allowed)."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = Path(path).read_bytes()
+    except OSError as exc:
         raise PackError([Problem(f"cannot read the benchmark set: {exc}", file=str(path))]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise PackError([Problem(f"line {line}: byte 0x{data[exc.start]:02x} is not UTF-8; save the file as "
+                                 "UTF-8 (CSV UTF-8 in Excel)", file=str(path))]) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip() for name in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [c for c in COLUMNS[:4] if c not in header]
-    if missing:
-        raise PackError([Problem(f"the header lacks the column(s) {', '.join(missing)}",
+    unknown = [c for c in header if c not in COLUMNS]
+    if missing or unknown:
+        raise PackError([Problem(f"the header lacks the column(s) {', '.join(missing)}" if missing else
+                                 f"the header has unknown column(s) {', '.join(unknown)}",
                                  file=str(path), detail="expected columns: " + ", ".join(COLUMNS))])
     return read_rows(reader, str(path), first_row=2)
 
