@@ -194,3 +194,12 @@ def test_skipped_and_failed_indicators_are_named_not_silently_absent():
     quality = render_html(results).split('<section class="quality">')[1]
     assert "adoptions: not evaluated, no table &#x27;adoptions&#x27; in the data" in quality
     assert "caseload: lookup &#x27;x&#x27; would take about 5.0 GiB (its figures are empty)" in quality
+
+
+def test_commentary_on_an_indicator_the_run_lacks_is_a_warning(tmp_path):
+    (tmp_path / "t.csv").write_text("d\n2017-01-02\n")
+    (tmp_path / "commentary.toml").write_text('[commentary.m]\n"2017-01" = "On a misspelt id."\n')
+    pack = indicators.loads_pack('[indicators.n]\ntitle = "N"\ntable = "t"\ndate = "d"\n')
+    results = indicators.evaluate(pack, tmp_path, "2017-01", "2017-01")
+    assert [f"{tmp_path / 'commentary.toml'}: commentary on 'm', which is not an indicator of this run"] == \
+        results.warnings

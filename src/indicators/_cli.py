@@ -273,8 +273,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         progress.step("evaluating", total, total)
         results = parts[0] if len(parts) == 1 else Results.combine(
             parts, title=" and ".join(pack.title for pack in packs))
-        if results.framing is None:  # the tables came in already read, not as the folder
+        if results.framing is None and framing is not None:  # the tables came in already read
             results.framing = framing
+            results.warnings.extend(framing.unused(r.indicator for r in results))
         progress.step("writing", 0, 0, args.format)
         output = renderers[args.format](results)
     finally:

@@ -1074,6 +1074,8 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
         from ._framing import read_framing
 
         results.framing = read_framing(tables)
+        if results.framing is not None:
+            results.warnings.extend(results.framing.unused(run.pack.indicators))
     return results
 
 

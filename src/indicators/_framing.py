@@ -14,9 +14,11 @@ extracted = 2017-02-03            # when the data was extracted from the case ma
 from __future__ import annotations
 
 import datetime
+import difflib
 import os
 import re
 from pathlib import Path
+from typing import Iterable
 
 import attrs
 
@@ -39,6 +41,15 @@ class Framing:
     def comment(self, indicator: str, period: str) -> str | None:
         """The commentary on one indicator in one period, if any."""
         return self.commentary.get((indicator, period))
+
+    def unused(self, indicators: Iterable[str]) -> list[str]:
+        """Warnings for commentary on indicators the run does not have (a misspelt id,
+        usually), which no report would show."""
+        known = set(indicators)
+        unknown = sorted({ident for ident, _ in self.commentary if ident not in known})
+        return [f"{self.file}: commentary on {ident!r}, which is not an indicator of this run"
+                + (f"; did you mean {close[0]!r}?" if (close := difflib.get_close_matches(ident, known, 1)) else "")
+                for ident in unknown]
 
 
 def read_framing(folder: str | os.PathLike) -> Framing | None:
