@@ -110,3 +110,16 @@ def test_suppressed_cells_are_shown_plainly():
     pack = indicators.loads_pack('[indicators.n]\ntitle = "N"\ntable = "t"\ndate = "d"\n')
     results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 2}}, "2017-01", "2017-01", suppress_below=5)
     assert '<td class="num suppressed">suppressed</td>' in render_html(results)
+
+
+def test_demo_data_never_overwrites_a_users_files(tmp_path, capsys):
+    from indicators._cli import main
+
+    (tmp_path / "mine.csv").write_text("precious\n")
+    assert 1 == main(["demo-data", str(tmp_path)])
+    assert "is not empty and holds no earlier demo data" in capsys.readouterr().err
+    assert 1 == main(["demo-data", str(tmp_path / "mine.csv")])
+    assert "is a file" in capsys.readouterr().err
+    assert "precious\n" == (tmp_path / "mine.csv").read_text()
+    assert 0 == main(["demo-data", str(tmp_path / "demo"), "--scale", "0.05"])
+    assert 0 == main(["demo-data", str(tmp_path / "demo"), "--scale", "0.05"])  # its own earlier output: fine

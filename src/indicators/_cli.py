@@ -354,6 +354,14 @@ def _demo(args: argparse.Namespace) -> int:
 def _demo_data(args: argparse.Namespace) -> int:
     from ._demo import SYNTHETIC_NOTE, generate, write_csv
 
+    folder = Path(args.folder)
+    if folder.exists() and not folder.is_dir():
+        raise IndicatorsError(f"{folder} is a file; name a new or empty folder for the demo data")
+    readme = folder / "README.txt"
+    if folder.is_dir() and any(folder.iterdir()) and not (
+            readme.is_file() and SYNTHETIC_NOTE in readme.read_text(encoding="utf-8", errors="replace")):
+        raise IndicatorsError(f"{folder} is not empty and holds no earlier demo data; name a new or empty "
+                              "folder, so that nothing of yours is overwritten")
     if args.format != "csv":
         from . import _demo_returns as returns
 
