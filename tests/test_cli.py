@@ -94,7 +94,9 @@ def test_unreadable_cells_warn_and_strict_stops(project, capsys):
     (project / "data" / "contacts.csv").write_text("received_on,decided_on\n2017-01-02,31/02/2017\n")
     args = ["evaluate", str(project / "pack.toml"), "--data", str(project / "data"), "--from", "2017-01", "--to", "2017-01"]
     assert 0 == main(args)
-    assert "contacts.decided_on: 1 value(s) could not be read" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "contacts.decided_on: 1 value(s) could not be read" in err
+    assert "(row 1 (line 2 of contacts.csv): '31/02/2017')" in err  # where to look
     assert 1 == main(args + ["--strict"])
     assert "row 1 (line 2 of contacts.csv): cannot read '31/02/2017' as date" in capsys.readouterr().err
 

@@ -280,7 +280,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         output = renderers[args.format](results)
     finally:
         progress.close()
-    _warn_unreadable(results)
+    _warn_unreadable(results, {name: table for part in tables if isinstance(part, dict)
+                               for name, table in part.items()})
     for warning in results.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     _write(output, args.output)
@@ -304,18 +305,31 @@ def _renderer_problem(name: str, renderer, output: str | None) -> str | None:
     return None
 
 
-def _warn_unreadable(results) -> None:
+def _examples(tables: dict, where: str, attribute: str) -> str:
+    """`` (row 3 (line 4 of FILE): 'text'; ...)`` for a TABLE.COLUMN's first few cells, if known."""
+    name, _, column_name = where.partition(".")
+    table = tables.get(name)
+    column = table.columns.get(column_name) if table is not None else None
+    examples = getattr(column, attribute, None) or ()
+    text = "; ".join(f"{table.row_label(row)}: {cell!r}" for row, cell in examples)
+    return f" ({text})" if text else ""
+
+
+def _warn_unreadable(results, tables: dict | None = None) -> None:
     seen = set()
+    tables = tables or {}
     for record in results:
         for reason, count in record.notes.items():
             if reason.startswith("unreadable (") and reason not in seen:
                 seen.add(reason)
-                print(f"warning: {reason[len('unreadable ('):-1]}: {count} value(s) could not be read "
-                      "and count as missing (use --strict to stop on them)", file=sys.stderr)
+                where = reason[len('unreadable ('):-1]
+                print(f"warning: {where}: {count} value(s) could not be read and count as missing (use "
+                      f"--strict to stop on them){_examples(tables, where, 'unreadable_examples')}", file=sys.stderr)
             elif reason.startswith("unknown code (") and reason not in seen:
                 seen.add(reason)
-                print(f"warning: {reason[len('unknown code ('):-1]}: {count} value(s) are not in the column's "
-                      "code list and are kept as written", file=sys.stderr)
+                where = reason[len('unknown code ('):-1]
+                print(f"warning: {where}: {count} value(s) are not in the column's code list and are kept as "
+                      f"written{_examples(tables, where, 'unknown_examples')}", file=sys.stderr)
 
 
 DEMO_PACKS = ("childrens-social-care", "early-help")
