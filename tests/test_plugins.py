@@ -189,6 +189,73 @@ def test_a_function_that_raises_or_returns_the_wrong_length_spoils_only_its_indi
         assert "NaN" not in results.to_json()
 
 
+def _clobber(x):
+    x[:] = 100
+    return x
+
+
+def _clobber_vec(x):
+    x.data[:] = 100
+    return x
+
+
+@pytest.mark.parametrize("function", [
+    indicators.Function("clobber", ("int",), "int", _clobber),
+    indicators.Function("clobber", ("int",), "int", _clobber_vec, handles_missing=True),
+])
+def test_a_function_cannot_change_its_arguments_and_writing_fails_only_its_indicator(function):
+    """A function that writes into the array it is given must not change what other
+    indicators, which use no plugin, read from the same column."""
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(lambda: [function])),
+                  name="careless")
+    pack = indicators.loads_pack(
+        '[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "clobber(n) > 0"\n'
+        '[indicators.fine]\ntitle = "Fine"\ntable = "t"\ndate = "d"\nwhere = "n > 1"\n',
+        registry=host.registry())
+    tables = {"t": {"d": ["2017-01-02"] * 3, "n": [1, 2, 3]}}
+    results = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+    (failure,) = results.failures
+    assert failure.startswith("indicators.x: careless: function clobber() failed: ValueError")
+    assert "must not change the arrays it is given" in failure
+    assert None is results.get("x", "2017-01").numerator
+    assert 2 == results.get("fine", "2017-01").numerator
+
+
+def test_a_function_handing_back_its_argument_is_fine():
+    """Returning an argument unchanged is allowed: the engine copies what it keeps."""
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(lambda: [
+        indicators.Function("same", ("int",), "int", lambda x: x)])), name="plain")
+    pack = indicators.loads_pack('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "same(n) > 1"\n',
+                                 registry=host.registry())
+    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 3, "n": [1, 2, 3]}}, "2017-01", "2017-01")
+    assert [] == results.failures
+    assert 2 == results.get("x", "2017-01").numerator
+
+
+@pytest.mark.parametrize("declared, impl, message", [
+    ("bool", lambda x: x, "declares bool but returned int64 values"),
+    ("bool", lambda x: np.where(x > 1, 1, 0), "declares bool but returned int64 values"),
+    ("int", lambda x: x * 0.5, "declares int but returned float64 values"),
+    ("float", lambda x: np.array(["a"] * len(x)), "declares float but returned <U1 values"),
+    ("int", lambda x: 1, "returned one value for 3 values"),
+    ("bool", lambda x: True, "returned one value for 3 values"),
+])
+def test_a_function_must_return_one_value_per_row_of_its_declared_type(declared, impl, message):
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(lambda: [
+        indicators.Function("f", ("int",), declared, impl)])), name="sloppy")
+    where = "f(n)" if declared == "bool" else "f(n) > 0"
+    pack = indicators.loads_pack(f'[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "{where}"\n'
+                                 '[indicators.fine]\ntitle = "Fine"\ntable = "t"\ndate = "d"\n',
+                                 registry=host.registry())
+    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 3, "n": [1, 2, 3]}}, "2017-01", "2017-01")
+    (failure,) = results.failures
+    assert failure.startswith("indicators.x: sloppy: function f()") and message in failure
+    assert 3 == results.get("fine", "2017-01").numerator
+
+
 def test_a_slow_function_is_stopped_waiting_for_and_spoils_only_its_indicators():
     release = threading.Event()
 

@@ -66,12 +66,12 @@ class Function:
         """Apply to evaluated arguments, handling missing values as declared."""
         kwargs = {"calendar": calendar} if self.needs_calendar else {}
         if self.handles_missing:
-            result = self._invoke(args, kwargs, limits)
+            result = self._invoke([_read_only_vec(a) for a in args], kwargs, limits)
             n = len(args[0]) if args else 0
             if not isinstance(result, Vec) or len(result) != n:
                 raise PluginError([Problem(f"function {self.name}() returned {type(result).__name__} "
                                            f"instead of {n} values", path=self.provider)])
-            return result
+            return _owned_vec(result)
         result_type = self.result_type([a.type for a in args])
         n = len(args[0]) if args else 0
         missing = None
@@ -80,18 +80,21 @@ class Function:
             missing = m if missing is None else (missing | m)
         if missing is not None and missing.all():
             return cast(Vec("null", np.zeros(n, np.int8), np.ones(n, bool)), result_type)
-        data = np.asarray(self._invoke([_plain(a) for a in args], kwargs, limits))
-        if data.shape == ():
-            data = np.broadcast_to(data, (n,)).copy()
-        elif data.shape != (n,):
-            raise PluginError([Problem(f"function {self.name}() returned an array of shape {data.shape} "
-                                       f"for {n} values", path=self.provider)])
+        data = np.asarray(self._invoke([_read_only(_plain(a)) for a in args], kwargs, limits))
+        if data.shape != (n,):
+            what = "one value" if data.shape == () else f"an array of shape {data.shape}"
+            raise PluginError([Problem(f"function {self.name}() returned {what} for {n} values",
+                                       path=self.provider)])
+        if not data.flags.writeable:  # an argument handed back: the result must be the engine's own
+            data = data.copy()
         if result_type == "str":
             categories, codes = np.unique(data.astype(str), return_inverse=True)
             return Vec("str", codes.astype(np.int32), missing, categories.astype(object))
-        if result_type in ("int", "bool") and data.dtype.kind not in ("iub"):
+        if not _kind_fits(result_type, data):
             raise PluginError([Problem(f"function {self.name}() declares {result_type} but returned "
                                        f"{data.dtype} values", path=self.provider)])
+        if result_type == "int":
+            data = data.astype(np.int64)
         if result_type == "float":
             data = data.astype(np.float64)
             bad = ~np.isfinite(data)
@@ -111,7 +114,7 @@ class Function:
             try:
                 return self.impl(*args, **kwargs)
             except Exception as exc:
-                raise self._failed(f"failed: {type(exc).__name__}: {exc}") from exc
+                raise self._failed(_failure(exc)) from exc
         if self.name in limits.overran:
             raise self._failed(f"was stopped waiting for after {limits.seconds:g} s earlier in this run")
         outcome: dict[str, Any] = {}
@@ -132,7 +135,7 @@ class Function:
             raise self._failed(f"did not finish within the time limit of {limits.seconds:g} s")
         if "error" in outcome:
             exc = outcome["error"]
-            raise self._failed(f"failed: {type(exc).__name__}: {exc}") from exc
+            raise self._failed(_failure(exc)) from exc
         return outcome["value"]
 
     def _failed(self, what: str) -> PluginError:
@@ -151,6 +154,51 @@ class CallLimits:
 
     seconds: float | None = DEFAULT_TIME_LIMIT
     overran: set[str] = attrs.field(factory=set)
+
+
+def _failure(exc: BaseException) -> str:
+    what = f"failed: {type(exc).__name__}: {exc}"
+    if isinstance(exc, ValueError) and "read-only" in str(exc):
+        what += " (a function must not change the arrays it is given)"
+    return what
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A view of ``array`` that a function cannot write through, so that a careless
+    function cannot change a column that other indicators read."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def _read_only_vec(vec: Vec) -> Vec:
+    return Vec(vec.type, _read_only(vec.data), None if vec.missing is None else _read_only(vec.missing),
+               None if vec.categories is None else _read_only(vec.categories))
+
+
+def _owned_vec(vec: Vec) -> Vec:
+    """A function's answer with any array it handed back from its arguments copied."""
+    def own(array):
+        return array if array is None or array.flags.writeable else array.copy()
+
+    return Vec(vec.type, own(vec.data), own(vec.missing), vec.categories)
+
+
+def _kind_fits(result_type: str, data: np.ndarray) -> bool:
+    """Whether a function's values are of the type it declares (int: integers within 64
+    bits; bool: booleans only)."""
+    kind = data.dtype.kind
+    if result_type == "bool":
+        return kind == "b"
+    if result_type == "int":
+        if kind == "u" and data.dtype.itemsize == 8:
+            return not data.size or int(data.max()) < 2**63
+        return kind in "iu"
+    if result_type == "float":
+        return kind in "iuf"
+    if result_type == "date":
+        return kind in "iuM"
+    return True
 
 
 def _plain(vec: Vec) -> np.ndarray:
