@@ -13,6 +13,8 @@ import functools
 
 import numpy as np
 
+from ._text import by_width
+
 NAT = np.iinfo(np.int64).min
 TABLE_FIRST_DAY = int(np.datetime64("1900-01-01", "D").astype(np.int64))
 TABLE_LAST_DAY = int(np.datetime64("2200-12-31", "D").astype(np.int64))
@@ -137,6 +139,8 @@ def parse_date_text(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     are not read; callers tell them apart from unreadable ones. Impossible dates such
     as 31/02/2017 are not read.
     """
+    if isinstance(cells, np.ndarray) and cells.dtype.kind == "O":
+        return by_width(parse_date_text, cells)
     cells = np.asarray(cells, dtype=str)
     n = cells.shape[0]
     days = np.full(n, NAT, dtype=np.int64)

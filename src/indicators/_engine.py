@@ -40,6 +40,7 @@ from ._pack import (
 from ._plan import is_pair_level, lookup_key, placement_key, row_selection_key, selection_key
 from ._results import Results
 from ._tables import Column, Table, table_from_mapping
+from ._text import as_text
 from ._vectors import Vec, unify_strings
 from ._windows import Periods, distinct_range_counts, expand, range_counts, row_dtype
 
@@ -948,7 +949,7 @@ def _text_that_looks_like_dates(pack: Pack, tables: dict[str, Table]) -> list[Pr
             column = table.columns.get(column_name)
             if column is None or column.type != "str" or column.declared or column.categories is None:
                 continue
-            _, readable = parse_date_text(column.categories.astype(str))
+            _, readable = parse_date_text(as_text(column.categories))
             if not readable.any():
                 continue
             bad_codes = np.flatnonzero(~readable)

@@ -18,6 +18,8 @@ import numpy as np
 from ._calendars import Calendar
 from ._dates import NAT, split
 from ._errors import PluginError, Problem
+from ._arrays import unique
+from ._text import as_text
 from ._vectors import Vec, cast, common_type
 
 DEFAULT_TIME_LIMIT = 60.0  # seconds one call of a plugin function may take
@@ -88,7 +90,8 @@ class Function:
         if not data.flags.writeable:  # an argument handed back: the result must be the engine's own
             data = data.copy()
         if result_type == "str":
-            categories, codes = np.unique(data.astype(str), return_inverse=True)
+            text = as_text([str(v) for v in data.tolist()] if data.dtype.kind == "O" else data)
+            categories, codes = unique(text, return_inverse=True)
             return Vec("str", codes.astype(np.int32), missing, categories.astype(object))
         if not _kind_fits(result_type, data):
             raise PluginError([Problem(f"function {self.name}() declares {result_type} but returned "
@@ -208,7 +211,7 @@ def _plain(vec: Vec) -> np.ndarray:
         present = vec.data >= 0
         text[present] = vec.categories[vec.data[present]]
         text[~present] = ""
-        return text.astype(str)
+        return as_text(text)
     return vec.filled()
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from ._errors import DataError, Problem
 from ._dates import NAT, parse_date_chars
+from ._text import MAX_CELL_CHARS, as_text, too_long_message
 from ._tables import NULL, Column, Table, column_from_text, infer_text_type, table_from_columns, table_from_rows
 
 
@@ -80,7 +81,7 @@ def read_csv_table(path: str | os.PathLike, name: str | None = None,
                            lines=np.asarray(lines, dtype=np.int64), strict=strict)
 
 
-def _tokenize_fast(text: str) -> tuple[list[str], list[np.ndarray], np.ndarray] | None:
+def _tokenize_fast(text: str) -> tuple[list[str], list[list[str] | np.ndarray], np.ndarray] | None:
     """Header, text columns and line numbers of a plain CSV file, or None when the file
     needs the careful reader (quotes, blank lines, rows of the wrong width).
 
@@ -104,11 +105,11 @@ def _tokenize_fast(text: str) -> tuple[list[str], list[np.ndarray], np.ndarray] 
     lines = np.arange(2, n_rows + 2, dtype=np.int64)
     if n_rows == 0:
         return header, [np.zeros(0, dtype=str) for _ in header], lines
-    cells = np.array(body[newline + 1:].replace("\n", ",").split(","), dtype=str)
-    if cells.size != n_rows * width:
+    # Python strings, not one fixed-width array: one long cell would set every cell's width
+    cells = body[newline + 1:].replace("\n", ",").split(",")
+    if len(cells) != n_rows * width:
         return None
-    grid = cells.reshape(n_rows, width)
-    return header, [np.ascontiguousarray(grid[:, i]) for i in range(width)], lines
+    return header, [cells[i::width] for i in range(width)], lines
 
 
 def _read_plain_with_arrow(raw: bytes, schema: Mapping[str, str] | None = None):
@@ -152,6 +153,8 @@ def _types_to_read(raw: bytes, header: list[str], schema: Mapping[str, str]) -> 
     every cell reads as its type, so a suggestion from the sample that the rest of the
     column contradicts costs a second, text read, never a different result."""
     types = {name: schema[name] for name in header if name in schema}
+    if b"0x" in raw or b"0X" in raw:  # pyarrow reads "0x10" as the int 16; SPEC ints are decimal
+        types = {name: type_ for name, type_ in types.items() if type_ != "int"}
     undeclared = [name for name in header if name not in schema]
     if not undeclared:
         return types
@@ -168,8 +171,8 @@ def _types_to_read(raw: bytes, header: list[str], schema: Mapping[str, str]) -> 
         return types
     for name, cells in zip(header, zip(*rows)):
         if name in undeclared:
-            suggested = infer_text_type(np.char.strip(np.array(cells, dtype=str)))
-            if suggested in ("int", "float", "date", "str"):
+            suggested = infer_text_type(as_text([cell.strip() for cell in cells]))
+            if suggested in ("int", "float", "date", "str") and not (suggested == "int" and b"0x" in raw.lower()):
                 types[name] = suggested
     return types
 
@@ -212,9 +215,12 @@ def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_l
     if isinstance(cells, pa.ChunkedArray):
         cells = cells.combine_chunks()
     if not pa.types.is_string(cells.type):
+        _check_cell_lengths(name, cells, table, row_label)
         return _column_from_typed_arrow(name, cells, declared=type_ is not None)
     n = len(cells)
     offsets, data = _string_buffers(cells)
+    _check_cell_lengths(name, cells, table, row_label)
+    data = data[offsets[0]: offsets[-1]] if n else data[:0]
     if data.size and ((data == 32).any() or (data == 9).any() or (data == 13).any()):
         trimmed = pc.utf8_trim_whitespace(cells)
         empty = pc.equal(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
@@ -222,7 +228,7 @@ def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_l
         trimmed = cells
         empty = np.diff(offsets) == 0
     if type_ is None:
-        sample = np.asarray(trimmed.slice(0, 2000).to_numpy(zero_copy_only=False), dtype=str)
+        sample = as_text(trimmed.slice(0, 2000).to_numpy(zero_copy_only=False))
         type_ = infer_text_type(sample)
         if type_ in (NULL, "bool"):
             return None  # rare; the numpy reader decides on the whole column
@@ -231,6 +237,8 @@ def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_l
         declared = True
     missing = empty if empty.any() else None
     present = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), trimmed)
+    if type_ in ("int", "float") and not _ASCII_NUMBER_BYTES[type_][data].all():
+        return None  # a character SPEC numbers do not have (pyarrow reads "0x10"): the numpy reader's rules
     try:
         if type_ == "int":
             values = pc.cast(present, pa.int64())
@@ -248,7 +256,7 @@ def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_l
         data, exact = _arrow_dates(trimmed)
         others = np.flatnonzero(~exact & ~empty)
         if others.size:  # cells that are not 10 ASCII characters, or do not read: the numpy reader's rules
-            rest = np.asarray(trimmed.take(pa.array(others)).to_numpy(zero_copy_only=False), dtype=str)
+            rest = trimmed.take(pa.array(others)).to_numpy(zero_copy_only=False)
             sub = column_from_text(name, rest, "date", table=table, row_label=lambda i: row_label(int(others[i])),
                                    strict=strict)
             data[others] = sub.data
@@ -262,7 +270,7 @@ def _column_from_arrow(name: str, cells, type_: str | None, *, table: str, row_l
         return Column(name, "date", data, missing, None, declared)
     if type_ == "str":
         encoded = pc.dictionary_encode(cells)
-        dictionary = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=str)
+        dictionary = as_text(encoded.dictionary.to_numpy(zero_copy_only=False))
         order = np.argsort(dictionary, kind="stable")
         rank = np.empty(order.size, dtype=np.int32)
         rank[order] = np.arange(order.size, dtype=np.int32)
@@ -298,7 +306,7 @@ def _column_from_typed_arrow(name: str, cells, declared: bool):
     missing = nulls if nulls.any() else None
     if pa.types.is_dictionary(cells.type):
         # text is never null as pyarrow reads it: an empty cell is the word "" (missing)
-        words = np.asarray(cells.dictionary.to_numpy(zero_copy_only=False), dtype=str)
+        words = as_text(cells.dictionary.to_numpy(zero_copy_only=False))
         indices = cells.indices.to_numpy(zero_copy_only=False)
         kept = np.flatnonzero(words != "")
         order = kept[np.argsort(words[kept], kind="stable")]
@@ -317,6 +325,37 @@ def _column_from_typed_arrow(name: str, cells, declared: bool):
         return Column(name, "float", data, missing, None, declared)
     data = cells.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
     return Column(name, "int", data, missing, None, declared)
+
+
+def _ascii_bytes(chars: bytes) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(chars)] = True
+    return table
+
+
+_ASCII_NUMBER_BYTES = {"int": _ascii_bytes(b"+-0123456789 \t\r"), "float": _ascii_bytes(b"+-.0123456789eE \t\r")}
+
+
+def _check_cell_lengths(name: str, cells, table: str, row_label) -> None:
+    """A cell longer than MAX_CELL_CHARS is an error naming its row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(cells):
+        return
+    if pa.types.is_dictionary(cells.type):
+        words = pc.utf8_length(cells.dictionary).to_numpy(zero_copy_only=False)
+        if not words.size or words.max() <= MAX_CELL_CHARS:
+            return
+        size = words[cells.indices.to_numpy(zero_copy_only=False)]
+    elif pa.types.is_string(cells.type):
+        size = pc.utf8_length(cells).fill_null(0).to_numpy(zero_copy_only=False)
+    else:
+        return
+    over = np.flatnonzero(size > MAX_CELL_CHARS)
+    if over.size:
+        row = int(over[0])
+        raise DataError([Problem(too_long_message(row_label(row), int(size[row])), path=f"{table}.{name}")])
 
 
 def _string_buffers(strings) -> tuple[np.ndarray, np.ndarray]:

@@ -20,11 +20,24 @@ import numpy as np
 from ._arrays import unique
 from ._dates import NAT, parse_date_text
 from ._errors import DataError, Problem
+from ._text import as_text, by_width, factorize, first_too_long, too_long_message
 
 TYPES = ("date", "int", "float", "str", "bool")
 NULL = "null"  # the type of a column with no values at all; it fits any use
 
-_INT_TEXT = re.compile(r"^[+-]?\d+$")
+# SPEC section 2: an optional sign and ASCII digits (not "0x10", "1_000" or other scripts' digits)
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+_FLOAT_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _ascii_table(chars: str) -> np.ndarray:
+    table = np.zeros(128, dtype=bool)
+    table[[0] + [ord(c) for c in chars]] = True  # 0 is numpy's padding of shorter strings
+    return table
+
+
+_INT_CHARS = _ascii_table("+-0123456789")
+_FLOAT_CHARS = _ascii_table("+-.0123456789eE")
 _TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
 _MAX_EXAMPLES = 5
@@ -114,25 +127,38 @@ class Table:
 
 
 def _empty_cells(cells: np.ndarray) -> np.ndarray:
+    if cells.dtype.kind == "O":
+        return by_width(_empty_cells, cells)
     if cells.size == 0:
         return np.zeros(0, dtype=bool)
     return np.char.str_len(np.char.strip(cells)) == 0
 
 
+def _only_chars(cells: np.ndarray, allowed: np.ndarray) -> bool:
+    """Whether a fixed-width str array holds no character outside ``allowed``."""
+    codes = np.ascontiguousarray(cells).view(np.uint32)
+    if codes.size == 0:
+        return True
+    return int(codes.max()) < 128 and bool(allowed[codes].all())
+
+
 def _read_ints(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if cells.dtype.kind == "O":
+        return by_width(_read_ints, cells)
     values = np.zeros(cells.shape[0], dtype=np.int64)
     ok = np.zeros(cells.shape[0], dtype=bool)
     if cells.size == 0:
         return values, ok
     stripped = np.char.strip(cells)
-    try:
-        values = stripped.astype(np.int64)
-        ok[:] = True
-        return values, ok
-    except (ValueError, OverflowError):
-        pass
+    if _only_chars(stripped, _INT_CHARS):  # numpy reads as Python's int() does: "1_000" too
+        try:
+            values = stripped.astype(np.int64)
+            ok[:] = True
+            return values, ok
+        except (ValueError, OverflowError):
+            pass
     for text in np.unique(stripped):
-        if _INT_TEXT.match(text):
+        if len(text) <= 20 and _INT_TEXT.fullmatch(text):  # longer is beyond 64 bits
             number = int(text)
             if -(2**63) < number < 2**63:
                 where = stripped == text
@@ -142,23 +168,25 @@ def _read_ints(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_floats(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if cells.dtype.kind == "O":
+        return by_width(_read_floats, cells)
     values = np.zeros(cells.shape[0], dtype=np.float64)
     ok = np.zeros(cells.shape[0], dtype=bool)
     if cells.size == 0:
         return values, ok
     stripped = np.char.strip(cells)
-    try:
-        values = stripped.astype(np.float64)
-        ok[:] = np.isfinite(values)
-        return values, ok
-    except ValueError:
-        pass
-    for text in np.unique(stripped):
+    if _only_chars(stripped, _FLOAT_CHARS):
         try:
-            number = float(text)
+            values = stripped.astype(np.float64)
+            ok[:] = np.isfinite(values)
+            return values, ok
         except ValueError:
+            pass
+    for text in np.unique(stripped):
+        if not _FLOAT_TEXT.fullmatch(text):
             continue
-        if math.isfinite(number) and text.lower() not in ("nan", "inf", "-inf", "infinity"):
+        number = float(text)
+        if math.isfinite(number):
             where = stripped == text
             values[where] = number
             ok[where] = True
@@ -167,6 +195,8 @@ def _read_floats(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _read_bools(cells: np.ndarray, words: tuple[frozenset, frozenset] = (_TRUE_WORDS, _FALSE_WORDS)
                 ) -> tuple[np.ndarray, np.ndarray]:
+    if cells.dtype.kind == "O":
+        return by_width(lambda chunk: _read_bools(chunk, words), cells)
     values = np.zeros(cells.shape[0], dtype=bool)
     ok = np.zeros(cells.shape[0], dtype=bool)
     if cells.size == 0:
@@ -197,6 +227,7 @@ def infer_text_type(cells: np.ndarray) -> str:
     Each candidate type is tried on a sample first, and on the whole column only when the
     sample reads, so that a column of dates is not parsed in full as ints and floats.
     """
+    cells = as_text(cells)
     cells = cells[~_empty_cells(cells)]
     if cells.size == 0:
         return NULL
@@ -223,25 +254,44 @@ def _string_column(name: str, cells: np.ndarray, empty: np.ndarray, declared: bo
 
 def column_from_text(name: str, cells: np.ndarray, type_: str | None, *, table: str,
                      row_label=lambda i: f"row {i + 1}", strict: bool = False) -> Column:
-    """Build a column from text cells, declared as ``type_`` or inferred when None."""
-    cells = np.asarray(cells, dtype=str)
+    """Build a column from text cells, declared as ``type_`` or inferred when None.
+
+    A cell longer than :data:`~indicators._text.MAX_CELL_CHARS` is an error naming its row.
+    """
+    cells = as_text(cells)
+    too_long = first_too_long(cells)
+    if too_long is not None:
+        raise DataError([Problem(too_long_message(row_label(too_long), len(cells[too_long])),
+                                 path=f"{table}.{name}")])
     declared = type_ is not None
+    # A wide column is read through its distinct cells (words), then spread to the rows.
+    words, codes = factorize(cells) if cells.dtype.kind == "O" else (cells, None)
+
+    def spread(per_word: np.ndarray) -> np.ndarray:
+        return per_word if codes is None else per_word[codes]
+
     if type_ is None:
-        type_ = infer_text_type(cells)
-    empty = _empty_cells(cells)
+        type_ = infer_text_type(words)
+    empty_words = _empty_cells(words)
+    empty = spread(empty_words)
     if type_ == NULL:
         return Column(name, NULL, np.zeros(cells.shape[0], dtype=np.int8),
                       np.ones(cells.shape[0], dtype=bool), None, declared)
     if type_ == "str":
-        return _string_column(name, cells, empty, declared)
-    values = np.zeros(cells.shape[0], dtype=np.int64 if type_ in ("int", "date") else
+        column = _string_column(name, words, empty_words, declared)
+        if codes is None:
+            return column
+        return Column(name, "str", column.data[codes], empty if empty.any() else None, column.categories,
+                      declared)
+    values = np.zeros(words.shape[0], dtype=np.int64 if type_ in ("int", "date") else
                       (np.float64 if type_ == "float" else bool))
-    read = np.zeros(cells.shape[0], dtype=bool)
-    present = np.flatnonzero(~empty)
+    read = np.zeros(words.shape[0], dtype=bool)
+    present = np.flatnonzero(~empty_words)
     if present.size:
-        sub_values, sub_ok = _read_cells(cells[present], type_)
+        sub_values, sub_ok = _read_cells(words[present], type_)
         values[present] = sub_values
         read[present] = sub_ok
+    values, read = spread(values), spread(read)
     bad = ~empty & ~read
     bad_rows = np.flatnonzero(bad)
     examples = tuple((int(i), str(cells[i])) for i in bad_rows[:_MAX_EXAMPLES])
@@ -292,7 +342,7 @@ def _as_numpy(values: Any) -> np.ndarray:
         return _as_numpy(list(values.to_pylist()))
     values = list(values)
     if all(isinstance(v, str) or _is_missing_value(v) for v in values):
-        return np.array(["" if _is_missing_value(v) else v for v in values], dtype=str)
+        return as_text(["" if _is_missing_value(v) else v for v in values])
     return np.array(values, dtype=object)
 
 
@@ -330,13 +380,13 @@ def column_from_values(name: str, values: Any, type_: str | None, *, table: str,
     declared = type_ is not None
     kind = array.dtype.kind
     if kind in "US":
-        return column_from_text(name, array.astype(str), type_, table=table, strict=strict)
+        return column_from_text(name, array, type_, table=table, strict=strict)
     if kind == "O":
         obj_kind, missing = _object_kind(array)
         if obj_kind in ("str", "mixed", "other") or (declared and obj_kind not in (type_, NULL)
                                                       and not (type_ == "float" and obj_kind == "int")):
-            text = np.array(["" if m else (v.isoformat() if isinstance(v, datetime.date) else str(v))
-                             for v, m in zip(array, missing)], dtype=str)
+            text = ["" if m else (v.isoformat() if isinstance(v, datetime.date) else str(v))
+                    for v, m in zip(array, missing)]
             return column_from_text(name, text, type_, table=table, strict=strict)
         if obj_kind == NULL:
             if type_ is None or type_ == NULL:
@@ -445,10 +495,8 @@ def table_from_rows(name: str, header: list[str], rows: list[list[str]], schema:
                     | None = None, *, source: str | None = None, lines: np.ndarray | None = None,
                     strict: bool = False) -> Table:
     """A table from a header and rows of text cells (what a CSV file holds)."""
-    width = len(header)
-    grid = np.array(rows, dtype=str).reshape(len(rows), width) if rows else np.zeros((0, width), dtype=str)
-    return table_from_columns(name, header, [grid[:, i] for i in range(width)], schema, source=source,
-                              lines=lines, strict=strict)
+    columns = [list(cells) for cells in zip(*rows)] if rows else [[] for _ in header]
+    return table_from_columns(name, header, columns, schema, source=source, lines=lines, strict=strict)
 
 
 def table_from_columns(name: str, header: list[str], columns: list, schema: Mapping[str, str]
@@ -482,8 +530,8 @@ def table_from_columns(name: str, header: list[str], columns: list, schema: Mapp
                 column = convert(column_name, cells, schema.get(column_name), table=name,
                                  row_label=table.row_label, strict=strict)
             if column is None:
-                if not isinstance(cells, np.ndarray):
-                    cells = np.asarray(cells.to_numpy(zero_copy_only=False), dtype=str)
+                if not isinstance(cells, (np.ndarray, list)):  # pyarrow strings
+                    cells = cells.to_numpy(zero_copy_only=False)
                 column = column_from_text(column_name, cells, schema.get(column_name), table=name,
                                           row_label=table.row_label, strict=strict)
             built[column_name] = column

@@ -12,6 +12,7 @@ import attrs
 import numpy as np
 
 from ._dates import NAT
+from ._text import as_text
 
 NUMERIC = ("int", "float")
 
@@ -119,7 +120,7 @@ def unify_strings(a: Vec, b: Vec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if a.categories is b.categories or (len(a.categories) == len(b.categories)
                                         and np.array_equal(a.categories, b.categories)):
         return a.data, b.data, a.categories
-    union = np.union1d(a.categories.astype(str), b.categories.astype(str)).astype(object)
+    union = np.union1d(as_text(a.categories), as_text(b.categories)).astype(object)
 
     def remap(v: Vec) -> np.ndarray:
         if len(v.categories) == 0:
@@ -142,7 +143,7 @@ def _string_order_codes(a: Vec, b: Vec) -> tuple[np.ndarray, np.ndarray | int]:
     for column, literal, swap in ((a, b, False), (b, a, True)):
         if _is_one_string(literal) and not _is_one_string(column):
             text = str(literal.categories[0])
-            categories = column.categories.astype(str)
+            categories = as_text(column.categories)
             at = int(np.searchsorted(categories, text))
             found = at < len(categories) and categories[at] == text
             codes = np.where(column.data >= 0, column.data * 2 + 1, -1)
@@ -261,7 +262,7 @@ def in_list(a: Vec, items: list[tuple[object, str]], negated: bool) -> Vec:
     if a.type == "null":
         return Vec("bool", np.zeros(n, bool), np.ones(n, bool))
     if a.type == "str":
-        wanted = np.isin(a.categories.astype(str), np.array([str(v) for v in values], dtype=str)) \
+        wanted = np.isin(as_text(a.categories), as_text([str(v) for v in values]).astype(object)) \
             if len(a.categories) else np.zeros(0, bool)
         lookup = np.concatenate([wanted, [False]])  # code -1 (missing) maps to the last entry
         found = lookup[np.where(a.data >= 0, a.data, len(wanted))]

@@ -1,0 +1,152 @@
+"""Hostile sizes (issue 18): memory in proportion to the input, no internal errors."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import indicators
+from indicators import _text
+from indicators._cli import main
+from indicators._tables import column_from_text
+
+from conftest import run
+
+ROWS = 5_000
+PACK = """
+[indicators.nfa]
+title = "No further action"
+table = "contacts"
+date = "received_on"
+where = "outcome == 'no further action'"
+"""
+
+
+def contacts_csv(long_cell: str, quoted: bool, distinct: bool = False) -> str:
+    """ROWS contacts, and one more whose outcome is ``long_cell``; with ``distinct``, every
+    referral's outcome differs."""
+    lines = ["contact_id,received_on,outcome"]
+    lines += [f"{i},2017-01-{i % 28 + 1:02d},{'no further action' if i % 3 else 'referral'}"
+              f"{f' {i}' if distinct and not i % 3 else ''}" for i in range(ROWS)]
+    cell = f'"{long_cell}"' if quoted else long_cell
+    lines.append(f"{ROWS},2017-01-05,{cell}")
+    return "\n".join(lines) + "\n"
+
+
+def peak_bytes(work) -> int:
+    """The most memory Python and numpy held at once while ``work()`` ran, after a first
+    run that fills the caches one process fills once (calendars, imports)."""
+    work()
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.usefixtures("csv_reader")
+@pytest.mark.parametrize("distinct", [False, True], ids=["few-values", "distinct-values"])
+@pytest.mark.parametrize("quoted", [True, False], ids=["quoted", "plain"])
+def test_one_long_text_cell_does_not_widen_every_row(tmp_path, quoted, distinct):
+    """A 10,000-character cell among 5,000 short ones: as fixed-width numpy strings every
+    row (or every distinct value) would take 40 kB; held as text it costs its own size."""
+    text = contacts_csv("x" * _text.MAX_CELL_CHARS, quoted, distinct)
+    (tmp_path / "contacts.csv").write_text(text)
+    pack = indicators.loads_pack(PACK)
+    holder = {}
+    peak = peak_bytes(lambda: holder.update(results=indicators.evaluate(pack, tmp_path, "2017-01", "2017-01")))
+    assert peak < 10_000_000, f"{peak:,} bytes for a {len(text):,}-byte file"
+    expected = sum(1 for i in range(ROWS) if i % 3)
+    assert expected == holder["results"].get("nfa", "2017-01").numerator
+    outcome = indicators.read_csv_table(tmp_path / "contacts.csv")["outcome"]
+    assert ["no further action", "x" * _text.MAX_CELL_CHARS] == [outcome.categories[0], outcome.categories[-1]]
+    assert (ROWS // 3 + 3 if distinct else 3) == len(outcome.categories)
+
+
+def test_a_long_cell_in_a_mapping_does_not_widen_every_row():
+    outcomes = ["no further action"] * ROWS + ["y" * _text.MAX_CELL_CHARS]
+    tables = {"contacts": {"received_on": ["2017-01-02"] * (ROWS + 1), "outcome": outcomes}}
+    holder = {}
+    peak = peak_bytes(lambda: holder.update(results=run(PACK, tables, "2017-01")))
+    assert peak < 10_000_000, f"{peak:,} bytes"
+    assert ROWS == holder["results"].get("nfa", "2017-01").numerator
+
+
+@pytest.mark.usefixtures("csv_reader")
+@pytest.mark.parametrize("quoted", [True, False], ids=["quoted", "plain"])
+def test_a_cell_beyond_the_limit_is_an_error_naming_its_row(tmp_path, capsys, quoted):
+    (tmp_path / "contacts.csv").write_text(contacts_csv("x" * (_text.MAX_CELL_CHARS + 1), quoted))
+    (tmp_path / "pack.toml").write_text(PACK)
+    status = main(["evaluate", str(tmp_path / "pack.toml"), "--data", str(tmp_path), "--from", "2017-01",
+                   "--to", "2017-01"])
+    out, err = capsys.readouterr()
+    assert 1 == status and "" == out
+    assert [f"error: contacts.outcome: row {ROWS + 1} (line {ROWS + 2} of contacts.csv): a text cell of "
+            "10,001 characters; a cell may hold at most 10,000 (docs/data.md)"] == err.strip().splitlines()
+
+
+def test_a_long_cell_in_a_declared_number_column_is_unreadable_not_a_crash(tmp_path):
+    (tmp_path / "t.csv").write_text('n\n1\n"' + "9" * 5_000 + '"\n 2 \n')
+    column = indicators.read_csv_table(tmp_path / "t.csv", schema={"n": "int"})["n"]
+    assert [1.0, 2.0] == [column.to_numpy()[0], column.to_numpy()[2]] and np.isnan(column.to_numpy()[1])
+    assert 1 == column.unreadable
+
+
+CELLS = st.lists(st.one_of(
+    st.sampled_from(["", " ", "1", "-2", "+3", " 4 ", "2.5", "1e3", "2017-01-31", "31/01/2017", "2017-02-30",
+                     "true", "FALSE", "yes", "n", "0x10", "1_000", "\u0663", "nan", "inf", "1e309"]),
+    # (numpy's fixed-width strings drop trailing NULs, which CSV files cannot hold anyway)
+    st.text(st.characters(blacklist_characters="\x00"), max_size=40)), max_size=30)
+
+
+@given(CELLS, st.sampled_from([None, "int", "float", "date", "bool", "str"]))
+def test_wide_columns_read_exactly_as_narrow_ones(cells, type_):
+    """A column held as Python strings (because one cell is long) reads each cell as the
+    fixed-width reader does."""
+    def build():
+        try:
+            return column_from_text("c", list(cells), type_, table="t")
+        except indicators.DataError as exc:
+            return str(exc)
+
+    narrow = build()
+    saved = _text.NARROW
+    _text.NARROW = -1  # every column wide
+    try:
+        wide = build()
+    finally:
+        _text.NARROW = saved
+    if isinstance(narrow, str):
+        assert narrow == wide
+        return
+    assert (narrow.type, narrow.unreadable, narrow.unreadable_examples) == (wide.type, wide.unreadable,
+                                                                            wide.unreadable_examples)
+    assert list(narrow.missing_mask()) == list(wide.missing_mask())
+    assert [repr(v) for v in narrow.to_numpy()] == [repr(v) for v in wide.to_numpy()]
+
+
+@pytest.mark.usefixtures("csv_reader")
+@pytest.mark.parametrize("type_, cell, inferred", [
+    ("int", "0x10", "str"), ("int", "0X1A", "str"), ("int", "1_000", "str"), ("int", "\u0663", "str"),
+    ("int", "\uff15", "str"), ("int", "99999999999999999999", "float"), ("float", "1_000.5", "str"),
+    ("float", "\u0663.5", "str"), ("float", "1e309", "str"), ("float", "inf", "str"), ("float", "0x1p3", "str"),
+])
+def test_numbers_are_an_optional_sign_and_ascii_digits(tmp_path, type_, cell, inferred):
+    """SPEC section 2: a declared number column reads only ASCII numbers; anything else is
+    unreadable (missing and counted), and an undeclared column holding it is text."""
+    (tmp_path / "t.csv").write_text(f"n\n7\n{cell}\n-3\n", encoding="utf-8")
+    column = indicators.read_csv_table(tmp_path / "t.csv", schema={"n": type_})["n"]
+    assert [False, True, False] == list(column.missing_mask())
+    assert (1, ((1, cell),)) == (column.unreadable, column.unreadable_examples)
+    assert [7, -3] == [column.to_numpy()[0], column.to_numpy()[2]]
+    assert inferred == indicators.read_csv_table(tmp_path / "t.csv")["n"].type
+
+
+def test_numbers_from_a_mapping_follow_the_same_rule():
+    table = indicators.table_from_mapping("t", {"n": ["0x10", "1_000", "\u0663", "+5"]}, {"n": "int"})
+    assert [True, True, True, False] == list(table["n"].missing_mask())
+    assert 5 == table["n"].data[3]
