@@ -150,3 +150,94 @@ def test_numbers_from_a_mapping_follow_the_same_rule():
     table = indicators.table_from_mapping("t", {"n": ["0x10", "1_000", "\u0663", "+5"]}, {"n": "int"})
     assert [True, True, True, False] == list(table["n"].missing_mask())
     assert 5 == table["n"].data[3]
+
+
+@pytest.mark.parametrize("content, line, message", [
+    ('a,b\n1,x\n2,"open\n3,y\n4,z\n', 3, "a quote opened in this row is never closed"),
+    ('a,b\n1,x\n2,"open\n3,y\n4,z,w\n5,q\n', 3, "a quote opened in this row is never closed"),
+    ('a,b\n1,x\n2,"two\nlines",extra\n3,y\n', 3, "has 3 cells but the header has 2"),
+    ('a,b\n1,x\n2,"two\nlines"\n3,y,extra\n', 5, "has 3 cells but the header has 2"),
+])
+def test_csv_errors_name_the_line_the_row_starts_on(tmp_path, content, line, message):
+    """An unbalanced quote would make the rest of the file one cell: it is an error at the
+    line the quote opens on, and a row's line is where it starts, not where it ends."""
+    (tmp_path / "t.csv").write_text(content)
+    with pytest.raises(indicators.DataError) as info:
+        indicators.read_csv_table(tmp_path / "t.csv")
+    (problem,) = info.value.problems
+    assert (line, True) == (problem.line, message in problem.message)
+
+
+def test_a_row_after_a_multi_line_cell_is_labelled_by_its_first_line(tmp_path):
+    (tmp_path / "t.csv").write_text('a,d\nx,2017-01-01\n"two\nlines",soon\n')
+    column = indicators.read_csv_table(tmp_path / "t.csv", schema={"d": "date"})["d"]
+    with pytest.raises(indicators.DataError, match=r"row 2 \(line 3 of t.csv\)"):
+        indicators.read_csv_table(tmp_path / "t.csv", schema={"d": "date"}, strict=True)
+    assert 1 == column.unreadable
+
+
+AGGREGATE_PACK = """
+[tables.t.columns]
+d = "date"
+x = "float"
+
+[indicators.total]
+title = "Total"
+kind = "sum"
+table = "t"
+date = "d"
+of = "x"
+"""
+
+
+@pytest.mark.usefixtures("csv_reader")
+def test_an_aggregate_over_nan_inf_or_1e309_cells_notes_them(tmp_path):
+    (tmp_path / "t.csv").write_text("d,x\n2017-01-02,1\n2017-01-03,nan\n2017-01-04,inf\n2017-01-05,1e309\n"
+                                    "2017-01-06,2\n")
+    record = run(AGGREGATE_PACK, tmp_path, "2017-01").to_records()[0]
+    assert (3.0, 2, {"unreadable (t.x)": 3}) == (record["value"], record["numerator"], record["notes"])
+    assert {"no value to aggregate": 3} == record["rows"]["numerator"]["left_out"]
+
+
+def test_infinity_in_a_float_array_is_unreadable_and_nan_is_missing():
+    tables = {"t": {"d": np.array(["2017-01-02", "2017-01-03", "2017-01-04", "2017-01-05"], dtype="datetime64[D]"),
+                    "x": np.array([1.0, np.nan, np.inf, 2.0])}}
+    record = run(AGGREGATE_PACK, tables, "2017-01").to_records()[0]
+    assert (3.0, {"unreadable (t.x)": 1}) == (record["value"], record["notes"])
+    with pytest.raises(indicators.DataError, match=r"t.x: row 3: cannot read inf as float"):
+        run(AGGREGATE_PACK, tables, "2017-01", strict=True)
+
+
+BIG = 3074457345618258602  # 3 * BIG fits in 64 bits, 4 * BIG does not
+
+
+@pytest.mark.parametrize("expression, expected", [
+    (f"x * {BIG}", [BIG, None, -BIG, 0]),
+    (f"{BIG} * x", [BIG, None, -BIG, 0]),
+    (f"x * {BIG} - {BIG}", [0, None, -2 * BIG, -BIG]),
+    ("-(x - 1 - 9223372036854775807)", [2**63 - 1, 2**63 - 4, None, None]),  # -(-2**63) does not fit
+    ("x + 9223372036854775807", [None, None, 9223372036854775806, 9223372036854775807]),
+    ("-9223372036854775807 - x - x", [None, None, -9223372036854775805, -9223372036854775807]),
+])
+def test_int_arithmetic_beyond_64_bits_is_missing_not_wrapped(expression, expected):
+    """An int result that does not fit in 64 bits is missing (as a float beyond the float
+    range is), never a wrapped-around number that a filter would count."""
+    pack = f"""
+    [tables.t.columns]
+    d = "date"
+    x = "int"
+
+    [tables.t.derive]
+    y = "{expression}"
+
+    [indicators.positive]
+    title = "Positive"
+    table = "t"
+    date = "d"
+    where = "y > 0"
+    """
+    tables = {"t": {"d": ["2017-01-02"] * 4, "x": [1, 4, -1, 0]}}
+    results = run(pack, tables, "2017-01")
+    record = results.to_records()[0]
+    assert sum(1 for v in expected if v is not None and v > 0) == record["numerator"]
+    assert expected.count(None) == record["rows"]["numerator"]["left_out"].get("where unknown", 0)

@@ -1198,6 +1198,8 @@ def _notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str,
         names = set()
         for expr in measure.expressions():
             names |= names_used(expr.node)
+        if measure is indicator.numerator and indicator.of is not None:
+            names |= names_used(indicator.of.node)  # an aggregate's values: NaN, inf or 1e309 cells
         names |= {measure.distinct} if measure.distinct else set()
         names |= {lookup.on for lookup in measure.lookups}
         for name in sorted(names):

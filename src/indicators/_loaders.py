@@ -51,8 +51,10 @@ def read_csv_table(path: str | os.PathLike, name: str | None = None,
     lines: list[int] = []
     header: list[str] | None = None
     problems: list[Problem] = []
+    start = 1  # the line a row starts on (a quoted cell may span lines)
     try:
         for row in reader:
+            start, row_start = reader.line_num + 1, start
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # blank line
             if header is None:
@@ -63,13 +65,19 @@ def read_csv_table(path: str | os.PathLike, name: str | None = None,
                     row = row + [""] * (len(header) - len(row))
                 else:
                     problems.append(Problem(f"has {len(row)} cells but the header has {len(header)}",
-                                            file=str(path), line=reader.line_num))
+                                            file=str(path), line=row_start))
                     continue
             rows.append(row)
-            lines.append(reader.line_num)
+            lines.append(row_start)
     except csv.Error as exc:
-        raise DataError([Problem(f"cannot parse CSV: {exc}", file=str(path),
-                                 line=reader.line_num)]) from None
+        what = f"cannot parse CSV: {exc}"
+        if "field larger than field limit" in str(exc):
+            what = f"a text cell of more than {csv.field_size_limit():,} characters; a cell may hold at most " \
+                   f"{MAX_CELL_CHARS:,} (docs/data.md)"
+        raise DataError([Problem(what, file=str(path), line=start)]) from None
+    if lines and _ends_inside_quotes(text, lines[-1]):
+        raise DataError([Problem("a quote opened in this row is never closed, so the rest of the file would be "
+                                 "one cell (a stray \"?)", file=str(path), line=lines[-1])])
     if header is None:
         raise DataError([Problem("the file is empty: a CSV table needs at least a header row",
                                  file=str(path))])
@@ -79,6 +87,18 @@ def read_csv_table(path: str | os.PathLike, name: str | None = None,
                                                   file=str(path))] if more > 0 else []))
     return table_from_rows(name, header, rows, schema, source=source,
                            lines=np.asarray(lines, dtype=np.int64), strict=strict)
+
+
+def _ends_inside_quotes(text: str, line: int) -> bool:
+    """Whether the file ends inside a quoted cell that opens in the row starting on
+    ``line`` (the lenient reader then takes the rest of the file as that cell)."""
+    tail = "".join(io.StringIO(text, newline="").readlines()[line - 1:])
+    try:
+        for _ in csv.reader(io.StringIO(tail, newline=""), strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _tokenize_fast(text: str) -> tuple[list[str], list[list[str] | np.ndarray], np.ndarray] | None:

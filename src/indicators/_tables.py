@@ -416,7 +416,17 @@ def column_from_values(name: str, values: Any, type_: str | None, *, table: str,
     if kind == "f":
         values = _read_only(array.astype(np.float64, copy=False))
         missing = ~np.isfinite(values)
-        return _typed_column(name, values, missing, type_ or "float", declared, table)
+        column = _typed_column(name, values, missing, type_ or "float", declared, table)
+        infinite = np.isinf(values)  # NaN is how numpy and pandas write missing; infinity is no value
+        if not infinite.any():
+            return column
+        rows = np.flatnonzero(infinite)
+        if strict:
+            raise DataError([Problem(f"row {int(i) + 1}: cannot read {float(values[i])!r} as {column.type}",
+                                     path=f"{table}.{name}") for i in rows[:20]])
+        return attrs.evolve(column, unreadable=int(rows.size),
+                            unreadable_examples=tuple((int(i), repr(float(values[i]))) for i in rows[:_MAX_EXAMPLES]),
+                            unreadable_rows=infinite)
     raise DataError([Problem(f"cannot use values of numpy type {array.dtype} as a column",
                              path=f"{table}.{name}")])
 

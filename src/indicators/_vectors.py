@@ -165,11 +165,9 @@ def arithmetic(op: str, a: Vec, b: Vec) -> Vec:
         return cast(null(max(len(a), len(b))), arithmetic_type(op, a.type, b.type) or "int")
     missing = _or_masks(a.missing, b.missing)
     if a.type == "date" or b.type == "date":
-        if op == "-" and a.type == "date" and b.type == "date":
-            return Vec("int", a.data - b.data, missing)
-        if op == "+":
-            return Vec("date", a.data + b.data, missing)
-        return Vec("date", a.data - b.data, missing)
+        type_ = "int" if op == "-" and a.type == "date" and b.type == "date" else "date"
+        out, over = _checked_int(op, a.data, b.data)
+        return Vec(type_, out, _or_masks(missing, over))
     if op == "/":
         x, y = a.data.astype(np.float64), b.data.astype(np.float64)
         zero = y == 0
@@ -177,6 +175,9 @@ def arithmetic(op: str, a: Vec, b: Vec) -> Vec:
             out = np.divide(x, np.where(zero, 1.0, y))
         return Vec("float", out, _or_masks(missing, zero if zero.any() else None))
     result_type = "float" if "float" in (a.type, b.type) else "int"
+    if result_type == "int":
+        out, over = _checked_int(op, a.data, b.data)
+        return Vec("int", out, _or_masks(missing, over))
     x = a.data if result_type == a.type else a.data.astype(np.float64)
     y = b.data if result_type == b.type else b.data.astype(np.float64)
     func = {"+": np.add, "-": np.subtract, "*": np.multiply}[op]
@@ -189,9 +190,36 @@ def arithmetic(op: str, a: Vec, b: Vec) -> Vec:
     return Vec(result_type, out, missing)
 
 
+_INT_MIN = np.iinfo(np.int64).min
+
+
+def _checked_int(op: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """``x op y`` on int64 arrays, and where the true result does not fit in 64 bits (None
+    when nowhere): such a result is missing, as a float beyond the float range is."""
+    x, y = np.asarray(x, dtype=np.int64), np.asarray(y, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        if op == "+":
+            out = x + y
+            over = ((x ^ out) & (y ^ out)) < 0  # both operands' signs differ from the result's
+        elif op == "-":
+            out = x - y
+            over = ((x ^ y) & (x ^ out)) < 0
+        else:
+            out = x * y
+            # the wrapped product divided back gives y exactly when nothing was lost
+            safe = np.where(x == 0, 1, x)
+            over = ((x != 0) & (np.floor_divide(out, safe) != y)) | ((x == -1) & (y == _INT_MIN)) \
+                | ((y == -1) & (x == _INT_MIN))
+    over = np.broadcast_to(over, out.shape)
+    return out, (over.copy() if over.any() else None)
+
+
 def negate(a: Vec) -> Vec:
     if a.type == "null":
         return cast(a, "int")
+    if a.type == "int":
+        out, over = _checked_int("-", np.zeros_like(a.data), a.data)
+        return Vec("int", out, _or_masks(a.missing, over))
     return Vec(a.type, -a.data, a.missing)
 
 
