@@ -36,3 +36,16 @@ def test_every_public_name_is_in_the_api_reference():
     text = (DOCS / "api.md").read_text()
     documented = set(re.findall(r"^::: indicators\.(\w+)", text, flags=re.M))
     assert set(indicators.__all__) - {"hookimpl"} <= documented  # hookimpl: a pluggy marker, in plugins.md
+
+
+def test_the_limits_table_states_the_limits_the_code_enforces():
+    from indicators import _expressions, _functions, _text
+
+    text = (DOCS / "reliability.md").read_text()
+    table = text[text.index("## Limits"):text.index("## Dirty data")]
+    for row, value in (("expression length", _expressions.MAX_LENGTH), ("expression nesting", _expressions.MAX_DEPTH),
+                       ("string literal", _expressions.MAX_STRING), ("list after `in`", _expressions.MAX_LIST_ITEMS),
+                       ("text cell", _text.MAX_CELL_CHARS), ("plugin function call", int(_functions.DEFAULT_TIME_LIMIT))):
+        line = next(line for line in table.splitlines() if line.startswith(f"| {row}"))
+        assert f"{value:,}" in line, (row, value)
+    assert f"longer than {_text.NARROW} characters" in table
