@@ -173,7 +173,8 @@ def _types_to_read(raw: bytes, header: list[str], schema: Mapping[str, str]) -> 
     every cell reads as its type, so a suggestion from the sample that the rest of the
     column contradicts costs a second, text read, never a different result."""
     types = {name: schema[name] for name in header if name in schema}
-    if b"0x" in raw or b"0X" in raw:  # pyarrow reads "0x10" as the int 16; SPEC ints are decimal
+    hexadecimal = b"0x" in raw or b"0X" in raw  # pyarrow reads "0x10" as the int 16; SPEC ints are decimal
+    if hexadecimal:
         types = {name: type_ for name, type_ in types.items() if type_ != "int"}
     undeclared = [name for name in header if name not in schema]
     if not undeclared:
@@ -192,7 +193,7 @@ def _types_to_read(raw: bytes, header: list[str], schema: Mapping[str, str]) -> 
     for name, cells in zip(header, zip(*rows)):
         if name in undeclared:
             suggested = infer_text_type(as_text([cell.strip() for cell in cells]))
-            if suggested in ("int", "float", "date", "str") and not (suggested == "int" and b"0x" in raw.lower()):
+            if suggested in ("int", "float", "date", "str") and not (suggested == "int" and hexadecimal):
                 types[name] = suggested
     return types
 
