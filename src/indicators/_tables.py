@@ -158,7 +158,7 @@ def _read_ints(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         except (ValueError, OverflowError):
             pass
     for text in np.unique(stripped):
-        if len(text) <= 20 and _INT_TEXT.fullmatch(text):  # longer is beyond 64 bits
+        if len(text) <= 4_000 and _INT_TEXT.fullmatch(text):  # int() refuses over 4,300 digits
             number = int(text)
             if -(2**63) < number < 2**63:
                 where = stripped == text
