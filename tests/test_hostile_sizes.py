@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import indicators
 from indicators import _text
@@ -283,3 +284,91 @@ def test_ordered_aggregates_over_rolling_windows_equal_a_direct_computation(rows
         window = [float(v) for d, v in zip(days, values) if v is not None and first <= d <= last]
         expected = None if not window else float({"min": np.min, "max": np.max, "median": np.median}[kind](window))
         assert (len(window), expected) == (record["numerator"], record["value"])
+
+
+# ---------------------------------------------------------------------------------------
+# Long flat expressions and deep derived chains (issue 18 point 3)
+
+FLAT = {
+    "+": ("x", " + ", lambda n: f"{{}} > {n - 1}", lambda n, x: n * x > n - 1),
+    "-": ("x", " - ", lambda n: "{} < 1", lambda n, x: x - (n - 1) * x < 1),
+    "*": ("1", " * ", lambda n: "{} * x > 0", lambda n, x: x > 0),
+    "or": ("x == {i}", " or ", lambda n: "{}", lambda n, x: 0 <= x < n),
+    "and": ("x != {i}", " and ", lambda n: "{}", lambda n, x: not 0 <= x < n),
+}
+
+
+def flat_expression(op: str, n: int) -> str:
+    term, joiner, outer, _ = FLAT[op]
+    return outer(n).format(joiner.join(term.format(i=i) for i in range(n)))
+
+
+@given(st.sampled_from(sorted(FLAT)), st.integers(1, 2_000))
+def test_long_flat_expressions_up_to_the_length_limit_validate_and_evaluate(op, n):
+    """A flat expression (nesting depth 1) of any number of terms within the 10,000-character
+    limit checks and evaluates without recursing per term: no internal error."""
+    from indicators._expressions import MAX_LENGTH
+
+    expression = flat_expression(op, n)
+    if len(expression) > MAX_LENGTH:
+        n = n // 2
+        expression = flat_expression(op, n)
+    if len(expression) > MAX_LENGTH:
+        return
+    pack = f"""
+    [tables.t.columns]
+    d = "date"
+    x = "int"
+
+    [indicators.flat]
+    title = "Flat"
+    table = "t"
+    date = "d"
+    where = "{expression}"
+    """
+    xs = [-1, 0, 1, 2, 7]
+    results = run(pack, {"t": {"d": ["2017-01-02"] * len(xs), "x": xs}}, "2017-01")
+    assert sum(FLAT[op][3](n, x) for x in xs) == results.get("flat", "2017-01").numerator
+
+
+def test_four_hundred_terms_through_the_command_line(tmp_path, capsys):
+    (tmp_path / "t.csv").write_text("d,x\n2017-01-02,1\n2017-01-03,399\n2017-01-04,400\n")
+    for op in ("+", "or"):
+        (tmp_path / "pack.toml").write_text(
+            f'[indicators.flat]\ntitle = "Flat"\ntable = "t"\ndate = "d"\nwhere = "{flat_expression(op, 400)}"\n')
+        assert 0 == main(["validate", str(tmp_path / "pack.toml"), "--data", str(tmp_path)])
+        assert "internal error" not in capsys.readouterr().err
+        assert 0 == main(["evaluate", str(tmp_path / "pack.toml"), "--data", str(tmp_path), "--from", "2017-01",
+                          "--to", "2017-01", "--format", "json"])
+        out, err = capsys.readouterr()
+        assert "internal error" not in err
+        assert (3 if op == "+" else 2) == json.loads(out)[0]["numerator"]
+
+
+@given(st.integers(1, 1_000), st.booleans())
+@settings(max_examples=10)
+def test_deep_chains_of_derived_columns_evaluate(depth, shift):
+    """c1 = c0 + 1, c2 = c1 + 1, ... (or previous(c0), previous(c1), ...): each derived
+    column is computed after those it reads, without recursing per link."""
+    link = "previous(c{}, by = k, order = d)" if shift else "c{} + 1"
+    derive = "\n".join(f'c{i + 1} = "{link.format(i)}"' for i in range(depth))
+    pack = f"""
+    [tables.t.columns]
+    d = "date"
+    k = "int"
+    c0 = "int"
+
+    [tables.t.derive]
+    {derive}
+
+    [indicators.deep]
+    title = "Deep"
+    table = "t"
+    date = "d"
+    where = "c{depth} is not missing"
+    """
+    days = [f"2017-01-{day:02d}" for day in range(1, 29)]
+    tables = {"t": {"d": days, "k": [1] * len(days), "c0": list(range(len(days)))}}
+    results = run(pack, tables, "2017-01")
+    expected = max(0, len(days) - depth) if shift else len(days)
+    assert expected == results.get("deep", "2017-01").numerator

@@ -26,6 +26,7 @@ from ._expressions import (
     Name,
     Node,
     Unary,
+    left_spine,
 )
 from ._functions import Function
 from ._vectors import NUMERIC, common_type
@@ -125,8 +126,14 @@ def _comparable(a: str, b: str, equality: bool) -> bool:
 
 
 def _check_binary(node: Binary, scope: Scope) -> str:
-    left = check(node.left, scope)
-    right = check(node.right, scope)
+    spine, first = left_spine(node)
+    left = check(first, scope)
+    for binary in reversed(spine):  # a flat chain of terms in a loop, not one call deeper per term
+        left = _binary_type(binary, left, check(binary.right, scope))
+    return left
+
+
+def _binary_type(node: Binary, left: str, right: str) -> str:
     op = node.op
     op_span = (node.op_start, node.op_start + len(op))
     if op in ("and", "or"):

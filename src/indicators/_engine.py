@@ -362,8 +362,24 @@ class TableEvaluation:
             if name in self.table.columns:
                 self._vecs[name] = _column_vec(self.table[name])
             else:
-                self._vecs[name] = self.row_value(self.derived[name])
+                # the derived columns it reads first, each after those it reads (the pack's
+                # order), so that a chain of derived columns is computed in a loop
+                for needed in self._derived_needs(name):
+                    self._vecs[needed] = self.row_value(self.derived[needed])
         return self._vecs[name]
+
+    def _derived_needs(self, name: str) -> list[str]:
+        """``name`` and the derived columns it reads, directly or not, that are not yet
+        computed, in an order where each comes after those it reads."""
+        needed = {name}
+        stack = [name]
+        while stack:
+            for used in names_used(self.derived[stack.pop()].node):
+                if (used in self.derived and used not in self.table.columns and used not in needed
+                        and used not in self._vecs):
+                    needed.add(used)
+                    stack.append(used)
+        return [derived for derived in self.derived if derived in needed]
 
     def duplicate_rows(self) -> int:
         """Rows equal in every column to an earlier row (by a 64-bit hash of the row);

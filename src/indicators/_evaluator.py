@@ -8,7 +8,7 @@ import attrs
 
 from ._calendars import Calendar
 from ._derived import Sequence, shift_by_key
-from ._expressions import Binary, Call, InList, IsMissing, Literal, Name, Node, Unary, to_text
+from ._expressions import Binary, Call, InList, IsMissing, Literal, Name, Node, Unary, left_spine, to_text
 from ._functions import CallLimits, Function
 from ._vectors import (
     Vec,
@@ -47,14 +47,11 @@ def evaluate(node: Node, ctx: Context) -> Vec:
             return ctx.variables[node.name]
         return ctx.column(node.name)
     if isinstance(node, Binary):
-        if node.op == "and":
-            return logical_and(evaluate(node.left, ctx), evaluate(node.right, ctx))
-        if node.op == "or":
-            return logical_or(evaluate(node.left, ctx), evaluate(node.right, ctx))
-        left, right = evaluate(node.left, ctx), evaluate(node.right, ctx)
-        if node.op in ("+", "-", "*", "/"):
-            return arithmetic(node.op, left, right)
-        return compare(node.op, left, right)
+        spine, first = left_spine(node)
+        value = evaluate(first, ctx)
+        for binary in reversed(spine):  # a flat chain of terms in a loop, not one call deeper per term
+            value = _binary(binary.op, value, evaluate(binary.right, ctx))
+        return value
     if isinstance(node, Unary):
         operand = evaluate(node.operand, ctx)
         return logical_not(operand) if node.op == "not" else negate(operand)
@@ -70,6 +67,16 @@ def evaluate(node: Node, ctx: Context) -> Vec:
     if isinstance(node, Call):
         return _call(node, ctx)
     raise TypeError(node)
+
+
+def _binary(op: str, left: Vec, right: Vec) -> Vec:
+    if op == "and":
+        return logical_and(left, right)
+    if op == "or":
+        return logical_or(left, right)
+    if op in ("+", "-", "*", "/"):
+        return arithmetic(op, left, right)
+    return compare(op, left, right)
 
 
 def _call(node: Call, ctx: Context) -> Vec:

@@ -109,21 +109,36 @@ class IsMissing:
 Node = Union[Literal, Name, Call, Unary, Binary, InList, IsMissing]
 
 
-def walk(node: Node):
-    """Every node of a tree, parents first."""
-    yield node
+def children(node: Node) -> tuple[Node, ...]:
+    """A node's operands and arguments, in order."""
     if isinstance(node, Call):
-        for arg in node.args:
-            yield from walk(arg)
-        for _, arg in node.kwargs:
-            yield from walk(arg)
-    elif isinstance(node, Unary):
-        yield from walk(node.operand)
-    elif isinstance(node, Binary):
-        yield from walk(node.left)
-        yield from walk(node.right)
-    elif isinstance(node, (InList, IsMissing)):
-        yield from walk(node.operand)
+        return node.args + tuple(arg for _, arg in node.kwargs)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, (Unary, InList, IsMissing)):
+        return (node.operand,)
+    return ()
+
+
+def walk(node: Node):
+    """Every node of a tree, parents first (with a stack, not recursion, so that a flat
+    expression of thousands of terms is no deeper to walk than one of two)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
+
+
+def left_spine(node: Binary) -> tuple[list[Binary], Node]:
+    """The binary operators down a chain of left operands (``a + b + c`` is ``(a + b) + c``),
+    innermost last, and the first operand: so that a flat chain of terms is handled in a
+    loop rather than by recursing once per term."""
+    spine = []
+    while isinstance(node, Binary):
+        spine.append(node)
+        node = node.left
+    return spine, node
 
 
 # Trees are immutable and live as long as their pack, and the engine asks for the same
@@ -180,7 +195,11 @@ def _text(node: Node) -> str:
     if isinstance(node, Unary):
         return f"({node.op} {to_text(node.operand)})" if node.op == "not" else f"(-{to_text(node.operand)})"
     if isinstance(node, Binary):
-        return f"({to_text(node.left)} {node.op} {to_text(node.right)})"
+        spine, first = left_spine(node)
+        text = to_text(first)
+        for binary in reversed(spine):
+            text = f"({text} {binary.op} {to_text(binary.right)})"
+        return text
     if isinstance(node, InList):
         items = ", ".join(to_text(i) for i in node.items)
         return f"({to_text(node.operand)} {'not in' if node.negated else 'in'} [{items}])"

@@ -58,7 +58,9 @@ class Expr:
     """An expression of a pack: its text, its tree and where it was written."""
 
     text: str
-    node: Node
+    # equal text parses to an equal tree: comparing and hashing the text, not the tree,
+    # keeps a flat expression of thousands of terms from recursing once per term
+    node: Node = attrs.field(eq=False)
     location: Location
 
     @property
@@ -604,23 +606,32 @@ def _read_derive(source: _Source, table: str, raw: Any, columns: dict[str, str])
     state: dict[str, int] = {}  # 1 = visiting, 2 = done
     cyclic: set[str] = set()
 
-    def visit(name: str, trail: tuple[str, ...]) -> None:
-        if state.get(name) == 2:
+    def visit(root: str) -> None:
+        # depth first with a stack of (name, the names it reads still to visit), not
+        # recursion, so that a chain of a thousand derived columns is no problem
+        if state.get(root) == 2:
             return
-        if state.get(name) == 1:
-            cycle = trail[trail.index(name):] + (name,)
-            source.problem(path + (name,), "derived columns refer to each other in a cycle: "
-                           + " -> ".join(cycle))
-            cyclic.update(cycle)
-            return
-        state[name] = 1
-        for used in sorted(names_used(parsed[name].node) & set(parsed)):
-            visit(used, trail + (name,))
-        state[name] = 2
-        ordered.append((name, parsed[name]))
+        state[root] = 1
+        stack = [(root, iter(sorted(names_used(parsed[root].node) & set(parsed))))]
+        while stack:
+            name, pending = stack[-1]
+            used = next(pending, None)
+            if used is None:
+                stack.pop()
+                state[name] = 2
+                ordered.append((name, parsed[name]))
+            elif state.get(used) == 1:
+                trail = [entry[0] for entry in stack]
+                cycle = tuple(trail[trail.index(used):]) + (used,)
+                source.problem(path + (used,), "derived columns refer to each other in a cycle: "
+                               + " -> ".join(cycle))
+                cyclic.update(cycle)
+            elif state.get(used) != 2:
+                state[used] = 1
+                stack.append((used, iter(sorted(names_used(parsed[used].node) & set(parsed)))))
 
     for name in parsed:
-        visit(name, ())
+        visit(name)
     return tuple((name, expr) for name, expr in ordered if name not in cyclic), frozenset(cyclic)
 
 
