@@ -69,3 +69,11 @@ def distinct_per_group(groups: np.ndarray, keys: np.ndarray, n_groups: int) -> n
     first[0] = True
     first[1:] = (g[1:] != g[:-1]) | (k[1:] != k[:-1])
     return np.bincount(g[first], minlength=n_groups).astype(np.int64)
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """A view of ``array`` that cannot be written through: what the engine hands out (a
+    caller's input, a plugin function's arguments) stays as it was."""
+    view = array.view()
+    view.flags.writeable = False
+    return view

@@ -18,7 +18,7 @@ import numpy as np
 from ._calendars import Calendar
 from ._dates import NAT, split
 from ._errors import PluginError, Problem
-from ._arrays import unique
+from ._arrays import read_only, unique
 from ._text import as_text
 from ._vectors import Vec, cast, common_type
 
@@ -82,7 +82,7 @@ class Function:
             missing = m if missing is None else (missing | m)
         if missing is not None and missing.all():
             return cast(Vec("null", np.zeros(n, np.int8), np.ones(n, bool)), result_type)
-        data = np.asarray(self._invoke([_read_only(_plain(a)) for a in args], kwargs, limits))
+        data = np.asarray(self._invoke([read_only(_plain(a)) for a in args], kwargs, limits))
         if data.shape != (n,):
             what = "one value" if data.shape == () else f"an array of shape {data.shape}"
             raise PluginError([Problem(f"function {self.name}() returned {what} for {n} values",
@@ -166,17 +166,9 @@ def _failure(exc: BaseException) -> str:
     return what
 
 
-def _read_only(array: np.ndarray) -> np.ndarray:
-    """A view of ``array`` that a function cannot write through, so that a careless
-    function cannot change a column that other indicators read."""
-    view = array.view()
-    view.flags.writeable = False
-    return view
-
-
 def _read_only_vec(vec: Vec) -> Vec:
-    return Vec(vec.type, _read_only(vec.data), None if vec.missing is None else _read_only(vec.missing),
-               None if vec.categories is None else _read_only(vec.categories))
+    return Vec(vec.type, read_only(vec.data), None if vec.missing is None else read_only(vec.missing),
+               None if vec.categories is None else read_only(vec.categories))
 
 
 def _owned_vec(vec: Vec) -> Vec:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import attrs
 import numpy as np
 
-from ._arrays import unique
+from ._arrays import read_only, unique
 from ._dates import NAT, parse_date_text
 from ._errors import DataError, Problem
 from ._text import as_text, by_width, factorize, first_too_long, too_long_message
@@ -406,15 +406,15 @@ def column_from_values(name: str, values: Any, type_: str | None, *, table: str,
         kind = array.dtype.kind
     # Arrays already of the engine's dtype are used in place, read-only, not copied.
     if kind == "M":
-        days = _read_only(array.astype("datetime64[D]", copy=False).view(np.int64))
+        days = read_only(array.astype("datetime64[D]", copy=False).view(np.int64))
         return _typed_column(name, days, days == NAT, type_ or "date", declared, table, source="date")
     if kind == "b":
-        return _typed_column(name, _read_only(array.astype(bool, copy=False)), None, type_ or "bool", declared, table)
+        return _typed_column(name, read_only(array.astype(bool, copy=False)), None, type_ or "bool", declared, table)
     if kind in "iu":
-        return _typed_column(name, _read_only(array.astype(np.int64, copy=False)), None, type_ or "int",
+        return _typed_column(name, read_only(array.astype(np.int64, copy=False)), None, type_ or "int",
                              declared, table)
     if kind == "f":
-        values = _read_only(array.astype(np.float64, copy=False))
+        values = read_only(array.astype(np.float64, copy=False))
         missing = ~np.isfinite(values)
         column = _typed_column(name, values, missing, type_ or "float", declared, table)
         infinite = np.isinf(values)  # NaN is how numpy and pandas write missing; infinity is no value
@@ -429,13 +429,6 @@ def column_from_values(name: str, values: Any, type_: str | None, *, table: str,
                             unreadable_rows=infinite)
     raise DataError([Problem(f"cannot use values of numpy type {array.dtype} as a column",
                              path=f"{table}.{name}")])
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    """A view of ``array`` that cannot be written through (the caller's data stays theirs)."""
-    view = array.view()
-    view.flags.writeable = False
-    return view
 
 
 def _typed_column(name: str, data: np.ndarray, missing: np.ndarray | None, type_: str,
