@@ -11,8 +11,8 @@ import pytest
 
 import indicators
 from conftest import pack_from
-from indicators._cli import DEFAULT_MEMORY_BUDGET_TEXT, _memory_size, main
-from indicators._engine import DEFAULT_MEMORY_BUDGET
+from indicators._cli import _memory_size, main
+from indicators._engine import DEFAULT_MEMORY_BUDGET, machine_memory_budget
 
 PACK = """
 [indicators.three_placements]
@@ -45,10 +45,10 @@ def many_children(n: int) -> dict:
 
 
 def test_a_lookup_grid_over_the_budget_is_refused_up_front_and_fails_only_its_indicator():
-    """250 thousand keys by 493 months would take about 4.6 GiB: over the default budget."""
+    """250 thousand keys by 493 months would take about 4.6 GiB: over a budget of 4 GiB."""
     tables = many_children(250_000)
     tracemalloc.start()
-    results = indicators.evaluate(pack_from(PACK), tables, "1990-01", "2030-12")
+    results = indicators.evaluate(pack_from(PACK), tables, "1990-01", "2030-12", memory_budget=4 * 2**30)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 100 * 2**20  # nothing near the grid's size was allocated (about 30 MiB here)
@@ -112,5 +112,9 @@ def test_memory_sizes_read_as_a_person_writes_them(text, size):
     assert size == _memory_size(text)
 
 
-def test_the_command_lines_default_is_the_librarys():
-    assert DEFAULT_MEMORY_BUDGET == _memory_size(DEFAULT_MEMORY_BUDGET_TEXT)
+def test_the_default_budget_is_half_the_machines_memory(monkeypatch):
+    import os
+
+    assert DEFAULT_MEMORY_BUDGET == os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    monkeypatch.delattr(os, "sysconf")
+    assert 4 * 2**30 == machine_memory_budget()  # where the machine cannot say

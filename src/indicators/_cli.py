@@ -19,7 +19,6 @@ from ._dates import parse_period
 from ._errors import IndicatorsError
 from ._functions import DEFAULT_TIME_LIMIT
 
-DEFAULT_MEMORY_BUDGET_TEXT = "4GiB"  # indicators.evaluate's default memory_budget
 
 
 def _period(text: str) -> str:
@@ -123,10 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--function-time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
                           help="fail the indicators using a plugin function when one call takes longer "
                                f"(default {DEFAULT_TIME_LIMIT:g}; 0 for no limit)")
-    evaluate.add_argument("--memory-budget", type=_memory_size, default=_memory_size(DEFAULT_MEMORY_BUDGET_TEXT),
+    evaluate.add_argument("--memory-budget", type=_memory_size, default=argparse.SUPPRESS,
                           metavar="SIZE",
                           help="fail the indicators whose work would take more memory in one step, before "
-                               f"it begins (default {DEFAULT_MEMORY_BUDGET_TEXT}; 0 for no limit)")
+                               "it begins (default: half the machine's memory; 0 for no limit)")
 
     validate = commands.add_parser("validate", help="check a pack and report every problem",
                                    description="Check PACK (and, with --data, the data against it).")
@@ -269,7 +268,8 @@ def _evaluate(args: argparse.Namespace) -> int:
             parts.append(evaluate(pack, pack_tables, args.start, args.end, strict=args.strict,
                                   suppress_below=args.suppress_below, loader=args.loader,
                                   function_time_limit=args.function_time_limit,
-                                  memory_budget=args.memory_budget, progress=step))
+                                  progress=step, **({"memory_budget": args.memory_budget}
+                                                    if hasattr(args, "memory_budget") else {})))
         progress.step("evaluating", total, total)
         results = parts[0] if len(parts) == 1 else Results.combine(
             parts, title=" and ".join(pack.title for pack in packs))

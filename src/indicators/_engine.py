@@ -75,7 +75,16 @@ class LazyVariables(Mapping):
         return len(set(self._values) | set(self._lazy))
 
 
-DEFAULT_MEMORY_BUDGET = 4 * 2**30  # bytes of working memory one step of an evaluation may take
+def machine_memory_budget() -> int:
+    """Half of this machine's physical memory (4 GiB where it cannot be read): the working
+    memory one step of an evaluation may take unless the caller says otherwise."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (AttributeError, ValueError, OSError):
+        return 4 * 2**30
+
+
+DEFAULT_MEMORY_BUDGET = machine_memory_budget()
 _BYTES_PER_PAIR = 48  # a (row, period) pair while pairs are made, and a few values evaluated on it
 _GRID_COPIES = 5  # a key x period grid is built through about five arrays of its size
 
