@@ -251,3 +251,44 @@ def test_calamine_and_openpyxl_give_the_same_tables(tmp_path):
             for column in first[name].columns:
                 left, right = first[name][column].to_numpy(), other[name][column].to_numpy()
                 assert [str(v) for v in left] == [str(v) for v in right], (name, column)
+
+
+def test_a_stray_quote_in_a_csv_list_is_an_error_naming_its_line(tmp_path):
+    rows = [LIST_1] + [[f"C{n}", "a) Male", "WBRI", "01/02/2010", "6", "01/04/2016", "1A"] for n in range(5)]
+    text = "\n".join(",".join(row) for row in rows) + "\n"
+    text = text.replace("C2,", '"C2,')
+    (tmp_path / "List 1.csv").write_text(text)
+    with pytest.raises(indicators.DataError, match=r"List 1.csv:4: unbalanced quote: the quoted cell starting on line 4"):
+        read_annex_a(tmp_path)
+
+
+def _rewrite_zip(source, target, change):
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            data = change(item.filename, old.read(item.filename))
+            if data is not None:
+                new.writestr(item, data)
+    return target
+
+
+@pytest.mark.parametrize("reader", readers())
+@pytest.mark.parametrize("damage", ["cut sheet", "no workbook.xml"])
+def test_a_damaged_workbook_is_one_message_naming_it(tmp_path, reader, damage):
+    rows = [[f"C{n}", "a) Male", "WBRI", datetime.date(2010, 2, 1), 6, datetime.date(2016, 4, 1), "1A"]
+            for n in range(50)]
+    good = write_xlsx(tmp_path / "good.xlsx", {"List 1": [LIST_1] + rows})
+
+    def change(name, data):
+        if damage == "cut sheet" and name.startswith("xl/worksheets/sheet"):
+            return data[: len(data) // 2]
+        if damage == "no workbook.xml" and name == "xl/workbook.xml":
+            return None
+        return data
+
+    bad = _rewrite_zip(good, tmp_path / "bad.xlsx", change)
+    with pytest.raises(indicators.DataError) as caught:
+        read_annex_a(bad, excel_reader=reader)
+    [problem] = caught.value.problems
+    assert str(problem).startswith(f"{bad}") and "cannot read" in str(problem)

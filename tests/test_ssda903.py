@@ -93,3 +93,19 @@ def test_windows_1252_files_read_and_undecodable_ones_are_one_message(tmp_path):
                                                   ("returns", "")])
 def test_the_collection_year_comes_from_the_folders_name(folder, expected):
     assert expected == collection_end(folder)
+
+
+@pytest.mark.parametrize("line", ['"3,01/04/2016,S,C2,N1,U6,PR1,,,,,,', '3,"01/04/2016,S,C2,N1,U6,PR1,,,,,,'])
+def test_a_stray_quote_is_an_error_naming_its_line_not_a_cell_that_swallows_the_rest(tmp_path, line):
+    rows = [f"{n},01/04/2016,S,C2,N1,U6,PR1,,,,,," for n in range(1, 6)]
+    rows[2] = line
+    write(tmp_path / "episodes.csv", EPISODES + "\n" + "\n".join(rows) + "\n")
+    with pytest.raises(indicators.DataError, match=r"episodes.csv:4: .*quoted cell starting on line 4"):
+        read_ssda903(tmp_path)
+
+
+def test_a_stray_quote_closed_by_another_is_still_an_error(tmp_path):
+    write(tmp_path / "episodes.csv", EPISODES + "\n1,01/04/2016,S,C2,N1,U6,PR1,,,,,,\n"
+                                                '"2,01/04/2016,S,C2,N1,U6,PR1,,,,,,\n3,01/04/2016,S,C2,N1,U6,PR1,,,,,,"\n')
+    with pytest.raises(indicators.DataError, match=r"episodes.csv:3: .*quoted cell starting on line 3"):
+        read_ssda903(tmp_path)

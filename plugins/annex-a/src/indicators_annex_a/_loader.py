@@ -108,11 +108,13 @@ def _workbook_sheets(path: Path, reader: str | None) -> Iterator[Sheet]:
         else:
             try:
                 book = CalamineWorkbook.from_path(str(path))
+                names = list(book.sheet_names)
             except Exception as exc:  # calamine's errors are its own types
                 raise DataError([Problem(f"cannot read the workbook: {exc}", file=str(path))]) from None
-            for name in book.sheet_names:
-                yield Sheet(str(path), name,
-                            lambda name=name: book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            _check_sheets(path, names)
+            for name in names:
+                yield Sheet(str(path), name, _guarded(path, name, lambda name=name: book.get_sheet_by_name(
+                    name).to_python(skip_empty_area=False)))
             return
     try:
         import openpyxl
@@ -123,8 +125,30 @@ def _workbook_sheets(path: Path, reader: str | None) -> Iterator[Sheet]:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise DataError([Problem(f"cannot read the workbook: {exc}", file=str(path))]) from None
+    _check_sheets(path, book.sheetnames)
     for name in book.sheetnames:
-        yield Sheet(str(path), name, lambda name=name: [list(row) for row in book[name].iter_rows(values_only=True)])
+        yield Sheet(str(path), name, _guarded(path, name, lambda name=name: [
+            list(row) for row in book[name].iter_rows(values_only=True)]))
+
+
+def _check_sheets(path: Path, names: list[str]) -> None:
+    if not names:
+        raise DataError([Problem("cannot read the workbook: it holds no sheets (is it an Excel workbook, with "
+                                 "xl/workbook.xml?)", file=str(path))])
+
+
+def _guarded(path: Path, name: str, read: Callable[[], list[list]]) -> Callable[[], list[list]]:
+    """``read``, with a damaged sheet (bad XML, a cut-off file) one message naming the
+    workbook and sheet rather than the reader's own error."""
+    def rows() -> list[list]:
+        try:
+            return read()
+        except DataError:
+            raise
+        except Exception as exc:  # calamine's and openpyxl's errors are their own types
+            raise DataError([Problem(f"cannot read the sheet, the workbook is damaged: {type(exc).__name__}: "
+                                     f"{exc}", file=str(path), path=f"sheet {name!r}")]) from None
+    return rows
 
 
 def _blank(value) -> bool:

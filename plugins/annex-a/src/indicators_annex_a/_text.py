@@ -49,8 +49,12 @@ def decode(raw: bytes, path: Path, encoding: str = "auto") -> str:
                              "encoding='windows-1252' or encoding='utf-8' to the loader", file=str(path))])
 
 
-def read_csv_rows(path: Path, encoding: str = "auto") -> list[list[str]]:
-    """Every row of a CSV file as text cells (blank rows kept, so that row numbers are lines)."""
+def read_csv_rows(path: Path, encoding: str = "auto", multiline: bool = True) -> list[list[str]]:
+    """Every row of a CSV file as text cells (blank rows kept, so that row numbers are lines).
+
+    A quote that never closes (or closes mid-cell) is an error naming the line where the
+    quoted cell starts, not a cell that silently swallows the rest of the file; with
+    ``multiline`` False a quoted cell spanning lines is one too."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -58,15 +62,26 @@ def read_csv_rows(path: Path, encoding: str = "auto") -> list[list[str]]:
     text = decode(raw, path, encoding)
     if "\x00" in text:
         raise DataError([Problem("the file holds NUL bytes; it is not a text CSV file", file=str(path))])
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
+    start = 1
     try:
         for row in reader:
+            if not multiline and reader.line_num > start:
+                raise DataError([Problem(
+                    f"a quoted cell starting on line {start} runs on to line {reader.line_num}: check for a "
+                    'stray or unbalanced " on that line', file=str(path), line=start)])
             while len(rows) < reader.line_num - 1:  # a quoted cell spanning lines
                 rows.append([])
             rows.append(row)
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise DataError([Problem(f"cannot parse CSV: {exc}", file=str(path), line=reader.line_num)]) from None
+        if reader.line_num > start or "end of data" in str(exc):
+            message = (f'unbalanced quote: the quoted cell starting on line {start} does not close properly '
+                       f'({exc}); check for a stray " on that line')
+        else:
+            message = f"cannot parse CSV: {exc}"
+        raise DataError([Problem(message, file=str(path), line=start)]) from None
     return rows
 
 

@@ -195,7 +195,7 @@ def read_ssda903(location: str | os.PathLike, schemas: Mapping[str, Mapping[str,
 
 
 def _read_file(path: Path, root: Path, only: set[str] | None, encoding: str):
-    rows = read_csv_rows(path, encoding)
+    rows = read_csv_rows(path, encoding, multiline=False)
     header_at = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
     if header_at is None:
         return None  # an empty file, not even a header (liia-tools sees these): left out
