@@ -166,15 +166,40 @@ def read_ssda903(location: str | os.PathLike, schemas: Mapping[str, Mapping[str,
     root = Path(location)
     if not root.is_dir():
         raise DataError([Problem("no such folder of SSDA903 CSV files", file=str(root))])
-    folders = [root] if any(p.suffix.lower() == ".csv" for p in root.iterdir()) else []
-    folders += sorted(p for p in root.iterdir() if p.is_dir() and any(q.suffix.lower() == ".csv" for q in p.iterdir()))
+    def csvs(folder: Path) -> list[Path]:
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+
+    loose = csvs(root)
+    years = sorted(p for p in root.iterdir() if p.is_dir() and csvs(p))
+    if loose and years:
+        raise DataError([Problem(
+            f"the folder holds both CSV files ({loose[0].name}, ...) and folders of them ({years[0].name}, ...): "
+            "hold one year's files, or one folder per year; move the loose files into a folder named for the "
+            "year their return ends (such as '2017' or '2016-17')", file=str(root))])
+    folders = [root] if loose else years
     if not folders:
         raise DataError([Problem("the folder holds no .csv files, nor folders of them (one per year)",
                                  file=str(root))])
+    ends = {folder: collection_end(folder.name) for folder in folders}
+    if len(folders) > 1:
+        nameless = [folder.name for folder in folders if not ends[folder]]
+        if nameless:
+            raise DataError([Problem(
+                f"the name of folder {name!r} gives no collection year, so its rows cannot be merged with the "
+                "other years': name it for the year its return ends (such as '2017', '2016-17' or '201617')",
+                file=str(root / name)) for name in nameless])
+        by_end: dict[str, list[str]] = {}
+        for folder in folders:
+            by_end.setdefault(ends[folder], []).append(folder.name)
+        twice = [names for names in by_end.values() if len(names) > 1]
+        if twice:
+            raise DataError([Problem(f"folders {' and '.join(map(repr, names))} name the same collection year "
+                                     "(keep one)", file=str(root)) for names in twice])
+        folders.sort(key=lambda folder: ends[folder])  # the latest year's rows win, whatever the names
     parts: dict[str, list[tuple[int, dict[str, np.ndarray], np.ndarray, str]]] = {}
     problems: list[Problem] = []
     for order, folder in enumerate(folders):
-        for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv"):
+        for path in csvs(folder):
             try:
                 read = _read_file(path, root, only, encoding)
             except DataError as exc:
@@ -183,7 +208,14 @@ def read_ssda903(location: str | os.PathLike, schemas: Mapping[str, Mapping[str,
             if read is None:
                 continue
             spec, columns, lines = read
-            end = collection_end(folder.name)
+            end = ends[folder]
+            if end:
+                problems.extend(_check_year(spec, columns, lines, end, folder, path))
+            elif lines.size and "collection_end" in spec.key:
+                problems.append(Problem(
+                    f"the folder's name ({folder.name!r}) gives no collection year, and the {spec.title} table "
+                    "is a year's cohort that needs one: name the folder for the year the return ends (such as "
+                    "'2017', '2016-17' or '201617')", file=str(path)))
             parts.setdefault(spec.table, []).append((order, columns, lines, str(path.relative_to(root))))
             columns["collection_end"] = np.array([end] * lines.size, dtype=str) if lines.size else np.zeros(0, str)
     if problems:
@@ -192,6 +224,32 @@ def read_ssda903(location: str | os.PathLike, schemas: Mapping[str, Mapping[str,
     for name, pieces in parts.items():
         tables[name] = _merge(TABLES[name], pieces, strict)
     return tables
+
+
+def _iso(text: str) -> str:
+    """A date cell's text (ISO or UK) as ISO text, or "" when it does not read."""
+    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})$", text) or re.match(r"^(\d{2})/(\d{2})/(\d{4})$", text)
+    if not match:
+        return ""
+    a, b, c = match.groups()
+    return f"{a}-{b}-{c}" if len(a) == 4 else f"{c}-{b}-{a}"
+
+
+def _check_year(spec: ReturnTable, columns: dict[str, np.ndarray], lines: np.ndarray, end: str, folder: Path,
+                path: Path) -> list[Problem]:
+    """A year's episodes must fit the year its folder names: some episode starts or ends in
+    the collection year (1 April to 31 March), else the folder holds another year's return
+    (or its name is wrong) and the merged figures would be silently wrong."""
+    if spec.table != "episodes" or not lines.size:
+        return []
+    dates = [_iso(str(text)) for name in ("decom", "dec") if name in columns for text in np.unique(columns[name])]
+    dates = sorted(d for d in dates if d)
+    start = f"{int(end[:4]) - 1}-04-01"
+    if not dates or any(start <= d <= end for d in dates):
+        return []
+    return [Problem(f"the folder's name ({folder.name!r}) gives the collection year {start} to {end}, but no "
+                    f"episode starts or ends in it (the dates run from {dates[0]} to {dates[-1]}): the folder "
+                    "holds another year's return; name it for the year its return ends", file=str(path))]
 
 
 def _read_file(path: Path, root: Path, only: set[str] | None, encoding: str):
