@@ -292,3 +292,12 @@ def test_a_damaged_workbook_is_one_message_naming_it(tmp_path, reader, damage):
         read_annex_a(bad, excel_reader=reader)
     [problem] = caught.value.problems
     assert str(problem).startswith(f"{bad}") and "cannot read" in str(problem)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("No further action", None), ("No (Unknown)", None),
+                                                ("Not sure", None), ("Yes.", "yes"), ("N", "no"),
+                                                ("b) No", "no"), ("Not known", "unknown")])
+def test_a_yes_no_answer_reads_whole_never_by_its_first_word(text, expected):
+    """"No further action" answers "Referral NFA?" yes, so it must not read as no: unknown or
+    ambiguous answers are kept as written and counted as unknown codes."""
+    assert expected == read_code(text, YES_NO)
