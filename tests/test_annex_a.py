@@ -301,3 +301,33 @@ def test_a_yes_no_answer_reads_whole_never_by_its_first_word(text, expected):
     """"No further action" answers "Referral NFA?" yes, so it must not read as no: unknown or
     ambiguous answers are kept as written and counted as unknown codes."""
     assert expected == read_code(text, YES_NO)
+
+
+@pytest.mark.parametrize("reader", readers())
+def test_excel_errors_formulas_without_values_and_serials_before_1900_are_unreadable_with_either_reader(
+        tmp_path, reader):
+    """calamine gives an error cell and a formula with no saved value as blank, openpyxl
+    gives "#N/A" and blank; a date-formatted -5 is a time to calamine and 25 December 1899
+    to openpyxl. Each is counted unreadable, the same with both readers."""
+    rows = [["1", "M", "WBRI", None, 1, value, "6"] for value in ("ERR", "FORM", -5, 0.5, datetime.date(2017, 1, 1))]
+    good = write_xlsx(tmp_path / "good.xlsx", {"List 1": [LIST_1] + rows})
+
+    def change(name, data):
+        if not name.startswith("xl/worksheets/sheet"):
+            return data
+        text = data.decode()
+        for ref, was, now in (("F2", '<is><t xml:space="preserve">ERR</t></is>', '<v>#N/A</v>'),
+                              ("F3", '<is><t xml:space="preserve">FORM</t></is>', '<f>TODAY()</f>')):
+            text = text.replace(f'<c r="{ref}" t="inlineStr">{was}</c>',
+                                f'<c r="{ref}" s="1"{" t=" + chr(34) + "e" + chr(34) if ref == "F2" else ""}>{now}</c>')
+        text = text.replace('<c r="F4"><v>-5</v>', '<c r="F4" s="1"><v>-5</v>')
+        text = text.replace('<c r="F5"><v>0.5</v>', '<c r="F5" s="1"><v>0.5</v>')
+        return text.encode()
+
+    path = _rewrite_zip(good, tmp_path / "odd.xlsx", change)
+    table = read_annex_a(path, excel_reader=reader)["annex_a_contacts"]
+    assert [None, None, None, None, "2017-01-01"] == dates(table, "contact_on")
+    assert 4 == table["contact_on"].unreadable
+    assert [(0, "#N/A"), (1, "=TODAY() (a formula with no saved value)"), (2, "-5"), (3, "0.5")] == \
+        list(table["contact_on"].unreadable_examples)
+    assert 5 == table.n_rows

@@ -29,6 +29,9 @@ class Sheet:
     file: str  # the workbook or CSV file, as the user named it
     name: str | None  # the sheet's name (None for a CSV file)
     rows: Callable[[], list[list]]
+    # cells that neither reader gives as written, by (row, column) from 0: Excel errors
+    # ("#N/A"), formulas without a saved value, serials before 1900 (see _odd_cells)
+    odd: Callable[[set[int]], dict[tuple[int, int], str]] = lambda columns: {}
 
     @property
     def label(self) -> str:
@@ -112,9 +115,10 @@ def _workbook_sheets(path: Path, reader: str | None) -> Iterator[Sheet]:
             except Exception as exc:  # calamine's errors are its own types
                 raise DataError([Problem(f"cannot read the workbook: {exc}", file=str(path))]) from None
             _check_sheets(path, names)
+            odd = _odd_cells(path)
             for name in names:
                 yield Sheet(str(path), name, _guarded(path, name, lambda name=name: book.get_sheet_by_name(
-                    name).to_python(skip_empty_area=False)))
+                    name).to_python(skip_empty_area=False)), _guarded(path, name, lambda columns, name=name: odd(name, columns)))
             return
     try:
         import openpyxl
@@ -126,9 +130,85 @@ def _workbook_sheets(path: Path, reader: str | None) -> Iterator[Sheet]:
     except Exception as exc:
         raise DataError([Problem(f"cannot read the workbook: {exc}", file=str(path))]) from None
     _check_sheets(path, book.sheetnames)
+    odd = _odd_cells(path)
     for name in book.sheetnames:
         yield Sheet(str(path), name, _guarded(path, name, lambda name=name: [
-            list(row) for row in book[name].iter_rows(values_only=True)]))
+            list(row) for row in book[name].iter_rows(values_only=True)]), _guarded(
+            path, name, lambda columns, name=name: odd(name, columns)))
+
+
+def _odd_cells(path: Path) -> Callable[[str, set[int]], dict[tuple[int, int], str]]:
+    """The cells of a sheet's given columns (from 0) that a date column must count
+    unreadable but the readers give differently or as blank: an Excel error (calamine
+    gives "", openpyxl "#N/A"), a formula with no saved value (both give blank) and a
+    number below 1, a serial before 1900 (calamine gives a time or the number, openpyxl
+    a day in 1899); by (row, column) from 0. Read from the sheet's XML, only the cells of
+    those columns, as a regular expression finds them (parsing every cell took longer
+    than calamine's whole reading)."""
+    import posixpath
+    import re
+    import zipfile
+    from xml.etree import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    members: dict[str, str] = {}
+
+    def letters(index: int) -> str:
+        text = ""
+        index += 1
+        while index:
+            index, rest = divmod(index - 1, 26)
+            text = chr(65 + rest) + text
+        return text
+
+    def read(name: str, columns: set[int]) -> dict[tuple[int, int], str]:
+        if not columns:
+            return {}
+        with zipfile.ZipFile(path) as book:
+            if not members:
+                workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+                rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+                targets = {r.get("Id"): r.get("Target", "") for r in rels}
+                for sheet in workbook.iter(f"{main}sheet"):
+                    target = targets.get(sheet.get(rel), "")
+                    members[sheet.get("name")] = (target.lstrip("/") if target.startswith("/")
+                                                  else posixpath.normpath("xl/" + target))
+            member = members.get(name)
+            if member is None or member not in book.namelist():
+                return {}
+            data = book.read(member)
+        by_letters = {letters(index).encode(): index for index in columns}
+        pattern = re.compile(rb'<c\b([^>]*?\br="(' + b"|".join(by_letters) + rb')(\d+)"[^>]*?)(?:/>|>(.*?)</c>)',
+                             re.DOTALL)
+        found: dict[tuple[int, int], str] = {}
+        for match in pattern.finditer(data):
+            attributes, column, row, content = match.groups()
+            error = b't="e"' in attributes
+            if content is None or not (error or b"<f" in content or content[3:4] in (b"-", b"0", b".", b"<")
+                                       or not content.startswith(b"<v>")):
+                continue  # a blank cell, or a plain value (a serial from 1, a string's index)
+            value = re.search(rb"<v[^>]*>([^<]*)</v>", content)
+            text = value.group(1).decode() if value else ""
+            kind = re.search(rb'\bt="([^"]*)"', attributes)
+            kind = kind.group(1) if kind else b"n"
+            odd = None
+            if error:
+                odd = text or "#error"
+            elif b"<f" in content and not text:
+                formula = re.search(rb"<f[^>]*>([^<]*)</f>", content)
+                odd = f"={formula.group(1).decode() if formula else ''} (a formula with no saved value)"
+            elif kind == b"n" and text:
+                try:
+                    if float(text) < 1:
+                        odd = text
+                except ValueError:
+                    pass
+            if odd is not None:
+                found[(int(row) - 1, by_letters[column])] = odd
+        return found
+
+    return read
 
 
 def _check_sheets(path: Path, names: list[str]) -> None:
@@ -137,12 +217,12 @@ def _check_sheets(path: Path, names: list[str]) -> None:
                                  "xl/workbook.xml?)", file=str(path))])
 
 
-def _guarded(path: Path, name: str, read: Callable[[], list[list]]) -> Callable[[], list[list]]:
+def _guarded(path: Path, name: str, read: Callable) -> Callable:
     """``read``, with a damaged sheet (bad XML, a cut-off file) one message naming the
     workbook and sheet rather than the reader's own error."""
-    def rows() -> list[list]:
+    def rows(*args):
         try:
-            return read()
+            return read(*args)
         except DataError:
             raise
         except Exception as exc:  # calamine's and openpyxl's errors are their own types
@@ -275,12 +355,19 @@ def _build_table(sheet: Sheet, annex: AnnexList, rows: list[list], header_index:
     if problems:
         raise DataError(problems)
     body = rows[header_index + 1:]
-    kept = [i for i, row in enumerate(body) if any(not _blank(cell) for cell in row)]
+    dated = {index for index, column in chosen.values() if column.type == "date"}
+    odd = sheet.odd(dated)
+    odd_rows = {row for row, _ in odd}
+    kept = [i for i, row in enumerate(body) if any(not _blank(cell) for cell in row)
+            or header_index + 1 + i in odd_rows]
     lines = np.asarray(kept, dtype=np.int64) + header_index + 2  # 1-based row numbers of the sheet or file
     texts: dict[str, np.ndarray] = {}
     types: dict[str, str] = {}
     for name, (index, column) in sorted(chosen.items(), key=lambda item: item[1][0]):
         cells = [body[i][index] if index < len(body[i]) else None for i in kept]
+        if column.type == "date" and odd:
+            first = header_index + 1
+            cells = [odd.get((first + i, index), cell) for i, cell in zip(kept, cells)]
         texts[name] = text_column(cells, "age" if name == "age" else column.type)
         types[name] = column.type
     source = Path(sheet.file).name + ("" if sheet.name is None else f" sheet {sheet.name!r}")
