@@ -92,9 +92,11 @@ def test_every_way_a_spreadsheet_holds_a_date_reads_as_that_date(day):
     """Excel dates and datetimes, serial numbers (as numbers and as digits), UK text with
     and without leading zeros or a time, and ISO text."""
     serial = (day - datetime.date(1899, 12, 30)).days
-    forms = [day, datetime.datetime.combine(day, datetime.time(0, 0)), serial, float(serial), str(serial),
+    forms = [day, datetime.datetime.combine(day, datetime.time(0, 0)),
              day.strftime("%d/%m/%Y"), f"{day.day}/{day.month}/{day.year}", day.strftime("%d/%m/%Y 00:00:00"),
              day.isoformat(), f"{day.isoformat()}T00:00:00"]
+    if day.year >= 1910:  # serials read only from 1910 to 2099
+        forms += [serial, float(serial), str(serial), serial + 0.75, f"{serial}.75"]
     table = indicators.table_from_mapping("t", {"day": [date_text(form) for form in forms]}, {"day": "date"})
     assert [day.isoformat()] * len(forms) == [str(d) for d in table["day"].to_numpy()]
 
@@ -331,3 +333,12 @@ def test_excel_errors_formulas_without_values_and_serials_before_1900_are_unread
     assert [(0, "#N/A"), (1, "=TODAY() (a formula with no saved value)"), (2, "-5"), (3, "0.5")] == \
         list(table["contact_on"].unreadable_examples)
     assert 5 == table.n_rows
+
+
+@pytest.mark.parametrize(("cell", "expected"), [("2016", "2016"), ("1", "1"), (2016, "2016"), (1.0, "1"),
+                                                ("42650.75", "2016-10-07"), (42650.75, "2016-10-07"),
+                                                ("42650", "2016-10-07"), ("99999", "99999"), (-5, "-5")])
+def test_serial_numbers_read_as_dates_only_in_a_plausible_range(cell, expected):
+    """A year ("2016") or a count in a date column is not a day in 1905 or 1899: serials
+    read only from 1910 to 2099 (with a time of day allowed), else they are unreadable."""
+    assert expected == date_text(cell)

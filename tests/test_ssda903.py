@@ -143,3 +143,11 @@ def test_a_years_cohort_in_a_folder_whose_name_gives_no_year_says_how_to_name_it
                                                    r"year, .* name the folder for the year the return ends"):
         read_ssda903(folder)
     assert 1 == read_ssda903(folder, only={"episodes"})["episodes"].n_rows
+
+
+def test_a_year_or_a_small_number_in_a_date_column_is_unreadable_not_a_day_in_1905(tmp_path):
+    write(tmp_path / "episodes.csv", EPISODES + "\n1,2016,S,C2,N1,U6,PR1,,,,,,\n2,42650.75,S,C2,N1,U6,PR1,1,,,,,\n")
+    episodes = read_ssda903(tmp_path)["episodes"]
+    assert [None, "2016-10-07"] == values(episodes, "decom")
+    assert (1, ((0, "2016"),)) == (episodes["decom"].unreadable, episodes["decom"].unreadable_examples)
+    assert 1 == episodes["dec"].unreadable

@@ -17,10 +17,12 @@ from indicators import DataError, Problem
 ENCODINGS = {"auto": None, "utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig",
              "cp1252": "cp1252", "windows-1252": "cp1252", "latin-1": "latin-1", "iso-8859-1": "latin-1"}
 _EXCEL_EPOCH = datetime.date(1899, 12, 30).toordinal()
-_LAST_SERIAL = 2958465  # 31/12/9999
+# serial numbers read as dates only in a plausible range, 1 January 1910 to 31 December
+# 2099: "2016" (a year) or "1" in a date column is not a day in 1905 or 1899
+_FIRST_SERIAL, _LAST_SERIAL = 3654, 73415
 _UK = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_SERIAL = re.compile(r"^\d{1,7}(?:\.0*)?$")
+_SERIAL = re.compile(r"^\d{1,7}(?:\.\d*)?$")
 
 
 def check_encoding(encoding: str) -> str | None:
@@ -86,7 +88,7 @@ def read_csv_rows(path: Path, encoding: str = "auto", multiline: bool = True) ->
 
 
 def _serial_date(number: float) -> str | None:
-    if 0 < number <= _LAST_SERIAL and float(number).is_integer():
+    if _FIRST_SERIAL <= number < _LAST_SERIAL + 1:  # a fraction is a time of day
         return datetime.date.fromordinal(_EXCEL_EPOCH + int(number)).isoformat()
     return None
 
@@ -104,7 +106,7 @@ def date_text(value) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float)):
-        return _serial_date(value) or repr(value)
+        return _serial_date(value) or plain_text(value)
     text = str(value).replace("\xa0", " ").strip()
     match = _UK.match(text)
     if match:
