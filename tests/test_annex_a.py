@@ -342,3 +342,14 @@ def test_serial_numbers_read_as_dates_only_in_a_plausible_range(cell, expected):
     """A year ("2016") or a count in a date column is not a day in 1905 or 1899: serials
     read only from 1910 to 2099 (with a time of day allowed), else they are unreadable."""
     assert expected == date_text(cell)
+
+
+def test_a_csv_row_longer_than_its_header_is_an_error_naming_its_line(tmp_path):
+    rows = [LIST_1] + [[f"C{n}", "a) Male", "WBRI", "01/02/2010", "6", "01/04/2016", "1A"] for n in range(3)]
+    rows[2] = rows[2] + ["", "stray"]
+    rows[3] = rows[3] + ["", ""]  # empty cells beyond the header are fine
+    (tmp_path / "List 1.csv").write_text("\n".join(",".join(row) for row in rows) + "\n")
+    with pytest.raises(indicators.DataError) as caught:
+        read_annex_a(tmp_path)
+    assert [f"{tmp_path / 'List 1.csv'}:3: row has 9 cells but the header has 7, and the cells beyond it are not "
+            "empty (a comma inside a cell that is not quoted?)"] == [str(p) for p in caught.value.problems]

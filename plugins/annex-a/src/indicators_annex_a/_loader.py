@@ -355,6 +355,14 @@ def _build_table(sheet: Sheet, annex: AnnexList, rows: list[list], header_index:
     if problems:
         raise DataError(problems)
     body = rows[header_index + 1:]
+    if sheet.name is None:  # a CSV row longer than its header has cells with no column: not silently dropped
+        width = max(i for i, text in enumerate(header) if text) + 1
+        longer = [Problem(f"row has {len(row)} cells but the header has {width}, and the cells beyond it are not "
+                          "empty (a comma inside a cell that is not quoted?)", file=sheet.file,
+                          line=header_index + 2 + i)
+                  for i, row in enumerate(body) if len(row) > width and any(not _blank(c) for c in row[width:])]
+        if longer:
+            raise DataError(longer[:20])
     dated = {index for index, column in chosen.values() if column.type == "date"}
     odd = sheet.odd(dated)
     odd_rows = {row for row, _ in odd}
