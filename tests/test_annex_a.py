@@ -353,3 +353,12 @@ def test_a_csv_row_longer_than_its_header_is_an_error_naming_its_line(tmp_path):
         read_annex_a(tmp_path)
     assert [f"{tmp_path / 'List 1.csv'}:3: row has 9 cells but the header has 7, and the cells beyond it are not "
             "empty (a comma inside a cell that is not quoted?)"] == [str(p) for p in caught.value.problems]
+
+
+def test_a_header_unlike_any_missing_column_gets_no_nonsense_suggestion(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", {"List 1": [LIST_1[:5] + ["Date Closed", "Contact Source"]]})
+    with pytest.raises(indicators.DataError) as caught:
+        read_annex_a(path)
+    assert [f"{path}: sheet 'List 1', column 'Date Closed': unknown header in List 1 (Contacts)",
+            f"{path}: sheet 'List 1': List 1 (Contacts) has no column 'Date of Contact'"] == \
+        [str(p) for p in caught.value.problems]

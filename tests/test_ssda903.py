@@ -151,3 +151,19 @@ def test_a_year_or_a_small_number_in_a_date_column_is_unreadable_not_a_day_in_19
     assert [None, "2016-10-07"] == values(episodes, "decom")
     assert (1, ((0, "2016"),)) == (episodes["decom"].unreadable, episodes["decom"].unreadable_examples)
     assert 1 == episodes["dec"].unreadable
+
+
+def test_strict_names_the_file_under_its_folder_and_quotes_the_cell_as_written(tmp_path):
+    write(tmp_path / "2017" / "episodes.csv", EPISODES + "\n1,1/13/2016,S,C2,N1,U6,PR1,,,,,,\n")
+    with pytest.raises(indicators.DataError) as caught:
+        read_ssda903(tmp_path, strict=True)
+    assert [f"{tmp_path / '2017' / 'episodes.csv'}:2: column 'DECOM': cannot read '1/13/2016' as date"] == \
+        [str(p) for p in caught.value.problems]
+
+
+def test_a_closest_header_is_suggested_only_when_it_is_alike(tmp_path):
+    write(tmp_path / "episodes.csv", EPISODES.replace(",LS,", ",LAST,") + "\n")
+    with pytest.raises(indicators.DataError) as caught:
+        read_ssda903(tmp_path)
+    assert [f"{tmp_path / 'episodes.csv'}:1: the Episodes table has no column 'LS'"] == \
+        [str(p) for p in caught.value.problems]

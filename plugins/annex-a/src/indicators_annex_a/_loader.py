@@ -20,6 +20,8 @@ from ._text import check_encoding, read_csv_rows, text_column
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 _HEADER_SEARCH_ROWS = 10  # a title row or two may sit above the headers
 _MAX_EXAMPLES = 5
+# a 'closest header' only this alike: 'Date of Contcat' is 'Date of Contact', 'Date Closed' is not
+_SIMILAR = 0.75
 
 
 @attrs.frozen
@@ -409,5 +411,5 @@ def _raise_unreadable(sheet: Sheet, table: Table, chosen: dict[str, tuple[int, A
 
 def _closest(text: str, choices: list[str]) -> str | None:
     by_normal = {normalise_header(choice): choice for choice in choices}
-    match = difflib.get_close_matches(normalise_header(text), list(by_normal), n=1, cutoff=0.5)
+    match = difflib.get_close_matches(normalise_header(text), list(by_normal), n=1, cutoff=_SIMILAR)
     return by_normal[match[0]] if match else None

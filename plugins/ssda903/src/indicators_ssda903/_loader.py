@@ -17,6 +17,7 @@ from indicators import DataError, Problem, Table, table_from_mapping
 from ._text import check_encoding, read_csv_rows, text_column
 
 _MAX_EXAMPLES = 5
+_SIMILAR = 0.75  # a 'closest header' only this alike: 'DECOMM' for DECOM, not 'DEC_DATE'
 
 
 def _codes(text: str) -> frozenset[str]:
@@ -207,7 +208,7 @@ def read_ssda903(location: str | os.PathLike, schemas: Mapping[str, Mapping[str,
                 continue
             if read is None:
                 continue
-            spec, columns, lines = read
+            spec, columns, lines, raw = read
             end = ends[folder]
             if end:
                 problems.extend(_check_year(spec, columns, lines, end, folder, path))
@@ -216,7 +217,8 @@ def read_ssda903(location: str | os.PathLike, schemas: Mapping[str, Mapping[str,
                     f"the folder's name ({folder.name!r}) gives no collection year, and the {spec.title} table "
                     "is a year's cohort that needs one: name the folder for the year the return ends (such as "
                     "'2017', '2016-17' or '201617')", file=str(path)))
-            parts.setdefault(spec.table, []).append((order, columns, lines, str(path.relative_to(root))))
+            parts.setdefault(spec.table, []).append((order, columns, lines, str(path.relative_to(root)),
+                                                     str(path), raw))
             columns["collection_end"] = np.array([end] * lines.size, dtype=str) if lines.size else np.zeros(0, str)
     if problems:
         raise DataError(problems)
@@ -269,7 +271,7 @@ def _read_file(path: Path, root: Path, only: set[str] | None, encoding: str):
     for field in spec.fields:
         if field.name not in upper and field.required:
             unknown = [h for h in upper if h not in {f.name for f in spec.fields}]
-            closest = difflib.get_close_matches(field.name, unknown, n=1, cutoff=0.6)
+            closest = difflib.get_close_matches(field.name, unknown, n=1, cutoff=_SIMILAR)
             problems.append(Problem(f"the {spec.title} table has no column {field.name!r}"
                                     + (f"; the closest header present is {closest[0]!r}" if closest else ""),
                                     file=str(path), line=header_at + 1))
@@ -292,26 +294,28 @@ def _read_file(path: Path, root: Path, only: set[str] | None, encoding: str):
     if problems:
         raise DataError(problems[:20])
     types = {f.name: f.type for f in spec.fields}
-    columns = {}
+    columns, raw = {}, {}
     for index, name in enumerate(upper):
         if not name:
             continue
         cells = [row[index] for row in body]
         columns[name.lower()] = text_column(cells, types.get(name, "str"))
-    return spec, columns, np.asarray(lines, dtype=np.int64)
+        if types.get(name) == "date":  # as written, for messages: '1/13/2016', not '01/13/2016'
+            raw[name.lower()] = np.array([cell.strip() for cell in cells], dtype=object)
+    return spec, columns, np.asarray(lines, dtype=np.int64), raw
 
 
 def _merge(spec: ReturnTable, pieces, strict: bool) -> Table:
     """One table from each year's rows: for rows with the same key, the latest year's."""
     names = [f.column for f in spec.fields] + ["collection_end"]
-    for _, columns, _, _ in pieces:
+    for _, columns, *_ in pieces:
         names += [c for c in columns if c not in names]
-    n = [lines.size for _, _, lines, _ in pieces]
+    n = [piece[2].size for piece in pieces]
     merged = {name: np.concatenate([columns.get(name, np.full(size, "", dtype=str)).astype(str)
-                                    for (_, columns, _, _), size in zip(pieces, n)]) for name in names}
-    lines = np.concatenate([lines for _, _, lines, _ in pieces])
-    sources = np.concatenate([np.full(size, source, dtype=object) for (_, _, _, source), size in zip(pieces, n)])
-    order = np.concatenate([np.full(size, o) for (o, _, _, _), size in zip(pieces, n)])
+                                    for (_, columns, *_), size in zip(pieces, n)]) for name in names}
+    lines = np.concatenate([piece[2] for piece in pieces])
+    sources = np.concatenate([np.full(size, piece[4], dtype=object) for piece, size in zip(pieces, n)])
+    order = np.concatenate([np.full(size, piece[0]) for piece, size in zip(pieces, n)])
     keep = np.ones(lines.size, dtype=bool)
     if len(pieces) > 1:
         key = np.array(["\x1f".join(values) for values in zip(*(merged[k] for k in spec.key))], dtype=object)
@@ -341,9 +345,14 @@ def _merge(spec: ReturnTable, pieces, strict: bool) -> Table:
     source = pieces[0][3] if single else "the SSDA903 files"
     table = Table(spec.table, columns, rows.size, source, lines[rows] if single else None)
     if strict:
-        problems = [Problem(f"line {int(lines[rows[r]])}: cannot read {text!r} as {column.type}",
-                            file=str(sources[rows[r]]), path=f"{spec.table}.{name}")
-                    for name, column in table.columns.items() for r, text in column.unreadable_examples]
+        def written(name: str) -> np.ndarray:  # the cells as written, for messages
+            return np.concatenate([piece[5].get(name, piece[1].get(name, np.full(size, "", dtype=str)))
+                                   .astype(object) for piece, size in zip(pieces, n)])
+
+        written = {name: written(name) for name, column in table.columns.items() if column.unreadable_examples}
+        problems = [Problem(f"column {name.upper()!r}: cannot read {str(written[name][rows[r]])!r} as {column.type}",
+                            file=str(sources[rows[r]]), line=int(lines[rows[r]]))
+                    for name, column in table.columns.items() for r, _ in column.unreadable_examples]
         if problems:
             raise DataError(problems)
     return table
