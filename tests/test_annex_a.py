@@ -362,3 +362,12 @@ def test_a_header_unlike_any_missing_column_gets_no_nonsense_suggestion(tmp_path
     assert [f"{path}: sheet 'List 1', column 'Date Closed': unknown header in List 1 (Contacts)",
             f"{path}: sheet 'List 1': List 1 (Contacts) has no column 'Date of Contact'"] == \
         [str(p) for p in caught.value.problems]
+
+
+def test_a_stray_quote_closed_by_another_in_a_csv_list_is_still_an_error(tmp_path):
+    rows = [LIST_1] + [[f"C{n}", "a) Male", "WBRI", "01/02/2010", "6", "01/04/2016", "1A"] for n in range(5)]
+    text = "\n".join(",".join(row) for row in rows) + "\n"
+    text = text.replace("C1,", '"C1,').replace("C3,a) Male", 'C3",a) Male')
+    (tmp_path / "List 1.csv").write_text(text)
+    with pytest.raises(indicators.DataError, match=r"List 1.csv:3: a quoted cell starting on line 3 runs on to line 5"):
+        read_annex_a(tmp_path)

@@ -63,11 +63,11 @@ def read_annex_a(location: str | os.PathLike, schemas: Mapping[str, Mapping[str,
         if not files:
             raise DataError([Problem("the folder holds no .csv files (an Annex A folder holds one CSV file per "
                                      "list)", file=str(path))])
-        sheets = [Sheet(str(p), None, lambda p=p: read_csv_rows(p, encoding)) for p in files]
+        sheets = [Sheet(str(p), None, lambda p=p: read_csv_rows(p, encoding, multiline=False)) for p in files]
     elif path.suffix.lower() in EXCEL_SUFFIXES:
         sheets = list(_workbook_sheets(path, excel_reader))
     elif path.suffix.lower() == ".csv":
-        sheets = [Sheet(str(path), None, lambda: read_csv_rows(path, encoding))]
+        sheets = [Sheet(str(path), None, lambda: read_csv_rows(path, encoding, multiline=False))]
     elif not path.exists():
         raise DataError([Problem("no such Annex A workbook or folder", file=str(path))])
     else:

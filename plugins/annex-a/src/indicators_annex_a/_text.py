@@ -72,7 +72,8 @@ def read_csv_rows(path: Path, encoding: str = "auto", multiline: bool = True) ->
             if not multiline and reader.line_num > start:
                 raise DataError([Problem(
                     f"a quoted cell starting on line {start} runs on to line {reader.line_num}: check for a "
-                    'stray or unbalanced " on that line', file=str(path), line=start)])
+                    'stray or unbalanced " on that line (a cell may not hold a line break)', file=str(path),
+                    line=start)])
             while len(rows) < reader.line_num - 1:  # a quoted cell spanning lines
                 rows.append([])
             rows.append(row)
