@@ -92,9 +92,11 @@ def test_every_way_a_spreadsheet_holds_a_date_reads_as_that_date(day):
     """Excel dates and datetimes, serial numbers (as numbers and as digits), UK text with
     and without leading zeros or a time, and ISO text."""
     serial = (day - datetime.date(1899, 12, 30)).days
-    forms = [day, datetime.datetime.combine(day, datetime.time(0, 0)), serial, float(serial), str(serial),
+    forms = [day, datetime.datetime.combine(day, datetime.time(0, 0)),
              day.strftime("%d/%m/%Y"), f"{day.day}/{day.month}/{day.year}", day.strftime("%d/%m/%Y 00:00:00"),
              day.isoformat(), f"{day.isoformat()}T00:00:00"]
+    if day.year >= 1910:  # serials read only from 1910 to 2099
+        forms += [serial, float(serial), str(serial), serial + 0.75, f"{serial}.75"]
     table = indicators.table_from_mapping("t", {"day": [date_text(form) for form in forms]}, {"day": "date"})
     assert [day.isoformat()] * len(forms) == [str(d) for d in table["day"].to_numpy()]
 
@@ -251,3 +253,121 @@ def test_calamine_and_openpyxl_give_the_same_tables(tmp_path):
             for column in first[name].columns:
                 left, right = first[name][column].to_numpy(), other[name][column].to_numpy()
                 assert [str(v) for v in left] == [str(v) for v in right], (name, column)
+
+
+def test_a_stray_quote_in_a_csv_list_is_an_error_naming_its_line(tmp_path):
+    rows = [LIST_1] + [[f"C{n}", "a) Male", "WBRI", "01/02/2010", "6", "01/04/2016", "1A"] for n in range(5)]
+    text = "\n".join(",".join(row) for row in rows) + "\n"
+    text = text.replace("C2,", '"C2,')
+    (tmp_path / "List 1.csv").write_text(text)
+    with pytest.raises(indicators.DataError, match=r"List 1.csv:4: unbalanced quote: the quoted cell starting on line 4"):
+        read_annex_a(tmp_path)
+
+
+def _rewrite_zip(source, target, change):
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            data = change(item.filename, old.read(item.filename))
+            if data is not None:
+                new.writestr(item, data)
+    return target
+
+
+@pytest.mark.parametrize("reader", readers())
+@pytest.mark.parametrize("damage", ["cut sheet", "no workbook.xml"])
+def test_a_damaged_workbook_is_one_message_naming_it(tmp_path, reader, damage):
+    rows = [[f"C{n}", "a) Male", "WBRI", datetime.date(2010, 2, 1), 6, datetime.date(2016, 4, 1), "1A"]
+            for n in range(50)]
+    good = write_xlsx(tmp_path / "good.xlsx", {"List 1": [LIST_1] + rows})
+
+    def change(name, data):
+        if damage == "cut sheet" and name.startswith("xl/worksheets/sheet"):
+            return data[: len(data) // 2]
+        if damage == "no workbook.xml" and name == "xl/workbook.xml":
+            return None
+        return data
+
+    bad = _rewrite_zip(good, tmp_path / "bad.xlsx", change)
+    with pytest.raises(indicators.DataError) as caught:
+        read_annex_a(bad, excel_reader=reader)
+    [problem] = caught.value.problems
+    assert str(problem).startswith(f"{bad}") and "cannot read" in str(problem)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("No further action", None), ("No (Unknown)", None),
+                                                ("Not sure", None), ("Yes.", "yes"), ("N", "no"),
+                                                ("b) No", "no"), ("Not known", "unknown")])
+def test_a_yes_no_answer_reads_whole_never_by_its_first_word(text, expected):
+    """"No further action" answers "Referral NFA?" yes, so it must not read as no: unknown or
+    ambiguous answers are kept as written and counted as unknown codes."""
+    assert expected == read_code(text, YES_NO)
+
+
+@pytest.mark.parametrize("reader", readers())
+def test_excel_errors_formulas_without_values_and_serials_before_1900_are_unreadable_with_either_reader(
+        tmp_path, reader):
+    """calamine gives an error cell and a formula with no saved value as blank, openpyxl
+    gives "#N/A" and blank; a date-formatted -5 is a time to calamine and 25 December 1899
+    to openpyxl. Each is counted unreadable, the same with both readers."""
+    rows = [["1", "M", "WBRI", None, 1, value, "6"] for value in ("ERR", "FORM", -5, 0.5, datetime.date(2017, 1, 1))]
+    good = write_xlsx(tmp_path / "good.xlsx", {"List 1": [LIST_1] + rows})
+
+    def change(name, data):
+        if not name.startswith("xl/worksheets/sheet"):
+            return data
+        text = data.decode()
+        for ref, was, now in (("F2", '<is><t xml:space="preserve">ERR</t></is>', '<v>#N/A</v>'),
+                              ("F3", '<is><t xml:space="preserve">FORM</t></is>', '<f>TODAY()</f>')):
+            text = text.replace(f'<c r="{ref}" t="inlineStr">{was}</c>',
+                                f'<c r="{ref}" s="1"{" t=" + chr(34) + "e" + chr(34) if ref == "F2" else ""}>{now}</c>')
+        text = text.replace('<c r="F4"><v>-5</v>', '<c r="F4" s="1"><v>-5</v>')
+        text = text.replace('<c r="F5"><v>0.5</v>', '<c r="F5" s="1"><v>0.5</v>')
+        return text.encode()
+
+    path = _rewrite_zip(good, tmp_path / "odd.xlsx", change)
+    table = read_annex_a(path, excel_reader=reader)["annex_a_contacts"]
+    assert [None, None, None, None, "2017-01-01"] == dates(table, "contact_on")
+    assert 4 == table["contact_on"].unreadable
+    assert [(0, "#N/A"), (1, "=TODAY() (a formula with no saved value)"), (2, "-5"), (3, "0.5")] == \
+        list(table["contact_on"].unreadable_examples)
+    assert 5 == table.n_rows
+
+
+@pytest.mark.parametrize(("cell", "expected"), [("2016", "2016"), ("1", "1"), (2016, "2016"), (1.0, "1"),
+                                                ("42650.75", "2016-10-07"), (42650.75, "2016-10-07"),
+                                                ("42650", "2016-10-07"), ("99999", "99999"), (-5, "-5")])
+def test_serial_numbers_read_as_dates_only_in_a_plausible_range(cell, expected):
+    """A year ("2016") or a count in a date column is not a day in 1905 or 1899: serials
+    read only from 1910 to 2099 (with a time of day allowed), else they are unreadable."""
+    assert expected == date_text(cell)
+
+
+def test_a_csv_row_longer_than_its_header_is_an_error_naming_its_line(tmp_path):
+    rows = [LIST_1] + [[f"C{n}", "a) Male", "WBRI", "01/02/2010", "6", "01/04/2016", "1A"] for n in range(3)]
+    rows[2] = rows[2] + ["", "stray"]
+    rows[3] = rows[3] + ["", ""]  # empty cells beyond the header are fine
+    (tmp_path / "List 1.csv").write_text("\n".join(",".join(row) for row in rows) + "\n")
+    with pytest.raises(indicators.DataError) as caught:
+        read_annex_a(tmp_path)
+    assert [f"{tmp_path / 'List 1.csv'}:3: row has 9 cells but the header has 7, and the cells beyond it are not "
+            "empty (a comma inside a cell that is not quoted?)"] == [str(p) for p in caught.value.problems]
+
+
+def test_a_header_unlike_any_missing_column_gets_no_nonsense_suggestion(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", {"List 1": [LIST_1[:5] + ["Date Closed", "Contact Source"]]})
+    with pytest.raises(indicators.DataError) as caught:
+        read_annex_a(path)
+    assert [f"{path}: sheet 'List 1', column 'Date Closed': unknown header in List 1 (Contacts)",
+            f"{path}: sheet 'List 1': List 1 (Contacts) has no column 'Date of Contact'"] == \
+        [str(p) for p in caught.value.problems]
+
+
+def test_a_stray_quote_closed_by_another_in_a_csv_list_is_still_an_error(tmp_path):
+    rows = [LIST_1] + [[f"C{n}", "a) Male", "WBRI", "01/02/2010", "6", "01/04/2016", "1A"] for n in range(5)]
+    text = "\n".join(",".join(row) for row in rows) + "\n"
+    text = text.replace("C1,", '"C1,').replace("C3,a) Male", 'C3",a) Male')
+    (tmp_path / "List 1.csv").write_text(text)
+    with pytest.raises(indicators.DataError, match=r"List 1.csv:3: a quoted cell starting on line 3 runs on to line 5"):
+        read_annex_a(tmp_path)

@@ -184,3 +184,35 @@ def test_the_command_line_names_what_it_skipped(annex_a_folder, tmp_path, capsys
     assert 0 == status
     assert "skipped: indicators.adoptions: no table 'annex_a_adoption' in the data\n" in err
     assert "skipped: indicators.contacts:" not in err
+
+
+@pytest.mark.skipif(not installed("indicators-ssda903"), reason="plugins/ssda903 is not installed")
+def test_a_stray_quote_in_a_return_fails_validate_with_the_file_and_line(ssda903_folder, tmp_path, capsys):
+    """The QA recipe (#14): a " at the start of line 101 of episodes.csv made validate say
+    "no problems found" while lac_count fell from 509 to 47."""
+    import shutil
+
+    shutil.copytree(ssda903_folder, tmp_path / "returns")
+    episodes = tmp_path / "returns" / "2017" / "episodes.csv"
+    lines = episodes.read_bytes().split(b"\n")
+    lines[100] = b'"' + lines[100]
+    episodes.write_bytes(b"\n".join(lines))
+    status = main(["validate", "ssda903", "--data", str(tmp_path / "returns"), "--loader", "ssda903"])
+    err = capsys.readouterr().err
+    assert 1 == status
+    assert f"{episodes}:101: unbalanced quote: the quoted cell starting on line 101" in err
+    assert "Traceback" not in err and "internal error" not in err
+
+
+@pytest.mark.skipif(not installed("indicators-ssda903"), reason="plugins/ssda903 is not installed")
+def test_loose_files_beside_year_folders_fail_evaluate_rather_than_give_wrong_figures(ssda903_folder, tmp_path,
+                                                                                      capsys):
+    import shutil
+
+    shutil.copytree(ssda903_folder / "2016", tmp_path / "y2" / "2016")
+    for path in (ssda903_folder / "2017").glob("*.csv"):
+        shutil.copy(path, tmp_path / "y2")
+    status = main(["evaluate", "ssda903", "--data", str(tmp_path / "y2"), "--loader", "ssda903",
+                   "--from", "2017-03", "--to", "2017-03"])
+    assert 1 == status
+    assert "holds both CSV files" in capsys.readouterr().err

@@ -93,3 +93,77 @@ def test_windows_1252_files_read_and_undecodable_ones_are_one_message(tmp_path):
                                                   ("returns", "")])
 def test_the_collection_year_comes_from_the_folders_name(folder, expected):
     assert expected == collection_end(folder)
+
+
+@pytest.mark.parametrize("line", ['"3,01/04/2016,S,C2,N1,U6,PR1,,,,,,', '3,"01/04/2016,S,C2,N1,U6,PR1,,,,,,'])
+def test_a_stray_quote_is_an_error_naming_its_line_not_a_cell_that_swallows_the_rest(tmp_path, line):
+    rows = [f"{n},01/04/2016,S,C2,N1,U6,PR1,,,,,," for n in range(1, 6)]
+    rows[2] = line
+    write(tmp_path / "episodes.csv", EPISODES + "\n" + "\n".join(rows) + "\n")
+    with pytest.raises(indicators.DataError, match=r"episodes.csv:4: .*quoted cell starting on line 4"):
+        read_ssda903(tmp_path)
+
+
+def test_a_stray_quote_closed_by_another_is_still_an_error(tmp_path):
+    write(tmp_path / "episodes.csv", EPISODES + "\n1,01/04/2016,S,C2,N1,U6,PR1,,,,,,\n"
+                                                '"2,01/04/2016,S,C2,N1,U6,PR1,,,,,,\n3,01/04/2016,S,C2,N1,U6,PR1,,,,,,"\n')
+    with pytest.raises(indicators.DataError, match=r"episodes.csv:3: .*quoted cell starting on line 3"):
+        read_ssda903(tmp_path)
+
+
+def test_loose_files_beside_year_folders_are_an_error_not_a_silently_wrong_merge(tmp_path):
+    write(tmp_path / "2016" / "episodes.csv", EPISODES + "\n1,01/04/2015,S,C2,N1,U6,PR1,,,,,,\n")
+    write(tmp_path / "episodes.csv", EPISODES + "\n1,01/04/2015,S,C2,N1,U6,PR1,03/03/2017,X1,CARPL,,,\n")
+    with pytest.raises(indicators.DataError, match="holds both CSV files .* and folders of them"):
+        read_ssda903(tmp_path)
+
+
+def test_a_year_folder_holding_another_years_return_is_an_error(tmp_path):
+    write(tmp_path / "2016" / "episodes.csv", EPISODES + "\n1,01/04/2015,S,C2,N1,U6,PR1,,,,,,\n")
+    write(tmp_path / "2099" / "episodes.csv", EPISODES + "\n1,01/04/2015,S,C2,N1,U6,PR1,03/03/2016,X1,CARPL,,,\n")
+    with pytest.raises(indicators.DataError, match=r"2099.episodes.csv: the folder's name \('2099'\) gives the "
+                                                   r"collection year 2098-04-01 to 2099-03-31, but no episode"):
+        read_ssda903(tmp_path)
+
+
+def test_year_folders_merge_in_year_order_whatever_their_names(tmp_path):
+    write(tmp_path / "a_2017" / "episodes.csv", EPISODES + "\n1,01/04/2015,S,C2,N1,U6,PR1,03/03/2017,X1,CARPL,,,\n")
+    write(tmp_path / "b_2016" / "episodes.csv", EPISODES + "\n1,01/04/2015,S,C2,N1,U6,PR1,,,,,,\n")
+    assert ["2017-03-03"] == values(read_ssda903(tmp_path)["episodes"], "dec")
+    write(tmp_path / "returns" / "episodes.csv", EPISODES + "\n")
+    with pytest.raises(indicators.DataError, match="name of folder 'returns' gives no collection year"):
+        read_ssda903(tmp_path)
+
+
+def test_a_years_cohort_in_a_folder_whose_name_gives_no_year_says_how_to_name_it(tmp_path):
+    folder = tmp_path / "returns"
+    write(folder / "episodes.csv", EPISODES + "\n1,01/04/2016,S,C2,N1,U6,PR1,,,,,,\n")
+    write(folder / "oc3.csv", "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\n1,01/02/1998,YES,F1,B1\n")
+    with pytest.raises(indicators.DataError, match=r"oc3.csv: the folder's name \('returns'\) gives no collection "
+                                                   r"year, .* name the folder for the year the return ends"):
+        read_ssda903(folder)
+    assert 1 == read_ssda903(folder, only={"episodes"})["episodes"].n_rows
+
+
+def test_a_year_or_a_small_number_in_a_date_column_is_unreadable_not_a_day_in_1905(tmp_path):
+    write(tmp_path / "episodes.csv", EPISODES + "\n1,2016,S,C2,N1,U6,PR1,,,,,,\n2,42650.75,S,C2,N1,U6,PR1,1,,,,,\n")
+    episodes = read_ssda903(tmp_path)["episodes"]
+    assert [None, "2016-10-07"] == values(episodes, "decom")
+    assert (1, ((0, "2016"),)) == (episodes["decom"].unreadable, episodes["decom"].unreadable_examples)
+    assert 1 == episodes["dec"].unreadable
+
+
+def test_strict_names_the_file_under_its_folder_and_quotes_the_cell_as_written(tmp_path):
+    write(tmp_path / "2017" / "episodes.csv", EPISODES + "\n1,1/13/2016,S,C2,N1,U6,PR1,,,,,,\n")
+    with pytest.raises(indicators.DataError) as caught:
+        read_ssda903(tmp_path, strict=True)
+    assert [f"{tmp_path / '2017' / 'episodes.csv'}:2: column 'DECOM': cannot read '1/13/2016' as date"] == \
+        [str(p) for p in caught.value.problems]
+
+
+def test_a_closest_header_is_suggested_only_when_it_is_alike(tmp_path):
+    write(tmp_path / "episodes.csv", EPISODES.replace(",LS,", ",LAST,") + "\n")
+    with pytest.raises(indicators.DataError) as caught:
+        read_ssda903(tmp_path)
+    assert [f"{tmp_path / 'episodes.csv'}:1: the Episodes table has no column 'LS'"] == \
+        [str(p) for p in caught.value.problems]

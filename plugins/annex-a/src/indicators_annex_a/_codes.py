@@ -36,7 +36,7 @@ def read_code(text: str, vocabulary: Vocabulary) -> str | None:
     if word in vocabulary.words:
         return vocabulary.words[word]
     first = word.split(" ")[0] if word else ""
-    if first in vocabulary.words and not vocabulary.codes:
+    if first in vocabulary.words and not vocabulary.codes and vocabulary.first_word:
         return vocabulary.words[first]
     if letter is not None and letter in vocabulary.letters:
         return vocabulary.letters[letter]

@@ -20,6 +20,8 @@ from ._text import check_encoding, read_csv_rows, text_column
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 _HEADER_SEARCH_ROWS = 10  # a title row or two may sit above the headers
 _MAX_EXAMPLES = 5
+# a 'closest header' only this alike: 'Date of Contcat' is 'Date of Contact', 'Date Closed' is not
+_SIMILAR = 0.75
 
 
 @attrs.frozen
@@ -29,6 +31,9 @@ class Sheet:
     file: str  # the workbook or CSV file, as the user named it
     name: str | None  # the sheet's name (None for a CSV file)
     rows: Callable[[], list[list]]
+    # cells that neither reader gives as written, by (row, column) from 0: Excel errors
+    # ("#N/A"), formulas without a saved value, serials before 1900 (see _odd_cells)
+    odd: Callable[[set[int]], dict[tuple[int, int], str]] = lambda columns: {}
 
     @property
     def label(self) -> str:
@@ -58,11 +63,11 @@ def read_annex_a(location: str | os.PathLike, schemas: Mapping[str, Mapping[str,
         if not files:
             raise DataError([Problem("the folder holds no .csv files (an Annex A folder holds one CSV file per "
                                      "list)", file=str(path))])
-        sheets = [Sheet(str(p), None, lambda p=p: read_csv_rows(p, encoding)) for p in files]
+        sheets = [Sheet(str(p), None, lambda p=p: read_csv_rows(p, encoding, multiline=False)) for p in files]
     elif path.suffix.lower() in EXCEL_SUFFIXES:
         sheets = list(_workbook_sheets(path, excel_reader))
     elif path.suffix.lower() == ".csv":
-        sheets = [Sheet(str(path), None, lambda: read_csv_rows(path, encoding))]
+        sheets = [Sheet(str(path), None, lambda: read_csv_rows(path, encoding, multiline=False))]
     elif not path.exists():
         raise DataError([Problem("no such Annex A workbook or folder", file=str(path))])
     else:
@@ -108,11 +113,14 @@ def _workbook_sheets(path: Path, reader: str | None) -> Iterator[Sheet]:
         else:
             try:
                 book = CalamineWorkbook.from_path(str(path))
+                names = list(book.sheet_names)
             except Exception as exc:  # calamine's errors are its own types
                 raise DataError([Problem(f"cannot read the workbook: {exc}", file=str(path))]) from None
-            for name in book.sheet_names:
-                yield Sheet(str(path), name,
-                            lambda name=name: book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            _check_sheets(path, names)
+            odd = _odd_cells(path)
+            for name in names:
+                yield Sheet(str(path), name, _guarded(path, name, lambda name=name: book.get_sheet_by_name(
+                    name).to_python(skip_empty_area=False)), _guarded(path, name, lambda columns, name=name: odd(name, columns)))
             return
     try:
         import openpyxl
@@ -123,8 +131,106 @@ def _workbook_sheets(path: Path, reader: str | None) -> Iterator[Sheet]:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise DataError([Problem(f"cannot read the workbook: {exc}", file=str(path))]) from None
+    _check_sheets(path, book.sheetnames)
+    odd = _odd_cells(path)
     for name in book.sheetnames:
-        yield Sheet(str(path), name, lambda name=name: [list(row) for row in book[name].iter_rows(values_only=True)])
+        yield Sheet(str(path), name, _guarded(path, name, lambda name=name: [
+            list(row) for row in book[name].iter_rows(values_only=True)]), _guarded(
+            path, name, lambda columns, name=name: odd(name, columns)))
+
+
+def _odd_cells(path: Path) -> Callable[[str, set[int]], dict[tuple[int, int], str]]:
+    """The cells of a sheet's given columns (from 0) that a date column must count
+    unreadable but the readers give differently or as blank: an Excel error (calamine
+    gives "", openpyxl "#N/A"), a formula with no saved value (both give blank) and a
+    number below 1, a serial before 1900 (calamine gives a time or the number, openpyxl
+    a day in 1899); by (row, column) from 0. Read from the sheet's XML, only the cells of
+    those columns, as a regular expression finds them (parsing every cell took longer
+    than calamine's whole reading)."""
+    import posixpath
+    import re
+    import zipfile
+    from xml.etree import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    members: dict[str, str] = {}
+
+    def letters(index: int) -> str:
+        text = ""
+        index += 1
+        while index:
+            index, rest = divmod(index - 1, 26)
+            text = chr(65 + rest) + text
+        return text
+
+    def read(name: str, columns: set[int]) -> dict[tuple[int, int], str]:
+        if not columns:
+            return {}
+        with zipfile.ZipFile(path) as book:
+            if not members:
+                workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+                rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+                targets = {r.get("Id"): r.get("Target", "") for r in rels}
+                for sheet in workbook.iter(f"{main}sheet"):
+                    target = targets.get(sheet.get(rel), "")
+                    members[sheet.get("name")] = (target.lstrip("/") if target.startswith("/")
+                                                  else posixpath.normpath("xl/" + target))
+            member = members.get(name)
+            if member is None or member not in book.namelist():
+                return {}
+            data = book.read(member)
+        by_letters = {letters(index).encode(): index for index in columns}
+        pattern = re.compile(rb'<c\b([^>]*?\br="(' + b"|".join(by_letters) + rb')(\d+)"[^>]*?)(?:/>|>(.*?)</c>)',
+                             re.DOTALL)
+        found: dict[tuple[int, int], str] = {}
+        for match in pattern.finditer(data):
+            attributes, column, row, content = match.groups()
+            error = b't="e"' in attributes
+            if content is None or not (error or b"<f" in content or content[3:4] in (b"-", b"0", b".", b"<")
+                                       or not content.startswith(b"<v>")):
+                continue  # a blank cell, or a plain value (a serial from 1, a string's index)
+            value = re.search(rb"<v[^>]*>([^<]*)</v>", content)
+            text = value.group(1).decode() if value else ""
+            kind = re.search(rb'\bt="([^"]*)"', attributes)
+            kind = kind.group(1) if kind else b"n"
+            odd = None
+            if error:
+                odd = text or "#error"
+            elif b"<f" in content and not text:
+                formula = re.search(rb"<f[^>]*>([^<]*)</f>", content)
+                odd = f"={formula.group(1).decode() if formula else ''} (a formula with no saved value)"
+            elif kind == b"n" and text:
+                try:
+                    if float(text) < 1:
+                        odd = text
+                except ValueError:
+                    pass
+            if odd is not None:
+                found[(int(row) - 1, by_letters[column])] = odd
+        return found
+
+    return read
+
+
+def _check_sheets(path: Path, names: list[str]) -> None:
+    if not names:
+        raise DataError([Problem("cannot read the workbook: it holds no sheets (is it an Excel workbook, with "
+                                 "xl/workbook.xml?)", file=str(path))])
+
+
+def _guarded(path: Path, name: str, read: Callable) -> Callable:
+    """``read``, with a damaged sheet (bad XML, a cut-off file) one message naming the
+    workbook and sheet rather than the reader's own error."""
+    def rows(*args):
+        try:
+            return read(*args)
+        except DataError:
+            raise
+        except Exception as exc:  # calamine's and openpyxl's errors are their own types
+            raise DataError([Problem(f"cannot read the sheet, the workbook is damaged: {type(exc).__name__}: "
+                                     f"{exc}", file=str(path), path=f"sheet {name!r}")]) from None
+    return rows
 
 
 def _blank(value) -> bool:
@@ -251,12 +357,27 @@ def _build_table(sheet: Sheet, annex: AnnexList, rows: list[list], header_index:
     if problems:
         raise DataError(problems)
     body = rows[header_index + 1:]
-    kept = [i for i, row in enumerate(body) if any(not _blank(cell) for cell in row)]
+    if sheet.name is None:  # a CSV row longer than its header has cells with no column: not silently dropped
+        width = max(i for i, text in enumerate(header) if text) + 1
+        longer = [Problem(f"row has {len(row)} cells but the header has {width}, and the cells beyond it are not "
+                          "empty (a comma inside a cell that is not quoted?)", file=sheet.file,
+                          line=header_index + 2 + i)
+                  for i, row in enumerate(body) if len(row) > width and any(not _blank(c) for c in row[width:])]
+        if longer:
+            raise DataError(longer[:20])
+    dated = {index for index, column in chosen.values() if column.type == "date"}
+    odd = sheet.odd(dated)
+    odd_rows = {row for row, _ in odd}
+    kept = [i for i, row in enumerate(body) if any(not _blank(cell) for cell in row)
+            or header_index + 1 + i in odd_rows]
     lines = np.asarray(kept, dtype=np.int64) + header_index + 2  # 1-based row numbers of the sheet or file
     texts: dict[str, np.ndarray] = {}
     types: dict[str, str] = {}
     for name, (index, column) in sorted(chosen.items(), key=lambda item: item[1][0]):
         cells = [body[i][index] if index < len(body[i]) else None for i in kept]
+        if column.type == "date" and odd:
+            first = header_index + 1
+            cells = [odd.get((first + i, index), cell) for i, cell in zip(kept, cells)]
         texts[name] = text_column(cells, "age" if name == "age" else column.type)
         types[name] = column.type
     source = Path(sheet.file).name + ("" if sheet.name is None else f" sheet {sheet.name!r}")
@@ -290,5 +411,5 @@ def _raise_unreadable(sheet: Sheet, table: Table, chosen: dict[str, tuple[int, A
 
 def _closest(text: str, choices: list[str]) -> str | None:
     by_normal = {normalise_header(choice): choice for choice in choices}
-    match = difflib.get_close_matches(normalise_header(text), list(by_normal), n=1, cutoff=0.5)
+    match = difflib.get_close_matches(normalise_header(text), list(by_normal), n=1, cutoff=_SIMILAR)
     return by_normal[match[0]] if match else None

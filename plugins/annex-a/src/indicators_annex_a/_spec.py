@@ -27,6 +27,9 @@ class Vocabulary:
     letters: dict[str, str] = attrs.field(factory=dict)
     words: dict[str, str] = attrs.field(factory=dict)
     codes: bool = False
+    # "Male (assumed)" reads by its first word; a yes/no answer does not ("No further
+    # action" answers "Referral NFA?" yes, "No (Unknown)" is unknown): it must be whole
+    first_word: bool = True
 
 
 @attrs.frozen
@@ -81,8 +84,8 @@ def _codes(name: str, codes: str | list[str]) -> Vocabulary:
     return Vocabulary(name, tuple(values), {}, {normalise_word(v): v for v in values}, True)
 
 
-YES_NO = _vocab("yes/no", [("a", "yes", ("y", "true", "1")), ("b", "no", ("n", "false", "0")),
-                           ("c", "unknown", ("u", "not known", "unknown/not recorded"))])
+YES_NO = attrs.evolve(_vocab("yes/no", [("a", "yes", ("y", "true", "1")), ("b", "no", ("n", "false", "0")),
+                               ("c", "unknown", ("u", "not known", "unknown/not recorded"))]), first_word=False)
 GENDER = _vocab("gender", [("a", "male", ("m", "1", "1 male", "boy")),
                            ("b", "female", ("f", "2", "2 female", "girl")),
                            ("c", "not stated", ("not stated/recorded", "not recorded", "not known", "unknown",

@@ -17,6 +17,7 @@ from indicators import DataError, Problem, Table, table_from_mapping
 from ._text import check_encoding, read_csv_rows, text_column
 
 _MAX_EXAMPLES = 5
+_SIMILAR = 0.75  # a 'closest header' only this alike: 'DECOMM' for DECOM, not 'DEC_DATE'
 
 
 def _codes(text: str) -> frozenset[str]:
@@ -166,15 +167,40 @@ def read_ssda903(location: str | os.PathLike, schemas: Mapping[str, Mapping[str,
     root = Path(location)
     if not root.is_dir():
         raise DataError([Problem("no such folder of SSDA903 CSV files", file=str(root))])
-    folders = [root] if any(p.suffix.lower() == ".csv" for p in root.iterdir()) else []
-    folders += sorted(p for p in root.iterdir() if p.is_dir() and any(q.suffix.lower() == ".csv" for q in p.iterdir()))
+    def csvs(folder: Path) -> list[Path]:
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+
+    loose = csvs(root)
+    years = sorted(p for p in root.iterdir() if p.is_dir() and csvs(p))
+    if loose and years:
+        raise DataError([Problem(
+            f"the folder holds both CSV files ({loose[0].name}, ...) and folders of them ({years[0].name}, ...): "
+            "hold one year's files, or one folder per year; move the loose files into a folder named for the "
+            "year their return ends (such as '2017' or '2016-17')", file=str(root))])
+    folders = [root] if loose else years
     if not folders:
         raise DataError([Problem("the folder holds no .csv files, nor folders of them (one per year)",
                                  file=str(root))])
+    ends = {folder: collection_end(folder.name) for folder in folders}
+    if len(folders) > 1:
+        nameless = [folder.name for folder in folders if not ends[folder]]
+        if nameless:
+            raise DataError([Problem(
+                f"the name of folder {name!r} gives no collection year, so its rows cannot be merged with the "
+                "other years': name it for the year its return ends (such as '2017', '2016-17' or '201617')",
+                file=str(root / name)) for name in nameless])
+        by_end: dict[str, list[str]] = {}
+        for folder in folders:
+            by_end.setdefault(ends[folder], []).append(folder.name)
+        twice = [names for names in by_end.values() if len(names) > 1]
+        if twice:
+            raise DataError([Problem(f"folders {' and '.join(map(repr, names))} name the same collection year "
+                                     "(keep one)", file=str(root)) for names in twice])
+        folders.sort(key=lambda folder: ends[folder])  # the latest year's rows win, whatever the names
     parts: dict[str, list[tuple[int, dict[str, np.ndarray], np.ndarray, str]]] = {}
     problems: list[Problem] = []
     for order, folder in enumerate(folders):
-        for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv"):
+        for path in csvs(folder):
             try:
                 read = _read_file(path, root, only, encoding)
             except DataError as exc:
@@ -182,9 +208,17 @@ def read_ssda903(location: str | os.PathLike, schemas: Mapping[str, Mapping[str,
                 continue
             if read is None:
                 continue
-            spec, columns, lines = read
-            end = collection_end(folder.name)
-            parts.setdefault(spec.table, []).append((order, columns, lines, str(path.relative_to(root))))
+            spec, columns, lines, raw = read
+            end = ends[folder]
+            if end:
+                problems.extend(_check_year(spec, columns, lines, end, folder, path))
+            elif lines.size and "collection_end" in spec.key:
+                problems.append(Problem(
+                    f"the folder's name ({folder.name!r}) gives no collection year, and the {spec.title} table "
+                    "is a year's cohort that needs one: name the folder for the year the return ends (such as "
+                    "'2017', '2016-17' or '201617')", file=str(path)))
+            parts.setdefault(spec.table, []).append((order, columns, lines, str(path.relative_to(root)),
+                                                     str(path), raw))
             columns["collection_end"] = np.array([end] * lines.size, dtype=str) if lines.size else np.zeros(0, str)
     if problems:
         raise DataError(problems)
@@ -194,8 +228,34 @@ def read_ssda903(location: str | os.PathLike, schemas: Mapping[str, Mapping[str,
     return tables
 
 
+def _iso(text: str) -> str:
+    """A date cell's text (ISO or UK) as ISO text, or "" when it does not read."""
+    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})$", text) or re.match(r"^(\d{2})/(\d{2})/(\d{4})$", text)
+    if not match:
+        return ""
+    a, b, c = match.groups()
+    return f"{a}-{b}-{c}" if len(a) == 4 else f"{c}-{b}-{a}"
+
+
+def _check_year(spec: ReturnTable, columns: dict[str, np.ndarray], lines: np.ndarray, end: str, folder: Path,
+                path: Path) -> list[Problem]:
+    """A year's episodes must fit the year its folder names: some episode starts or ends in
+    the collection year (1 April to 31 March), else the folder holds another year's return
+    (or its name is wrong) and the merged figures would be silently wrong."""
+    if spec.table != "episodes" or not lines.size:
+        return []
+    dates = [_iso(str(text)) for name in ("decom", "dec") if name in columns for text in np.unique(columns[name])]
+    dates = sorted(d for d in dates if d)
+    start = f"{int(end[:4]) - 1}-04-01"
+    if not dates or any(start <= d <= end for d in dates):
+        return []
+    return [Problem(f"the folder's name ({folder.name!r}) gives the collection year {start} to {end}, but no "
+                    f"episode starts or ends in it (the dates run from {dates[0]} to {dates[-1]}): the folder "
+                    "holds another year's return; name it for the year its return ends", file=str(path))]
+
+
 def _read_file(path: Path, root: Path, only: set[str] | None, encoding: str):
-    rows = read_csv_rows(path, encoding)
+    rows = read_csv_rows(path, encoding, multiline=False)
     header_at = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
     if header_at is None:
         return None  # an empty file, not even a header (liia-tools sees these): left out
@@ -211,7 +271,7 @@ def _read_file(path: Path, root: Path, only: set[str] | None, encoding: str):
     for field in spec.fields:
         if field.name not in upper and field.required:
             unknown = [h for h in upper if h not in {f.name for f in spec.fields}]
-            closest = difflib.get_close_matches(field.name, unknown, n=1, cutoff=0.6)
+            closest = difflib.get_close_matches(field.name, unknown, n=1, cutoff=_SIMILAR)
             problems.append(Problem(f"the {spec.title} table has no column {field.name!r}"
                                     + (f"; the closest header present is {closest[0]!r}" if closest else ""),
                                     file=str(path), line=header_at + 1))
@@ -234,26 +294,28 @@ def _read_file(path: Path, root: Path, only: set[str] | None, encoding: str):
     if problems:
         raise DataError(problems[:20])
     types = {f.name: f.type for f in spec.fields}
-    columns = {}
+    columns, raw = {}, {}
     for index, name in enumerate(upper):
         if not name:
             continue
         cells = [row[index] for row in body]
         columns[name.lower()] = text_column(cells, types.get(name, "str"))
-    return spec, columns, np.asarray(lines, dtype=np.int64)
+        if types.get(name) == "date":  # as written, for messages: '1/13/2016', not '01/13/2016'
+            raw[name.lower()] = np.array([cell.strip() for cell in cells], dtype=object)
+    return spec, columns, np.asarray(lines, dtype=np.int64), raw
 
 
 def _merge(spec: ReturnTable, pieces, strict: bool) -> Table:
     """One table from each year's rows: for rows with the same key, the latest year's."""
     names = [f.column for f in spec.fields] + ["collection_end"]
-    for _, columns, _, _ in pieces:
+    for _, columns, *_ in pieces:
         names += [c for c in columns if c not in names]
-    n = [lines.size for _, _, lines, _ in pieces]
+    n = [piece[2].size for piece in pieces]
     merged = {name: np.concatenate([columns.get(name, np.full(size, "", dtype=str)).astype(str)
-                                    for (_, columns, _, _), size in zip(pieces, n)]) for name in names}
-    lines = np.concatenate([lines for _, _, lines, _ in pieces])
-    sources = np.concatenate([np.full(size, source, dtype=object) for (_, _, _, source), size in zip(pieces, n)])
-    order = np.concatenate([np.full(size, o) for (o, _, _, _), size in zip(pieces, n)])
+                                    for (_, columns, *_), size in zip(pieces, n)]) for name in names}
+    lines = np.concatenate([piece[2] for piece in pieces])
+    sources = np.concatenate([np.full(size, piece[4], dtype=object) for piece, size in zip(pieces, n)])
+    order = np.concatenate([np.full(size, piece[0]) for piece, size in zip(pieces, n)])
     keep = np.ones(lines.size, dtype=bool)
     if len(pieces) > 1:
         key = np.array(["\x1f".join(values) for values in zip(*(merged[k] for k in spec.key))], dtype=object)
@@ -283,9 +345,14 @@ def _merge(spec: ReturnTable, pieces, strict: bool) -> Table:
     source = pieces[0][3] if single else "the SSDA903 files"
     table = Table(spec.table, columns, rows.size, source, lines[rows] if single else None)
     if strict:
-        problems = [Problem(f"line {int(lines[rows[r]])}: cannot read {text!r} as {column.type}",
-                            file=str(sources[rows[r]]), path=f"{spec.table}.{name}")
-                    for name, column in table.columns.items() for r, text in column.unreadable_examples]
+        def written(name: str) -> np.ndarray:  # the cells as written, for messages
+            return np.concatenate([piece[5].get(name, piece[1].get(name, np.full(size, "", dtype=str)))
+                                   .astype(object) for piece, size in zip(pieces, n)])
+
+        written = {name: written(name) for name, column in table.columns.items() if column.unreadable_examples}
+        problems = [Problem(f"column {name.upper()!r}: cannot read {str(written[name][rows[r]])!r} as {column.type}",
+                            file=str(sources[rows[r]]), line=int(lines[rows[r]]))
+                    for name, column in table.columns.items() for r, _ in column.unreadable_examples]
         if problems:
             raise DataError(problems)
     return table

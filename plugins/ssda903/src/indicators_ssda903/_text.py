@@ -18,10 +18,12 @@ from indicators import DataError, Problem
 ENCODINGS = {"auto": None, "utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig",
              "cp1252": "cp1252", "windows-1252": "cp1252", "latin-1": "latin-1", "iso-8859-1": "latin-1"}
 _EXCEL_EPOCH = datetime.date(1899, 12, 30).toordinal()
-_LAST_SERIAL = 2958465  # 31/12/9999
+# serial numbers read as dates only in a plausible range, 1 January 1910 to 31 December
+# 2099: "2016" (a year) or "1" in a date column is not a day in 1905 or 1899
+_FIRST_SERIAL, _LAST_SERIAL = 3654, 73415
 _UK = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_SERIAL = re.compile(r"^\d{1,7}(?:\.0*)?$")
+_SERIAL = re.compile(r"^\d{1,7}(?:\.\d*)?$")
 
 
 def check_encoding(encoding: str) -> str | None:
@@ -50,8 +52,12 @@ def decode(raw: bytes, path: Path, encoding: str = "auto") -> str:
                              "encoding='windows-1252' or encoding='utf-8' to the loader", file=str(path))])
 
 
-def read_csv_rows(path: Path, encoding: str = "auto") -> list[list[str]]:
-    """Every row of a CSV file as text cells (blank rows kept, so that row numbers are lines)."""
+def read_csv_rows(path: Path, encoding: str = "auto", multiline: bool = True) -> list[list[str]]:
+    """Every row of a CSV file as text cells (blank rows kept, so that row numbers are lines).
+
+    A quote that never closes (or closes mid-cell) is an error naming the line where the
+    quoted cell starts, not a cell that silently swallows the rest of the file; with
+    ``multiline`` False a quoted cell spanning lines is one too."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -59,20 +65,32 @@ def read_csv_rows(path: Path, encoding: str = "auto") -> list[list[str]]:
     text = decode(raw, path, encoding)
     if "\x00" in text:
         raise DataError([Problem("the file holds NUL bytes; it is not a text CSV file", file=str(path))])
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
+    start = 1
     try:
         for row in reader:
+            if not multiline and reader.line_num > start:
+                raise DataError([Problem(
+                    f"a quoted cell starting on line {start} runs on to line {reader.line_num}: check for a "
+                    'stray or unbalanced " on that line (a cell may not hold a line break)', file=str(path),
+                    line=start)])
             while len(rows) < reader.line_num - 1:  # a quoted cell spanning lines
                 rows.append([])
             rows.append(row)
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise DataError([Problem(f"cannot parse CSV: {exc}", file=str(path), line=reader.line_num)]) from None
+        if reader.line_num > start or "end of data" in str(exc):
+            message = (f'unbalanced quote: the quoted cell starting on line {start} does not close properly '
+                       f'({exc}); check for a stray " on that line')
+        else:
+            message = f"cannot parse CSV: {exc}"
+        raise DataError([Problem(message, file=str(path), line=start)]) from None
     return rows
 
 
 def _serial_date(number: float) -> str | None:
-    if 0 < number <= _LAST_SERIAL and float(number).is_integer():
+    if _FIRST_SERIAL <= number < _LAST_SERIAL + 1:  # a fraction is a time of day
         return datetime.date.fromordinal(_EXCEL_EPOCH + int(number)).isoformat()
     return None
 
@@ -90,7 +108,7 @@ def date_text(value) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float)):
-        return _serial_date(value) or repr(value)
+        return _serial_date(value) or plain_text(value)
     text = str(value).replace("\xa0", " ").strip()
     match = _UK.match(text)
     if match:
