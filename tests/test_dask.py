@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import os
 import random
+import re
 import signal
 import sys
 import threading
@@ -19,6 +20,7 @@ from hypothesis import given, settings, strategies as st
 
 import indicators
 from conftest import pack_from
+from indicators._cli import main
 from strategies import contacts, episodes
 from test_properties import MERGE_PACK, PACK
 
@@ -33,7 +35,7 @@ cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 START, END = "2016-03", "2017-05"
 
-DERIVED_PACK = pack_from("""
+DERIVED_TEXT = """
 [tables.contacts.columns]
 child_id = "int"
 received_on = "date"
@@ -56,7 +58,8 @@ title = "Children contacted"
 table = "contacts"
 date = "received_on"
 distinct = "child_id"
-""")
+"""
+DERIVED_PACK = pack_from(DERIVED_TEXT)
 
 
 def frames(contact_rows: dict, episode_rows: dict) -> dict[str, pd.DataFrame]:
@@ -269,3 +272,54 @@ def test_a_worker_killed_mid_run_is_retried_and_the_result_is_unchanged(client):
     assert outcome.get("json") == expected
     client.wait_for_workers(2, timeout=60)
     assert pids[busy[0]] not in client.run(os.getpid).values()
+
+
+# ---------------------------------------------------------------------------------------
+# the command line
+
+
+def referrals_folders(tmp_path, bad: str | None = None):
+    """The derived pack's file, its contacts as three CSV partitions, and as one file."""
+    rng = random.Random(5)
+    rows = ["child_id,received_on,decided_on"]
+    for _ in range(200):
+        day = datetime.date(2016, 1, 1) + datetime.timedelta(days=rng.randrange(500))
+        rows.append(f"{rng.randrange(30)},{day},{day + datetime.timedelta(days=rng.randrange(4))}")
+    if bad:
+        rows[77] = bad
+    (tmp_path / "pack.toml").write_text(DERIVED_TEXT)
+    (tmp_path / "parts" / "contacts").mkdir(parents=True)
+    for i in range(3):
+        (tmp_path / "parts" / "contacts" / f"part-{i}.csv").write_text("\n".join([rows[0], *rows[1 + i::3]]) + "\n")
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "whole" / "contacts.csv").write_text("\n".join(rows) + "\n")
+    return tmp_path / "pack.toml"
+
+
+def test_the_command_line_on_a_local_cluster_prints_what_one_machine_prints(tmp_path, capsys):
+    pack = str(referrals_folders(tmp_path))
+    run = ["evaluate", pack, "--from", START, "--to", END, "--format", "json", "--quiet"]
+    assert main(run + ["--data", str(tmp_path / "whole")]) == 0
+    expected = capsys.readouterr().out
+    assert main(run + ["--data", str(tmp_path / "parts"), "--workers", "2", "--partitions", "3"]) == 0
+    assert capsys.readouterr().out == expected
+
+
+def test_bad_data_read_on_a_worker_is_one_clear_message(tmp_path, capsys):
+    pack = str(referrals_folders(tmp_path, bad="4,2016-13-45,2016-02-01"))
+    status = main(["evaluate", pack, "--from", START, "--to", END, "--strict", "--data", str(tmp_path / "parts"),
+                   "--workers", "1"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "error:" in err and "2016-13-45" in err and "received_on" in err
+    assert re.search(r"row numbers count within partition [123] of 3, ", err)
+    assert "Traceback" not in err and "internal error" not in err
+
+
+def test_without_the_dask_extra_the_command_line_says_which_extra(tmp_path, capsys, monkeypatch):
+    pack = str(referrals_folders(tmp_path))
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now fails
+    status = main(["evaluate", pack, "--from", START, "--to", END, "--data", str(tmp_path / "parts"),
+                   "--workers", "2"])
+    assert status == 2
+    assert "pip install 'indicators[dask]'" in capsys.readouterr().err

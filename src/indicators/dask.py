@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+import attrs
 import numpy as np
 
 from ._coverage import coverage_warnings, date_ranges, placement_columns
@@ -156,13 +157,20 @@ Ranges = dict  # table name to (first day, last day) of its placing dates, or No
 
 
 def _evaluate_bucket(pack: Pack, pieces: dict[str, list[pd.DataFrame]], start: str, end: str,
-                     strict: bool | None, function_time_limit: float | None) -> tuple[Partial, Ranges]:
+                     strict: bool | None, function_time_limit: float | None, index: int,
+                     count: int) -> tuple[Partial, Ranges]:
     """One partition index: each table's pieces joined in input order, then evaluated;
     with the dates each table holds, for the run's coverage warnings."""
     tables = {name: (parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)).reset_index(drop=True)
               for name, parts in pieces.items()}
-    partial = evaluate_partial(pack, tables, start, end, strict=strict, function_time_limit=function_time_limit,
-                               duplicates=True)
+    try:
+        partial = evaluate_partial(pack, tables, start, end, strict=strict, function_time_limit=function_time_limit,
+                                   duplicates=True)
+    except DataError as exc:
+        note = (f"(row numbers count within partition {index + 1} of {count}, the rows of its keys after the "
+                "split by key, not within the whole table or file)")
+        raise DataError([attrs.evolve(p, detail=f"{p.detail}\n{note}" if p.detail else note)
+                         if "row " in p.message else p for p in exc.problems]) from None
     strict = pack.strict if strict is None else strict
     schemas = pack.schemas()
     placing = placement_columns(pack)
@@ -265,7 +273,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
                 buckets[i].append(split[i])
         pieces[name] = buckets
     partials = [dask.delayed(_evaluate_bucket, pure=True)(pack, {name: pieces[name][i] for name in frames},
-                                                          start, end, strict, function_time_limit)
+                                                          start, end, strict, function_time_limit, i, n)
                 for i in range(n)]
     while len(partials) > 1:  # a tree: each merge of two partials is one task
         partials = [dask.delayed(_merge, pure=True)(*partials[i:i + 2]) if i + 1 < len(partials) else partials[i]
