@@ -110,7 +110,8 @@ def local(pack, tables) -> str:
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0",
                                   silence_logs=50) as cluster, distributed.Client(cluster) as dask_client:
         yield dask_client
 

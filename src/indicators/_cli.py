@@ -314,7 +314,8 @@ def _evaluate_on_dask(args: argparse.Namespace, packs):
         cluster = None
     else:
         cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.CRITICAL)
+                                           host="127.0.0.1", dashboard_address=":0",
+                                           silence_logs=logging.CRITICAL)
         client = distributed.Client(cluster)
     try:
         parts = [on_dask.evaluate(pack, args.data, args.start, args.end, client=client,

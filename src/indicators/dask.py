@@ -141,7 +141,10 @@ def _row_hash(frame: pd.DataFrame) -> np.ndarray:
     """A hash of each whole row, missing values alike whatever marks them."""
     if frame.shape[1] == 0:
         return np.zeros(len(frame), dtype=np.uint64)
-    cleaned = frame.astype(object).where(frame.notna(), None)
+    cleaned = frame.copy(deep=False)
+    for name in frame.columns:  # None and NaN both mark missing text: hash them alike
+        if frame[name].dtype == object:
+            cleaned[name] = frame[name].where(frame[name].notna(), None)
     return pd.util.hash_pandas_object(cleaned, index=False).to_numpy()
 
 
@@ -150,7 +153,10 @@ def _split(frame: pd.DataFrame, key: str | None, n: int) -> tuple[pd.DataFrame, 
     frame = frame.reset_index(drop=True)
     digest = _row_hash(frame) if key is None else _key_hash(frame[key])
     bucket = (digest % np.uint64(n)).astype(np.int64)
-    return tuple(frame[bucket == i] for i in range(n))
+    order = np.argsort(bucket, kind="stable")  # stable: each bucket keeps the frame's order
+    ends = np.cumsum(np.bincount(bucket, minlength=n))
+    ordered = frame.take(order)
+    return tuple(ordered.iloc[end - size:end] for end, size in zip(ends.tolist(), np.diff(ends, prepend=0).tolist()))
 
 
 Ranges = dict  # table name to (first day, last day) of its placing dates, or None
