@@ -324,3 +324,21 @@ def test_without_the_dask_extra_the_command_line_says_which_extra(tmp_path, caps
                    "--workers", "2"])
     assert status == 2
     assert "pip install 'indicators[dask]'" in capsys.readouterr().err
+
+
+def test_the_shipped_early_help_pack_on_the_demo_data_gives_the_local_json():
+    from indicators._demo import generate
+
+    pack = indicators.load_pack("early-help")
+    data = generate(seed=2017, scale=0.3)
+    tables = {name: pd.DataFrame(data[name]) for name in pack.tables_used()}
+    expected = indicators.evaluate(pack, tables, "2016-02", "2017-01").to_json()
+    dask_tables = {name: dd.from_pandas(frame, npartitions=3, sort=False) for name, frame in tables.items()}
+    assert indicators_dask.evaluate(pack, dask_tables, "2016-02", "2017-01", npartitions=4).to_json() == expected
+
+
+def test_the_shipped_childrens_social_care_pack_is_refused_before_any_work_naming_its_two_keys():
+    pack = indicators.load_pack("childrens-social-care")
+    with pytest.raises(indicators.DataError, match=r"'referrals' needs its rows grouped by two different keys.*"
+                                                   r"'child_id' \(previous\(\)/next\(\) by\); 'referral_id'"):
+        indicators_dask.evaluate(pack, {}, "2016-02", "2017-01")

@@ -261,11 +261,11 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     parse_run(start, end)  # a bad period is told before any work
     given = _tables_from(pack, tables)
     pack, skipped = skip_missing(pack, given)
+    keys = partition_keys(pack)  # a pack this cannot run is told before the data is looked at
     missing = sorted(pack.tables_used() - set(given))
     if missing:
         raise DataError([Problem(f"no table {name!r} in the data; tables given: {', '.join(sorted(given)) or 'none'}")
                          for name in missing])
-    keys = partition_keys(pack)
     frames = {name: _as_dask(name, given[name]) for name in sorted(pack.tables_used())}
     n = npartitions or max(frame.npartitions for frame in frames.values())
     if n < 1:
