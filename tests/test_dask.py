@@ -337,8 +337,68 @@ def test_the_shipped_early_help_pack_on_the_demo_data_gives_the_local_json():
     assert indicators_dask.evaluate(pack, dask_tables, "2016-02", "2017-01", npartitions=4).to_json() == expected
 
 
-def test_the_shipped_childrens_social_care_pack_is_refused_before_any_work_naming_its_two_keys():
+def test_the_shipped_childrens_social_care_pack_routes_assessments_beside_their_referrals():
+    """Its referrals are grouped by child (previous referral) and look assessments up by
+    referral: assessments go to the partition of their referral, and the JSON is one
+    machine's."""
+    from indicators._demo import generate
+
     pack = indicators.load_pack("childrens-social-care")
-    with pytest.raises(indicators.DataError, match=r"'referrals' needs its rows grouped by two different keys.*"
-                                                   r"'child_id' \(previous\(\)/next\(\) by\); 'referral_id'"):
-        indicators_dask.evaluate(pack, {}, "2016-02", "2017-01")
+    assert indicators_dask.partition_keys(pack)["assessments"] == indicators_dask.Route(
+        "referrals", "referral_id", "referral_id", "assessments_started")
+    data = generate(seed=2017, scale=0.3)
+    tables = {name: pd.DataFrame(data[name]) for name in pack.tables_used()}
+    expected = indicators.evaluate(pack, tables, "2016-02", "2017-01").to_json()
+    dask_tables = {name: dd.from_pandas(frame, npartitions=3, sort=False) for name, frame in tables.items()}
+    assert indicators_dask.evaluate(pack, dask_tables, "2016-02", "2017-01", npartitions=4).to_json() == expected
+
+
+ROUTED_TEXT = """
+[tables.referrals.derive]
+previous_referral_on = "previous(referred_on, by = child_id)"
+
+[indicators.assessed_re_referrals]
+title = "Re-referrals with an assessment"
+kind = "percentage"
+table = "referrals"
+date = "referred_on"
+where = "previous_referral_on is not missing"
+numerator = "assessments >= 1"
+
+[indicators.assessed_re_referrals.lookups]
+assessments = { table = "assessments", key = "referral_id", on = "referral_id", date = "started_on", window = "rolling_12", aggregate = "count" }
+"""
+
+
+@given(st.lists(st.tuples(st.integers(1, 12), st.integers(0, 400), st.integers(0, 6)), max_size=40),
+       st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 6)), st.integers(0, 400)), max_size=30),
+       st.integers(1, 5), st.integers(0, 10**6))
+@settings(max_examples=25)
+def test_routed_lookups_on_random_data_give_the_local_json(referrals, assessments, n_partitions, seed):
+    """Referral ids are the child's own (child * 10 + k), as a referral belongs to one child."""
+    rng = random.Random(seed)
+    day = pd.Timestamp("2016-01-01")
+    tables = {"referrals": pd.DataFrame({"child_id": [c for c, _, _ in referrals],
+                                         "referred_on": [day + pd.Timedelta(days=d) for _, d, _ in referrals],
+                                         "referral_id": [c * 10 + k for c, _, k in referrals]},
+                                        columns=["child_id", "referred_on", "referral_id"]),
+              "assessments": pd.DataFrame({"referral_id": [None if k is None else (1 + k % 12) * 10 + k % 7
+                                                           for k, _ in assessments],
+                                           "started_on": [day + pd.Timedelta(days=d) for _, d in assessments]},
+                                          columns=["referral_id", "started_on"])}
+    tables["referrals"]["referred_on"] = pd.to_datetime(tables["referrals"]["referred_on"])
+    tables["assessments"]["started_on"] = pd.to_datetime(tables["assessments"]["started_on"])
+    pack = pack_from(ROUTED_TEXT)
+    got = indicators_dask.evaluate(pack, as_dask(tables, rng), START, END, npartitions=n_partitions).to_json()
+    assert got == local(pack, tables)
+
+
+def test_a_referral_id_shared_by_two_children_cannot_be_routed_and_says_so():
+    pack = pack_from(ROUTED_TEXT)
+    tables = {"referrals": pd.DataFrame({"child_id": list(range(1, 11)), "referral_id": ["R1"] * 10,
+                                         "referred_on": pd.to_datetime(["2016-04-01"] * 10)}),
+              "assessments": pd.DataFrame({"referral_id": ["R1"], "started_on": pd.to_datetime(["2016-04-02"])})}
+    with pytest.raises(indicators.DataError, match=r"table 'referrals': the rows with referral_id = 'R1' have "
+                                                   r"different child_id, so no one partition holds them all "
+                                                   r"beside the 'assessments' rows that lookup assessments reads"):
+        indicators_dask.evaluate(pack, tables, START, END, npartitions=4)

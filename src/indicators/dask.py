@@ -38,7 +38,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised by the command line's message
     raise ImportError("indicators.dask needs the dask extra: pip install 'indicators[dask]'") from exc
 
-__all__ = ["evaluate", "partition_keys"]
+__all__ = ["Route", "evaluate", "partition_keys"]
 
 _MISSING_HASH = np.uint64(0x5BD1E9955BD1E995)
 
@@ -56,27 +56,60 @@ def _shift_keys(pack: Pack, table: str) -> set[str]:
     return keys
 
 
-def partition_keys(pack: Pack) -> dict[str, str | None]:
+@attrs.frozen
+class Route:
+    """A looked-up table placed beside the rows that look it up: each of its rows goes to
+    the partition of the ``by`` table's rows whose ``on`` equals its ``key``."""
+
+    by: str
+    on: str
+    key: str
+    lookup: str
+
+
+def partition_keys(pack: Pack) -> dict[str, str | None | Route]:
     """For every table the pack reads, the column whose values must sit together in one
     partition (the ``by`` of its derived ``previous``/``next``, the ``on`` of its
     lookups, the ``key`` other tables' lookups read it by), or None when rows may go
     anywhere (they are then placed by a digest of the whole row, so that duplicate rows
-    meet). A :class:`DataError` when a table needs two different keys."""
-    needs: dict[str, dict[str, list[str]]] = {name: {} for name in sorted(pack.tables_used())}
+    meet). A table grouped by one column that also looks another table up on a second
+    column has that other table routed beside it (a :class:`Route`), when nothing else
+    reads the other table. A :class:`DataError` when a table needs two different keys
+    otherwise."""
+    # key -> why, each reason with the table on the other side of a lookup (None: previous/next)
+    needs: dict[str, dict[str, list[tuple[str, str | None]]]] = {name: {} for name in sorted(pack.tables_used())}
     for name in needs:
         for key in _shift_keys(pack, name):
-            needs[name].setdefault(key, []).append("previous()/next() by")
+            needs[name].setdefault(key, []).append(("previous()/next() by", None))
+    lookups = []
     for indicator in pack.indicators.values():
         for measure in indicator.measures():
             for lookup in measure.lookups:
-                needs[measure.table].setdefault(lookup.on, []).append(f"lookup {lookup.name} on")
-                needs[lookup.table].setdefault(lookup.key, []).append(f"lookup {lookup.name} key")
-    out: dict[str, str | None] = {}
+                lookups.append((measure.table, lookup))
+                needs[measure.table].setdefault(lookup.on, []).append((f"lookup {lookup.name} on", lookup.table))
+                needs[lookup.table].setdefault(lookup.key, []).append((f"lookup {lookup.name} key", measure.table))
+    routes: dict[str, Route] = {}
+    for name in sorted(needs):
+        for table, lookup in lookups:
+            other = lookup.table
+            if table != name or len(needs[name]) <= 1 or other == name or other in routes:
+                continue
+            readers = [(t, lk) for t, lk in lookups if lk.table == other]
+            if (set(needs[other]) == {lookup.key} and all(side == name for _, side in needs[other][lookup.key])
+                    and all((t, lk.on, lk.key) == (name, lookup.on, lookup.key) for t, lk in readers)
+                    and all(side == other for _, side in needs[name].get(lookup.on, ()))):
+                routes[other] = Route(name, lookup.on, lookup.key, lookup.name)
+                del needs[name][lookup.on]
+                needs[other] = {}
+    out: dict[str, str | None | Route] = {}
     problems = []
     for name, keys in needs.items():
         derived = {n for n, _ in pack.tables[name].derive} if name in pack.tables else set()
-        if len(keys) > 1:
-            uses = "; ".join(f"{key!r} ({', '.join(sorted(set(why)))})" for key, why in sorted(keys.items()))
+        if name in routes:
+            out[name] = routes[name]
+        elif len(keys) > 1:
+            uses = "; ".join(f"{key!r} ({', '.join(sorted({why for why, _ in reasons}))})"
+                             for key, reasons in sorted(keys.items()))
             problems.append(Problem(f"table {name!r} needs its rows grouped by two different keys, which one "
                                     f"partitioning cannot do: {uses}", path=name,
                                     detail="evaluate it on one machine (indicators.evaluate), or read the "
@@ -86,6 +119,10 @@ def partition_keys(pack: Pack) -> dict[str, str | None]:
                                     "partitions are made from the data's own columns", path=name))
         else:
             out[name] = next(iter(keys)) if keys else None
+    for name, route in routes.items():
+        if route.on in {n for n, _ in pack.tables[route.by].derive} if route.by in pack.tables else False:
+            problems.append(Problem(f"table {route.by!r} looks {name!r} up on {route.on!r}, a derived column; "
+                                    "partitions are made from the data's own columns", path=route.by))
     if problems:
         raise DataError(problems)
     return out
@@ -148,15 +185,58 @@ def _row_hash(frame: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(cleaned, index=False).to_numpy()
 
 
-def _split(frame: pd.DataFrame, key: str | None, n: int) -> tuple[pd.DataFrame, ...]:
-    """The frame's rows dealt to ``n`` buckets by hash, each bucket in the frame's order."""
-    frame = frame.reset_index(drop=True)
+def _buckets(frame: pd.DataFrame, key: str | None, n: int) -> np.ndarray:
+    """Each row's partition: a hash of its key, or of the whole row."""
     digest = _row_hash(frame) if key is None else _key_hash(frame[key])
-    bucket = (digest % np.uint64(n)).astype(np.int64)
+    return (digest % np.uint64(n)).astype(np.int64)
+
+
+def _deal(frame: pd.DataFrame, bucket: np.ndarray, n: int) -> tuple[pd.DataFrame, ...]:
     order = np.argsort(bucket, kind="stable")  # stable: each bucket keeps the frame's order
     ends = np.cumsum(np.bincount(bucket, minlength=n))
     ordered = frame.take(order)
     return tuple(ordered.iloc[end - size:end] for end, size in zip(ends.tolist(), np.diff(ends, prepend=0).tolist()))
+
+
+def _split(frame: pd.DataFrame, key: str | None, n: int) -> tuple[pd.DataFrame, ...]:
+    """The frame's rows dealt to ``n`` buckets by hash, each bucket in the frame's order."""
+    frame = frame.reset_index(drop=True)
+    return _deal(frame, _buckets(frame, key, n), n)
+
+
+def _pairs(frame: pd.DataFrame, key: str | None, on: str, n: int) -> tuple[pd.DataFrame, ...]:
+    """For a table others are routed beside: each ``on`` value with the partition its row
+    goes to, dealt to ``n`` buckets by the value's hash (where the routed rows meet them)."""
+    frame = frame.reset_index(drop=True)
+    bucket = _buckets(frame, key, n)
+    present = frame[on].notna().to_numpy()
+    digest = _key_hash(frame[on])[present]
+    pairs = pd.DataFrame({"value": frame[on].to_numpy(dtype=object)[present], "hash": digest,
+                          "bucket": bucket[present]}).drop_duplicates(["hash", "bucket"])
+    return _deal(pairs.reset_index(drop=True), (pairs["hash"].to_numpy() % np.uint64(n)).astype(np.int64), n)
+
+
+def _route(pairs: list[pd.DataFrame], pieces: list[pd.DataFrame], name: str, route: Route, by_key: str | None,
+           n: int) -> tuple[pd.DataFrame, ...]:
+    """A routed table's rows of one hash bucket, dealt to the partitions of the rows that
+    look them up (rows nothing looks up stay by their key's hash)."""
+    pairs_frame = pd.concat(pairs, ignore_index=True).drop_duplicates(["hash", "bucket"])
+    split = pairs_frame["hash"].duplicated(keep=False).to_numpy()
+    if split.any():
+        value = pairs_frame["value"].to_numpy()[split][0]
+        raise DataError([Problem(
+            f"table {route.by!r}: the rows with {route.on} = {value!r} have different {by_key or 'contents'}, "
+            f"so no one partition holds them all beside the {name!r} rows that lookup {route.lookup} reads",
+            path=f"{route.by}.{route.on}", detail="evaluate this pack on one machine (indicators.evaluate)")])
+    frame = pd.concat(pieces, ignore_index=True)
+    digest = _key_hash(frame[route.key])
+    found = pd.Index(pairs_frame["hash"].to_numpy()).get_indexer(digest)
+    found[frame[route.key].isna().to_numpy()] = -1
+    own = (digest % np.uint64(n)).astype(np.int64)
+    if not len(pairs_frame):
+        return _deal(frame, own, n)
+    target = np.where(found >= 0, pairs_frame["bucket"].to_numpy()[np.maximum(found, 0)], own)
+    return _deal(frame, target.astype(np.int64), n)
 
 
 Ranges = dict  # table name to (first day, last day) of its placing dates, or None
@@ -273,10 +353,21 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     pieces: dict[str, list[list]] = {}
     for name, frame in frames.items():
         buckets: list[list] = [[] for _ in range(n)]
-        for part in frame.to_delayed():
-            split = dask.delayed(_split, nout=n, pure=True)(part, keys[name], n)
-            for i in range(n):
-                buckets[i].append(split[i])
+        key = keys[name]
+        if isinstance(key, Route):  # beside the rows that look it up: by a hash join on the key
+            pairs = [dask.delayed(_pairs, nout=n, pure=True)(part, keys[key.by], key.on, n)
+                     for part in frames[key.by].to_delayed()]
+            by_hash = [dask.delayed(_split, nout=n, pure=True)(part, key.key, n) for part in frame.to_delayed()]
+            for j in range(n):
+                routed = dask.delayed(_route, nout=n, pure=True)([p[j] for p in pairs], [h[j] for h in by_hash],
+                                                                 name, key, keys[key.by], n)
+                for i in range(n):
+                    buckets[i].append(routed[i])
+        else:
+            for part in frame.to_delayed():
+                split = dask.delayed(_split, nout=n, pure=True)(part, key, n)
+                for i in range(n):
+                    buckets[i].append(split[i])
         pieces[name] = buckets
     partials = [dask.delayed(_evaluate_bucket, pure=True)(pack, {name: pieces[name][i] for name in frames},
                                                           start, end, strict, function_time_limit, i, n)
