@@ -78,7 +78,8 @@ def worker_peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def on_cluster(pack, folder: Path, workers: int, partitions: int | None) -> tuple[str, float, list[float]]:
+def on_cluster(pack, folder: Path, workers: int, partitions: int | None, start: str = START,
+               end: str = END) -> tuple[str, float, list[float]]:
     import distributed
 
     import indicators.dask
@@ -88,13 +89,13 @@ def on_cluster(pack, folder: Path, workers: int, partitions: int | None) -> tupl
                                   silence_logs=50, memory_limit=0) as cluster, distributed.Client(cluster) as client:
         client.wait_for_workers(workers)
         started = time.perf_counter()
-        results = indicators.dask.evaluate(pack, folder, START, END, client=client, npartitions=partitions)
+        results = indicators.dask.evaluate(pack, folder, start, end, client=client, npartitions=partitions)
         seconds = time.perf_counter() - started
         peaks = sorted(client.run(worker_peak_mib).values())
     return results.to_json(), seconds, peaks
 
 
-def local(pack, folder: Path) -> tuple[str, float, int]:
+def local(pack, folder: Path, start: str = START, end: str = END) -> tuple[str, float, int]:
     import pandas as pd
 
     tables = {}
@@ -104,8 +105,46 @@ def local(pack, folder: Path) -> tuple[str, float, int]:
         tables[table] = {c: frame[c].to_numpy() for c in frame.columns}
     rows = sum(len(next(iter(t.values()))) for t in tables.values())
     started = time.perf_counter()
-    results = indicators.evaluate(pack, tables, START, END)
+    results = indicators.evaluate(pack, tables, start, end)
     return results.to_json(), time.perf_counter() - started, rows
+
+
+def write_demo_partitions(folder: Path, scale: float, parts: int) -> int:
+    """The demo generator's SYNTHETIC tables for both shipped packs, each cut into
+    ``parts`` Parquet partitions of consecutive rows; the number of rows."""
+    import pandas as pd
+
+    from indicators._demo import generate
+
+    marker = folder / "rows.txt"
+    if marker.exists():
+        return int(marker.read_text())
+    rows = 0
+    for name, columns in generate(seed=2017, scale=scale).items():
+        frame = pd.DataFrame(columns)
+        rows += len(frame)
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        for k, start in enumerate(range(0, len(frame), -(-len(frame) // parts) or 1)):
+            frame.iloc[start:start - (-len(frame) // parts)].to_parquet(folder / name / f"part-{k:03d}.parquet",
+                                                                        index=False)
+    marker.write_text(str(rows))
+    return rows
+
+
+def full_packs(args) -> None:
+    """Both shipped packs, 12 months, on the cluster and on one machine."""
+    folder = Path(os.environ.get("BENCH_DATA", tempfile.gettempdir())) / f"indicators-dask-demo-{args.full_scale:g}"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = write_demo_partitions(folder, args.full_scale, args.councils)
+    for name in ("childrens-social-care", "early-help"):
+        pack = indicators.load_pack(name)
+        got, seconds, peaks = on_cluster(pack, folder, args.workers, args.partitions, "2016-02", "2017-01")
+        want, local_seconds, _ = local(pack, folder, "2016-02", "2017-01")
+        if got != want:
+            sys.exit(f"{name}: the cluster's JSON differs from the one-machine engine's")
+        print(f"{name}, {rows:,} demo rows in {args.councils} partitions per table, {args.workers} workers: "
+              f"cluster {seconds:.2f} s (peak per worker up to {max(peaks):.0f} MiB), one machine "
+              f"{local_seconds:.2f} s, {seconds / local_seconds:.2f}x; JSON identical", flush=True)
 
 
 def main() -> None:
@@ -118,7 +157,12 @@ def main() -> None:
     parser.add_argument("--no-local", action="store_true", help="skip the one-machine evaluation")
     parser.add_argument("--data", type=Path, help="where the partitions are written (default: a temporary folder)")
     parser.add_argument("--reference", type=Path, default=HERE.parent.parent / "shared" / "bench")
+    parser.add_argument("--full-scale", type=float, default=0,
+                        help="also run both shipped packs on the demo data at this scale (about 330 thousand "
+                             "rows per unit), cut into --councils partitions per table")
     args = parser.parse_args()
+    if args.full_scale:
+        full_packs(args)
 
     yardstick = load_yardstick(args.reference.resolve())
     folder = args.data or Path(os.environ.get("BENCH_DATA", tempfile.gettempdir())) / \
