@@ -122,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--function-time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
                           help="fail the indicators using a plugin function when one call takes longer "
                                f"(default {DEFAULT_TIME_LIMIT:g}; 0 for no limit)")
+    cluster = evaluate.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=_positive_int, metavar="N",
+                         help="evaluate on a local Dask cluster of N worker processes; --data is then a folder "
+                              "with a folder of Parquet or CSV partitions per table (needs the dask extra)")
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="evaluate on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT); "
+                              "--data as for --workers, a path the workers can read too")
+    evaluate.add_argument("--partitions", type=_positive_int, metavar="N",
+                          help="with --workers or --scheduler: split every table into N partitions by key "
+                               "(default: as many as the table with the most partition files)")
     evaluate.add_argument("--memory-budget", type=_memory_size, default=argparse.SUPPRESS,
                           metavar="SIZE",
                           help="fail the indicators whose work would take more memory in one step, before "
@@ -254,6 +264,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     from ._framing import read_framing
 
     framing = read_framing(args.data) if os.path.isdir(args.data) else None  # its problems before the work
+    if args.workers or args.scheduler:
+        results = _evaluate_on_dask(args, packs)
+        if results is None:
+            return 2
+        output = renderers[args.format](results)
+        return _report(results, output, args.output)
     progress = Progress(enabled=False if args.quiet else None)
     try:
         tables = load_tables(packs, args.data, args.loader, args.strict, progress)
@@ -280,16 +296,68 @@ def _evaluate(args: argparse.Namespace) -> int:
         output = renderers[args.format](results)
     finally:
         progress.close()
-    _warn_unreadable(results, {name: table for part in tables if isinstance(part, dict)
-                               for name, table in part.items()})
+    return _report(results, output, args.output, {name: table for part in tables if isinstance(part, dict)
+                                                  for name, table in part.items()})
+
+
+def _report(results, output, destination: str | None, tables: dict | None = None) -> int:
+    """Warnings, the output, and what was skipped or failed; the exit status."""
+    _warn_unreadable(results, tables)
     for warning in results.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    _write(output, args.output)
+    _write(output, destination)
     for ident, reason in results.skipped.items():
         print(f"skipped: indicators.{ident}: {reason}", file=sys.stderr)
     for failure in results.failures:
         print(f"error: {failure} (its results are empty; the other indicators are complete)", file=sys.stderr)
     return 1 if results.failures else 0
+
+
+def _evaluate_on_dask(args: argparse.Namespace, packs):
+    """The results of ``indicators evaluate --workers N | --scheduler ADDRESS``; None (after
+    saying why) when it cannot start."""
+    from ._results import Results
+
+    import logging
+
+    try:
+        import distributed
+
+        from . import dask as on_dask
+    except ImportError:
+        print("error: --workers and --scheduler need the dask extra: pip install 'indicators[dask]'",
+              file=sys.stderr)
+        return None
+    if args.loader != "csv":
+        print("error: --loader does not apply with --workers or --scheduler: --data is a folder with a folder of "
+              "Parquet or CSV partitions per table", file=sys.stderr)
+        return None
+    if not os.path.isdir(args.data):
+        from ._errors import DataError, Problem
+
+        raise DataError([Problem(f"no folder {args.data}", file=args.data)])
+    if args.scheduler:
+        try:
+            client = distributed.Client(args.scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            print(f"error: cannot reach the Dask scheduler at {args.scheduler}: {exc}", file=sys.stderr)
+            return None
+        cluster = None
+    else:
+        cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address=":0",
+                                           silence_logs=logging.CRITICAL)
+        client = distributed.Client(cluster)
+    try:
+        parts = [on_dask.evaluate(pack, args.data, args.start, args.end, client=client,
+                                  npartitions=args.partitions, strict=args.strict,
+                                  suppress_below=args.suppress_below, function_time_limit=args.function_time_limit)
+                 for pack in packs]
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return parts[0] if len(parts) == 1 else Results.combine(parts, title=" and ".join(pack.title for pack in packs))
 
 
 def _renderer_problem(name: str, renderer, output: str | None) -> str | None:

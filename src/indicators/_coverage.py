@@ -61,12 +61,14 @@ def _months(first: int, last: int) -> str:
     return format_period(first) if first == last else f"{format_period(first)} to {format_period(last)}"
 
 
-def coverage_warnings(pack: Pack, tables: Mapping[str, Table], first: int, last: int) -> list[str]:
+def coverage_warnings(pack: Pack, tables: Mapping[str, Table], first: int, last: int,
+                      ranges: Mapping[str, tuple[int, int] | None] | None = None) -> list[str]:
     """One warning per way the run's months (month codes ``first``..``last``) fall outside
-    the tables' dates, naming the tables and the dates they hold."""
+    the tables' dates, naming the tables and the dates they hold (``ranges``: the
+    tables' :func:`date_ranges`, when already known)."""
     run_start, run_end = int(month_start(first)), int(month_end(last))
     grouped: dict[tuple, list[str]] = {}
-    for name, span in date_ranges(pack, tables).items():
+    for name, span in (date_ranges(pack, tables) if ranges is None else ranges).items():
         if span is None:
             grouped.setdefault(("none",), []).append(f"{name} (no dates)")
             continue

@@ -385,9 +385,15 @@ def _aggregated(kind: str, values: list[np.ndarray]) -> Part:
 
 
 def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
-                     loader: str = "csv", function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Partial:
+                     loader: str = "csv", function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+                     duplicates: bool = False) -> Partial:
     """Partial aggregates of every indicator over one chunk of the data (a plugin
-    function's failure or overrunning the time limit raises :class:`PluginError`)."""
+    function's failure or overrunning the time limit raises :class:`PluginError`).
+
+    With ``duplicates``, each indicator's ``duplicate rows (TABLE)`` note counts this
+    chunk's duplicate rows: exact when the chunks were made so that equal rows always
+    share a chunk (as :mod:`indicators.dask` makes them); left out otherwise, since a
+    row's duplicate may sit in another chunk."""
     first, last = parse_run(start, end)
     run = start_run(pack, tables, first, last, strict, loader, function_time_limit)
     parts = {}
@@ -408,8 +414,7 @@ def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: b
             den_part = _counted(denominator, evaluations[indicator.denominator.table], indicator.denominator)
         else:
             den_part = Fixed(tuple(None if math.isnan(v) else v for v in np.asarray(denominator, float).tolist()))
-        # a row's duplicate may sit in another chunk, so partials leave that note out
-        notes = {reason: _per_period(c) for reason, c in _notes(indicator, run, duplicates=False).items()}
+        notes = {reason: _per_period(c) for reason, c in _notes(indicator, run, duplicates=duplicates).items()}
         rows = {side: RowCounts(_per_period(in_window), _per_period(used),
                                 {reason: _per_period(c) for reason, c in left_out.items()})
                 for side, (in_window, used, left_out) in accounting(indicator, run).items()}

@@ -1,0 +1,404 @@
+"""indicators.dask: the same JSON as one machine, on the threaded scheduler and on a
+two-worker LocalCluster, for tables split into any partitions; a killed worker's tasks
+are retried without changing the result."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import random
+import re
+import signal
+import sys
+import threading
+import time
+
+import cloudpickle
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import indicators
+from conftest import pack_from
+from indicators._cli import main
+from strategies import contacts, episodes
+from test_properties import MERGE_PACK, PACK
+
+dask = pytest.importorskip("dask")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+indicators_dask = pytest.importorskip("indicators.dask")
+
+# the workers are other processes, which cannot import this test module: ship its
+# functions (the slow table of the worker test) by value
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+START, END = "2016-03", "2017-05"
+
+DERIVED_TEXT = """
+[tables.contacts.columns]
+child_id = "int"
+received_on = "date"
+decided_on = "date"
+
+[tables.contacts.derive]
+previous_contact_on = "previous(received_on, by = child_id)"
+days_since_previous = "days(previous_contact_on, received_on)"
+
+[indicators.repeat_contacts]
+title = "Contacts within 90 days of the child's previous one"
+kind = "percentage"
+table = "contacts"
+date = "received_on"
+window = "rolling_3"
+numerator = "days_since_previous <= 90"
+
+[indicators.children_contacted]
+title = "Children contacted"
+table = "contacts"
+date = "received_on"
+distinct = "child_id"
+"""
+DERIVED_PACK = pack_from(DERIVED_TEXT)
+
+
+def frames(contact_rows: dict, episode_rows: dict) -> dict[str, pd.DataFrame]:
+    """The strategies' tables as pandas frames, dates as datetime64."""
+    contacts_frame = pd.DataFrame(contact_rows)
+    for column in ("received_on", "decided_on"):
+        contacts_frame[column] = pd.to_datetime(contacts_frame[column])
+    episodes_frame = pd.DataFrame(episode_rows)
+    for column in ("started_on", "ended_on"):
+        episodes_frame[column] = pd.to_datetime(episodes_frame[column])
+    return {"contacts": contacts_frame, "episodes": episodes_frame}
+
+
+def example_rows(seed: int, n_contacts: int = 60, n_episodes: int = 40) -> tuple[dict, dict]:
+    """Fixed contacts and episodes like the strategies' (missing values, lags of -2 to 9
+    days) for the tests that are not property tests."""
+    rng = random.Random(seed)
+    first = datetime.date(2015, 10, 1)
+
+    def day():
+        return None if rng.random() < 0.1 else first + datetime.timedelta(days=rng.randrange(638))
+
+    received = [day() for _ in range(n_contacts)]
+    decided = [None if r is None or rng.random() < 0.1 else r + datetime.timedelta(days=rng.randint(-2, 9))
+               for r in received]
+    contact_rows = {"child_id": [None if rng.random() < 0.1 else rng.randint(1, 8) for _ in range(n_contacts)],
+                    "received_on": received, "decided_on": decided,
+                    "outcome": [rng.choice(["nfa", "referral", "early help", None]) for _ in range(n_contacts)]}
+    episode_rows = {"child_id": [rng.randint(1, 8) for _ in range(n_episodes)],
+                    "started_on": [day() for _ in range(n_episodes)], "ended_on": [day() for _ in range(n_episodes)]}
+    return contact_rows, episode_rows
+
+
+def with_repeats(table: pd.DataFrame, rng: random.Random) -> pd.DataFrame:
+    """The table with some rows again (duplicates the engine notes), rows in random order."""
+    if len(table):
+        table = pd.concat([table, table.sample(n=rng.randrange(len(table) + 1), random_state=rng.randrange(99))])
+    return table.sample(frac=1, random_state=rng.randrange(99)).reset_index(drop=True)
+
+
+def as_dask(tables: dict[str, pd.DataFrame], rng: random.Random) -> dict:
+    return {name: dd.from_pandas(frame, npartitions=rng.randint(1, 4), sort=False) for name, frame in tables.items()}
+
+
+def local(pack, tables) -> str:
+    return indicators.evaluate(pack, tables, START, END).to_json()
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0",
+                                  silence_logs=50) as cluster, distributed.Client(cluster) as dask_client:
+        yield dask_client
+
+
+# ---------------------------------------------------------------------------------------
+# which key each table is grouped by
+
+
+def test_lookups_group_both_tables_by_their_key_and_tables_without_one_by_whole_rows():
+    assert indicators_dask.partition_keys(PACK) == {"contacts": "child_id", "episodes": "child_id"}
+    assert indicators_dask.partition_keys(MERGE_PACK) == {"contacts": None, "episodes": None}
+    assert indicators_dask.partition_keys(DERIVED_PACK) == {"contacts": "child_id"}
+
+
+def test_a_table_needing_two_keys_is_refused_naming_both():
+    pack = pack_from("""
+    [tables.contacts.derive]
+    previous_contact_on = "previous(received_on, by = worker_id)"
+
+    [indicators.open_with_contact]
+    title = "Open episodes with a contact"
+    kind = "percentage"
+    table = "episodes"
+    window = "snapshot"
+    start = "started_on"
+    end = "ended_on"
+    numerator = "contacts_ytd >= 1"
+
+    [indicators.open_with_contact.lookups]
+    contacts_ytd = { table = "contacts", key = "child_id", date = "received_on", window = "ytd", aggregate = "count" }
+    """)
+    with pytest.raises(indicators.DataError, match=r"table 'contacts' needs its rows grouped by two different keys, "
+                                                   r"which one partitioning cannot do: 'child_id' \(lookup contacts_ytd key\); 'worker_id'"):
+        indicators_dask.partition_keys(pack)
+
+
+# ---------------------------------------------------------------------------------------
+# the threaded scheduler
+
+
+@pytest.mark.parametrize("pack", [PACK, MERGE_PACK], ids=["lookups", "no-keys"])
+@given(contacts(max_rows=60), episodes(max_rows=40), st.integers(1, 6), st.integers(0, 10**6))
+@settings(max_examples=25)
+def test_random_partitions_on_the_threaded_scheduler_give_the_local_json(pack, contact_rows, episode_rows,
+                                                                         n_partitions, seed):
+    rng = random.Random(seed)
+    tables = {name: with_repeats(frame, rng) for name, frame in frames(contact_rows, episode_rows).items()}
+    got = indicators_dask.evaluate(pack, as_dask(tables, rng), START, END, npartitions=n_partitions)
+    expected = indicators.evaluate(pack, tables, START, END)
+    assert got.to_json() == expected.to_json()
+    assert got.warnings == expected.warnings  # months of the run outside the data's dates
+
+
+def test_derived_previous_by_key_sees_each_childs_earlier_rows_in_other_input_partitions():
+    rng = random.Random(7)
+    days = pd.to_datetime("2016-01-01") + pd.to_timedelta([rng.randrange(500) for _ in range(300)], unit="D")
+    table = pd.DataFrame({"child_id": [rng.randrange(40) for _ in range(300)], "received_on": days,
+                          "decided_on": days})
+    expected = local(DERIVED_PACK, {"contacts": table})
+    result = indicators_dask.evaluate(DERIVED_PACK, {"contacts": dd.from_pandas(table, npartitions=7, sort=False)},
+                                      START, END, npartitions=5)
+    assert result.to_json() == expected
+    assert any(r.numerator for r in result if r.indicator == "repeat_contacts")
+
+
+def write_partitions(tables: dict[str, pd.DataFrame], folder, fmt: str, n: int = 3) -> None:
+    for name, frame in tables.items():
+        (folder / name).mkdir(parents=True)
+        for i in range(n):
+            chunk = frame.iloc[i::n]
+            if fmt == "parquet":
+                chunk.to_parquet(folder / name / f"part-{i}.parquet", index=False)
+            else:
+                chunk.to_csv(folder / name / f"part-{i}.csv", index=False, date_format="%Y-%m-%d")
+
+
+def test_a_folder_of_csv_partitions_per_table_gives_what_the_csv_loader_gives_for_the_whole_files(tmp_path):
+    tables = frames(*example_rows(5))
+    write_partitions(tables, tmp_path / "parts", "csv")
+    (tmp_path / "whole").mkdir()
+    for name in tables:
+        pieces = sorted((tmp_path / "parts" / name).iterdir())
+        lines = [pieces[0].read_text().splitlines()[0]]
+        for piece in pieces:
+            lines.extend(piece.read_text().splitlines()[1:])
+        (tmp_path / "whole" / f"{name}.csv").write_text("\n".join(lines) + "\n")
+    expected = indicators.evaluate(PACK, tmp_path / "whole", START, END).to_json()
+    assert indicators_dask.evaluate(PACK, tmp_path / "parts", START, END, npartitions=2).to_json() == expected
+
+
+def test_a_folder_of_parquet_partitions_per_table(tmp_path):
+    pytest.importorskip("pyarrow")
+    tables = frames(*example_rows(5))
+    write_partitions(tables, tmp_path, "parquet")
+    whole = {name: pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / name).iterdir())], ignore_index=True)
+             for name in tables}
+    assert indicators_dask.evaluate(PACK, tmp_path, START, END, npartitions=2).to_json() == local(PACK, whole)
+
+
+def test_months_outside_the_datas_dates_are_warned_of_as_on_one_machine():
+    tables = frames(*example_rows(4))
+    dask_tables = {name: dd.from_pandas(frame, npartitions=3, sort=False) for name, frame in tables.items()}
+    got = indicators_dask.evaluate(PACK, dask_tables, "2015-01", "2018-06", npartitions=4)
+    expected = indicators.evaluate(PACK, tables, "2015-01", "2018-06")
+    assert got.warnings == expected.warnings
+    assert any("lie before" in w and "lie after" in w for w in got.warnings)
+    assert got.to_json() == expected.to_json()
+
+
+def test_a_table_the_data_lacks_is_named():
+    with pytest.raises(indicators.DataError, match="no table 'episodes' in the data; tables given: contacts"):
+        indicators_dask.evaluate(PACK, {"contacts": pd.DataFrame({"child_id": [1]})}, START, END)
+
+
+# ---------------------------------------------------------------------------------------
+# a two-worker LocalCluster
+
+
+@given(contacts(max_rows=60), episodes(max_rows=40), st.integers(1, 6), st.integers(0, 10**6))
+@settings(max_examples=8)
+def test_random_partitions_on_a_local_cluster_give_the_local_json(client, contact_rows, episode_rows, n_partitions,
+                                                                  seed):
+    rng = random.Random(seed)
+    tables = {name: with_repeats(frame, rng) for name, frame in frames(contact_rows, episode_rows).items()}
+    for pack in (PACK, MERGE_PACK):
+        got = indicators_dask.evaluate(pack, as_dask(tables, rng), START, END, client=client,
+                                       npartitions=n_partitions).to_json()
+        assert got == local(pack, tables)
+
+
+def slow_piece(frame: pd.DataFrame, seconds: float) -> pd.DataFrame:
+    time.sleep(seconds)
+    return frame
+
+
+def test_a_worker_killed_mid_run_is_retried_and_the_result_is_unchanged(client):
+    rng = random.Random(11)
+    tables = {name: with_repeats(frame, rng) for name, frame in
+              frames(*example_rows(11)).items()}
+    expected = local(PACK, tables)
+    # every input partition takes a while to read, so that both workers are busy when one dies
+    slow = {name: dd.from_delayed([dask.delayed(slow_piece)(frame.iloc[i::4], 0.4) for i in range(4)],
+                                  meta=frame.iloc[:0]) for name, frame in tables.items()}
+    pids = client.run(os.getpid)  # worker address to process id
+    outcome = {}
+
+    def run():
+        outcome["json"] = indicators_dask.evaluate(PACK, slow, START, END, client=client, npartitions=4).to_json()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.time() + 30
+    while time.time() < deadline and not any(client.processing().values()):
+        time.sleep(0.05)
+    busy = [address for address, tasks in client.processing().items() if tasks]
+    assert busy, "no worker was running tasks"
+    os.kill(pids[busy[0]], signal.SIGKILL)  # the worker process dies; its nanny starts another
+    worker.join(timeout=120)
+    assert outcome.get("json") == expected
+    client.wait_for_workers(2, timeout=60)
+    assert pids[busy[0]] not in client.run(os.getpid).values()
+
+
+# ---------------------------------------------------------------------------------------
+# the command line
+
+
+def referrals_folders(tmp_path, bad: str | None = None):
+    """The derived pack's file, its contacts as three CSV partitions, and as one file."""
+    rng = random.Random(5)
+    rows = ["child_id,received_on,decided_on"]
+    for _ in range(200):
+        day = datetime.date(2016, 1, 1) + datetime.timedelta(days=rng.randrange(500))
+        rows.append(f"{rng.randrange(30)},{day},{day + datetime.timedelta(days=rng.randrange(4))}")
+    if bad:
+        rows[77] = bad
+    (tmp_path / "pack.toml").write_text(DERIVED_TEXT)
+    (tmp_path / "parts" / "contacts").mkdir(parents=True)
+    for i in range(3):
+        (tmp_path / "parts" / "contacts" / f"part-{i}.csv").write_text("\n".join([rows[0], *rows[1 + i::3]]) + "\n")
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "whole" / "contacts.csv").write_text("\n".join(rows) + "\n")
+    return tmp_path / "pack.toml"
+
+
+def test_the_command_line_on_a_local_cluster_prints_what_one_machine_prints(tmp_path, capsys):
+    pack = str(referrals_folders(tmp_path))
+    run = ["evaluate", pack, "--from", START, "--to", END, "--format", "json", "--quiet"]
+    assert main(run + ["--data", str(tmp_path / "whole")]) == 0
+    expected = capsys.readouterr().out
+    assert main(run + ["--data", str(tmp_path / "parts"), "--workers", "2", "--partitions", "3"]) == 0
+    assert capsys.readouterr().out == expected
+
+
+def test_bad_data_read_on_a_worker_is_one_clear_message(tmp_path, capsys):
+    pack = str(referrals_folders(tmp_path, bad="4,2016-13-45,2016-02-01"))
+    status = main(["evaluate", pack, "--from", START, "--to", END, "--strict", "--data", str(tmp_path / "parts"),
+                   "--workers", "1"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "error:" in err and "2016-13-45" in err and "received_on" in err
+    assert re.search(r"row numbers count within partition [123] of 3, ", err)
+    assert "Traceback" not in err and "internal error" not in err
+
+
+def test_without_the_dask_extra_the_command_line_says_which_extra(tmp_path, capsys, monkeypatch):
+    pack = str(referrals_folders(tmp_path))
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now fails
+    status = main(["evaluate", pack, "--from", START, "--to", END, "--data", str(tmp_path / "parts"),
+                   "--workers", "2"])
+    assert status == 2
+    assert "pip install 'indicators[dask]'" in capsys.readouterr().err
+
+
+def test_the_shipped_early_help_pack_on_the_demo_data_gives_the_local_json():
+    from indicators._demo import generate
+
+    pack = indicators.load_pack("early-help")
+    data = generate(seed=2017, scale=0.3)
+    tables = {name: pd.DataFrame(data[name]) for name in pack.tables_used()}
+    expected = indicators.evaluate(pack, tables, "2016-02", "2017-01").to_json()
+    dask_tables = {name: dd.from_pandas(frame, npartitions=3, sort=False) for name, frame in tables.items()}
+    assert indicators_dask.evaluate(pack, dask_tables, "2016-02", "2017-01", npartitions=4).to_json() == expected
+
+
+def test_the_shipped_childrens_social_care_pack_routes_assessments_beside_their_referrals():
+    """Its referrals are grouped by child (previous referral) and look assessments up by
+    referral: assessments go to the partition of their referral, and the JSON is one
+    machine's."""
+    from indicators._demo import generate
+
+    pack = indicators.load_pack("childrens-social-care")
+    assert indicators_dask.partition_keys(pack)["assessments"] == indicators_dask.Route(
+        "referrals", "referral_id", "referral_id", "assessments_started")
+    data = generate(seed=2017, scale=0.3)
+    tables = {name: pd.DataFrame(data[name]) for name in pack.tables_used()}
+    expected = indicators.evaluate(pack, tables, "2016-02", "2017-01").to_json()
+    dask_tables = {name: dd.from_pandas(frame, npartitions=3, sort=False) for name, frame in tables.items()}
+    assert indicators_dask.evaluate(pack, dask_tables, "2016-02", "2017-01", npartitions=4).to_json() == expected
+
+
+ROUTED_TEXT = """
+[tables.referrals.derive]
+previous_referral_on = "previous(referred_on, by = child_id)"
+
+[indicators.assessed_re_referrals]
+title = "Re-referrals with an assessment"
+kind = "percentage"
+table = "referrals"
+date = "referred_on"
+where = "previous_referral_on is not missing"
+numerator = "assessments >= 1"
+
+[indicators.assessed_re_referrals.lookups]
+assessments = { table = "assessments", key = "referral_id", on = "referral_id", date = "started_on", window = "rolling_12", aggregate = "count" }
+"""
+
+
+@given(st.lists(st.tuples(st.integers(1, 12), st.integers(0, 400), st.integers(0, 6)), max_size=40),
+       st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 6)), st.integers(0, 400)), max_size=30),
+       st.integers(1, 5), st.integers(0, 10**6))
+@settings(max_examples=25)
+def test_routed_lookups_on_random_data_give_the_local_json(referrals, assessments, n_partitions, seed):
+    """Referral ids are the child's own (child * 10 + k), as a referral belongs to one child."""
+    rng = random.Random(seed)
+    day = pd.Timestamp("2016-01-01")
+    tables = {"referrals": pd.DataFrame({"child_id": [c for c, _, _ in referrals],
+                                         "referred_on": [day + pd.Timedelta(days=d) for _, d, _ in referrals],
+                                         "referral_id": [c * 10 + k for c, _, k in referrals]},
+                                        columns=["child_id", "referred_on", "referral_id"]),
+              "assessments": pd.DataFrame({"referral_id": [None if k is None else (1 + k % 12) * 10 + k % 7
+                                                           for k, _ in assessments],
+                                           "started_on": [day + pd.Timedelta(days=d) for _, d in assessments]},
+                                          columns=["referral_id", "started_on"])}
+    tables["referrals"]["referred_on"] = pd.to_datetime(tables["referrals"]["referred_on"])
+    tables["assessments"]["started_on"] = pd.to_datetime(tables["assessments"]["started_on"])
+    pack = pack_from(ROUTED_TEXT)
+    got = indicators_dask.evaluate(pack, as_dask(tables, rng), START, END, npartitions=n_partitions).to_json()
+    assert got == local(pack, tables)
+
+
+def test_a_referral_id_shared_by_two_children_cannot_be_routed_and_says_so():
+    pack = pack_from(ROUTED_TEXT)
+    tables = {"referrals": pd.DataFrame({"child_id": list(range(1, 11)), "referral_id": ["R1"] * 10,
+                                         "referred_on": pd.to_datetime(["2016-04-01"] * 10)}),
+              "assessments": pd.DataFrame({"referral_id": ["R1"], "started_on": pd.to_datetime(["2016-04-02"])})}
+    with pytest.raises(indicators.DataError, match=r"table 'referrals': the rows with referral_id = 'R1' have "
+                                                   r"different child_id, so no one partition holds them all "
+                                                   r"beside the 'assessments' rows that lookup assessments reads"):
+        indicators_dask.evaluate(pack, tables, START, END, npartitions=4)
