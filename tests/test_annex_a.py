@@ -14,7 +14,8 @@ from indicators._xlsx import write_xlsx
 from returns import annex_a
 
 from indicators_annex_a._codes import read_code
-from indicators_annex_a._text import age_text, date_text
+from indicators.extracts import date_text
+from indicators_annex_a._text import age_text
 from indicators_annex_a._spec import (ABUSE, ACTIVITY, ETHNICITY, GENDER, LEGAL_STATUS, LISTS, PLACEMENT_TYPE,
                                       PRIMARY_NEED, SOURCE, YES_NO)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from indicators import DataError, Problem, Table, table_from_mapping
 
-from ._text import check_encoding, read_csv_rows, text_column
+from indicators.extracts import check_encoding, read_csv_rows, text_column
 
 _MAX_EXAMPLES = 5
 _SIMILAR = 0.75  # a 'closest header' only this alike: 'DECOMM' for DECOM, not 'DEC_DATE'

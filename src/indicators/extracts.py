@@ -1,7 +1,10 @@
-"""(A copy of indicators_annex_a._text, so that each plugin installs on its own.)
+"""Tools for loaders of councils' own extracts (Annex A, SSDA903 and the like): decoding
+CSV files written in UTF-8 or Windows-1252, reading their rows with located errors, and
+turning spreadsheet values (Excel serial dates, ``1213.0``) into the text the engine reads.
 
-Cells as text: decoding CSV files and turning spreadsheet values into the text the
-engine reads (ISO or UK dates, whole numbers without ".0")."""
+Plugin loaders import these from :mod:`indicators.extracts`, so that each reads
+council files the same way.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,11 @@ import datetime
 import io
 import re
 from pathlib import Path
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from indicators import DataError, Problem
+from ._errors import DataError, Problem
 
 ENCODINGS = {"auto": None, "utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig",
              "cp1252": "cp1252", "windows-1252": "cp1252", "latin-1": "latin-1", "iso-8859-1": "latin-1"}
@@ -141,14 +145,16 @@ def plain_text(value) -> str:
     return text
 
 
-def text_column(cells: list, type_: str) -> np.ndarray:
-    """A column of cells as a numpy array of text, dates in a form the engine reads.
+def text_column(cells: list, type_: str, converters: Mapping[str, Callable[[Any], str]] | None = None
+                ) -> np.ndarray:
+    """A column of cells as a numpy array of text, dates in a form the engine reads;
+    ``converters`` maps further column types of a loader's own to their conversion.
 
     Each distinct value is converted once: a column holds few distinct dates and codes.
     """
     if not cells:
         return np.zeros(0, dtype=str)
-    convert = date_text if type_ == "date" else plain_text
+    convert = {"date": date_text, **(converters or {})}.get(type_, plain_text)
     if bool in set(map(type, cells)):  # True == 1: a memo would mix them up
         return np.array([convert(value) for value in cells], dtype=str)
     memo: dict = {}
