@@ -702,11 +702,14 @@ class TableEvaluation:
         holder = self._keys(each)[1] if each is not None else None
         if not pair_level and holder is not None:
             leave_out(reason, f"missing {each}", ~holder[placed])
+        of_by_rows = of is not None and not pair_level and not is_pair_level(of, measure)
+        if of_by_rows:  # no (row, period) pairs needed
+            leave_out(reason, "no value to aggregate", _missing(self.row_value(of))[placed])
         if len(labels) == 1:
             by_reason = range_counts(placed_lo, placed_hi, n_periods)[None, :]
         else:
             by_reason = _grouped_range_counts(reason, placed_lo, placed_hi, len(labels), n_periods)
-        if pair_level or of is not None:
+        if pair_level or (of is not None and not of_by_rows):
             # rows still used go on as (row, period) pairs for the filters that need the period
             frame = self.frame(measure, key, keep, lo, hi)
             first_pair_label = len(labels)
@@ -813,6 +816,10 @@ class TableEvaluation:
         """Rows aggregated and the aggregate of ``of`` in each period (NaN where none)."""
         n_periods = self.periods.count
         lo, hi, keep, pending, key = self.selected(measure)
+        if not pending and not is_pair_level(of, measure):
+            by_ranges = self._aggregate_by_ranges(lo, hi, keep, of, kind)
+            if by_ranges is not None:
+                return by_ranges
         frame = self.frame(measure, key, keep, lo, hi)
         mask = frame.all_true(pending)
         values = frame.value(of)
@@ -845,6 +852,53 @@ class TableEvaluation:
         """A column's values at ``rows`` as the column holds them (text as text)."""
         column = self.vec(name)
         return column.categories[column.data[rows]] if column.type == "str" else column.data[rows]
+
+    def _aggregate_by_ranges(self, lo: np.ndarray, hi: np.ndarray, keep: np.ndarray, of: Expr, kind: str
+                             ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The aggregate of a value that reads only its row, without a (row, period) pair:
+        how many rows of each distinct value each period's window holds, from one
+        difference array over (period, value). None where that grid would be large (many
+        distinct values), or for sums of decimals, whose order of addition must stay the
+        pairs' (the caller then works on pairs)."""
+        values = self.row_value(of)
+        if values.type == "null":
+            return None
+        present = keep & ~values.mask()
+        data = values.data[present]
+        if kind in ("sum", "mean") and data.dtype.kind not in "iub":
+            return None
+        distinct, rank = unique(data, return_inverse=True)
+        n_periods, width = self.periods.count, max(distinct.size, 1)
+        if (n_periods + 1) * width > 4 * HISTOGRAM_CELLS:
+            return None
+        size = (n_periods + 1) * width
+        starts = lo[present].astype(np.int64) * width + rank
+        stops = hi[present].astype(np.int64) * width + rank
+        diff = np.bincount(starts, minlength=size) - np.bincount(stops, minlength=size)
+        grid = np.cumsum(diff.reshape(n_periods + 1, width), axis=0)[:n_periods]  # rows per (period, value)
+        counts = grid.sum(axis=1).astype(np.int64)
+        out = np.full(n_periods, np.nan)
+        has = counts > 0
+        if not has.any():
+            return counts, out
+        if kind in ("sum", "mean"):
+            sums = (grid @ distinct.astype(np.int64)).astype(np.float64)  # exact: whole numbers
+            out[has] = sums[has] if kind == "sum" else sums[has] / counts[has]
+            return counts, out
+        cumulative = np.cumsum(grid[has], axis=1)
+        as_float = distinct.astype(np.float64)
+
+        def kth(k: np.ndarray) -> np.ndarray:  # the k-th smallest value (0-based) of each period
+            return as_float[(cumulative > k[:, None]).argmax(axis=1)]
+
+        n = counts[has]
+        if kind == "min":
+            out[has] = kth(np.zeros_like(n))
+        elif kind == "max":
+            out[has] = kth(n - 1)
+        else:  # median: mean of the middle two when the count is even
+            out[has] = (kth((n - 1) // 2) + kth(n // 2)) / 2
+        return counts, out
 
     def held_by_each(self, measure: Measure, each: str) -> tuple[np.ndarray, np.ndarray]:
         """For every (period, value of ``each``) holding rows of the measure: the period
