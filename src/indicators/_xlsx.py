@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Iterable, Mapping
 from xml.sax.saxutils import escape
 
+from .extracts import column_letters
+
 _EPOCH = datetime.date(1899, 12, 30).toordinal()
 
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -37,14 +39,6 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </styleSheet>"""
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
 
 def _cell(ref: str, value) -> str:
     if value is None or value == "":
@@ -64,7 +58,7 @@ def _sheet_xml(rows: Iterable[list]) -> Iterable[str]:
     letters: list[str] = []
     for number, row in enumerate(rows, start=1):
         while len(letters) < len(row):
-            letters.append(_column_letter(len(letters)))
+            letters.append(column_letters(len(letters)))
         cells = "".join(_cell(f"{letters[i]}{number}", value) for i, value in enumerate(row))
         yield f'<row r="{number}">{cells}</row>'
     yield "</sheetData></worksheet>"

@@ -165,3 +165,13 @@ def text_column(cells: list, type_: str, converters: Mapping[str, Callable[[Any]
         except KeyError:
             out.append(memo.setdefault(value, convert(value)))
     return np.array(out, dtype=str)
+
+
+def column_letters(index: int) -> str:
+    """A spreadsheet's letters for the 0-based column ``index``: 0 is A, 26 is AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

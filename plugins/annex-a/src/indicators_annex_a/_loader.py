@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 
 from indicators import DataError, Problem, Table, table_from_mapping
+from indicators.extracts import column_letters
 
 from ._codes import read_codes
 from ._spec import LISTS, PATTERNS, TEMPLATE_SHEETS, AnnexColumn, AnnexList, headers_of, list_of_name, \
@@ -156,14 +157,6 @@ def _odd_cells(path: Path) -> Callable[[str, set[int]], dict[tuple[int, int], st
     rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
     members: dict[str, str] = {}
 
-    def letters(index: int) -> str:
-        text = ""
-        index += 1
-        while index:
-            index, rest = divmod(index - 1, 26)
-            text = chr(65 + rest) + text
-        return text
-
     def read(name: str, columns: set[int]) -> dict[tuple[int, int], str]:
         if not columns:
             return {}
@@ -180,7 +173,7 @@ def _odd_cells(path: Path) -> Callable[[str, set[int]], dict[tuple[int, int], st
             if member is None or member not in book.namelist():
                 return {}
             data = book.read(member)
-        by_letters = {letters(index).encode(): index for index in columns}
+        by_letters = {column_letters(index).encode(): index for index in columns}
         pattern = re.compile(rb'<c\b([^>]*?\br="(' + b"|".join(by_letters) + rb')(\d+)"[^>]*?)(?:/>|>(.*?)</c>)',
                              re.DOTALL)
         found: dict[tuple[int, int], str] = {}
