@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 import attrs
 import numpy as np
 
-from ._arrays import dense_codes, distinct_per_group, unique
+from ._arrays import dense_codes, distinct_per_group, repeated_rows, unique
 from ._coverage import coverage_warnings
 from ._dates import NAT, format_period, parse_period
 from ._errors import DataError, PackError, PluginError, Problem, ResourceError
@@ -391,20 +391,11 @@ class TableEvaluation:
         return [derived for derived in self.derived if derived in needed]
 
     def duplicate_rows(self) -> int:
-        """Rows equal in every column to an earlier row (by a 64-bit hash of the row);
-        kept with the table, since it depends on nothing else."""
+        """Rows equal in every column to an earlier row; kept with the table, since it
+        depends on nothing else."""
         if "duplicate_rows" not in self.table.cache:
-            n = self.table.n_rows
-            digest = np.zeros(n, dtype=np.uint64)
-            with np.errstate(over="ignore"):
-                for column in self.table.columns.values():
-                    data = column.data
-                    values = data.view(np.uint64) if data.dtype.itemsize == 8 else data.astype(np.int64).view(np.uint64)
-                    if column.missing is not None:
-                        values = np.where(column.missing, np.uint64(0x5bd1e9955bd1e995), values)
-                    digest *= np.uint64(0x9E3779B97F4A7C15)
-                    digest ^= values
-            self.table.cache["duplicate_rows"] = int(n - unique(digest).size) if n else 0
+            columns = [(column.data, column.missing) for column in self.table.columns.values()]
+            self.table.cache["duplicate_rows"] = repeated_rows(columns, self.table.n_rows)
         return self.table.cache["duplicate_rows"]
 
     def row_context(self) -> Context:
