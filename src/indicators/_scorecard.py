@@ -507,7 +507,8 @@ def _sources_html(results: Results, groups) -> str:
             if definition is None:
                 continue
             sources = dict(definition.benchmark_sources)
-            for name in list(r.benchmarks) + (["quartiles"] if r.quartile is not None else []):
+            ranked = r.quartile is not None and r.polarity != "neutral"
+            for name in list(r.benchmarks) + (["quartiles"] if ranked else []):
                 if name in sources:
                     label = "Quartiles" if name == "quartiles" else _benchmark_name(name)
                     items.append(f"<li><strong>{html.escape(r.title)}</strong>, {html.escape(label)}: "
