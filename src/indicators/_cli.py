@@ -272,7 +272,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         return _report(results, output, args.output)
     progress = Progress(enabled=False if args.quiet else None)
     try:
-        tables = load_tables(packs, args.data, args.loader, args.strict, progress)
+        from ._inputs import pack_for_input
+
+        # the tables of the packs as the input answers them; evaluate() adapts each pack alike
+        tables = load_tables([pack_for_input(pack, args.loader)[0] for pack in packs], args.data, args.loader,
+                             args.strict, progress)
         total = sum(len(pack.indicators) for pack in packs)
         parts: list[Results] = []
         for pack, pack_tables in zip(packs, tables):
@@ -479,7 +483,8 @@ def _list(args: argparse.Namespace) -> int:
 
     registry = default_registry()
     headings = {"pack": "Packs", "function": "Functions", "calendar": "Calendars",
-                "loader": "Loaders", "renderer": "Renderers", "benchmarks": "Benchmark sets"}
+                "loader": "Loaders", "renderer": "Renderers", "benchmarks": "Benchmark sets",
+                "input": "Packs on other inputs"}
     rows = registry.listing()
     width = max((len(name) for _, name, _ in rows), default=0)
     for kind, heading in headings.items():
@@ -527,8 +532,12 @@ def _validate(args: argparse.Namespace) -> int:
         for table, names in pack.names_checked_against_data().items():
             print(f"{table}: {', '.join(names)} (not declared: checked against the data when it arrives)")
     if args.data:
-        tables, offered = _resolve_tables(pack, args.data, pack.strict, args.loader)
-        checked, skipped = skip_missing(pack, tables, offered)
+        from ._inputs import pack_for_input
+
+        adapted, unsupported = pack_for_input(pack, args.loader)
+        tables, offered = _resolve_tables(adapted, args.data, pack.strict, args.loader)
+        checked, skipped = skip_missing(adapted, tables, offered)
+        skipped = {**unsupported, **skipped}
         _check_data(checked, tables, offered)
         for ident, reason in skipped.items():
             print(f"skipped: indicators.{ident}: {reason}", file=sys.stderr)
