@@ -399,9 +399,10 @@ def _warn_unreadable(results, tables: dict | None = None) -> None:
                       f"--strict to stop on them){_examples(tables, where, 'unreadable_examples')}", file=sys.stderr)
             elif reason.startswith("unknown code (") and reason not in seen:
                 seen.add(reason)
-                where = reason[len('unknown code ('):-1]
-                print(f"warning: {where}: {count} value(s) are not in the column's code list and are kept as "
-                      f"written{_examples(tables, where, 'unknown_examples')}", file=sys.stderr)
+                where, _, part = reason[len('unknown code ('):-1].partition(", ")
+                print(f"warning: {where}: {count} value(s){f' ({part})' if part else ''} are not in the column's "
+                      f"code list and are kept as written{_examples(tables, where, 'unknown_examples')}",
+                      file=sys.stderr)
 
 
 DEMO_PACKS = ("childrens-social-care", "early-help")
@@ -550,8 +551,11 @@ def _validate(args: argparse.Namespace) -> int:
                           file=sys.stderr)
                 if column.unknown_codes:
                     examples = "; ".join(f"{table.row_label(row)}: {text!r}" for row, text in column.unknown_examples)
-                    print(f"warning: {table.name}.{name}: {column.unknown_codes} value(s) are not in the column's "
-                          "code list and are kept as written" + (f" ({examples})" if examples else ""),
+                    parts = ", ".join(f"{count} in the {label}" for label, count in column.unknown_by)
+                    count = f"{column.unknown_codes} value(s)" + (f" ({parts})" if parts else "")
+                    print(f"warning: {table.name}.{name}: {count} are not in the column's code list and are kept "
+                          "as written"
+                          + (f" ({examples})" if examples else ""),
                           file=sys.stderr)
     print(f"{pack.name}: {len(pack.indicators)} indicator(s), no problems found")
     return 0

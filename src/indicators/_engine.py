@@ -1330,7 +1330,8 @@ def _notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str,
             if column is not None and column.unreadable:
                 add(f"unreadable ({measure.table}.{name})", column.unreadable)
             if column is not None and column.unknown_codes:
-                add(f"unknown code ({measure.table}.{name})", column.unknown_codes)
+                for label, count in column.unknown_by or ((None, column.unknown_codes),):
+                    add(f"unknown code ({measure.table}.{name}{f', {label}' if label else ''})", count)
         if duplicates:
             add(f"duplicate rows ({measure.table})", evaluation.duplicate_rows())
         placing = measure.start if measure.window.is_snapshot else measure.date
