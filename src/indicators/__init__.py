@@ -7,6 +7,7 @@ from ._engine import evaluate
 from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem, ResourceError
 from ._framing import Framing, read_framing
 from ._functions import Function
+from ._inputs import PackInput, pack_for_input
 from ._loaders import read_csv_folder, read_csv_table
 from ._pack import Indicator, Pack, load_pack, loads_pack
 from ._partial import Partial, evaluate_partial, merge_partials
@@ -29,6 +30,7 @@ __all__ = [
     "IndicatorsError",
     "Pack",
     "PackError",
+    "PackInput",
     "Partial",
     "Plan",
     "PluginError",
@@ -47,6 +49,7 @@ __all__ = [
     "load_pack",
     "loads_pack",
     "merge_partials",
+    "pack_for_input",
     "read_framing",
     "read_csv_folder",
     "read_csv_table",
