@@ -46,7 +46,8 @@ UNSUPPORTED = {
     ("pep_recorded", "pep_up_to_date"): "Annex A holds no personal education plans",
     ("care_leavers", "care_leavers_suitable_accommodation", "care_leavers_eet", "care_leavers_eet_18_plus"):
         "Annex A list 9 (care leavers) holds no dates: it describes the day of the extract only, not each month end",
-    ("caseload_duty_assessment", "caseload_safeguarding", "caseload_lac"):
+    ("caseload_duty_assessment", "caseload_safeguarding", "caseload_lac", "caseload_duty_assessment_max",
+     "caseload_safeguarding_max", "caseload_lac_max"):
         "Annex A names each child's allocated worker as at the extract only, not the cases each worker held at "
         "each month end",
 }

@@ -34,7 +34,8 @@ UNSUPPORTED = {
     ("care_leavers", "care_leavers_suitable_accommodation", "care_leavers_eet", "care_leavers_eet_18_plus"):
         "the SSDA903 OC3 table describes care leavers once a year, around their birthdays (the ssda903 pack's "
         "oc3_* indicators), not those the council supports at each month end",
-    ("caseload_duty_assessment", "caseload_safeguarding", "caseload_lac"):
+    ("caseload_duty_assessment", "caseload_safeguarding", "caseload_lac", "caseload_duty_assessment_max",
+     "caseload_safeguarding_max", "caseload_lac_max"):
         "the SSDA903 return holds no teams or caseloads of social workers",
 }
 
