@@ -1088,28 +1088,58 @@ def parse_run(start: str, end: str) -> tuple[int, int]:
 
 def skip_missing(pack: Pack, tables: dict[str, Table], offered: list[str] | None = None
                  ) -> tuple[Pack, dict[str, str]]:
-    """Under ``missing_tables = "skip"``, the pack without the indicators that read a table
-    the data lacks, and why each was left out (indicator id to reason). Data that holds
-    none of the pack's tables is an error: most likely the wrong folder or loader."""
-    if pack.missing_tables != "skip":
+    """Under ``missing_tables = "skip"`` (``missing_columns = "skip"``), the pack without the
+    indicators that read a table (a column of a table) the data lacks, and why each was
+    left out (indicator id to reason). Data that leaves no indicator to evaluate is an
+    error: most likely the wrong folder or loader."""
+    if pack.missing_tables != "skip" and pack.missing_columns != "skip":
         return pack, {}
     skipped = {}
     for indicator in pack.indicators.values():
         read = {name for m in indicator.measures() for name in (m.table, *(lookup.table for lookup in m.lookups))}
         absent = sorted(read - set(tables))
-        if absent:
+        if absent and pack.missing_tables == "skip":
             skipped[indicator.id] = f"no table {', '.join(repr(a) for a in absent)} in the data"
+        elif not absent and pack.missing_columns == "skip":
+            lacking = [f"{table}.{column}"
+                       for table, columns in sorted(columns_needed(pack, only=indicator).items())
+                       for column in sorted(columns - set(tables[table].columns))]
+            if lacking:
+                skipped[indicator.id] = f"no column {', '.join(lacking)} in the data"
+    if pack.missing_columns == "skip":
+        pack = _without_unavailable_derived(pack, tables)
     if not skipped:
         return pack, {}
     kept = {ident: indicator for ident, indicator in pack.indicators.items() if ident not in skipped}
     if not kept:
         offered = sorted(tables) if offered is None else offered
+        lacks = ("none of the tables" if all(reason.startswith("no table") for reason in skipped.values())
+                 else "not the tables or columns that any indicator of")
         raise DataError([Problem(
-            f"the data holds none of the tables pack {pack.name!r} reads, so every indicator would be "
+            f"the data holds {lacks} pack {pack.name!r} reads, so every indicator would be "
             "skipped; is the folder (or --loader) right?",
             detail=f"the pack reads: {', '.join(sorted(pack.tables_used()))}\n"
-                   f"the data offers: {', '.join(offered) or 'no tables'}")])
+                   f"the data offers: {', '.join(offered) or 'no tables'}\n"
+                   f"first reason: {next(iter(skipped.values()))}")])
     return attrs.evolve(pack, indicators=kept), skipped
+
+
+def _without_unavailable_derived(pack: Pack, tables: dict[str, Table]) -> Pack:
+    """The pack without the derived columns that read, directly or through one another, a
+    column the data lacks (the indicators using them are skipped already)."""
+    specs = dict(pack.tables)
+    for name, spec in pack.tables.items():
+        if not spec.derive or name not in tables:
+            continue
+        available = set(tables[name].columns) | set(PERIOD_VARIABLES)
+        kept = []
+        for derived, expr in spec.derive:  # in the order they can be computed
+            if names_used(expr.node) <= available:
+                available.add(derived)
+                kept.append((derived, expr))
+        if len(kept) < len(spec.derive):
+            specs[name] = attrs.evolve(spec, derive=tuple(kept))
+    return pack if specs == dict(pack.tables) else attrs.evolve(pack, tables=specs)
 
 
 def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | None, loader: str = "csv",
