@@ -94,7 +94,7 @@ def published(by_area):
                     continue
                 if la == "England":
                     england[key][year] = value
-                else:
+                elif la:  # a row without an LA number is no council (the dashboard's 2021 "LA demo")
                     areas[key][year].append(value)
     return england, areas
 
