@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -344,6 +344,20 @@ def _dense_codes(own_values, own_missing, present_values, other_values, other_mi
     return own_codes, other_codes, int(code_of[-1] + 1)
 
 
+def row_digest(table: Table) -> np.ndarray:
+    """A 64-bit hash of each row's values in every column (missing being a value)."""
+    digest = np.zeros(table.n_rows, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in table.columns.values():
+            data = column.data
+            values = data.view(np.uint64) if data.dtype.itemsize == 8 else data.astype(np.int64).view(np.uint64)
+            if column.missing is not None:
+                values = np.where(column.missing, np.uint64(0x5bd1e9955bd1e995), values)
+            digest *= np.uint64(0x9E3779B97F4A7C15)
+            digest ^= values
+    return digest
+
+
 class TableEvaluation:
     """One table during one run, with the work shared between indicators."""
 
@@ -394,17 +408,10 @@ class TableEvaluation:
         """Rows equal in every column to an earlier row (by a 64-bit hash of the row);
         kept with the table, since it depends on nothing else."""
         if "duplicate_rows" not in self.table.cache:
-            n = self.table.n_rows
-            digest = np.zeros(n, dtype=np.uint64)
-            with np.errstate(over="ignore"):
-                for column in self.table.columns.values():
-                    data = column.data
-                    values = data.view(np.uint64) if data.dtype.itemsize == 8 else data.astype(np.int64).view(np.uint64)
-                    if column.missing is not None:
-                        values = np.where(column.missing, np.uint64(0x5bd1e9955bd1e995), values)
-                    digest *= np.uint64(0x9E3779B97F4A7C15)
-                    digest ^= values
-            self.table.cache["duplicate_rows"] = int(n - unique(digest).size) if n else 0
+            ordered = np.sort(row_digest(self.table))
+            repeats = ordered[1:] == ordered[:-1]
+            self.table.cache["duplicate_rows"] = int(repeats.sum())
+            self.table.cache["repeated_digests"] = ordered[1:][repeats]  # for a breakdown to find the rows
         return self.table.cache["duplicate_rows"]
 
     def row_context(self) -> Context:
@@ -638,6 +645,10 @@ class TableEvaluation:
 
     def count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
         """Rows of the measure in each window for which ``condition`` is missing."""
+        return self._memoised(("unknown", selection_key(measure), to_text(condition.node)),
+                              lambda: self._count_unknown(measure, condition))
+
+    def _count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
         n_periods = self.periods.count
         lo, hi, keep, pending, key = self.selected(measure)
         if not pending and not is_pair_level(condition, measure):
@@ -742,25 +753,30 @@ class TableEvaluation:
         filters = [expr for expr in measure.filters()
                    if expr is not measure.extra and not is_pair_level(expr, measure)]
 
-        def count() -> int:
+        def rows() -> np.ndarray:
             kept = self.days(placing) == NAT
             placed_by = self.table.columns.get(placing.text.strip())
             if placed_by is not None and placed_by.unreadable_rows is not None:
                 kept &= ~placed_by.unreadable_rows
             for expr in filters:
                 kept = kept & self.row_filter(expr)
-            return int(kept.sum())
+            return kept
 
         return self._memoised(("undated", to_text(placing.node), tuple(to_text(expr.node) for expr in filters)),
-                              count)
+                              lambda: self.rows_counted(rows()))
 
     def ending_before_start(self, measure: Measure) -> int:
         """Episodes whose end precedes their start."""
-        def count() -> int:
+        def rows() -> np.ndarray:
             starts, ends = self.days(measure.start), self.days(measure.end)
-            return int(((ends != NAT) & (starts != NAT) & (ends < starts)).sum())
+            return (ends != NAT) & (starts != NAT) & (ends < starts)
 
-        return self._memoised(("ending before start", to_text(measure.start.node), to_text(measure.end.node)), count)
+        return self._memoised(("ending before start", to_text(measure.start.node), to_text(measure.end.node)),
+                              lambda: self.rows_counted(rows()))
+
+    def rows_counted(self, rows: np.ndarray) -> int:
+        """How many rows a mask holds (a data-quality count that no period places)."""
+        return int(rows.sum())
 
     def negative_durations(self, measure: Measure, of: Expr | None = None) -> dict[str, np.ndarray]:
         """Rows in each window, kept by the measure's ``where``, for which a duration its
@@ -1142,7 +1158,8 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
              suppress_below: int | None = None, loader: str = "csv",
              function_time_limit: float | None = DEFAULT_TIME_LIMIT,
              memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
-             progress: Callable[[int, int, str], None] | None = None) -> Results:
+             progress: Callable[[int, int, str], None] | None = None,
+             by: Sequence[str] | None = None) -> Results:
     """Evaluate every indicator of ``pack`` for every period from ``start`` to ``end``.
 
     ``tables`` maps table names to tables (mappings of column to array-like, or data
@@ -1151,12 +1168,19 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     ``function_time_limit`` seconds (None: no limit) fails the indicators that use it, as
     does work that would take more than ``memory_budget`` bytes in one step (None: no limit).
     ``progress(done, total, indicator)`` is called before each indicator. Months of the
-    run outside the data's dates are listed in ``results.warnings``.
+    run outside the data's dates are listed in ``results.warnings``. ``by`` names columns
+    of the indicators' tables to break every figure down by (SPEC section 11): each
+    indicator's results for the total are then followed by those of each group.
     """
     first, last = parse_run(start, end)
+    if by is not None:
+        from ._breakdowns import Breakdown, check_by
+
+        by = check_by(by)
     if suppress_below is None:
         suppress_below = pack.suppress_below
     run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True)
+    breakdown = Breakdown(run, by) if by is not None else None
     periods = run.periods
     records = []
     failures: list[str] = []
@@ -1164,6 +1188,8 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     for done, indicator in enumerate(chosen.values()):
         if progress is not None:
             progress(done, len(chosen), indicator.id)
+        # the groups first: the total's counts of rows are then the sums of theirs
+        groups = breakdown.records(indicator, suppress_below) if breakdown is not None else []
         try:
             figures = _figures(indicator, pack, run.tables, periods)
             notes = _notes(indicator, run)
@@ -1174,6 +1200,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
             failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
             figures, notes, rows = _empty_figures(indicator, periods), {}, None
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
+        records.extend(groups)
     results = Results(records, pack, format_period(first), format_period(last), failures=failures,
                       skipped=run.skipped)
     results.warnings = coverage_warnings(run.pack, {n: e.table for n, e in run.tables.items()}, first, last)
