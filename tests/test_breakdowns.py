@@ -11,9 +11,11 @@ from hypothesis import given
 import indicators
 from conftest import pack_from, run
 from strategies import contacts, episodes, with_teams
-from test_properties import COMMON, PACK as WITH_LOOKUP
+from test_properties import MERGE_PACK, PACK as WITH_LOOKUP
 
-BREAKDOWN_PACK = COMMON + """
+# with test_properties' MERGE_PACK (percentage, rate by population, distinct counts, median,
+# sum, max, snapshot): the other kinds and windows, a derived column, a constant denominator
+BREAKDOWN_PACK = """
 [tables.contacts.derive]
 lag = "days(received_on, decided_on)"
 
@@ -31,9 +33,9 @@ date = "received_on"
 window = "ytd"
 numerator = "outcome == 'referral'"
 
-[indicators.total_lag]
-title = "Total days to decision, last 12 months"
-kind = "sum"
+[indicators.mean_lag]
+title = "Mean days to decision, last 12 months"
+kind = "mean"
 table = "contacts"
 date = "received_on"
 window = "rolling_12"
@@ -46,14 +48,6 @@ table = "contacts"
 date = "received_on"
 numerator = "decided_on > period_start + 7"
 denominator = 4
-
-[indicators.open_children]
-title = "Children with an open episode"
-table = "episodes"
-window = "snapshot"
-start = "started_on"
-end = "ended_on"
-distinct = "child_id"
 
 [indicators.episodes_per_child]
 title = "Open episodes held per child"
@@ -87,20 +81,21 @@ def without_group(records: list[dict]) -> list[dict]:
     return [{k: v for k, v in r.items() if k != "group"} for r in records]
 
 
-@given(with_teams(contacts()), with_teams(episodes()))
-def test_each_group_is_the_evaluation_of_its_rows_and_counts_add_up(contact_rows, episode_rows):
+@pytest.mark.parametrize("pack", [PACK, MERGE_PACK], ids=["breakdown", "merge"])
+@given(contact_rows=with_teams(contacts()), episode_rows=with_teams(episodes()))
+def test_each_group_is_the_evaluation_of_its_rows_and_counts_add_up(pack, contact_rows, episode_rows):
     tables = {"contacts": contact_rows, "episodes": episode_rows}
-    results = indicators.evaluate(PACK, tables, FROM, TO, by=["team"])
+    results = indicators.evaluate(pack, tables, FROM, TO, by=["team"])
     groups = by_group(results)
     # the total is the evaluation without a breakdown, to the byte
-    plain = indicators.evaluate(PACK, tables, FROM, TO)
+    plain = indicators.evaluate(pack, tables, FROM, TO)
     assert groups.pop("{}") == plain.to_records()
     teams = {t for t in contact_rows["team"] + episode_rows["team"]}
     assert {json.loads(g)["team"] for g in groups} == teams
     for group, records in groups.items():
         team = json.loads(group)["team"]
         assert all(r["group"] == {"team": team} for r in records)
-        alone = indicators.evaluate(PACK, {"contacts": only(contact_rows, team), "episodes": only(episode_rows, team)},
+        alone = indicators.evaluate(pack, {"contacts": only(contact_rows, team), "episodes": only(episode_rows, team)},
                                     FROM, TO)
         assert without_group(records) == without_group(alone.to_records())
     # groups' counts add up to the total's exactly (a missing team being a group)
@@ -110,6 +105,11 @@ def test_each_group_is_the_evaluation_of_its_rows_and_counts_add_up(contact_rows
         for side, account in (total.rows or {}).items():
             for field in ("in_window", "used"):
                 assert sum(p.rows[side][field] for p in parts) == account[field]
+            left_out: dict = {}
+            for p in parts:
+                for reason, count in p.rows[side]["left_out"].items():
+                    left_out[reason] = left_out.get(reason, 0) + count
+            assert left_out == account["left_out"]
         if total.indicator in ADDITIVE:
             assert sum(p.numerator for p in parts) == total.numerator
             if total.kind == "percentage":
@@ -206,15 +206,14 @@ def test_direction_is_against_the_same_groups_previous_month():
 
 
 def test_a_constant_or_population_denominator_applies_to_every_group():
-    table = dict(contact_table(["A", "A", "B"]), child_id=[1, 2, 3], outcome=["nfa"] * 3)
-    results = indicators.evaluate(PACK, {"contacts": table, "episodes": {"child_id": [], "started_on": [],
-                                                                          "ended_on": [], "team": []}},
-                                  "2016-05", "2016-05", by=["team"])
-    assert [(r.group, r.denominator, r.numerator) for r in results.for_indicator("late_this_month", None)] + [
-        (r.group, r.denominator, r.numerator) for g in results.groups()
-        for r in results.for_indicator("children_contacted", g)] == [
-        ({}, 4, 0), ({"team": "A"}, 1000, 2), ({"team": "B"}, 1000, 1)]
-    assert [results.get("late_this_month", "2016-05", g).denominator for g in results.groups()] == [4, 4]
+    tables = {"contacts": dict(contact_table(["A", "A", "B"]), child_id=[1, 2, 3], outcome=["nfa"] * 3),
+              "episodes": {"child_id": [], "started_on": [], "ended_on": [], "team": []}}
+    tables["contacts"]["decided_on"] = [day("2016-05-20")] * 3  # late in the month
+    for pack, indicator, denominator in ((PACK, "late_this_month", 4), (MERGE_PACK, "children_contacted", 1000)):
+        results = indicators.evaluate(pack, tables, "2016-05", "2016-05", by=["team"])
+        assert results.groups() == [{"team": "A"}, {"team": "B"}]
+        assert [(results.get(indicator, "2016-05", g).denominator, results.get(indicator, "2016-05", g).numerator)
+                for g in [{}, *results.groups()]] == [(denominator, 3), (denominator, 2), (denominator, 1)]
 
 
 def test_a_derived_column_can_be_the_breakdown():
@@ -288,3 +287,16 @@ def test_command_line_by_adds_the_group_columns(tmp_path, capsys):
     assert "cannot break down by 'nowhere'" in capsys.readouterr().err
     assert main(args + ["--workers", "2"]) == 2
     assert "--by does not work with --workers" in capsys.readouterr().err
+
+
+def test_groups_whose_work_is_refused_are_a_failure_not_silent_empties(monkeypatch):
+    from indicators._breakdowns import GroupedTableEvaluation
+
+    def refuse(*args, **kwargs):
+        raise indicators.ResourceError([indicators.Problem("over the memory budget")])
+
+    monkeypatch.setattr(GroupedTableEvaluation, "count", refuse)
+    results = run(CONTACTS, {"contacts": contact_table(["A", "B"])}, "2016-05", by=["team"])
+    assert results.failures == ["indicators.decided_1wd (its groups by team): over the memory budget"]
+    total, a, b = results
+    assert total.value is not None and a.value is None and b.value is None

@@ -175,16 +175,19 @@ class Breakdown:
         self.periods = grouped  # what the engine's counts of a run read: run.periods and run.tables
         self.tables = {name: GroupedTableEvaluation(run.tables[name], codes[name], grouped) for name in tables}
 
-    def records(self, indicator: Indicator, suppress_below: int | None) -> list[Result]:
-        """The indicator's results for every group and period, group by group."""
+    def records(self, indicator: Indicator, suppress_below: int | None) -> tuple[list[Result], str | None]:
+        """The indicator's results for every group and period, group by group, and why
+        they are empty when a plugin function failed or the work was over the budget."""
         periods, n = self.periods, self.run.periods.count
         if not self.groups:  # tables without rows
-            return []
+            return [], None
+        failure = None
         try:
             figures = _figures(indicator, self.run.pack, self.tables, periods)
             notes = _notes(indicator, self)
             rows = accounting(indicator, self)
-        except (PluginError, ResourceError):  # the total has reported it already
+        except (PluginError, ResourceError) as exc:
+            failure = "; ".join(str(p) for p in exc.problems)
             figures, notes, rows = _empty_figures(indicator, periods), {}, None
         out = []
         for g, group in enumerate(self.groups):
@@ -196,7 +199,7 @@ class Breakdown:
                 None if rows is None else {side: (a[part], b[part], {r: c[part] for r, c in left.items()})
                                            for side, (a, b, left) in rows.items()},
                 group=group))
-        return out
+        return out, failure
 
 
 def check_by(by: Any) -> tuple[str, ...]:

@@ -1189,7 +1189,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
         if progress is not None:
             progress(done, len(chosen), indicator.id)
         # the groups first: the total's counts of rows are then the sums of theirs
-        groups = breakdown.records(indicator, suppress_below) if breakdown is not None else []
+        groups, group_failure = breakdown.records(indicator, suppress_below) if breakdown else ([], None)
         try:
             figures = _figures(indicator, pack, run.tables, periods)
             notes = _notes(indicator, run)
@@ -1199,6 +1199,9 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
             # figures, the others still do
             failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
             figures, notes, rows = _empty_figures(indicator, periods), {}, None
+        else:
+            if group_failure is not None:
+                failures.append(f"indicators.{indicator.id} (its groups by {', '.join(by)}): {group_failure}")
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
         records.extend(groups)
     results = Results(records, pack, format_period(first), format_period(last), failures=failures,
