@@ -289,6 +289,25 @@ def test_command_line_by_adds_the_group_columns(tmp_path, capsys):
     assert "--by does not work with --workers" in capsys.readouterr().err
 
 
+def test_the_scorecard_offers_each_group_and_compares_them_in_the_latest_month(tmp_path):
+    from indicators._scorecard import render_html
+
+    table = contact_table(["A", "A", "B", None])
+    page = render_html(run(CONTACTS, {"contacts": table}, "2016-04", "2016-05", by=["team"]))
+    options = ['<option value="view-0">All rows (total)</option>', '<option value="view-1">team: A</option>',
+               '<option value="view-2">team: B</option>', '<option value="view-3">team: not recorded</option>']
+    assert '<label for="breakdown">Show the scorecard for</label>' in page and "".join(options) in page
+    for i in range(4):  # a whole scorecard per group, titled
+        assert f'<section class="view" id="view-{i}" aria-labelledby="view-{i}-title">' in page
+    assert page.count('<tr data-indicator="decided_1wd">') == 4
+    compare = page[page.index('<section class="compare">'):]
+    assert compare.count('<th scope="row">') == 4
+    assert '<th scope="row">team: A</th><td class="num">100.0%<span class="counts">2 / 2</span>' in compare
+    assert '<th scope="row">team: not recorded</th><td class="num">0.0%<span class="counts">0 / 1</span>' in compare
+    plain = render_html(run(CONTACTS, {"contacts": table}, "2016-04", "2016-05"))
+    assert "<select" not in plain and "<script" not in plain and "view-title" not in plain
+
+
 def test_groups_whose_work_is_refused_are_a_failure_not_silent_empties(monkeypatch):
     from indicators._breakdowns import GroupedTableEvaluation
 
