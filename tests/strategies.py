@@ -34,3 +34,19 @@ def episodes(draw, max_rows: int = 30) -> dict:
         "started_on": draw(st.lists(MAYBE_DAY, min_size=n, max_size=n)),
         "ended_on": draw(st.lists(MAYBE_DAY, min_size=n, max_size=n)),
     }
+
+
+TEAMS = ("Duty 1", "Duty 2", "Locality North", None)
+
+
+def team_column(n: int, teams: tuple = TEAMS):
+    """A breakdown column of ``n`` rows: a few team names, some missing."""
+    return st.lists(st.sampled_from(teams), min_size=n, max_size=n)
+
+
+@st.composite
+def with_teams(draw, tables: st.SearchStrategy[dict], teams: tuple = TEAMS) -> dict:
+    """A table from ``tables`` with a ``team`` column added."""
+    table = draw(tables)
+    n = len(next(iter(table.values())))
+    return dict(table, team=draw(team_column(n, teams)))
