@@ -213,3 +213,20 @@ def test_commentary_on_an_indicator_the_run_lacks_is_a_warning(tmp_path):
     results = indicators.evaluate(pack, tmp_path, "2017-01", "2017-01")
     assert [f"{tmp_path / 'commentary.toml'}: commentary on 'm', which is not an indicator of this run"] == \
         results.warnings
+
+
+def test_commentary_on_an_indicator_left_out_by_indicator_is_no_warning(tmp_path, capsys):
+    """--indicator narrows the run, not the pack: commentary on the pack's other indicators
+    is not a misspelling."""
+    from indicators._cli import main
+
+    (tmp_path / "t.csv").write_text("d\n2017-01-02\n")
+    (tmp_path / "commentary.toml").write_text('[commentary.m]\n"2017-01" = "On another indicator."\n'
+                                              '[commentary.x]\n"2017-01" = "On a misspelt id."\n')
+    (tmp_path / "pack.toml").write_text('[indicators.n]\ntitle = "N"\ntable = "t"\ndate = "d"\n'
+                                        '[indicators.m]\ntitle = "M"\ntable = "t"\ndate = "d"\n')
+    assert 0 == main(["evaluate", str(tmp_path / "pack.toml"), "--data", str(tmp_path), "--from", "2017-01",
+                      "--to", "2017-01", "--indicator", "n", "--format", "csv"])
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning")]
+    assert [f"warning: {tmp_path / 'commentary.toml'}: commentary on 'x', which is not an indicator of this run"] \
+        == warnings

@@ -263,6 +263,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    every_indicator = [ident for pack in packs for ident in pack.indicators]  # before --indicator, --group
     packs = select(packs, args.indicator or (), args.group or ())
     from ._framing import read_framing
 
@@ -302,7 +303,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             parts, title=" and ".join(pack.title for pack in packs))
         if results.framing is None and framing is not None:  # the tables came in already read
             results.framing = framing
-            results.warnings.extend(framing.unused(r.indicator for r in results))
+            results.warnings.extend(framing.unused(every_indicator))
         progress.step("writing", 0, 0, args.format)
         output = renderers[args.format](results)
     finally:
