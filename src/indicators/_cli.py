@@ -435,7 +435,7 @@ def _demo(args: argparse.Namespace) -> int:
                                      f"pip install -e plugins/{name}")] + exc.problems[:1]) from None
     tables = generate(seed=args.seed)
     # from April 2015, so that the scorecard has last year's outturn and the same month last year
-    results = Results.combine([evaluate(pack, tables, "2015-04", "2017-01") for pack in packs],
+    results = Results.combine([_by_team_where_recorded(pack, tables, "2015-04", "2017-01") for pack in packs],
                               title="Children's and young people's services performance (demo)",
                               caption=DEMO_CAPTION)
     results.framing = demo_framing()
@@ -444,6 +444,27 @@ def _demo(args: argparse.Namespace) -> int:
     _write(render_html(results), args.output)
     print(f"\nwrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _by_team_where_recorded(pack, tables: dict, start: str, end: str):
+    """The pack's results, broken down by team for the indicators whose rows record one
+    (a breakdown column every counted table must hold), in the pack's order."""
+    import attrs
+
+    from ._engine import evaluate
+    from ._results import Results
+
+    def by_team(indicator) -> bool:
+        return all("team" in tables.get(measure.table, {}) for measure in indicator.measures())
+
+    parts = [evaluate(attrs.evolve(pack, indicators={i: x for i, x in pack.indicators.items() if by_team(x) == split}),
+                      tables, start, end, by=["team"] if split else None) for split in (True, False)]
+    order = {ident: n for n, ident in enumerate(pack.indicators)}
+    results = Results(sorted((r for part in parts for r in part), key=lambda r: order[r.indicator]), pack, start, end,
+                      failures=[f for part in parts for f in part.failures],
+                      skipped={i: why for part in parts for i, why in part.skipped.items()})
+    results.warnings = list(dict.fromkeys(w for part in parts for w in part.warnings))
+    return results
 
 
 def _demo_data(args: argparse.Namespace) -> int:

@@ -92,7 +92,6 @@ class Results:
         self.warnings: list[str] = []  # e.g. months of the run outside the data's dates
         self.skipped = dict(skipped or {})  # indicators left out for want of data: id to reason
         self.pack = pack
-        self.packs = [pack] if pack is not None else []  # every pack whose records these are
         self.start = start
         self.end = end
         self.title = title or (pack.title if pack is not None else None)

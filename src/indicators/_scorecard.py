@@ -492,18 +492,21 @@ def _sections_html(groups, results: Results, period_text: str, heading: str = "h
 
 def _comparison_html(results: Results, groups, views: list[tuple[dict, str]], latest_period: str,
                      period_text: str) -> str:
-    """For each indicator, its latest month in the total and every group, one row each."""
+    """For each indicator broken down, its latest month in the total and in every group
+    that holds rows for it, one row each (a team of another service is left out)."""
     out = [f'<section class="compare"><h2>Groups side by side: {html.escape(period_text)}</h2>']
     for rows in groups.values():
         for total in rows:
             ident = total[-1].indicator
+            shown = [(label, series) for group, label in views
+                     if (series := [r for r in results.for_indicator(ident, group) if r.period <= latest_period])
+                     and (not group or any(_holds_rows(r) for r in series))]
+            if len(shown) < 2:  # the total alone: the indicator is not broken down
+                continue
             out.append(f'<table class="compare" data-compare="{html.escape(ident)}"><caption>'
                        f"{html.escape(total[-1].title)}</caption><thead><tr>"
                        + "".join(_heading(css, name) for css, name in COMPARE_HEADINGS) + "</tr></thead><tbody>")
-            for group, label in views:
-                series = [r for r in results.for_indicator(ident, group) if r.period <= latest_period]
-                if not series:
-                    continue
+            for label, series in shown:
                 r = series[-1]
                 out.append(f'<tr><th scope="row">{html.escape(label)}</th>{_value_cell(r)}'
                            f'<td class="num">{html.escape(_fmt(r.target, shown_decimals(r), r.kind))}</td>'
@@ -511,6 +514,14 @@ def _comparison_html(results: Results, groups, views: list[tuple[dict, str]], la
             out.append("</tbody></table>")
     out.append("</section>")
     return "".join(out)
+
+
+def _holds_rows(r: Result) -> bool:
+    """Whether any row of the result's tables lies in its window (a suppressed result's
+    counts are hidden, so it is taken to hold some)."""
+    if r.suppressed or r.rows is None:
+        return r.suppressed or bool(r.numerator) or bool(r.denominator)
+    return any(side.get("in_window") for side in r.rows.values())
 
 
 COMPARE_HEADINGS = (("c-title", "Group"), ("c-value", "Value"), ("c-target", "Target"), ("c-rag", "RAG"),
