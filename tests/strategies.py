@@ -83,7 +83,8 @@ def indicator_packs(draw) -> str:
         if kind != "count" or draw(st.booleans()):
             lines.append(f'numerator = "{draw(st.sampled_from(conditions))}"')
         if kind == "rate":
-            lines.append(draw(st.sampled_from(['denominator = 500', 'denominator = { population = "children" }', ""])))
+            lines.append(draw(st.sampled_from(
+                ['denominator = 500', 'denominator = { population = "children" }', ""])))
         if kind == "ratio":
             lines.append('denominator = { table = "episodes", window = "snapshot", start = "started_on", '
                          'end = "ended_on" }' if table == "contacts" else "")

@@ -29,6 +29,8 @@ def counts(explanation) -> tuple:
 @given(indicator_packs(), contacts(max_rows=80), episodes(max_rows=40), MONTHS, st.data())
 def test_explanation_counts_are_the_results_numerator_denominator_and_rows(text, contact_rows, episode_rows,
                                                                            month, data):
+    """Any kind, window, filter, distinct key, aggregate, lookup or derived column: the
+    explanation counts exactly what the result counts."""
     tables = {"contacts": with_teams(data.draw, contact_rows), "episodes": with_teams(data.draw, episode_rows)}
     results = indicators.evaluate(pack_from(text), tables, *RUN)
     result = results.get("chosen", month)
@@ -37,8 +39,8 @@ def test_explanation_counts_are_the_results_numerator_denominator_and_rows(text,
     # every listed row has one role, and the roles agree with the accounting
     roles = explanation.counts()
     used = explanation.accounting["numerator"]["used"]
-    assert roles["numerator"] == used
-    assert sum(roles.values()) == len(explanation.rows)
+    assert used == roles["numerator"]
+    assert len(explanation.rows) == sum(roles.values())
     assert all(row.sides.get("numerator") in (None, "used", *result.rows["numerator"]["left_out"])
                for row in explanation.rows)
 
@@ -51,6 +53,8 @@ def _cut(table: dict, column: str, value) -> dict:
 @given(indicator_packs(), contacts(max_rows=80), episodes(max_rows=40), MONTHS, st.data())
 def test_a_groups_counts_equal_an_evaluation_of_the_table_cut_to_the_group(text, contact_rows, episode_rows,
                                                                            month, data):
+    """A group is the rows of the table cut down to it, and the groups (missing included)
+    partition the total."""
     tables = {"contacts": with_teams(data.draw, contact_rows), "episodes": with_teams(data.draw, episode_rows)}
     pack = pack_from(text)
     indicator = pack.indicators["chosen"]
@@ -59,7 +63,7 @@ def test_a_groups_counts_equal_an_evaluation_of_the_table_cut_to_the_group(text,
     team = data.draw(st.sampled_from(sorted(present) + [None]))
     results = indicators.evaluate(pack, tables, *RUN)
     explanation = results.explain("chosen", month, group={"team": team})
-    assert explanation.group == {"team": team}
+    assert {"team": team} == explanation.group
     assert all(row.values.get("team", team) == team for row in explanation.rows)
     # a row's previous contact, or a lookup into contacts, reads other rows of contacts:
     # those come from the whole table, so the cut table gives the same only without them
@@ -75,7 +79,7 @@ def test_a_groups_counts_equal_an_evaluation_of_the_table_cut_to_the_group(text,
     for side, account in whole.accounting.items():
         assert account["in_window"] == sum(part.accounting[side]["in_window"] for part in parts)
         assert account["used"] == sum(part.accounting[side]["used"] for part in parts)
-    assert sorted((r.table, r.row) for r in whole.rows) == sorted((r.table, r.row) for p in parts for r in p.rows)
+    assert sorted((r.table, r.row) for p in parts for r in p.rows) == sorted((r.table, r.row) for r in whole.rows)
 
 
 PACK = """
@@ -116,8 +120,8 @@ def results():
 
 def test_each_row_has_its_role_reason_key_and_values_for_the_period(results):
     explanation = results.explain("quick", "2017-01", key="child_id")
-    assert (explanation.numerator, explanation.denominator, explanation.value) == (1, 3, 100 / 3)
-    assert explanation.columns == ("received_on", "outcome", "decided_on", "contacts_ytd")
+    assert (1, 3, 100 / 3) == (explanation.numerator, explanation.denominator, explanation.value)
+    assert ("received_on", "outcome", "decided_on", "contacts_ytd") == explanation.columns
     assert [(r.row, r.key, r.role, r.reason) for r in explanation.rows] == [
         (2, 1, "numerator", None),
         (3, 2, "denominator only", "numerator condition false"),
@@ -133,18 +137,44 @@ def test_each_row_has_its_role_reason_key_and_values_for_the_period(results):
 
 
 def test_derived_values_and_a_count_without_a_denominator(results):
-    explanation = results.explain("repeat", "2017-01", key="child_id")
-    assert (explanation.numerator, explanation.denominator) == (1, None)
+    explanation = results.explain("repeat", "2017-01")
+    assert "child_id" == explanation.key  # by default, the key previous() goes by
+    assert (1, None) == (explanation.numerator, explanation.denominator)
     assert [(r.key, r.role, r.reason, r.values["previous_contact_on"]) for r in explanation.rows] == [
         (1, "numerator", None, "2016-12-20"), (2, "left out", "where false", None),
         (3, "left out", "where false", None), (4, "left out", "where false", None),
         (None, "left out", "where false", None)]
 
 
+def test_a_denominator_on_another_table_lists_its_rows_too():
+    """Rows of both tables, each with its table; the key is shown where the table has it."""
+    pack = pack_from("""
+        [indicators.children_per_worker]
+        title = "Children contacted per worker"
+        kind = "ratio"
+        table = "contacts"
+        date = "received_on"
+        distinct = "child_id"
+        denominator = { table = "staff", window = "snapshot", start = "joined_on", end = "left_on" }
+        """)
+    staff = {"worker": ["a", "b", "c"], "joined_on": ["2015-01-01", "2016-06-01", "2017-02-01"],
+             "left_on": [None, "2017-01-15", None]}
+    results = indicators.evaluate(pack, {"contacts": CONTACTS, "staff": staff}, "2017-01", "2017-01")
+    explanation = results.explain("children_per_worker", "2017-01")
+    result = results.get("children_per_worker", "2017-01")
+    assert (result.numerator, result.denominator, result.rows) == (
+        explanation.numerator, explanation.denominator, explanation.accounting)
+    assert (4, 1) == (explanation.numerator, explanation.denominator)  # four children; one worker open at month end
+    assert [("contacts", 2, 1, "numerator", None), ("contacts", 3, 2, "numerator", None),
+            ("contacts", 4, 3, "numerator", None), ("contacts", 5, 4, "numerator", None),
+            ("contacts", 6, None, "left out", "missing child_id"), ("staff", 1, None, "denominator only", None)] \
+        == [(r.table, r.row, r.key, r.role, r.reason) for r in explanation.rows]
+
+
 def test_a_group_keeps_its_rows_and_none_keeps_the_missing(results):
     duty_1 = results.explain("quick", "2017-01", group={"team": "Duty 1"})
     assert [(r.row, r.role) for r in duty_1.rows] == [(2, "numerator"), (4, "denominator only")]
-    assert (duty_1.numerator, duty_1.denominator) == (1, 2)
+    assert (1, 2) == (duty_1.numerator, duty_1.denominator)
     missing = results.explain("quick", "2017-01", group={"team": None})
     assert [(r.row, r.reason) for r in missing.rows] == [(5, "where false")]
 
@@ -238,10 +268,17 @@ def test_csv_and_json_with_a_group_and_extra_columns(project, capsys, tmp_path):
                         "--format", "json", "--output", str(target))
     text = target.read_text()
     record = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
-    assert record["group"] == {"team": None}
-    assert (record["numerator"], record["denominator"], record["value"]) == (0, 0, None)
+    assert {"team": None} == record["group"]
+    assert (0, 0, None) == (record["numerator"], record["denominator"], record["value"])
     assert [(r["row"], r["line"], r["role"], r["reason"]) for r in record["rows"]] == [
         (5, 6, "left out", "where false")]
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_quoted(project, capsys):
+    data = project / "data" / "contacts.csv"
+    data.write_text(data.read_text().replace(",nfa,", ",=HYPERLINK(1),"))
+    assert 0 == explain(project, "--indicator", "quick", "--period", "2017-01", "--format", "csv")
+    assert "5,6,4,left out,where false,2017-01-11,'=HYPERLINK(1),2017-01-11,1" in capsys.readouterr().out.splitlines()
 
 
 @pytest.mark.parametrize(("options", "message"), [

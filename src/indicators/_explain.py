@@ -22,7 +22,7 @@ from ._dates import NAT, format_period, parse_date_text, parse_period, to_iso
 from ._engine import Run, TableEvaluation, _missing, _population, _truth
 from ._errors import DataError, Problem
 from ._evaluator import evaluate as evaluate_node
-from ._expressions import PERIOD_VARIABLES, Name, walk
+from ._expressions import PERIOD_VARIABLES, Call, Name, walk
 from ._pack import AGGREGATE_KINDS, Constant, Expr, Indicator, Measure, Pack, PopulationRef
 from ._plan import is_pair_level
 from ._tables import Table
@@ -166,27 +166,24 @@ def explain(run: Run, indicator: Indicator, group: Mapping[str, Any] | None = No
                                                                                            "ratio")
     if counted_denominator:
         sides["denominator"] = indicator.denominator
-    key = _key_column(indicator, key)
     for measure in sides.values():
         evaluation = run.tables[measure.table]
         for name in (*group, *((key,) if key else ()), *extra_columns):
             _check_column(evaluation, name)
+    # a key found for the numerator's table is shown where the other side's table has it too
+    key = _key_column(indicator, key, run.tables[indicator.numerator.table])
     masks = _group_masks(run, sides, group)
     of = indicator.of if indicator.kind in AGGREGATE_KINDS else None
     each = indicator.each if indicator.kind in AGGREGATE_KINDS else None
     explained = {}
     for side, measure in sides.items():
         evaluation = run.tables[measure.table]
-        rows, reasons = _side(evaluation, measure, p, of if side == "numerator" else None,
-                              each if side == "numerator" else None)
-        if group:
-            inside = masks[side][rows]
-            rows, reasons = rows[inside], [r for r, keep in zip(reasons, inside) if keep]
-        explained[side] = (measure, rows, reasons)
+        found = _side(evaluation, measure, p, of if side == "numerator" else None,
+                      each if side == "numerator" else None)
+        explained[side] = found.within(masks[side]) if group else found
 
-    accounting = {side: _accounting(reasons) for side, (_, _, reasons) in explained.items()}
-    num_measure, num_rows, num_reasons = explained["numerator"]
-    used = num_rows[np.array([r == _USED for r in num_reasons], dtype=bool)] if num_rows.size else num_rows
+    accounting = {side: found.accounting() for side, found in explained.items()}
+    num_measure, used = indicator.numerator, explained["numerator"].used()
     numerator_evaluation = run.tables[num_measure.table]
     value: float | None
     if each is not None:
@@ -212,9 +209,10 @@ def explain(run: Run, indicator: Indicator, group: Mapping[str, Any] | None = No
         value=value if value is None or math.isfinite(value) else None, accounting=accounting, rows=listed)
 
 
-def _key_column(indicator: Indicator, key: str | None) -> str | None:
+def _key_column(indicator: Indicator, key: str | None, evaluation: TableEvaluation) -> str | None:
     """The key column asked for, else the column whose values the numerator counts
-    (``distinct``) or groups by (``each``), else the column its lookups join on."""
+    (``distinct``) or groups by (``each``), else the column its lookups join on, else the
+    ``by`` of a ``previous()`` or ``next()`` it reads."""
     if key is not None:
         return key
     measure = indicator.numerator
@@ -222,7 +220,23 @@ def _key_column(indicator: Indicator, key: str | None) -> str | None:
         return measure.distinct
     if indicator.each:
         return indicator.each
-    return measure.lookups[0].on if measure.lookups else None
+    if measure.lookups:
+        return measure.lookups[0].on
+    seen: set[str] = set()
+    pending = [n for n in _columns_read(indicator, measure, "numerator") if n in evaluation.derived]
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in walk(evaluation.derived[name].node):
+            if isinstance(node, Call) and node.name in ("previous", "next"):
+                by = dict(node.kwargs).get("by")
+                if isinstance(by, Name):
+                    return by.name
+            elif isinstance(node, Name) and node.name in evaluation.derived:
+                pending.append(node.name)
+    return None
 
 
 def _check_column(evaluation: TableEvaluation, name: str) -> None:
@@ -235,8 +249,7 @@ def _check_column(evaluation: TableEvaluation, name: str) -> None:
                              file=table.source, detail=f"columns: {', '.join(known)}")])
 
 
-def _side(evaluation: TableEvaluation, measure: Measure, p: int, of: Expr | None, each: str | None
-          ) -> tuple[np.ndarray, list[str]]:
+def _side(evaluation: TableEvaluation, measure: Measure, p: int, of: Expr | None, each: str | None) -> _Side:
     """The rows period ``p``'s window holds, and for each ``"used"`` or the reason it was
     left out, in the order of :meth:`TableEvaluation.account`."""
     lo, hi = evaluation.placement(measure)
@@ -273,17 +286,35 @@ def _side(evaluation: TableEvaluation, measure: Measure, p: int, of: Expr | None
             leave_out(_missing(evaluate_node(of.node, context)), "no value to aggregate", kept)
         else:
             leave_out(_missing(evaluation.row_value(of).take(rows)), "no value to aggregate")
-    return rows, [labels[c] for c in codes.tolist()]
+    return _Side(measure, rows, codes, tuple(labels))
 
 
-def _accounting(reasons: list[str]) -> dict[str, Any]:
-    """In window, used and left out by reason, in the form of a result's ``rows``."""
-    left_out: dict[str, int] = {}
-    for reason in reasons:
-        if reason != _USED:
-            left_out[reason] = left_out.get(reason, 0) + 1
-    return {"in_window": len(reasons), "used": len(reasons) - sum(left_out.values()),
-            "left_out": dict(sorted(left_out.items()))}
+@attrs.frozen(eq=False)
+class _Side:
+    """The rows one side's window holds in the month, and the code of each one's verdict
+    (0: used; otherwise the index of the reason in ``labels``)."""
+
+    measure: Measure
+    rows: np.ndarray
+    codes: np.ndarray
+    labels: tuple[str, ...]
+
+    def within(self, mask: np.ndarray) -> _Side:
+        """The rows of ``mask`` (over the table's rows) only."""
+        inside = mask[self.rows]
+        return _Side(self.measure, self.rows[inside], self.codes[inside], self.labels)
+
+    def used(self) -> np.ndarray:
+        return self.rows[self.codes == 0]
+
+    def verdicts(self) -> list[str]:
+        return [self.labels[c] for c in self.codes.tolist()]
+
+    def accounting(self) -> dict[str, Any]:
+        """In window, used and left out by reason, in the form of a result's ``rows``."""
+        tally = np.bincount(self.codes, minlength=len(self.labels)).tolist()
+        left_out = {label: count for label, count in zip(self.labels[1:], tally[1:]) if count}
+        return {"in_window": int(self.rows.size), "used": tally[0], "left_out": dict(sorted(left_out.items()))}
 
 
 def _count(evaluation: TableEvaluation, measure: Measure, used: np.ndarray) -> int:
@@ -326,9 +357,8 @@ def _denominator(run: Run, indicator: Indicator, explained: dict, p: int) -> int
         return None
     den = indicator.denominator
     if "denominator" in explained:
-        measure, rows, reasons = explained["denominator"]
-        used = rows[np.array([r == _USED for r in reasons], dtype=bool)] if rows.size else rows
-        return _count(run.tables[measure.table], measure, used)
+        found = explained["denominator"]
+        return _count(run.tables[found.measure.table], found.measure, found.used())
     if isinstance(den, Constant):
         return _plain(den.value)
     if isinstance(den, PopulationRef):
@@ -444,17 +474,19 @@ def _listing(run: Run, indicator: Indicator, explained: dict, p: int, key: str |
              ) -> tuple[tuple[str, ...], tuple[ExplainedRow, ...]]:
     columns: list[str] = []
     by_row: dict[tuple[str, int], dict] = {}
-    for side, (measure, rows, reasons) in explained.items():
+    for side, found in explained.items():
+        measure, rows, reasons = found.measure, found.rows, found.verdicts()
         evaluation = run.tables[measure.table]
         names = [n for n in (*_columns_read(indicator, measure, side), *extra_columns) if n != key]
         columns.extend(n for n in names if n not in columns)
         values = {name: _python_values(_values_at(evaluation, measure, name, rows, p)) for name in names}
-        keys = _python_values(evaluation.vec(key).take(rows)) if key else [None] * rows.size
+        has_key = key is not None and (key in evaluation.table.columns or key in evaluation.derived)
+        keys = _python_values(evaluation.vec(key).take(rows)) if has_key else [None] * rows.size
         for i, (row, reason) in enumerate(zip(rows.tolist(), reasons)):
             entry = by_row.setdefault((measure.table, row), {"key": keys[i], "values": {}, "sides": {}})
             entry["values"].update((name, column[i]) for name, column in values.items())
             entry["sides"][side] = reason
-    tables = list(dict.fromkeys(measure.table for measure, _, _ in explained.values()))
+    tables = list(dict.fromkeys(found.measure.table for found in explained.values()))
     listed = []
     for (table_name, row), entry in sorted(by_row.items(), key=lambda item: (tables.index(item[0][0]), item[0][1])):
         table = run.tables[table_name].table

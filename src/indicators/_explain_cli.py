@@ -32,7 +32,7 @@ def add_parser(commands, period, seconds, memory_size, default_time_limit: float
                          help="also show this column of each row (repeatable)")
     explain.add_argument("--key", metavar="COLUMN",
                          help="the key column to show (default: the indicator's distinct or each column, "
-                              "else the column its lookups join on)")
+                              "else the column its lookups join on, else the by of a previous() or next() it reads)")
     explain.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
     explain.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     explain.add_argument("--from", dest="start", type=period, metavar="YYYY-MM",
@@ -105,10 +105,12 @@ def render(explanation: Explanation, format_: str) -> str:
         return json.dumps(explanation.to_record(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
     header, rows = _grid(explanation)
     if format_ == "csv":
+        from ._renderers import csv_cell
+
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows([["" if cell is None else cell for cell in row] for row in rows])
+        writer.writerows([[csv_cell(cell) for cell in row] for row in rows])
         return out.getvalue()
     return _summary(explanation) + "\n" + _aligned(header, rows)
 
