@@ -469,38 +469,47 @@ def _columns_read(indicator: Indicator, measure: Measure, side: str) -> list[str
     return names
 
 
-def _listing(run: Run, indicator: Indicator, explained: dict, p: int, key: str | None,
+def _listing(run: Run, indicator: Indicator, explained: dict[str, _Side], p: int, key: str | None,
              extra_columns: tuple[str, ...], group_columns: tuple[str, ...]
              ) -> tuple[tuple[str, ...], tuple[ExplainedRow, ...]]:
+    """The columns shown, and the rows of every side's window, table by table (the
+    numerator's first) in row order, each with its values, verdicts and role."""
     columns: list[str] = []
-    by_row: dict[tuple[str, int], dict] = {}
-    for side, found in explained.items():
-        measure, rows, reasons = found.measure, found.rows, found.verdicts()
-        evaluation = run.tables[measure.table]
-        names = [n for n in (*_columns_read(indicator, measure, side), *extra_columns) if n != key]
-        columns.extend(n for n in names if n not in columns)
-        values = {name: _python_values(_values_at(evaluation, measure, name, rows, p)) for name in names}
+    listed: list[ExplainedRow] = []
+    for table_name in dict.fromkeys(found.measure.table for found in explained.values()):
+        here = {side: found for side, found in explained.items() if found.measure.table == table_name}
+        evaluation = run.tables[table_name]
+        rows = np.unique(np.concatenate([found.rows for found in here.values()]))
+        owners: dict[str, Measure] = {}  # each column, and the measure whose lookup it may be
+        for side, found in here.items():
+            for name in (*_columns_read(indicator, found.measure, side), *extra_columns):
+                if name != key:
+                    owners.setdefault(name, found.measure)
+        columns.extend(name for name in owners if name not in columns)
+        values = {name: _python_values(_values_at(evaluation, owner, name, rows, p))
+                  for name, owner in owners.items()}
         has_key = key is not None and (key in evaluation.table.columns or key in evaluation.derived)
         keys = _python_values(evaluation.vec(key).take(rows)) if has_key else [None] * rows.size
-        for i, (row, reason) in enumerate(zip(rows.tolist(), reasons)):
-            entry = by_row.setdefault((measure.table, row), {"key": keys[i], "values": {}, "sides": {}})
-            entry["values"].update((name, column[i]) for name, column in values.items())
-            entry["sides"][side] = reason
-    tables = list(dict.fromkeys(found.measure.table for found in explained.values()))
-    listed = []
-    for (table_name, row), entry in sorted(by_row.items(), key=lambda item: (tables.index(item[0][0]), item[0][1])):
-        table = run.tables[table_name].table
-        sides = entry["sides"]
-        if sides.get("numerator") == _USED:
-            role, reason = "numerator", None
-        elif sides.get("denominator") == _USED:
-            role, reason = "denominator only", sides.get("numerator")
-        else:
-            role, reason = "left out", sides.get("denominator", sides.get("numerator"))
-        listed.append(ExplainedRow(
-            table=table_name, row=row + 1, line=int(table.lines[row]) if table.lines is not None else None,
-            key=entry["key"], role=role, reason=reason,
-            values={name: entry["values"][name] for name in columns if name in entry["values"]}, sides=sides))
+        verdicts = {}
+        for side, found in here.items():
+            verdict = np.full(rows.size, None, dtype=object)
+            verdict[np.searchsorted(rows, found.rows)] = np.array(found.labels, dtype=object)[found.codes]
+            verdicts[side] = verdict.tolist()
+        file_lines = evaluation.table.lines
+        lines = file_lines[rows].tolist() if file_lines is not None else [None] * rows.size
+        names = [name for name in columns if name in owners]
+        for i, row in enumerate(rows.tolist()):
+            sides = {side: verdict[i] for side, verdict in verdicts.items() if verdict[i] is not None}
+            numerator, denominator = sides.get("numerator"), sides.get("denominator")
+            if numerator == _USED:
+                role, reason = "numerator", None
+            elif denominator == _USED:
+                role, reason = "denominator only", numerator
+            else:
+                role, reason = "left out", denominator or numerator
+            listed.append(ExplainedRow(
+                table=table_name, row=row + 1, line=None if lines[i] is None else int(lines[i]), key=keys[i],
+                role=role, reason=reason, values={name: values[name][i] for name in names}, sides=sides))
     shown = [c for c in columns if c not in group_columns or c in extra_columns]
     return tuple(shown), tuple(listed)
 
