@@ -1,5 +1,5 @@
-"""Importing the annex-a and ssda903 plugins from their source folders, so that their
-tests run whether or not the distributions are installed."""
+"""Importing the annex-a, ssda903 and childrens-social-care plugins from their source
+folders, so that their tests run whether or not the distributions are installed."""
 
 from __future__ import annotations
 
@@ -23,11 +23,14 @@ def plugin(name: str, module: str):
 
 annex_a = plugin("annex-a", "indicators_annex_a")
 ssda903 = plugin("ssda903", "indicators_ssda903")
+childrens_social_care = plugin("childrens-social-care", "indicators_childrens_social_care")
 
 
 def registry() -> indicators.Registry:
-    """A registry of the built-ins and both plugins (and no other installed plugin)."""
+    """A registry of the built-ins, both loader plugins and the childrens-social-care pack
+    (and no other installed plugin)."""
     host = PluginHost(entry_points=None)
     host.register(annex_a, name="annex-a")
     host.register(ssda903, name="ssda903")
+    host.register(childrens_social_care, name="childrens-social-care")
     return host.registry()

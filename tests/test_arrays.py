@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, strategies as st
 
-from indicators._arrays import distinct_per_group, unique
+from indicators._arrays import distinct_per_group, repeated_rows, unique
 from indicators._windows import distinct_range_counts
 
 
@@ -37,3 +37,23 @@ def test_distinct_range_counts_count_each_key_once_per_covered_period(rows):
     hi = np.array([b for _, _, b in rows], dtype=np.int16)
     expected = [len({k for k, a, b in rows if a <= p < b}) for p in range(6)]
     assert expected == distinct_range_counts(keys, lo, hi, 6).tolist()
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.one_of(st.none(), st.integers(0, 2))), max_size=60))
+def test_repeated_rows_counts_rows_equal_to_an_earlier_row(rows):
+    first = np.array([a for a, _ in rows], dtype=np.int8)
+    second_missing = np.array([b is None for _, b in rows], dtype=bool)
+    # a missing cell holds some value underneath; it must not make it differ
+    second = np.array([b if b is not None else len(rows) % 3 + i for i, (_, b) in enumerate(rows)],
+                      dtype="datetime64[D]")
+    expected = len(rows) - len(set(rows))
+    assert expected == repeated_rows([(first, None), (second, second_missing)], len(rows))
+
+
+def test_repeated_rows_tells_apart_rows_whose_digests_collide():
+    multiplier = np.uint64(0x9E3779B97F4A7C15)
+    # (1, 0) and (0, multiplier) have the same digest: 1 * multiplier ^ 0 == 0 * multiplier ^ multiplier
+    first = np.array([1, 0, 0], dtype=np.int64)
+    second = np.array([0, multiplier.view(np.int64), multiplier.view(np.int64)], dtype=np.int64)
+    assert 1 == repeated_rows([(first, None), (second, None)], 3)
+    assert 0 == repeated_rows([(first[:2], None), (second[:2], None)], 2)

@@ -95,7 +95,10 @@ def test_scorecard_shows_framing_counts_comparisons_and_labelled_charts(browser,
     move = row.find_element(By.CSS_SELECTOR, ".move")
     assert "down, worse" in move.text and "worse" in move.get_attribute("class")
     neutral = browser.find_element(By.CSS_SELECTOR, 'tr[data-indicator="cin_rate"]')
-    assert "–" == neutral.find_elements(By.CSS_SELECTOR, "td")[9].text  # no quartile for a neutral indicator
+    # the title is a <th>: td 8 is the national quartile, none for a neutral indicator with boundaries
+    assert "–" == neutral.find_elements(By.CSS_SELECTOR, "td")[8].text
+    ranked = browser.find_element(By.CSS_SELECTOR, 'tr[data-indicator="re_referrals_12m"]')
+    assert ranked.find_elements(By.CSS_SELECTOR, "td")[8].text in ("1 (best)", "2", "3", "4 (worst)")
     chart = row.find_element(By.CSS_SELECTOR, "svg.trend")
     labels = [t.text for t in chart.find_elements(By.CSS_SELECTOR, "text.scale")]
     assert len(labels) == 4 and labels[2].startswith("Jan") and labels[3] == "Jan 17"

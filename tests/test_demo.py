@@ -47,6 +47,9 @@ HEADLINES = [
     ("lac_3_placements", 11.7, 4),
     ("care_leavers", 224, 25),
     ("adoptions", 9, 0),
+    ("caseload_duty_assessment", 15.8, 2),
+    ("caseload_safeguarding", 15, 2),  # down from 26
+    ("caseload_lac", 12.9, 2),
     ("eh_contacts", 403, 40),
     ("neet", 3.2, 0.8),
 ]

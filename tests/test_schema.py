@@ -65,6 +65,8 @@ def test_shipped_packs_are_found():
     ("[indicators.A]\ntitle = 'A'\ntable = 't'\ndate = 'd'\n", "indicators: 'A' does not match"),
     ("[indicators.a]\ntitle = 'A'\ntable = 't'\ndate = 'd'\ntarget = { '2016' = 90 }\n", "indicators/a/target"),
     ("[indicators.a]\ntitle = 'A'\ntable = 't'\ndate = 'd'\ndecimals = 7\n", "indicators/a/decimals"),
+    ("[indicators.a]\ntitle = 'A'\ntable = 't'\ndate = 'd'\noutturn = 330\n", "indicators/a/outturn"),
+    ("[indicators.a]\ntitle = 'A'\ntable = 't'\ndate = 'd'\noutturn = { '2015-16' = 330 }\n", "indicators/a/outturn"),
     ("[pack]\nfinancial_year_start = 13\n[indicators.a]\ntitle = 'A'\ntable = 't'\ndate = 'd'\n",
      "pack/financial_year_start"),
     ("[tables.t.columns]\nd = 'datetime'\n[indicators.a]\ntitle = 'A'\ntable = 't'\ndate = 'd'\n", "tables/t/columns/d"),

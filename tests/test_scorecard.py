@@ -163,6 +163,16 @@ def test_benchmark_sources_are_listed_with_the_figures_shown():
     assert "Benchmark sources" in page and "England: DfE, a release, table X" in page
 
 
+@pytest.mark.parametrize("polarity, listed", [("neutral", False), ("higher_is_better", True)])
+def test_quartile_sources_are_listed_only_where_a_quartile_is_shown(polarity, listed):
+    pack = indicators.loads_pack(
+        f'[indicators.n]\ntitle = "N"\ntable = "t"\ndate = "d"\npolarity = "{polarity}"\n'
+        '[indicators.n.quartiles]\n"2016/17" = [1, 2, 3]\nsource = "DfE, quartiles of the LAs"\n')
+    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 2}}, "2017-01", "2017-01")
+    assert results[0].quartile is not None  # the record keeps the band, neutral or not
+    assert listed == ("Quartiles: DfE, quartiles of the LAs" in render_html(results))
+
+
 @given(st.lists(st.floats(0, 100), min_size=1, max_size=13))
 def test_a_percentage_chart_spans_at_least_ten_points_within_0_to_100(values):
     """A move from 10.0% to 11.2% no longer fills the chart."""

@@ -8,6 +8,7 @@ from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem
 from ._explain import ExplainedRow, Explanation
 from ._framing import Framing, read_framing
 from ._functions import Function
+from ._inputs import PackInput, pack_for_input
 from ._loaders import read_csv_folder, read_csv_table
 from ._pack import Indicator, Pack, load_pack, loads_pack
 from ._partial import Partial, evaluate_partial, merge_partials
@@ -32,6 +33,7 @@ __all__ = [
     "IndicatorsError",
     "Pack",
     "PackError",
+    "PackInput",
     "Partial",
     "Plan",
     "PluginError",
@@ -50,6 +52,7 @@ __all__ = [
     "load_pack",
     "loads_pack",
     "merge_partials",
+    "pack_for_input",
     "read_framing",
     "read_csv_folder",
     "read_csv_table",

@@ -276,7 +276,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         return _report(results, output, args.output)
     progress = Progress(enabled=False if args.quiet else None)
     try:
-        tables = load_tables(packs, args.data, args.loader, args.strict, progress)
+        from ._inputs import pack_for_input
+
+        # the tables of the packs as the input answers them; evaluate() adapts each pack alike
+        tables = load_tables([pack_for_input(pack, args.loader)[0] for pack in packs], args.data, args.loader,
+                             args.strict, progress)
         total = sum(len(pack.indicators) for pack in packs)
         parts: list[Results] = []
         for pack, pack_tables in zip(packs, tables):
@@ -399,9 +403,10 @@ def _warn_unreadable(results, tables: dict | None = None) -> None:
                       f"--strict to stop on them){_examples(tables, where, 'unreadable_examples')}", file=sys.stderr)
             elif reason.startswith("unknown code (") and reason not in seen:
                 seen.add(reason)
-                where = reason[len('unknown code ('):-1]
-                print(f"warning: {where}: {count} value(s) are not in the column's code list and are kept as "
-                      f"written{_examples(tables, where, 'unknown_examples')}", file=sys.stderr)
+                where, _, part = reason[len('unknown code ('):-1].partition(", ")
+                print(f"warning: {where}: {count} value(s){f' ({part})' if part else ''} are not in the column's "
+                      f"code list and are kept as written{_examples(tables, where, 'unknown_examples')}",
+                      file=sys.stderr)
 
 
 DEMO_PACKS = ("childrens-social-care", "early-help")
@@ -483,7 +488,8 @@ def _list(args: argparse.Namespace) -> int:
 
     registry = default_registry()
     headings = {"pack": "Packs", "function": "Functions", "calendar": "Calendars",
-                "loader": "Loaders", "renderer": "Renderers", "benchmarks": "Benchmark sets"}
+                "loader": "Loaders", "renderer": "Renderers", "benchmarks": "Benchmark sets",
+                "input": "Packs on other inputs"}
     rows = registry.listing()
     width = max((len(name) for _, name, _ in rows), default=0)
     for kind, heading in headings.items():
@@ -531,8 +537,12 @@ def _validate(args: argparse.Namespace) -> int:
         for table, names in pack.names_checked_against_data().items():
             print(f"{table}: {', '.join(names)} (not declared: checked against the data when it arrives)")
     if args.data:
-        tables, offered = _resolve_tables(pack, args.data, pack.strict, args.loader)
-        checked, skipped = skip_missing(pack, tables, offered)
+        from ._inputs import pack_for_input
+
+        adapted, unsupported = pack_for_input(pack, args.loader)
+        tables, offered = _resolve_tables(adapted, args.data, pack.strict, args.loader)
+        checked, skipped = skip_missing(adapted, tables, offered)
+        skipped = {**unsupported, **skipped}
         _check_data(checked, tables, offered)
         for ident, reason in skipped.items():
             print(f"skipped: indicators.{ident}: {reason}", file=sys.stderr)
@@ -545,8 +555,11 @@ def _validate(args: argparse.Namespace) -> int:
                           file=sys.stderr)
                 if column.unknown_codes:
                     examples = "; ".join(f"{table.row_label(row)}: {text!r}" for row, text in column.unknown_examples)
-                    print(f"warning: {table.name}.{name}: {column.unknown_codes} value(s) are not in the column's "
-                          "code list and are kept as written" + (f" ({examples})" if examples else ""),
+                    parts = ", ".join(f"{count} in the {label}" for label, count in column.unknown_by)
+                    count = f"{column.unknown_codes} value(s)" + (f" ({parts})" if parts else "")
+                    print(f"warning: {table.name}.{name}: {count} are not in the column's code list and are kept "
+                          "as written"
+                          + (f" ({examples})" if examples else ""),
                           file=sys.stderr)
     print(f"{pack.name}: {len(pack.indicators)} indicator(s), no problems found")
     return 0

@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from ._dates import NAT, days_from_civil, month_code, month_end, month_start
+from ._demo_teams import allocate
 
 FIRST_MONTH = 2014 * 12 + 3  # April 2014
 N_MONTHS = 36  # to March 2017
@@ -67,6 +68,7 @@ class _Generator:
         from ._registry import default_registry
 
         self.rng = np.random.default_rng(seed)
+        self.seed = seed
         self.scale = scale
         self.calendar = default_registry().calendar("england-and-wales")
         self.next_id = 1
@@ -447,26 +449,6 @@ class _Generator:
                                        "to_date": to_date, "accommodation_suitable": suitable,
                                        "activity": activity}
 
-    def caseloads(self) -> None:
-        teams = {"duty and assessment": (_by_month(24, m24=18, m30=21, m31=23, m32=22.5, m33=15.8, m34=15.5),
-                                         _by_month(24, m33=30)),
-                 "safeguarding": (_by_month(26, m24=25, m29=22, m31=19, m32=17, m33=15, m34=15),
-                                  _by_month(40)),
-                 "looked after children": (_by_month(11, m24=11.5, m29=12, m31=12.5, m33=12.9, m34=13),
-                                           _by_month(30))}
-        rows = {"worker_id": [], "team_type": [], "as_at": [], "cases": []}
-        next_worker = 1
-        for team, (mean, workers) in teams.items():
-            count = np.round(workers * max(self.scale, 1e-9)).astype(np.int64)
-            k = np.repeat(np.arange(N_MONTHS), count)
-            base = next_worker
-            rows["worker_id"].append(base + np.concatenate([np.arange(c) for c in count]))
-            next_worker += int(count.max()) if count.size else 0
-            rows["team_type"].append(np.full(k.size, team))
-            rows["as_at"].append(month_end(FIRST_MONTH + k))
-            rows["cases"].append(np.maximum(0, np.round(self.rng.normal(mean[k], 3.0))).astype(np.int64))
-        self.tables["caseloads"] = {name: np.concatenate(parts) for name, parts in rows.items()}
-
     # -- early help ---------------------------------------------------------------------
 
     def early_help(self) -> None:
@@ -556,14 +538,14 @@ class _Generator:
         self.children_in_need()
         self.looked_after()
         self.care_leavers()
-        self.caseloads()
+        allocate(self.tables, self.seed, FIRST_MONTH, N_MONTHS)
         self.early_help()
         return dict(sorted(self.tables.items()))
 
 
 DATE_COLUMNS = {"received_on", "decided_on", "referred_on", "started_on", "completed_on", "concluded_on",
                 "icpc_on", "ended_on", "visited_on", "due_on", "held_on", "date_of_birth", "done_on",
-                "recorded_on", "from_date", "to_date", "adopted_on", "as_at", "panel_on"}
+                "recorded_on", "from_date", "to_date", "adopted_on", "panel_on"}
 
 
 def generate(seed: int = 2017, scale: float = 1.0) -> dict[str, dict[str, np.ndarray]]:
@@ -583,7 +565,7 @@ def generate(seed: int = 2017, scale: float = 1.0) -> dict[str, dict[str, np.nda
                 values = np.asarray(values, dtype=np.int64).astype("datetime64[D]")
             columns[column] = values
         order_key = next((c for c in ("received_on", "referred_on", "started_on", "from_date", "visited_on",
-                                      "done_on", "recorded_on", "held_on", "as_at", "panel_on", "adopted_on",
+                                      "done_on", "recorded_on", "held_on", "panel_on", "adopted_on",
                                       "completed_on") if c in columns), None)
         if order_key is not None:
             order = np.argsort(columns[order_key], kind="stable")

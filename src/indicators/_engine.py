@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 import attrs
 import numpy as np
 
-from ._arrays import dense_codes, distinct_per_group, unique
+from ._arrays import dense_codes, distinct_per_group, repeated_rows, unique
 from ._coverage import coverage_warnings
 from ._dates import NAT, format_period, parse_period
 from ._errors import DataError, PackError, PluginError, Problem, ResourceError
@@ -25,6 +25,7 @@ from ._checker import suggest
 from ._derived import sort_codes
 from ._expressions import PERIOD_VARIABLES, Call, Node, names_used, to_text, uses_period, walk
 from ._functions import DEFAULT_TIME_LIMIT, CallLimits
+from ._inputs import pack_for_input
 from ._judgement import judge
 from ._pack import (
     AGGREGATE_KINDS,
@@ -115,6 +116,7 @@ class Run:
         self._grids: dict[tuple, tuple] = {}
         self._codes: dict[tuple, tuple] = {}
         self.skipped: dict[str, str] = {}  # indicators left out for want of a table: id to reason
+        self.pack_as_run = pack  # the pack the caller gave, as the input answers it (before skipping)
 
     def within_budget(self, n_bytes: float, what: str) -> None:
         """Refuse, before it begins, work that would take more memory than the budget."""
@@ -391,20 +393,11 @@ class TableEvaluation:
         return [derived for derived in self.derived if derived in needed]
 
     def duplicate_rows(self) -> int:
-        """Rows equal in every column to an earlier row (by a 64-bit hash of the row);
-        kept with the table, since it depends on nothing else."""
+        """Rows equal in every column to an earlier row; kept with the table, since it
+        depends on nothing else."""
         if "duplicate_rows" not in self.table.cache:
-            n = self.table.n_rows
-            digest = np.zeros(n, dtype=np.uint64)
-            with np.errstate(over="ignore"):
-                for column in self.table.columns.values():
-                    data = column.data
-                    values = data.view(np.uint64) if data.dtype.itemsize == 8 else data.astype(np.int64).view(np.uint64)
-                    if column.missing is not None:
-                        values = np.where(column.missing, np.uint64(0x5bd1e9955bd1e995), values)
-                    digest *= np.uint64(0x9E3779B97F4A7C15)
-                    digest ^= values
-            self.table.cache["duplicate_rows"] = int(n - unique(digest).size) if n else 0
+            columns = [(column.data, column.missing) for column in self.table.columns.values()]
+            self.table.cache["duplicate_rows"] = repeated_rows(columns, self.table.n_rows)
         return self.table.cache["duplicate_rows"]
 
     def row_context(self) -> Context:
@@ -1123,18 +1116,28 @@ def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | Non
               function_time_limit: float | None = DEFAULT_TIME_LIMIT,
               memory_budget: int | None = DEFAULT_MEMORY_BUDGET, skip: bool = False) -> Run:
     """Tables loaded and checked, and the run's periods, ready to evaluate. With ``skip``,
-    the run's pack leaves out what :func:`skip_missing` leaves out (``run.skipped``)."""
+    the run's pack is the pack as the ``loader``'s input answers it (:func:`pack_for_input`,
+    also ``run.pack_as_run``) without what :func:`skip_missing` leaves out, and
+    ``run.skipped`` says why each indicator left out is, in the pack's order."""
     strict = pack.strict if strict is None else strict
+    order = list(pack.indicators)
+    unsupported: dict[str, str] = {}
+    if skip:
+        pack, unsupported = pack_for_input(pack, loader)
+    as_run = pack
     loaded, offered = _resolve_tables(pack, tables, strict, loader)
     skipped: dict[str, str] = {}
     if skip:
         pack, skipped = skip_missing(pack, loaded, offered)
+        skipped = {**unsupported, **skipped}
+        skipped = {ident: skipped[ident] for ident in order if ident in skipped}
     _check_data(pack, loaded, offered)
     calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
     # One month more than asked for, so that the first period has a direction of travel.
     run = Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit,
               memory_budget)
     run.skipped = skipped
+    run.pack_as_run = as_run
     return run
 
 
@@ -1151,12 +1154,17 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     ``function_time_limit`` seconds (None: no limit) fails the indicators that use it, as
     does work that would take more than ``memory_budget`` bytes in one step (None: no limit).
     ``progress(done, total, indicator)`` is called before each indicator. Months of the
-    run outside the data's dates are listed in ``results.warnings``.
+    run outside the data's dates are listed in ``results.warnings``. When a plugin declares
+    how ``loader``'s tables answer ``pack`` (:class:`indicators.PackInput`), the pack is
+    evaluated by those definitions and the indicators they cannot answer are in
+    ``results.skipped`` with why; ``loader`` names the input even when ``tables`` are
+    passed already read.
     """
     first, last = parse_run(start, end)
     if suppress_below is None:
         suppress_below = pack.suppress_below
     run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True)
+    pack = run.pack_as_run
     periods = run.periods
     records = []
     failures: list[str] = []
@@ -1316,7 +1324,8 @@ def _notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str,
             if column is not None and column.unreadable:
                 add(f"unreadable ({measure.table}.{name})", column.unreadable)
             if column is not None and column.unknown_codes:
-                add(f"unknown code ({measure.table}.{name})", column.unknown_codes)
+                for label, count in column.unknown_by or ((None, column.unknown_codes),):
+                    add(f"unknown code ({measure.table}.{name}{f', {label}' if label else ''})", count)
         if duplicates:
             add(f"duplicate rows ({measure.table})", evaluation.duplicate_rows())
         placing = measure.start if measure.window.is_snapshot else measure.date

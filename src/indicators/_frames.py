@@ -30,7 +30,7 @@ FIELD_TYPES = {
     "indicator": "str", "title": "str", "period": "month", "window_start": "date", "window_end": "date",
     "numerator": "number", "denominator": "number", "value": "float", "target": "float", "rag": "str",
     "direction": "str", "quartile": "int", "ci_low": "float", "ci_high": "float", "suppressed": "bool",
-    "projected_year_end": "float", "kind": "str", "polarity": "str", "decimals": "int", "unit": "str",
+    "projected_year_end": "float", "outturn": "float", "kind": "str", "polarity": "str", "decimals": "int", "unit": "str",
     "report_group": "str", "window": "str",
 }
 _NESTED = ("benchmarks", "notes", "rows", "group")

@@ -60,6 +60,11 @@ def benchmarks_for(indicator: Indicator, financial_year: int) -> list[tuple[str,
     return out
 
 
+def outturn_for(indicator: Indicator, financial_year: int) -> float | None:
+    """The published outturn of the financial year before the one starting in ``financial_year``."""
+    return dict(indicator.outturn).get(financial_year - 1)
+
+
 def rag_for(indicator: Indicator, value: float | None, target: float | None) -> str | None:
     """Red, amber or green for an unrounded value."""
     if value is None or indicator.polarity == "neutral":
@@ -230,5 +235,6 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
             window=indicator.base.window.text,
             projected_year_end=record_value * year_days[p] / elapsed[p]
             if projects and record_value is not None else None,
+            outturn=outturn_for(indicator, fy_years[p]),
         ))
     return results

@@ -32,7 +32,7 @@ POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 MEASURE_KEYS = ("table", "date", "start", "end", "window", "since", "where", "distinct", "lookups")
 INDICATOR_KEYS = MEASURE_KEYS + (
     "title", "description", "unit", "group", "decimals", "source", "kind", "numerator",
-    "denominator", "of", "each", "per", "target", "polarity", "tolerance", "rag", "benchmarks", "quartiles")
+    "denominator", "of", "each", "per", "target", "polarity", "tolerance", "rag", "benchmarks", "quartiles", "outturn")
 PACK_KEYS = ("name", "title", "description", "version", "financial_year_start", "calendar",
              "extra_holidays", "suppress_below", "strict", "missing_tables")
 TOP_KEYS = ("pack", "populations", "tables", "indicators")
@@ -199,6 +199,9 @@ class Indicator:
     quartiles: tuple[tuple[int | None, tuple[float, float, float]], ...] = ()
     # where each benchmark's figures come from ("quartiles" for the quartile boundaries)
     benchmark_sources: tuple[tuple[str, str], ...] = ()
+    # last year's outturn as published: (financial year start, value), and where it is from
+    outturn: tuple[tuple[int, float], ...] = ()
+    outturn_source: str | None = None
 
     def measures(self) -> tuple[Measure, ...]:
         out = [self.numerator]
@@ -896,6 +899,7 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
         else:
             source.problem(path + ("rag",), "expected { green = NUMBER, amber = NUMBER }")
     benchmarks, quartiles, benchmark_sources = _read_benchmarks(source, path, raw)
+    outturn, outturn_source = _read_outturn(source, path, raw)
 
     if base is None or numerator is None:
         return None
@@ -905,7 +909,8 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
         id=ident, title=title, kind=kind, location=source.at(path), base=base, numerator=numerator,
         denominator=denominator, of=of, each=each, per=float(per), polarity=polarity, decimals=decimals,
         target=target, tolerance=tolerance, tolerance_is_share=share, rag=rag,
-        benchmarks=benchmarks, quartiles=quartiles, benchmark_sources=benchmark_sources, **strings)
+        benchmarks=benchmarks, quartiles=quartiles, benchmark_sources=benchmark_sources, outturn=outturn,
+        outturn_source=outturn_source, **strings)
 
 
 def _pop_source(source: _Source, path: tuple[str, ...], value: dict) -> tuple[dict, str | None]:
@@ -917,6 +922,19 @@ def _pop_source(source: _Source, path: tuple[str, ...], value: dict) -> tuple[di
         source.problem(path + ("source",), f"expected the text of the figures' source, got {_type_name(text)}")
         text = None
     return {k: v for k, v in value.items() if k != "source"}, text
+
+
+def _read_outturn(source: _Source, path: tuple[str, ...], raw: dict) -> tuple[tuple, str | None]:
+    """Published outturns by financial year, and their ``source``."""
+    if "outturn" not in raw:
+        return (), None
+    value, where = raw["outturn"], path + ("outturn",)
+    if not isinstance(value, dict):
+        source.problem(where, f"expected a table by financial year such as {{ \"2015/16\" = 330 }} (an outturn "
+                       f"is a year's figure), got {_type_name(value)}")
+        return (), None
+    value, text = _pop_source(source, where, value)
+    return _read_by_year(source, where, value, "outturn", label="financial year", fy=True) or (), text
 
 
 def _quartile_triple(value: Any) -> tuple[float, float, float] | None:

@@ -27,6 +27,7 @@ from ._dates import format_period
 from ._engine import accounting, figures_from_raw, parse_run, raw_figures, start_run, _notes
 from ._errors import DataError, Problem
 from ._functions import DEFAULT_TIME_LIMIT
+from ._inputs import pack_for_input
 from ._judgement import judge
 from ._pack import AGGREGATE_KINDS, Expr, Location, Measure, Pack
 from ._results import Results
@@ -274,6 +275,8 @@ class Partial:
     first: int  # month codes of the run's first and last periods
     last: int
     parts: dict[str, IndicatorPart]
+    skipped: dict[str, str] = attrs.field(factory=dict)  # indicators left out, as evaluate() leaves them out
+    loader: str = "csv"  # the input the pack was evaluated on (see indicators.PackInput)
 
     def merge(self, other: Partial) -> Partial:
         """The partial of both chunks together."""
@@ -282,10 +285,18 @@ class Partial:
         if (other.first, other.last) != (self.first, self.last):
             raise _refuse(f"they come from different runs ({format_period(self.first)}..{format_period(self.last)} "
                           f"and {format_period(other.first)}..{format_period(other.last)})")
+        if other.loader != self.loader:
+            raise _refuse(f"they come from different inputs ({self.loader!r} and {other.loader!r})")
+        for mine, theirs in ((self, other), (other, self)):
+            for ident, reason in mine.skipped.items():
+                if ident in theirs.parts:
+                    raise _refuse(f"indicator {ident!r} was skipped in one chunk ({reason}) and evaluated in "
+                                  "another; give every chunk every table, empty where it has no rows")
         if set(other.parts) != set(self.parts):
             raise _refuse("they hold different indicators")
         return Partial(self.fingerprint, self.first, self.last,
-                       {name: part.merge(other.parts[name]) for name, part in self.parts.items()})
+                       {name: part.merge(other.parts[name]) for name, part in self.parts.items()},
+                       {**self.skipped, **other.skipped}, self.loader)
 
     def results(self, pack: Pack, suppress_below: int | None = None) -> Results:
         """Final results, judged, as :func:`indicators.evaluate` gives them; ``pack`` must
@@ -295,16 +306,19 @@ class Partial:
                                      "(their fingerprints differ)")])
         if suppress_below is None:
             suppress_below = pack.suppress_below
+        pack, _ = pack_for_input(pack, self.loader)
         periods = Periods(self.first - 1, self.last, pack.financial_year_start)
         records = []
         for name, indicator in pack.indicators.items():
+            if name in self.skipped:
+                continue
             part = self.parts[name]
             denominator = None if part.denominator is None else part.denominator.raw()
             figures = figures_from_raw(indicator, periods, part.numerator.raw(), denominator)
             notes = {reason: np.array(counts, dtype=np.int64) for reason, counts in part.notes.items()}
             rows = {side: counts.raw() for side, counts in part.rows.items()}
             records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
-        return Results(records, pack, format_period(self.first), format_period(self.last))
+        return Results(records, pack, format_period(self.first), format_period(self.last), skipped=self.skipped)
 
 
 # ---------------------------------------------------------------------------------------
@@ -393,12 +407,16 @@ def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: b
     With ``duplicates``, each indicator's ``duplicate rows (TABLE)`` note counts this
     chunk's duplicate rows: exact when the chunks were made so that equal rows always
     share a chunk (as :mod:`indicators.dask` makes them); left out otherwise, since a
-    row's duplicate may sit in another chunk."""
+    row's duplicate may sit in another chunk.
+
+    Indicators are left out as :func:`indicators.evaluate` leaves them out (a table the
+    pack's ``missing_tables = "skip"`` lets the chunk lack, an indicator the ``loader``'s
+    input cannot answer), with the reasons in the partial's ``skipped``."""
     first, last = parse_run(start, end)
-    run = start_run(pack, tables, first, last, strict, loader, function_time_limit)
+    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, skip=True)
     parts = {}
-    for name, indicator in pack.indicators.items():
-        numerator, denominator = raw_figures(indicator, pack, run.tables, run.periods, mergeable=True)
+    for name, indicator in run.pack.indicators.items():
+        numerator, denominator = raw_figures(indicator, run.pack, run.tables, run.periods, mergeable=True)
         evaluations = run.tables
         if indicator.each is not None:
             held = [_held(keys, members, bool(indicator.numerator.distinct)) for keys, members in numerator]
@@ -419,7 +437,7 @@ def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: b
                                 {reason: _per_period(c) for reason, c in left_out.items()})
                 for side, (in_window, used, left_out) in accounting(indicator, run).items()}
         parts[name] = IndicatorPart(num_part, den_part, notes, rows)
-    return Partial(pack_fingerprint(pack), first, last, parts)
+    return Partial(pack_fingerprint(pack), first, last, parts, run.skipped, loader)
 
 
 def merge_partials(partials: list[Partial]) -> Partial:

@@ -15,12 +15,14 @@ import pluggy
 
 from . import hookspecs
 from ._functions import Function
+from ._inputs import PackInput
 from ._registry import Provider, PluginFailure, Registry
 
 ENTRY_POINT_GROUP = "indicators"
 HOOKS = (("pack", "indicators_packs"), ("function", "indicators_functions"),
          ("calendar", "indicators_calendars"), ("loader", "indicators_loaders"),
-         ("renderer", "indicators_renderers"), ("benchmarks", "indicators_benchmarks"))
+         ("renderer", "indicators_renderers"), ("benchmarks", "indicators_benchmarks"),
+         ("input", "indicators_pack_inputs"))
 
 
 def _entry_points() -> Iterable[importlib.metadata.EntryPoint]:
@@ -126,6 +128,12 @@ class PluginHost:
                 bad = [repr(f) for _, f in items if not isinstance(f, Function)]
                 if bad:
                     raise TypeError(f"expected indicators.Function objects, got {', '.join(bad)}")
+            elif kind == "input":
+                items = list(provided)
+                bad = [repr(p) for p in items if not isinstance(p, PackInput)]
+                if bad:
+                    raise TypeError(f"expected indicators.PackInput objects, got {', '.join(bad)}")
+                items = [(p.name, p) for p in items]
             else:
                 items = list(dict(provided).items())
                 if kind in ("loader", "renderer"):

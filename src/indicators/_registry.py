@@ -15,7 +15,7 @@ import attrs
 from ._calendars import Calendar
 from ._functions import Function
 
-KINDS = ("pack", "function", "calendar", "loader", "renderer", "benchmarks")
+KINDS = ("pack", "function", "calendar", "loader", "renderer", "benchmarks", "input")
 
 
 @attrs.frozen
@@ -54,6 +54,7 @@ class Registry:
     loaders: dict[str, Callable] = attrs.field(factory=dict)
     renderers: dict[str, Callable] = attrs.field(factory=dict)
     benchmarks: dict[str, Any] = attrs.field(factory=dict)  # benchmark sets: a CSV path or rows
+    pack_inputs: dict[str, Any] = attrs.field(factory=dict)  # PackInput by "PACK from LOADER"
     providers: dict[tuple[str, str], Provider] = attrs.field(factory=dict)
     clashes: dict[tuple[str, str], tuple[Provider, ...]] = attrs.field(factory=dict)
     failures: list[PluginFailure] = attrs.field(factory=list)
@@ -63,7 +64,7 @@ class Registry:
     def _table(self, kind: str) -> dict:
         return {"pack": self.packs, "function": self.functions, "calendar": self.calendars,
                 "loader": self.loaders, "renderer": self.renderers,
-                "benchmarks": self.benchmarks}[kind]
+                "benchmarks": self.benchmarks, "input": self.pack_inputs}[kind]
 
     def add(self, kind: str, name: str, value: Any, provider: Provider | None = None) -> None:
         """Add a capability; a second plugin giving the same name is a clash unless preferred."""
@@ -102,6 +103,10 @@ class Registry:
 
     def add_pack(self, name: str, path: Any, provider: Provider | None = None) -> None:
         self.add("pack", name, path, provider)
+
+    def add_input(self, name: str, pack_input: Any, provider: Provider | None = None) -> None:
+        """Add a :class:`indicators.PackInput` under its name, ``PACK from LOADER``."""
+        self.add("input", name, pack_input, provider)
 
     def unavailable(self, kind: str, name: str) -> str | None:
         """Why a name is unavailable (two plugins give it), or None."""

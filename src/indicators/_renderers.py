@@ -62,7 +62,7 @@ def _change(previous, r) -> str:
 def render_table(results: Results) -> str:
     """A plain-text table for reading in a terminal."""
     header = ("indicator", "period", "numerator", "denominator", "value", "target", "rag", "change",
-              "projected year end")
+              "projected year end", "last year's outturn")
     rows = []
     previous: dict = {}
     for r in results:
@@ -79,12 +79,14 @@ def render_table(results: Results) -> str:
             value, "" if r.target is None else format_number(r.target, r.decimals) + unit,
             r.rag or "", _change(previous.get(key), r),
             "" if r.projected_year_end is None else format_number(r.projected_year_end, 0),
+            "" if r.outturn is None else format_number(r.outturn, r.decimals) + unit,
         ))
         previous[key] = r
-    if not any(row[-1] for row in rows):  # a projection column only where a figure has one
-        header, rows = header[:-1], [row[:-1] for row in rows]
+    # the projection and outturn columns only where a figure has one
+    kept = [i for i in range(len(header)) if i < 8 or any(row[i] for row in rows)]
+    header, rows = tuple(header[i] for i in kept), [tuple(row[i] for i in kept) for row in rows]
     widths = [max(len(h), *(len(str(row[i])) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
-    numeric = {2, 3, 4, 5, 8}
+    numeric = {2, 3, 4, 5, 8, 9}
     lines = []
     for row in [header, tuple("-" * w for w in widths), *rows]:
         cells = [str(c).rjust(w) if i in numeric else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))]

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 RECORD_FIELDS = (
     "indicator", "title", "period", "window_start", "window_end", "numerator", "denominator",
     "value", "target", "rag", "direction", "benchmarks", "quartile", "ci_low", "ci_high",
-    "suppressed", "notes", "rows", "group", "projected_year_end", "kind", "polarity", "decimals", "unit", "report_group", "window",
+    "suppressed", "notes", "rows", "group", "projected_year_end", "outturn", "kind", "polarity", "decimals", "unit", "report_group", "window",
 )
 
 
@@ -50,6 +50,8 @@ class Result:
     group: dict[str, Any] = attrs.field(factory=dict)
     # a year-to-date count scaled to the whole financial year by elapsed days (SPEC section 11)
     projected_year_end: float | None = None
+    # last financial year's outturn as the pack gives it (published), whatever the data
+    outturn: float | None = None
     kind: str = "count"
     polarity: str = "neutral"
     decimals: int = 1

@@ -113,6 +113,10 @@ def pack_schema() -> dict[str, Any]:
         "benchmarks": {"type": "object", "additionalProperties": _by_financial_year(_NUMBER, "number"),
                        "description": "name = value, or name = { \"2016/17\" = value, source = \"...\" }"},
         "quartiles": _by_financial_year(_QUARTILES, "[q1, q2, q3]"),
+        "outturn": {"type": "object", "patternProperties": {_pack._FY_LABEL.pattern: _NUMBER},
+                    "properties": {"source": _STRING}, "additionalProperties": False, "minProperties": 1,
+                    "description": "each financial year's outturn as published: { \"2015/16\" = 330, "
+                                   "source = \"...\" }; records of the next year carry it"},
     }
     lookup_keys: dict[str, dict[str, Any]] = {
         "table": {**_TEXT, "description": "the table looked up"},

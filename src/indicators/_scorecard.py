@@ -132,6 +132,29 @@ def last_year_outturn(series: list[Result], fy_start: int = 4) -> tuple[str, flo
     return None if last is None else (label, _shown(last))
 
 
+def published_outturn(series: list[Result], fy_start: int = 4) -> tuple[str, float] | None:
+    """Last financial year's outturn as the pack gives it (``outturn``), with the year's label."""
+    r = series[-1]
+    if r.outturn is None:
+        return None
+    return _fy_label(_fy_first(r.period, fy_start) - 12), r.outturn
+
+
+def _outturn_cell(series: list[Result], fy_start: int) -> str:
+    """The published outturn, and the run's own figure under it; or the run's alone."""
+    r = series[-1]
+    published = published_outturn(series, fy_start)
+    computed = last_year_outturn(series, fy_start)
+    computed = None if computed is None or computed[1] is None else computed
+    if published is None:
+        return "–" if computed is None else (
+            f'{_fmt(computed[1], r.decimals, r.kind)}<span class="counts">{computed[0]}</span>')
+    text = f'{_fmt(published[1], r.decimals, r.kind)}<span class="counts">{published[0]} published</span>'
+    if computed is not None:
+        text += f'<span class="counts">data: {_fmt(computed[1], r.decimals, r.kind)}</span>'
+    return text
+
+
 def projected_year_end(series: list[Result]) -> float | None:
     """The latest result's projected year end (year-to-date counts; SPEC section 11)."""
     r = series[-1]
@@ -439,9 +462,7 @@ def _row_html(series: list[Result], framing, fy_start: int) -> str:
         direction = "<td>–</td>"
     ytd = year_to_date(series, fy_start) if r.window == "month" else None
     last_year = same_month_last_year(series)
-    outturn = last_year_outturn(series, fy_start)
-    outturn_text = "–" if outturn is None or outturn[1] is None else (
-        f'{_fmt(outturn[1], r.decimals, r.kind)}<span class="counts">{outturn[0]}</span>')
+    outturn_text = _outturn_cell(series, fy_start)
     benchmarks = "<br>".join(
         f"{html.escape(_benchmark_name(name))}: {html.escape(_fmt(b.get('value'), r.decimals, r.kind))}"
         + (f' <span class="cmp-{b["comparison"]}">({html.escape(b["comparison"])})</span>' if b.get("comparison") else "")
@@ -495,7 +516,8 @@ def _quality_html(groups, period_text: str, results: Results) -> str:
 
 
 def _sources_html(results: Results, groups) -> str:
-    """Where each benchmark shown comes from, as the packs (or benchmark sets) state it."""
+    """Where each benchmark (and published outturn) shown comes from, as the packs (or
+    benchmark sets) state it."""
     definitions = {}
     for pack in results.packs:
         definitions.update(pack.indicators)
@@ -507,14 +529,18 @@ def _sources_html(results: Results, groups) -> str:
             if definition is None:
                 continue
             sources = dict(definition.benchmark_sources)
-            for name in list(r.benchmarks) + (["quartiles"] if r.quartile is not None else []):
+            ranked = r.quartile is not None and r.polarity != "neutral"
+            for name in list(r.benchmarks) + (["quartiles"] if ranked else []):
                 if name in sources:
                     label = "Quartiles" if name == "quartiles" else _benchmark_name(name)
                     items.append(f"<li><strong>{html.escape(r.title)}</strong>, {html.escape(label)}: "
                                  f"{html.escape(sources[name])}</li>")
+            if r.outturn is not None and definition.outturn_source:
+                items.append(f"<li><strong>{html.escape(r.title)}</strong>, last year's outturn: "
+                             f"{html.escape(definition.outturn_source)}</li>")
     if not items:
         return ""
-    return '<section class="sources"><h2>Benchmark sources</h2><ul>' + "".join(items) + "</ul></section>"
+    return '<section class="sources"><h2>Benchmark sources and published outturns</h2><ul>' + "".join(items) + "</ul></section>"
 
 
 # ---------------------------------------------------------------------------------------
@@ -581,7 +607,7 @@ def render_terminal(results: Results, color: bool = False) -> str:
                 change_cell = _ANSI[feeling] + change_cell + _ANSI["reset"]
             ytd = year_to_date(series, fy_start) if r.window == "month" else None
             last_year = _shown(same_month_last_year(series))
-            outturn = last_year_outturn(series, fy_start)
+            outturn = published_outturn(series, fy_start) or last_year_outturn(series, fy_start)
             cells = [_fmt(v, r.decimals, r.kind) if v is not None else ""
                      for v in (ytd, last_year, outturn[1] if outturn else None)]
             lines.append(f"{next(names):<{width}} {value:>9} {target:>8}  {rag_cell} {change_cell} "

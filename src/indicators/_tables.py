@@ -59,6 +59,9 @@ class Column:
     # text cells kept as written that are not in the code list a loader checks them against
     unknown_codes: int = 0
     unknown_examples: tuple[tuple[int, str], ...] = ()
+    # the same count by part of the data, where a loader checks each part against its own
+    # code list (an SSDA903 collection year): (label, count), counted in the notes apart
+    unknown_by: tuple[tuple[str, int], ...] = ()
 
     def __len__(self) -> int:
         return int(self.data.shape[0])

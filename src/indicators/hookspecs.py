@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import datetime
 
     from ._functions import Function
+    from ._inputs import PackInput
     from ._results import Results
     from ._tables import Table
 
@@ -83,4 +84,16 @@ def indicators_renderers() -> Mapping[str, Callable[[Results], str | bytes]]:
     ``renderer.binary = True`` so that the command line refuses to write it to a
     terminal before the run; ``renderer.requires = (module, requirement)`` names a module it
     needs and what to ``pip install`` for it, checked before the run too.
+    """
+
+
+@hookspec
+def indicators_pack_inputs() -> Iterable[PackInput]:
+    """How a loader's tables answer packs written for other tables: each an
+    :class:`indicators.PackInput` naming a pack, a loader, a pack of definitions over the
+    loader's tables (the same indicator ids) and why the other indicators cannot be answered.
+
+    ``indicators evaluate PACK --input LOADER`` then evaluates what the definitions give and
+    lists the rest as skipped with those reasons. Every plugin's declarations are kept; two
+    for the same pack and loader are a clash, as for any name.
     """

@@ -1,4 +1,5 @@
-"""Ofsted Annex A for indicators: the ``annex-a`` loader and the ``annex-a`` pack."""
+"""Ofsted Annex A for indicators: the ``annex-a`` loader, the ``annex-a`` pack, and the
+``childrens-social-care`` pack on Annex A (``--input annex-a``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from importlib.resources import files
 
 import indicators
 
+from ._inputs import pack_inputs
 from ._loader import read_annex_a
 from ._spec import LISTS
 
@@ -22,3 +24,8 @@ def indicators_loaders():
 @indicators.hookimpl
 def indicators_packs():
     return {"annex-a": PACK}
+
+
+@indicators.hookimpl
+def indicators_pack_inputs():
+    return pack_inputs(PACK)

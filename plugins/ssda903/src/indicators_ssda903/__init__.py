@@ -1,4 +1,6 @@
-"""SSDA903 for indicators: the ``ssda903`` loader and the ``ssda903`` pack."""
+"""SSDA903 for indicators: the ``ssda903`` loader, the ``ssda903`` pack, and the
+``childrens-social-care`` pack's looked-after children indicators on SSDA903 returns
+(``--input ssda903``)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from importlib.resources import files
 
 import indicators
 
+from ._inputs import pack_inputs
 from ._loader import TABLES, read_ssda903
 
 PACK = files(__name__) / "ssda903.toml"
@@ -21,3 +24,8 @@ def indicators_loaders():
 @indicators.hookimpl
 def indicators_packs():
     return {"ssda903": PACK}
+
+
+@indicators.hookimpl
+def indicators_pack_inputs():
+    return pack_inputs(PACK)

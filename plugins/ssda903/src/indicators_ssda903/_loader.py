@@ -24,21 +24,48 @@ def _codes(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-SEX = _codes("1 2 M F U")
+# Code lists by collection year, from liia-tools' SSDA903 schemas (the 2017 schema and the
+# 2019, 2022, 2024, 2025 and 2026 diffs; docs/ssda903.md): (first year, codes) from the
+# earliest year. A year is the 31 March its return ends; years before 2017 take the 2017 list.
+ByYear = tuple[tuple[int, frozenset[str]], ...]
+
+
+def _by_year(*entries: tuple[int, str]) -> ByYear:
+    return tuple((year, _codes(text)) for year, text in entries)
+
+
+def codes_for(codes: frozenset[str] | ByYear, year: int | None) -> frozenset[str]:
+    """The codes valid in the return for the year ending 31 March ``year``; every year's
+    codes when the year is not known."""
+    if isinstance(codes, frozenset):
+        return codes
+    if year is None:
+        return frozenset().union(*(listed for _, listed in codes))
+    valid = codes[0][1]
+    for first, listed in codes:
+        if first <= year:
+            valid = listed
+    return valid
+
+
+SEX = _by_year((2017, "1 2"), (2025, "M F U"))
+UASC_SEX = _by_year((2017, "1 2"), (2025, "1 2 M F U"))  # the UASC table may still carry 1 and 2
 ETHNIC = _codes("WBRI WIRI WIRT WOTH WROM MWBC MWBA MWAS MOTH AIND APKN ABAN AOTH BCRB BAFR BOTH CHNE OOTH "
                 "REFU NOBT")
 RNE = _codes("S L P T B U")
 LS = _codes("C1 C2 D1 E1 V2 V3 V4 L1 L2 L3 J1 J2 J3")
 CIN = _codes("N1 N2 N3 N4 N5 N6 N7 N8")
-PLACE = _codes("A3 A4 A5 A6 H5 K1 K2 K3 P1 P2 P3 R1 R2 R3 R5 S1 T0 T1 T2 T3 T4 U1 U2 U3 U4 U5 U6 Z1 "
-               "Z11 Z12 Z13 Z14")
+_PLACE = "A3 A4 A5 A6 K1 K2 P1 P3 R1 R2 R3 R5 S1 T0 T1 T2 T3 T4 U1 U2 U3 U4 U5 U6 Z1"
+PLACE = _by_year((2017, _PLACE + " H5 P2"), (2025, _PLACE + " K3"), (2026, _PLACE + " K3 Z11 Z12 Z13 Z14"))
 PLACE_PROVIDER = _codes("PR0 PR1 PR2 PR3 PR4 PR5")
-REC = _codes("X1 E11 E12 E2 E3 E4A E4B E13 E41 E43 E44 E45 E46 E47 E48 E5 E6 E7 E8 E9 E14 E15 E16 E17")
-REASON_PLACE_CHANGE = _codes("CARPL CLOSE ALLEG STAND APPRR CREQB CREQO CHILD LAREQ PLACE CUSTOD OTHER")
+_REC = "X1 E11 E12 E2 E3 E4A E4B E13 E41 E5 E6 E7 E8 E9 E14 E15 E16 E17"
+REC = _by_year((2017, _REC + " E43 E44"), (2019, _REC + " E45 E46 E47 E48"))  # special guardianship split
+_REASON_PLACE_CHANGE = "CARPL CLOSE ALLEG STAND APPRR CREQB CREQO CHILD LAREQ PLACE OTHER"
+REASON_PLACE_CHANGE = _by_year((2017, _REASON_PLACE_CHANGE), (2019, _REASON_PLACE_CHANGE + " CUSTOD"))
 REVIEW_CODE = _codes("PN0 PN1 PN2 PN3 PN4 PN5 PN6 PN7")
 SDQ_REASON = _codes("SDQ1 SDQ2 SDQ3 SDQ4 SDQ5")
 IN_TOUCH = _codes("YES NO DIED REFU NREQ RHOM")
-ACTIV = _codes("F1 P1 F2 P2 F3 P3 F4 P4 F5 P5 G4 G5 G6 0")
+ACTIV = _by_year((2017, "F1 P1 F2 P2 F3 P3 G4 G5 G6 0"), (2022, "F1 P1 F2 P2 F4 P4 F5 P5 G4 G5 G6 0"))
 ACCOM = _codes("B1 B2 C1 C2 D1 D2 E1 E2 G1 G2 H1 H2 K1 K2 R1 R2 S1 S2 T1 T2 U1 U2 V1 V2 W1 W2 X1 X2 "
                "Y1 Y2 Z1 Z2 0")
 SEX_ADOPTR = _codes("M1 F1 MM FF MF")
@@ -54,7 +81,7 @@ FLAG = _codes("0 1")
 class Field:
     name: str  # as the return's CSV header writes it
     type: str = "str"
-    codes: frozenset[str] | None = None
+    codes: frozenset[str] | ByYear | None = None  # by collection year where they changed
     required: bool = True
 
     @property
@@ -87,7 +114,8 @@ TABLES: dict[str, ReturnTable] = {t.table: t for t in (
         Field("PL_POST"), Field("URN")), ("child", "decom"), ("episodes",)),
     ReturnTable("reviews", "Reviews", (_CHILD, _DOB, Field("REVIEW", "date"), Field("REVIEW_CODE", codes=REVIEW_CODE)),
                 ("child", "review"), ("reviews",)),
-    ReturnTable("uasc", "UASC", (_CHILD, Field("SEX", codes=SEX), _DOB, Field("DUC", "date")), ("child",), ("uasc",)),
+    ReturnTable("uasc", "UASC", (_CHILD, Field("SEX", codes=UASC_SEX), _DOB, Field("DUC", "date")), ("child",),
+                ("uasc",)),
     ReturnTable("oc2", "OC2 (outcomes of children looked after for 12 months)", (
         _CHILD, _DOB, Field("SDQ_SCORE", "int"), Field("SDQ_REASON", codes=SDQ_REASON),
         *(Field(name, "int", FLAG) for name in ("CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK",
@@ -329,17 +357,27 @@ def _merge(spec: ReturnTable, pieces, strict: bool) -> Table:
     types = {f.column: f.type for f in spec.fields} | {"collection_end": "date"}
     table = table_from_mapping(spec.table, texts, {name: types.get(name, "str") for name in texts})
     columns = dict(table.columns)
+    ends = texts["collection_end"].astype(str)
+    years = {end: int(end[:4]) if end else None for end in np.unique(ends).tolist()}
     for field in spec.fields:
         if field.codes is None or field.column not in texts:
             continue
         cells = np.char.upper(np.char.strip(texts[field.column].astype(str)))
-        unknown = (cells != "") & ~np.isin(cells, list(field.codes))
+        unknown = np.zeros(cells.size, dtype=bool)
+        by_year = []
+        for end, year in years.items():  # each row against its own year's list
+            in_year = ends == end
+            wrong = in_year & (cells != "") & ~np.isin(cells, list(codes_for(field.codes, year)))
+            unknown |= wrong
+            if wrong.any() and year is not None:
+                by_year.append((f"{year - 1}-{year % 100:02d} return", int(wrong.sum())))
         if field.type == "str":
             coded = table_from_mapping(spec.table, {field.column: cells}, {field.column: "str"}).columns[field.column]
             columns[field.column] = coded
         where = np.flatnonzero(unknown)
         columns[field.column] = attrs.evolve(
             columns[field.column], unknown_codes=int(where.size),
+            unknown_by=tuple(by_year),
             unknown_examples=tuple((int(r), str(texts[field.column][r])) for r in where[:_MAX_EXAMPLES]))
     single = len(pieces) == 1
     source = pieces[0][3] if single else "the SSDA903 files"
