@@ -36,7 +36,20 @@ def episodes(draw, max_rows: int = 30) -> dict:
     }
 
 
-TEAMS = st.sampled_from(["Duty 1", "Duty 2", "Locality", None])
+TEAMS = ("Duty 1", "Duty 2", "Locality North", None)
+
+
+def team_column(n: int, teams: tuple = TEAMS):
+    """A breakdown column of ``n`` rows: a few team names, some missing."""
+    return st.lists(st.sampled_from(teams), min_size=n, max_size=n)
+
+
+@st.composite
+def with_teams(draw, tables: st.SearchStrategy[dict], teams: tuple = TEAMS) -> dict:
+    """A table from ``tables`` with a ``team`` column added."""
+    table = draw(tables)
+    n = len(next(iter(table.values())))
+    return dict(table, team=draw(team_column(n, teams)))
 
 CONTACT_FILTERS = [  # row-level, reading the period, a derived column, a lookup
     "outcome is not missing", "outcome == 'referral'", "decided_on is not missing",
@@ -63,7 +76,8 @@ def indicator_packs(draw) -> str:
     table = draw(st.sampled_from(["contacts", "episodes"]))
     lines = ["[tables.contacts.columns]", 'child_id = "int"', 'received_on = "date"', 'decided_on = "date"',
              'outcome = "str"', 'team = "str"', "", "[tables.episodes.columns]", 'child_id = "int"',
-             'started_on = "date"', 'ended_on = "date"', 'team = "str"', "", "[tables.contacts.derive]", 'previous_contact_on = "previous(received_on, by = child_id)"', "",
+             'started_on = "date"', 'ended_on = "date"', 'team = "str"', "", "[tables.contacts.derive]",
+             'previous_contact_on = "previous(received_on, by = child_id)"', "",
              "[indicators.chosen]", 'title = "Chosen"', f'kind = "{kind}"', f'table = "{table}"']
     if table == "contacts":
         window = draw(st.sampled_from(["month", "ytd", "rolling_3", "cumulative"]))

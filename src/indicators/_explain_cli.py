@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from ._engine import DEFAULT_MEMORY_BUDGET, start_run
     from ._errors import DataError, IndicatorsError, Problem
     from ._explain import explain, unknown_indicator
+    from ._inputs import pack_for_input
     from ._selection import load_packs, select
 
     pack = load_packs([args.pack])[0]
@@ -87,7 +88,11 @@ def run(args: argparse.Namespace) -> int:
         if not first <= code <= last:
             raise DataError([Problem(f"--period {args.period} is outside the run "
                                      f"({format_period(first)} to {format_period(last)})")])
-    chosen = select([pack], [args.indicator])[0]
+    # the indicator as the loader's input answers it, as evaluate reads it
+    chosen, unsupported = pack_for_input(select([pack], [args.indicator])[0], args.loader)
+    if args.indicator in unsupported:
+        raise DataError([Problem(f"--indicator {args.indicator}: cannot be explained from the {args.loader!r} "
+                                 f"input: {unsupported[args.indicator]}")])
     run_ = start_run(chosen, args.data, code, code, args.strict, args.loader, args.function_time_limit,
                      getattr(args, "memory_budget", DEFAULT_MEMORY_BUDGET))  # a missing table is an error
     explanation = explain(run_, run_.pack.indicators[args.indicator], group, args.key, tuple(args.by))
@@ -105,7 +110,7 @@ def render(explanation: Explanation, format_: str) -> str:
         return json.dumps(explanation.to_record(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
     header, rows = _grid(explanation)
     if format_ == "csv":
-        from ._renderers import csv_cell
+        from ._renderers import _csv_cell as csv_cell  # evaluate's CSV cells: formulas defused
 
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

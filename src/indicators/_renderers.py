@@ -30,13 +30,11 @@ def render_csv(results: Results) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(RECORD_FIELDS)
     for record in results.to_records():
-        writer.writerow([csv_cell(record[name]) for name in RECORD_FIELDS])
+        writer.writerow([_csv_cell(record[name]) for name in RECORD_FIELDS])
     return out.getvalue()
 
 
-def csv_cell(value):
-    """A value as a CSV cell: objects as JSON text, None empty, booleans as words, and
-    text a spreadsheet would take for a formula with a leading apostrophe."""
+def _csv_cell(value):
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True) if value else ""
     if value is None:
@@ -44,7 +42,7 @@ def csv_cell(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value  # a spreadsheet would run it as a formula (packs and data may come from strangers)
+        return "'" + value  # a spreadsheet would run it as a formula (packs may come from strangers)
     return value
 
 

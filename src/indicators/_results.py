@@ -136,17 +136,6 @@ class Results:
                 return record
         raise KeyError((indicator, period))
 
-    def explain(self, indicator: str, period: str, group: Mapping[str, Any] | None = None,
-                key: str | None = None) -> Explanation:
-        """The rows behind one indicator's figure in one period: each row its window holds,
-        with its key, the values its filters and value read, and whether it is counted in
-        the numerator, in the denominator only, or left out (and why). ``group`` (``{"team":
-        "Duty 1"}``; None for missing) keeps the rows of that group; ``key`` names the key
-        column shown (see docs/python.md)."""
-        from ._explain import explain_results
-
-        return explain_results(self.explain_sources, indicator, period, group, key)
-
     def for_indicator(self, indicator: str) -> list[Result]:
         """Every period's result of one indicator."""
         return [r for r in self._records if r.indicator == indicator]
@@ -177,3 +166,14 @@ class Results:
     def to_json(self, indent: int | None = 2) -> str:
         """The records as a JSON array; missing values are null."""
         return json.dumps(self.to_records(), indent=indent, allow_nan=False, ensure_ascii=False)
+
+    def explain(self, indicator: str, period: str, group: Mapping[str, Any] | None = None,
+                key: str | None = None) -> Explanation:
+        """The rows behind one indicator's figure in one period: each row its window holds,
+        with its key, the values its filters and value read, and whether it is counted in
+        the numerator, in the denominator only, or left out (and why). ``group`` (``{"team":
+        "Duty 1"}``; None for missing) keeps the rows of that group; ``key`` names the key
+        column shown (see docs/python.md)."""
+        from ._explain import explain_results
+
+        return explain_results(self.explain_sources, indicator, period, group, key)
