@@ -61,6 +61,17 @@ def test_a_set_given_at_run_time_on_the_command_line(tmp_path, capsys):
     assert {"national": 22.3, "statistical_neighbours": 24} == {k: v["value"] for k, v in record["benchmarks"].items()}
 
 
+def test_a_set_figure_for_every_year_replaces_the_packs_dated_figures(tmp_path):
+    """A council's own figure without a year holds for every period: the pack's figures of
+    that benchmark by year (the shipped pack's neighbours, say) no longer apply."""
+    (tmp_path / "pack.toml").write_text(PACK)
+    (tmp_path / "pack.benchmarks.csv").write_text(
+        "indicator,benchmark,year,value\n"
+        "rereferrals,national,,24\nrereferrals,national,2016/17,21.9\n")
+    results = indicators.evaluate(indicators.load_pack(tmp_path / "pack.toml"), _data(tmp_path), "2016-03", "2016-04")
+    assert [24, 21.9] == [r.benchmarks["national"]["value"] for r in results]
+
+
 @pytest.mark.parametrize("text, message", [
     ("indicator,benchmark,year,value\nrereferrals,national,,x\n", "row 2, column value: 'x' is not a number"),
     ("indicator,benchmark,year,value\nrereferrals,national,2016,1\n", "row 2, column year"),

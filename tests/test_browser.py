@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from indicators._cli import main
+from test_breakdowns import CONTACTS
 
 if os.environ.get("INDICATORS_REQUIRE_BROWSER"):
     import selenium  # noqa: F401 - CI must run this test, not skip it
@@ -120,8 +121,8 @@ def _axe_source() -> str:
     return (Path(axe.__file__).parent / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 
 
-def test_scorecard_passes_axe_colour_contrast_and_table_checks(browser, tmp_path, capsys):
-    _demo_page(browser, tmp_path, capsys)
+def _axe(browser) -> dict:
+    """axe-core's WCAG 2 A and AA checks of the page the browser shows."""
     browser.execute_script(_axe_source())
     browser.set_script_timeout(60)
     result = browser.execute_async_script(
@@ -131,6 +132,12 @@ def test_scorecard_passes_axe_colour_contrast_and_table_checks(browser, tmp_path
         " first: v.nodes[0].html.slice(0, 200)})), passes: r.passes.map(p => p.id)}))"
         ".catch(e => done({error: String(e)}));")
     assert "error" not in result, result
+    return result
+
+
+def test_scorecard_passes_axe_colour_contrast_and_table_checks(browser, tmp_path, capsys):
+    _demo_page(browser, tmp_path, capsys)
+    result = _axe(browser)
     assert [] == result["violations"]
     for rule in ("color-contrast", "th-has-data-cells", "td-headers-attr"):
         assert rule in result["passes"], rule
@@ -161,3 +168,57 @@ def test_scorecard_prints_to_a4_pdf(browser, tmp_path, capsys):
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
         browser.set_window_size(1400, 1000)
     assert widths[0] <= widths[1]
+
+
+BREAKDOWN_PACK = CONTACTS + """
+[indicators.contacts]
+title = "Contacts"
+table = "contacts"
+date = "received_on"
+"""
+
+
+def test_scorecard_selector_switches_between_the_total_and_each_group(browser, tmp_path, capsys):
+    """With --by, one scorecard shows at a time, chosen with a labelled select; the groups
+    are compared side by side for the latest month; the page passes axe."""
+    from selenium.webdriver.support.ui import Select
+
+    (tmp_path / "pack.toml").write_text(BREAKDOWN_PACK)
+    rows = ["received_on,decided_on,team"]
+    for day in range(1, 29):
+        team = ("Duty 1", "Duty 2", "Locality North", "")[day % 4]
+        rows.append(f"2016-{4 + day % 2:02d}-{day:02d},2016-{4 + day % 2:02d}-{min(day + day % 3, 28):02d},{team}")
+    (tmp_path / "contacts.csv").write_text("\n".join(rows) + "\n")
+    page = tmp_path / "scorecard.html"
+    assert 0 == main(["evaluate", str(tmp_path / "pack.toml"), "--data", str(tmp_path), "--from", "2016-04",
+                      "--to", "2016-05", "--by", "team", "--format", "html", "--output", str(page), "--quiet"])
+    capsys.readouterr()
+    browser.get(page.as_uri())
+    select = Select(browser.find_element(By.ID, "breakdown"))
+    label = browser.find_element(By.CSS_SELECTOR, 'label[for="breakdown"]')
+    assert label.text == "Show the scorecard for"
+    assert [o.text for o in select.options] == ["All rows (total)", "team: Duty 1", "team: Duty 2",
+                                                "team: Locality North", "team: not recorded"]
+    views = browser.find_elements(By.CSS_SELECTOR, "section.view")
+
+    def shown() -> list[str]:
+        return [view.get_attribute("id") for view in views if view.is_displayed()]
+
+    assert shown() == ["view-0"]
+    select.select_by_visible_text("team: Locality North")
+    assert shown() == ["view-3"]
+    view = browser.find_element(By.ID, "view-3")
+    assert view.find_element(By.CSS_SELECTOR, "h2").text == "team: Locality North"
+    assert len(view.find_elements(By.CSS_SELECTOR, "tr[data-indicator]")) == 2
+    row = view.find_element(By.CSS_SELECTOR, 'tr[data-indicator="contacts"]')
+    table = browser.find_element(By.CSS_SELECTOR, 'table.compare[data-compare="contacts"]')
+    groups = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert [g.find_element(By.CSS_SELECTOR, "th").text for g in groups] == [o.text for o in select.options]
+    # the side-by-side table and the selected group's scorecard agree
+    assert groups[3].find_element(By.CSS_SELECTOR, "td.num").text == row.find_element(By.CSS_SELECTOR, "td.num").text
+    assert table.is_displayed()
+    select.select_by_index(0)
+    assert shown() == ["view-0"]
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
+    assert [] == errors
+    assert [] == _axe(browser)["violations"]

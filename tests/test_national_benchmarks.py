@@ -10,6 +10,12 @@ written there (DfE's figures, Open Government Licence v3.0). A year `Y` is the y
 31 March `Y` (NEET: December `Y-1` to February `Y`), the financial year `Y-1/Y`. LAIT's
 quartile bands are R's `quantile()` of the local authorities' figures, type 7, which is
 numpy's default linear percentile.
+
+`tests/data/rotherham-statistical-neighbours.csv` holds Rotherham's ten statistical
+neighbours as LAIT lists them (01_data/02_prod/sn_may_2025.xlsx, sheet "LA SN Groups", same
+commit). LAIT's statistical neighbours' figure is the plain mean of the neighbours' figures
+for the year, a neighbour without one left out (R/lait_modules/mod_la_lvl_table.R,
+`mean(values_num, na.rm = TRUE)`).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import indicators
 from indicators._cli import main
 
 FIGURES = Path(__file__).parent / "data" / "national-figures.csv.gz"
+NEIGHBOURS = Path(__file__).parent / "data" / "rotherham-statistical-neighbours.csv"
 
 # (pack, indicator, data set, measure): every indicator given DfE's figures
 COMPARED = [
@@ -51,6 +58,10 @@ COMPARED = [
     ("early-help", "not_known", "nccis", "Notknown_percent"),
 ]
 
+# (pack, indicator, data set, measure): every indicator given Rotherham's statistical neighbours' figure;
+# LAIT holds activity not known too (the England figure above comes from the dashboard data)
+NEIGHBOURED = [c for c in COMPARED if c[2] == "lait"] + [("early-help", "not_known", "lait", "16-17_not known")]
+
 
 def _number(text: str) -> float | None:
     try:
@@ -60,21 +71,39 @@ def _number(text: str) -> float | None:
 
 
 @pytest.fixture(scope="module")
-def published():
+def by_area():
+    """(data set, measure) -> financial year -> area -> (LA number, figure or None where not published)."""
+    figures: dict = defaultdict(lambda: defaultdict(dict))
+    with gzip.open(FIGURES, "rt", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            key, year = (row["dataset"], row["measure"]), int(row["year"]) - 1
+            assert row["area"] not in figures[key][year], row  # one figure per area and year
+            figures[key][year][row["area"]] = (row["la"], _number(row["value"]))
+    return figures
+
+
+@pytest.fixture(scope="module")
+def published(by_area):
     """(data set, measure) -> (England by financial year, local authorities' figures by financial year)."""
     england: dict = defaultdict(dict)
     areas: dict = defaultdict(lambda: defaultdict(list))
-    with gzip.open(FIGURES, "rt", encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            value = _number(row["value"])
-            if value is None:
-                continue
-            key, year = (row["dataset"], row["measure"]), int(row["year"]) - 1
-            if row["la"] == "England":
-                england[key][year] = value
-            else:
-                areas[key][year].append(value)
+    for key, years in by_area.items():
+        for year, figures in years.items():
+            for area, (la, value) in figures.items():
+                if value is None:
+                    continue
+                if la == "England":
+                    england[key][year] = value
+                elif la:  # a row without an LA number is no council (the dashboard's 2021 "LA demo")
+                    areas[key][year].append(value)
     return england, areas
+
+
+@pytest.fixture(scope="module")
+def neighbours():
+    """Rotherham's statistical neighbours: area -> LA number."""
+    with NEIGHBOURS.open(encoding="utf-8", newline="") as f:
+        return {row["area"]: row["la"] for row in csv.DictReader(f)}
 
 
 @pytest.fixture(scope="module")
@@ -109,11 +138,40 @@ def test_quartiles_are_those_of_the_local_authorities_figures(published, packs, 
 
 def test_the_figures_file_holds_england_and_the_local_authorities(published):
     england, areas = published
-    assert {(dataset, measure) for _, _, dataset, measure in COMPARED} == set(england) == set(areas)
+    measures = {(dataset, measure) for _, _, dataset, measure in COMPARED + NEIGHBOURED}
+    assert measures == set(england) == set(areas)
     # two spot checks against the publications' own text: re-referrals 21.9% in 2016/17
     # (Characteristics of children in need 2017), looked-after children 67 per 10,000 at 31 March 2025
     assert 21.9 == england[("lait", "ReReferral")][2016]
     assert 67 == england[("lait", "LAC")][2024]
+
+
+@pytest.mark.parametrize("pack, indicator, dataset, measure", NEIGHBOURED, ids=[c[1] for c in NEIGHBOURED])
+def test_statistical_neighbours_are_the_mean_of_rotherhams_neighbours(by_area, neighbours, packs, pack, indicator,
+                                                                       dataset, measure):
+    definition = packs[pack].indicators[indicator]
+    carried = dict(dict(definition.benchmarks)["statistical_neighbours"])
+    expected = {}
+    for year, figures in by_area[(dataset, measure)].items():
+        assert set(neighbours) <= set(figures), year  # each neighbour is listed, with a figure or a published gap
+        values = [figures[area][1] for area in neighbours if figures[area][1] is not None]
+        if values:
+            expected[year] = np.mean(values)
+    assert sorted(expected) == sorted(carried)
+    for year, value in expected.items():
+        assert carried[year] == pytest.approx(value, abs=5e-5), year
+    source = dict(definition.benchmark_sources)["statistical_neighbours"]
+    assert "sn_may_2025.xlsx" in source and "commit 2e30e39" in source
+    assert all(area in source for area in neighbours)
+
+
+def test_the_neighbours_are_ten_local_authorities_of_the_figures_file(by_area, neighbours):
+    assert 10 == len(neighbours) and "Rotherham" not in neighbours
+    for (dataset, measure), years in by_area.items():
+        for year, figures in years.items():
+            for area, la in neighbours.items():
+                if area in figures:
+                    assert la == figures[area][0], (measure, year, area)  # the same council, by name and number
 
 
 RANKED = {"re_referrals", "re_referrals_12m", "assessments_45wd", "assessments_45wd_ytd", "icpc_15wd",

@@ -248,11 +248,53 @@ def test_missing_tables_skip_leaves_out_only_the_indicators_that_read_an_absent_
     assert [] == results.failures
 
 
-def test_missing_tables_takes_error_or_skip():
-    with pytest.raises(indicators.PackError, match='missing_tables: expected "error" or "skip", got \'ignore\''):
-        indicators.loads_pack(textwrap.dedent("""
+def test_missing_columns_skip_leaves_out_only_the_indicators_that_read_an_absent_column():
+    """With missing_columns = "skip", an export without a column skips the indicators that
+    read it, directly or through a derived column, and evaluates the rest; without the
+    setting the same data is an error naming the column."""
+    text = textwrap.dedent("""
+    [pack]
+    missing_columns = "skip"
+    [tables.assessments.columns]
+    worker_id = "str"
+    [tables.assessments.derive]
+    allocated = "worker_id is not missing"
+    unused = "team_type == 'duty'"
+    [indicators.started]
+    title = "Assessments started"
+    table = "assessments"
+    date = "started_on"
+    [indicators.allocated]
+    title = "Allocated assessments"
+    table = "assessments"
+    date = "started_on"
+    where = "allocated"
+    [indicators.per_worker]
+    title = "Open assessments per worker"
+    kind = "mean"
+    each = "worker_id"
+    table = "assessments"
+    window = "snapshot"
+    start = "started_on"
+    end = "completed_on"
+    """)
+    data = {"assessments": {"child_id": [1, 2], "started_on": ["2017-01-03", "2017-01-04"],
+                            "completed_on": ["2017-01-20", None]}}
+    results = indicators.evaluate(indicators.loads_pack(text, file="p.toml"), data, "2017-01", "2017-01")
+    assert [("started", 2.0)] == [(r.indicator, r.value) for r in results]
+    assert {"allocated": "no column assessments.worker_id in the data",
+            "per_worker": "no column assessments.worker_id in the data"} == results.skipped
+    strict = indicators.loads_pack(text.replace('missing_columns = "skip"', ""), file="p.toml")
+    with pytest.raises(indicators.DataError, match="no column 'worker_id'"):
+        indicators.evaluate(strict, data, "2017-01", "2017-01")
+
+
+@pytest.mark.parametrize("setting", ["missing_tables", "missing_columns"])
+def test_missing_tables_and_columns_take_error_or_skip(setting):
+    with pytest.raises(indicators.PackError, match=f'{setting}: expected "error" or "skip", got \'ignore\''):
+        indicators.loads_pack(textwrap.dedent(f"""
         [pack]
-        missing_tables = "ignore"
+        {setting} = "ignore"
         [indicators.contacts]
         title = "Contacts"
         table = "contacts"

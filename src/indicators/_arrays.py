@@ -88,14 +88,16 @@ def _cell_words(data: np.ndarray, missing: np.ndarray | None) -> np.ndarray:
     return words if missing is None else np.where(missing, _MISSING_CELL, words)
 
 
-def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int) -> int:
-    """How many rows equal an earlier row in every column (missing equal to missing).
+def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int) -> np.ndarray:
+    """Positions of the rows that equal an earlier row in every column (missing equal to
+    missing), ascending.
 
     Exact: rows are told apart by a 64-bit digest and one sort of the digests; only rows
     whose digest repeats (true repeats and the rare collision) are compared cell by cell.
     """
+    none = np.zeros(0, dtype=np.int64)
     if n_rows < 2:
-        return 0
+        return none
     digest = np.zeros(n_rows, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for data, missing in columns:
@@ -104,7 +106,7 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     ordered = np.sort(digest)
     repeats = ordered[1:][ordered[1:] == ordered[:-1]]
     if repeats.size == 0:
-        return 0
+        return none
     repeated = np.unique(repeats)
     # a 64 Ki-entry table of the repeated digests' top bits picks candidates in one gather;
     # the binary search then keeps exactly the rows whose digest repeats
@@ -120,6 +122,6 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
             keys.append(missing[candidates])
     order = np.lexsort(keys[::-1])
     stacked = np.stack([np.asarray(k)[order].astype(np.uint64, copy=False) for k in keys])
-    new_row = np.ones(candidates.size, dtype=bool)
-    new_row[1:] = (stacked[:, 1:] != stacked[:, :-1]).any(axis=0)
-    return int(candidates.size - new_row.sum())
+    same_as_before = np.zeros(candidates.size, dtype=bool)
+    same_as_before[1:] = (stacked[:, 1:] == stacked[:, :-1]).all(axis=0)
+    return np.sort(candidates[order][same_as_before])

@@ -7,7 +7,8 @@ pack. A set is a CSV file, or rows that a plugin provides, with the columns
 (``year`` a financial year label such as ``2015/16``, or empty for every year; ``source``
 optional). The benchmark names ``quartile_1``, ``quartile_2`` and ``quartile_3`` give a
 year's three quartile boundaries. A set's figures are merged into the pack's: for the same
-indicator, benchmark and year the set wins.
+indicator, benchmark and year the set wins, and a figure for every year replaces all the
+pack's figures of that indicator and benchmark.
 """
 
 from __future__ import annotations
@@ -139,6 +140,14 @@ def apply(pack: Pack, figures: list[BenchmarkFigure]) -> Pack:
         quartiles = dict(indicator.quartiles)
         sources = dict(indicator.benchmark_sources)
         boundaries: dict[int | None, dict[str, BenchmarkFigure]] = {}
+        # a figure for every year replaces what the pack gives for every year, so that a
+        # council's own statistical neighbours are not outlived by the pack's dated ones
+        for figure in rows:
+            if figure.year is None:
+                if figure.benchmark in QUARTILE_NAMES:
+                    quartiles = {}
+                else:
+                    benchmarks[figure.benchmark] = {}
         for figure in rows:
             if figure.benchmark in QUARTILE_NAMES:
                 boundaries.setdefault(figure.year, {})[figure.benchmark] = figure

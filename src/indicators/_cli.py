@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="evaluate only this indicator (repeat for more)")
     evaluate.add_argument("--group", action="append", metavar="NAME",
                           help="evaluate only the indicators of this report group (repeat for more)")
+    evaluate.add_argument("--by", action="append", metavar="COLUMN",
+                          help="break every figure down by this column of the indicators' tables, beside the "
+                               "total (repeat for combinations: --by team --by age_band)")
     evaluate.add_argument("--quiet", action="store_true", help="no progress display on standard error")
     evaluate.add_argument("--benchmarks", action="append", default=[], metavar="CSV|NAME",
                           help="add a benchmark set: a CSV file or a set a plugin provides (repeatable)")
@@ -269,6 +272,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     framing = read_framing(args.data) if os.path.isdir(args.data) else None  # its problems before the work
     if args.workers or args.scheduler:
+        if args.by:
+            print("error: --by does not work with --workers or --scheduler yet; leave those out to break "
+                  "figures down", file=sys.stderr)
+            return 2
         results = _evaluate_on_dask(args, packs)
         if results is None:
             return 2
@@ -292,7 +299,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             parts.append(evaluate(pack, pack_tables, args.start, args.end, strict=args.strict,
                                   suppress_below=args.suppress_below, loader=args.loader,
                                   function_time_limit=args.function_time_limit,
-                                  progress=step, **({"memory_budget": args.memory_budget}
+                                  progress=step, by=args.by, **({"memory_budget": args.memory_budget}
                                                     if hasattr(args, "memory_budget") else {})))
         progress.step("evaluating", total, total)
         results = parts[0] if len(parts) == 1 else Results.combine(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -392,13 +392,17 @@ class TableEvaluation:
                     stack.append(used)
         return [derived for derived in self.derived if derived in needed]
 
-    def duplicate_rows(self) -> int:
-        """Rows equal in every column to an earlier row; kept with the table, since it
-        depends on nothing else."""
-        if "duplicate_rows" not in self.table.cache:
+    def repeated_rows(self) -> np.ndarray:
+        """Positions of the rows equal in every column to an earlier row; kept with the
+        table, since they depend on nothing else."""
+        if "repeated_rows" not in self.table.cache:
             columns = [(column.data, column.missing) for column in self.table.columns.values()]
-            self.table.cache["duplicate_rows"] = repeated_rows(columns, self.table.n_rows)
-        return self.table.cache["duplicate_rows"]
+            self.table.cache["repeated_rows"] = repeated_rows(columns, self.table.n_rows)
+        return self.table.cache["repeated_rows"]
+
+    def duplicate_rows(self) -> int:
+        """How many rows equal an earlier row in every column."""
+        return int(self.repeated_rows().size)
 
     def row_context(self) -> Context:
         # calls inside expressions share values with whole expressions of the same text
@@ -631,6 +635,10 @@ class TableEvaluation:
 
     def count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
         """Rows of the measure in each window for which ``condition`` is missing."""
+        return self._memoised(("unknown", selection_key(measure), to_text(condition.node)),
+                              lambda: self._count_unknown(measure, condition))
+
+    def _count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
         n_periods = self.periods.count
         lo, hi, keep, pending, key = self.selected(measure)
         if not pending and not is_pair_level(condition, measure):
@@ -735,25 +743,30 @@ class TableEvaluation:
         filters = [expr for expr in measure.filters()
                    if expr is not measure.extra and not is_pair_level(expr, measure)]
 
-        def count() -> int:
+        def rows() -> np.ndarray:
             kept = self.days(placing) == NAT
             placed_by = self.table.columns.get(placing.text.strip())
             if placed_by is not None and placed_by.unreadable_rows is not None:
                 kept &= ~placed_by.unreadable_rows
             for expr in filters:
                 kept = kept & self.row_filter(expr)
-            return int(kept.sum())
+            return kept
 
         return self._memoised(("undated", to_text(placing.node), tuple(to_text(expr.node) for expr in filters)),
-                              count)
+                              lambda: self.rows_counted(rows()))
 
     def ending_before_start(self, measure: Measure) -> int:
         """Episodes whose end precedes their start."""
-        def count() -> int:
+        def rows() -> np.ndarray:
             starts, ends = self.days(measure.start), self.days(measure.end)
-            return int(((ends != NAT) & (starts != NAT) & (ends < starts)).sum())
+            return (ends != NAT) & (starts != NAT) & (ends < starts)
 
-        return self._memoised(("ending before start", to_text(measure.start.node), to_text(measure.end.node)), count)
+        return self._memoised(("ending before start", to_text(measure.start.node), to_text(measure.end.node)),
+                              lambda: self.rows_counted(rows()))
+
+    def rows_counted(self, rows: np.ndarray) -> int:
+        """How many rows a mask holds (a data-quality count that no period places)."""
+        return int(rows.sum())
 
     def negative_durations(self, measure: Measure, of: Expr | None = None) -> dict[str, np.ndarray]:
         """Rows in each window, kept by the measure's ``where``, for which a duration its
@@ -1088,28 +1101,58 @@ def parse_run(start: str, end: str) -> tuple[int, int]:
 
 def skip_missing(pack: Pack, tables: dict[str, Table], offered: list[str] | None = None
                  ) -> tuple[Pack, dict[str, str]]:
-    """Under ``missing_tables = "skip"``, the pack without the indicators that read a table
-    the data lacks, and why each was left out (indicator id to reason). Data that holds
-    none of the pack's tables is an error: most likely the wrong folder or loader."""
-    if pack.missing_tables != "skip":
+    """Under ``missing_tables = "skip"`` (``missing_columns = "skip"``), the pack without the
+    indicators that read a table (a column of a table) the data lacks, and why each was
+    left out (indicator id to reason). Data that leaves no indicator to evaluate is an
+    error: most likely the wrong folder or loader."""
+    if pack.missing_tables != "skip" and pack.missing_columns != "skip":
         return pack, {}
     skipped = {}
     for indicator in pack.indicators.values():
         read = {name for m in indicator.measures() for name in (m.table, *(lookup.table for lookup in m.lookups))}
         absent = sorted(read - set(tables))
-        if absent:
+        if absent and pack.missing_tables == "skip":
             skipped[indicator.id] = f"no table {', '.join(repr(a) for a in absent)} in the data"
+        elif not absent and pack.missing_columns == "skip":
+            lacking = [f"{table}.{column}"
+                       for table, columns in sorted(columns_needed(pack, only=indicator).items())
+                       for column in sorted(columns - set(tables[table].columns))]
+            if lacking:
+                skipped[indicator.id] = f"no column {', '.join(lacking)} in the data"
+    if pack.missing_columns == "skip":
+        pack = _without_unavailable_derived(pack, tables)
     if not skipped:
         return pack, {}
     kept = {ident: indicator for ident, indicator in pack.indicators.items() if ident not in skipped}
     if not kept:
         offered = sorted(tables) if offered is None else offered
+        lacks = ("none of the tables" if all(reason.startswith("no table") for reason in skipped.values())
+                 else "not the tables or columns that any indicator of")
         raise DataError([Problem(
-            f"the data holds none of the tables pack {pack.name!r} reads, so every indicator would be "
+            f"the data holds {lacks} pack {pack.name!r} reads, so every indicator would be "
             "skipped; is the folder (or --loader) right?",
             detail=f"the pack reads: {', '.join(sorted(pack.tables_used()))}\n"
-                   f"the data offers: {', '.join(offered) or 'no tables'}")])
+                   f"the data offers: {', '.join(offered) or 'no tables'}\n"
+                   f"first reason: {next(iter(skipped.values()))}")])
     return attrs.evolve(pack, indicators=kept), skipped
+
+
+def _without_unavailable_derived(pack: Pack, tables: dict[str, Table]) -> Pack:
+    """The pack without the derived columns that read, directly or through one another, a
+    column the data lacks (the indicators using them are skipped already)."""
+    specs = dict(pack.tables)
+    for name, spec in pack.tables.items():
+        if not spec.derive or name not in tables:
+            continue
+        available = set(tables[name].columns) | set(PERIOD_VARIABLES)
+        kept = []
+        for derived, expr in spec.derive:  # in the order they can be computed
+            if names_used(expr.node) <= available:
+                available.add(derived)
+                kept.append((derived, expr))
+        if len(kept) < len(spec.derive):
+            specs[name] = attrs.evolve(spec, derive=tuple(kept))
+    return pack if specs == dict(pack.tables) else attrs.evolve(pack, tables=specs)
 
 
 def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | None, loader: str = "csv",
@@ -1145,7 +1188,8 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
              suppress_below: int | None = None, loader: str = "csv",
              function_time_limit: float | None = DEFAULT_TIME_LIMIT,
              memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
-             progress: Callable[[int, int, str], None] | None = None) -> Results:
+             progress: Callable[[int, int, str], None] | None = None,
+             by: Sequence[str] | None = None) -> Results:
     """Evaluate every indicator of ``pack`` for every period from ``start`` to ``end``.
 
     ``tables`` maps table names to tables (mappings of column to array-like, or data
@@ -1158,13 +1202,20 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     how ``loader``'s tables answer ``pack`` (:class:`indicators.PackInput`), the pack is
     evaluated by those definitions and the indicators they cannot answer are in
     ``results.skipped`` with why; ``loader`` names the input even when ``tables`` are
-    passed already read.
+    passed already read. ``by`` names columns of the indicators' tables to break every
+    figure down by (SPEC section 11): each indicator's results for the total are then
+    followed by those of each group.
     """
     first, last = parse_run(start, end)
+    if by is not None:
+        from ._breakdowns import Breakdown, check_by
+
+        by = check_by(by)
     if suppress_below is None:
         suppress_below = pack.suppress_below
     run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True)
     pack = run.pack_as_run
+    breakdown = Breakdown(run, by) if by is not None else None
     periods = run.periods
     records = []
     failures: list[str] = []
@@ -1172,6 +1223,8 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     for done, indicator in enumerate(chosen.values()):
         if progress is not None:
             progress(done, len(chosen), indicator.id)
+        # the groups first: the total's counts of rows are then the sums of theirs
+        groups, group_failure = breakdown.records(indicator, suppress_below) if breakdown else ([], None)
         try:
             figures = _figures(indicator, pack, run.tables, periods)
             notes = _notes(indicator, run)
@@ -1181,7 +1234,11 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
             # figures, the others still do
             failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
             figures, notes, rows = _empty_figures(indicator, periods), {}, None
+        else:
+            if group_failure is not None:
+                failures.append(f"indicators.{indicator.id} (its groups by {', '.join(by)}): {group_failure}")
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
+        records.extend(groups)
     results = Results(records, pack, format_period(first), format_period(last), failures=failures,
                       skipped=run.skipped)
     results.warnings = coverage_warnings(run.pack, {n: e.table for n, e in run.tables.items()}, first, last)

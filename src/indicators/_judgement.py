@@ -163,8 +163,10 @@ def _rows_of(accounting: dict[str, tuple], p: int) -> dict[str, dict]:
 
 
 def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below: int | None,
-          notes: dict[str, np.ndarray], accounting: dict[str, tuple] | None = None) -> list[Result]:
-    """Result records for periods 1.. of the run (period 0 only feeds direction)."""
+          notes: dict[str, np.ndarray], accounting: dict[str, tuple] | None = None,
+          group: dict | None = None) -> list[Result]:
+    """Result records for periods 1.. of the run (period 0 only feeds direction), of one
+    group of a breakdown when ``group`` names it."""
     # plain Python numbers: indexing numpy arrays one element at a time is slow
     numerators = np.asarray(figures["numerator"]).tolist()
     denominators = np.asarray(figures["denominator"]).tolist()
@@ -232,6 +234,7 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
             decimals=indicator.decimals,
             unit=indicator.unit,
             report_group=indicator.group,
+            group=group if group is not None else {},
             window=indicator.base.window.text,
             projected_year_end=record_value * year_days[p] / elapsed[p]
             if projects and record_value is not None else None,

@@ -34,7 +34,8 @@ INDICATOR_KEYS = MEASURE_KEYS + (
     "title", "description", "unit", "group", "decimals", "source", "kind", "numerator",
     "denominator", "of", "each", "per", "target", "polarity", "tolerance", "rag", "benchmarks", "quartiles", "outturn")
 PACK_KEYS = ("name", "title", "description", "version", "financial_year_start", "calendar",
-             "extra_holidays", "suppress_below", "strict", "missing_tables")
+             "extra_holidays", "suppress_below", "strict", "missing_tables",
+             "missing_columns")
 TOP_KEYS = ("pack", "populations", "tables", "indicators")
 TABLE_KEYS = ("columns", "description", "derive")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -238,6 +239,7 @@ class Pack:
     suppress_below: int | None = None
     strict: bool = False
     missing_tables: str = "error"  # or "skip": leave out the indicators that read a table the data lacks
+    missing_columns: str = "error"  # or "skip": leave out the indicators that read a column the data lacks
     populations: dict[str, tuple[tuple[int | None, float], ...]] = attrs.field(factory=dict)
     tables: dict[str, TableSpec] = attrs.field(factory=dict)
     registry: Registry = attrs.field(factory=default_registry, repr=False)
@@ -526,11 +528,12 @@ def _read_settings(source: _Source, settings: dict, registry: Registry) -> dict:
             out["strict"] = settings["strict"]
         else:
             source.problem(("pack", "strict"), "expected true or false")
-    if "missing_tables" in settings:
-        if settings["missing_tables"] in ("error", "skip"):
-            out["missing_tables"] = settings["missing_tables"]
-        else:
-            source.problem(("pack", "missing_tables"), f"expected \"error\" or \"skip\", got {settings['missing_tables']!r}")
+    for setting in ("missing_tables", "missing_columns"):
+        if setting in settings:
+            if settings[setting] in ("error", "skip"):
+                out[setting] = settings[setting]
+            else:
+                source.problem(("pack", setting), f"expected \"error\" or \"skip\", got {settings[setting]!r}")
     return out
 
 
@@ -1174,8 +1177,9 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def columns_needed(pack: Pack) -> dict[str, set[str]]:
-    """Column names each table must provide, from every expression of the pack.
+def columns_needed(pack: Pack, only: Indicator | None = None) -> dict[str, set[str]]:
+    """Column names each table must provide, from every expression of the pack (or of
+    ``only`` that indicator, with the pack's derived columns).
 
     Derived columns and lookups are not data columns: the columns they read are needed
     instead.
@@ -1190,7 +1194,7 @@ def columns_needed(pack: Pack) -> dict[str, set[str]]:
             names |= names_used(expr.node)
         names.update(extra)
 
-    for indicator in pack.indicators.values():
+    for indicator in pack.indicators.values() if only is None else (only,):
         for measure in indicator.measures():
             need(measure.table, measure.expressions(), [measure.distinct] if measure.distinct else [])
             for lookup in measure.lookups:
@@ -1204,8 +1208,16 @@ def columns_needed(pack: Pack) -> dict[str, set[str]]:
             need(indicator.numerator.table, (), [indicator.each])
     for table, spec in pack.tables.items():
         if spec.derive and table in needed:
-            derived = {name for name, _ in spec.derive}
-            for _, expr in spec.derive:
-                needed[table] |= names_used(expr.node)
-            needed[table] -= derived
+            derived = dict(spec.derive)
+            # the whole pack needs what every derived column reads; one indicator, what the
+            # derived columns it uses read, directly or through one another
+            pending = list(derived) if only is None else [name for name in needed[table] if name in derived]
+            seen = set(pending)
+            while pending:
+                used = names_used(derived[pending.pop()].node)
+                needed[table] |= used
+                for name in used & derived.keys() - seen:
+                    seen.add(name)
+                    pending.append(name)
+            needed[table] -= derived.keys()
     return {t: names - set(PERIOD_VARIABLES) for t, names in needed.items()}

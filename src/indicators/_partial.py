@@ -17,12 +17,13 @@ import json
 import math
 import weakref
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any, Sequence, Union
 
 import attrs
 import numpy as np
 
 from ._arrays import unique
+from ._breakdowns import refuse_by
 from ._dates import format_period
 from ._engine import accounting, figures_from_raw, parse_run, raw_figures, start_run, _notes
 from ._errors import DataError, Problem
@@ -400,18 +401,19 @@ def _aggregated(kind: str, values: list[np.ndarray]) -> Part:
 
 def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
                      loader: str = "csv", function_time_limit: float | None = DEFAULT_TIME_LIMIT,
-                     duplicates: bool = False) -> Partial:
+                     duplicates: bool = False, by: Sequence[str] | None = None) -> Partial:
     """Partial aggregates of every indicator over one chunk of the data (a plugin
     function's failure or overrunning the time limit raises :class:`PluginError`).
 
     With ``duplicates``, each indicator's ``duplicate rows (TABLE)`` note counts this
     chunk's duplicate rows: exact when the chunks were made so that equal rows always
     share a chunk (as :mod:`indicators.dask` makes them); left out otherwise, since a
-    row's duplicate may sit in another chunk.
+    row's duplicate may sit in another chunk. Breakdowns (``by``) are refused.
 
     Indicators are left out as :func:`indicators.evaluate` leaves them out (a table the
     pack's ``missing_tables = "skip"`` lets the chunk lack, an indicator the ``loader``'s
     input cannot answer), with the reasons in the partial's ``skipped``."""
+    refuse_by(by, "evaluate_partial")
     first, last = parse_run(start, end)
     run = start_run(pack, tables, first, last, strict, loader, function_time_limit, skip=True)
     parts = {}

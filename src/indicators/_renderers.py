@@ -23,14 +23,39 @@ def render_json(results: Results) -> str:
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+TOTAL = "(all)"  # a breakdown column's cell on the total's rows
+
+
+def breakdown_columns(results: Results) -> list[str]:
+    """The columns the results are broken down by, in the order of ``by``."""
+    return list(dict.fromkeys(name for record in results for name in record.group))
+
+
+def _group_cell(record: dict, name: str):
+    return TOTAL if not record["group"] else record["group"].get(name)
+
+
 def render_csv(results: Results) -> str:
     """One row per record; benchmarks, notes and group as JSON text; text that a spreadsheet
-    would take for a formula is written with a leading apostrophe."""
+    would take for a formula is written with a leading apostrophe. A breakdown adds a
+    column per breakdown column after ``period`` (``(all)`` on the total's rows)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(RECORD_FIELDS)
+    by = breakdown_columns(results)
+    header = list(RECORD_FIELDS)
+    header[header.index("period") + 1:header.index("period") + 1] = [
+        f"group_{name}" if name in RECORD_FIELDS else name for name in by]
+    writer.writerow(header)
     for record in results.to_records():
-        writer.writerow([_csv_cell(record[name]) for name in RECORD_FIELDS])
+        row = []
+        for name in RECORD_FIELDS:
+            value = record[name]
+            if name == "period":
+                row.append(value)
+                row.extend(_csv_cell(_group_cell(record, column)) for column in by)
+                continue
+            row.append(_csv_cell(value))
+        writer.writerow(row)
     return out.getvalue()
 
 
@@ -59,11 +84,15 @@ def _change(previous, r) -> str:
 
 def render_table(results: Results) -> str:
     """A plain-text table for reading in a terminal."""
-    header = ("indicator", "period", "numerator", "denominator", "value", "target", "rag", "change",
+    by = breakdown_columns(results)
+    header = ("indicator", "period", *by, "numerator", "denominator", "value", "target", "rag", "change",
               "projected year end", "last year's outturn")
     rows = []
     previous: dict = {}
     for r in results:
+        groups = tuple(TOTAL if not r.group else "(missing)" if r.group.get(name) is None else
+                       str(r.group[name]).lower() if isinstance(r.group[name], bool) else str(r.group[name])
+                       for name in by)
         unit = "%" if r.kind == "percentage" else ""
         if r.suppressed:
             value = "suppressed"
@@ -71,7 +100,7 @@ def render_table(results: Results) -> str:
             value = format_number(r.value, r.decimals) + (unit if r.value is not None else "")
         key = (r.indicator, tuple(sorted(r.group.items())))
         rows.append((
-            r.indicator, r.period,
+            r.indicator, r.period, *groups,
             "" if r.numerator is None else format_number(r.numerator, 0 if isinstance(r.numerator, int) else r.decimals),
             "" if r.denominator is None else format_number(r.denominator, 0 if float(r.denominator).is_integer() else 1),
             value, "" if r.target is None else format_number(r.target, r.decimals) + unit,
@@ -81,10 +110,10 @@ def render_table(results: Results) -> str:
         ))
         previous[key] = r
     # the projection and outturn columns only where a figure has one
-    kept = [i for i in range(len(header)) if i < 8 or any(row[i] for row in rows)]
+    kept = [i for i in range(len(header)) if i < 8 + len(by) or any(row[i] for row in rows)]
     header, rows = tuple(header[i] for i in kept), [tuple(row[i] for i in kept) for row in rows]
     widths = [max(len(h), *(len(str(row[i])) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
-    numeric = {2, 3, 4, 5, 8, 9}
+    numeric = {i + len(by) for i in (2, 3, 4, 5, 8, 9)}
     lines = []
     for row in [header, tuple("-" * w for w in widths), *rows]:
         cells = [str(c).rjust(w) if i in numeric else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))]

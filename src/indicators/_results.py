@@ -129,16 +129,27 @@ class Results:
     def __repr__(self) -> str:
         return f"<Results {len(self._records)} records {self.start}..{self.end}>"
 
-    def get(self, indicator: str, period: str) -> Result:
-        """The result of one indicator in one period; KeyError when there is none."""
+    def get(self, indicator: str, period: str, group: dict[str, Any] | None = None) -> Result:
+        """The result of one indicator in one period, for the total or one ``group`` of a
+        breakdown (``{"team": "Duty 1"}``); KeyError when there is none."""
+        group = group or {}
         for record in self._records:
-            if record.indicator == indicator and record.period == period and not record.group:
+            if record.indicator == indicator and record.period == period and record.group == group:
                 return record
-        raise KeyError((indicator, period))
+        raise KeyError((indicator, period, group) if group else (indicator, period))
 
-    def for_indicator(self, indicator: str) -> list[Result]:
-        """Every period's result of one indicator."""
-        return [r for r in self._records if r.indicator == indicator]
+    def for_indicator(self, indicator: str, group: dict[str, Any] | None = None) -> list[Result]:
+        """Every period's result of one indicator, for the total or one ``group``."""
+        group = group or {}
+        return [r for r in self._records if r.indicator == indicator and r.group == group]
+
+    def groups(self) -> list[dict[str, Any]]:
+        """The groups of a breakdown, in order (none without one)."""
+        seen: dict[str, dict[str, Any]] = {}
+        for record in self._records:
+            if record.group:
+                seen.setdefault(json.dumps(record.group, sort_keys=True), record.group)
+        return list(seen.values())
 
     def to_records(self) -> list[dict[str, Any]]:
         """Plain dicts, ready for JSON or a data frame."""

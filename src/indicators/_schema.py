@@ -137,6 +137,8 @@ def pack_schema() -> dict[str, Any]:
         "strict": {"type": "boolean"},
         "missing_tables": {"enum": ["error", "skip"],
                            "description": "skip: leave out the indicators that read a table the data lacks"},
+        "missing_columns": {"enum": ["error", "skip"],
+                            "description": "skip: leave out the indicators that read a column the data lacks"},
     }
     table_keys: dict[str, dict[str, Any]] = {
         "columns": {"type": "object", "additionalProperties": {"enum": list(TYPES)},

@@ -33,11 +33,13 @@ CHART_MONTHS = 13
 # Figures the scorecard derives from each indicator's monthly results
 
 
-def _rows(results: Results) -> OrderedDict[str, list[list[Result]]]:
-    """Each report group's indicators, each with its results in period order."""
+def _rows(results: Results, group: dict | None = None) -> OrderedDict[str, list[list[Result]]]:
+    """Each report group's indicators, each with its results in period order: the
+    total's, or those of one ``group`` of a breakdown."""
+    group = group or {}
     by_indicator: OrderedDict[str, list[Result]] = OrderedDict()
     for record in results:
-        if record.group:
+        if record.group != group:
             continue
         by_indicator.setdefault(record.indicator, []).append(record)
     groups: OrderedDict[str, list[list[Result]]] = OrderedDict()
@@ -379,6 +381,16 @@ footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
 }
 """
 
+# only on a page with a breakdown: the group selector, each group's view, the groups side by side
+BREAKDOWN_CSS = """
+h3 { font-size: 15px; margin: 18px 0 6px; border-bottom: 1px solid var(--ink); padding-bottom: 2px; }
+div.breakdown { margin: 8px 0 4px; font-weight: 600; } div.breakdown select { font: inherit; margin-left: 6px; }
+h2.view-title { font-size: 19px; border-bottom-width: 3px; }
+table.compare { border-collapse: collapse; margin: 4px 0 14px; min-width: 560px; }
+table.compare caption { text-align: left; font-weight: 600; padding: 6px 0 2px; }
+table.compare th[scope=row] { min-width: 200px; }
+"""
+
 HEADINGS = (("c-title", "Indicator"), ("c-value", "Value"), ("c-target", "Target"), ("c-rag", "RAG"),
             ("c-move", "Since last month"), ("c-ytd", "Year to date"), ("c-lastyear", "Same month last year"),
             ("c-outturn", "Last year's outturn"), ("c-bench", "Benchmarks"), ("c-quartile", "National quartile"),
@@ -398,10 +410,11 @@ def render_html(results: Results, produced: datetime.date | None = None) -> str:
     framing = results.framing
     produced = produced or datetime.date.today()
     period_text = _month_name(latest_period) if latest_period else "–"
+    breakdown = results.groups()
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{html.escape(title)} – {html.escape(period_text)}</title>",
-           f"<style>{CSS}</style></head><body><main>",
+           f"<style>{CSS}{BREAKDOWN_CSS if breakdown else ''}</style></head><body><main>",
            f"<h1>{html.escape(title)}</h1>", '<dl class="framing">']
     council = framing.council if framing and framing.council else None
     extracted = framing.extracted if framing and framing.extracted else None
@@ -420,19 +433,88 @@ def render_html(results: Results, produced: datetime.date | None = None) -> str:
                'grey neither. Counts behind a percentage or rate are shown under it. Benchmarks are compared '
                'by the 95% interval of the value. Quartile 1 is the best quarter nationally; neutral indicators '
                'have none. Chart: the value (line), target (dashed green), benchmarks (dotted purple).</p>')
+    if not breakdown:
+        out.extend(_sections_html(groups, results, period_text))
+    else:  # a view of the whole scorecard per group, one shown at a time, and groups side by side
+        views = [({}, TOTAL_LABEL)] + [(group, group_label(group)) for group in breakdown]
+        out.append('<div class="breakdown"><label for="breakdown">Show the scorecard for</label> '
+                   '<select id="breakdown" aria-controls="' + " ".join(f"view-{i}" for i in range(len(views)))
+                   + '">' + "".join(f'<option value="view-{i}">{html.escape(label)}</option>'
+                                    for i, (_, label) in enumerate(views)) + "</select></div>")
+        for i, (group, label) in enumerate(views):
+            out.append(f'<section class="view" id="view-{i}" aria-labelledby="view-{i}-title">'
+                       f'<h2 class="view-title" id="view-{i}-title">{html.escape(label)}</h2>')
+            out.extend(_sections_html(_rows(results, group), results, period_text, "h3"))
+            out.append("</section>")
+        out.append(_comparison_html(results, groups, views, latest_period, period_text))
+    out.append(_quality_html(groups, period_text, results))
+    out.append(_sources_html(results, groups))
+    out.append("</main><footer>Made with indicators. Values are unrounded in the data and rounded here to each "
+               "indicator's decimals; suppressed cells hide small numbers.</footer>"
+               + (f"<script>{SELECTOR_SCRIPT}</script>" if breakdown else "") + "</body></html>")
+    return "\n".join(out) + "\n"
+
+
+TOTAL_LABEL = "All rows (total)"
+# without scripts every view shows, one after another; with them, the one selected
+SELECTOR_SCRIPT = """
+(function () {
+  var select = document.getElementById("breakdown");
+  var views = document.querySelectorAll("section.view");
+  function show() {
+    for (var i = 0; i < views.length; i++) { views[i].hidden = views[i].id !== select.value; }
+  }
+  select.addEventListener("change", show);
+  show();
+})();
+"""
+
+
+def group_label(group: dict) -> str:
+    """A breakdown group as a reader sees it: ``team: Duty 1, age_band: not recorded``."""
+    return ", ".join(f"{name}: {'not recorded' if value is None else str(value).lower() if isinstance(value, bool) else value}"
+                     for name, value in group.items())
+
+
+def _sections_html(groups, results: Results, period_text: str, heading: str = "h2") -> list[str]:
+    """A table per report group, a row per indicator."""
+    out = []
     for group, rows in groups.items():
-        out.append(f'<section><h2>{html.escape(group)}</h2><table class="scorecard">'
+        out.append(f'<section><{heading}>{html.escape(group)}</{heading}><table class="scorecard">'
                    f"<caption>{html.escape(group)}: {html.escape(period_text)}</caption><colgroup>"
                    + "".join(f'<col class="{css}">' for css, _ in HEADINGS) + "</colgroup><thead><tr>"
                    + "".join(_heading(css, name) for css, name in HEADINGS) + "</tr></thead><tbody>")
         for series in rows:
-            out.append(_row_html(series, framing, _fy_start(results, series[-1].indicator)))
+            out.append(_row_html(series, results.framing, _fy_start(results, series[-1].indicator)))
         out.append("</tbody></table></section>")
-    out.append(_quality_html(groups, period_text, results))
-    out.append(_sources_html(results, groups))
-    out.append("</main><footer>Made with indicators. Values are unrounded in the data and rounded here to each "
-               "indicator's decimals; suppressed cells hide small numbers.</footer></body></html>")
-    return "\n".join(out) + "\n"
+    return out
+
+
+def _comparison_html(results: Results, groups, views: list[tuple[dict, str]], latest_period: str,
+                     period_text: str) -> str:
+    """For each indicator, its latest month in the total and every group, one row each."""
+    out = [f'<section class="compare"><h2>Groups side by side: {html.escape(period_text)}</h2>']
+    for rows in groups.values():
+        for total in rows:
+            ident = total[-1].indicator
+            out.append(f'<table class="compare" data-compare="{html.escape(ident)}"><caption>'
+                       f"{html.escape(total[-1].title)}</caption><thead><tr>"
+                       + "".join(_heading(css, name) for css, name in COMPARE_HEADINGS) + "</tr></thead><tbody>")
+            for group, label in views:
+                series = [r for r in results.for_indicator(ident, group) if r.period <= latest_period]
+                if not series:
+                    continue
+                r = series[-1]
+                out.append(f'<tr><th scope="row">{html.escape(label)}</th>{_value_cell(r)}'
+                           f'<td class="num">{html.escape(_fmt(r.target, shown_decimals(r), r.kind))}</td>'
+                           f"{_rag_cell(r)}{_move_cell(series)}</tr>")
+            out.append("</tbody></table>")
+    out.append("</section>")
+    return "".join(out)
+
+
+COMPARE_HEADINGS = (("c-title", "Group"), ("c-value", "Value"), ("c-target", "Target"), ("c-rag", "RAG"),
+                    ("c-move", "Since last month"))
 
 
 def _row_html(series: list[Result], framing, fy_start: int) -> str:
@@ -442,24 +524,8 @@ def _row_html(series: list[Result], framing, fy_start: int) -> str:
              + (f'<div class="commentary">{html.escape(comment)}</div>' if comment else "")
              + (f'<div class="notes">Data quality: see below</div>' if _quality_items(r) else "") + "</th>")
     decimals = shown_decimals(r)
-    if r.suppressed:
-        value = '<td class="num suppressed">suppressed</td>'
-    else:
-        counts = counts_text(r)
-        value = (f'<td class="num">{html.escape(_fmt(r.value, decimals, r.kind))}'
-                 + (f'<span class="counts">{html.escape(counts)}</span>' if counts else "") + "</td>")
-    rag = (f'<td><span class="rag {r.rag}">{RAG_TEXT[r.rag]}</span></td>' if r.rag
-           else '<td><span class="rag none">–</span></td>')
+    value, rag, direction = _value_cell(r), _rag_cell(r), _move_cell(series)
     target = f'<td class="num">{html.escape(_fmt(r.target, decimals, r.kind))}</td>'
-    move = movement(series)
-    if move:
-        feeling = FEELING.get(r.direction or "", "neutral")
-        words = {"up": "up", "down": "down", "same": "same"}[move]
-        words += "" if feeling in ("neutral", "same") else f", {feeling}"
-        direction = (f'<td><span class="move {feeling}"><span aria-hidden="true">{MOVES[move]}</span> '
-                     f"{words}</span></td>")
-    else:
-        direction = "<td>–</td>"
     ytd = year_to_date(series, fy_start) if r.window == "month" else None
     last_year = same_month_last_year(series)
     outturn_text = _outturn_cell(series, fy_start)
@@ -477,6 +543,33 @@ def _row_html(series: list[Result], framing, fy_start: int) -> str:
              f'<td class="num">{html.escape(_fmt(projection, 0, r.kind))}</td>',
              f"<td>{_trend_svg(series)}</td>"]
     return f'<tr data-indicator="{html.escape(r.indicator)}">' + "".join(cells) + "</tr>"
+
+
+def _value_cell(r: Result) -> str:
+    """The value with the counts behind it, or that it is suppressed."""
+    if r.suppressed:
+        return '<td class="num suppressed">suppressed</td>'
+    counts = counts_text(r)
+    return (f'<td class="num">{html.escape(_fmt(r.value, shown_decimals(r), r.kind))}'
+            + (f'<span class="counts">{html.escape(counts)}</span>' if counts else "") + "</td>")
+
+
+def _rag_cell(r: Result) -> str:
+    return (f'<td><span class="rag {r.rag}">{RAG_TEXT[r.rag]}</span></td>' if r.rag
+            else '<td><span class="rag none">–</span></td>')
+
+
+def _move_cell(series: list[Result]) -> str:
+    """The value's movement since last month, and whether that is better or worse."""
+    r = series[-1]
+    move = movement(series)
+    if not move:
+        return "<td>–</td>"
+    feeling = FEELING.get(r.direction or "", "neutral")
+    words = {"up": "up", "down": "down", "same": "same"}[move]
+    words += "" if feeling in ("neutral", "same") else f", {feeling}"
+    return (f'<td><span class="move {feeling}"><span aria-hidden="true">{MOVES[move]}</span> '
+            f"{words}</span></td>")
 
 
 _NOT_QUALITY = ("where false", "numerator condition false")

@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import attrs
 import numpy as np
 
+from ._breakdowns import refuse_by
 from ._coverage import coverage_warnings, date_ranges, placement_columns
 from ._engine import parse_run, skip_missing
 from ._errors import DataError, Problem
@@ -328,9 +329,9 @@ def _tables_from(pack: Pack, tables: Any) -> dict[str, Any]:
 
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = None, npartitions: int | None = None,
              strict: bool | None = None, suppress_below: int | None = None,
-             function_time_limit: float | None = DEFAULT_TIME_LIMIT) -> Results:
+             function_time_limit: float | None = DEFAULT_TIME_LIMIT, by: Sequence[str] | None = None) -> Results:
     """Evaluate ``pack`` over ``tables`` on Dask, exactly as :func:`indicators.evaluate` would
-    over the whole tables.
+    over the whole tables (breakdowns, ``by``, are refused).
 
     ``tables`` maps table names to Dask DataFrames, pandas DataFrames or folders of
     ``*.parquet`` or ``*.csv`` partitions, or is a folder holding one such folder per
@@ -338,6 +339,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     threaded one unless a client is active). ``npartitions`` is how many partitions every
     table is split into by key (default: the most partitions any table has).
     """
+    refuse_by(by, "indicators.dask.evaluate")
     parse_run(start, end)  # a bad period is told before any work
     given = _tables_from(pack, tables)
     pack, skipped = skip_missing(pack, given)

@@ -1,0 +1,338 @@
+"""Breakdowns (SPEC section 11): every indicator's figures per value of some columns of
+its base measure's table, beside the all-rows total.
+
+Groups are folded into the period axis: a run of P months over G groups is counted as
+G x P "periods", row r of group g being placed in ``g * P + lo .. g * P + hi``. So every
+count, histogram, distinct count and aggregate of the engine gives each group's figures
+in the same vectorised pass that it makes for one series, with no loop over groups or
+rows. What does not depend on the group is shared with the total: column and filter
+values per row, and the (row, period) pairs with the values evaluated on them (only
+their period numbers are relabelled). Lookups read their other table whole: a group
+selects the measure's rows, not the rows a lookup aggregates.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ._arrays import unique
+from ._dates import to_iso
+from ._engine import (
+    PairFrame,
+    Run,
+    TableEvaluation,
+    _empty_figures,
+    _figures,
+    _notes,
+    accounting,
+)
+from ._errors import DataError, PluginError, Problem, ResourceError
+from ._judgement import judge
+from ._pack import AGGREGATE_KINDS, Indicator, Lookup, Measure
+from ._plan import placement_key, selection_key
+from ._results import Result
+from ._vectors import Vec
+from ._windows import Periods, period_dtype
+
+
+class GroupedPeriods:
+    """The months of a run repeated once per group: what a grouped evaluation counts into."""
+
+    def __init__(self, periods: Periods, n_groups: int) -> None:
+        self.base = periods
+        self.n_groups = n_groups
+        self.count = periods.count * n_groups
+        self.first = periods.first
+        self.financial_year_start = periods.financial_year_start
+        self.codes = np.tile(periods.codes, n_groups)
+        self.starts = np.tile(periods.starts, n_groups)
+        self.ends = np.tile(periods.ends, n_groups)
+
+    def financial_year_first_month(self, codes: np.ndarray) -> np.ndarray:
+        return self.base.financial_year_first_month(codes)
+
+    def window_bounds(self, kind: str, months: int = 1, since: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        starts, ends = self.base.window_bounds(kind, months, since)
+        return np.tile(starts, self.n_groups), np.tile(ends, self.n_groups)
+
+
+class GroupedFrame(PairFrame):
+    """The (row, period) pairs of a selection in the total, with each pair's period moved
+    to its row's group; expression values are the total's (they do not read the group)."""
+
+    def __init__(self, total: PairFrame, codes: np.ndarray, n_periods: int, dtype: type) -> None:
+        self.total = total
+        self.rows = total.rows
+        self.periods = (codes[total.rows].astype(dtype) * dtype(n_periods) + total.periods).astype(dtype, copy=False)
+
+    def value(self, expr) -> Vec:
+        return self.total.value(expr)
+
+
+class GroupedTableEvaluation(TableEvaluation):
+    """A table during a run, counted per (group, period): shares with the total's
+    evaluation every value that does not depend on the group."""
+
+    def __init__(self, total: TableEvaluation, codes: np.ndarray, periods: GroupedPeriods) -> None:
+        self.total = total
+        self.codes = codes
+        self.n_groups = periods.n_groups
+        self.table = total.table
+        self.run = total.run
+        self.periods = periods
+        self.pack = total.pack
+        self.calendar = total.calendar
+        self.derived = total.derived
+        # values of rows, and what they are computed from, are the total's
+        self._vecs = total._vecs
+        self._row_values = total._row_values
+        self._sequences = total._sequences
+        self._row_codes = total._row_codes
+        # counts and placements are per group
+        self._placements = {}
+        self._frames = {}
+        self._placed = {}
+        self._counts = {}
+        self._memo = {}
+        self._dtype = period_dtype(periods.count)
+
+    def placement(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray]:
+        key = placement_key(source)
+        if key not in self._placements:
+            lo, hi = self.total.placement(source)
+            offset = self.codes.astype(self._dtype) * self._dtype(self.total.periods.count)
+            self._placements[key] = (lo.astype(self._dtype) + offset, hi.astype(self._dtype) + offset)
+        return self._placements[key]
+
+    def frame(self, measure: Measure, key: tuple, keep: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> PairFrame:
+        if key not in self._frames:
+            total = self.total.frame(measure, key, keep, *self.total.placement(measure))
+            self._frames[key] = GroupedFrame(total, self.codes, self.total.periods.count, self._dtype)
+        return self._frames[key]
+
+    def count(self, measure: Measure, filters: tuple | None = None) -> np.ndarray:
+        """Rows of the measure per (group, period); a count of rows (not of distinct
+        values) also gives the total its count, the sum of the groups'."""
+        counts = super().count(measure, filters)
+        if not measure.distinct:
+            key = (selection_key(measure, measure.filters() if filters is None else filters), None)
+            self.total._counts.setdefault(key, counts.reshape(self.n_groups, -1).sum(axis=0))
+        return counts
+
+    def _memoised(self, key: tuple, compute):
+        """As the total's, and a count of rows by reason also gives the total its own,
+        the sum of the groups'."""
+        value = super()._memoised(key, compute)
+        if key[0] in ("account", "negative durations", "unknown"):
+            self.total._memo.setdefault(key, _fold(value, self.n_groups))
+        return value
+
+    def rows_counted(self, rows: np.ndarray) -> np.ndarray:
+        """Each group's count of the rows of a mask, for every one of its periods."""
+        per_group = np.bincount(self.codes[rows], minlength=self.n_groups)
+        return np.repeat(per_group, self.total.periods.count)
+
+    def duplicate_rows(self) -> np.ndarray:
+        """Rows equal to an earlier row, per group (equal rows share every column, so
+        their group too)."""
+        if "duplicate rows" not in self._memo:
+            repeated = np.zeros(self.table.n_rows, dtype=bool)
+            repeated[self.total.repeated_rows()] = True
+            self._memo["duplicate rows"] = self.rows_counted(repeated)
+        return self._memo["duplicate rows"]
+
+
+def _fold(value, n_groups: int):
+    """Per (group, period) counts, nested in tuples and dicts, summed over the groups."""
+    if isinstance(value, tuple):
+        return tuple(_fold(v, n_groups) for v in value)
+    if isinstance(value, dict):
+        return {k: _fold(v, n_groups) for k, v in value.items()}
+    return value.reshape(n_groups, -1).sum(axis=0)
+
+
+class Breakdown:
+    """The groups of a run's breakdown by some columns, and each table's group codes."""
+
+    def __init__(self, run: Run, by: Sequence[str]) -> None:
+        self.run = run
+        self.by = tuple(by)
+        tables = _tables_broken_down(run, self.by)
+        self.groups, codes = _group_codes(run, self.by, tables)
+        grouped = GroupedPeriods(run.periods, len(self.groups))
+        self.periods = grouped  # what the engine's counts of a run read: run.periods and run.tables
+        self.tables = {name: GroupedTableEvaluation(run.tables[name], codes[name], grouped) for name in tables}
+
+    def records(self, indicator: Indicator, suppress_below: int | None) -> tuple[list[Result], str | None]:
+        """The indicator's results for every group and period, group by group, and why
+        they are empty when a plugin function failed or the work was over the budget."""
+        periods, n = self.periods, self.run.periods.count
+        if not self.groups:  # tables without rows
+            return [], None
+        failure = None
+        try:
+            figures = _figures(indicator, self.run.pack, self.tables, periods)
+            notes = _notes(indicator, self)
+            rows = accounting(indicator, self)
+        except (PluginError, ResourceError) as exc:
+            failure = "; ".join(str(p) for p in exc.problems)
+            figures, notes, rows = _empty_figures(indicator, periods), {}, None
+        out = []
+        for g, group in enumerate(self.groups):
+            part = slice(g * n, (g + 1) * n)
+            out.extend(judge(
+                indicator, self.run.periods,
+                {name: value[part] if isinstance(value, np.ndarray) else value for name, value in figures.items()},
+                suppress_below, {reason: counts[part] for reason, counts in notes.items()},
+                None if rows is None else {side: (a[part], b[part], {r: c[part] for r, c in left.items()})
+                                           for side, (a, b, left) in rows.items()},
+                group=group))
+        return out, failure
+
+
+def check_by(by: Any) -> tuple[str, ...]:
+    """The breakdown columns as given to ``evaluate(..., by=...)``, checked."""
+    if isinstance(by, str):
+        by = [by]
+    names = tuple(by)
+    if not names or not all(isinstance(name, str) and name for name in names):
+        raise DataError([Problem(f"by= takes a list of column names, got {by!r}")])
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DataError([Problem(f"by= names {', '.join(map(repr, repeated))} more than once")])
+    return names
+
+
+def refuse_by(by: Any, what: str) -> None:
+    """Breakdowns are not (yet) computed by ``what``: say so rather than give totals only."""
+    if by:
+        raise DataError([Problem(f"{what} does not break figures down (by=); use indicators.evaluate(..., by=...) "
+                                 "on the whole tables instead")])
+
+
+def _counted_measures(indicator: Indicator) -> list[tuple[str, Measure]]:
+    """The measures whose rows a breakdown splits: the numerator, and a denominator that
+    is a measure (a constant or a population applies to every group)."""
+    sides = [("numerator", indicator.numerator)]
+    if isinstance(indicator.denominator, Measure) and indicator.kind not in AGGREGATE_KINDS \
+            and indicator.kind != "count":
+        sides.append(("denominator", indicator.denominator))
+    return sides
+
+
+def _tables_broken_down(run: Run, by: tuple[str, ...]) -> list[str]:
+    """The tables the breakdown splits; one located problem per measure table that lacks
+    a breakdown column."""
+    lacking: dict[tuple[str, str], list[tuple[Indicator, str]]] = {}
+    tables: list[str] = []
+    for indicator in run.pack.indicators.values():
+        for side, measure in _counted_measures(indicator):
+            evaluation = run.tables[measure.table]
+            if measure.table not in tables:
+                tables.append(measure.table)
+            for name in by:
+                if name not in evaluation.table.columns and name not in evaluation.derived:
+                    lacking.setdefault((measure.table, name), []).append((indicator, side))
+    problems = []
+    for (table, name), users in lacking.items():
+        indicator = users[0][0]
+        sides: dict[str, list[str]] = {}
+        for user, side in users:
+            sides.setdefault(user.id, []).append(side)
+        ids = [f"{ident} ({' and '.join(named)})" for ident, named in sides.items()]
+        columns = sorted({*run.tables[table].table.columns, *run.tables[table].derived})
+        problems.append(indicator.location.problem(
+            f"cannot break down by {name!r}: table {table!r} has no column {name!r}, and it is the "
+            f"table of {', '.join(ids[:5])}{' and others' if len(ids) > 5 else ''}",
+            f"columns of {table}: {', '.join(columns)}"))
+    if problems:
+        raise DataError(problems)
+    return tables
+
+
+def _python_values(vec: Vec, distinct: np.ndarray) -> list:
+    """JSON-ready values of a column's distinct data (text from its codes, dates as ISO)."""
+    if vec.type == "str":
+        return [str(v) for v in vec.categories[distinct]]
+    if vec.type == "date":
+        return [to_iso(int(v)) for v in distinct]
+    if vec.type == "bool":
+        return [bool(v) for v in distinct]
+    if vec.type == "int":
+        return [int(v) for v in distinct]
+    return [float(v) for v in distinct]
+
+
+def _local_codes(vec: Vec) -> tuple[np.ndarray, list]:
+    """Each row's code among the column's distinct values (the count of them where
+    missing), and those values."""
+    n = len(vec)
+    present = np.zeros(n, dtype=bool) if vec.type == "null" else ~vec.mask()
+    if not present.any():
+        return np.zeros(n, dtype=np.int64), []
+    if vec.type == "str":  # codes into the sorted categories already (those no row holds form no group)
+        return np.where(present, vec.data, len(vec.categories)), _python_values(vec, np.arange(len(vec.categories)))
+    data = vec.data if vec.type == "float" else vec.data.astype(np.int64, copy=False)
+    values = data if present.all() else data[present]
+    low, high = values.min(), values.max()
+    if vec.type != "float" and high - low <= 4 * n + 1_000_000:
+        # text (codes into sorted categories), whole numbers, dates, flags: no sort
+        offsets = np.where(present, data - low, 0)
+        seen = np.zeros(int(high - low) + 1, dtype=bool)
+        seen[offsets[present]] = True
+        distinct = np.flatnonzero(seen) + low
+        codes = np.cumsum(seen, dtype=np.int64)[offsets] - 1
+    else:
+        distinct = unique(values)
+        codes = np.searchsorted(distinct, data)
+    return np.where(present, codes, distinct.size), _python_values(vec, distinct)
+
+
+def _order(value) -> tuple:
+    return (type(value).__name__, value)
+
+
+def _group_codes(run: Run, by: tuple[str, ...], tables: list[str]) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """Every combination of the breakdown columns' values that some row of the tables
+    holds (a missing value being one of them), in value order with missing last, and the
+    code of each row's combination in each table."""
+    # per table and column: each row's local code, and the local codes' values
+    local: dict[str, list[tuple[np.ndarray, list]]] = {}
+    universe: list[set] = [set() for _ in by]
+    for table in tables:
+        local[table] = [_local_codes(run.tables[table].vec(name)) for name in by]
+        for c, (_, values) in enumerate(local[table]):
+            universe[c].update(values)
+    ordered = [sorted(values, key=_order) for values in universe]
+    positions = [{_order(v): i for i, v in enumerate(values)} for values in ordered]
+    radix = [len(values) + 1 for values in ordered]  # the last code of each column: missing
+    combined: dict[str, np.ndarray] = {}
+    for table in tables:
+        code = np.zeros(run.tables[table].table.n_rows, dtype=np.int64)
+        for c, (codes, values) in enumerate(local[table]):
+            to_global = np.array([positions[c][_order(v)] for v in values] + [radix[c] - 1], dtype=np.int64)
+            code = code * radix[c] + to_global[codes]  # the local code of missing takes the last entry
+        combined[table] = code
+    size = int(np.prod(radix))
+    if size <= 1 << 22:  # a table of every combination: no sort of the rows
+        held = np.zeros(size, dtype=bool)
+        for t in tables:
+            held[combined[t]] = True
+        occurring = np.flatnonzero(held)
+        code_of = np.cumsum(held) - 1
+        codes = {t: code_of[combined[t]] for t in tables}
+    else:
+        occurring = unique(np.concatenate([combined[t] for t in tables]))
+        codes = {t: np.searchsorted(occurring, combined[t]) for t in tables}
+    groups = []
+    for value in occurring.tolist():
+        digits = []
+        for size in reversed(radix):
+            value, digit = divmod(value, size)
+            digits.append(digit)
+        digits.reverse()
+        groups.append({name: ordered[c][d] if d < len(ordered[c]) else None
+                       for c, (name, d) in enumerate(zip(by, digits))})
+    return groups, codes
