@@ -5,6 +5,7 @@ from ._calendars import Calendar
 from ._dates import split as split_dates
 from ._engine import evaluate
 from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem, ResourceError
+from ._explain import ExplainedRow, Explanation
 from ._framing import Framing, read_framing
 from ._functions import Function
 from ._inputs import PackInput, pack_for_input
@@ -24,6 +25,8 @@ __all__ = [
     "Calendar",
     "Column",
     "DataError",
+    "ExplainedRow",
+    "Explanation",
     "Framing",
     "Function",
     "Indicator",

@@ -140,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="fail the indicators whose work would take more memory in one step, before "
                                "it begins (default: half the machine's memory; 0 for no limit)")
 
+    from ._explain_cli import add_parser as add_explain
+
+    add_explain(commands, _period, _seconds, _memory_size, DEFAULT_TIME_LIMIT)
+
     validate = commands.add_parser("validate", help="check a pack and report every problem",
                                    description="Check PACK (and, with --data, the data against it).")
     validate.add_argument("pack", metavar="PACK", help="a pack TOML file or folder, or an installed pack's name")
@@ -590,12 +594,18 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain(args: argparse.Namespace) -> int:
+    from ._explain_cli import run
+
+    return run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"evaluate": _evaluate, "validate": _validate, "list": _list, "demo": _demo,
-                "demo-data": _demo_data, "schema": _schema, "plan": _plan}
+                "demo-data": _demo_data, "schema": _schema, "plan": _plan, "explain": _explain}
     try:
         _warn_plugin_failures()
         problem = output_problem(getattr(args, "output", None))

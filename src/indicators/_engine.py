@@ -1242,6 +1242,9 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     results = Results(records, pack, format_period(first), format_period(last), failures=failures,
                       skipped=run.skipped)
     results.warnings = coverage_warnings(run.pack, {n: e.table for n, e in run.tables.items()}, first, last)
+    from ._explain import inputs_of  # here: that module builds on this one
+
+    results.explain_sources = [inputs_of(run, first, last)]
     if isinstance(tables, (str, os.PathLike)) and os.path.isdir(tables):
         from ._framing import read_framing
 

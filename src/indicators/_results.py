@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import attrs
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import polars
     import pyarrow
 
+    from ._explain import Explanation, RunInputs
     from ._framing import Framing
     from ._pack import Pack
 
@@ -98,6 +99,7 @@ class Results:
         self.caption = caption
         self.packs: list[Pack] = [pack] if pack is not None else []  # combine keeps every part's
         self.framing: Framing | None = None  # council, extract date, commentary (commentary.toml)
+        self.explain_sources: list[RunInputs] = []  # the data and settings results.explain reuses
 
     @classmethod
     def combine(cls, parts: list[Results], title: str | None = None, caption: str | None = None) -> Results:
@@ -111,6 +113,7 @@ class Results:
         combined.packs = [pack for part in parts for pack in part.packs]
         combined.warnings = list(dict.fromkeys(w for part in parts for w in part.warnings))
         combined.framing = next((p.framing for p in parts if p.framing is not None), None)
+        combined.explain_sources = [source for part in parts for source in part.explain_sources]
         return combined
 
     def __iter__(self) -> Iterator[Result]:
@@ -173,3 +176,14 @@ class Results:
     def to_json(self, indent: int | None = 2) -> str:
         """The records as a JSON array; missing values are null."""
         return json.dumps(self.to_records(), indent=indent, allow_nan=False, ensure_ascii=False)
+
+    def explain(self, indicator: str, period: str, group: Mapping[str, Any] | None = None,
+                key: str | None = None) -> Explanation:
+        """The rows behind one indicator's figure in one period: each row its window holds,
+        with its key, the values its filters and value read, and whether it is counted in
+        the numerator, in the denominator only, or left out (and why). ``group`` (``{"team":
+        "Duty 1"}``; None for missing) keeps the rows of that group; ``key`` names the key
+        column shown (see docs/python.md)."""
+        from ._explain import explain_results
+
+        return explain_results(self.explain_sources, indicator, period, group, key)

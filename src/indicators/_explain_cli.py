@@ -1,0 +1,165 @@
+"""``indicators explain``: the rows behind one figure, as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+from ._explain import Explanation
+
+FORMATS = ("table", "csv", "json")
+
+
+def add_parser(commands, period, seconds, memory_size, default_time_limit: float) -> None:
+    """The ``explain`` subcommand (the argument types are the command line's own)."""
+    explain = commands.add_parser(
+        "explain", help="list the rows behind one indicator's figure in one month",
+        description="List the rows behind the figure of indicator ID in month YYYY-MM: each row its window "
+                    "holds, with its key, the columns its filters and value read (derived and lookup values "
+                    "as evaluated for that month), and whether it counts in the numerator, in the denominator "
+                    "only, or is left out (with the reason, as the row accounting names it).")
+    explain.add_argument("pack", metavar="PACK", help="a pack TOML file or folder, or an installed pack's name")
+    explain.add_argument("--data", required=True, metavar="DIR", help="folder of CSV files, one per table")
+    explain.add_argument("--indicator", required=True, metavar="ID", help="the indicator to explain")
+    explain.add_argument("--period", required=True, type=period, metavar="YYYY-MM", help="the month to explain")
+    explain.add_argument("--group", action="append", default=[], metavar="COLUMN=VALUE",
+                         help="keep only the rows whose COLUMN is VALUE (empty VALUE: missing); repeatable")
+    explain.add_argument("--by", action="append", default=[], metavar="COLUMN",
+                         help="also show this column of each row (repeatable)")
+    explain.add_argument("--key", metavar="COLUMN",
+                         help="the key column to show (default: the indicator's distinct or each column, "
+                              "else the column its lookups join on, else the by of a previous() or next() it reads)")
+    explain.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
+    explain.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    explain.add_argument("--from", dest="start", type=period, metavar="YYYY-MM",
+                         help="with --to: the run the month must lie in")
+    explain.add_argument("--to", dest="end", type=period, metavar="YYYY-MM")
+    explain.add_argument("--loader", "--input", dest="loader", default="csv", metavar="NAME",
+                         help="how to read --data: an installed loader (default csv)")
+    explain.add_argument("--strict", action="store_true", default=None,
+                         help="stop at the first value that cannot be read")
+    explain.add_argument("--function-time-limit", type=seconds, default=default_time_limit, metavar="SECONDS",
+                         help=f"limit on one plugin function call (default {default_time_limit:g}; 0 for none)")
+    explain.add_argument("--memory-budget", type=memory_size, default=argparse.SUPPRESS, metavar="SIZE",
+                         help="refuse work that would take more memory in one step (default: half the "
+                              "machine's memory; 0 for no limit)")
+
+
+def group_of(texts: list[str]) -> dict[str, str | None]:
+    """``--group COLUMN=VALUE`` options as a group mapping (an empty VALUE is missing)."""
+    from ._errors import IndicatorsError
+
+    group: dict[str, str | None] = {}
+    for text in texts:
+        name, equals, value = text.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise IndicatorsError(f"--group {text!r}: expected COLUMN=VALUE, such as team=\"Duty 1\"")
+        if name in group:
+            raise IndicatorsError(f"--group {text!r}: column {name!r} is given twice")
+        group[name] = value if value != "" else None
+    return group
+
+
+def run(args: argparse.Namespace) -> int:
+    """Explain one figure; the exit status."""
+    from ._coverage import coverage_warnings
+    from ._dates import format_period, parse_period
+    from ._engine import DEFAULT_MEMORY_BUDGET, start_run
+    from ._errors import DataError, IndicatorsError, Problem
+    from ._explain import explain, unknown_indicator
+    from ._inputs import pack_for_input
+    from ._selection import load_packs, select
+
+    pack = load_packs([args.pack])[0]
+    if args.indicator not in pack.indicators:
+        raise IndicatorsError(f"--indicator {args.indicator}: "
+                              + unknown_indicator(args.indicator, sorted(pack.indicators), f"pack {pack.name!r}"))
+    group = group_of(args.group)
+    code = parse_period(args.period)
+    if (args.start is None) != (args.end is None):
+        raise IndicatorsError("--from and --to go together: give both, or neither")
+    if args.start is not None:
+        first, last = parse_period(args.start), parse_period(args.end)
+        if not first <= code <= last:
+            raise DataError([Problem(f"--period {args.period} is outside the run "
+                                     f"({format_period(first)} to {format_period(last)})")])
+    # the indicator as the loader's input answers it, as evaluate reads it
+    chosen, unsupported = pack_for_input(select([pack], [args.indicator])[0], args.loader)
+    if args.indicator in unsupported:
+        raise DataError([Problem(f"--indicator {args.indicator}: cannot be explained from the {args.loader!r} "
+                                 f"input: {unsupported[args.indicator]}")])
+    run_ = start_run(chosen, args.data, code, code, args.strict, args.loader, args.function_time_limit,
+                     getattr(args, "memory_budget", DEFAULT_MEMORY_BUDGET))  # a missing table is an error
+    explanation = explain(run_, run_.pack.indicators[args.indicator], group, args.key, tuple(args.by))
+    for warning in coverage_warnings(run_.pack, {n: e.table for n, e in run_.tables.items()}, code, code):
+        print(f"warning: {warning}", file=sys.stderr)
+    from ._cli import _write
+
+    _write(render(explanation, args.format), args.output)
+    return 0
+
+
+def render(explanation: Explanation, format_: str) -> str:
+    """The explanation as ``table`` (for reading), ``csv`` or ``json`` text."""
+    if format_ == "json":
+        return json.dumps(explanation.to_record(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    header, rows = _grid(explanation)
+    if format_ == "csv":
+        from ._renderers import _csv_cell as csv_cell  # evaluate's CSV cells: formulas defused
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([[csv_cell(cell) for cell in row] for row in rows])
+        return out.getvalue()
+    return _summary(explanation) + "\n" + _aligned(header, rows)
+
+
+def _grid(explanation: Explanation) -> tuple[list[str], list[list[Any]]]:
+    """Column names and one list of cells per listed row."""
+    tables = {row.table for row in explanation.rows}
+    show_table = len(tables) > 1
+    show_line = any(row.line is not None for row in explanation.rows)
+    header = (["table"] if show_table else []) + ["row"] + (["line"] if show_line else []) \
+        + ([explanation.key] if explanation.key else []) + ["role", "reason", *explanation.columns]
+    rows = []
+    for row in explanation.rows:
+        rows.append(([row.table] if show_table else []) + [row.row] + ([row.line] if show_line else [])
+                    + ([row.key] if explanation.key else []) + [row.role, row.reason]
+                    + [row.values.get(column) for column in explanation.columns])
+    return header, rows
+
+
+def _number(value: float | int | None) -> str:
+    if value is None:
+        return "none"
+    return str(value) if isinstance(value, int) else f"{value:.4g}"
+
+
+def _summary(explanation: Explanation) -> str:
+    group = ", ".join(f"{name} = {value!r}" if value is not None else f"{name} missing"
+                      for name, value in explanation.group.items())
+    lines = [f"{explanation.indicator}: {explanation.title} ({explanation.kind})",
+             f"period {explanation.period}, window {explanation.window_start} to {explanation.window_end}"
+             + (f", group {group}" if group else ""),
+             f"numerator {_number(explanation.numerator)}"
+             + (f", denominator {_number(explanation.denominator)}" if explanation.denominator is not None else "")
+             + f", value {_number(explanation.value)}"]
+    for side, account in explanation.accounting.items():
+        left = "".join(f" + {count} {reason}" for reason, count in account["left_out"].items())
+        lines.append(f"{side} rows: {account['in_window']} in window = {account['used']} used{left}")
+    counts = explanation.counts()
+    lines.append(f"{len(explanation.rows)} row(s) listed: " + ", ".join(f"{n} {role}" for role, n in counts.items()))
+    return "\n".join(lines) + "\n"
+
+
+def _aligned(header: list[str], rows: list[list[Any]]) -> str:
+    cells = [header] + [["" if cell is None else str(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return "".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n"
+                   for row in cells)
