@@ -94,8 +94,13 @@ def test_demo_prints_the_scorecard_and_writes_html(tmp_path, capsys):
     assert "SYNTHETIC DATA" in page
     n_indicators = len(indicators.load_pack("childrens-social-care").indicators) + len(
         indicators.load_pack("early-help").indicators)
-    assert n_indicators == len(re.findall(r'<tr data-indicator="', page))
-    assert n_indicators == len(re.findall(r'<svg class="trend"', page))
+    # the total's view holds every indicator; the teams' views, those broken down by team
+    total = page.split('<section class="view" id="view-0"')[1].split('<section class="view" id="view-1"')[0]
+    assert n_indicators == len(re.findall(r'<tr data-indicator="', total))
+    assert n_indicators == len(re.findall(r'<svg class="trend"', total))
+    duty = page.split('<section class="view" id="view-1"')[1].split('<section class="view" id="view-2"')[0]
+    assert "team: Duty 1" in duty and 'data-indicator="assessments_45wd"' in duty
+    assert 'data-indicator="contacts"' not in duty  # contacts record no team
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
 
 
