@@ -241,6 +241,7 @@ def test_a_breakdown_column_a_measure_table_lacks_is_one_located_error():
     (problem,) = caught.value.problems
     assert "cannot break down by 'team': table 'episodes' has no column 'team'" in str(problem)
     assert "open (numerator)" in str(problem) and "test.toml" in str(problem)
+    assert "break down only the indicators whose tables have 'team'" in str(problem)
 
 
 def test_without_by_records_keep_an_empty_group():

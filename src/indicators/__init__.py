@@ -16,6 +16,7 @@ from ._plan import Plan, Step, compile
 from ._registry import Registry, default_registry
 from ._renderers import render_xlsx
 from ._results import Result, Results
+from ._selection import select
 from ._tables import Column, Table, table_from_mapping
 from .hookspecs import hookimpl
 
@@ -57,6 +58,7 @@ __all__ = [
     "read_csv_folder",
     "read_csv_table",
     "render_xlsx",
+    "select",
     "split_dates",
     "table_from_mapping",
     "with_benchmarks",

@@ -236,7 +236,9 @@ def _tables_broken_down(run: Run, by: tuple[str, ...]) -> list[str]:
                 if name not in evaluation.table.columns and name not in evaluation.derived:
                     lacking.setdefault((measure.table, name), []).append((indicator, side))
     problems = []
-    for (table, name), users in lacking.items():
+    hint = (f"break down only the indicators whose tables have {' and '.join(map(repr, by))}: choose them "
+            "(--indicator ID or --group NAME on the command line; a pack of those indicators in Python)")
+    for n, ((table, name), users) in enumerate(lacking.items(), start=1):
         indicator = users[0][0]
         sides: dict[str, list[str]] = {}
         for user, side in users:
@@ -246,7 +248,7 @@ def _tables_broken_down(run: Run, by: tuple[str, ...]) -> list[str]:
         problems.append(indicator.location.problem(
             f"cannot break down by {name!r}: table {table!r} has no column {name!r}, and it is the "
             f"table of {', '.join(ids[:5])}{' and others' if len(ids) > 5 else ''}",
-            f"columns of {table}: {', '.join(columns)}"))
+            f"columns of {table}: {', '.join(columns)}" + (f"\n{hint}" if n == len(lacking) else "")))
     if problems:
         raise DataError(problems)
     return tables
