@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -131,3 +132,28 @@ def test_demo_data_never_overwrites_a_users_files(tmp_path, capsys):
     assert "precious\n" == (tmp_path / "mine.csv").read_text()
     assert 0 == main(["demo-data", str(tmp_path / "demo"), "--scale", "0.05"])
     assert 0 == main(["demo-data", str(tmp_path / "demo"), "--scale", "0.05"])  # its own earlier output: fine
+
+
+def test_demo_names_the_team_furthest_from_target_and_a_drill_down_that_works(tmp_path, capsys):
+    """The demo's terminal output ends with each broken-down indicator's worst team and an
+    explain command; that command, pasted, lists the rows behind the team's figure."""
+    import shlex
+
+    assert 0 == main(["demo", "--output", str(tmp_path / "scorecard.html"), "--no-color"])
+    out = capsys.readouterr().out
+    teams = out.split("Groups furthest from target")[1]
+    assert "Re-referrals within 12 months (rolling 12 months)" in teams and "team Duty" in teams
+    command = teams.strip().splitlines()[-1].strip()
+    make_data, explain = (shlex.split(part) for part in command.split("&&"))
+    assert make_data[:2] == ["indicators", "demo-data"] and explain[:2] == ["indicators", "explain"]
+    folder = str(tmp_path / "demo")
+    assert 0 == main(["demo-data", folder])
+    args = [folder if arg == "demo/" else arg for arg in explain[1:]]
+    capsys.readouterr()
+    assert 0 == main(args + ["--format", "json"])
+    explanation = json.loads(capsys.readouterr().out)
+    period, group = args[args.index("--period") + 1], dict([args[args.index("--group") + 1].split("=")])
+    result = indicators.evaluate(indicators.load_pack("childrens-social-care"), folder, period, period)
+    listed = sum(row["role"] == "numerator" for row in explanation["rows"])
+    assert listed == explanation["numerator"] and group["team"] in json.dumps(explanation)
+    assert explanation["denominator"] < result.get(args[args.index("--indicator") + 1], period).denominator

@@ -428,7 +428,7 @@ def _demo(args: argparse.Namespace) -> int:
     from ._errors import PackError, Problem
     from ._pack import load_pack
     from ._results import Results
-    from ._scorecard import render_html, render_terminal
+    from ._scorecard import render_html, render_team_lines, render_terminal
 
     packs = []
     for name in DEMO_PACKS:
@@ -445,6 +445,9 @@ def _demo(args: argparse.Namespace) -> int:
     results.framing = demo_framing()
     color = not args.no_color and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(render_terminal(results, color=color))
+    sys.stdout.write(render_team_lines(
+        results, "indicators demo-data demo/ && indicators explain childrens-social-care --data demo/ "
+                 "--indicator {indicator} --period {period} {group}"))
     _write(render_html(results), args.output)
     print(f"\nwrote {args.output}", file=sys.stderr)
     return 0

@@ -717,3 +717,40 @@ def render_terminal(results: Results, color: bool = False) -> str:
             lines.append(f"{next(names):<{width}} {value:>9} {target:>8}  {rag_cell} {change_cell} "
                          f"{cells[0]:>9} {cells[1]:>9} {cells[2]:>9}".rstrip())
     return "\n".join(lines) + "\n"
+
+
+def render_team_lines(results: Results, explain_command: str) -> str:
+    """For the terminal: each broken-down indicator with a target, in its latest month, the
+    group furthest on the wrong side of it, and how to list the rows behind that figure
+    (``explain_command`` with ``{indicator}``, ``{period}`` and ``{group}``, the
+    ``--group COLUMN="VALUE"`` options)."""
+    latest = max((r.period for r in results), default=None)
+    lines, example = [], None
+    for r in results:
+        if r.period != latest or not r.group or r.target is None or r.value is None or r.polarity == "neutral":
+            continue
+        sign = 1 if r.polarity == "higher_is_better" else -1
+        shortfall = sign * (r.target - r.value)
+        if shortfall <= 0:
+            continue
+        line = (r.title, r, shortfall)
+        same = next((i for i, (title, _, _) in enumerate(lines) if title == r.title), None)
+        if same is None:
+            lines.append(line)
+        elif shortfall > lines[same][2]:
+            lines[same] = line
+    if not lines:
+        return ""
+    width = max(len(title) for title, _, _ in lines)
+    out = [f"\nGroups furthest from target ({_month_name(latest)}; every group in the HTML page)"]
+    for title, r, _ in lines:
+        group = ", ".join(f"{name} {value if value is not None else '(not recorded)'}" for name, value in r.group.items())
+        out.append(f"  {title.ljust(width)}  {group}: {_fmt(r.value, r.decimals, r.kind)} "
+                   f"against {_fmt(r.target, r.decimals, r.kind)}" + (f", {r.rag}" if r.rag else ""))
+        if example is None and all(value is not None for value in r.group.values()):
+            example = r
+    if example is not None:
+        options = " ".join(f'--group {column}="{value}"' for column, value in example.group.items())
+        out.append("The rows behind a group's figure (the children to review):")
+        out.append("  " + explain_command.format(indicator=example.indicator, period=example.period, group=options))
+    return "\n".join(out) + "\n"
