@@ -153,6 +153,8 @@ def test_input_names_the_loader_as_loader_does(project, capsys):
     assert by_input == capsys.readouterr().out
     assert 1 == main(common + ["--input", "nosuch"])
     assert "unknown loader 'nosuch'" in capsys.readouterr().err
+    assert 1 == main(common + ["--input", "cvs"])
+    assert "unknown loader 'cvs'; installed loaders: " in (err := capsys.readouterr().err) and "did you mean 'csv'?" in err
 
 
 def test_csv_text_a_spreadsheet_would_run_as_a_formula_is_quoted(project, capsys):

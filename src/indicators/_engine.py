@@ -988,11 +988,7 @@ def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str = "csv"
     schemas = pack.schemas()
     needed = pack.tables_used()
     if isinstance(tables, (str, os.PathLike)):
-        if loader not in pack.registry.loaders:
-            reason = pack.registry.unavailable("loader", loader)
-            raise DataError([Problem(reason or f"unknown loader {loader!r}; installed loaders: "
-                                     + ", ".join(sorted(pack.registry.loaders)))])
-        loaded = pack.registry.loaders[loader](Path(tables), schemas, strict=strict, only=needed)
+        loaded = pack.registry.loader(loader)(Path(tables), schemas, strict=strict, only=needed)
         offered = sorted({*loaded, *(p.stem for p in Path(tables).glob("*.csv"))} if loader == "csv" else loaded)
         return {name: table_from_mapping(name, table, schemas.get(name), strict=strict)
                 for name, table in loaded.items() if name in needed}, offered

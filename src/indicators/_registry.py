@@ -117,6 +117,19 @@ class Registry:
                     f"indicators.plugins.prefer({kind!r}, {name!r}, PLUGIN)")
         return None
 
+    def loader(self, name: str) -> Callable:
+        """The named loader; a :class:`DataError` naming the installed ones (and the closest)
+        when there is none."""
+        if name in self.loaders:
+            return self.loaders[name]
+        from ._checker import suggest
+        from ._errors import DataError, Problem
+
+        hint = suggest(name, sorted(self.loaders))
+        raise DataError([Problem(self.unavailable("loader", name) or (
+            f"unknown loader {name!r}; installed loaders: {', '.join(sorted(self.loaders))}"
+            + (f"; {hint}" if hint else "")))])
+
     def calendar(self, name: str, extra_holidays: tuple = ()) -> Calendar:
         """The named calendar with a pack's extra closure days."""
         return self._calendar(name).with_extra_holidays(extra_holidays)

@@ -81,11 +81,7 @@ def load_tables(packs: Sequence[Pack], location: str | os.PathLike, loader: str,
     and strictness) is read once. A pack some of whose tables are not there gets the
     location instead, for the engine to report what is missing."""
     registry = packs[0].registry
-    if loader not in registry.loaders:
-        reason = registry.unavailable("loader", loader)
-        raise DataError([Problem(reason or f"unknown loader {loader!r}; installed loaders: "
-                                 + ", ".join(sorted(registry.loaders)))])
-    read = registry.loaders[loader]
+    read = registry.loader(loader)
     wanted = []  # (pack index, table name, schema, strict)
     for index, pack in enumerate(packs):
         schemas = pack.schemas()
