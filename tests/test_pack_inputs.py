@@ -338,3 +338,14 @@ def test_validate_and_list_show_the_pack_on_other_inputs(demo, capsys):
     assert 0 == main(["list"])
     out = capsys.readouterr().out
     assert "Packs on other inputs:" in out and "childrens-social-care from ssda903" in out
+
+
+def test_a_pack_with_none_of_its_tables_in_an_extract_names_what_the_extract_holds(demo, capsys):
+    """A pack meant for other data, run on an extract: the error lists the extract's own
+    tables (the loader read with the pack's names finds none of them)."""
+    status = main(["evaluate", "early-help", "--data", str(demo / "ssda903"), "--input", "ssda903",
+                   "--from", "2016-10", "--to", "2016-10"])
+    err = capsys.readouterr().err
+    assert 1 == status
+    assert "no table 'eh_contacts' in the data" in err
+    assert "tables given: episodes, header" in err

@@ -988,8 +988,14 @@ def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str = "csv"
     schemas = pack.schemas()
     needed = pack.tables_used()
     if isinstance(tables, (str, os.PathLike)):
-        loaded = pack.registry.loader(loader)(Path(tables), schemas, strict=strict, only=needed)
-        offered = sorted({*loaded, *(p.stem for p in Path(tables).glob("*.csv"))} if loader == "csv" else loaded)
+        read = pack.registry.loader(loader)
+        loaded = read(Path(tables), schemas, strict=strict, only=needed)
+        if loader == "csv":
+            offered = sorted({*loaded, *(p.stem for p in Path(tables).glob("*.csv"))})
+        elif not loaded and needed:  # none of the pack's tables: say what the input does hold
+            offered = sorted(read(Path(tables), {}, strict=False, only=None))
+        else:
+            offered = sorted(loaded)
         return {name: table_from_mapping(name, table, schemas.get(name), strict=strict)
                 for name, table in loaded.items() if name in needed}, offered
     if not isinstance(tables, Mapping):
