@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins" / "annex-a" / "src"))
 
-from indicators._demo_returns import _uk_cell, annex_a_lists  # noqa: E402
+from indicators.demo._returns import _uk_cell, annex_a_lists  # noqa: E402
 from indicators._xlsx import write_xlsx  # noqa: E402
 from indicators_annex_a import read_annex_a  # noqa: E402
 

@@ -114,7 +114,7 @@ def write_demo_partitions(folder: Path, scale: float, parts: int) -> int:
     ``parts`` Parquet partitions of consecutive rows; the number of rows."""
     import pandas as pd
 
-    from indicators._demo import generate
+    from indicators.demo import generate
 
     marker = folder / "rows.txt"
     if marker.exists():

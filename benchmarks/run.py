@@ -170,7 +170,7 @@ def bench_size(size: int, repeat: int, yardstick, calendar) -> dict:
 
 
 def demo_data(rows: float) -> dict:
-    from indicators._demo import generate  # the SYNTHETIC demo generator
+    from indicators.demo import generate  # the SYNTHETIC demo generator
 
     per_scale = sum(len(next(iter(t.values()))) for t in generate(seed=2017, scale=1.0).values())
     return generate(seed=2017, scale=rows / per_scale)

@@ -242,7 +242,7 @@ def test_a_csv_file_neither_utf8_nor_windows_1252_is_one_clear_message(tmp_path)
 
 @pytest.mark.skipif(len(readers()) < 2, reason="needs both python-calamine and openpyxl")
 def test_calamine_and_openpyxl_give_the_same_tables(tmp_path):
-    from indicators._demo_returns import annex_a_lists, write_annex_a
+    from indicators.demo._returns import annex_a_lists, write_annex_a
 
     write_annex_a(annex_a_lists(scale=0.05), tmp_path)
     first = read_annex_a(tmp_path / "annex-a.xlsx", excel_reader="calamine")

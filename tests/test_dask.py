@@ -327,7 +327,7 @@ def test_without_the_dask_extra_the_command_line_says_which_extra(tmp_path, caps
 
 
 def test_the_shipped_early_help_pack_on_the_demo_data_gives_the_local_json():
-    from indicators._demo import generate
+    from indicators.demo import generate
 
     pack = indicators.load_pack("early-help")
     data = generate(seed=2017, scale=0.3)
@@ -341,7 +341,7 @@ def test_the_shipped_childrens_social_care_pack_routes_assessments_beside_their_
     """Its referrals are grouped by child (previous referral) and look assessments up by
     referral: assessments go to the partition of their referral, and the JSON is one
     machine's."""
-    from indicators._demo import generate
+    from indicators.demo import generate
 
     pack = indicators.load_pack("childrens-social-care")
     assert indicators_dask.partition_keys(pack)["assessments"] == indicators_dask.Route(

@@ -10,7 +10,7 @@ import pytest
 
 import indicators
 from indicators._cli import main
-from indicators._demo import SYNTHETIC_NOTE, generate, write_csv
+from indicators.demo import SYNTHETIC_NOTE, generate, write_csv
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import indicators
-from indicators._demo import generate
+from indicators.demo import generate
 
 CASELOADS = {  # indicator: (table, start, end, team type)
     "caseload_duty_assessment": ("assessments", "started_on", "completed_on", "duty and assessment"),

@@ -348,7 +348,7 @@ def test_on_another_input_the_indicator_is_explained_as_that_input_answers_it(tm
 
 @pytest.fixture(scope="module")
 def demo_results():
-    from indicators._demo import generate
+    from indicators.demo import generate
 
     tables = generate(seed=2017)
     return [indicators.evaluate(indicators.load_pack(name), tables, "2016-12", "2017-01")

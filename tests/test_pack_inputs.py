@@ -14,7 +14,7 @@ import pytest
 
 import indicators
 from indicators._cli import main
-from indicators._demo_returns import annex_a_lists
+from indicators.demo._returns import annex_a_lists
 from indicators._plugins import PluginHost
 from returns import registry
 
@@ -99,7 +99,7 @@ def test_children_in_need_on_annex_a_leave_out_children_on_a_plan_as_the_pack_de
 def test_at_the_extract_annex_a_gives_the_figures_the_case_level_data_gives(demo, packs):
     """The demo's Annex A is made from the demo's case-level tables: in the month of the
     extract, every indicator the pack evaluates on Annex A equals the pack on those tables."""
-    from indicators._demo import generate
+    from indicators.demo import generate
 
     pack = packs["childrens-social-care"]
     on_annex_a = indicators.evaluate(pack, demo / "annex-a" / "annex-a.xlsx", "2017-03", "2017-03",

@@ -14,7 +14,7 @@ import pytest
 
 import indicators
 from indicators._cli import main
-from indicators._demo_returns import annex_a_lists, ssda903_returns
+from indicators.demo._returns import annex_a_lists, ssda903_returns
 from returns import registry
 
 SEED, SCALE = 7, 0.3
@@ -161,7 +161,7 @@ def test_the_command_line_evaluates_the_annex_a_pack_through_its_loader(annex_a_
 def test_an_annex_a_with_only_some_lists_skips_the_indicators_of_the_others(tmp_path, lists):
     """A council's Annex A often lacks lists (early help held elsewhere, no adopters): the
     pack evaluates what the lists given support and names what it skipped, and why."""
-    from indicators._demo_returns import ANNEX_A_HEADERS
+    from indicators.demo._returns import ANNEX_A_HEADERS
     from indicators._xlsx import write_xlsx
 
     headers = ANNEX_A_HEADERS[1][1]

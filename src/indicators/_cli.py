@@ -423,7 +423,7 @@ DEMO_CAPTION = ("SYNTHETIC DATA – made up by indicators demo-data to resemble 
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ._demo import demo_framing, generate
+    from .demo import demo_framing, generate
     from ._engine import evaluate
     from ._errors import PackError, Problem
     from ._pack import load_pack
@@ -475,7 +475,7 @@ def _by_team_where_recorded(pack, tables: dict, start: str, end: str):
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from ._demo import SYNTHETIC_NOTE, generate, write_csv
+    from .demo import SYNTHETIC_NOTE, generate, write_csv
 
     folder = Path(args.folder)
     if folder.exists() and not folder.is_dir():
@@ -486,7 +486,7 @@ def _demo_data(args: argparse.Namespace) -> int:
         raise IndicatorsError(f"{folder} is not empty and holds no earlier demo data; name a new or empty "
                               "folder, so that nothing of yours is overwritten")
     if args.format != "csv":
-        from . import _demo_returns as returns
+        from .demo import _returns as returns
 
         if args.format == "annex-a":
             lists = returns.annex_a_lists(seed=args.seed, scale=args.scale)

@@ -16,8 +16,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._dates import NAT, days_from_civil, month_code, month_end, month_start
-from ._demo_teams import allocate
+from .._dates import NAT, days_from_civil, month_code, month_end, month_start
+from ._teams import allocate
 
 FIRST_MONTH = 2014 * 12 + 3  # April 2014
 N_MONTHS = 36  # to March 2017
@@ -42,7 +42,7 @@ extracted = 2017-02-03
 
 def demo_framing():
     """The demo's framing: council, extract date and commentary (all synthetic)."""
-    from ._framing import framing_from_text
+    from .._framing import framing_from_text
 
     return framing_from_text(DEMO_COMMENTARY, "commentary.toml (demo)")
 
@@ -65,7 +65,7 @@ def _by_month(default: float, **changes: float) -> np.ndarray:
 
 class _Generator:
     def __init__(self, seed: int, scale: float) -> None:
-        from ._registry import default_registry
+        from .._registry import default_registry
 
         self.rng = np.random.default_rng(seed)
         self.seed = seed

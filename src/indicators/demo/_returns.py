@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._dates import NAT
-from ._demo import LAST_DAY, SYNTHETIC_NOTE, generate
+from .._dates import NAT
+from ._cases import LAST_DAY, SYNTHETIC_NOTE, generate
 
 EXTRACT_DAY = LAST_DAY  # 31 March 2017
 WINDOW_START = int(np.datetime64("2016-10-01", "D").astype(np.int64))
@@ -374,7 +374,7 @@ def ssda903_returns(seed: int = 2017, scale: float = 1.0, tables: dict | None = 
 def write_annex_a(lists: dict[int, tuple[str, list[str], list[list]]], folder: str | Path) -> list[Path]:
     """The lists as an Annex A workbook (title row above each list's headers, as Ofsted's
     template has it) and as a folder of CSV files, one per list."""
-    from ._xlsx import write_xlsx
+    from .._xlsx import write_xlsx
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

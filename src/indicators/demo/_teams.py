@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._dates import NAT, month_code, month_end, month_start
+from .._dates import NAT, month_code, month_end, month_start
 
 __all__ = ["allocate"]
 
