@@ -284,8 +284,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             parts.append(evaluate(pack, pack_tables, args.start, args.end, strict=args.strict,
                                   suppress_below=args.suppress_below, loader=args.loader,
                                   function_time_limit=args.function_time_limit,
-                                  progress=step, **({"memory_budget": args.memory_budget}
-                                                    if hasattr(args, "memory_budget") else {})))
+                                  progress=step, **_budget(args)))
         progress.step("evaluating", total, total)
         results = parts[0] if len(parts) == 1 else Results.combine(
             parts, title=" and ".join(pack.title for pack in packs))
@@ -298,6 +297,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         progress.close()
     return _report(results, output, args.output, {name: table for part in tables if isinstance(part, dict)
                                                   for name, table in part.items()})
+
+
+def _budget(args: argparse.Namespace) -> dict[str, int | None]:
+    """``memory_budget`` when ``--memory-budget`` was given (else the engine's default)."""
+    return {"memory_budget": args.memory_budget} if hasattr(args, "memory_budget") else {}
 
 
 def _report(results, output, destination: str | None, tables: dict | None = None) -> int:
@@ -351,7 +355,8 @@ def _evaluate_on_dask(args: argparse.Namespace, packs):
     try:
         parts = [on_dask.evaluate(pack, args.data, args.start, args.end, client=client,
                                   npartitions=args.partitions, strict=args.strict,
-                                  suppress_below=args.suppress_below, function_time_limit=args.function_time_limit)
+                                  suppress_below=args.suppress_below, function_time_limit=args.function_time_limit,
+                                  **_budget(args))
                  for pack in packs]
     finally:
         client.close()
