@@ -373,7 +373,8 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
                 for i in range(n):
                     buckets[i].append(split[i])
         pieces[name] = buckets
-    partials = [dask.delayed(_evaluate_bucket, pure=True)(pack, {name: pieces[name][i] for name in frames},
+    shipped = dask.delayed(pack, pure=True)  # one task holding the pack, not a copy in every task
+    partials = [dask.delayed(_evaluate_bucket, pure=True)(shipped, {name: pieces[name][i] for name in frames},
                                                           start, end, strict, function_time_limit, memory_budget,
                                                           i, n)
                 for i in range(n)]
