@@ -223,6 +223,33 @@ def test_months_outside_the_datas_dates_are_warned_of_as_on_one_machine():
     assert got.to_json() == expected.to_json()
 
 
+def test_commentary_on_an_indicator_the_run_lacks_is_warned_of_as_on_one_machine(tmp_path):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "part-0.csv").write_text("d\n2017-01-02\n")
+    (tmp_path / "commentary.toml").write_text('[commentary.m]\n"2017-01" = "On a misspelt id."\n')
+    pack = indicators.loads_pack('[indicators.n]\ntitle = "N"\ntable = "t"\ndate = "d"\n')
+    results = indicators_dask.evaluate(pack, tmp_path, "2017-01", "2017-01")
+    assert results.framing.commentary
+    assert [f"{tmp_path / 'commentary.toml'}: commentary on 'm', which is not an indicator of this run"] == \
+        results.warnings
+
+
+def test_the_command_line_checks_commentary_against_every_packs_indicators(tmp_path, capsys):
+    (tmp_path / "data" / "t").mkdir(parents=True)
+    (tmp_path / "data" / "t" / "part-0.csv").write_text("d\n2017-01-02\n")
+    (tmp_path / "data" / "commentary.toml").write_text('[commentary.m]\n"2017-01" = "Of the other pack."\n'
+                                                      '[commentary.zz]\n"2017-01" = "Of none."\n')
+    for name, ident in (("one", "n"), ("two", "m")):
+        (tmp_path / f"{name}.toml").write_text(f'[indicators.{ident}]\ntitle = "N"\ntable = "t"\ndate = "d"\n')
+    status = main(["evaluate", str(tmp_path / "one.toml"), str(tmp_path / "two.toml"), "--data",
+                   str(tmp_path / "data"), "--from", "2017-01", "--to", "2017-01", "--workers", "1", "--format",
+                   "json", "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 0
+    assert [line for line in err.splitlines() if line.startswith("warning:")] == [
+        f"warning: {tmp_path / 'data' / 'commentary.toml'}: commentary on 'zz', which is not an indicator of this run"]
+
+
 def test_a_table_the_data_lacks_is_named():
     with pytest.raises(indicators.DataError, match="no table 'episodes' in the data; tables given: contacts"):
         indicators_dask.evaluate(PACK, {"contacts": pd.DataFrame({"child_id": [1]})}, START, END)

@@ -362,7 +362,14 @@ def _evaluate_on_dask(args: argparse.Namespace, packs):
         client.close()
         if cluster is not None:
             cluster.close()
-    return parts[0] if len(parts) == 1 else Results.combine(parts, title=" and ".join(pack.title for pack in packs))
+    if len(parts) == 1:
+        return parts[0]
+    combined = Results.combine(parts, title=" and ".join(pack.title for pack in packs))
+    if combined.framing is not None:  # commentary on any pack's indicator is used: not each pack's alone
+        each = {w for part in parts for w in part.framing.unused(part.pack.indicators)}
+        combined.warnings = ([w for w in combined.warnings if w not in each]
+                             + combined.framing.unused({r.indicator for r in combined}))
+    return combined
 
 
 def _renderer_problem(name: str, renderer, output: str | None) -> str | None:

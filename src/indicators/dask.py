@@ -391,4 +391,6 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     results.warnings = coverage_warnings(pack, {}, first, last, ranges=ranges)
     if isinstance(tables, (str, os.PathLike)):
         results.framing = read_framing(tables)
+        if results.framing is not None:  # commentary no report would show, warned of as on one machine
+            results.warnings.extend(results.framing.unused(pack.indicators))
     return results
