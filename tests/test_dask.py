@@ -5,6 +5,7 @@ are retried without changing the result."""
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import random
 import re
@@ -22,6 +23,7 @@ import indicators
 from conftest import pack_from
 from indicators._cli import main
 from strategies import contacts, episodes
+from test_memory_budget import PACK as BUDGET_TEXT
 from test_properties import MERGE_PACK, PACK
 
 dask = pytest.importorskip("dask")
@@ -221,6 +223,33 @@ def test_months_outside_the_datas_dates_are_warned_of_as_on_one_machine():
     assert got.to_json() == expected.to_json()
 
 
+def test_commentary_on_an_indicator_the_run_lacks_is_warned_of_as_on_one_machine(tmp_path):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "part-0.csv").write_text("d\n2017-01-02\n")
+    (tmp_path / "commentary.toml").write_text('[commentary.m]\n"2017-01" = "On a misspelt id."\n')
+    pack = indicators.loads_pack('[indicators.n]\ntitle = "N"\ntable = "t"\ndate = "d"\n')
+    results = indicators_dask.evaluate(pack, tmp_path, "2017-01", "2017-01")
+    assert results.framing.commentary
+    assert [f"{tmp_path / 'commentary.toml'}: commentary on 'm', which is not an indicator of this run"] == \
+        results.warnings
+
+
+def test_the_command_line_checks_commentary_against_every_packs_indicators(tmp_path, capsys):
+    (tmp_path / "data" / "t").mkdir(parents=True)
+    (tmp_path / "data" / "t" / "part-0.csv").write_text("d\n2017-01-02\n")
+    (tmp_path / "data" / "commentary.toml").write_text('[commentary.m]\n"2017-01" = "Of the other pack."\n'
+                                                      '[commentary.zz]\n"2017-01" = "Of none."\n')
+    for name, ident in (("one", "n"), ("two", "m")):
+        (tmp_path / f"{name}.toml").write_text(f'[indicators.{ident}]\ntitle = "N"\ntable = "t"\ndate = "d"\n')
+    status = main(["evaluate", str(tmp_path / "one.toml"), str(tmp_path / "two.toml"), "--data",
+                   str(tmp_path / "data"), "--from", "2017-01", "--to", "2017-01", "--workers", "1", "--format",
+                   "json", "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 0
+    assert [line for line in err.splitlines() if line.startswith("warning:")] == [
+        f"warning: {tmp_path / 'data' / 'commentary.toml'}: commentary on 'zz', which is not an indicator of this run"]
+
+
 def test_a_table_the_data_lacks_is_named():
     with pytest.raises(indicators.DataError, match="no table 'episodes' in the data; tables given: contacts"):
         indicators_dask.evaluate(PACK, {"contacts": pd.DataFrame({"child_id": [1]})}, START, END)
@@ -402,3 +431,155 @@ def test_a_referral_id_shared_by_two_children_cannot_be_routed_and_says_so():
                                                    r"different child_id, so no one partition holds them all "
                                                    r"beside the 'assessments' rows that lookup assessments reads"):
         indicators_dask.evaluate(pack, tables, START, END, npartitions=4)
+
+
+# ---------------------------------------------------------------------------------------
+# an indicator that fails on a worker fails alone, as on one machine
+
+
+
+def placements_of(n: int, seed: int = 3) -> dict[str, pd.DataFrame]:
+    """n children over 40 years, each with an episode and a few placements."""
+    rng = random.Random(seed)
+    first = datetime.date(1990, 1, 1)
+    started = [first + datetime.timedelta(days=rng.randrange(14_600)) for _ in range(n)]
+    episodes = pd.DataFrame({"child_id": range(n), "started_on": pd.to_datetime(started),
+                             "ended_on": pd.to_datetime([d + datetime.timedelta(days=rng.randrange(900))
+                                                         if rng.random() < 0.7 else None for d in started])})
+    owners = [rng.randrange(n) for _ in range(3 * n)]
+    placements = pd.DataFrame({"child_id": owners, "started_on": pd.to_datetime(
+        [started[c] + datetime.timedelta(days=rng.randrange(400)) for c in owners])})
+    return {"episodes": episodes, "placements": placements}
+
+
+def test_the_memory_budget_reaches_the_workers_which_fail_only_the_indicator_over_it(client):
+    """A grid of a partition's keys by 493 months is over a budget of 1 MiB: the lookup's
+    indicator fails, named as on one machine; the other is complete, and the JSON is one
+    machine's under the same budget."""
+    pack = pack_from(BUDGET_TEXT)
+    tables = placements_of(2_000)
+    dask_tables = {name: dd.from_pandas(frame, npartitions=2, sort=False) for name, frame in tables.items()}
+    local_run = indicators.evaluate(pack, tables, "1990-01", "2030-12", memory_budget=2**20)
+    got = indicators_dask.evaluate(pack, dask_tables, "1990-01", "2030-12", client=client, npartitions=3,
+                                   memory_budget=2**20)
+    (failure,) = got.failures
+    assert failure.startswith("indicators.three_placements: lookup 'placements_12m' (a grid of ")
+    assert "keys of placements.child_id by 493 months) would take about" in failure
+    assert "over the memory budget of 1.0 MiB" in failure and "--memory-budget" in failure
+    assert [f.split(":")[0] for f in local_run.failures] == ["indicators.three_placements"]
+    assert got.to_json() == local_run.to_json()
+    assert sum(r.numerator for r in got if r.indicator == "starts") > 0
+    unlimited = indicators_dask.evaluate(pack, dask_tables, "1990-01", "2030-12", client=client, npartitions=3,
+                                         memory_budget=None)
+    assert unlimited.failures == []
+    assert unlimited.to_json() == indicators.evaluate(pack, tables, "1990-01", "2030-12", memory_budget=None).to_json()
+
+
+def test_the_command_line_passes_the_memory_budget_to_the_workers(tmp_path, capsys):
+    (tmp_path / "pack.toml").write_text(BUDGET_TEXT)
+    for name, frame in placements_of(300).items():
+        (tmp_path / "parts" / name).mkdir(parents=True)
+        for i in range(2):
+            frame.iloc[i::2].to_csv(tmp_path / "parts" / name / f"part-{i}.csv", index=False, date_format="%Y-%m-%d")
+    run = ["evaluate", str(tmp_path / "pack.toml"), "--data", str(tmp_path / "parts"), "--from", "2010-01",
+           "--to", "2010-12", "--format", "json", "--workers", "2"]
+    assert main(run + ["--memory-budget", "1KiB"]) == 1
+    captured = capsys.readouterr()
+    assert "error: indicators.three_placements: lookup 'placements_12m'" in captured.err
+    assert "over the memory budget of 1.0 KiB" in captured.err and "Traceback" not in captured.err
+    assert 12 == len([r for r in json.loads(captured.out) if r["indicator"] == "starts"])
+    assert main(run) == 0
+    assert "error:" not in capsys.readouterr().err
+
+
+def refuse_big_ids(ids):
+    if (ids > 40).any():
+        raise ValueError("no child ids over 40 today")
+    return ids
+
+
+class RefusingPlugin:
+    """A function plugin that raises on some rows (workers get it by value, as this module's)."""
+
+    @indicators.hookimpl
+    def indicators_functions(self):
+        return [indicators.Function("refuse_big", ("int",), "int", refuse_big_ids)]
+
+
+FAILING_TEXT = """
+[tables.contacts.columns]
+child_id = "int"
+
+[tables.contacts.derive]
+checked_id = "refuse_big(child_id)"
+
+[indicators.checked]
+title = "Contacts of checked children"
+table = "contacts"
+date = "received_on"
+where = "checked_id > 0"
+
+[indicators.children_contacted]
+title = "Children contacted"
+table = "contacts"
+date = "received_on"
+distinct = "child_id"
+"""
+
+
+@pytest.fixture()
+def refusing(client):
+    """The refusing plugin registered here and on every worker, for one test."""
+    import indicators.plugins
+
+    client.wait_for_workers(2, timeout=60)
+    indicators.plugins.register(RefusingPlugin(), "refusing")
+    client.run(indicators.plugins.register, RefusingPlugin(), "refusing")
+    try:
+        yield
+    finally:
+        indicators.plugins.unregister("refusing")
+        client.run(indicators.plugins.unregister, "refusing")
+
+
+@pytest.mark.parametrize("on", ["cluster", "threads"])
+def test_a_failing_plugin_function_fails_only_the_indicators_that_use_it(client, refusing, on):
+    """Child ids up to 80: every partition holds some over 40, so each one's call fails;
+    the failure is one machine's line and the JSON is one machine's, byte for byte."""
+    pack = pack_from(FAILING_TEXT)
+    rng = random.Random(21)
+    contact_rows, episode_rows = example_rows(21, n_contacts=200, n_episodes=80)
+    contact_rows["child_id"] = [None if c is None else rng.randint(1, 80) for c in contact_rows["child_id"]]
+    tables = frames(contact_rows, episode_rows)
+    expected = indicators.evaluate(pack, tables, START, END)
+    assert expected.failures == ["indicators.checked: refusing: function refuse_big() failed: "
+                                 "ValueError: no child ids over 40 today"]
+    got = indicators_dask.evaluate(pack, as_dask(tables, rng), START, END, npartitions=3,
+                                   client=client if on == "cluster" else None)
+    assert got.failures == expected.failures
+    assert got.to_json() == expected.to_json()
+    assert all(r.numerator is None for r in got if r.indicator == "checked")
+    assert any(r.numerator for r in got if r.indicator == "children_contacted")
+
+
+def test_an_indicator_failed_in_one_partial_is_failed_in_the_merge_whatever_the_order():
+    """Only the chunk with big ids fails; merged either way, the indicator is failed with
+    its message and the others are the whole table's."""
+    import indicators.plugins
+
+    small, big = frames(*example_rows(3)), frames(*example_rows(4))
+    for name in big:  # keys apart from the small chunk's, as partials need
+        big[name]["child_id"] = big[name]["child_id"] + 60
+    indicators.plugins.register(RefusingPlugin(), "refusing")
+    try:
+        pack = pack_from(FAILING_TEXT)
+        parts = [indicators.evaluate_partial(pack, t, START, END, duplicates=True) for t in (small, big)]
+        whole = indicators.evaluate(pack, {n: pd.concat([small[n], big[n]], ignore_index=True) for n in small},
+                                    START, END)
+    finally:
+        indicators.plugins.unregister("refusing")
+    assert parts[0].failures == {} and list(parts[1].failures) == ["checked"]
+    for merged in (parts[0].merge(parts[1]), parts[1].merge(parts[0])):
+        results = merged.results(pack)
+        assert results.failures == whole.failures != []
+        assert results.to_json() == whole.to_json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 import indicators
 from indicators._tables import infer_text_type
@@ -122,3 +123,19 @@ def test_pandas_and_pyarrow_tables_are_inputs():
         assert ["date", "int", "str"] == [table[c].type for c in ("received_on", "n", "team")]
         assert [False, True, False] == list(table["n"].missing_mask())
         assert [False, False, True] == list(table["received_on"].missing_mask())
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "nfa", "007", "3", "2.5", "2017-01-31", "31/01/2017",
+                                                      "true", "No", "x" * 300])), max_size=12),
+       st.sampled_from([None, "str", "int", "float", "date", "bool"]))
+def test_pandas_text_columns_read_as_the_same_values_in_a_list(cells, declared):
+    """A pandas text column (pandas 3's default for strings) is read without looking at
+    each value's type, as the same cells in a plain list are read."""
+    pd = pytest.importorskip("pandas")
+    types = {} if declared is None else {"c": declared}
+    expected = indicators.table_from_mapping("t", {"c": [c for c in cells] or np.zeros(0, dtype=str)}, types)["c"]
+    for dtype in ("string", "str"):
+        got = indicators.table_from_mapping("t", pd.DataFrame({"c": pd.Series(cells, dtype=dtype)}), types)["c"]
+        assert (got.type, got.unreadable) == (expected.type, expected.unreadable)
+        assert list(got.missing_mask()) == list(expected.missing_mask())
+        assert [str(v) for v in got.to_numpy()] == [str(v) for v in expected.to_numpy()]

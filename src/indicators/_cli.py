@@ -300,8 +300,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             parts.append(evaluate(pack, pack_tables, args.start, args.end, strict=args.strict,
                                   suppress_below=args.suppress_below, loader=args.loader,
                                   function_time_limit=args.function_time_limit,
-                                  progress=step, by=args.by, **({"memory_budget": args.memory_budget}
-                                                    if hasattr(args, "memory_budget") else {})))
+                                  progress=step, by=args.by, **_budget(args)))
         progress.step("evaluating", total, total)
         results = parts[0] if len(parts) == 1 else Results.combine(
             parts, title=" and ".join(pack.title for pack in packs))
@@ -314,6 +313,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         progress.close()
     return _report(results, output, args.output, {name: table for part in tables if isinstance(part, dict)
                                                   for name, table in part.items()})
+
+
+def _budget(args: argparse.Namespace) -> dict[str, int | None]:
+    """``memory_budget`` when ``--memory-budget`` was given (else the engine's default)."""
+    return {"memory_budget": args.memory_budget} if hasattr(args, "memory_budget") else {}
 
 
 def _report(results, output, destination: str | None, tables: dict | None = None) -> int:
@@ -367,13 +371,21 @@ def _evaluate_on_dask(args: argparse.Namespace, packs):
     try:
         parts = [on_dask.evaluate(pack, args.data, args.start, args.end, client=client,
                                   npartitions=args.partitions, strict=args.strict,
-                                  suppress_below=args.suppress_below, function_time_limit=args.function_time_limit)
+                                  suppress_below=args.suppress_below, function_time_limit=args.function_time_limit,
+                                  **_budget(args))
                  for pack in packs]
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    return parts[0] if len(parts) == 1 else Results.combine(parts, title=" and ".join(pack.title for pack in packs))
+    if len(parts) == 1:
+        return parts[0]
+    combined = Results.combine(parts, title=" and ".join(pack.title for pack in packs))
+    if combined.framing is not None:  # commentary on any pack's indicator is used: not each pack's alone
+        each = {w for part in parts for w in part.framing.unused(part.pack.indicators)}
+        combined.warnings = ([w for w in combined.warnings if w not in each]
+                             + combined.framing.unused({r.indicator for r in combined}))
+    return combined
 
 
 def _renderer_problem(name: str, renderer, output: str | None) -> str | None:

@@ -1231,10 +1231,10 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
             figures = _figures(indicator, pack, run.tables, periods)
             notes = _notes(indicator, run)
             rows = accounting(indicator, run)
-        except (PluginError, ResourceError) as exc:
+        except INDICATOR_FAILURES as exc:
             # a plugin function failed, or the work was too big: this indicator has no
             # figures, the others still do
-            failures.append(f"indicators.{indicator.id}: " + "; ".join(str(p) for p in exc.problems))
+            failures.append(failure_text(indicator, exc))
             figures, notes, rows = _empty_figures(indicator, periods), {}, None
         else:
             if group_failure is not None:
@@ -1254,6 +1254,14 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
         if results.framing is not None:
             results.warnings.extend(results.framing.unused(run.pack.indicators))
     return results
+
+
+INDICATOR_FAILURES = (PluginError, ResourceError)  # what fails one indicator, not the run
+
+
+def failure_text(indicator: Indicator, error: PluginError | ResourceError) -> str:
+    """How ``results.failures`` names an indicator that failed, and why."""
+    return f"indicators.{indicator.id}: " + "; ".join(str(p) for p in error.problems)
 
 
 def _empty_figures(indicator: Indicator, periods: Periods) -> dict[str, np.ndarray]:

@@ -5,7 +5,9 @@ computed with (a hash of the pack's definitions and settings, the same on any ma
 that loads the same pack), the run's first and last periods, and for every indicator
 typed parts, each with its own merge rule: counts add, distinct keys unite, sums and
 counts add (sums exactly), minima and maxima take the smaller or larger, and only a
-median keeps every value. Data-quality counts and the row accounting add. Chunks must
+median keeps every value. Data-quality counts and the row accounting add. An indicator
+that failed in a chunk (a plugin function failed, or its work was over the memory budget)
+is failed in the merge, with the first chunk's message, as one machine fails it. Chunks must
 keep all the rows of a key together when the pack uses derived columns
 (``previous``/``next``) or lookups, since those read across rows.
 """
@@ -25,12 +27,13 @@ import numpy as np
 from ._arrays import unique
 from ._breakdowns import refuse_by
 from ._dates import format_period
-from ._engine import accounting, figures_from_raw, parse_run, raw_figures, start_run, _notes
+from ._engine import (DEFAULT_MEMORY_BUDGET, INDICATOR_FAILURES, Run, accounting, failure_text, figures_from_raw,
+                      parse_run, raw_figures, start_run, _empty_figures, _notes)
 from ._errors import DataError, Problem
 from ._functions import DEFAULT_TIME_LIMIT
 from ._inputs import pack_for_input
 from ._judgement import judge
-from ._pack import AGGREGATE_KINDS, Expr, Location, Measure, Pack
+from ._pack import AGGREGATE_KINDS, Expr, Indicator, Location, Measure, Pack
 from ._results import Results
 from ._windows import Periods
 
@@ -278,9 +281,11 @@ class Partial:
     parts: dict[str, IndicatorPart]
     skipped: dict[str, str] = attrs.field(factory=dict)  # indicators left out, as evaluate() leaves them out
     loader: str = "csv"  # the input the pack was evaluated on (see indicators.PackInput)
+    failures: dict[str, str] = attrs.field(factory=dict)  # indicator to its results.failures line
 
     def merge(self, other: Partial) -> Partial:
-        """The partial of both chunks together."""
+        """The partial of both chunks together (an indicator failed in either is failed,
+        with this partial's message when both failed)."""
         if other.fingerprint != self.fingerprint:
             raise _refuse("they come from different packs (their fingerprints differ)")
         if (other.first, other.last) != (self.first, self.last):
@@ -290,14 +295,15 @@ class Partial:
             raise _refuse(f"they come from different inputs ({self.loader!r} and {other.loader!r})")
         for mine, theirs in ((self, other), (other, self)):
             for ident, reason in mine.skipped.items():
-                if ident in theirs.parts:
+                if ident in theirs.parts or ident in theirs.failures:
                     raise _refuse(f"indicator {ident!r} was skipped in one chunk ({reason}) and evaluated in "
                                   "another; give every chunk every table, empty where it has no rows")
-        if set(other.parts) != set(self.parts):
+        if set(other.parts) | set(other.failures) != set(self.parts) | set(self.failures):
             raise _refuse("they hold different indicators")
+        failures = {**other.failures, **self.failures}
         return Partial(self.fingerprint, self.first, self.last,
-                       {name: part.merge(other.parts[name]) for name, part in self.parts.items()},
-                       {**self.skipped, **other.skipped}, self.loader)
+                       {name: part.merge(other.parts[name]) for name, part in self.parts.items()
+                        if name not in failures}, {**self.skipped, **other.skipped}, self.loader, failures)
 
     def results(self, pack: Pack, suppress_below: int | None = None) -> Results:
         """Final results, judged, as :func:`indicators.evaluate` gives them; ``pack`` must
@@ -309,9 +315,13 @@ class Partial:
             suppress_below = pack.suppress_below
         pack, _ = pack_for_input(pack, self.loader)
         periods = Periods(self.first - 1, self.last, pack.financial_year_start)
-        records = []
+        records, failures = [], []
         for name, indicator in pack.indicators.items():
             if name in self.skipped:
+                continue
+            if name in self.failures:  # as evaluate() gives a failed indicator: no figures
+                failures.append(self.failures[name])
+                records.extend(judge(indicator, periods, _empty_figures(indicator, periods), suppress_below, {}, None))
                 continue
             part = self.parts[name]
             denominator = None if part.denominator is None else part.denominator.raw()
@@ -319,7 +329,8 @@ class Partial:
             notes = {reason: np.array(counts, dtype=np.int64) for reason, counts in part.notes.items()}
             rows = {side: counts.raw() for side, counts in part.rows.items()}
             records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
-        return Results(records, pack, format_period(self.first), format_period(self.last), skipped=self.skipped)
+        return Results(records, pack, format_period(self.first), format_period(self.last), failures=failures,
+                       skipped=self.skipped)
 
 
 # ---------------------------------------------------------------------------------------
@@ -401,9 +412,13 @@ def _aggregated(kind: str, values: list[np.ndarray]) -> Part:
 
 def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
                      loader: str = "csv", function_time_limit: float | None = DEFAULT_TIME_LIMIT,
-                     duplicates: bool = False, by: Sequence[str] | None = None) -> Partial:
-    """Partial aggregates of every indicator over one chunk of the data (a plugin
-    function's failure or overrunning the time limit raises :class:`PluginError`).
+                     memory_budget: int | None = DEFAULT_MEMORY_BUDGET, duplicates: bool = False,
+                     by: Sequence[str] | None = None) -> Partial:
+    """Partial aggregates of every indicator over one chunk of the data. An indicator
+    whose plugin function fails or overruns ``function_time_limit``, or whose work in one
+    step would take more than ``memory_budget`` bytes of this chunk, is recorded as failed
+    (``Partial.failures``, the line :func:`indicators.evaluate` gives it); the others are
+    complete.
 
     With ``duplicates``, each indicator's ``duplicate rows (TABLE)`` note counts this
     chunk's duplicate rows: exact when the chunks were made so that equal rows always
@@ -415,31 +430,39 @@ def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: b
     input cannot answer), with the reasons in the partial's ``skipped``."""
     refuse_by(by, "evaluate_partial")
     first, last = parse_run(start, end)
-    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, skip=True)
-    parts = {}
+    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True)
+    parts, failures = {}, {}
     for name, indicator in run.pack.indicators.items():
-        numerator, denominator = raw_figures(indicator, run.pack, run.tables, run.periods, mergeable=True)
-        evaluations = run.tables
-        if indicator.each is not None:
-            held = [_held(keys, members, bool(indicator.numerator.distinct)) for keys, members in numerator]
-            num_part = HeldByEach(indicator.kind, bool(indicator.numerator.distinct),
-                                  tuple(k for k, _ in held), tuple(m for _, m in held))
-        elif indicator.kind in AGGREGATE_KINDS:
-            num_part = _aggregated(indicator.kind, numerator)
-        else:
-            num_part = _counted(numerator, evaluations[indicator.numerator.table], indicator.numerator)
-        if denominator is None:
-            den_part = None
-        elif isinstance(indicator.denominator, Measure):
-            den_part = _counted(denominator, evaluations[indicator.denominator.table], indicator.denominator)
-        else:
-            den_part = Fixed(tuple(None if math.isnan(v) else v for v in np.asarray(denominator, float).tolist()))
-        notes = {reason: _per_period(c) for reason, c in _notes(indicator, run, duplicates=duplicates).items()}
-        rows = {side: RowCounts(_per_period(in_window), _per_period(used),
-                                {reason: _per_period(c) for reason, c in left_out.items()})
-                for side, (in_window, used, left_out) in accounting(indicator, run).items()}
-        parts[name] = IndicatorPart(num_part, den_part, notes, rows)
-    return Partial(pack_fingerprint(pack), first, last, parts, run.skipped, loader)
+        try:
+            parts[name] = _indicator_part(indicator, run.pack, run, duplicates)
+        except INDICATOR_FAILURES as exc:
+            failures[name] = failure_text(indicator, exc)
+    return Partial(pack_fingerprint(pack), first, last, parts, run.skipped, loader, failures)
+
+
+def _indicator_part(indicator: Indicator, pack: Pack, run: Run, duplicates: bool) -> IndicatorPart:
+    """What one indicator keeps of a chunk."""
+    numerator, denominator = raw_figures(indicator, pack, run.tables, run.periods, mergeable=True)
+    evaluations = run.tables
+    if indicator.each is not None:
+        held = [_held(keys, members, bool(indicator.numerator.distinct)) for keys, members in numerator]
+        num_part = HeldByEach(indicator.kind, bool(indicator.numerator.distinct),
+                              tuple(k for k, _ in held), tuple(m for _, m in held))
+    elif indicator.kind in AGGREGATE_KINDS:
+        num_part = _aggregated(indicator.kind, numerator)
+    else:
+        num_part = _counted(numerator, evaluations[indicator.numerator.table], indicator.numerator)
+    if denominator is None:
+        den_part = None
+    elif isinstance(indicator.denominator, Measure):
+        den_part = _counted(denominator, evaluations[indicator.denominator.table], indicator.denominator)
+    else:
+        den_part = Fixed(tuple(None if math.isnan(v) else v for v in np.asarray(denominator, float).tolist()))
+    notes = {reason: _per_period(c) for reason, c in _notes(indicator, run, duplicates=duplicates).items()}
+    rows = {side: RowCounts(_per_period(in_window), _per_period(used),
+                            {reason: _per_period(c) for reason, c in left_out.items()})
+            for side, (in_window, used, left_out) in accounting(indicator, run).items()}
+    return IndicatorPart(num_part, den_part, notes, rows)
 
 
 def merge_partials(partials: list[Partial]) -> Partial:

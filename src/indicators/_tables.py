@@ -376,6 +376,10 @@ def _object_kind(values: np.ndarray) -> tuple[str, np.ndarray]:
 def column_from_values(name: str, values: Any, type_: str | None, *, table: str,
                        strict: bool = False) -> Column:
     """Build a column from an array-like (numpy, list, pandas Series, pyarrow array)."""
+    if str(getattr(values, "dtype", "")) in ("str", "string") and hasattr(values, "fillna"):
+        # pandas text is text: read as a CSV column is (missing as empty), without looking
+        # at each value's Python type
+        return column_from_text(name, values.fillna("").to_numpy(dtype=object), type_, table=table, strict=strict)
     array = _as_numpy(values)
     if array.ndim != 1:
         raise DataError([Problem(f"expected a one-dimensional column, got shape {array.shape}",

@@ -22,7 +22,7 @@ import numpy as np
 
 from ._breakdowns import refuse_by
 from ._coverage import coverage_warnings, date_ranges, placement_columns
-from ._engine import parse_run, skip_missing
+from ._engine import DEFAULT_MEMORY_BUDGET, parse_run, skip_missing
 from ._errors import DataError, Problem
 from ._expressions import Call, Name, walk
 from ._functions import DEFAULT_TIME_LIMIT
@@ -244,15 +244,15 @@ Ranges = dict  # table name to (first day, last day) of its placing dates, or No
 
 
 def _evaluate_bucket(pack: Pack, pieces: dict[str, list[pd.DataFrame]], start: str, end: str,
-                     strict: bool | None, function_time_limit: float | None, index: int,
-                     count: int) -> tuple[Partial, Ranges]:
+                     strict: bool | None, function_time_limit: float | None, memory_budget: int | None,
+                     index: int, count: int) -> tuple[Partial, Ranges]:
     """One partition index: each table's pieces joined in input order, then evaluated;
     with the dates each table holds, for the run's coverage warnings."""
     tables = {name: (parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)).reset_index(drop=True)
               for name, parts in pieces.items()}
     try:
         partial = evaluate_partial(pack, tables, start, end, strict=strict, function_time_limit=function_time_limit,
-                                   duplicates=True)
+                                   memory_budget=memory_budget, duplicates=True)
     except DataError as exc:
         note = (f"(row numbers count within partition {index + 1} of {count}, the rows of its keys after the "
                 "split by key, not within the whole table or file)")
@@ -329,7 +329,8 @@ def _tables_from(pack: Pack, tables: Any) -> dict[str, Any]:
 
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = None, npartitions: int | None = None,
              strict: bool | None = None, suppress_below: int | None = None,
-             function_time_limit: float | None = DEFAULT_TIME_LIMIT, by: Sequence[str] | None = None) -> Results:
+             function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+             memory_budget: int | None = DEFAULT_MEMORY_BUDGET, by: Sequence[str] | None = None) -> Results:
     """Evaluate ``pack`` over ``tables`` on Dask, exactly as :func:`indicators.evaluate` would
     over the whole tables (breakdowns, ``by``, are refused).
 
@@ -337,7 +338,10 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     ``*.parquet`` or ``*.csv`` partitions, or is a folder holding one such folder per
     table. ``client`` is a ``distributed.Client`` (None: Dask's current scheduler, the
     threaded one unless a client is active). ``npartitions`` is how many partitions every
-    table is split into by key (default: the most partitions any table has).
+    table is split into by key (default: the most partitions any table has). An
+    indicator whose plugin function fails, or whose work on one partition would take
+    more than ``memory_budget`` bytes in one step, fails alone (``results.failures``), as
+    on one machine.
     """
     refuse_by(by, "indicators.dask.evaluate")
     parse_run(start, end)  # a bad period is told before any work
@@ -371,8 +375,10 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
                 for i in range(n):
                     buckets[i].append(split[i])
         pieces[name] = buckets
-    partials = [dask.delayed(_evaluate_bucket, pure=True)(pack, {name: pieces[name][i] for name in frames},
-                                                          start, end, strict, function_time_limit, i, n)
+    shipped = dask.delayed(pack, pure=True)  # one task holding the pack, not a copy in every task
+    partials = [dask.delayed(_evaluate_bucket, pure=True)(shipped, {name: pieces[name][i] for name in frames},
+                                                          start, end, strict, function_time_limit, memory_budget,
+                                                          i, n)
                 for i in range(n)]
     while len(partials) > 1:  # a tree: each merge of two partials is one task
         partials = [dask.delayed(_merge, pure=True)(*partials[i:i + 2]) if i + 1 < len(partials) else partials[i]
@@ -387,4 +393,6 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     results.warnings = coverage_warnings(pack, {}, first, last, ranges=ranges)
     if isinstance(tables, (str, os.PathLike)):
         results.framing = read_framing(tables)
+        if results.framing is not None:  # commentary no report would show, warned of as on one machine
+            results.warnings.extend(results.framing.unused(pack.indicators))
     return results
