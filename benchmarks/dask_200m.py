@@ -56,7 +56,7 @@ def write_demo_chunks(folder: Path, chunks: int, scale: float, seeds: int) -> No
     generated, each written ``chunks / seeds`` times with its ids offset."""
     import pandas as pd
 
-    from indicators._demo import generate
+    from indicators.demo import generate
 
     if (folder / "done").exists():
         return
