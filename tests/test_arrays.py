@@ -59,3 +59,15 @@ def test_repeated_rows_tells_apart_rows_whose_digests_collide():
     second = np.array([0, multiplier.view(np.int64), multiplier.view(np.int64)], dtype=np.int64)
     assert [2] == repeated_rows([(first, None), (second, None)], 3).tolist()
     assert [] == repeated_rows([(first[:2], None), (second[:2], None)], 2).tolist()
+
+
+def test_repeated_rows_with_a_rising_id_column_and_without_one():
+    """A row id that rises from row to row tells the rows apart even where every other
+    column repeats; an id that repeats once leaves the rows to be compared."""
+    other = np.zeros(6, dtype=np.int64)
+    rising = np.arange(6, dtype=np.int64) * 3
+    assert [] == repeated_rows([(rising, None), (other, None)], 6).tolist()
+    repeats = np.array([0, 3, 3, 9, 12, 15], dtype=np.int64)
+    assert [2] == repeated_rows([(repeats, None), (other, None)], 6).tolist()
+    missing = np.array([False, False, True, False, False, False])
+    assert [] == repeated_rows([(rising, missing), (other, None)], 6).tolist()

@@ -88,16 +88,29 @@ def _cell_words(data: np.ndarray, missing: np.ndarray | None) -> np.ndarray:
     return words if missing is None else np.where(missing, _MISSING_CELL, words)
 
 
+def _strictly_increasing(data: np.ndarray, missing: np.ndarray | None) -> bool:
+    """Whether a column's values rise from row to row (none missing); its first rows are
+    looked at first, so that the usual column costs next to nothing."""
+    if data.dtype.kind not in "iuM" or (missing is not None and missing.any()):
+        return False
+    head = data[:4097]
+    if not (head[1:] > head[:-1]).all():
+        return False
+    return bool((data[1:] > data[:-1]).all())
+
+
 def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int) -> np.ndarray:
     """Positions of the rows that equal an earlier row in every column (missing equal to
     missing), ascending.
 
-    Exact: rows are told apart by a 64-bit digest and one sort of the digests; only rows
-    whose digest repeats (true repeats and the rare collision) are compared cell by cell.
+    Exact: a column whose values rise from row to row (an export's row id, usually) tells
+    every row apart at once; otherwise rows are told apart by a 64-bit digest and one sort
+    of the digests, and only rows whose digest repeats (true repeats and the rare
+    collision) are compared cell by cell.
     """
     none = np.zeros(0, dtype=np.int64)
-    if n_rows < 2:
-        return none
+    if n_rows < 2 or any(_strictly_increasing(data, missing) for data, missing in columns):
+        return none  # a column such as an export's row id tells every row apart
     digest = np.zeros(n_rows, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for data, missing in columns:
