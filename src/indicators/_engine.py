@@ -1142,7 +1142,7 @@ def skip_missing(pack: Pack, tables: dict[str, Table], offered: list[str] | None
 def _without_unavailable_derived(pack: Pack, tables: dict[str, Table]) -> Pack:
     """The pack without the derived columns that read, directly or through one another, a
     column the data lacks (the indicators using them are skipped already)."""
-    specs = dict(pack.tables)
+    pruned = {}
     for name, spec in pack.tables.items():
         if not spec.derive or name not in tables:
             continue
@@ -1153,8 +1153,8 @@ def _without_unavailable_derived(pack: Pack, tables: dict[str, Table]) -> Pack:
                 available.add(derived)
                 kept.append((derived, expr))
         if len(kept) < len(spec.derive):
-            specs[name] = attrs.evolve(spec, derive=tuple(kept))
-    return pack if specs == dict(pack.tables) else attrs.evolve(pack, tables=specs)
+            pruned[name] = attrs.evolve(spec, derive=tuple(kept))
+    return attrs.evolve(pack, tables={**pack.tables, **pruned}) if pruned else pack
 
 
 def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | None, loader: str = "csv",

@@ -725,27 +725,21 @@ def render_team_lines(results: Results, explain_command: str) -> str:
     (``explain_command`` with ``{indicator}``, ``{period}`` and ``{group}``, the
     ``--group COLUMN="VALUE"`` options)."""
     latest = max((r.period for r in results), default=None)
-    lines, example = [], None
+    worst: dict[str, tuple[Result, float]] = {}  # indicator id to its group furthest from target
     for r in results:
         if r.period != latest or not r.group or r.target is None or r.value is None or r.polarity == "neutral":
             continue
-        sign = 1 if r.polarity == "higher_is_better" else -1
-        shortfall = sign * (r.target - r.value)
-        if shortfall <= 0:
-            continue
-        line = (r.title, r, shortfall)
-        same = next((i for i, (title, _, _) in enumerate(lines) if title == r.title), None)
-        if same is None:
-            lines.append(line)
-        elif shortfall > lines[same][2]:
-            lines[same] = line
-    if not lines:
+        shortfall = (r.target - r.value) * (1 if r.polarity == "higher_is_better" else -1)
+        if shortfall > worst.get(r.indicator, (r, 0.0))[1]:
+            worst[r.indicator] = (r, shortfall)
+    if not worst:
         return ""
-    width = max(len(title) for title, _, _ in lines)
+    width = max(len(r.title) for r, _ in worst.values())
     out = [f"\nGroups furthest from target ({_month_name(latest)}; every group in the HTML page)"]
-    for title, r, _ in lines:
+    example = None
+    for r, _ in worst.values():
         group = ", ".join(f"{name} {value if value is not None else '(not recorded)'}" for name, value in r.group.items())
-        out.append(f"  {title.ljust(width)}  {group}: {_fmt(r.value, r.decimals, r.kind)} "
+        out.append(f"  {r.title.ljust(width)}  {group}: {_fmt(r.value, r.decimals, r.kind)} "
                    f"against {_fmt(r.target, r.decimals, r.kind)}" + (f", {r.rag}" if r.rag else ""))
         if example is None and all(value is not None for value in r.group.values()):
             example = r
