@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, strategies as st
 
-from indicators._arrays import distinct_per_group, repeated_rows, unique
+from indicators._arrays import distinct_per_group, repeated_rows, row_digests, unique
 from indicators._windows import distinct_range_counts
 
 
@@ -57,6 +57,8 @@ def test_repeated_rows_tells_apart_rows_whose_digests_collide():
     # (1, 0) and (0, multiplier) have the same digest: 1 * multiplier ^ 0 == 0 * multiplier ^ multiplier
     first = np.array([1, 0, 0], dtype=np.int64)
     second = np.array([0, multiplier.view(np.int64), multiplier.view(np.int64)], dtype=np.int64)
+    digests = row_digests([(first, None), (second, None)], 3)
+    assert digests[0] == digests[1]  # the collision this test is about
     assert [2] == repeated_rows([(first, None), (second, None)], 3).tolist()
     assert [] == repeated_rows([(first[:2], None), (second[:2], None)], 2).tolist()
 
@@ -71,3 +73,16 @@ def test_repeated_rows_with_a_rising_id_column_and_without_one():
     assert [2] == repeated_rows([(repeats, None), (other, None)], 6).tolist()
     missing = np.array([False, False, True, False, False, False])
     assert [] == repeated_rows([(rising, missing), (other, None)], 6).tolist()
+
+
+@given(st.lists(st.tuples(st.integers(-2**40, 2**40), st.booleans()), max_size=50), st.integers(1, 7))
+def test_present_extremes_are_those_of_the_present_values(cells, block):
+    from indicators import _arrays
+
+    data = np.array([value for value, _ in cells], dtype=np.int64)
+    missing = np.array([gone for _, gone in cells], dtype=bool)
+    present = [value for value, gone in cells if not gone]
+    want = (min(present), max(present)) if present else None
+    # blocks smaller than the column, as a large column meets them
+    assert _arrays.present_extremes(data, missing, block) == want
+    assert _arrays.present_extremes(data, None, block) == ((int(data.min()), int(data.max())) if cells else None)

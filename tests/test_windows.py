@@ -141,3 +141,20 @@ def test_cumulative_since_after_the_period_is_empty():
     results = run(event_pack("cumulative", "2017-02-09"),
                   {"events": {"on": ["2017-01-10", "2017-02-10"]}}, "2017-01", "2017-02")
     assert [0, 1] == [r.numerator for r in results]
+
+
+@given(st.integers(1, 300), st.data())
+def test_masked_range_counts_equal_the_counts_of_the_kept_ranges(n_periods, data):
+    """Rows in blocks larger and smaller than one, and runs long enough for the fallback."""
+    import numpy as np
+
+    from indicators._windows import masked_range_counts, range_counts
+
+    n_rows = data.draw(st.sampled_from([0, 1, 7, 70_000]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    lo = rng.integers(0, n_periods + 1, n_rows).astype(np.int16)
+    hi = np.maximum(lo, rng.integers(0, n_periods + 1, n_rows)).astype(np.int16)
+    keep = rng.random(n_rows) < 0.5
+    want = np.array([((lo <= p) & (p < hi) & keep).sum() for p in range(n_periods)], dtype=np.int64)
+    got = masked_range_counts(lo, hi, keep, n_periods)
+    assert got.tolist() == want.tolist() == range_counts(lo[keep], hi[keep], n_periods).tolist()

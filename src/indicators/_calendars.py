@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 import attrs
 import numpy as np
 
+from ._arrays import CHUNK_ROWS, row_chunks
 from ._dates import NAT, TABLE_FIRST_DAY, TABLE_LAST_DAY
 
 HOLIDAY_YEARS = range(1950, 2101)
@@ -64,10 +65,16 @@ class Calendar:
         table = self.cumulative_working_days
         if start.size and min(start.min(), end.min()) >= TABLE_FIRST_DAY and \
                 max(start.max(), end.max()) <= TABLE_LAST_DAY:  # the usual case: two lookups
-            index = np.subtract(end, TABLE_FIRST_DAY)
-            out = table.take(index)
-            np.subtract(start, TABLE_FIRST_DAY, out=index)
-            out -= table.take(index)
+            out = np.empty(start.shape, dtype=np.int64)
+            index = np.empty(min(start.size, CHUNK_ROWS), dtype=np.int64)
+            before = np.empty_like(index)
+            for rows in row_chunks(start.size):
+                k = rows.stop - rows.start
+                np.subtract(end[rows], TABLE_FIRST_DAY, out=index[:k])
+                table.take(index[:k], out=out[rows], mode="clip")  # in range: checked above
+                np.subtract(start[rows], TABLE_FIRST_DAY, out=index[:k])
+                table.take(index[:k], out=before[:k], mode="clip")
+                np.subtract(out[rows], before[:k], out=out[rows])
             return out
         inside = ((start >= TABLE_FIRST_DAY) & (start <= TABLE_LAST_DAY)
                   & (end >= TABLE_FIRST_DAY) & (end <= TABLE_LAST_DAY))

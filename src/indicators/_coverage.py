@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 
+from ._arrays import present_extremes
 from ._dates import format_period, month_code, month_end, month_start, to_iso
 from ._expressions import names_used
 
@@ -48,10 +49,10 @@ def date_ranges(pack: Pack, tables: Mapping[str, Table]) -> dict[str, tuple[int,
             column = table.columns.get(column_name)
             if column is None or column.type != "date" or not len(column):
                 continue
-            present = column.data[~column.missing_mask()]
-            if present.size:
-                lows.append(int(present.min()))
-                highs.append(int(present.max()))
+            extremes = present_extremes(column.data, column.missing)
+            if extremes is not None:
+                lows.append(extremes[0])
+                highs.append(extremes[1])
         if lows or any(c in table.columns and table.columns[c].type == "date" for c in columns):
             out[name] = (min(lows), max(highs)) if lows else None
     return out

@@ -43,7 +43,7 @@ from ._results import Results
 from ._tables import Column, Table, table_from_mapping
 from ._text import as_text
 from ._vectors import Vec, unify_strings
-from ._windows import Periods, distinct_range_counts, expand, range_counts, row_dtype
+from ._windows import Periods, distinct_range_counts, expand, masked_range_counts, range_counts, row_dtype
 
 
 def _column_vec(column: Column) -> Vec:
@@ -591,7 +591,7 @@ class TableEvaluation:
                 keys, present = self._keys(measure.distinct)
                 keep = keep & present
                 return distinct_range_counts(keys[keep], lo[keep], hi[keep], n_periods)
-            return range_counts(lo[keep], hi[keep], n_periods)
+            return masked_range_counts(lo, hi, keep, n_periods)
         frame = self.frame(measure, key, keep, lo, hi)
         mask = frame.all_true(pending)
         if measure.distinct:
@@ -619,7 +619,7 @@ class TableEvaluation:
                 unknown = kept_before
             elif value.missing is not None:
                 rows = self.selected(measure, filters[:k])[2] & value.missing
-                unknown = range_counts(lo[rows], hi[rows], n_periods)
+                unknown = masked_range_counts(lo, hi, rows, n_periods)
             false = kept_before - kept_after - unknown
             for reason, counts in ((f"{role} unknown", unknown), (f"{role} false", false)):
                 if counts.any():
@@ -643,7 +643,7 @@ class TableEvaluation:
         lo, hi, keep, pending, key = self.selected(measure)
         if not pending and not is_pair_level(condition, measure):
             keep = keep & _missing(self.row_value(condition))
-            return range_counts(lo[keep], hi[keep], n_periods)
+            return masked_range_counts(lo, hi, keep, n_periods)
         frame = self.frame(measure, key, keep, lo, hi)
         unknown = _missing(frame.value(condition))
         return np.bincount(frame.periods[frame.all_true(pending) & unknown], minlength=n_periods).astype(np.int64)
@@ -654,7 +654,7 @@ class TableEvaluation:
         on = self.vec(lookup.on)
         if on.type != "null":
             keep = keep & on.mask()
-        return range_counts(lo[keep], hi[keep], self.periods.count)
+        return masked_range_counts(lo, hi, keep, self.periods.count)
 
     def account(self, measure: Measure, of: Expr | None = None, each: str | None = None
                 ) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -795,7 +795,7 @@ class TableEvaluation:
             if value.type not in ("int", "float"):
                 continue
             rows = kept & (value.data < 0) & ~value.mask()
-            out[text] = range_counts(lo[rows], hi[rows], self.periods.count)
+            out[text] = masked_range_counts(lo, hi, rows, self.periods.count)
         return out
 
     def distinct_keys(self, measure: Measure) -> list[np.ndarray]:

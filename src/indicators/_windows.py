@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import dense_codes, unique
+from ._arrays import CHUNK_ROWS, dense_codes, row_chunks, unique
 from ._dates import NAT, month_code, month_end, month_start
 
 EARLIEST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))  # window_start of to_date
@@ -116,6 +116,28 @@ def range_counts(lo: np.ndarray, hi: np.ndarray, n_periods: int,
     return np.cumsum(diff)[:n_periods]
 
 
+def masked_range_counts(lo: np.ndarray, hi: np.ndarray, keep: np.ndarray, n_periods: int) -> np.ndarray:
+    """``range_counts(lo[keep], hi[keep], n_periods)``, from one histogram of each kept
+    row's (lo, hi) pair taken in cache-sized blocks: no full-length copies of the ranges."""
+    width = n_periods + 1
+    n_pairs = width * width
+    if n_pairs > 1 << 16:  # runs of over 20 years: a pair histogram would outgrow the cache
+        return range_counts(lo[keep], hi[keep], n_periods)
+    pairs = np.zeros(n_pairs, dtype=np.int64)
+    block = np.empty(min(lo.size, CHUNK_ROWS), dtype=np.intp)
+    for rows in row_chunks(lo.size):
+        code = block[:rows.stop - rows.start]
+        code[...] = lo[rows]  # widened before the product: lo may be int16
+        code *= width
+        code += hi[rows]
+        pairs += np.bincount(code[keep[rows]], minlength=n_pairs)
+    seen = np.flatnonzero(pairs)
+    diff = np.zeros(width, dtype=np.int64)
+    np.add.at(diff, seen // width, pairs[seen])
+    np.subtract.at(diff, seen % width, pairs[seen])
+    return np.cumsum(diff)[:n_periods]
+
+
 def _by_key_and_start(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int):
     """Key codes, starts and ends sorted by key then start: one sort of a packed
     (key, start, end) integer where it fits (several times faster than a lexsort here)."""
@@ -166,8 +188,16 @@ def _through_day_table(days: np.ndarray, place) -> tuple[np.ndarray, ...]:
         return place(days)
     table_days = np.arange(low - 1, present_max + 1, dtype=np.int64)
     table_days[0] = NAT  # index 0: a missing day
-    index = np.clip(days, low - 1, present_max) - (low - 1)
-    return tuple(column[index] for column in place(table_days))
+    columns = place(table_days)
+    placed = tuple(np.empty(days.size, dtype=column.dtype) for column in columns)
+    block = np.empty(min(days.size, CHUNK_ROWS), dtype=np.intp)
+    for rows in row_chunks(days.size):
+        index = block[:rows.stop - rows.start]
+        np.clip(days[rows], low - 1, present_max, out=index)
+        index -= low - 1
+        for column, out in zip(columns, placed):
+            column.take(index, out=out[rows], mode="clip")  # in range: clipped above
+    return placed
 
 
 def period_dtype(n_periods: int) -> type:
