@@ -147,3 +147,24 @@ def test_columns_shifted_along_the_same_key_and_order_share_one_sort(monkeypatch
                           "referred_on": ["2017-01-02", "2017-01-09", "2017-01-20", "2017-01-03"]}}
     assert 1 == run(pack, data, "2017-01").get("between", "2017-01").numerator
     assert [4] == sorts  # one sort by (child_id, referred_on) for all three columns
+
+
+spans = st.sampled_from([3, 2**20, 2**40, 2**62])
+
+
+@given(st.data(), spans, spans, st.booleans())
+def test_the_stable_order_is_a_stable_sort_by_key_then_order(data, key_span, order_span, float_orders):
+    """Spans small enough to pack as they are, wide enough to need ranks, and too wide for
+    any packing (a lexsort) all give the same order."""
+    from indicators._derived import _stable_order
+
+    n = data.draw(st.integers(1, 30))
+    keys = np.array(data.draw(st.lists(st.integers(-key_span, key_span), min_size=n, max_size=n)), dtype=np.int64)
+    orders = np.array(data.draw(st.lists(st.integers(0, order_span), min_size=n, max_size=n)), dtype=np.int64)
+    if float_orders:
+        orders = orders.astype(np.float64)
+    permutation, sorted_keys, sorted_orders = _stable_order(keys, orders)
+    want = sorted(range(n), key=lambda i: (keys[i], orders[i], i))
+    assert permutation.tolist() == want
+    same = lambda a: [a[i] == a[i + 1] for i in range(n - 1)]  # noqa: E731
+    assert same(sorted_keys) == same(keys[want]) and same(sorted_orders) == same(orders[want])

@@ -29,18 +29,47 @@ def _ranks(values: np.ndarray) -> tuple[np.ndarray, int]:
     return dense_codes(values)
 
 
-def _stable_order(keys: np.ndarray, orders: np.ndarray) -> np.ndarray:
-    """The permutation sorting by key then order, ties in their original order: one sort
-    of a packed (key, order, position) integer where it fits in 63 bits (several times
-    faster than a lexsort here), else a lexsort."""
+def _offsets(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes 0..K-1 that order and compare as ``values`` do, and K: integers less their
+    smallest (no sort, no table), other values by rank."""
+    if values.dtype.kind in "iu" and values.size:
+        low, high = int(values.min()), int(values.max())
+        return values - low, high - low + 1
+    return _ranks(values)
+
+
+def _stable_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The permutation sorting by key then order, ties in their original order, with the
+    sorted keys and orders as codes that compare as they do.
+
+    One sort of a packed ``key | order | position`` integer where the three fit in 63 bits
+    (several times faster than a lexsort here), with integers packed as they are when
+    their spans fit and by rank otherwise; everything comes back out of the sorted
+    integer by shifts and masks, with no gather.
+    """
     m = keys.size
-    key_codes, n_keys = _ranks(keys)
-    order_codes, n_orders = _ranks(orders)
-    if n_keys * n_orders * m >= 2**62:
-        return np.lexsort((orders, keys))
-    packed = (key_codes * n_orders + order_codes) * m + np.arange(m)
+    position_bits = max(m - 1, 1).bit_length()
+    for codes_of in (_offsets, _ranks):
+        key_codes, n_keys = codes_of(keys)
+        order_codes, n_orders = codes_of(orders)
+        order_bits = max(n_orders - 1, 1).bit_length()
+        key_bits = max(n_keys - 1, 1).bit_length()
+        if key_bits + order_bits + position_bits <= 63:
+            break
+    else:
+        permutation = np.lexsort((orders, keys))
+        key_codes, order_codes = _ranks(keys)[0], _ranks(orders)[0]
+        return permutation, key_codes[permutation], order_codes[permutation]
+    packed = key_codes.astype(np.int64)  # a fresh array: packed in place from here
+    packed <<= order_bits + position_bits
+    packed |= order_codes.astype(np.int64, copy=False) << position_bits
+    packed |= np.arange(m, dtype=np.int64)
     packed.sort()
-    return packed % m
+    permutation = packed & ((1 << position_bits) - 1)
+    packed >>= position_bits
+    sorted_orders = packed & ((1 << order_bits) - 1)
+    packed >>= order_bits
+    return permutation, packed, sorted_orders
 
 
 class Sequence:
@@ -55,12 +84,9 @@ class Sequence:
         rows = np.flatnonzero(~key.mask() & ~order.mask())
         if rows.size == 0:
             return
-        keys = sort_codes(key)[rows]
-        orders = sort_codes(order)[rows]
-        permutation = _stable_order(keys, orders)
+        permutation, k, o = _stable_order(sort_codes(key)[rows], sort_codes(order)[rows])
         self.rows = rows[permutation]
-        self.keys = keys[permutation]
-        k, o = self.keys, orders[permutation]
+        self.keys = k  # codes: equal where the keys are equal
         new_group = np.ones(self.rows.size, dtype=bool)
         new_group[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
         self.group = np.cumsum(new_group) - 1
