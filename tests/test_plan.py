@@ -12,7 +12,8 @@ import indicators
 from conftest import pack_from
 from indicators._cli import main
 from indicators._engine import TableEvaluation
-from indicators._plan import selection_key
+from indicators._expressions import to_text
+from indicators._plan import placement_key, selection_key
 from test_properties import PACK as PROPERTY_PACK
 
 SHARED = """
@@ -52,8 +53,19 @@ def test_a_filter_two_indicators_read_is_one_step_used_by_both():
     (month,) = [s for s in steps(plan, "place") if s.description == "by received_on, month window"]
     assert ("decided_1wd", "decided") == month.users
     (denominator,) = [s for s in steps(plan, "count")
-                      if s.description == "rows of: by received_on, month window; where decided_on is not missing"]
+                      if s.description == "rows (from the reasons) of: by received_on, month window; "
+                      "where decided_on is not missing"]
     assert ("decided_1wd", "decided") == denominator.users  # the count of one is the other's denominator
+
+
+def test_a_denominator_and_its_numerator_are_one_reasons_pass_with_another_indicator():
+    plan = indicators.compile(pack_from(SHARED))
+    (month,) = [s for s in steps(plan, "reasons") if "month window" in s.description]
+    assert month.description == ("rows by the first filter that leaves them out, one pass: by received_on, "
+                                 "month window; where decided_on is not missing; "
+                                 "where working_days(received_on, decided_on) <= 1")
+    assert ("decided_1wd", "decided") == month.users
+    assert 2 == len(steps(plan, "reasons"))  # and one over the year-to-date window
 
 
 def contacts_and_episodes() -> dict:
@@ -86,6 +98,22 @@ def test_the_engine_counts_exactly_what_the_plan_lists_each_once(monkeypatch, pa
     assert listed == set(counted)
 
 
+@pytest.mark.parametrize("pack", [pack_from(SHARED), PROPERTY_PACK], ids=["shared", "mixed kinds"])
+def test_the_engine_makes_exactly_the_reasons_passes_the_plan_lists_each_once(monkeypatch, pack):
+    passes = []
+    count_reasons = TableEvaluation._count_reasons
+
+    def spy(self, measure, filters):
+        passes.append((self.table.name, (placement_key(measure), tuple(to_text(e.node) for e in filters))))
+        return count_reasons(self, measure, filters)
+
+    monkeypatch.setattr(TableEvaluation, "_count_reasons", spy)
+    indicators.evaluate(pack, contacts_and_episodes(), "2016-04", "2017-03")
+    listed = {(step.table, step.key[2]) for step in steps(indicators.compile(pack), "reasons")}
+    assert passes and len(passes) == len(set(passes))
+    assert listed == set(passes)
+
+
 def test_plan_prints_steps_and_their_users(tmp_path, capsys):
     (tmp_path / "pack.toml").write_text(SHARED)
     assert 0 == main(["plan", str(tmp_path / "pack.toml")])
@@ -103,3 +131,30 @@ def test_plan_of_a_broken_pack_is_one_message(tmp_path, capsys):
     (tmp_path / "pack.toml").write_text(SHARED.replace("working_days(", "working_dayz("))
     assert 1 == main(["plan", str(tmp_path / "pack.toml")])
     assert "unknown function 'working_dayz'" in capsys.readouterr().err
+
+
+def test_tables_placed_by_columns_of_one_name_keep_their_own_reasons():
+    """Two tables with a date column of the same name, one filtered by a column only it
+    has: each table's counts come from its own pass."""
+    pack = pack_from("""
+[indicators.nfa]
+title = "Contacts with no further action"
+table = "contacts"
+date = "received_on"
+where = "outcome == 'nfa'"
+
+[indicators.letters]
+title = "Letters received"
+table = "letters"
+date = "received_on"
+""")
+    day = datetime.date(2016, 4, 1)
+    tables = {"contacts": {"received_on": [day, day, day], "outcome": ["nfa", "referral", "nfa"]},
+              "letters": {"received_on": [day, day + datetime.timedelta(days=40)]}}
+    results = indicators.evaluate(pack, tables, "2016-04", "2016-05")
+    counts = {(r["indicator"], r["period"]): r["numerator"] for r in results.to_records()}
+    assert counts == {("nfa", "2016-04"): 2, ("nfa", "2016-05"): 0,
+                      ("letters", "2016-04"): 1, ("letters", "2016-05"): 1}
+    assert {("contacts", "by received_on, month window; where outcome == 'nfa'"),
+            ("letters", "by received_on, month window")} == \
+        {(s.table, s.description.split(": ", 1)[1]) for s in steps(indicators.compile(pack), "reasons")}

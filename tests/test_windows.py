@@ -158,3 +158,26 @@ def test_masked_range_counts_equal_the_counts_of_the_kept_ranges(n_periods, data
     want = np.array([((lo <= p) & (p < hi) & keep).sum() for p in range(n_periods)], dtype=np.int64)
     got = masked_range_counts(lo, hi, keep, n_periods)
     assert got.tolist() == want.tolist() == range_counts(lo[keep], hi[keep], n_periods).tolist()
+
+
+@given(st.integers(1, 60), st.integers(1, 9), st.data())
+def test_coded_range_counts_count_each_code_apart(n_periods, n_codes, data):
+    """Every code's counts equal a direct count, whether the rows fill one block or many,
+    and whether the (first, end, code) histogram is small enough to use (few periods and
+    codes) or not."""
+    import numpy as np
+
+    from indicators._windows import coded_range_counts
+
+    n_rows = data.draw(st.sampled_from([0, 1, 5, 70_000]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    lo = rng.integers(0, n_periods + 1, n_rows).astype(np.int16)
+    hi = np.maximum(lo, rng.integers(0, n_periods + 1, n_rows)).astype(np.int16)
+    codes = rng.integers(0, n_codes, n_rows).astype(np.uint8)
+
+    def fill(rows, out):
+        out[...] = codes[rows]
+
+    got = coded_range_counts(lo, hi, fill, n_codes, n_periods)
+    want = [[int(((lo <= p) & (p < hi) & (codes == c)).sum()) for p in range(n_periods)] for c in range(n_codes)]
+    assert got.tolist() == want

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 import attrs
 import numpy as np
 
-from ._arrays import dense_codes, distinct_per_group, repeated_rows, unique
+from ._arrays import CHUNK_ROWS, dense_codes, distinct_per_group, repeated_rows, unique
 from ._coverage import coverage_warnings
 from ._dates import NAT, format_period, parse_period
 from ._errors import DataError, PackError, PluginError, Problem, ResourceError
@@ -38,12 +38,14 @@ from ._pack import (
     check_pack,
     columns_needed,
 )
-from ._plan import is_pair_level, lookup_key, placement_key, row_selection_key, selection_key
+from ._plan import (counted_by_reasons, is_pair_level, lookup_key, placement_key, reason_chain_for, reason_chains,
+                    row_selection_key, selection_key)
 from ._results import Results
 from ._tables import Column, Table, table_from_mapping
 from ._text import as_text
 from ._vectors import Vec, unify_strings
-from ._windows import Periods, distinct_range_counts, expand, masked_range_counts, range_counts, row_dtype
+from ._windows import (Periods, coded_range_counts, distinct_range_counts, expand, masked_range_counts, range_counts,
+                       row_dtype)
 
 
 def _column_vec(column: Column) -> Vec:
@@ -115,6 +117,7 @@ class Run:
         self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}
         self._grids: dict[tuple, tuple] = {}
         self._codes: dict[tuple, tuple] = {}
+        self.reason_chains = reason_chains(pack)
         self.skipped: dict[str, str] = {}  # indicators left out for want of a table: id to reason
         self.pack_as_run = pack  # the pack the caller gave, as the input answers it (before skipping)
 
@@ -284,6 +287,10 @@ def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 DURATION_FUNCTIONS = ("days", "working_days", "months", "age")
+
+
+def _text_of(expr: Expr) -> str:
+    return to_text(expr.node)
 
 
 def _missing(value: Vec) -> np.ndarray:
@@ -581,8 +588,60 @@ class TableEvaluation:
         # once; the cache is looked up before the selection is made, which is not kept
         cache_key = (selection_key(measure, chosen), measure.distinct)
         if cache_key not in self._counts:
-            self._counts[cache_key] = self._count(measure, *self.selected(measure, chosen))
+            own = measure.filters()
+            if not measure.distinct and counted_by_reasons(measure, own) and \
+                    tuple(map(_text_of, chosen)) == tuple(map(_text_of, own[:len(chosen)])):
+                self._counts[cache_key] = self.reasons(measure, tuple(chosen))[0]
+            else:
+                self._counts[cache_key] = self._count(measure, *self.selected(measure, chosen))
         return self._counts[cache_key]
+
+    def reasons(self, measure: Measure, filters: tuple[Expr, ...]) -> np.ndarray:
+        """Rows of each period's window by the first of ``filters`` (all reading the row
+        alone) that leaves them out: row 0 of the result holds the rows every filter keeps,
+        row 2j + 1 (2j + 2) those that filter j leaves out first, being missing (false).
+
+        Counted in one pass over the table for the plan's chain of filters that begins
+        with ``filters`` (:func:`reason_chains`), which every count and row accounting of
+        its first filters reads, whatever indicator needs them.
+        """
+        chain = reason_chain_for(self.run.reason_chains, measure, filters)
+        try:
+            counts = self._memoised(("reasons", placement_key(measure), tuple(map(_text_of, chain))),
+                                    lambda: self._count_reasons(measure, chain))
+        except INDICATOR_FAILURES:
+            if len(chain) == len(filters):
+                raise
+            # a later filter of the chain fails its own indicator (a plugin function that
+            # raises), not this one: these filters are counted on their own
+            chain = filters
+            counts = self._memoised(("reasons", placement_key(measure), tuple(map(_text_of, chain))),
+                                    lambda: self._count_reasons(measure, chain))
+        if len(chain) == len(filters):
+            return counts
+        first = counts[:2 * len(filters) + 1].copy()
+        first[0] += counts[2 * len(filters) + 1:].sum(axis=0)  # kept by the first filters, left out by later ones
+        return first
+
+    def _count_reasons(self, measure: Measure, filters: tuple[Expr, ...]) -> np.ndarray:
+        lo, hi = self.placement(measure)
+        values = [self.row_value(expr) for expr in filters]
+        scratch = np.empty(min(self.table.n_rows, CHUNK_ROWS), dtype=bool)
+
+        def fill(rows: slice, codes: np.ndarray) -> None:
+            codes[...] = 0
+            left_out = scratch[:codes.size]
+            for j in reversed(range(len(values))):  # the first filter to leave a row out names it
+                value = values[j]
+                if value.type == "null":
+                    codes[...] = 2 * j + 1
+                    continue
+                np.logical_not(value.data[rows], out=left_out)
+                np.copyto(codes, 2 * j + 2, where=left_out)
+                if value.missing is not None:
+                    np.copyto(codes, 2 * j + 1, where=value.missing[rows])
+
+        return coded_range_counts(lo, hi, fill, 2 * len(filters) + 1, self.periods.count)
 
     def _count(self, measure: Measure, lo, hi, keep, pending, key) -> np.ndarray:
         n_periods = self.periods.count
@@ -606,26 +665,14 @@ class TableEvaluation:
         measure with the filters so far (mostly counted already for some indicator); rows a
         filter could not judge are counted only where it can be missing; the rest it left
         out were false."""
-        n_periods = self.periods.count
-        lo, hi = self.placement(measure)
-        in_window = self.count(measure, ())
-        filters = measure.filters()
-        kept_before, left_out = in_window, {}
-        for k, (role, expr) in enumerate(roles):
-            kept_after = self.count(measure, filters[:k + 1])
-            value = self.row_value(expr)
-            unknown = np.zeros(n_periods, dtype=np.int64)
-            if value.type == "null":
-                unknown = kept_before
-            elif value.missing is not None:
-                rows = self.selected(measure, filters[:k])[2] & value.missing
-                unknown = masked_range_counts(lo, hi, rows, n_periods)
-            false = kept_before - kept_after - unknown
-            for reason, counts in ((f"{role} unknown", unknown), (f"{role} false", false)):
+        reasons = self.reasons(measure, measure.filters())
+        in_window = reasons.sum(axis=0)
+        left_out: dict = {}
+        for k, (role, _) in enumerate(roles):
+            for reason, counts in ((f"{role} unknown", reasons[2 * k + 1]), (f"{role} false", reasons[2 * k + 2])):
                 if counts.any():
                     left_out[reason] = left_out.get(reason, 0) + counts
-            kept_before = kept_after
-        return in_window, kept_before, left_out
+        return in_window, reasons[0], left_out
 
     def _memoised(self, key: tuple, compute):
         """``compute()``, once per key for the run."""
@@ -640,10 +687,10 @@ class TableEvaluation:
 
     def _count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
         n_periods = self.periods.count
+        filters = (*measure.filters(), condition)
+        if counted_by_reasons(measure, filters):
+            return self.reasons(measure, filters)[2 * len(filters) - 1]
         lo, hi, keep, pending, key = self.selected(measure)
-        if not pending and not is_pair_level(condition, measure):
-            keep = keep & _missing(self.row_value(condition))
-            return masked_range_counts(lo, hi, keep, n_periods)
         frame = self.frame(measure, key, keep, lo, hi)
         unknown = _missing(frame.value(condition))
         return np.bincount(frame.periods[frame.all_true(pending) & unknown], minlength=n_periods).astype(np.int64)

@@ -56,6 +56,64 @@ def selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tu
     return (row_selection_key(measure, chosen), tuple(pair_level))
 
 
+def counted_by_reasons(measure: Measure, filters: tuple[Expr, ...]) -> bool:
+    """Whether the rows a selection keeps and leaves out come from one pass of reason
+    codes: every filter reads the row alone, and one byte holds the codes."""
+    return len(filters) < 100 and not any(is_pair_level(expr, measure) for expr in filters)
+
+
+def _reason_uses(indicator: Indicator) -> list[tuple[Measure, tuple[Expr, ...]]]:
+    """The chains of filters whose reasons an indicator reads: a counted measure's own
+    (its count and row accounting), and a numerator's that adds a condition to its base
+    (rows for which that condition is missing)."""
+    uses = []
+    if indicator.kind in AGGREGATE_KINDS:
+        return uses
+    measures = [indicator.numerator]
+    if isinstance(indicator.denominator, Measure) and indicator.kind in ("percentage", "rate", "ratio"):
+        measures.append(indicator.denominator)
+    for measure in measures:
+        if not measure.distinct and counted_by_reasons(measure, measure.filters()):
+            uses.append((measure, measure.filters()))
+    numerator = indicator.numerator
+    if indicator.kind in ("percentage", "rate", "ratio") and numerator.extra is not None:
+        chain = (*attrs.evolve(numerator, extra=None).filters(), numerator.extra)
+        if counted_by_reasons(numerator, chain):
+            uses.append((numerator, chain))
+    return uses
+
+
+def _texts(filters: Iterable[Expr]) -> tuple[str, ...]:
+    return tuple(to_text(e.node) for e in filters)
+
+
+def reason_chains(pack: Pack) -> dict[tuple, list[tuple[Expr, ...]]]:
+    """Per table and placement, the chains of filters counted by reasons in one pass each: every
+    chain some indicator reads that no longer chain begins with, in pack order. A chain
+    that begins another is read from the longer one's pass."""
+    chains: dict[tuple, list[tuple[Expr, ...]]] = {}
+    for indicator in pack.indicators.values():
+        for measure, chain in _reason_uses(indicator):
+            placed = chains.setdefault((measure.table, placement_key(measure)), [])
+            texts = _texts(chain)
+            if any(_texts(other)[:len(texts)] == texts for other in placed):
+                continue
+            placed[:] = [other for other in placed if texts[:len(other)] != _texts(other)]
+            placed.append(chain)
+    return chains
+
+
+def reason_chain_for(chains: dict[tuple, list[tuple[Expr, ...]]], measure: Measure,
+                     filters: tuple[Expr, ...]) -> tuple[Expr, ...]:
+    """The planned chain whose pass counts ``filters``' reasons (``filters`` itself when
+    the plan has none: a selection no indicator of the pack makes)."""
+    texts = _texts(filters)
+    for chain in chains.get((measure.table, placement_key(measure)), ()):
+        if _texts(chain)[:len(texts)] == texts:
+            return chain
+    return filters
+
+
 # ---------------------------------------------------------------------------------------
 # The plan
 
@@ -64,7 +122,8 @@ def selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tu
 class Step:
     """One unit of work of an evaluation, done once for every indicator that needs it."""
 
-    kind: str  # read | derive | duplicates | place | filter | lookup | pairs | count | aggregate | account | notes
+    kind: str  # read | derive | duplicates | place | filter | lookup | pairs | reasons | count | aggregate
+    #            | account | notes
     table: str
     description: str
     key: tuple = attrs.field(repr=False)
@@ -192,15 +251,12 @@ def _measure_steps(plan: _Builder, pack: Pack, indicator: Indicator, measure: Me
                  (selection_key(measure), of_key, indicator.kind), user)
     else:
         what = f"distinct {measure.distinct}" if measure.distinct else "rows"
-        plan.add("count", table, f"{what} of: " + _selection_text(measure, filters),
+        source = " (from the reasons)" if not measure.distinct and counted_by_reasons(measure, filters) else ""
+        plan.add("count", table, f"{what}{source} of: " + _selection_text(measure, filters),
                  (selection_key(measure), measure.distinct), user)
-    # the row accounting: from the counts after each filter where every filter reads the
-    # row alone, else one pass giving each row the reason it was left out
-    if not (pair_level or aggregate or measure.distinct):
-        for k in range(len(filters)):
-            plan.add("count", table, "rows of: " + _selection_text(measure, filters[:k]),
-                     (selection_key(measure, filters[:k]), None), user)
-    else:
+    # the row accounting: from the reasons pass where every filter reads the row alone,
+    # else one pass giving each row (and row-month) the reason it was left out
+    if pair_level or aggregate or measure.distinct:
         plan.add("account", table, "rows left out by reason, one pass: " + _selection_text(measure, filters),
                  (selection_key(measure), measure.distinct, aggregate), user)
     plan.add("notes", table, "rows without a date, negative durations, missing lookup keys: "
@@ -211,6 +267,7 @@ def compile(pack: Pack) -> Plan:
     """The plan of ``pack``: every step an evaluation does, each once, with its users."""
     plan = _Builder()
     needed = columns_needed(pack)
+    chains = reason_chains(pack)
     for indicator in pack.indicators.values():
         measures = [("numerator", indicator.numerator)]
         if isinstance(indicator.denominator, Measure):
@@ -223,7 +280,11 @@ def compile(pack: Pack) -> Plan:
                      (), indicator.id)
         for role, measure in measures:
             _measure_steps(plan, pack, indicator, measure, role)
-    order = ("read", "derive", "duplicates", "place", "filter", "lookup", "pairs", "count", "aggregate",
-             "account", "notes")
+        for measure, chain in _reason_uses(indicator):
+            chain = reason_chain_for(chains, measure, chain)
+            plan.add("reasons", measure.table, "rows by the first filter that leaves them out, one pass: "
+                     + _selection_text(measure, chain), (placement_key(measure), _texts(chain)), indicator.id)
+    order = ("read", "derive", "duplicates", "place", "filter", "lookup", "pairs", "reasons", "count",
+             "aggregate", "account", "notes")
     steps = sorted(plan.steps.values(), key=lambda s: (s.table, order.index(s.kind)))
     return Plan(pack.name, tuple(steps), tuple(pack.indicators))

@@ -11,6 +11,8 @@ counts for all periods come from one difference array, whatever the window.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ._arrays import CHUNK_ROWS, dense_codes, row_chunks, unique
@@ -136,6 +138,43 @@ def masked_range_counts(lo: np.ndarray, hi: np.ndarray, keep: np.ndarray, n_peri
     np.add.at(diff, seen // width, pairs[seen])
     np.subtract.at(diff, seen % width, pairs[seen])
     return np.cumsum(diff)[:n_periods]
+
+
+def coded_range_counts(lo: np.ndarray, hi: np.ndarray, fill_codes: Callable[[slice, np.ndarray], None],
+                       n_codes: int, n_periods: int) -> np.ndarray:
+    """For each code 0..n_codes-1 (< 256), how many rows with that code have a range
+    ``[lo, hi)`` covering each period: shape (n_codes, n_periods).
+
+    ``fill_codes(rows, out)`` writes the codes of a block of rows into ``out``; the codes
+    never exist as a full-length array. Each block adds to one small histogram of (first
+    period, end period, code), whose sums over ends and over firsts give every code's
+    difference array at once; with too many periods or codes for such a histogram to stay
+    in the cache, to two histograms, of (first period, code) and of (end period, code).
+    """
+    width = n_periods + 1
+    size = min(lo.size, CHUNK_ROWS)
+    codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=np.intp)
+    by_pair = width * width * n_codes <= 1 << 14
+    bounds = ((lo, hi),) if by_pair else ((lo,), (hi,))
+    bins = width * (width if by_pair else 1) * n_codes
+    histograms = [np.zeros(bins, dtype=np.int64) for _ in bounds]
+    for rows in row_chunks(lo.size):
+        k = rows.stop - rows.start
+        fill_codes(rows, codes[:k])
+        for columns, counts in zip(bounds, histograms):
+            at[:k] = columns[0][rows]
+            for column in columns[1:]:
+                at[:k] *= width
+                at[:k] += column[rows]
+            at[:k] *= n_codes
+            at[:k] += codes[:k]
+            counts += np.bincount(at[:k], minlength=bins)
+    if by_pair:
+        pairs = histograms[0].reshape(width, width, n_codes)
+        diff = pairs.sum(axis=1) - pairs.sum(axis=0)
+    else:
+        diff = (histograms[0] - histograms[1]).reshape(width, n_codes)
+    return np.cumsum(diff, axis=0)[:n_periods].T
 
 
 def _by_key_and_start(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int):
