@@ -3,9 +3,9 @@
 from ._benchmark_sets import with_benchmarks
 from ._calendars import Calendar
 from ._dates import split as split_dates
-from ._engine import evaluate
+from ._engine import check_data, evaluate
 from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem, ResourceError
-from ._explain import ExplainedRow, Explanation
+from ._explain import ExplainedRow, Explanation, explain
 from ._framing import Framing, read_framing
 from ._functions import Function
 from ._inputs import PackInput, pack_for_input
@@ -45,10 +45,12 @@ __all__ = [
     "Results",
     "Step",
     "Table",
+    "check_data",
     "compile",
     "default_registry",
     "evaluate",
     "evaluate_partial",
+    "explain",
     "hookimpl",
     "load_pack",
     "loads_pack",

@@ -1186,6 +1186,27 @@ def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | Non
     return run
 
 
+def check_data(pack: Pack, tables: Any, *, loader: str = "csv", strict: bool | None = None
+               ) -> tuple[dict[str, Table], dict[str, str]]:
+    """Check ``pack`` against ``tables`` as :func:`indicators.evaluate` does before it
+    computes anything, and compute nothing: the pack as ``loader``'s input answers it
+    (:func:`indicators.pack_for_input`), every table and declared column it reads present
+    (under ``missing_tables``/``missing_columns = "skip"``, the indicators that lack one left
+    out), every expression checked with the types the data gives.
+
+    Returns the tables read (name to :class:`indicators.Table`; each column counts the
+    values it could not read and those not in its code list) and the indicators that would
+    be skipped, with why (those the input cannot answer first). Raises
+    :class:`indicators.DataError` or :class:`indicators.PackError` listing every problem.
+    ``tables`` and ``strict`` are as for :func:`indicators.evaluate`.
+    """
+    adapted, unsupported = pack_for_input(pack, loader)
+    loaded, offered = _resolve_tables(adapted, tables, pack.strict if strict is None else strict, loader)
+    checked, skipped = skip_missing(adapted, loaded, offered)
+    _check_data(checked, loaded, offered)
+    return loaded, {**unsupported, **skipped}
+
+
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
              suppress_below: int | None = None, loader: str = "csv",
              function_time_limit: float | None = DEFAULT_TIME_LIMIT,
