@@ -11,8 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import TYPE_CHECKING
 
-from ._results import RECORD_FIELDS, Results, format_number
+from ._records import RECORD_FIELDS, format_number
+
+if TYPE_CHECKING:
+    from ._results import Results
 
 
 def render_json(results: Results) -> str:
