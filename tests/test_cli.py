@@ -172,9 +172,9 @@ def test_csv_text_a_spreadsheet_would_run_as_a_formula_is_quoted(project, capsys
 
 
 def test_an_output_that_cannot_be_written_is_refused_before_the_work(project, capsys, monkeypatch):
-    import indicators._engine
+    import indicators
 
-    monkeypatch.setattr(indicators._engine, "evaluate", lambda *a, **k: pytest.fail("evaluated anyway"))
+    monkeypatch.setattr(indicators, "evaluate", lambda *a, **k: pytest.fail("evaluated anyway"))
     common = ["evaluate", str(project / "pack.toml"), "--data", str(project / "data"), "--from", "2017-01",
               "--to", "2017-01", "--format", "json"]
     assert 1 == main(common + ["--output", str(project / "nowhere" / "x.json")])

@@ -225,6 +225,35 @@ def test_combined_results_explain_each_packs_indicators(results):
     assert combined.explain("fast", "2017-01").numerator == combined.explain("quick", "2017-01").numerator == 1
 
 
+@pytest.mark.parametrize("month", ["2016-12", "2017-01"])
+@pytest.mark.parametrize("options", [{"key": "child_id"}, {"group": {"team": "Duty 1"}}, {"group": {"team": None}}])
+def test_explain_from_the_data_is_the_results_explanation_of_that_month(results, month, options):
+    """indicators.explain reads that month alone and lists what results.explain lists."""
+    for indicator in ("quick", "repeat"):
+        direct = indicators.explain(pack_from(PACK), {"contacts": CONTACTS}, indicator, month, **options)
+        assert direct == results.explain(indicator, month, **options)
+        assert direct.warnings == ()
+
+
+def test_explain_from_the_data_shows_more_columns_and_warns_of_a_month_outside_its_dates():
+    why = indicators.explain(pack_from(PACK), {"contacts": CONTACTS}, "quick", "2017-03", columns=["team"])
+    assert why.columns[-1] == "team" and why.rows == ()
+    assert len(why.warnings) == 1 and "contacts" in why.warnings[0] and "2017-01-12" in why.warnings[0]
+    assert "warnings" not in why.to_record()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda pack: indicators.explain(pack, {"contacts": CONTACTS}, "quik", "2017-01"),
+     "no indicator 'quik' in pack 'test'; did you mean 'quick'?"),
+    (lambda pack: indicators.explain(pack, {"contacts": CONTACTS}, "quick", "January"), "YYYY-MM"),
+    (lambda pack: indicators.explain(pack, {}, "quick", "2017-01"), "no table 'contacts' in the data"),
+])
+def test_explain_from_the_data_names_its_mistakes(call, message):
+    with pytest.raises(indicators.DataError) as caught:
+        call(pack_from('[pack]\nname = "test"\nmissing_tables = "skip"\n' + PACK))
+    assert message in str(caught.value)
+
+
 # ---------------------------------------------------------------------------------------
 # Command line
 

@@ -155,7 +155,7 @@ def test_a_table_two_packs_read_alike_is_read_once(project, monkeypatch, capsys)
 
 
 def test_help_lists_every_installed_format():
-    from indicators._registry import default_registry
+    from indicators._plugins import default_registry
 
     text = build_parser()._subparsers._group_actions[0].choices["evaluate"].format_help()
     for name in default_registry().renderers:

@@ -3,24 +3,26 @@
 from ._benchmark_sets import with_benchmarks
 from ._calendars import Calendar
 from ._dates import split as split_dates
-from ._engine import evaluate
+from ._engine import check_data
+from ._evaluate import evaluate
 from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem, ResourceError
-from ._explain import ExplainedRow, Explanation
+from ._explain import ExplainedRow, Explanation, explain
 from ._framing import Framing, read_framing
 from ._functions import Function
-from ._inputs import PackInput, pack_for_input
+from ._inputs import pack_for_input
 from ._loaders import read_csv_folder, read_csv_table
 from ._pack import Indicator, Pack, load_pack, loads_pack
+from ._pack_input import PackInput
 from ._partial import Partial, evaluate_partial, merge_partials
 from ._plan import Plan, Step, compile
-from ._registry import Registry, default_registry
+from ._plugins import default_registry
+from ._registry import Registry
 from ._renderers import render_xlsx
 from ._results import Result, Results
 from ._selection import select
 from ._tables import Column, Table, table_from_mapping
+from ._version import __version__
 from .hookspecs import hookimpl
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Calendar",
@@ -45,10 +47,12 @@ __all__ = [
     "Results",
     "Step",
     "Table",
+    "check_data",
     "compile",
     "default_registry",
     "evaluate",
     "evaluate_partial",
+    "explain",
     "hookimpl",
     "load_pack",
     "loads_pack",

@@ -29,9 +29,8 @@ from ._expressions import (
     left_spine,
 )
 from ._functions import Function
-from ._vectors import NUMERIC, common_type
+from ._vectors import NUMERIC, UNKNOWN, arithmetic_type
 
-UNKNOWN = "unknown"  # a data column not declared: its type is known only when data arrives
 WILDCARDS = ("null", UNKNOWN)  # types that fit any other
 BOOL_LIKE = ("bool", *WILDCARDS)
 
@@ -160,43 +159,6 @@ def _binary_type(node: Binary, left: str, right: str) -> str:
     elif "str" in (left, right):
         hint = "strings support comparison and 'in' only"
     raise ExpressionError(f"cannot apply '{op}' to {left} and {right}", *op_span, hint)
-
-
-def arithmetic_type(op: str, left: str, right: str) -> str | None:
-    """The type of ``left op right`` for ``+ - * /``, or None when the types clash."""
-    if UNKNOWN in (left, right):
-        return _arithmetic_with_unknown(op, right if left == UNKNOWN else left, unknown_left=left == UNKNOWN)
-    numeric = NUMERIC + ("null",)
-    if left == "null" and right == "null":
-        return "float" if op == "/" else "int"
-    if left in numeric and right in numeric:
-        if op == "/":
-            return "float"
-        return common_type([left, right])
-    if op == "+" and {left, right} <= {"date", "int", "null"} and (left, right) != ("date", "date"):
-        return "date"
-    if op == "-" and left == "date":
-        if right == "date":
-            return "int"
-        if right in ("int", "null"):
-            return "date"
-    if op == "-" and (left, right) == ("null", "date"):
-        return "int"
-    return None
-
-
-def _arithmetic_with_unknown(op: str, other: str, unknown_left: bool) -> str | None:
-    """The type of arithmetic between a not-yet-known column and ``other``: what every
-    type the column might turn out to have would agree on, or None when none would do."""
-    if other in ("str", "bool"):
-        return None
-    if other == "date":
-        if op == "+":
-            return "date"  # only date + int is allowed
-        if op == "-":
-            return "int" if unknown_left else UNKNOWN  # X - date needs X a date; date - X is int or date
-        return None
-    return "float" if op == "/" else UNKNOWN
 
 
 SHIFT_FUNCTIONS = ("previous", "next")

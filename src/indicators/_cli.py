@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from . import IndicatorsError
 from ._dates import parse_period
-from ._errors import IndicatorsError
 from ._functions import DEFAULT_TIME_LIMIT
 
 
@@ -62,7 +62,7 @@ def _seconds(text: str) -> float | None:
 
 def _formats() -> str:
     """The installed output formats, for --help."""
-    from ._registry import default_registry
+    from . import default_registry
 
     renderers = default_registry().renderers
     names = sorted(renderers)
@@ -248,12 +248,10 @@ def _write(text: str | bytes, output: str | None) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from ._engine import evaluate
-    from ._progress import Progress
-    from ._results import Results
-    from ._selection import load_packs, load_tables, select
-
+    from . import Results, evaluate, select
     from ._benchmark_sets import with_benchmarks_for
+    from ._progress import Progress
+    from ._selection import load_packs, load_tables
 
     packs = with_benchmarks_for(load_packs(args.pack), *args.benchmarks)
     renderers = packs[0].registry.renderers
@@ -269,7 +267,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         return 2
     every_indicator = [ident for pack in packs for ident in pack.indicators]  # before --indicator, --group
     packs = select(packs, args.indicator or (), args.group or ())
-    from ._framing import read_framing
+    from . import read_framing
 
     framing = read_framing(args.data) if os.path.isdir(args.data) else None  # its problems before the work
     if args.workers or args.scheduler:
@@ -284,7 +282,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         return _report(results, output, args.output)
     progress = Progress(enabled=False if args.quiet else None)
     try:
-        from ._inputs import pack_for_input
+        from . import pack_for_input
 
         # the tables of the packs as the input answers them; evaluate() adapts each pack alike
         tables = load_tables([pack_for_input(pack, args.loader)[0] for pack in packs], args.data, args.loader,
@@ -336,9 +334,9 @@ def _report(results, output, destination: str | None, tables: dict | None = None
 def _evaluate_on_dask(args: argparse.Namespace, packs):
     """The results of ``indicators evaluate --workers N | --scheduler ADDRESS``; None (after
     saying why) when it cannot start."""
-    from ._results import Results
-
     import logging
+
+    from . import Results
 
     try:
         import distributed
@@ -353,7 +351,7 @@ def _evaluate_on_dask(args: argparse.Namespace, packs):
               "Parquet or CSV partitions per table", file=sys.stderr)
         return None
     if not os.path.isdir(args.data):
-        from ._errors import DataError, Problem
+        from . import DataError, Problem
 
         raise DataError([Problem(f"no folder {args.data}", file=args.data)])
     if args.scheduler:
@@ -435,12 +433,9 @@ DEMO_CAPTION = ("SYNTHETIC DATA – made up by indicators demo-data to resemble 
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import demo_framing, generate
-    from ._engine import evaluate
-    from ._errors import PackError, Problem
-    from ._pack import load_pack
-    from ._results import Results
+    from . import PackError, Problem, Results, load_pack
     from ._scorecard import render_html, render_team_lines, render_terminal
+    from .demo import demo_framing, generate
 
     packs = []
     for name in DEMO_PACKS:
@@ -470,8 +465,7 @@ def _by_team_where_recorded(pack, tables: dict, start: str, end: str):
     (a breakdown column every counted table must hold), in the pack's order."""
     import attrs
 
-    from ._engine import evaluate
-    from ._results import Results
+    from . import Results, evaluate
 
     def by_team(indicator) -> bool:
         return all("team" in tables.get(measure.table, {}) for measure in indicator.measures())
@@ -498,17 +492,17 @@ def _demo_data(args: argparse.Namespace) -> int:
         raise IndicatorsError(f"{folder} is not empty and holds no earlier demo data; name a new or empty "
                               "folder, so that nothing of yours is overwritten")
     if args.format != "csv":
-        from .demo import _returns as returns
+        from .demo import annex_a_lists, ssda903_returns, write_annex_a, write_ssda903
 
         if args.format == "annex-a":
-            lists = returns.annex_a_lists(seed=args.seed, scale=args.scale)
-            returns.write_annex_a(lists, args.folder)
+            lists = annex_a_lists(seed=args.seed, scale=args.scale)
+            write_annex_a(lists, args.folder)
             rows = sum(len(rows) for _, _, rows in lists.values())
             print(f"wrote an Annex A workbook (annex-a.xlsx) and CSV folder (annex-a-csv) of {len(lists)} lists "
                   f"({rows:,} rows) to {args.folder}: {SYNTHETIC_NOTE}", file=sys.stderr)
         else:
-            years = returns.ssda903_returns(seed=args.seed, scale=args.scale)
-            returns.write_ssda903(years, args.folder)
+            years = ssda903_returns(seed=args.seed, scale=args.scale)
+            write_ssda903(years, args.folder)
             print(f"wrote SSDA903 returns for the years ending March {', '.join(map(str, years))} to "
                   f"{args.folder}: {SYNTHETIC_NOTE}", file=sys.stderr)
         return 0
@@ -528,7 +522,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ._registry import default_registry
+    from . import default_registry
 
     registry = default_registry()
     headings = {"pack": "Packs", "function": "Functions", "calendar": "Calendars",
@@ -554,7 +548,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _warn_plugin_failures() -> None:
-    from ._registry import default_registry
+    from . import default_registry
 
     for failure in default_registry().failures:
         print(f"warning: {failure}", file=sys.stderr)
@@ -571,8 +565,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from ._engine import _check_data, _resolve_tables, skip_missing
-    from ._pack import load_pack
+    from . import check_data, load_pack
 
     pack = load_pack(args.pack)
     for warning in pack.warnings:
@@ -581,13 +574,7 @@ def _validate(args: argparse.Namespace) -> int:
         for table, names in pack.names_checked_against_data().items():
             print(f"{table}: {', '.join(names)} (not declared: checked against the data when it arrives)")
     if args.data:
-        from ._inputs import pack_for_input
-
-        adapted, unsupported = pack_for_input(pack, args.loader)
-        tables, offered = _resolve_tables(adapted, args.data, pack.strict, args.loader)
-        checked, skipped = skip_missing(adapted, tables, offered)
-        skipped = {**unsupported, **skipped}
-        _check_data(checked, tables, offered)
+        tables, skipped = check_data(pack, args.data, loader=args.loader)
         for ident, reason in skipped.items():
             print(f"skipped: indicators.{ident}: {reason}", file=sys.stderr)
         for table in tables.values():
@@ -612,7 +599,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     from ._explain_cli import run
 
-    return run(args)
+    return run(args, _write)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

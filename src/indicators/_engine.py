@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
 import attrs
 import numpy as np
 
 from ._arrays import CHUNK_ROWS, dense_codes, distinct_per_group, repeated_rows, unique
-from ._coverage import coverage_warnings
-from ._dates import NAT, format_period, parse_period
+from ._dates import NAT, parse_period
 from ._errors import DataError, PackError, PluginError, Problem, ResourceError
 from ._evaluator import Context, evaluate as evaluate_node
 from ._checker import suggest
@@ -26,7 +25,6 @@ from ._derived import sort_codes
 from ._expressions import PERIOD_VARIABLES, Call, Node, names_used, to_text, uses_period, walk
 from ._functions import DEFAULT_TIME_LIMIT, CallLimits
 from ._inputs import pack_for_input
-from ._judgement import judge
 from ._pack import (
     AGGREGATE_KINDS,
     Constant,
@@ -40,7 +38,6 @@ from ._pack import (
 )
 from ._plan import (counted_by_reasons, is_pair_level, lookup_key, placement_key, reason_chain_for, reason_chains,
                     row_selection_key, selection_key)
-from ._results import Results
 from ._tables import Column, Table, table_from_mapping
 from ._text import as_text
 from ._vectors import Vec, unify_strings
@@ -1233,74 +1230,25 @@ def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | Non
     return run
 
 
-def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
-             suppress_below: int | None = None, loader: str = "csv",
-             function_time_limit: float | None = DEFAULT_TIME_LIMIT,
-             memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
-             progress: Callable[[int, int, str], None] | None = None,
-             by: Sequence[str] | None = None) -> Results:
-    """Evaluate every indicator of ``pack`` for every period from ``start`` to ``end``.
+def check_data(pack: Pack, tables: Any, *, loader: str = "csv", strict: bool | None = None
+               ) -> tuple[dict[str, Table], dict[str, str]]:
+    """Check ``pack`` against ``tables`` as :func:`indicators.evaluate` does before it
+    computes anything, and compute nothing: the pack as ``loader``'s input answers it
+    (:func:`indicators.pack_for_input`), every table and declared column it reads present
+    (under ``missing_tables``/``missing_columns = "skip"``, the indicators that lack one left
+    out), every expression checked with the types the data gives.
 
-    ``tables`` maps table names to tables (mappings of column to array-like, or data
-    frames), or is a location that the named ``loader`` reads (by default a folder of
-    CSV files). Periods are ``YYYY-MM``. A plugin function call that takes longer than
-    ``function_time_limit`` seconds (None: no limit) fails the indicators that use it, as
-    does work that would take more than ``memory_budget`` bytes in one step (None: no limit).
-    ``progress(done, total, indicator)`` is called before each indicator. Months of the
-    run outside the data's dates are listed in ``results.warnings``. When a plugin declares
-    how ``loader``'s tables answer ``pack`` (:class:`indicators.PackInput`), the pack is
-    evaluated by those definitions and the indicators they cannot answer are in
-    ``results.skipped`` with why; ``loader`` names the input even when ``tables`` are
-    passed already read. ``by`` names columns of the indicators' tables to break every
-    figure down by (SPEC section 11): each indicator's results for the total are then
-    followed by those of each group.
+    Returns the tables read (name to :class:`indicators.Table`; each column counts the
+    values it could not read and those not in its code list) and the indicators that would
+    be skipped, with why (those the input cannot answer first). Raises
+    :class:`indicators.DataError` or :class:`indicators.PackError` listing every problem.
+    ``tables`` and ``strict`` are as for :func:`indicators.evaluate`.
     """
-    first, last = parse_run(start, end)
-    if by is not None:
-        from ._breakdowns import Breakdown, check_by
-
-        by = check_by(by)
-    if suppress_below is None:
-        suppress_below = pack.suppress_below
-    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True)
-    pack = run.pack_as_run
-    breakdown = Breakdown(run, by) if by is not None else None
-    periods = run.periods
-    records = []
-    failures: list[str] = []
-    chosen = run.pack.indicators
-    for done, indicator in enumerate(chosen.values()):
-        if progress is not None:
-            progress(done, len(chosen), indicator.id)
-        # the groups first: the total's counts of rows are then the sums of theirs
-        groups, group_failure = breakdown.records(indicator, suppress_below) if breakdown else ([], None)
-        try:
-            figures = _figures(indicator, pack, run.tables, periods)
-            notes = _notes(indicator, run)
-            rows = accounting(indicator, run)
-        except INDICATOR_FAILURES as exc:
-            # a plugin function failed, or the work was too big: this indicator has no
-            # figures, the others still do
-            failures.append(failure_text(indicator, exc))
-            figures, notes, rows = _empty_figures(indicator, periods), {}, None
-        else:
-            if group_failure is not None:
-                failures.append(f"indicators.{indicator.id} (its groups by {', '.join(by)}): {group_failure}")
-        records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
-        records.extend(groups)
-    results = Results(records, pack, format_period(first), format_period(last), failures=failures,
-                      skipped=run.skipped)
-    results.warnings = coverage_warnings(run.pack, {n: e.table for n, e in run.tables.items()}, first, last)
-    from ._explain import inputs_of  # here: that module builds on this one
-
-    results.explain_sources = [inputs_of(run, first, last)]
-    if isinstance(tables, (str, os.PathLike)) and os.path.isdir(tables):
-        from ._framing import read_framing
-
-        results.framing = read_framing(tables)
-        if results.framing is not None:
-            results.warnings.extend(results.framing.unused(run.pack.indicators))
-    return results
+    adapted, unsupported = pack_for_input(pack, loader)
+    loaded, offered = _resolve_tables(adapted, tables, pack.strict if strict is None else strict, loader)
+    checked, skipped = skip_missing(adapted, loaded, offered)
+    _check_data(checked, loaded, offered)
+    return loaded, {**unsupported, **skipped}
 
 
 INDICATOR_FAILURES = (PluginError, ResourceError)  # what fails one indicator, not the run

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -19,12 +19,16 @@ import numpy as np
 from ._arrays import unique
 from ._checker import suggest
 from ._dates import NAT, format_period, parse_date_text, parse_period, to_iso
-from ._engine import Run, TableEvaluation, _missing, _population, _truth
+from ._coverage import coverage_warnings
+from ._engine import DEFAULT_MEMORY_BUDGET, Run, TableEvaluation, _missing, _population, _truth, start_run
 from ._errors import DataError, Problem
 from ._evaluator import evaluate as evaluate_node
 from ._expressions import PERIOD_VARIABLES, Call, Name, walk
+from ._functions import DEFAULT_TIME_LIMIT
+from ._inputs import pack_for_input
 from ._pack import AGGREGATE_KINDS, Constant, Expr, Indicator, Measure, Pack, PopulationRef
 from ._plan import is_pair_level
+from ._selection import select
 from ._tables import Table
 from ._vectors import Vec
 from ._windows import Periods
@@ -66,6 +70,8 @@ class Explanation:
     ``numerator``, ``denominator`` and ``accounting`` are computed from the listed rows;
     they equal the result's ``numerator``, ``denominator`` and ``rows`` (for a group, those
     of an evaluation of the table cut down to the group). ``value`` follows from them.
+    ``warnings`` (from :func:`indicators.explain`) name the tables whose dates the month
+    lies outside; they are not part of :meth:`to_record`.
     """
 
     indicator: str
@@ -82,6 +88,8 @@ class Explanation:
     value: float | None
     accounting: dict[str, dict[str, Any]]
     rows: tuple[ExplainedRow, ...]
+    # months outside the data's dates (filled by indicators.explain; not part of the record)
+    warnings: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """How many listed rows have each role."""
@@ -140,7 +148,34 @@ def explain_results(sources: list[RunInputs], indicator: str, period: str, group
                                  f"{format_period(source.last)})")])
     run = Run(source.pack, source.tables, Periods(code - 1, code, source.pack.financial_year_start),
               source.calendar, source.function_time_limit, source.memory_budget)
-    return explain(run, source.pack.indicators[indicator], group, key, extra_columns)
+    return explain_run(run, source.pack.indicators[indicator], group, key, extra_columns)
+
+
+def explain(pack: Pack, tables: Any, indicator: str, period: str, *, group: Mapping[str, Any] | None = None,
+            key: str | None = None, columns: Sequence[str] = (), loader: str = "csv", strict: bool | None = None,
+            function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+            memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> Explanation:
+    """The rows behind ``indicator``'s figure in ``period`` (``YYYY-MM``), read from
+    ``tables`` for that month alone, as ``indicators explain`` lists them: without
+    evaluating the rest of the pack or the other months.
+
+    ``tables``, ``loader``, ``strict``, ``function_time_limit`` and ``memory_budget`` are as
+    for :func:`indicators.evaluate`, but a table the indicator reads that the data lacks is
+    an error even where the pack skips such indicators. ``group`` and ``key`` are as for
+    :meth:`indicators.Results.explain`; ``columns`` names more columns to show for each row.
+    The explanation's ``warnings`` say when the month lies outside the data's dates.
+    """
+    if indicator not in pack.indicators:
+        raise DataError([Problem(unknown_indicator(indicator, sorted(pack.indicators), f"pack {pack.name!r}"))])
+    code = _period_code(period)
+    chosen, unsupported = pack_for_input(select([pack], [indicator])[0], loader)
+    if indicator in unsupported:
+        raise DataError([Problem(f"indicator {indicator!r} cannot be explained from the {loader!r} input: "
+                                 f"{unsupported[indicator]}")])
+    run = start_run(chosen, tables, code, code, strict, loader, function_time_limit, memory_budget)
+    explanation = explain_run(run, run.pack.indicators[indicator], group, key, tuple(columns))
+    warnings = coverage_warnings(run.pack, {name: e.table for name, e in run.tables.items()}, code, code)
+    return attrs.evolve(explanation, warnings=tuple(warnings))
 
 
 def unknown_indicator(indicator: str, known: list[str], packs: str) -> str:
@@ -155,8 +190,8 @@ def _period_code(period: str) -> int:
         raise DataError([Problem(str(exc))]) from None
 
 
-def explain(run: Run, indicator: Indicator, group: Mapping[str, Any] | None = None, key: str | None = None,
-            extra_columns: tuple[str, ...] = ()) -> Explanation:
+def explain_run(run: Run, indicator: Indicator, group: Mapping[str, Any] | None = None, key: str | None = None,
+                extra_columns: tuple[str, ...] = ()) -> Explanation:
     """The rows behind ``indicator`` in the last period of ``run`` (its periods are the
     month explained and the month before)."""
     group = dict(group or {})

@@ -7,9 +7,9 @@ import csv
 import io
 import json
 import sys
-from typing import Any
+from typing import Any, Callable
 
-from ._explain import Explanation
+from . import Explanation
 
 FORMATS = ("table", "csv", "json")
 
@@ -51,7 +51,7 @@ def add_parser(commands, period, seconds, memory_size, default_time_limit: float
 
 def group_of(texts: list[str]) -> dict[str, str | None]:
     """``--group COLUMN=VALUE`` options as a group mapping (an empty VALUE is missing)."""
-    from ._errors import IndicatorsError
+    from . import IndicatorsError
 
     group: dict[str, str | None] = {}
     for text in texts:
@@ -65,15 +65,12 @@ def group_of(texts: list[str]) -> dict[str, str | None]:
     return group
 
 
-def run(args: argparse.Namespace) -> int:
-    """Explain one figure; the exit status."""
-    from ._coverage import coverage_warnings
+def run(args: argparse.Namespace, write: Callable[[str, str | None], None]) -> int:
+    """Explain one figure and ``write(text, args.output)`` it; the exit status."""
+    from . import DataError, IndicatorsError, Problem, explain, pack_for_input, select
     from ._dates import format_period, parse_period
-    from ._engine import DEFAULT_MEMORY_BUDGET, start_run
-    from ._errors import DataError, IndicatorsError, Problem
-    from ._explain import explain, unknown_indicator
-    from ._inputs import pack_for_input
-    from ._selection import load_packs, select
+    from ._explain import unknown_indicator
+    from ._selection import load_packs
 
     pack = load_packs([args.pack])[0]
     if args.indicator not in pack.indicators:
@@ -89,18 +86,17 @@ def run(args: argparse.Namespace) -> int:
             raise DataError([Problem(f"--period {args.period} is outside the run "
                                      f"({format_period(first)} to {format_period(last)})")])
     # the indicator as the loader's input answers it, as evaluate reads it
-    chosen, unsupported = pack_for_input(select([pack], [args.indicator])[0], args.loader)
+    _, unsupported = pack_for_input(select([pack], [args.indicator])[0], args.loader)
     if args.indicator in unsupported:
         raise DataError([Problem(f"--indicator {args.indicator}: cannot be explained from the {args.loader!r} "
                                  f"input: {unsupported[args.indicator]}")])
-    run_ = start_run(chosen, args.data, code, code, args.strict, args.loader, args.function_time_limit,
-                     getattr(args, "memory_budget", DEFAULT_MEMORY_BUDGET))  # a missing table is an error
-    explanation = explain(run_, run_.pack.indicators[args.indicator], group, args.key, tuple(args.by))
-    for warning in coverage_warnings(run_.pack, {n: e.table for n, e in run_.tables.items()}, code, code):
+    budget = {"memory_budget": args.memory_budget} if hasattr(args, "memory_budget") else {}
+    explanation = explain(pack, args.data, args.indicator, args.period, group=group, key=args.key,
+                          columns=args.by, loader=args.loader, strict=args.strict,
+                          function_time_limit=args.function_time_limit, **budget)  # a missing table is an error
+    for warning in explanation.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    from ._cli import _write
-
-    _write(render(explanation, args.format), args.output)
+    write(render(explanation, args.format), args.output)
     return 0
 
 
@@ -110,7 +106,7 @@ def render(explanation: Explanation, format_: str) -> str:
         return json.dumps(explanation.to_record(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
     header, rows = _grid(explanation)
     if format_ == "csv":
-        from ._renderers import _csv_cell as csv_cell  # evaluate's CSV cells: formulas defused
+        from ._renderers import csv_cell  # evaluate's CSV cells: formulas defused
 
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ._results import RECORD_FIELDS
+from ._records import RECORD_FIELDS
 
 if TYPE_CHECKING:
     import pandas

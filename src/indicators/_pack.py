@@ -17,18 +17,32 @@ from typing import Any, Iterable, Mapping
 import attrs
 import numpy as np
 
-from ._checker import UNKNOWN, WILDCARDS, Scope, check, check_filter, suggest
+from ._checker import WILDCARDS, Scope, check, check_filter, suggest
 from ._dates import parse_date_text
+from ._definitions import (
+    AGGREGATE_KINDS,
+    COUNTING_KINDS,
+    Constant,
+    Expr,
+    Indicator,
+    KINDS,
+    Location,
+    Lookup,
+    Measure,
+    POLARITIES,
+    PopulationRef,
+    TableSpec,
+    Window,
+    parse_window,
+)
 from ._errors import ExpressionError, PackError, Problem
-from ._expressions import Node, names_used, parse, uses_period
-from ._registry import Registry, default_registry
+from ._expressions import names_used, parse
+from ._plugins import default_registry
+from ._registry import Registry
 from ._tables import TYPES
+from ._vectors import UNKNOWN
 from ._toml import key_lines, line_of, load_toml
 
-KINDS = ("count", "percentage", "rate", "ratio", "mean", "median", "min", "max", "sum")
-COUNTING_KINDS = ("count", "percentage", "rate", "ratio")
-AGGREGATE_KINDS = ("mean", "median", "min", "max", "sum")
-POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 MEASURE_KEYS = ("table", "date", "start", "end", "window", "since", "where", "distinct", "lookups")
 INDICATOR_KEYS = MEASURE_KEYS + (
     "title", "description", "unit", "group", "decimals", "source", "kind", "numerator",
@@ -40,187 +54,6 @@ TOP_KEYS = ("pack", "populations", "tables", "indicators")
 TABLE_KEYS = ("columns", "description", "derive")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FY_LABEL = re.compile(r"^(\d{4})/(\d{2})$")
-
-
-@attrs.frozen
-class Location:
-    """Where a definition was written: file, line and key path."""
-
-    file: str
-    line: int | None
-    path: str
-
-    def problem(self, message: str, detail: str | None = None) -> Problem:
-        return Problem(message, self.file, self.line, self.path, detail)
-
-
-@attrs.frozen
-class Expr:
-    """An expression of a pack: its text, its tree and where it was written."""
-
-    text: str
-    # equal text parses to an equal tree: comparing and hashing the text, not the tree,
-    # keeps a flat expression of thousands of terms from recursing once per term
-    node: Node = attrs.field(eq=False)
-    location: Location
-
-    @property
-    def uses_period(self) -> bool:
-        return uses_period(self.node)
-
-    def problem(self, error: ExpressionError) -> Problem:
-        return self.location.problem(error.message, error.render(self.text))
-
-
-@attrs.frozen
-class Window:
-    """A window kind and, for rolling windows, its number of months."""
-
-    kind: str  # "month" | "ytd" | "rolling" | "cumulative" | "snapshot"
-    months: int = 1
-
-    @property
-    def text(self) -> str:
-        return f"rolling_{self.months}" if self.kind == "rolling" else self.kind
-
-    @property
-    def is_snapshot(self) -> bool:
-        return self.kind == "snapshot"
-
-
-def parse_window(text: Any) -> Window | None:
-    """A window from its pack text, or None when the text is not one."""
-    if not isinstance(text, str):
-        return None
-    if text in ("month", "ytd", "cumulative", "snapshot"):
-        return Window(text)
-    match = re.fullmatch(r"rolling_([1-9][0-9]?)", text)  # no leading zero: one spelling per window
-    if match and 1 <= int(match.group(1)) <= 60:
-        return Window("rolling", int(match.group(1)))
-    return None
-
-
-@attrs.frozen
-class Lookup:
-    """A per-key aggregate of another table, joined onto a measure's rows for each period."""
-
-    name: str
-    table: str
-    key: str  # the column in the looked-up table
-    on: str  # the measure's own column holding the key
-    window: Window
-    aggregate: str  # count | count_distinct | sum | min | max | mean
-    location: Location
-    column: str | None = None
-    date: Expr | None = None
-    start: Expr | None = None
-    end: Expr | None = None
-    since: int | None = None
-    where: Expr | None = None
-
-    def expressions(self) -> tuple[Expr, ...]:
-        return tuple(e for e in (self.date, self.start, self.end, self.where) if e is not None)
-
-    def result_type(self, column_type: str | None) -> str:
-        if self.aggregate in ("count", "count_distinct"):
-            return "int"
-        if self.aggregate == "mean":
-            return "float"
-        return column_type or "null"
-
-
-@attrs.frozen
-class Measure:
-    """Rows of one table that fall in the window and pass the filters."""
-
-    table: str
-    window: Window
-    location: Location
-    date: Expr | None = None
-    start: Expr | None = None
-    end: Expr | None = None
-    since: int | None = None  # day number
-    where: Expr | None = None
-    extra: Expr | None = None  # a numerator's string filter, ANDed with ``where``
-    distinct: str | None = None
-    lookups: tuple[Lookup, ...] = ()
-
-    def lookup_names(self) -> frozenset[str]:
-        return frozenset(lookup.name for lookup in self.lookups)
-
-    def filters(self) -> tuple[Expr, ...]:
-        return tuple(e for e in (self.where, self.extra) if e is not None)
-
-    def expressions(self) -> tuple[Expr, ...]:
-        return tuple(e for e in (self.date, self.start, self.end, self.where, self.extra) if e is not None)
-
-
-@attrs.frozen
-class Constant:
-    """A constant denominator."""
-
-    value: float
-
-
-@attrs.frozen
-class PopulationRef:
-    """A reference population denominator, by name."""
-
-    name: str
-
-
-@attrs.frozen
-class Indicator:
-    """One checked indicator definition."""
-
-    id: str
-    title: str
-    kind: str
-    location: Location
-    base: Measure
-    numerator: Measure
-    denominator: Measure | Constant | PopulationRef | None = None
-    of: Expr | None = None
-    # aggregate kinds: the values aggregated are the rows (or distinct values) held by each
-    # value of this column, instead of ``of`` on each row
-    each: str | None = None
-    per: float = 10000.0
-    polarity: str = "neutral"
-    decimals: int = 1
-    description: str | None = None
-    unit: str | None = None
-    group: str | None = None
-    source: str | None = None
-    target: tuple[tuple[int | None, float], ...] = ()  # (financial year start, value); None = any
-    tolerance: float | None = None
-    tolerance_is_share: bool = False
-    rag: tuple[float, float] | None = None  # (green, amber) thresholds
-    # by name: ((financial year start or None for any, value), ...), each name once
-    benchmarks: tuple[tuple[str, tuple[tuple[int | None, float], ...]], ...] = ()
-    quartiles: tuple[tuple[int | None, tuple[float, float, float]], ...] = ()
-    # where each benchmark's figures come from ("quartiles" for the quartile boundaries)
-    benchmark_sources: tuple[tuple[str, str], ...] = ()
-    # last year's outturn as published: (financial year start, value), and where it is from
-    outturn: tuple[tuple[int, float], ...] = ()
-    outturn_source: str | None = None
-
-    def measures(self) -> tuple[Measure, ...]:
-        out = [self.numerator]
-        if isinstance(self.denominator, Measure):
-            out.append(self.denominator)
-        return tuple(out)
-
-
-@attrs.frozen
-class TableSpec:
-    """A table the pack declares: its columns and their types."""
-
-    name: str
-    columns: dict[str, str]
-    location: Location
-    description: str | None = None
-    derive: tuple[tuple[str, Expr], ...] = ()  # in the order they can be computed
-    cyclic: frozenset[str] = frozenset()  # derived columns in a cycle (already a problem)
 
 
 @attrs.frozen

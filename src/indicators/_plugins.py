@@ -13,10 +13,11 @@ from typing import Any, Callable, Iterable
 import attrs
 import pluggy
 
-from . import hookspecs
+from . import _builtins, hookspecs
 from ._functions import Function
-from ._inputs import PackInput
+from ._pack_input import PackInput
 from ._registry import Provider, PluginFailure, Registry
+from ._version import __version__
 
 ENTRY_POINT_GROUP = "indicators"
 HOOKS = (("pack", "indicators_packs"), ("function", "indicators_functions"),
@@ -71,12 +72,8 @@ class PluginHost:
         return self._registry
 
     def _plugins(self, failures: list[PluginFailure]) -> list[tuple[str, Any, Provider]]:
-        from . import __version__
-
         plugins = []
         if self._builtins:
-            from . import _builtins
-
             plugins.append(("indicators", _builtins, Provider("indicators", "indicators", __version__)))
         for entry_point in sorted(self._entry_points() if self._entry_points else (), key=lambda e: e.name):
             dist = getattr(entry_point, "dist", None)
@@ -168,3 +165,7 @@ def _reset_default_host(host: PluginHost | None = None) -> None:
     global _default_host
     _default_host = host
 
+
+def default_registry() -> Registry:
+    """The registry of the built-ins and every installed or registered plugin."""
+    return default_host().registry()

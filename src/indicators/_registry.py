@@ -145,10 +145,3 @@ class Registry:
             for name in sorted(self._table(kind)):
                 rows.append((kind, name, str(self.providers[(kind, name)])))
         return rows
-
-
-def default_registry() -> Registry:
-    """The registry of the built-ins and every installed or registered plugin."""
-    from ._plugins import default_host
-
-    return default_host().registry()

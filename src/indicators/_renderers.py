@@ -11,8 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import TYPE_CHECKING
 
-from ._results import RECORD_FIELDS, Results, format_number
+from ._records import RECORD_FIELDS, format_number
+
+if TYPE_CHECKING:
+    from ._results import Results
 
 
 def render_json(results: Results) -> str:
@@ -52,14 +56,14 @@ def render_csv(results: Results) -> str:
             value = record[name]
             if name == "period":
                 row.append(value)
-                row.extend(_csv_cell(_group_cell(record, column)) for column in by)
+                row.extend(csv_cell(_group_cell(record, column)) for column in by)
                 continue
-            row.append(_csv_cell(value))
+            row.append(csv_cell(value))
         writer.writerow(row)
     return out.getvalue()
 
 
-def _csv_cell(value):
+def csv_cell(value):
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True) if value else ""
     if value is None:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import attrs
 
+from ._records import RECORD_FIELDS
+
 if TYPE_CHECKING:
     import pandas
     import polars
@@ -17,11 +19,6 @@ if TYPE_CHECKING:
     from ._framing import Framing
     from ._pack import Pack
 
-RECORD_FIELDS = (
-    "indicator", "title", "period", "window_start", "window_end", "numerator", "denominator",
-    "value", "target", "rag", "direction", "benchmarks", "quartile", "ci_low", "ci_high",
-    "suppressed", "notes", "rows", "group", "projected_year_end", "outturn", "kind", "polarity", "decimals", "unit", "report_group", "window",
-)
 
 
 @attrs.frozen
@@ -63,12 +60,6 @@ class Result:
         """A plain dict with JSON-safe values (None, never NaN)."""
         record = attrs.asdict(self, recurse=True)
         return {name: _clean(record[name]) for name in RECORD_FIELDS}
-
-
-def format_number(value: float | None, decimals: int) -> str:
-    if value is None:
-        return ""
-    return f"{round(value, decimals):.{decimals}f}"
 
 
 def _clean(value: Any) -> Any:

@@ -15,8 +15,12 @@ import datetime
 import html
 import math
 from collections import Counter, OrderedDict
+from typing import TYPE_CHECKING
 
-from ._results import Result, Results, format_number
+from ._records import format_number
+
+if TYPE_CHECKING:
+    from ._results import Result, Results
 
 RAG_TEXT = {"green": "Green", "amber": "Amber", "red": "Red"}
 BENCHMARK_NAMES = {"national": "England", "statistical_neighbours": "Statistical neighbours",

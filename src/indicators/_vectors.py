@@ -15,6 +15,7 @@ from ._dates import NAT
 from ._text import as_text
 
 NUMERIC = ("int", "float")
+UNKNOWN = "unknown"  # a data column not declared: its type is known only when data arrives
 
 
 @attrs.define(slots=True)
@@ -99,6 +100,43 @@ def common_type(types: list[str]) -> str:
     return present[0]
 
 
+def arithmetic_type(op: str, left: str, right: str) -> str | None:
+    """The type of ``left op right`` for ``+ - * /``, or None when the types clash."""
+    if UNKNOWN in (left, right):
+        return _arithmetic_with_unknown(op, right if left == UNKNOWN else left, unknown_left=left == UNKNOWN)
+    numeric = NUMERIC + ("null",)
+    if left == "null" and right == "null":
+        return "float" if op == "/" else "int"
+    if left in numeric and right in numeric:
+        if op == "/":
+            return "float"
+        return common_type([left, right])
+    if op == "+" and {left, right} <= {"date", "int", "null"} and (left, right) != ("date", "date"):
+        return "date"
+    if op == "-" and left == "date":
+        if right == "date":
+            return "int"
+        if right in ("int", "null"):
+            return "date"
+    if op == "-" and (left, right) == ("null", "date"):
+        return "int"
+    return None
+
+
+def _arithmetic_with_unknown(op: str, other: str, unknown_left: bool) -> str | None:
+    """The type of arithmetic between a not-yet-known column and ``other``: what every
+    type the column might turn out to have would agree on, or None when none would do."""
+    if other in ("str", "bool"):
+        return None
+    if other == "date":
+        if op == "+":
+            return "date"  # only date + int is allowed
+        if op == "-":
+            return "int" if unknown_left else UNKNOWN  # X - date needs X a date; date - X is int or date
+        return None
+    return "float" if op == "/" else UNKNOWN
+
+
 def cast(v: Vec, type_: str) -> Vec:
     """Convert to ``type_`` (int to float, or a null vector to any type)."""
     if v.type == type_:
@@ -160,8 +198,6 @@ def _string_order_codes(a: Vec, b: Vec) -> tuple[np.ndarray, np.ndarray | int]:
 def arithmetic(op: str, a: Vec, b: Vec) -> Vec:
     """``+ - * /`` on numbers and dates, missing-propagating."""
     if a.type == "null" or b.type == "null":
-        from ._checker import arithmetic_type
-
         return cast(null(max(len(a), len(b))), arithmetic_type(op, a.type, b.type) or "int")
     missing = _or_masks(a.missing, b.missing)
     if a.type == "date" or b.type == "date":

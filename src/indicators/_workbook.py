@@ -12,11 +12,12 @@ import re
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from ._definitions import AGGREGATE_KINDS, Constant, Measure, PopulationRef
 from ._frames import columns
-from ._results import Result, Results
 
 if TYPE_CHECKING:
-    from ._pack import Indicator, Measure
+    from ._definitions import Indicator
+    from ._results import Result, Results
 
 # Excel's own "Good", "Neutral" and "Bad" cell styles
 RAG_FILLS = {"green": ("FFC6EFCE", "FF006100"), "amber": ("FFFFEB9C", "FF9C5700"), "red": ("FFFFC7CE", "FF9C0006")}
@@ -234,8 +235,6 @@ def _target_text(indicator: Indicator) -> str | None:
 
 def definition(indicator: Indicator) -> tuple[Any, ...]:
     """One row of the definitions sheet, in the order of DEFINITION_HEADERS but the pack."""
-    from ._pack import AGGREGATE_KINDS, Constant, Measure, PopulationRef
-
     if indicator.kind in AGGREGATE_KINDS:
         held = f"distinct {indicator.numerator.distinct}" if indicator.numerator.distinct else "rows"
         of = indicator.of.text if indicator.of is not None else f"the {held} held by each {indicator.each}"

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import datetime
 
     from ._functions import Function
-    from ._inputs import PackInput
+    from ._pack_input import PackInput
     from ._results import Results
     from ._tables import Table
 

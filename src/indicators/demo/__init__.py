@@ -7,5 +7,7 @@ it. ``indicators demo`` and ``indicators demo-data`` use it, and so can a notebo
 """
 
 from ._cases import SYNTHETIC_NOTE, demo_framing, generate, write_csv
+from ._returns import annex_a_lists, ssda903_returns, write_annex_a, write_ssda903
 
-__all__ = ["SYNTHETIC_NOTE", "demo_framing", "generate", "write_csv"]
+__all__ = ["SYNTHETIC_NOTE", "annex_a_lists", "demo_framing", "generate", "ssda903_returns", "write_annex_a",
+           "write_csv", "write_ssda903"]

@@ -65,7 +65,7 @@ def _by_month(default: float, **changes: float) -> np.ndarray:
 
 class _Generator:
     def __init__(self, seed: int, scale: float) -> None:
-        from .._registry import default_registry
+        from .._plugins import default_registry
 
         self.rng = np.random.default_rng(seed)
         self.seed = seed

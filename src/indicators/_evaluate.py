@@ -1,0 +1,92 @@
+"""``evaluate``: every indicator of a pack for every month of a run, judged, with its
+breakdowns, the data's coverage, what an explanation needs and the report framing."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Sequence
+
+from ._breakdowns import Breakdown, check_by
+from ._coverage import coverage_warnings
+from ._dates import format_period
+from ._engine import (
+    DEFAULT_MEMORY_BUDGET,
+    INDICATOR_FAILURES,
+    _empty_figures,
+    _figures,
+    _notes,
+    accounting,
+    failure_text,
+    parse_run,
+    start_run,
+)
+from ._explain import inputs_of
+from ._framing import read_framing
+from ._functions import DEFAULT_TIME_LIMIT
+from ._judgement import judge
+from ._pack import Pack
+from ._results import Results
+
+
+def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
+             suppress_below: int | None = None, loader: str = "csv",
+             function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+             memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
+             progress: Callable[[int, int, str], None] | None = None,
+             by: Sequence[str] | None = None) -> Results:
+    """Evaluate every indicator of ``pack`` for every period from ``start`` to ``end``.
+
+    ``tables`` maps table names to tables (mappings of column to array-like, or data
+    frames), or is a location that the named ``loader`` reads (by default a folder of
+    CSV files). Periods are ``YYYY-MM``. A plugin function call that takes longer than
+    ``function_time_limit`` seconds (None: no limit) fails the indicators that use it, as
+    does work that would take more than ``memory_budget`` bytes in one step (None: no limit).
+    ``progress(done, total, indicator)`` is called before each indicator. Months of the
+    run outside the data's dates are listed in ``results.warnings``. When a plugin declares
+    how ``loader``'s tables answer ``pack`` (:class:`indicators.PackInput`), the pack is
+    evaluated by those definitions and the indicators they cannot answer are in
+    ``results.skipped`` with why; ``loader`` names the input even when ``tables`` are
+    passed already read. ``by`` names columns of the indicators' tables to break every
+    figure down by (SPEC section 11): each indicator's results for the total are then
+    followed by those of each group.
+    """
+    first, last = parse_run(start, end)
+    if by is not None:
+        by = check_by(by)
+    if suppress_below is None:
+        suppress_below = pack.suppress_below
+    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True)
+    pack = run.pack_as_run
+    breakdown = Breakdown(run, by) if by is not None else None
+    periods = run.periods
+    records = []
+    failures: list[str] = []
+    chosen = run.pack.indicators
+    for done, indicator in enumerate(chosen.values()):
+        if progress is not None:
+            progress(done, len(chosen), indicator.id)
+        # the groups first: the total's counts of rows are then the sums of theirs
+        groups, group_failure = breakdown.records(indicator, suppress_below) if breakdown else ([], None)
+        try:
+            figures = _figures(indicator, pack, run.tables, periods)
+            notes = _notes(indicator, run)
+            rows = accounting(indicator, run)
+        except INDICATOR_FAILURES as exc:
+            # a plugin function failed, or the work was too big: this indicator has no
+            # figures, the others still do
+            failures.append(failure_text(indicator, exc))
+            figures, notes, rows = _empty_figures(indicator, periods), {}, None
+        else:
+            if group_failure is not None:
+                failures.append(f"indicators.{indicator.id} (its groups by {', '.join(by)}): {group_failure}")
+        records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
+        records.extend(groups)
+    results = Results(records, pack, format_period(first), format_period(last), failures=failures,
+                      skipped=run.skipped)
+    results.warnings = coverage_warnings(run.pack, {n: e.table for n, e in run.tables.items()}, first, last)
+    results.explain_sources = [inputs_of(run, first, last)]
+    if isinstance(tables, (str, os.PathLike)) and os.path.isdir(tables):
+        results.framing = read_framing(tables)
+        if results.framing is not None:
+            results.warnings.extend(results.framing.unused(run.pack.indicators))
+    return results

@@ -1,0 +1,191 @@
+"""The package's modules depend on one another in one direction, and the command line uses
+only public names (docs/architecture.md)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "indicators"
+COMMAND_LINE = ("indicators._cli", "indicators._explain_cli")
+
+
+def modules(root: Path, package: str = "indicators") -> dict[str, Path]:
+    """Dotted module name to file, for every module under ``root`` (``__init__.py`` is the
+    package itself)."""
+    out = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = [package, *path.relative_to(root).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def _type_checking_only(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _imports(tree: ast.AST):
+    """Every ``from ... import`` of a module, at module level or inside a function, but
+    those under ``if TYPE_CHECKING:`` (annotations only: never run)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and _type_checking_only(node):
+            stack.extend(node.orelse)
+            continue
+        if isinstance(node, ast.ImportFrom):
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def import_graph(root: Path, package: str = "indicators") -> dict[str, dict[str, list[tuple[str, int]]]]:
+    """Module to the modules of the package it imports, each with the names and lines."""
+    found = modules(root, package)
+    graph: dict[str, dict[str, list[tuple[str, int]]]] = {name: {} for name in found}
+    for name, path in found.items():
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if node.level:
+                base = here[:len(here) - (node.level - 1)] + (node.module.split(".") if node.module else [])
+            elif node.module and node.module.split(".")[0] == package:
+                base = node.module.split(".")
+            else:
+                continue
+            for alias in node.names:
+                submodule = ".".join([*base, alias.name])
+                target = submodule if submodule in found else ".".join(base)
+                if target in found and target != name:
+                    graph[name].setdefault(target, []).append((alias.name, node.lineno))
+    return graph
+
+
+def cycles(graph: dict[str, dict]) -> list[list[str]]:
+    """One cycle (a list of modules, the first repeated at the end) per strongly connected
+    component of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                other = stack.pop()
+                on_stack.discard(other)
+                component.append(other)
+                if other == node:
+                    break
+            if len(component) > 1:
+                components.append(set(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    out = []
+    for component in components:
+        start = min(component)
+        # the shortest way back to the start within the component: a readable cycle
+        paths = {start: [start]}
+        queue = [start]
+        while queue:
+            node = queue.pop(0)
+            for other in sorted(graph[node]):
+                if other == start:
+                    queue = []
+                    out.append(paths[node] + [start])
+                    break
+                if other in component and other not in paths:
+                    paths[other] = paths[node] + [other]
+                    queue.append(other)
+    return sorted(out)
+
+
+def _describe(cycle: list[str], graph: dict) -> str:
+    steps = []
+    for a, b in zip(cycle, cycle[1:]):
+        names, line = graph[a][b][0][0], graph[a][b][0][1]
+        steps.append(f"{a} imports {b} (line {line}: {names})")
+    return " -> ".join(cycle) + "\n    " + "\n    ".join(steps)
+
+
+def test_the_modules_import_one_another_in_one_direction():
+    graph = import_graph(PACKAGE)
+    found = cycles(graph)
+    assert not found, "import cycles in src/indicators:\n" + "\n".join(_describe(c, graph) for c in found)
+
+
+def test_the_command_line_imports_no_private_name_of_another_module():
+    graph = import_graph(PACKAGE)
+    private = [f"{module} imports {name} from {target} (line {line})"
+               for module in COMMAND_LINE for target, names in sorted(graph[module].items())
+               for name, line in names if name.startswith("_") and name != "__version__"]
+    assert not private, "the command line uses private names:\n" + "\n".join(private)
+
+
+def _write_package(root: Path, files: dict[str, str]) -> Path:
+    package = root / "pkg"
+    for name, text in files.items():
+        path = package / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return package
+
+
+def test_a_cycle_hidden_in_a_function_is_found_and_named(tmp_path):
+    package = _write_package(tmp_path, {
+        "__init__.py": "from ._low import thing\n",
+        "_low.py": "def thing():\n    from ._high import other\n    return other\n",
+        "_high.py": "from ._low import thing\nother = thing\n",
+        "_typed.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ._high import other\n",
+    })
+    graph = import_graph(package, "pkg")
+    assert graph["pkg._low"] == {"pkg._high": [("other", 2)]}
+    assert graph["pkg._typed"] == {}  # annotations only
+    assert cycles(graph) == [["pkg._high", "pkg._low", "pkg._high"]]
+    assert "pkg._low imports pkg._high (line 2: other)" in _describe(cycles(graph)[0], graph)
+
+
+@pytest.mark.parametrize("low", ["from .sub import _mod\n", "from pkg.sub._mod import value\n"])
+def test_submodules_and_absolute_imports_are_edges_too(tmp_path, low):
+    package = _write_package(tmp_path, {"__init__.py": "", "_low.py": low, "sub/__init__.py": "",
+                                        "sub/_mod.py": "from .. import _low\nvalue = 1\n"})
+    graph = import_graph(package, "pkg")
+    assert graph["pkg.sub._mod"] == {"pkg._low": [("_low", 1)]}
+    assert cycles(graph) == [["pkg._low", "pkg.sub._mod", "pkg._low"]]
+
+
+def test_the_architecture_page_lists_every_module_after_those_it_imports():
+    rows = [line for line in (PACKAGE.parent.parent / "docs" / "architecture.md").read_text().splitlines()
+            if line.startswith("| `")]
+    position = {}
+    for n, row in enumerate(rows):
+        for name in row.split("|")[1].split("`")[1::2]:
+            position["indicators" if name == "indicators" else f"indicators.{name}"] = n
+
+    def row_of(module: str) -> int | None:
+        while module not in position and module.count(".") > 1:
+            module = module.rsplit(".", 1)[0]  # a subpackage's modules stand in its row
+        return position.get(module)
+
+    graph = import_graph(PACKAGE)
+    assert [m for m in graph if row_of(m) is None] == []
+    late = [f"{module} (row {row_of(module)}) imports {target} (row {row_of(target)})"
+            for module, targets in graph.items() for target in targets if row_of(target) > row_of(module)]
+    assert late == []
