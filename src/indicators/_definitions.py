@@ -4,6 +4,7 @@ from TOML and checks them."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -97,6 +98,11 @@ class Lookup:
     def expressions(self) -> tuple[Expr, ...]:
         return tuple(e for e in (self.date, self.start, self.end, self.where) if e is not None)
 
+    @functools.cached_property
+    def placement(self) -> tuple:
+        """What places its rows in periods (see :func:`_placement`), computed once."""
+        return _placement(self)
+
     def result_type(self, column_type: str | None) -> str:
         if self.aggregate in ("count", "count_distinct"):
             return "int"
@@ -129,6 +135,18 @@ class Measure:
 
     def expressions(self) -> tuple[Expr, ...]:
         return tuple(e for e in (self.date, self.start, self.end, self.where, self.extra) if e is not None)
+
+    @functools.cached_property
+    def placement(self) -> tuple:
+        """What places its rows in periods (see :func:`_placement`), computed once."""
+        return _placement(self)
+
+
+def _placement(source: Measure | Lookup) -> tuple:
+    """The window, since, and the canonical text of the date or start and end: two
+    sources alike in these place rows alike."""
+    return (source.window.text, source.since,
+            tuple(e.node.canonical if e is not None else None for e in (source.date, source.start, source.end)))
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ unbounded time or memory.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Union
 
@@ -32,7 +33,16 @@ COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 # Syntax tree
 
 
-@attrs.frozen
+def _node(cls: type) -> type:
+    """A syntax-tree class: frozen, with its canonical text and the names it uses computed
+    once per node, when first asked for, and kept with the node (not in a memo)."""
+    cls.canonical = functools.cached_property(lambda self: _text(self))
+    cls.names = functools.cached_property(
+        lambda self: frozenset(x.name for x in walk(self) if isinstance(x, Name)))
+    return attrs.frozen(cls)
+
+
+@_node
 class Literal:
     """A constant: int, float, str, bool, a date (as day number), or missing (None)."""
 
@@ -42,7 +52,7 @@ class Literal:
     end: int
 
 
-@attrs.frozen
+@_node
 class Name:
     """A column, a derived column, a lookup or a period variable."""
 
@@ -51,7 +61,7 @@ class Name:
     end: int
 
 
-@attrs.frozen
+@_node
 class Call:
     """A function call; keyword arguments are written ``name = value``."""
 
@@ -63,7 +73,7 @@ class Call:
     name_end: int
 
 
-@attrs.frozen
+@_node
 class Unary:
     """``-x`` or ``not x``."""
 
@@ -73,7 +83,7 @@ class Unary:
     end: int
 
 
-@attrs.frozen
+@_node
 class Binary:
     """Arithmetic, comparison, ``and`` and ``or``."""
 
@@ -85,7 +95,7 @@ class Binary:
     op_start: int
 
 
-@attrs.frozen
+@_node
 class InList:
     """``x in [...]`` or ``x not in [...]``."""
 
@@ -96,7 +106,7 @@ class InList:
     end: int
 
 
-@attrs.frozen
+@_node
 class IsMissing:
     """``x is missing`` or ``x is not missing``; never itself missing."""
 
@@ -141,27 +151,9 @@ def left_spine(node: Binary) -> tuple[list[Binary], Node]:
     return spine, node
 
 
-# Trees are immutable and live as long as their pack, and the engine asks for the same
-# trees' names and text many times in a run: remember them by identity, holding the tree
-# so that its id cannot be reused. Bounded, for processes that load many packs.
-_MEMO: dict[tuple[str, int], tuple[Node, object]] = {}
-_MEMO_LIMIT = 200_000
-
-
-def _remembered(kind: str, node: Node, compute):
-    entry = _MEMO.get((kind, id(node)))
-    if entry is not None and entry[0] is node:
-        return entry[1]
-    value = compute(node)
-    if len(_MEMO) >= _MEMO_LIMIT:
-        _MEMO.clear()
-    _MEMO[(kind, id(node))] = (node, value)
-    return value
-
-
 def names_used(node: Node) -> frozenset[str]:
     """Names (columns and variables) a tree refers to, function names excluded."""
-    return _remembered("names", node, lambda n: frozenset(x.name for x in walk(n) if isinstance(x, Name)))
+    return node.names
 
 
 def uses_period(node: Node) -> bool:
@@ -171,7 +163,7 @@ def uses_period(node: Node) -> bool:
 
 def to_text(node: Node) -> str:
     """Canonical text of a tree: equal trees give equal text (used to share work)."""
-    return _remembered("text", node, _text)
+    return node.canonical
 
 
 def _text(node: Node) -> str:

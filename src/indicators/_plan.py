@@ -23,8 +23,7 @@ from ._pack import AGGREGATE_KINDS, Expr, Indicator, Lookup, Measure, Pack, colu
 
 def placement_key(source: Measure | Lookup) -> tuple:
     """What places rows in periods: the window, since, and the date or start and end."""
-    return (source.window.text, source.since,
-            tuple(to_text(e.node) if e is not None else None for e in (source.date, source.start, source.end)))
+    return source.placement
 
 
 def lookup_key(lookup: Lookup) -> tuple:
