@@ -23,9 +23,9 @@ from ._engine import (
     PairFrame,
     Run,
     TableEvaluation,
-    _empty_figures,
-    _figures,
-    _notes,
+    empty_figures,
+    indicator_figures,
+    indicator_notes,
     accounting,
 )
 from ._errors import DataError, PluginError, Problem, ResourceError
@@ -173,12 +173,12 @@ class Breakdown:
             return [], None
         failure = None
         try:
-            figures = _figures(indicator, self.run.pack, self.tables, periods)
-            notes = _notes(indicator, self)
+            figures = indicator_figures(indicator, self.run.pack, self.tables, periods)
+            notes = indicator_notes(indicator, self)
             rows = accounting(indicator, self)
         except (PluginError, ResourceError) as exc:
             failure = "; ".join(str(p) for p in exc.problems)
-            figures, notes, rows = _empty_figures(indicator, periods), {}, None
+            figures, notes, rows = empty_figures(indicator, periods), {}, None
         out = []
         for g, group in enumerate(self.groups):
             part = slice(g * n, (g + 1) * n)

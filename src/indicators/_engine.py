@@ -290,14 +290,14 @@ def _text_of(expr: Expr) -> str:
     return to_text(expr.node)
 
 
-def _missing(value: Vec) -> np.ndarray:
+def missing_mask(value: Vec) -> np.ndarray:
     """Where a value is missing (everywhere, for a null-typed one)."""
     return np.ones(len(value), bool) if value.type == "null" else value.mask()
 
 
-def _truth(value: Vec) -> tuple[np.ndarray, np.ndarray]:
+def truth(value: Vec) -> tuple[np.ndarray, np.ndarray]:
     """Where a condition is true, and where it is missing."""
-    return value.is_true(), _missing(value)
+    return value.is_true(), missing_mask(value)
 
 
 def _grouped_range_counts(groups: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_groups: int,
@@ -689,7 +689,7 @@ class TableEvaluation:
             return self.reasons(measure, filters)[2 * len(filters) - 1]
         lo, hi, keep, pending, key = self.selected(measure)
         frame = self.frame(measure, key, keep, lo, hi)
-        unknown = _missing(frame.value(condition))
+        unknown = missing_mask(frame.value(condition))
         return np.bincount(frame.periods[frame.all_true(pending) & unknown], minlength=n_periods).astype(np.int64)
 
     def count_missing_key(self, measure: Measure, lookup: Lookup) -> np.ndarray:
@@ -738,7 +738,7 @@ class TableEvaluation:
             if is_pair_level(expr, measure):
                 pair_level.append((role, expr))
                 continue
-            true, unknown = _truth(self.row_value(expr))
+            true, unknown = truth(self.row_value(expr))
             leave_out(reason, f"{role} unknown", unknown[placed])
             leave_out(reason, f"{role} false", ~true[placed])
         present = self._keys(measure.distinct)[1] if measure.distinct else None
@@ -749,7 +749,7 @@ class TableEvaluation:
             leave_out(reason, f"missing {each}", ~holder[placed])
         of_by_rows = of is not None and not pair_level and not is_pair_level(of, measure)
         if of_by_rows:  # no (row, period) pairs needed
-            leave_out(reason, "no value to aggregate", _missing(self.row_value(of))[placed])
+            leave_out(reason, "no value to aggregate", missing_mask(self.row_value(of))[placed])
         if len(labels) == 1:
             by_reason = range_counts(placed_lo, placed_hi, n_periods)[None, :]
         else:
@@ -760,7 +760,7 @@ class TableEvaluation:
             first_pair_label = len(labels)
             pair_reason = np.zeros(frame.rows.size, dtype=np.int8)
             for role, expr in pair_level:
-                true, unknown = _truth(frame.value(expr))
+                true, unknown = truth(frame.value(expr))
                 leave_out(pair_reason, f"{role} unknown", unknown, first_pair_label)
                 leave_out(pair_reason, f"{role} false", ~true, first_pair_label)
             if present is not None:
@@ -768,7 +768,7 @@ class TableEvaluation:
             if holder is not None:
                 leave_out(pair_reason, f"missing {each}", ~holder[frame.rows], first_pair_label)
             if of is not None:
-                leave_out(pair_reason, "no value to aggregate", _missing(frame.value(of)), first_pair_label)
+                leave_out(pair_reason, "no value to aggregate", missing_mask(frame.value(of)), first_pair_label)
             pair_counts = np.bincount(pair_reason.astype(np.int64) * n_periods + frame.periods,
                                       minlength=(len(labels) - first_pair_label + 1) * n_periods)
             pair_counts = pair_counts.reshape(-1, n_periods)
@@ -1121,7 +1121,7 @@ def _text_that_looks_like_dates(pack: Pack, tables: dict[str, Table]) -> list[Pr
     return problems
 
 
-def _population(pack: Pack, name: str, periods: Periods) -> np.ndarray:
+def population_by_period(pack: Pack, name: str, periods: Periods) -> np.ndarray:
     """A reference population for each period, by the calendar year of its last day."""
     entries = pack.populations[name]
     years = periods.codes // 12
@@ -1259,7 +1259,7 @@ def failure_text(indicator: Indicator, error: PluginError | ResourceError) -> st
     return f"indicators.{indicator.id}: " + "; ".join(str(p) for p in error.problems)
 
 
-def _empty_figures(indicator: Indicator, periods: Periods) -> dict[str, np.ndarray]:
+def empty_figures(indicator: Indicator, periods: Periods) -> dict[str, np.ndarray]:
     """Figures of an indicator that could not be computed: every value missing."""
     starts, ends = periods.window_bounds(indicator.base.window.kind, indicator.base.window.months,
                                          indicator.base.since)
@@ -1278,7 +1278,7 @@ def _denominator(indicator: Indicator, pack: Pack, evaluations: dict[str, TableE
         return evaluation.distinct_keys(den) if mergeable and den.distinct else evaluation.count(den)
     if isinstance(den, Constant):
         return np.full(periods.count, den.value)
-    return _population(pack, den.name, periods)
+    return population_by_period(pack, den.name, periods)
 
 
 def raw_figures(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEvaluation], periods: Periods,
@@ -1339,7 +1339,7 @@ def figures_from_raw(indicator: Indicator, periods: Periods, numerator, denomina
             "window_start": starts, "window_end": ends}
 
 
-def _figures(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEvaluation],
+def indicator_figures(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEvaluation],
              periods: Periods) -> dict[str, np.ndarray]:
     return figures_from_raw(indicator, periods, *raw_figures(indicator, pack, evaluations, periods))
 
@@ -1355,7 +1355,7 @@ def accounting(indicator: Indicator, run: Run) -> dict[str, tuple]:
     return sides
 
 
-def _notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str, np.ndarray]:
+def indicator_notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str, np.ndarray]:
     """Data-quality counts by reason, one per period, for the rows an indicator reads."""
     n_periods = run.periods.count
     notes: dict[str, np.ndarray] = {}
