@@ -20,7 +20,6 @@ import numpy as np
 from ._arrays import unique
 from ._dates import to_iso
 from ._engine import (
-    PairFrame,
     Run,
     TableEvaluation,
     empty_figures,
@@ -31,6 +30,7 @@ from ._engine import (
 from ._errors import DataError, PluginError, Problem, ResourceError
 from ._judgement import judge
 from ._pack import AGGREGATE_KINDS, Indicator, Lookup, Measure
+from ._pairs import PairFrame
 from ._plan import placement_key, selection_key
 from ._results import Result
 from ._vectors import Vec

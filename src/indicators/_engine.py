@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import attrs
 import numpy as np
 
+from ._aggregates import HISTOGRAM_CELLS, aggregate_by_period
 from ._arrays import CHUNK_ROWS, dense_codes, distinct_per_group, repeated_rows, unique
 from ._dates import NAT, parse_period
-from ._errors import DataError, PackError, PluginError, Problem, ResourceError
+from ._errors import INDICATOR_FAILURES, DataError, PackError, PluginError, Problem, ResourceError
 from ._evaluator import Context, evaluate as evaluate_node
 from ._checker import suggest
 from ._derived import sort_codes
 from ._expressions import PERIOD_VARIABLES, Call, Node, names_used, to_text, uses_period, walk
 from ._functions import DEFAULT_TIME_LIMIT, CallLimits
+from ._grids import extremes, grid_from_ranges, shared_codes, sum_or_mean
 from ._inputs import pack_for_input
+from ._memory import BYTES_PER_PAIR, DEFAULT_MEMORY_BUDGET, GRID_COPIES, size_text
 from ._pack import (
     AGGREGATE_KINDS,
     Constant,
@@ -36,11 +39,12 @@ from ._pack import (
     check_pack,
     columns_needed,
 )
+from ._pairs import LazyVariables, PairFrame
 from ._plan import (counted_by_reasons, is_pair_level, lookup_key, placement_key, reason_chain_for, reason_chains,
                     row_selection_key, selection_key)
 from ._tables import Column, Table, table_from_mapping
 from ._text import as_text
-from ._vectors import Vec, unify_strings
+from ._vectors import Vec, missing_mask, truth
 from ._windows import (Periods, coded_range_counts, distinct_range_counts, expand, masked_range_counts, range_counts,
                        row_dtype)
 
@@ -49,55 +53,6 @@ def _column_vec(column: Column) -> Vec:
     if column.type == "null":
         return Vec("null", column.data, column.missing_mask())
     return Vec(column.type, column.data, column.missing, column.categories)
-
-
-class LazyVariables(Mapping):
-    """Period variables and lookup values, each computed when an expression first asks for it."""
-
-    def __init__(self, lazy: dict[str, Callable[[], Vec]]) -> None:
-        self._values: dict[str, Vec] = {}
-        self._lazy = lazy
-
-    def __getitem__(self, name: str) -> Vec:
-        if name not in self._values:
-            if name not in self._lazy:
-                raise KeyError(name)
-            self._values[name] = self._lazy[name]()
-        return self._values[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._values or name in self._lazy
-
-    def __iter__(self):
-        return iter({**self._values, **self._lazy})
-
-    def __len__(self) -> int:
-        return len(set(self._values) | set(self._lazy))
-
-
-def machine_memory_budget() -> int:
-    """Half of this machine's physical memory (4 GiB where it cannot be read): the working
-    memory one step of an evaluation may take unless the caller says otherwise."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-    except (AttributeError, ValueError, OSError):
-        return 4 * 2**30
-
-
-DEFAULT_MEMORY_BUDGET = machine_memory_budget()
-_BYTES_PER_PAIR = 48  # a (row, period) pair while pairs are made, and a few values evaluated on it
-_GRID_COPIES = 5  # a key x period grid is built through about five arrays of its size
-
-
-def size_text(n_bytes: float) -> str:
-    """A size for messages: ``7.3 GiB``."""
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if n_bytes < 1024 or unit == "GiB":
-            if unit == "bytes":
-                return f"{n_bytes:,.0f} byte{'' if n_bytes == 1 else 's'}"
-            return f"{n_bytes:,.1f} {unit}"
-        n_bytes /= 1024
-    raise AssertionError
 
 
 class Run:
@@ -157,7 +112,7 @@ class Run:
         n_periods = self.periods.count
         what = (f"lookup {lookup.name!r} (a grid of {n_keys:,} keys of {lookup.table}.{lookup.key} by "
                 f"{n_periods} months)")
-        self.within_budget(_GRID_COPIES * 8 * n_keys * (n_periods + 1), what)
+        self.within_budget(GRID_COPIES * 8 * n_keys * (n_periods + 1), what)
         lo, hi = other.placement(lookup)
         keep = (lo < hi) & (other_codes >= 0)
         where = lookup.where
@@ -169,10 +124,10 @@ class Run:
         prefix = lookup.window.kind in ("to_date", "cumulative")
         if (where is None or not where.uses_period) and (
                 lookup.aggregate in ("count", "sum", "mean") or (prefix and lookup.aggregate in ("min", "max"))):
-            return (own_codes, *_grid_from_ranges(lookup.aggregate, other_codes, lo, hi, keep, column,
+            return (own_codes, *grid_from_ranges(lookup.aggregate, other_codes, lo, hi, keep, column,
                                                   n_keys, n_periods))
         kept = np.flatnonzero(keep)
-        self.within_budget(_BYTES_PER_PAIR * int((hi[kept] - lo[kept]).sum(dtype=np.int64)),
+        self.within_budget(BYTES_PER_PAIR * int((hi[kept] - lo[kept]).sum(dtype=np.int64)),
                            f"{what}, through each looked-up row in each month of its window,")
         rows, periods = expand(kept, lo, hi)
         if where is not None and where.uses_period:
@@ -190,97 +145,8 @@ class Run:
             return own_codes, grid, None, "int"
         if lookup.aggregate in ("sum", "mean"):
             sums = np.bincount(cells, weights=values.astype(np.float64), minlength=size)
-            return (own_codes, *_sum_or_mean(lookup.aggregate, sums, counts, column.type))
-        return own_codes, _extremes(lookup.aggregate, cells, values, size), counts > 0, column.type
-
-
-def _sum_or_mean(aggregate: str, sums: np.ndarray, counts: np.ndarray, column_type: str) -> tuple:
-    has = counts > 0
-    if aggregate == "mean":
-        return np.divide(sums, np.where(has, counts, 1)), has, "float"
-    if column_type == "int":
-        return np.round(sums).astype(np.int64), has, "int"
-    return sums, has, "float"
-
-
-def _extremes(aggregate: str, cells: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """Per cell minimum (or maximum) of values; cells without values are left 0."""
-    # unbuffered ufunc.at: measured 80x faster than sorting by (cell, value) here
-    grid = np.full(size, _identity(aggregate, values.dtype), dtype=values.dtype)
-    (np.minimum if aggregate == "min" else np.maximum).at(grid, cells, values)
-    grid[np.bincount(cells, minlength=size) == 0] = 0
-    return grid
-
-
-def _identity(aggregate: str, dtype: np.dtype):
-    """The value no other beats under ``aggregate`` (min or max)."""
-    if dtype.kind == "f":
-        return np.inf if aggregate == "min" else -np.inf
-    if dtype.kind == "b":
-        return aggregate == "min"
-    info = np.iinfo(dtype)
-    return info.max if aggregate == "min" else info.min
-
-
-def _grid_from_ranges(aggregate: str, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray, keep: np.ndarray,
-                      column: Vec | None, n_keys: int, n_periods: int) -> tuple:
-    """A key x period aggregate from each row's period range, without expanding rows.
-
-    Counts and sums come from difference arrays along each key's periods; minima and
-    maxima of windows open to the past (to_date, cumulative) from running extrema.
-    """
-    rows = np.flatnonzero(keep)
-    width = n_periods + 1
-    start = codes[rows] * width + lo[rows]
-    stop = codes[rows] * width + hi[rows]
-    size = n_keys * width
-
-    def ranges(weights=None) -> np.ndarray:
-        diff = (np.bincount(start, weights=weights, minlength=size)
-                - np.bincount(stop, weights=weights, minlength=size))
-        return np.cumsum(diff.reshape(n_keys, width), axis=1)[:, :n_periods].ravel()
-
-    counts = ranges().astype(np.int64)
-    if aggregate == "count":
-        return counts, None, "int"
-    values = column.data[rows]
-    if aggregate in ("sum", "mean"):
-        return _sum_or_mean(aggregate, ranges(values.astype(np.float64)), counts, column.type)
-    cells = codes[rows] * n_periods + lo[rows]
-    first = _extremes(aggregate, cells, values, n_keys * n_periods).reshape(n_keys, n_periods)
-    present = np.bincount(cells, minlength=n_keys * n_periods).reshape(n_keys, n_periods) > 0
-    fill = _identity(aggregate, values.dtype)
-    accumulate = np.minimum.accumulate if aggregate == "min" else np.maximum.accumulate
-    running = accumulate(np.where(present, first, fill), axis=1).ravel()
-    has = counts > 0
-    return np.where(has, running, 0).astype(values.dtype), has, column.type
-
-
-def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
-    """Codes 0..K-1 of the measure's distinct keys (-1 where missing), and the looked-up
-    rows' keys as the same codes (-1 where missing or not among the measure's keys, since
-    those rows can match nothing)."""
-    own_missing = own.mask() if own.type != "null" else np.ones(len(own), bool)
-    other_missing = other.mask() if other.type != "null" else np.ones(len(other), bool)
-    if own.type == "str" and other.type == "str":
-        own_values, other_values, _ = unify_strings(own, other)
-    else:
-        as_float = "float" in (own.type, other.type)
-        own_values = own.data.astype(np.float64 if as_float else np.int64, copy=False)
-        other_values = other.data.astype(np.float64 if as_float else np.int64, copy=False)
-    present_values = own_values[~own_missing]
-    if own_values.dtype.kind == "i" and present_values.size:
-        dense = _dense_codes(own_values, own_missing, present_values, other_values, other_missing)
-        if dense is not None:
-            return dense
-    universe = unique(present_values)
-    own_codes = np.where(own_missing, -1, np.searchsorted(universe, own_values))
-    if universe.size == 0:
-        return own_codes.astype(np.int64), np.full(len(other), -1, dtype=np.int64), 1
-    position = np.clip(np.searchsorted(universe, other_values), 0, universe.size - 1)
-    found = ~other_missing & (universe[position] == other_values)
-    other_codes = np.where(found, position, -1)
-    return own_codes.astype(np.int64), other_codes.astype(np.int64), int(universe.size)
+            return (own_codes, *sum_or_mean(lookup.aggregate, sums, counts, column.type))
+        return own_codes, extremes(lookup.aggregate, cells, values, size), counts > 0, column.type
 
 
 DURATION_FUNCTIONS = ("days", "working_days", "months", "age")
@@ -290,16 +156,6 @@ def _text_of(expr: Expr) -> str:
     return to_text(expr.node)
 
 
-def missing_mask(value: Vec) -> np.ndarray:
-    """Where a value is missing (everywhere, for a null-typed one)."""
-    return np.ones(len(value), bool) if value.type == "null" else value.mask()
-
-
-def truth(value: Vec) -> tuple[np.ndarray, np.ndarray]:
-    """Where a condition is true, and where it is missing."""
-    return value.is_true(), missing_mask(value)
-
-
 def _grouped_range_counts(groups: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_groups: int,
                           n_periods: int) -> np.ndarray:
     """For each group, how many of its rows' period ranges ``[lo, hi)`` cover each period."""
@@ -307,47 +163,6 @@ def _grouped_range_counts(groups: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_
     size = n_groups * (n_periods + 1)
     diff = np.bincount(offsets + lo, minlength=size) - np.bincount(offsets + hi, minlength=size)
     return np.cumsum(diff.reshape(n_groups, n_periods + 1), axis=1)[:, :n_periods]
-
-
-class PairFrame:
-    """(row, period) pairs of one selection, with each expression evaluated on them once."""
-
-    def __init__(self, rows: np.ndarray, periods: np.ndarray, context: Context,
-                 shortcut: Callable[[Node, np.ndarray, np.ndarray], Vec | None] | None = None) -> None:
-        self.rows = rows
-        self.periods = periods
-        self.context = context
-        self.shortcut = shortcut  # a cheaper way to the same values, when there is one
-        self._values: dict[str, Vec] = {}
-
-    def value(self, expr: Expr) -> Vec:
-        key = to_text(expr.node)
-        if key not in self._values:
-            value = self.shortcut(expr.node, self.rows, self.periods) if self.shortcut else None
-            self._values[key] = value if value is not None else evaluate_node(expr.node, self.context)
-        return self._values[key]
-
-    def all_true(self, exprs) -> np.ndarray:
-        mask = np.ones(self.rows.size, dtype=bool)
-        for expr in exprs:
-            mask &= self.value(expr).is_true()
-        return mask
-
-
-def _dense_codes(own_values, own_missing, present_values, other_values, other_missing):
-    """Key codes by direct addressing when integer keys span a modest range (no sort)."""
-    low, high = int(present_values.min()), int(present_values.max())
-    span = high - low + 1
-    if span > 4 * (own_values.size + other_values.size) + 1_000_000:
-        return None
-    seen = np.zeros(span, dtype=bool)
-    seen[present_values - low] = True
-    code_of = np.cumsum(seen, dtype=np.int64) - 1
-    own_codes = np.where(own_missing, -1, code_of[np.where(own_missing, low, own_values) - low])
-    inside = ~other_missing & (other_values >= low) & (other_values <= high)
-    offset = np.where(inside, other_values - low, 0)
-    other_codes = np.where(inside & seen[offset], code_of[offset], -1)
-    return own_codes, other_codes, int(code_of[-1] + 1)
 
 
 class TableEvaluation:
@@ -520,7 +335,7 @@ class TableEvaluation:
                     self.run.lookup_grid(lookup, measure)
             kept = np.flatnonzero(keep)
             pairs = int((hi[kept] - lo[kept]).sum(dtype=np.int64))
-            self.run.within_budget(_BYTES_PER_PAIR * pairs, f"{measure.table} rows in each month of their "
+            self.run.within_budget(BYTES_PER_PAIR * pairs, f"{measure.table} rows in each month of their "
                                    f"{measure.window.text} window ({pairs:,} row-months)")
             rows, periods = expand(kept, lo, hi)
             self._frames[key] = PairFrame(rows, periods, self.pair_context(measure, rows, periods),
@@ -981,51 +796,6 @@ class TableEvaluation:
         return aggregate_by_period(periods, held.astype(np.float64), kind, self.periods.count)
 
 
-def aggregate_by_period(p: np.ndarray, v: np.ndarray, kind: str, n_periods: int,
-                        codes: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """How many values each period has, and their ``kind`` (sum, mean, min, max, median;
-    NaN where a period has none). ``codes``, when given, are the sorted distinct values and
-    each value's index among them."""
-    counts = np.bincount(p, minlength=n_periods).astype(np.int64)
-    out = np.full(n_periods, np.nan)
-    has = counts > 0
-    if kind in ("sum", "mean"):
-        sums = np.bincount(p, weights=v, minlength=n_periods)
-        out[has] = sums[has] if kind == "sum" else sums[has] / counts[has]
-        return counts, out
-    if not has.any():
-        return counts, out
-    distinct, value_codes = codes if codes is not None else unique(v, return_inverse=True)
-    kth = _kth_in_period_order(p, value_codes, distinct, n_periods)
-    ends = np.cumsum(counts)
-    starts = ends - counts
-    if kind == "min":
-        out[has] = kth(starts[has])
-    elif kind == "max":
-        out[has] = kth(ends[has] - 1)
-    else:  # median: mean of the middle two when the count is even
-        low = starts + (counts - 1) // 2
-        high = starts + counts // 2
-        out[has] = (kth(low[has]) + kth(high[has])) / 2
-    return counts, out
-
-
-HISTOGRAM_CELLS = 1 << 20  # (period, value) cells a histogram may take beyond four per pair
-
-
-def _kth_in_period_order(periods: np.ndarray, codes: np.ndarray, distinct: np.ndarray, n_periods: int):
-    """A function giving the values at given positions of the pairs sorted by period, then
-    value (``distinct[codes]``): by a histogram of (period, value) when that is small, else
-    by one sort of packed integer keys (several times faster than a two-key lexsort)."""
-    size = distinct.size
-    keys = periods.astype(np.int64) * size + codes
-    if n_periods * size <= 4 * keys.size + HISTOGRAM_CELLS:
-        cumulative = np.cumsum(np.bincount(keys, minlength=n_periods * size))
-        return lambda at: distinct[np.searchsorted(cumulative, at, side="right") % size]
-    keys.sort()
-    return lambda at: distinct[keys[at] % size]
-
-
 def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str = "csv"
                     ) -> tuple[dict[str, Table], list[str]]:
     """The tables the pack reads, and the names of every table the data offers."""
@@ -1249,9 +1019,6 @@ def check_data(pack: Pack, tables: Any, *, loader: str = "csv", strict: bool | N
     checked, skipped = skip_missing(adapted, loaded, offered)
     _check_data(checked, loaded, offered)
     return loaded, {**unsupported, **skipped}
-
-
-INDICATOR_FAILURES = (PluginError, ResourceError)  # what fails one indicator, not the run
 
 
 def failure_text(indicator: Indicator, error: PluginError | ResourceError) -> str:

@@ -10,8 +10,6 @@ from ._breakdowns import Breakdown, check_by
 from ._coverage import coverage_warnings
 from ._dates import format_period
 from ._engine import (
-    DEFAULT_MEMORY_BUDGET,
-    INDICATOR_FAILURES,
     empty_figures,
     indicator_figures,
     indicator_notes,
@@ -20,10 +18,12 @@ from ._engine import (
     parse_run,
     start_run,
 )
+from ._errors import INDICATOR_FAILURES
 from ._explain import inputs_of
 from ._framing import read_framing
 from ._functions import DEFAULT_TIME_LIMIT
 from ._judgement import judge
+from ._memory import DEFAULT_MEMORY_BUDGET
 from ._pack import Pack
 from ._results import Results
 

@@ -27,12 +27,13 @@ import numpy as np
 from ._arrays import unique
 from ._breakdowns import refuse_by
 from ._dates import format_period
-from ._engine import (DEFAULT_MEMORY_BUDGET, INDICATOR_FAILURES, Run, accounting, failure_text, figures_from_raw,
-                      parse_run, raw_figures, start_run, empty_figures, indicator_notes)
-from ._errors import DataError, Problem
+from ._engine import (Run, accounting, failure_text, figures_from_raw, parse_run, raw_figures, start_run, empty_figures,
+                      indicator_notes)
+from ._errors import INDICATOR_FAILURES, DataError, Problem
 from ._functions import DEFAULT_TIME_LIMIT
 from ._inputs import pack_for_input
 from ._judgement import judge
+from ._memory import DEFAULT_MEMORY_BUDGET
 from ._pack import AGGREGATE_KINDS, Expr, Indicator, Location, Measure, Pack
 from ._results import Results
 from ._windows import Periods
@@ -203,7 +204,7 @@ class HeldByEach:
         return HeldByEach(self.kind, self.distinct, tuple(keys), tuple(members))
 
     def raw(self) -> tuple[np.ndarray, np.ndarray]:
-        from ._engine import aggregate_by_period
+        from ._aggregates import aggregate_by_period
 
         periods, held = [], []
         for p, (k, m) in enumerate(zip(self.keys, self.members)):
