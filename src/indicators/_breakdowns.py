@@ -19,20 +19,16 @@ import numpy as np
 
 from ._arrays import unique
 from ._dates import to_iso
-from ._engine import (
-    Run,
-    TableEvaluation,
-    empty_figures,
-    indicator_figures,
-    indicator_notes,
-    accounting,
-)
 from ._errors import DataError, PluginError, Problem, ResourceError
+from ._figures import empty_figures, indicator_figures
 from ._judgement import judge
+from ._notes import accounting, indicator_notes
 from ._pack import AGGREGATE_KINDS, Indicator, Lookup, Measure
 from ._pairs import PairFrame
 from ._plan import placement_key, selection_key
 from ._results import Result
+from ._run import Run
+from ._table_evaluation import TableEvaluation
 from ._vectors import Vec
 from ._windows import Periods, period_dtype
 

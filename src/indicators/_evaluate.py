@@ -8,22 +8,16 @@ from typing import Any, Callable, Sequence
 
 from ._breakdowns import Breakdown, check_by
 from ._coverage import coverage_warnings
+from ._data_check import parse_run, start_run
 from ._dates import format_period
-from ._engine import (
-    empty_figures,
-    indicator_figures,
-    indicator_notes,
-    accounting,
-    failure_text,
-    parse_run,
-    start_run,
-)
 from ._errors import INDICATOR_FAILURES
 from ._explain import inputs_of
+from ._figures import empty_figures, failure_text, indicator_figures
 from ._framing import read_framing
 from ._functions import DEFAULT_TIME_LIMIT
 from ._judgement import judge
 from ._memory import DEFAULT_MEMORY_BUDGET
+from ._notes import accounting, indicator_notes
 from ._pack import Pack
 from ._results import Results
 

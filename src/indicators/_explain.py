@@ -20,16 +20,19 @@ from ._arrays import unique
 from ._checker import suggest
 from ._dates import NAT, format_period, parse_date_text, parse_period, to_iso
 from ._coverage import coverage_warnings
-from ._engine import Run, TableEvaluation, population_by_period, start_run
+from ._data_check import start_run
 from ._errors import DataError, Problem
 from ._evaluator import evaluate as evaluate_node
 from ._expressions import PERIOD_VARIABLES, Call, Name, walk
+from ._figures import population_by_period
 from ._functions import DEFAULT_TIME_LIMIT
 from ._inputs import pack_for_input
 from ._memory import DEFAULT_MEMORY_BUDGET
 from ._pack import AGGREGATE_KINDS, Constant, Expr, Indicator, Measure, Pack, PopulationRef
 from ._plan import is_pair_level
+from ._run import Run
 from ._selection import select
+from ._table_evaluation import TableEvaluation
 from ._tables import Table
 from ._vectors import Vec, missing_mask, truth
 from ._windows import Periods

@@ -26,16 +26,18 @@ import numpy as np
 
 from ._arrays import unique
 from ._breakdowns import refuse_by
+from ._data_check import parse_run, start_run
 from ._dates import format_period
-from ._engine import (Run, accounting, failure_text, figures_from_raw, parse_run, raw_figures, start_run, empty_figures,
-                      indicator_notes)
 from ._errors import INDICATOR_FAILURES, DataError, Problem
+from ._figures import empty_figures, failure_text, figures_from_raw, raw_figures
 from ._functions import DEFAULT_TIME_LIMIT
 from ._inputs import pack_for_input
 from ._judgement import judge
 from ._memory import DEFAULT_MEMORY_BUDGET
+from ._notes import accounting, indicator_notes
 from ._pack import AGGREGATE_KINDS, Expr, Indicator, Location, Measure, Pack
 from ._results import Results
+from ._run import Run
 from ._windows import Periods
 
 PerPeriod = tuple  # one number per period of the run (the run's periods plus the month before)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ._breakdowns import refuse_by
 from ._coverage import coverage_warnings, date_ranges, placement_columns
-from ._engine import parse_run, skip_missing
+from ._data_check import parse_run, skip_missing
 from ._errors import DataError, Problem
 from ._expressions import Call, Name, walk
 from ._functions import DEFAULT_TIME_LIMIT
