@@ -19,7 +19,7 @@ import tracemalloc
 import numpy as np
 
 import indicators
-from indicators._engine import TableEvaluation
+from indicators._table_evaluation import TableEvaluation
 
 PACK = """
 [indicators.m]

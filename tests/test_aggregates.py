@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 import indicators
 from conftest import pack_from
-from indicators._engine import TableEvaluation
+from indicators._table_evaluation import TableEvaluation
 from strategies import contacts
 
 KINDS = ("mean", "median", "min", "max", "sum")

@@ -1,5 +1,5 @@
-"""The package's modules depend on one another in one direction, and the command line uses
-only public names (docs/architecture.md)."""
+"""The package's modules depend on one another in one direction, and none uses another's
+private names (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "indicators"
-COMMAND_LINE = ("indicators._cli", "indicators._explain_cli")
 
 
 def modules(root: Path, package: str = "indicators") -> dict[str, Path]:
@@ -44,18 +43,25 @@ def _imports(tree: ast.AST):
         stack.extend(ast.iter_child_nodes(node))
 
 
+def _imported_from(name: str, path: Path, node: ast.ImportFrom, package: str) -> list[str] | None:
+    """The dotted parts of what ``node`` (in module ``name``) imports from, or None when it
+    is not the package."""
+    if node.level:
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        return here[:len(here) - (node.level - 1)] + (node.module.split(".") if node.module else [])
+    if node.module and node.module.split(".")[0] == package:
+        return node.module.split(".")
+    return None
+
+
 def import_graph(root: Path, package: str = "indicators") -> dict[str, dict[str, list[tuple[str, int]]]]:
     """Module to the modules of the package it imports, each with the names and lines."""
     found = modules(root, package)
     graph: dict[str, dict[str, list[tuple[str, int]]]] = {name: {} for name in found}
     for name, path in found.items():
-        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
         for node in _imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-            if node.level:
-                base = here[:len(here) - (node.level - 1)] + (node.module.split(".") if node.module else [])
-            elif node.module and node.module.split(".")[0] == package:
-                base = node.module.split(".")
-            else:
+            base = _imported_from(name, path, node, package)
+            if base is None:
                 continue
             for alias in node.names:
                 submodule = ".".join([*base, alias.name])
@@ -131,12 +137,42 @@ def test_the_modules_import_one_another_in_one_direction():
     assert not found, "import cycles in src/indicators:\n" + "\n".join(_describe(c, graph) for c in found)
 
 
-def test_the_command_line_imports_no_private_name_of_another_module():
-    graph = import_graph(PACKAGE)
-    private = [f"{module} imports {name} from {target} (line {line})"
-               for module in COMMAND_LINE for target, names in sorted(graph[module].items())
-               for name, line in names if name.startswith("_") and name != "__version__"]
-    assert not private, "the command line uses private names:\n" + "\n".join(private)
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def private_uses(root: Path, package: str = "indicators") -> list[str]:
+    """Every use by a module of the package of another module's private name (one that
+    begins with ``_``): imported by name, or read as an attribute of an imported module.
+    Imports under ``if TYPE_CHECKING:`` count too. A private module itself (``from . import
+    _pack``) is not a private name: the modules are all named so."""
+    found = modules(root, package)
+    out = []
+    for name, path in found.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        bound: dict[str, str] = {}  # a local name bound to another module of the package
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = _imported_from(name, path, node, package)
+            if base is None:
+                continue
+            for alias in node.names:
+                submodule, target = ".".join([*base, alias.name]), ".".join(base)
+                if submodule in found:
+                    bound[alias.asname or alias.name] = submodule
+                elif target in found and target != name and _private(alias.name):
+                    out.append(f"{name} imports {alias.name} from {target} (line {node.lineno})")
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound
+                    and bound[node.value.id] != name and _private(node.attr)):
+                out.append(f"{name} reads {node.attr} of {bound[node.value.id]} (line {node.lineno})")
+    return sorted(out)
+
+
+def test_no_module_uses_a_private_name_of_another_module():
+    private = private_uses(PACKAGE)
+    assert not private, "modules use private names of other modules:\n" + "\n".join(private)
 
 
 def _write_package(root: Path, files: dict[str, str]) -> Path:
@@ -160,6 +196,22 @@ def test_a_cycle_hidden_in_a_function_is_found_and_named(tmp_path):
     assert graph["pkg._typed"] == {}  # annotations only
     assert cycles(graph) == [["pkg._high", "pkg._low", "pkg._high"]]
     assert "pkg._low imports pkg._high (line 2: other)" in _describe(cycles(graph)[0], graph)
+
+
+def test_private_names_imported_or_read_through_a_module_are_found_and_named(tmp_path):
+    package = _write_package(tmp_path, {
+        "__init__.py": "from ._low import thing\n__all__ = ['thing']\n",
+        "_low.py": "def _helper():\n    return 1\nthing = _helper\n",
+        "_high.py": "from ._low import _helper, thing\n",
+        "_reader.py": "from . import _low\nvalue = _low._helper() + _low.thing()\n",
+        "_typed.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ._low import _helper\n",
+        "_fine.py": "from . import __all__, _low\nfrom ._low import thing\nvalue = _low.thing\n",
+    })
+    assert private_uses(package, "pkg") == [
+        "pkg._high imports _helper from pkg._low (line 1)",
+        "pkg._reader reads _helper of pkg._low (line 2)",
+        "pkg._typed imports _helper from pkg._low (line 3)",
+    ]
 
 
 @pytest.mark.parametrize("low", ["from .sub import _mod\n", "from pkg.sub._mod import value\n"])

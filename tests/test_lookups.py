@@ -126,7 +126,7 @@ def test_key_codes_match_equal_keys_whichever_way_they_are_built(own, other):
     """Codes (dense addressing or sorting) equal exactly where the keys are equal."""
     import numpy as np
 
-    from indicators._engine import shared_codes
+    from indicators._grids import shared_codes
     from indicators._vectors import Vec
 
     def vec(values):

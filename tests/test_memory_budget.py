@@ -12,7 +12,7 @@ import pytest
 import indicators
 from conftest import pack_from
 from indicators._cli import _memory_size, main
-from indicators._engine import DEFAULT_MEMORY_BUDGET, machine_memory_budget
+from indicators._memory import DEFAULT_MEMORY_BUDGET, machine_memory_budget
 
 PACK = """
 [indicators.three_placements]

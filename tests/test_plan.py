@@ -11,7 +11,7 @@ import pytest
 import indicators
 from conftest import pack_from
 from indicators._cli import main
-from indicators._engine import TableEvaluation
+from indicators._table_evaluation import TableEvaluation
 from indicators._expressions import to_text
 from indicators._plan import placement_key, selection_key
 from test_properties import PACK as PROPERTY_PACK

@@ -225,7 +225,7 @@ of = "days(born_on, period_end)"
 def test_period_expressions_by_distinct_row_values_equal_evaluating_every_pair(episode_rows, births):
     """The engine evaluates an expression of few distinct row values once per value and
     period; that must give exactly what evaluating it on every (row, period) pair gives."""
-    from indicators._engine import TableEvaluation
+    from indicators._table_evaluation import TableEvaluation
 
     table = dict(episode_rows, born_on=births[:len(episode_rows["child_id"])])
     fast = indicators.evaluate(AGE_PACK, {"episodes": table}, "2016-01", "2017-03").to_json()
@@ -239,7 +239,7 @@ def test_period_expressions_by_distinct_row_values_equal_evaluating_every_pair(e
 
 
 def test_a_period_expression_is_evaluated_once_per_distinct_value_and_period(monkeypatch):
-    from indicators._engine import TableEvaluation
+    from indicators._table_evaluation import TableEvaluation
 
     calls = []
     original = TableEvaluation.pair_value_by_rows

@@ -2,8 +2,8 @@
 
 from ._benchmark_sets import with_benchmarks
 from ._calendars import Calendar
+from ._data_check import check_data
 from ._dates import split as split_dates
-from ._engine import check_data
 from ._evaluate import evaluate
 from ._errors import DataError, IndicatorsError, PackError, PluginError, Problem, ResourceError
 from ._explain import ExplainedRow, Explanation, explain

@@ -19,20 +19,16 @@ import numpy as np
 
 from ._arrays import unique
 from ._dates import to_iso
-from ._engine import (
-    PairFrame,
-    Run,
-    TableEvaluation,
-    _empty_figures,
-    _figures,
-    _notes,
-    accounting,
-)
 from ._errors import DataError, PluginError, Problem, ResourceError
+from ._figures import empty_figures, indicator_figures
 from ._judgement import judge
+from ._notes import accounting, indicator_notes
 from ._pack import AGGREGATE_KINDS, Indicator, Lookup, Measure
+from ._pairs import PairFrame
 from ._plan import placement_key, selection_key
 from ._results import Result
+from ._run import Run
+from ._table_evaluation import TableEvaluation
 from ._vectors import Vec
 from ._windows import Periods, period_dtype
 
@@ -173,12 +169,12 @@ class Breakdown:
             return [], None
         failure = None
         try:
-            figures = _figures(indicator, self.run.pack, self.tables, periods)
-            notes = _notes(indicator, self)
+            figures = indicator_figures(indicator, self.run.pack, self.tables, periods)
+            notes = indicator_notes(indicator, self)
             rows = accounting(indicator, self)
         except (PluginError, ResourceError) as exc:
             failure = "; ".join(str(p) for p in exc.problems)
-            figures, notes, rows = _empty_figures(indicator, periods), {}, None
+            figures, notes, rows = empty_figures(indicator, periods), {}, None
         out = []
         for g, group in enumerate(self.groups):
             part = slice(g * n, (g + 1) * n)

@@ -83,3 +83,6 @@ class ExpressionError(Exception):
         if self.hint:
             out += f"\n    {self.hint}"
         return out
+
+
+INDICATOR_FAILURES = (PluginError, ResourceError)  # what fails one indicator, not the run

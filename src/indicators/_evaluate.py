@@ -8,22 +8,16 @@ from typing import Any, Callable, Sequence
 
 from ._breakdowns import Breakdown, check_by
 from ._coverage import coverage_warnings
+from ._data_check import parse_run, start_run
 from ._dates import format_period
-from ._engine import (
-    DEFAULT_MEMORY_BUDGET,
-    INDICATOR_FAILURES,
-    _empty_figures,
-    _figures,
-    _notes,
-    accounting,
-    failure_text,
-    parse_run,
-    start_run,
-)
+from ._errors import INDICATOR_FAILURES
 from ._explain import inputs_of
+from ._figures import empty_figures, failure_text, indicator_figures
 from ._framing import read_framing
 from ._functions import DEFAULT_TIME_LIMIT
 from ._judgement import judge
+from ._memory import DEFAULT_MEMORY_BUDGET
+from ._notes import accounting, indicator_notes
 from ._pack import Pack
 from ._results import Results
 
@@ -68,14 +62,14 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
         # the groups first: the total's counts of rows are then the sums of theirs
         groups, group_failure = breakdown.records(indicator, suppress_below) if breakdown else ([], None)
         try:
-            figures = _figures(indicator, pack, run.tables, periods)
-            notes = _notes(indicator, run)
+            figures = indicator_figures(indicator, pack, run.tables, periods)
+            notes = indicator_notes(indicator, run)
             rows = accounting(indicator, run)
         except INDICATOR_FAILURES as exc:
             # a plugin function failed, or the work was too big: this indicator has no
             # figures, the others still do
             failures.append(failure_text(indicator, exc))
-            figures, notes, rows = _empty_figures(indicator, periods), {}, None
+            figures, notes, rows = empty_figures(indicator, periods), {}, None
         else:
             if group_failure is not None:
                 failures.append(f"indicators.{indicator.id} (its groups by {', '.join(by)}): {group_failure}")

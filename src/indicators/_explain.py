@@ -20,17 +20,21 @@ from ._arrays import unique
 from ._checker import suggest
 from ._dates import NAT, format_period, parse_date_text, parse_period, to_iso
 from ._coverage import coverage_warnings
-from ._engine import DEFAULT_MEMORY_BUDGET, Run, TableEvaluation, _missing, _population, _truth, start_run
+from ._data_check import start_run
 from ._errors import DataError, Problem
 from ._evaluator import evaluate as evaluate_node
 from ._expressions import PERIOD_VARIABLES, Call, Name, walk
+from ._figures import population_by_period
 from ._functions import DEFAULT_TIME_LIMIT
 from ._inputs import pack_for_input
+from ._memory import DEFAULT_MEMORY_BUDGET
 from ._pack import AGGREGATE_KINDS, Constant, Expr, Indicator, Measure, Pack, PopulationRef
 from ._plan import is_pair_level
+from ._run import Run
 from ._selection import select
+from ._table_evaluation import TableEvaluation
 from ._tables import Table
-from ._vectors import Vec
+from ._vectors import Vec, missing_mask, truth
 from ._windows import Periods
 
 ROLES = ("numerator", "denominator only", "left out")
@@ -301,7 +305,7 @@ def _side(evaluation: TableEvaluation, measure: Measure, p: int, of: Expr | None
     roles = [("where" if expr is measure.where else "numerator condition", expr) for expr in measure.filters()]
     for role, expr in roles:
         if not is_pair_level(expr, measure):
-            true, unknown = _truth(evaluation.row_value(expr).take(rows))
+            true, unknown = truth(evaluation.row_value(expr).take(rows))
             leave_out(unknown, f"{role} unknown")
             leave_out(~true, f"{role} false")
     # what reads the period (or a lookup) is evaluated for the rows still used, as the engine does
@@ -309,7 +313,7 @@ def _side(evaluation: TableEvaluation, measure: Measure, p: int, of: Expr | None
     context = evaluation.pair_context(measure, rows[kept], np.full(kept.size, p, dtype=np.int64))
     for role, expr in roles:
         if is_pair_level(expr, measure):
-            true, unknown = _truth(evaluate_node(expr.node, context))
+            true, unknown = truth(evaluate_node(expr.node, context))
             leave_out(unknown, f"{role} unknown", kept)
             leave_out(~true, f"{role} false", kept)
     if measure.distinct:
@@ -318,9 +322,9 @@ def _side(evaluation: TableEvaluation, measure: Measure, p: int, of: Expr | None
         leave_out(~evaluation._keys(each)[1][rows], f"missing {each}")
     if of is not None:
         if is_pair_level(of, measure):
-            leave_out(_missing(evaluate_node(of.node, context)), "no value to aggregate", kept)
+            leave_out(missing_mask(evaluate_node(of.node, context)), "no value to aggregate", kept)
         else:
-            leave_out(_missing(evaluation.row_value(of).take(rows)), "no value to aggregate")
+            leave_out(missing_mask(evaluation.row_value(of).take(rows)), "no value to aggregate")
     return _Side(measure, rows, codes, tuple(labels))
 
 
@@ -397,7 +401,7 @@ def _denominator(run: Run, indicator: Indicator, explained: dict, p: int) -> int
     if isinstance(den, Constant):
         return _plain(den.value)
     if isinstance(den, PopulationRef):
-        return _plain(float(_population(run.pack, den.name, run.periods)[p]))
+        return _plain(float(population_by_period(run.pack, den.name, run.periods)[p]))
     return None
 
 
@@ -443,7 +447,7 @@ def _group_masks(run: Run, sides: dict[str, Measure], group: Mapping[str, Any]) 
 def _equals(vec: Vec, wanted: Any, where: str) -> tuple[np.ndarray, list | None]:
     """Where ``vec`` equals ``wanted``, and, when ``wanted`` is text the column never
     holds, the values it does hold (else None)."""
-    missing = _missing(vec)
+    missing = missing_mask(vec)
     if wanted is None:
         return missing, None
     if vec.type == "null":

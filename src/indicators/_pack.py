@@ -52,8 +52,8 @@ PACK_KEYS = ("name", "title", "description", "version", "financial_year_start", 
              "missing_columns")
 TOP_KEYS = ("pack", "populations", "tables", "indicators")
 TABLE_KEYS = ("columns", "description", "derive")
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_FY_LABEL = re.compile(r"^(\d{4})/(\d{2})$")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+FY_LABEL_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
 
 
 @attrs.frozen
@@ -381,7 +381,7 @@ def _read_by_year(source: _Source, path: tuple[str, ...], value: Any, what: str,
     items = []
     for key, number in value.items():
         if fy:
-            match = _FY_LABEL.match(str(key))
+            match = FY_LABEL_PATTERN.match(str(key))
             if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
                 source.problem(path + (str(key),), f"expected a financial year label such as "
                                f"\"2016/17\", got {key!r}")
@@ -518,7 +518,7 @@ def _read_placement(source: _Source, path: tuple[str, ...], keys: dict, window: 
 
 
 LOOKUP_KEYS = ("table", "key", "on", "date", "start", "end", "window", "since", "aggregate", "where")
-_AGGREGATE = re.compile(r"^\s*(count|count_distinct|sum|min|max|mean)\s*(?:\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))?\s*$")
+AGGREGATE_PATTERN = re.compile(r"^\s*(count|count_distinct|sum|min|max|mean)\s*(?:\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))?\s*$")
 
 
 def _read_lookups(source: _Source, path: tuple[str, ...], raw: Any) -> tuple[Lookup, ...]:
@@ -541,7 +541,7 @@ def _read_lookups(source: _Source, path: tuple[str, ...], raw: Any) -> tuple[Loo
             source.problem(here + ("window",), f"unknown window {window_text!r}",
                            'expected "to_date", "month", "ytd", "rolling_N", "cumulative" or "snapshot"')
             continue
-        aggregate = _AGGREGATE.match(spec.get("aggregate", "")) if "aggregate" not in missing else None
+        aggregate = AGGREGATE_PATTERN.match(spec.get("aggregate", "")) if "aggregate" not in missing else None
         if "aggregate" not in missing and aggregate is None:
             source.problem(here + ("aggregate",), f"unknown aggregate {spec['aggregate']!r}",
                            "expected count, count_distinct(col), sum(col), min(col), max(col) or mean(col)")
@@ -599,7 +599,7 @@ def _read_indicator(source: _Source, ident: str, raw: Any, populations: dict,
     if not isinstance(raw, dict):
         source.problem(path, f"expected a table [indicators.{ident}], got {_type_name(raw)}")
         return None
-    if not _ID.match(ident):
+    if not ID_PATTERN.match(ident):
         source.problem(path, "an indicator id must be lower case letters, digits and _ "
                        "and start with a letter")
     source.unknown_keys(raw, INDICATOR_KEYS, path, "an indicator")
@@ -819,7 +819,7 @@ def _read_benchmarks(source: _Source, path: tuple[str, ...], raw: dict) -> tuple
             if text:
                 sources.append(("quartiles", text))
             for key, item in value.items():
-                match = _FY_LABEL.match(str(key))
+                match = FY_LABEL_PATTERN.match(str(key))
                 if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
                     source.problem(where + (str(key),), f"expected a financial year label such as "
                                    f"\"2016/17\", got {key!r}")

@@ -26,15 +26,18 @@ import numpy as np
 
 from ._arrays import unique
 from ._breakdowns import refuse_by
+from ._data_check import parse_run, start_run
 from ._dates import format_period
-from ._engine import (DEFAULT_MEMORY_BUDGET, INDICATOR_FAILURES, Run, accounting, failure_text, figures_from_raw,
-                      parse_run, raw_figures, start_run, _empty_figures, _notes)
-from ._errors import DataError, Problem
+from ._errors import INDICATOR_FAILURES, DataError, Problem
+from ._figures import empty_figures, failure_text, figures_from_raw, raw_figures
 from ._functions import DEFAULT_TIME_LIMIT
 from ._inputs import pack_for_input
 from ._judgement import judge
+from ._memory import DEFAULT_MEMORY_BUDGET
+from ._notes import accounting, indicator_notes
 from ._pack import AGGREGATE_KINDS, Expr, Indicator, Location, Measure, Pack
 from ._results import Results
+from ._run import Run
 from ._windows import Periods
 
 PerPeriod = tuple  # one number per period of the run (the run's periods plus the month before)
@@ -203,7 +206,7 @@ class HeldByEach:
         return HeldByEach(self.kind, self.distinct, tuple(keys), tuple(members))
 
     def raw(self) -> tuple[np.ndarray, np.ndarray]:
-        from ._engine import aggregate_by_period
+        from ._aggregates import aggregate_by_period
 
         periods, held = [], []
         for p, (k, m) in enumerate(zip(self.keys, self.members)):
@@ -321,7 +324,7 @@ class Partial:
                 continue
             if name in self.failures:  # as evaluate() gives a failed indicator: no figures
                 failures.append(self.failures[name])
-                records.extend(judge(indicator, periods, _empty_figures(indicator, periods), suppress_below, {}, None))
+                records.extend(judge(indicator, periods, empty_figures(indicator, periods), suppress_below, {}, None))
                 continue
             part = self.parts[name]
             denominator = None if part.denominator is None else part.denominator.raw()
@@ -458,7 +461,7 @@ def _indicator_part(indicator: Indicator, pack: Pack, run: Run, duplicates: bool
         den_part = _counted(denominator, evaluations[indicator.denominator.table], indicator.denominator)
     else:
         den_part = Fixed(tuple(None if math.isnan(v) else v for v in np.asarray(denominator, float).tolist()))
-    notes = {reason: _per_period(c) for reason, c in _notes(indicator, run, duplicates=duplicates).items()}
+    notes = {reason: _per_period(c) for reason, c in indicator_notes(indicator, run, duplicates=duplicates).items()}
     rows = {side: RowCounts(_per_period(in_window), _per_period(used),
                             {reason: _per_period(c) for reason, c in left_out.items()})
             for side, (in_window, used, left_out) in accounting(indicator, run).items()}

@@ -42,7 +42,7 @@ def _by_financial_year(value: dict[str, Any], what: str) -> dict[str, Any]:
     """A value, or a table of financial year = value with an optional source (benchmarks
     and quartiles by year)."""
     return {"description": f"{what}, or a table of financial year (\"2016/17\") = {what}, with an optional source",
-            "oneOf": [value, {"type": "object", "patternProperties": {_pack._FY_LABEL.pattern: value},
+            "oneOf": [value, {"type": "object", "patternProperties": {_pack.FY_LABEL_PATTERN.pattern: value},
                               "properties": {"source": _STRING}, "additionalProperties": False,
                               "minProperties": 1}]}
 
@@ -102,7 +102,7 @@ def pack_schema() -> dict[str, Any]:
         "each": {**_TEXT, "description": "mean, median, min, max, sum: aggregate the rows (or distinct values) "
                                          "held by each value of this column, instead of of"},
         "per": {"type": "number", "minimum": 0, "description": "rate: per how many (default 10000)"},
-        "target": _by_year(_pack._FY_LABEL.pattern, 'financial year ("2016/17")'),
+        "target": _by_year(_pack.FY_LABEL_PATTERN.pattern, 'financial year ("2016/17")'),
         "polarity": {"enum": list(_pack.POLARITIES), "description": "which way is better (default neutral)"},
         "tolerance": {"description": 'how far from target is amber: a number, or a share such as "10%"',
                       "oneOf": [{"type": "number", "minimum": 0},
@@ -113,7 +113,7 @@ def pack_schema() -> dict[str, Any]:
         "benchmarks": {"type": "object", "additionalProperties": _by_financial_year(_NUMBER, "number"),
                        "description": "name = value, or name = { \"2016/17\" = value, source = \"...\" }"},
         "quartiles": _by_financial_year(_QUARTILES, "[q1, q2, q3]"),
-        "outturn": {"type": "object", "patternProperties": {_pack._FY_LABEL.pattern: _NUMBER},
+        "outturn": {"type": "object", "patternProperties": {_pack.FY_LABEL_PATTERN.pattern: _NUMBER},
                     "properties": {"source": _STRING}, "additionalProperties": False, "minProperties": 1,
                     "description": "each financial year's outturn as published: { \"2015/16\" = 330, "
                                    "source = \"...\" }; records of the next year carry it"},
@@ -124,7 +124,7 @@ def pack_schema() -> dict[str, Any]:
         "on": {**_TEXT, "description": "the measure's own column holding the key (default: key)"},
         "date": measure["date"], "start": measure["start"], "end": measure["end"],
         "window": _LOOKUP_WINDOW, "since": measure["since"], "where": measure["where"],
-        "aggregate": {"type": "string", "pattern": _pack._AGGREGATE.pattern,
+        "aggregate": {"type": "string", "pattern": _pack.AGGREGATE_PATTERN.pattern,
                       "description": "count, count_distinct(col), sum(col), min(col), max(col) or mean(col)"},
     }
     pack_keys: dict[str, dict[str, Any]] = {
@@ -154,7 +154,7 @@ def pack_schema() -> dict[str, Any]:
         "tables": {"type": "object", "additionalProperties": _object(_pack.TABLE_KEYS, table_keys),
                    "description": "the tables the pack reads, with their column types"},
         "indicators": {"type": "object",
-                       "patternProperties": {_pack._ID.pattern: {"$ref": "#/definitions/indicator"}},
+                       "patternProperties": {_pack.ID_PATTERN.pattern: {"$ref": "#/definitions/indicator"}},
                        "additionalProperties": False,
                        "description": "the indicators, by id (lower case letters, digits and _)"},
     }

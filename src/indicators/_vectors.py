@@ -343,3 +343,13 @@ def in_list(a: Vec, items: list[tuple[object, str]], negated: bool) -> Vec:
         out = ~found & ~missing
         return Vec("bool", out, missing if missing.any() else None)
     return Vec("bool", found, missing if missing.any() else None)
+
+
+def missing_mask(value: Vec) -> np.ndarray:
+    """Where a value is missing (everywhere, for a null-typed one)."""
+    return np.ones(len(value), bool) if value.type == "null" else value.mask()
+
+
+def truth(value: Vec) -> tuple[np.ndarray, np.ndarray]:
+    """Where a condition is true, and where it is missing."""
+    return value.is_true(), missing_mask(value)

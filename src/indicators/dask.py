@@ -22,10 +22,11 @@ import numpy as np
 
 from ._breakdowns import refuse_by
 from ._coverage import coverage_warnings, date_ranges, placement_columns
-from ._engine import DEFAULT_MEMORY_BUDGET, parse_run, skip_missing
+from ._data_check import parse_run, skip_missing
 from ._errors import DataError, Problem
 from ._expressions import Call, Name, walk
 from ._functions import DEFAULT_TIME_LIMIT
+from ._memory import DEFAULT_MEMORY_BUDGET
 from ._pack import Pack
 from ._partial import Partial, evaluate_partial
 from ._framing import read_framing

@@ -1,0 +1,115 @@
+"""Lookup grids: a looked-up table's aggregate per (key, period), built from each row's
+period range where it can be, and the codes that join a measure's keys to the looked-up
+rows' keys."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._arrays import unique
+from ._vectors import Vec, unify_strings
+
+
+def sum_or_mean(aggregate: str, sums: np.ndarray, counts: np.ndarray, column_type: str) -> tuple:
+    has = counts > 0
+    if aggregate == "mean":
+        return np.divide(sums, np.where(has, counts, 1)), has, "float"
+    if column_type == "int":
+        return np.round(sums).astype(np.int64), has, "int"
+    return sums, has, "float"
+
+
+def extremes(aggregate: str, cells: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Per cell minimum (or maximum) of values; cells without values are left 0."""
+    # unbuffered ufunc.at: measured 80x faster than sorting by (cell, value) here
+    grid = np.full(size, _identity(aggregate, values.dtype), dtype=values.dtype)
+    (np.minimum if aggregate == "min" else np.maximum).at(grid, cells, values)
+    grid[np.bincount(cells, minlength=size) == 0] = 0
+    return grid
+
+
+def _identity(aggregate: str, dtype: np.dtype):
+    """The value no other beats under ``aggregate`` (min or max)."""
+    if dtype.kind == "f":
+        return np.inf if aggregate == "min" else -np.inf
+    if dtype.kind == "b":
+        return aggregate == "min"
+    info = np.iinfo(dtype)
+    return info.max if aggregate == "min" else info.min
+
+
+def grid_from_ranges(aggregate: str, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray, keep: np.ndarray,
+                      column: Vec | None, n_keys: int, n_periods: int) -> tuple:
+    """A key x period aggregate from each row's period range, without expanding rows.
+
+    Counts and sums come from difference arrays along each key's periods; minima and
+    maxima of windows open to the past (to_date, cumulative) from running extrema.
+    """
+    rows = np.flatnonzero(keep)
+    width = n_periods + 1
+    start = codes[rows] * width + lo[rows]
+    stop = codes[rows] * width + hi[rows]
+    size = n_keys * width
+
+    def ranges(weights=None) -> np.ndarray:
+        diff = (np.bincount(start, weights=weights, minlength=size)
+                - np.bincount(stop, weights=weights, minlength=size))
+        return np.cumsum(diff.reshape(n_keys, width), axis=1)[:, :n_periods].ravel()
+
+    counts = ranges().astype(np.int64)
+    if aggregate == "count":
+        return counts, None, "int"
+    values = column.data[rows]
+    if aggregate in ("sum", "mean"):
+        return sum_or_mean(aggregate, ranges(values.astype(np.float64)), counts, column.type)
+    cells = codes[rows] * n_periods + lo[rows]
+    first = extremes(aggregate, cells, values, n_keys * n_periods).reshape(n_keys, n_periods)
+    present = np.bincount(cells, minlength=n_keys * n_periods).reshape(n_keys, n_periods) > 0
+    fill = _identity(aggregate, values.dtype)
+    accumulate = np.minimum.accumulate if aggregate == "min" else np.maximum.accumulate
+    running = accumulate(np.where(present, first, fill), axis=1).ravel()
+    has = counts > 0
+    return np.where(has, running, 0).astype(values.dtype), has, column.type
+
+
+def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes 0..K-1 of the measure's distinct keys (-1 where missing), and the looked-up
+    rows' keys as the same codes (-1 where missing or not among the measure's keys, since
+    those rows can match nothing)."""
+    own_missing = own.mask() if own.type != "null" else np.ones(len(own), bool)
+    other_missing = other.mask() if other.type != "null" else np.ones(len(other), bool)
+    if own.type == "str" and other.type == "str":
+        own_values, other_values, _ = unify_strings(own, other)
+    else:
+        as_float = "float" in (own.type, other.type)
+        own_values = own.data.astype(np.float64 if as_float else np.int64, copy=False)
+        other_values = other.data.astype(np.float64 if as_float else np.int64, copy=False)
+    present_values = own_values[~own_missing]
+    if own_values.dtype.kind == "i" and present_values.size:
+        dense = _dense_codes(own_values, own_missing, present_values, other_values, other_missing)
+        if dense is not None:
+            return dense
+    universe = unique(present_values)
+    own_codes = np.where(own_missing, -1, np.searchsorted(universe, own_values))
+    if universe.size == 0:
+        return own_codes.astype(np.int64), np.full(len(other), -1, dtype=np.int64), 1
+    position = np.clip(np.searchsorted(universe, other_values), 0, universe.size - 1)
+    found = ~other_missing & (universe[position] == other_values)
+    other_codes = np.where(found, position, -1)
+    return own_codes.astype(np.int64), other_codes.astype(np.int64), int(universe.size)
+
+
+def _dense_codes(own_values, own_missing, present_values, other_values, other_missing):
+    """Key codes by direct addressing when integer keys span a modest range (no sort)."""
+    low, high = int(present_values.min()), int(present_values.max())
+    span = high - low + 1
+    if span > 4 * (own_values.size + other_values.size) + 1_000_000:
+        return None
+    seen = np.zeros(span, dtype=bool)
+    seen[present_values - low] = True
+    code_of = np.cumsum(seen, dtype=np.int64) - 1
+    own_codes = np.where(own_missing, -1, code_of[np.where(own_missing, low, own_values) - low])
+    inside = ~other_missing & (other_values >= low) & (other_values <= high)
+    offset = np.where(inside, other_values - low, 0)
+    other_codes = np.where(inside & seen[offset], code_of[offset], -1)
+    return own_codes, other_codes, int(code_of[-1] + 1)

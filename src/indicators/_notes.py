@@ -1,0 +1,80 @@
+"""What an indicator's rows come to: the rows in each period's window, used and left out
+by reason, and the data-quality notes on the rows it reads (unreadable values, unknown
+codes, duplicate rows, missing dates, negative durations, ...)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+import numpy as np
+
+from ._expressions import names_used
+from ._pack import AGGREGATE_KINDS, Indicator, Measure
+
+if TYPE_CHECKING:
+    from ._run import Run
+
+
+def accounting(indicator: Indicator, run: Run) -> dict[str, tuple]:
+    """For the numerator and any counted denominator: rows in each period's window, rows
+    used and rows left out by reason (see :meth:`TableEvaluation.account`)."""
+    numerator = indicator.numerator
+    of = indicator.of if indicator.kind in AGGREGATE_KINDS else None
+    sides = {"numerator": run.tables[numerator.table].account(numerator, of, indicator.each)}
+    if isinstance(indicator.denominator, Measure) and indicator.kind in ("percentage", "rate", "ratio"):
+        sides["denominator"] = run.tables[indicator.denominator.table].account(indicator.denominator)
+    return sides
+
+
+def indicator_notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str, np.ndarray]:
+    """Data-quality counts by reason, one per period, for the rows an indicator reads."""
+    n_periods = run.periods.count
+    notes: dict[str, np.ndarray] = {}
+
+    def add(reason: str, counts) -> None:
+        counts = np.broadcast_to(np.asarray(counts, dtype=np.int64), (n_periods,))
+        if counts.any():
+            notes[reason] = notes.get(reason, 0) + counts
+
+    seen: list[Measure] = []
+    for measure in indicator.measures():
+        # a numerator that is the base measure plus a filter reads the same rows
+        plain = attrs.evolve(measure, extra=None, location=None)
+        if plain in seen:
+            continue
+        seen.append(plain)
+        evaluation = run.tables[measure.table]
+        table = evaluation.table
+        names = set()
+        for expr in measure.expressions():
+            names |= names_used(expr.node)
+        if measure is indicator.numerator and indicator.of is not None:
+            names |= names_used(indicator.of.node)  # an aggregate's values: NaN, inf or 1e309 cells
+        names |= {measure.distinct} if measure.distinct else set()
+        names |= {lookup.on for lookup in measure.lookups}
+        for name in sorted(names):
+            column = table.columns.get(name)
+            if column is not None and column.unreadable:
+                add(f"unreadable ({measure.table}.{name})", column.unreadable)
+            if column is not None and column.unknown_codes:
+                for label, count in column.unknown_by or ((None, column.unknown_codes),):
+                    add(f"unknown code ({measure.table}.{name}{f', {label}' if label else ''})", count)
+        if duplicates:
+            add(f"duplicate rows ({measure.table})", evaluation.duplicate_rows())
+        placing = measure.start if measure.window.is_snapshot else measure.date
+        add(f"missing {'start' if measure.window.is_snapshot else 'date'} "
+            f"({measure.table}.{placing.text})", evaluation.undated_rows(measure))
+        if measure.window.is_snapshot and measure.end is not None:
+            add(f"end before start ({measure.table})", evaluation.ending_before_start(measure))
+        for lookup in measure.lookups:
+            add(f"lookup key missing ({lookup.name})", evaluation.count_missing_key(measure, lookup))
+        of = indicator.of if measure is indicator.numerator else None
+        for text, counts in evaluation.negative_durations(measure, of).items():
+            add(f"negative duration ({text})", counts)
+    numerator = indicator.numerator
+    if indicator.kind in ("percentage", "rate", "ratio") and numerator.extra is not None:
+        evaluation = run.tables[numerator.table]
+        base = attrs.evolve(numerator, extra=None)
+        add("numerator unknown (missing values)", evaluation.count_unknown(base, numerator.extra))
+    return notes

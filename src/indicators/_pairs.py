@@ -1,0 +1,64 @@
+"""(row, period) pairs: the variables an expression reads on them (each computed when
+first asked for), and each expression's value on one selection's pairs, computed once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Mapping
+
+import numpy as np
+
+from ._evaluator import Context, evaluate as evaluate_node
+from ._expressions import Node, to_text
+from ._vectors import Vec
+
+if TYPE_CHECKING:
+    from ._definitions import Expr
+
+
+class LazyVariables(Mapping):
+    """Period variables and lookup values, each computed when an expression first asks for it."""
+
+    def __init__(self, lazy: dict[str, Callable[[], Vec]]) -> None:
+        self._values: dict[str, Vec] = {}
+        self._lazy = lazy
+
+    def __getitem__(self, name: str) -> Vec:
+        if name not in self._values:
+            if name not in self._lazy:
+                raise KeyError(name)
+            self._values[name] = self._lazy[name]()
+        return self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values or name in self._lazy
+
+    def __iter__(self):
+        return iter({**self._values, **self._lazy})
+
+    def __len__(self) -> int:
+        return len(set(self._values) | set(self._lazy))
+
+
+class PairFrame:
+    """(row, period) pairs of one selection, with each expression evaluated on them once."""
+
+    def __init__(self, rows: np.ndarray, periods: np.ndarray, context: Context,
+                 shortcut: Callable[[Node, np.ndarray, np.ndarray], Vec | None] | None = None) -> None:
+        self.rows = rows
+        self.periods = periods
+        self.context = context
+        self.shortcut = shortcut  # a cheaper way to the same values, when there is one
+        self._values: dict[str, Vec] = {}
+
+    def value(self, expr: Expr) -> Vec:
+        key = to_text(expr.node)
+        if key not in self._values:
+            value = self.shortcut(expr.node, self.rows, self.periods) if self.shortcut else None
+            self._values[key] = value if value is not None else evaluate_node(expr.node, self.context)
+        return self._values[key]
+
+    def all_true(self, exprs) -> np.ndarray:
+        mask = np.ones(self.rows.size, dtype=bool)
+        for expr in exprs:
+            mask &= self.value(expr).is_true()
+        return mask

@@ -1,0 +1,114 @@
+"""A run: one evaluation's periods, calendar, time limits and memory budget, every table's
+shared work, and the lookup grids the tables share."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._arrays import distinct_per_group
+from ._derived import sort_codes
+from ._errors import ResourceError
+from ._evaluator import evaluate as evaluate_node
+from ._functions import DEFAULT_TIME_LIMIT, CallLimits
+from ._grids import extremes, grid_from_ranges, shared_codes, sum_or_mean
+from ._memory import BYTES_PER_PAIR, DEFAULT_MEMORY_BUDGET, GRID_COPIES, size_text
+from ._pack import Lookup, Measure, Pack
+from ._plan import lookup_key, placement_key, reason_chains
+from ._table_evaluation import TableEvaluation
+from ._tables import Table
+from ._vectors import Vec
+from ._windows import Periods, expand
+
+
+class Run:
+    """One evaluation: the periods, the calendar and every table's shared work."""
+
+    def __init__(self, pack: Pack, tables: dict[str, Table], periods: Periods, calendar,
+                 function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+                 memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> None:
+        self.pack = pack
+        self.periods = periods
+        self.calendar = calendar
+        self.memory_budget = memory_budget
+        self.limits = CallLimits(function_time_limit)
+        self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}
+        self._grids: dict[tuple, tuple] = {}
+        self._codes: dict[tuple, tuple] = {}
+        self.reason_chains = reason_chains(pack)
+        self.skipped: dict[str, str] = {}  # indicators left out for want of a table: id to reason
+        self.pack_as_run = pack  # the pack the caller gave, as the input answers it (before skipping)
+
+    def within_budget(self, n_bytes: float, what: str) -> None:
+        """Refuse, before it begins, work that would take more memory than the budget."""
+        if self.memory_budget is not None and n_bytes > self.memory_budget:
+            raise ResourceError(
+                f"{what} would take about {size_text(n_bytes)} of memory, over the memory budget of "
+                f"{size_text(self.memory_budget)}; evaluate fewer months or a narrower window, or raise "
+                "the budget (evaluate(..., memory_budget=BYTES), --memory-budget SIZE)")
+
+    def lookup_grid(self, lookup: Lookup, measure: Measure) -> tuple:
+        """Per (key, period) aggregate of a lookup, and the measure rows' key codes."""
+        key = (measure.table, placement_key(measure), lookup_key(lookup))
+        if key not in self._grids:
+            self._grids[key] = self._compute_grid(lookup, measure)
+        return self._grids[key]
+
+    def key_codes(self, measure: Measure, on: str, table: str, key: str) -> tuple:
+        """Codes of the measure's keys (0..K-1, -1 missing) and of the looked-up rows' keys
+        into the same codes (-1 where missing or absent). Only keys of rows that fall in
+        some period of the run are coded, which keeps the key x period grids small."""
+        cache_key = (measure.table, placement_key(measure), on, table, key)
+        if cache_key not in self._codes:
+            evaluation = self.tables[measure.table]
+            lo, hi = evaluation.placement(measure)
+            own = evaluation.vec(on)
+            in_run = lo < hi
+            scoped = Vec(own.type, own.data, own.mask() | ~in_run if own.type != "null" else own.missing,
+                         own.categories)
+            own_codes, other_codes, n_keys = shared_codes(scoped, self.tables[table].vec(key))
+            if n_keys * (self.periods.count + 1) < 2**31:  # cells of a key x period grid fit in int32
+                own_codes, other_codes = own_codes.astype(np.int32), other_codes.astype(np.int32)
+            self._codes[cache_key] = (own_codes, other_codes, n_keys)
+        return self._codes[cache_key]
+
+    def _compute_grid(self, lookup: Lookup, measure: Measure) -> tuple:
+        other = self.tables[lookup.table]
+        own_codes, other_codes, n_keys = self.key_codes(measure, lookup.on, lookup.table, lookup.key)
+        n_periods = self.periods.count
+        what = (f"lookup {lookup.name!r} (a grid of {n_keys:,} keys of {lookup.table}.{lookup.key} by "
+                f"{n_periods} months)")
+        self.within_budget(GRID_COPIES * 8 * n_keys * (n_periods + 1), what)
+        lo, hi = other.placement(lookup)
+        keep = (lo < hi) & (other_codes >= 0)
+        where = lookup.where
+        if where is not None and not where.uses_period:
+            keep &= other.row_filter(where)
+        column = other.vec(lookup.column) if lookup.column else None
+        if column is not None:
+            keep &= ~column.mask() if column.type != "null" else np.zeros(len(column), bool)
+        prefix = lookup.window.kind in ("to_date", "cumulative")
+        if (where is None or not where.uses_period) and (
+                lookup.aggregate in ("count", "sum", "mean") or (prefix and lookup.aggregate in ("min", "max"))):
+            return (own_codes, *grid_from_ranges(lookup.aggregate, other_codes, lo, hi, keep, column,
+                                                  n_keys, n_periods))
+        kept = np.flatnonzero(keep)
+        self.within_budget(BYTES_PER_PAIR * int((hi[kept] - lo[kept]).sum(dtype=np.int64)),
+                           f"{what}, through each looked-up row in each month of its window,")
+        rows, periods = expand(kept, lo, hi)
+        if where is not None and where.uses_period:
+            mask = evaluate_node(where.node, other.pair_context(lookup, rows, periods)).is_true()
+            rows, periods = rows[mask], periods[mask]
+        cells = other_codes[rows] * n_periods + periods
+        size = n_keys * n_periods
+        if lookup.aggregate == "count":
+            return own_codes, np.bincount(cells, minlength=size).astype(np.int64), None, "int"
+        values = column.data[rows]
+        counts = np.bincount(cells, minlength=size)
+        if lookup.aggregate == "count_distinct":
+            codes = sort_codes(column)[rows]
+            grid = distinct_per_group(cells, codes, size)
+            return own_codes, grid, None, "int"
+        if lookup.aggregate in ("sum", "mean"):
+            sums = np.bincount(cells, weights=values.astype(np.float64), minlength=size)
+            return (own_codes, *sum_or_mean(lookup.aggregate, sums, counts, column.type))
+        return own_codes, extremes(lookup.aggregate, cells, values, size), counts > 0, column.type

@@ -1,0 +1,684 @@
+"""One table during one run, with the work its indicators share.
+
+Each placement of rows in periods and each filter is computed once and shared by every
+indicator that asks for it (keyed by the canonical text of its expressions). Filters that
+do not mention period variables are evaluated once per row and counted into periods
+through difference arrays; filters that do are evaluated on the (row, period) pairs of the
+window, still in one vectorised pass.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._aggregates import HISTOGRAM_CELLS, aggregate_by_period
+from ._arrays import CHUNK_ROWS, dense_codes, distinct_per_group, repeated_rows, unique
+from ._dates import NAT
+from ._errors import INDICATOR_FAILURES
+from ._evaluator import Context, evaluate as evaluate_node
+from ._expressions import PERIOD_VARIABLES, Call, Node, names_used, to_text, uses_period, walk
+from ._memory import BYTES_PER_PAIR
+from ._pack import Expr, Lookup, Measure
+from ._pairs import LazyVariables, PairFrame
+from ._plan import counted_by_reasons, is_pair_level, placement_key, reason_chain_for, row_selection_key, selection_key
+from ._tables import Column, Table
+from ._vectors import Vec, missing_mask, truth
+from ._windows import coded_range_counts, distinct_range_counts, expand, masked_range_counts, range_counts, row_dtype
+
+if TYPE_CHECKING:
+    from ._run import Run
+
+
+def _column_vec(column: Column) -> Vec:
+    if column.type == "null":
+        return Vec("null", column.data, column.missing_mask())
+    return Vec(column.type, column.data, column.missing, column.categories)
+
+
+DURATION_FUNCTIONS = ("days", "working_days", "months", "age")
+
+
+def _text_of(expr: Expr) -> str:
+    return to_text(expr.node)
+
+
+def _grouped_range_counts(groups: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_groups: int,
+                          n_periods: int) -> np.ndarray:
+    """For each group, how many of its rows' period ranges ``[lo, hi)`` cover each period."""
+    offsets = groups.astype(np.int64) * (n_periods + 1)
+    size = n_groups * (n_periods + 1)
+    diff = np.bincount(offsets + lo, minlength=size) - np.bincount(offsets + hi, minlength=size)
+    return np.cumsum(diff.reshape(n_groups, n_periods + 1), axis=1)[:, :n_periods]
+
+
+class TableEvaluation:
+    """One table during one run, with the work shared between indicators."""
+
+    def __init__(self, table: Table, run: Run) -> None:
+        self.table = table
+        self.run = run
+        self.periods = run.periods
+        self.pack = run.pack
+        self.calendar = run.calendar
+        spec = run.pack.tables.get(table.name)
+        self.derived = dict(spec.derive) if spec else {}
+        self._vecs: dict[str, Vec] = {}
+        self._row_values: dict[str, Vec] = {}
+        self._placements: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._frames: dict[tuple, PairFrame] = {}
+        self._row_codes: dict[tuple, tuple] = {}
+        self._placed: dict[tuple, tuple] = {}
+        self._counts: dict[tuple, np.ndarray] = {}
+        self._sequences: dict[tuple, object] = {}
+        self._memo: dict[tuple, Any] = {}  # data-quality counts, shared by measures alike
+
+    def vec(self, name: str) -> Vec:
+        """A column, or a derived column computed on first use."""
+        if name not in self._vecs:
+            if name in self.table.columns:
+                self._vecs[name] = _column_vec(self.table[name])
+            else:
+                # the derived columns it reads first, each after those it reads (the pack's
+                # order), so that a chain of derived columns is computed in a loop
+                for needed in self._derived_needs(name):
+                    self._vecs[needed] = self.row_value(self.derived[needed])
+        return self._vecs[name]
+
+    def _derived_needs(self, name: str) -> list[str]:
+        """``name`` and the derived columns it reads, directly or not, that are not yet
+        computed, in an order where each comes after those it reads."""
+        needed = {name}
+        stack = [name]
+        while stack:
+            for used in names_used(self.derived[stack.pop()].node):
+                if (used in self.derived and used not in self.table.columns and used not in needed
+                        and used not in self._vecs):
+                    needed.add(used)
+                    stack.append(used)
+        return [derived for derived in self.derived if derived in needed]
+
+    def repeated_rows(self) -> np.ndarray:
+        """Positions of the rows equal in every column to an earlier row; kept with the
+        table, since they depend on nothing else."""
+        if "repeated_rows" not in self.table.cache:
+            columns = [(column.data, column.missing) for column in self.table.columns.values()]
+            self.table.cache["repeated_rows"] = repeated_rows(columns, self.table.n_rows)
+        return self.table.cache["repeated_rows"]
+
+    def duplicate_rows(self) -> int:
+        """How many rows equal an earlier row in every column."""
+        return int(self.repeated_rows().size)
+
+    def row_context(self) -> Context:
+        # calls inside expressions share values with whole expressions of the same text
+        return Context(self.table.n_rows, self.vec, self.pack.registry.functions, self.calendar,
+                       limits=self.run.limits, calls=self._row_values, sequences=self._sequences)
+
+    def row_value(self, expr: Expr) -> Vec:
+        """An expression without period variables, for every row (shared by text)."""
+        return self._node_value(expr.node)
+
+    def _node_value(self, node: Node) -> Vec:
+        key = to_text(node)
+        if key not in self._row_values:
+            self._row_values[key] = evaluate_node(node, self.row_context())
+        return self._row_values[key]
+
+    def row_filter(self, expr: Expr) -> np.ndarray:
+        return self.row_value(expr).is_true()
+
+    def days(self, expr: Expr | None) -> np.ndarray | None:
+        """Day numbers of a date expression for every row (NaT where missing)."""
+        if expr is None:
+            return None
+        value = self.row_value(expr)
+        if value.type == "null":
+            return np.full(self.table.n_rows, NAT, dtype=np.int64)
+        if value.missing is None:
+            return value.data
+        return np.where(value.missing, NAT, value.data)
+
+    def placement(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray]:
+        """The period range ``[lo, hi)`` of every row for a measure's (or lookup's) window."""
+        window = source.window
+        key = placement_key(source)
+        if key not in self._placements:
+            if window.is_snapshot:
+                placed = self.periods.place_episodes(self.days(source.start), self.days(source.end))
+            else:
+                placed = self.periods.place_events(self.days(source.date), window.kind,
+                                                   window.months, source.since)
+            self._placements[key] = placed
+        return self._placements[key]
+
+    def placed_rows(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows some period's window holds, and their period ranges."""
+        key = placement_key(source)
+        if key not in self._placed:
+            lo, hi = self.placement(source)
+            rows = np.flatnonzero(lo < hi).astype(row_dtype(lo.size))
+            self._placed[key] = (rows, lo[rows], hi[rows])
+        return self._placed[key]
+
+    def pair_context(self, source: Measure | Lookup, rows: np.ndarray, periods: np.ndarray) -> Context:
+        """Evaluation context over (row, period) pairs, with period variables and lookups."""
+        window = source.window
+        starts, ends = self.periods.window_bounds(window.kind, window.months, source.since)
+        lazy = {  # gathered only when an expression names them
+            "period_start": lambda: Vec("date", self.periods.starts[periods]),
+            "period_end": lambda: Vec("date", self.periods.ends[periods]),
+            "window_start": lambda: Vec("date", starts[periods]),
+            "window_end": lambda: Vec("date", ends[periods]),
+        }
+        for lookup in getattr(source, "lookups", ()):
+            lazy[lookup.name] = (lambda lookup=lookup: self.lookup_values(lookup, source, rows, periods))
+        return Context(rows.size, lambda name: self.vec(name).take(rows),
+                       self.pack.registry.functions, self.calendar, LazyVariables(lazy), self.run.limits)
+
+    def lookup_values(self, lookup: Lookup, measure: Measure, rows: np.ndarray, periods: np.ndarray) -> Vec:
+        """A lookup's value for each (row, period) pair."""
+        codes, grid, has, type_ = self.run.lookup_grid(lookup, measure)
+        row_codes = codes[rows]
+        matched = row_codes >= 0
+        cells = np.where(matched, row_codes, 0) * self.periods.count + periods
+        data = grid[cells]
+        if has is None:  # counts: a missing key matches nothing and counts 0
+            return Vec(type_, np.where(matched, data, 0))
+        missing = ~matched | ~has[cells]
+        return Vec(type_, data, missing if missing.any() else None)
+
+    def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None):
+        """Rows in some window passing the row-level filters, the pair-level filters left,
+        and a key naming that selection (for sharing (row, period) pairs)."""
+        if filters is None:
+            filters = measure.filters()
+        lo, hi = self.placement(measure)
+        keep = lo < hi
+        pending = []
+        for expr in filters:
+            if is_pair_level(expr, measure):
+                pending.append(expr)
+            else:
+                keep = keep & self.row_filter(expr)
+        return lo, hi, keep, pending, row_selection_key(measure, filters)
+
+    def _keys(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Integer keys of a column and where they are present."""
+        vec = self.vec(name)
+        present = ~vec.mask() if vec.type != "null" else np.zeros(len(vec), bool)
+        if vec.type == "float":
+            _, codes = unique(np.where(present, vec.data, 0.0), return_inverse=True)
+            return codes.astype(np.int64), present
+        return vec.data.astype(np.int64, copy=False), present
+
+    def frame(self, measure: Measure, key: tuple, keep: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> PairFrame:
+        """The (row, period) pairs of a selection, shared by every measure that makes it."""
+        if key not in self._frames:
+            # the grids of the lookups the filters read come first: refused, they spare the pairs
+            used = set().union(*(names_used(expr.node) for expr in measure.filters()))
+            for lookup in measure.lookups:
+                if lookup.name in used:
+                    self.run.lookup_grid(lookup, measure)
+            kept = np.flatnonzero(keep)
+            pairs = int((hi[kept] - lo[kept]).sum(dtype=np.int64))
+            self.run.within_budget(BYTES_PER_PAIR * pairs, f"{measure.table} rows in each month of their "
+                                   f"{measure.window.text} window ({pairs:,} row-months)")
+            rows, periods = expand(kept, lo, hi)
+            self._frames[key] = PairFrame(rows, periods, self.pair_context(measure, rows, periods),
+                                          lambda node, r, p: self.pair_value_by_rows(measure, node, r, p))
+        return self._frames[key]
+
+    def pair_value_by_rows(self, source: Measure, node: Node, rows: np.ndarray, periods: np.ndarray) -> Vec | None:
+        """An expression's value on (row, period) pairs computed without evaluating it on
+        every pair: one that reads no period is the row's value; one that reads a period
+        but few distinct row values (an age at month end reads one date of birth) is
+        evaluated once per (distinct values, period) and gathered. None: no cheaper way."""
+        names = names_used(node)
+        # both ways below do work in proportion to the table's rows: worth it for most of them
+        most = 2 * rows.size >= self.table.n_rows
+        if names & source.lookup_names():
+            return None
+        if not names & set(PERIOD_VARIABLES):
+            return self._node_value(node).take(rows) if most or to_text(node) in self._row_values else None
+        columns = tuple(sorted(names - set(PERIOD_VARIABLES)))
+        if not most and columns not in self._row_codes:
+            return None
+        codes, n_codes, representative = self.row_codes(columns)
+        n_periods = self.periods.count
+        if 2 * n_codes * n_periods > rows.size:
+            return None
+        grid_codes = np.repeat(np.arange(n_codes), n_periods)
+        grid_periods = np.tile(np.arange(n_periods), n_codes)
+        context = self.pair_context(source, representative[grid_codes], grid_periods)
+        return evaluate_node(node, context).take(codes[rows] * n_periods + periods)
+
+    def row_codes(self, columns: tuple[str, ...]) -> tuple[np.ndarray, int, np.ndarray]:
+        """Codes 0..K-1 of each row's combination of values of ``columns`` (missing being
+        a value of its own), K, and one row holding each combination."""
+        if columns not in self._row_codes:
+            n = self.table.n_rows
+            combined, size = np.zeros(n, dtype=np.int64), 1
+            for name in columns:
+                vec = self.vec(name)
+                if vec.type == "null":
+                    continue
+                present = ~vec.mask()
+                data = vec.data[present]
+                values = unique(data, return_inverse=True)[1] if vec.type == "float" else data.astype(np.int64)
+                codes = np.zeros(n, dtype=np.int64)
+                codes[present], count = dense_codes(values)
+                codes[present] += 1
+                combined = combined * (count + 1) + codes
+                size *= count + 1
+                if size > 2**40:  # keep the mixed-radix code within int64
+                    combined, size = dense_codes(combined)
+            combined, size = dense_codes(combined)
+            representative = np.zeros(size, dtype=np.int64)
+            representative[combined] = np.arange(n)
+            self._row_codes[columns] = (combined, size, representative)
+        return self._row_codes[columns]
+
+    def count(self, measure: Measure, filters: tuple[Expr, ...] | None = None) -> np.ndarray:
+        """Rows (or distinct values) of the measure in each period's window (with
+        ``filters`` in place of the measure's own, when given)."""
+        chosen = measure.filters() if filters is None else filters
+        # measures making the same selection (a numerator here, a denominator there) count
+        # once; the cache is looked up before the selection is made, which is not kept
+        cache_key = (selection_key(measure, chosen), measure.distinct)
+        if cache_key not in self._counts:
+            own = measure.filters()
+            if not measure.distinct and counted_by_reasons(measure, own) and \
+                    tuple(map(_text_of, chosen)) == tuple(map(_text_of, own[:len(chosen)])):
+                self._counts[cache_key] = self.reasons(measure, tuple(chosen))[0]
+            else:
+                self._counts[cache_key] = self._count(measure, *self.selected(measure, chosen))
+        return self._counts[cache_key]
+
+    def reasons(self, measure: Measure, filters: tuple[Expr, ...]) -> np.ndarray:
+        """Rows of each period's window by the first of ``filters`` (all reading the row
+        alone) that leaves them out: row 0 of the result holds the rows every filter keeps,
+        row 2j + 1 (2j + 2) those that filter j leaves out first, being missing (false).
+
+        Counted in one pass over the table for the plan's chain of filters that begins
+        with ``filters`` (:func:`reason_chains`), which every count and row accounting of
+        its first filters reads, whatever indicator needs them.
+        """
+        chain = reason_chain_for(self.run.reason_chains, measure, filters)
+        try:
+            counts = self._memoised(("reasons", placement_key(measure), tuple(map(_text_of, chain))),
+                                    lambda: self._count_reasons(measure, chain))
+        except INDICATOR_FAILURES:
+            if len(chain) == len(filters):
+                raise
+            # a later filter of the chain fails its own indicator (a plugin function that
+            # raises), not this one: these filters are counted on their own
+            chain = filters
+            counts = self._memoised(("reasons", placement_key(measure), tuple(map(_text_of, chain))),
+                                    lambda: self._count_reasons(measure, chain))
+        if len(chain) == len(filters):
+            return counts
+        first = counts[:2 * len(filters) + 1].copy()
+        first[0] += counts[2 * len(filters) + 1:].sum(axis=0)  # kept by the first filters, left out by later ones
+        return first
+
+    def _count_reasons(self, measure: Measure, filters: tuple[Expr, ...]) -> np.ndarray:
+        lo, hi = self.placement(measure)
+        values = [self.row_value(expr) for expr in filters]
+        scratch = np.empty(min(self.table.n_rows, CHUNK_ROWS), dtype=bool)
+
+        def fill(rows: slice, codes: np.ndarray) -> None:
+            codes[...] = 0
+            left_out = scratch[:codes.size]
+            for j in reversed(range(len(values))):  # the first filter to leave a row out names it
+                value = values[j]
+                if value.type == "null":
+                    codes[...] = 2 * j + 1
+                    continue
+                np.logical_not(value.data[rows], out=left_out)
+                np.copyto(codes, 2 * j + 2, where=left_out)
+                if value.missing is not None:
+                    np.copyto(codes, 2 * j + 1, where=value.missing[rows])
+
+        return coded_range_counts(lo, hi, fill, 2 * len(filters) + 1, self.periods.count)
+
+    def _count(self, measure: Measure, lo, hi, keep, pending, key) -> np.ndarray:
+        n_periods = self.periods.count
+        if not pending:
+            if measure.distinct:
+                keys, present = self._keys(measure.distinct)
+                keep = keep & present
+                return distinct_range_counts(keys[keep], lo[keep], hi[keep], n_periods)
+            return masked_range_counts(lo, hi, keep, n_periods)
+        frame = self.frame(measure, key, keep, lo, hi)
+        mask = frame.all_true(pending)
+        if measure.distinct:
+            keys, present = self._keys(measure.distinct)
+            mask = mask & present[frame.rows]
+            return distinct_per_group(frame.periods[mask], keys[frame.rows[mask]], n_periods)
+        return np.bincount(frame.periods[mask], minlength=n_periods).astype(np.int64)
+
+    def _account_by_counts(self, measure: Measure, roles: tuple) -> tuple[np.ndarray, np.ndarray, dict]:
+        """The accounting of a measure whose filters all read the row alone, from counts
+        the indicators share: after each filter, the rows still kept are the count of the
+        measure with the filters so far (mostly counted already for some indicator); rows a
+        filter could not judge are counted only where it can be missing; the rest it left
+        out were false."""
+        reasons = self.reasons(measure, measure.filters())
+        in_window = reasons.sum(axis=0)
+        left_out: dict = {}
+        for k, (role, _) in enumerate(roles):
+            for reason, counts in ((f"{role} unknown", reasons[2 * k + 1]), (f"{role} false", reasons[2 * k + 2])):
+                if counts.any():
+                    left_out[reason] = left_out.get(reason, 0) + counts
+        return in_window, reasons[0], left_out
+
+    def _memoised(self, key: tuple, compute):
+        """``compute()``, once per key for the run."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
+        """Rows of the measure in each window for which ``condition`` is missing."""
+        return self._memoised(("unknown", selection_key(measure), to_text(condition.node)),
+                              lambda: self._count_unknown(measure, condition))
+
+    def _count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
+        n_periods = self.periods.count
+        filters = (*measure.filters(), condition)
+        if counted_by_reasons(measure, filters):
+            return self.reasons(measure, filters)[2 * len(filters) - 1]
+        lo, hi, keep, pending, key = self.selected(measure)
+        frame = self.frame(measure, key, keep, lo, hi)
+        unknown = missing_mask(frame.value(condition))
+        return np.bincount(frame.periods[frame.all_true(pending) & unknown], minlength=n_periods).astype(np.int64)
+
+    def count_missing_key(self, measure: Measure, lookup: Lookup) -> np.ndarray:
+        """Rows of the measure in each window whose lookup key is missing."""
+        lo, hi, keep, _, _ = self.selected(measure, ())
+        on = self.vec(lookup.on)
+        if on.type != "null":
+            keep = keep & on.mask()
+        return masked_range_counts(lo, hi, keep, self.periods.count)
+
+    def account(self, measure: Measure, of: Expr | None = None, each: str | None = None
+                ) -> tuple[np.ndarray, np.ndarray, dict]:
+        """Rows in each period's window, the rows the measure used, and the rows it left
+        out by reason, so that used + left out = in window. A row left out for several
+        reasons is counted under the first: row-level filters, then period-level ones,
+        then a missing distinct key, then a missing ``each`` value, then a missing ``of``
+        value."""
+        roles = tuple(("where" if expr is measure.where else "numerator condition", expr)
+                      for expr in measure.filters())
+        key = ("account", selection_key(measure), tuple(role for role, _ in roles), measure.distinct,
+               to_text(of.node) if of is not None else None, each)
+        if of is None and each is None and not measure.distinct and \
+                not any(is_pair_level(e, measure) for _, e in roles):
+            return self._memoised(key, lambda: self._account_by_counts(measure, roles))
+        return self._memoised(key, lambda: self._account_by_reasons(measure, roles, of, each))
+
+    def _account_by_reasons(self, measure: Measure, roles: tuple, of: Expr | None, each: str | None = None
+                            ) -> tuple:
+        """The accounting of any measure, by one reason code per row (and per (row,
+        period) pair for what reads the period), counted in one pass each."""
+        lo, hi, keep, _, key = self.selected(measure)
+        n_periods = self.periods.count
+        # only rows some window holds count: work on those (often a third of the table)
+        placed, placed_lo, placed_hi = self.placed_rows(measure)
+        # one reason code per row (0: still used), then every reason counted in one pass
+        labels = ["used"]
+        reason = np.zeros(placed.size, dtype=np.int8)
+
+        def leave_out(codes: np.ndarray, label: str, rows: np.ndarray, first: int = 1) -> None:
+            """Give ``label`` to the rows still used; codes count from the label ``first``."""
+            labels.append(label)
+            codes[rows & (codes == 0)] = len(labels) - first
+
+        pair_level = []
+        for role, expr in roles:
+            if is_pair_level(expr, measure):
+                pair_level.append((role, expr))
+                continue
+            true, unknown = truth(self.row_value(expr))
+            leave_out(reason, f"{role} unknown", unknown[placed])
+            leave_out(reason, f"{role} false", ~true[placed])
+        present = self._keys(measure.distinct)[1] if measure.distinct else None
+        if not pair_level and of is None and present is not None:
+            leave_out(reason, f"missing {measure.distinct}", ~present[placed])
+        holder = self._keys(each)[1] if each is not None else None
+        if not pair_level and holder is not None:
+            leave_out(reason, f"missing {each}", ~holder[placed])
+        of_by_rows = of is not None and not pair_level and not is_pair_level(of, measure)
+        if of_by_rows:  # no (row, period) pairs needed
+            leave_out(reason, "no value to aggregate", missing_mask(self.row_value(of))[placed])
+        if len(labels) == 1:
+            by_reason = range_counts(placed_lo, placed_hi, n_periods)[None, :]
+        else:
+            by_reason = _grouped_range_counts(reason, placed_lo, placed_hi, len(labels), n_periods)
+        if pair_level or (of is not None and not of_by_rows):
+            # rows still used go on as (row, period) pairs for the filters that need the period
+            frame = self.frame(measure, key, keep, lo, hi)
+            first_pair_label = len(labels)
+            pair_reason = np.zeros(frame.rows.size, dtype=np.int8)
+            for role, expr in pair_level:
+                true, unknown = truth(frame.value(expr))
+                leave_out(pair_reason, f"{role} unknown", unknown, first_pair_label)
+                leave_out(pair_reason, f"{role} false", ~true, first_pair_label)
+            if present is not None:
+                leave_out(pair_reason, f"missing {measure.distinct}", ~present[frame.rows], first_pair_label)
+            if holder is not None:
+                leave_out(pair_reason, f"missing {each}", ~holder[frame.rows], first_pair_label)
+            if of is not None:
+                leave_out(pair_reason, "no value to aggregate", missing_mask(frame.value(of)), first_pair_label)
+            pair_counts = np.bincount(pair_reason.astype(np.int64) * n_periods + frame.periods,
+                                      minlength=(len(labels) - first_pair_label + 1) * n_periods)
+            pair_counts = pair_counts.reshape(-1, n_periods)
+            by_reason = np.concatenate([by_reason, pair_counts[1:]])
+            by_reason[0] = pair_counts[0]
+        left_out: dict[str, np.ndarray] = {}
+        for label, counts in zip(labels[1:], by_reason[1:]):
+            if counts.any():
+                left_out[label] = left_out.get(label, 0) + counts
+        return by_reason.sum(axis=0), by_reason[0], left_out
+
+    def undated_rows(self, measure: Measure) -> int:
+        """Rows the measure's own row-level filters keep but that no date places in any
+        period (rows whose date could not be read are counted as unreadable instead)."""
+        placing = measure.start if measure.window.is_snapshot else measure.date
+        filters = [expr for expr in measure.filters()
+                   if expr is not measure.extra and not is_pair_level(expr, measure)]
+
+        def rows() -> np.ndarray:
+            kept = self.days(placing) == NAT
+            placed_by = self.table.columns.get(placing.text.strip())
+            if placed_by is not None and placed_by.unreadable_rows is not None:
+                kept &= ~placed_by.unreadable_rows
+            for expr in filters:
+                kept = kept & self.row_filter(expr)
+            return kept
+
+        return self._memoised(("undated", to_text(placing.node), tuple(to_text(expr.node) for expr in filters)),
+                              lambda: self.rows_counted(rows()))
+
+    def ending_before_start(self, measure: Measure) -> int:
+        """Episodes whose end precedes their start."""
+        def rows() -> np.ndarray:
+            starts, ends = self.days(measure.start), self.days(measure.end)
+            return (ends != NAT) & (starts != NAT) & (ends < starts)
+
+        return self._memoised(("ending before start", to_text(measure.start.node), to_text(measure.end.node)),
+                              lambda: self.rows_counted(rows()))
+
+    def rows_counted(self, rows: np.ndarray) -> int:
+        """How many rows a mask holds (a data-quality count that no period places)."""
+        return int(rows.sum())
+
+    def negative_durations(self, measure: Measure, of: Expr | None = None) -> dict[str, np.ndarray]:
+        """Rows in each window, kept by the measure's ``where``, for which a duration its
+        expressions take between two of the row's dates (``days``, ``working_days``,
+        ``months``, ``age``) is negative: usually a date entered wrongly."""
+        texts = tuple(to_text(expr.node) for expr in (*measure.expressions(), *((of,) if of is not None else ())))
+        key = ("negative durations", placement_key(measure), texts, tuple(sorted(measure.lookup_names())))
+        return self._memoised(key, lambda: self._negative_durations(measure, of))
+
+    def _negative_durations(self, measure: Measure, of: Expr | None) -> dict[str, np.ndarray]:
+        calls = {}
+        for expr in (*measure.expressions(), *((of,) if of is not None else ())):
+            for node in walk(expr.node):
+                if (isinstance(node, Call) and node.name in DURATION_FUNCTIONS and not uses_period(node)
+                        and not names_used(node) & measure.lookup_names()):
+                    calls[to_text(node)] = Expr(to_text(node), node, expr.location)
+        if not calls:
+            return {}
+        lo, hi = self.placement(measure)
+        kept = lo < hi
+        if measure.where is not None and not is_pair_level(measure.where, measure):
+            kept = kept & self.row_filter(measure.where)
+        out = {}
+        for text in sorted(calls):
+            value = self.row_value(calls[text])
+            if value.type not in ("int", "float"):
+                continue
+            rows = kept & (value.data < 0) & ~value.mask()
+            out[text] = masked_range_counts(lo, hi, rows, self.periods.count)
+        return out
+
+    def distinct_keys(self, measure: Measure) -> list[np.ndarray]:
+        """The distinct keys counted in each period (mergeable across chunks of a table)."""
+        lo, hi, keep, pending, key = self.selected(measure)
+        keys, present = self._keys(measure.distinct)
+        frame = self.frame(measure, key, keep, lo, hi)
+        mask = frame.all_true(pending) & present[frame.rows]
+        periods, values = frame.periods[mask], keys[frame.rows[mask]]
+        return [unique(values[periods == p]) for p in range(self.periods.count)]
+
+    def aggregate_values(self, measure: Measure, of: Expr) -> list[np.ndarray]:
+        """The sorted values an aggregate indicator aggregates in each period."""
+        lo, hi, keep, pending, key = self.selected(measure)
+        frame = self.frame(measure, key, keep, lo, hi)
+        values = frame.value(of)
+        if values.type == "null":
+            return [np.zeros(0) for _ in range(self.periods.count)]
+        mask = frame.all_true(pending) & ~values.mask()
+        periods, data = frame.periods[mask], values.data[mask].astype(np.float64)
+        return [np.sort(data[periods == p]) for p in range(self.periods.count)]
+
+    def aggregate(self, measure: Measure, of: Expr, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows aggregated and the aggregate of ``of`` in each period (NaN where none)."""
+        n_periods = self.periods.count
+        lo, hi, keep, pending, key = self.selected(measure)
+        if not pending and not is_pair_level(of, measure):
+            by_ranges = self._aggregate_by_ranges(lo, hi, keep, of, kind)
+            if by_ranges is not None:
+                return by_ranges
+        frame = self.frame(measure, key, keep, lo, hi)
+        mask = frame.all_true(pending)
+        values = frame.value(of)
+        if values.type != "null":
+            mask = mask & ~values.mask()
+        else:
+            mask = np.zeros(frame.rows.size, dtype=bool)
+        p = frame.periods[mask]
+        v = values.data[mask].astype(np.float64) if values.type != "null" else np.zeros(0)
+        codes = None
+        if kind in ("min", "max", "median") and not is_pair_level(of, measure) and p.size >= self.table.n_rows:
+            # the values as codes into the sorted distinct values of the rows: one sort of
+            # rows, not of (row, period) pairs
+            row = self.row_value(of)
+            distinct, row_codes = unique(np.where(row.mask(), 0.0, row.data.astype(np.float64)), return_inverse=True)
+            codes = (distinct, row_codes[frame.rows[mask]])
+        return aggregate_by_period(p, v, kind, n_periods, codes)
+
+    def _each_pairs(self, measure: Measure, each: str) -> tuple[np.ndarray, np.ndarray]:
+        """The (row, period) pairs the measure keeps whose ``each`` value (and distinct
+        value, when the measure has one) is present."""
+        lo, hi, keep, pending, key = self.selected(measure)
+        frame = self.frame(measure, key, keep, lo, hi)
+        mask = frame.all_true(pending) & self._keys(each)[1][frame.rows]
+        if measure.distinct:
+            mask &= self._keys(measure.distinct)[1][frame.rows]
+        return frame.rows[mask], frame.periods[mask].astype(np.int64)
+
+    def _values(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """A column's values at ``rows`` as the column holds them (text as text)."""
+        column = self.vec(name)
+        return column.categories[column.data[rows]] if column.type == "str" else column.data[rows]
+
+    def _aggregate_by_ranges(self, lo: np.ndarray, hi: np.ndarray, keep: np.ndarray, of: Expr, kind: str
+                             ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The aggregate of a value that reads only its row, without a (row, period) pair:
+        how many rows of each distinct value each period's window holds, from one
+        difference array over (period, value). None where that grid would be large (many
+        distinct values), or for sums of decimals, whose order of addition must stay the
+        pairs' (the caller then works on pairs)."""
+        values = self.row_value(of)
+        if values.type == "null":
+            return None
+        present = keep & ~values.mask()
+        data = values.data[present]
+        if kind in ("sum", "mean") and data.dtype.kind not in "iub":
+            return None
+        distinct, rank = unique(data, return_inverse=True)
+        n_periods, width = self.periods.count, max(distinct.size, 1)
+        if (n_periods + 1) * width > 4 * HISTOGRAM_CELLS:
+            return None
+        size = (n_periods + 1) * width
+        starts = lo[present].astype(np.int64) * width + rank
+        stops = hi[present].astype(np.int64) * width + rank
+        diff = np.bincount(starts, minlength=size) - np.bincount(stops, minlength=size)
+        grid = np.cumsum(diff.reshape(n_periods + 1, width), axis=0)[:n_periods]  # rows per (period, value)
+        counts = grid.sum(axis=1).astype(np.int64)
+        out = np.full(n_periods, np.nan)
+        has = counts > 0
+        if not has.any():
+            return counts, out
+        if kind in ("sum", "mean"):
+            sums = (grid @ distinct.astype(np.int64)).astype(np.float64)  # exact: whole numbers
+            out[has] = sums[has] if kind == "sum" else sums[has] / counts[has]
+            return counts, out
+        cumulative = np.cumsum(grid[has], axis=1)
+        as_float = distinct.astype(np.float64)
+
+        def kth(k: np.ndarray) -> np.ndarray:  # the k-th smallest value (0-based) of each period
+            return as_float[(cumulative > k[:, None]).argmax(axis=1)]
+
+        n = counts[has]
+        if kind == "min":
+            out[has] = kth(np.zeros_like(n))
+        elif kind == "max":
+            out[has] = kth(n - 1)
+        else:  # median: mean of the middle two when the count is even
+            out[has] = (kth((n - 1) // 2) + kth(n // 2)) / 2
+        return counts, out
+
+    def held_by_each(self, measure: Measure, each: str) -> tuple[np.ndarray, np.ndarray]:
+        """For every (period, value of ``each``) holding rows of the measure: the period
+        and how many rows it holds (or distinct values of the measure's ``distinct``
+        column). Rows whose ``each`` (or distinct) value is missing hold none."""
+        rows, periods = self._each_pairs(measure, each)
+        codes, n_keys = dense_codes(self._keys(each)[0][rows])
+        cells = periods * max(n_keys, 1) + codes
+        if measure.distinct:  # one cell per distinct (period, key, member)
+            member_codes, n_members = dense_codes(self._keys(measure.distinct)[0][rows])
+            cells = unique(cells * max(n_members, 1) + member_codes) // max(n_members, 1)
+        cells = np.sort(cells)
+        starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]]) if cells.size else np.zeros(0, np.int64)
+        return cells[starts] // max(n_keys, 1), np.diff(np.r_[starts, cells.size])
+
+    def each_members(self, measure: Measure, each: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each period, the ``each`` value of every row the measure keeps there and
+        its distinct value (or a count of 1 per row): what chunks of a table combine."""
+        rows, periods = self._each_pairs(measure, each)
+        keys = self._values(each, rows)
+        members = self._values(measure.distinct, rows) if measure.distinct else np.ones(rows.size, np.int64)
+        order = np.argsort(periods, kind="stable")
+        bounds = np.searchsorted(periods[order], np.arange(self.periods.count + 1))
+        return [(keys[order[a:b]], members[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+    def aggregate_each(self, measure: Measure, each: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """How many values of ``each`` hold rows in each period, and the ``kind`` of the
+        rows they hold (a mean caseload per worker, say)."""
+        periods, held = self.held_by_each(measure, each)
+        return aggregate_by_period(periods, held.astype(np.float64), kind, self.periods.count)
