@@ -251,7 +251,7 @@ def test_ordered_aggregates_over_rolling_windows_equal_a_direct_computation(rows
     """Minima, maxima and medians over overlapping windows (each row in many periods),
     for an ``of`` read per row and one that reads the period, by histogram or by sort,
     equal numpy's per period."""
-    from indicators import _aggregates, _table_evaluation
+    from indicators import _aggregates
     start = np.datetime64("2016-01-01")
     days = [start + offset for offset, _ in rows]
     values = [value for _, value in rows]
@@ -272,11 +272,11 @@ def test_ordered_aggregates_over_rolling_windows_equal_a_direct_computation(rows
     tables = {"t": {"d": np.array(days, dtype="datetime64[D]"), "x": np.array(
         [np.nan if v is None else float(v) for v in values], dtype=np.float64)}}
     saved = _aggregates.HISTOGRAM_CELLS
-    _aggregates.HISTOGRAM_CELLS = _table_evaluation.HISTOGRAM_CELLS = saved if histogram else -(10**9)
+    _aggregates.HISTOGRAM_CELLS = saved if histogram else -(10**9)
     try:
         results = run(pack, tables, "2016-01", "2017-02")
     finally:
-        _aggregates.HISTOGRAM_CELLS = _table_evaluation.HISTOGRAM_CELLS = saved
+        _aggregates.HISTOGRAM_CELLS = saved
     for record in results.to_records():
         period = np.datetime64(record["period"], "M")
         first = (period - 2).astype("datetime64[D]")

@@ -47,16 +47,20 @@ def grid_from_ranges(aggregate: str, codes: np.ndarray, lo: np.ndarray, hi: np.n
     """
     rows = np.flatnonzero(keep)
     width = n_periods + 1
-    start = codes[rows] * width + lo[rows]
-    stop = codes[rows] * width + hi[rows]
+    start = codes[rows] * width
+    stop = start + hi[rows]
+    start += lo[rows]
     size = n_keys * width
 
     def ranges(weights=None) -> np.ndarray:
-        diff = (np.bincount(start, weights=weights, minlength=size)
-                - np.bincount(stop, weights=weights, minlength=size))
-        return np.cumsum(diff.reshape(n_keys, width), axis=1)[:, :n_periods].ravel()
+        # in place: the grid is keys x periods, often the largest array of a run
+        diff = np.bincount(start, weights=weights, minlength=size)
+        diff -= np.bincount(stop, weights=weights, minlength=size)
+        grid = diff.reshape(n_keys, width)
+        np.cumsum(grid, axis=1, out=grid)
+        return grid[:, :n_periods].ravel()
 
-    counts = ranges().astype(np.int64)
+    counts = ranges().astype(np.int64, copy=False)
     if aggregate == "count":
         return counts, None, "int"
     values = column.data[rows]

@@ -35,7 +35,7 @@ from ._inputs import pack_for_input
 from ._judgement import judge
 from ._memory import DEFAULT_MEMORY_BUDGET
 from ._notes import accounting, indicator_notes
-from ._pack import AGGREGATE_KINDS, Expr, Indicator, Location, Measure, Pack
+from ._pack import AGGREGATE_KINDS, Expr, Indicator, Measure, Pack
 from ._results import Results
 from ._run import Run
 from ._windows import Periods

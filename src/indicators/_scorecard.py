@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import html
-import math
 from collections import Counter, OrderedDict
 from typing import TYPE_CHECKING
 
@@ -537,7 +536,7 @@ def _row_html(series: list[Result], framing, fy_start: int) -> str:
     comment = framing.comment(r.indicator, r.period) if framing else None
     title = (f'<th scope="row"><strong>{html.escape(r.title)}</strong>'
              + (f'<div class="commentary">{html.escape(comment)}</div>' if comment else "")
-             + (f'<div class="notes">Data quality: see below</div>' if _quality_items(r) else "") + "</th>")
+             + ('<div class="notes">Data quality: see below</div>' if _quality_items(r) else "") + "</th>")
     decimals = shown_decimals(r)
     value, rag, direction = _value_cell(r), _rag_cell(r), _move_cell(series)
     target = f'<td class="num">{html.escape(_fmt(r.target, decimals, r.kind))}</td>'

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._aggregates import HISTOGRAM_CELLS, aggregate_by_period
+from . import _aggregates
+from ._aggregates import aggregate_by_period
 from ._arrays import CHUNK_ROWS, dense_codes, distinct_per_group, repeated_rows, unique
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
@@ -622,7 +623,7 @@ class TableEvaluation:
             return None
         distinct, rank = unique(data, return_inverse=True)
         n_periods, width = self.periods.count, max(distinct.size, 1)
-        if (n_periods + 1) * width > 4 * HISTOGRAM_CELLS:
+        if (n_periods + 1) * width > 4 * _aggregates.HISTOGRAM_CELLS:  # one setting, read at run time
             return None
         size = (n_periods + 1) * width
         starts = lo[present].astype(np.int64) * width + rank
