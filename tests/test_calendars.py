@@ -84,6 +84,22 @@ def test_working_days_match_numpy_exclusive_start(a, b):
     assert expected == EW.working_days(np.array([a64.astype(np.int64)]), np.array([b64.astype(np.int64)]))[0]
 
 
+@given(st.lists(st.tuples(st.one_of(st.none(), dates), st.one_of(st.none(), dates)), min_size=1, max_size=30))
+def test_working_days_of_columns_with_missing_days_are_right_where_both_are_present(pairs):
+    """Missing days (NaT) go in as stored, among days inside and outside the calendar's
+    table: every pair of present days still gets numpy's count, whichever path runs."""
+    nat = np.iinfo(np.int64).min
+    as_days = lambda d: nat if d is None else int(np.datetime64(d, "D").astype(np.int64))  # noqa: E731
+    start = np.array([as_days(a) for a, _ in pairs], dtype=np.int64)
+    end = np.array([as_days(b) for _, b in pairs], dtype=np.int64)
+    got = EW.working_days(start, end)
+    for k, (a, b) in enumerate(pairs):
+        if a is not None and b is not None:
+            a64, b64 = np.datetime64(a, "D"), np.datetime64(b, "D")
+            count = np.busday_count(min(a64, b64) + 1, max(a64, b64) + 1, holidays=EW.holidays)
+            assert (-count if b64 < a64 else count) == got[k]
+
+
 @given(dates, st.integers(-400, 400))
 def test_add_working_days_lands_on_a_working_day_n_away(a, n):
     start = np.array([np.datetime64(a, "D").astype(np.int64)])

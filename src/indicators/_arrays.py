@@ -21,17 +21,20 @@ def row_chunks(n_rows: int, size: int = CHUNK_ROWS) -> Iterator[slice]:
         yield slice(begin, min(begin + size, n_rows))
 
 
-def present_extremes(data: np.ndarray, missing: np.ndarray | None,
-                     block_rows: int = CHUNK_ROWS) -> tuple[int, int] | None:
+def present_extremes(data: np.ndarray, missing: np.ndarray | None, block_rows: int = CHUNK_ROWS,
+                     absent: int | None = None) -> tuple[int, int] | None:
     """The smallest and largest of an integer column's present values (None when all are
-    missing), in cache-sized blocks: no copy of the present values."""
+    missing), in cache-sized blocks: no copy of the present values. A value equal to
+    ``absent`` (NaT, say) counts as missing too."""
     low, high, present = np.iinfo(np.int64).max, np.iinfo(np.int64).min, False
     for rows in row_chunks(data.size, block_rows):
         part = data[rows]
-        if missing is None:
+        if missing is None and absent is None:
             low, high, present = min(low, int(part.min())), max(high, int(part.max())), True
             continue
-        where = ~missing[rows]
+        where = part != absent if missing is None else ~missing[rows]
+        if missing is not None and absent is not None:
+            where &= part != absent
         if where.any():
             low = min(low, int(np.min(part, where=where, initial=low)))
             high = max(high, int(np.max(part, where=where, initial=high)))

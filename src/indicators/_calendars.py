@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 import attrs
 import numpy as np
 
-from ._arrays import CHUNK_ROWS, row_chunks
+from ._arrays import CHUNK_ROWS, present_extremes, row_chunks
 from ._dates import NAT, TABLE_FIRST_DAY, TABLE_LAST_DAY
 
 HOLIDAY_YEARS = range(1950, 2101)
@@ -57,38 +57,42 @@ class Calendar:
     def working_days(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Working days ``d`` with ``start < d <= end`` (negative when end < start).
 
-        Inputs must be present (not NaT); callers mask missing values first.
+        A missing day (NaT) gives an arbitrary number, for the caller to mask: the engine
+        passes its date columns as they are, without a filled copy.
         """
         start = np.asarray(start, dtype=np.int64)
         end = np.asarray(end, dtype=np.int64)
         start, end = np.broadcast_arrays(start, end)
+        shape = start.shape
+        start, end = start.reshape(-1), end.reshape(-1)
         table = self.cumulative_working_days
-        if start.size and min(start.min(), end.min()) >= TABLE_FIRST_DAY and \
-                max(start.max(), end.max()) <= TABLE_LAST_DAY:  # the usual case: two lookups
+        spans = [span for span in (present_extremes(x, None, absent=NAT) for x in (start, end)) if span]
+        if all(TABLE_FIRST_DAY <= low and high <= TABLE_LAST_DAY for low, high in spans):
+            # the usual case: two lookups a row (NaT clips to the table's first entry)
             out = np.empty(start.shape, dtype=np.int64)
             index = np.empty(min(start.size, CHUNK_ROWS), dtype=np.int64)
             before = np.empty_like(index)
             for rows in row_chunks(start.size):
                 k = rows.stop - rows.start
                 np.subtract(end[rows], TABLE_FIRST_DAY, out=index[:k])
-                table.take(index[:k], out=out[rows], mode="clip")  # in range: checked above
+                table.take(index[:k], out=out[rows], mode="clip")
                 np.subtract(start[rows], TABLE_FIRST_DAY, out=index[:k])
                 table.take(index[:k], out=before[:k], mode="clip")
                 np.subtract(out[rows], before[:k], out=out[rows])
-            return out
+            return out.reshape(shape)
         inside = ((start >= TABLE_FIRST_DAY) & (start <= TABLE_LAST_DAY)
                   & (end >= TABLE_FIRST_DAY) & (end <= TABLE_LAST_DAY))
         out = np.zeros(start.shape, dtype=np.int64)
         out[inside] = (table[end[inside] - TABLE_FIRST_DAY]
                        - table[start[inside] - TABLE_FIRST_DAY])
-        outside = ~inside
+        outside = ~inside & (start != NAT) & (end != NAT)
         # numpy counts a reversed span differently ([end+1, begin+1)), so order it first.
         low = np.minimum(start[outside], end[outside])
         high = np.maximum(start[outside], end[outside])
         counts = np.busday_count((low + 1).astype("datetime64[D]"), (high + 1).astype("datetime64[D]"),
                                  busdaycal=self._busdaycal)
         out[outside] = np.where(end[outside] < start[outside], -counts, counts)
-        return out
+        return out.reshape(shape)
 
     def add_working_days(self, start: np.ndarray, n: np.ndarray) -> np.ndarray:
         """The n-th working day after start (before it when n < 0; start itself when 0)."""

@@ -82,7 +82,8 @@ class Function:
             missing = m if missing is None else (missing | m)
         if missing is not None and missing.all():
             return cast(Vec("null", np.zeros(n, np.int8), np.ones(n, bool)), result_type)
-        data = np.asarray(self._invoke([read_only(_plain(a)) for a in args], kwargs, limits))
+        as_given = self.builtin and self.name in _MISSING_CELLS_READ_AS_STORED
+        data = np.asarray(self._invoke([read_only(a.data if as_given else _plain(a)) for a in args], kwargs, limits))
         if data.shape != (n,):
             what = "one value" if data.shape == () else f"an array of shape {data.shape}"
             raise PluginError([Problem(f"function {self.name}() returned {what} for {n} values",
@@ -194,6 +195,11 @@ def _kind_fits(result_type: str, data: np.ndarray) -> bool:
     if result_type == "date":
         return kind in "iuM"
     return True
+
+
+# built-ins that take any value in a missing cell (NaT included) and whose result there is
+# masked: their arguments go as stored, without a full-length copy filling missing cells
+_MISSING_CELLS_READ_AS_STORED = frozenset({"days", "working_days"})
 
 
 def _plain(vec: Vec) -> np.ndarray:
