@@ -15,7 +15,6 @@ sort's first. Timings are printed, never asserted.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from pathlib import Path
@@ -25,7 +24,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import in_turns, load_yardstick  # noqa: E402
+from run import in_turns, load_yardstick, yardstick_arguments  # noqa: E402
 
 import indicators  # noqa: E402
 from indicators._arrays import repeated_rows, row_digests  # noqa: E402
@@ -47,11 +46,7 @@ def repeated_by_buckets(digest: np.ndarray) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=60)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--reference", type=Path, default=HERE.parent.parent / "shared" / "bench")
-    args = parser.parse_args()
+    args = yardstick_arguments(__doc__, size=60, repeat=5)
     common, gen, _, _ = load_yardstick(args.reference)
     data = common.load_numpy(args.size)
     table = indicators.table_from_mapping("contacts", data["contacts"])

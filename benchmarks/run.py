@@ -65,6 +65,16 @@ def load_yardstick(folder: Path):
     return common, gen, ref_numpy, limit
 
 
+def yardstick_arguments(doc: str, size: int, repeat: int) -> argparse.Namespace:
+    """``--size``, ``--repeat`` and ``--reference`` of a script timing one yardstick size."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=size, help=f"yardstick size (gen.py factor; default {size})")
+    parser.add_argument("--repeat", type=int, default=repeat, help=f"rounds of timings (default {repeat})")
+    parser.add_argument("--reference", type=Path, default=HERE.parent.parent / "shared" / "bench",
+                        help="the yardstick's folder (default ../shared/bench)")
+    return parser.parse_args()
+
+
 def engine_array(results) -> np.ndarray:
     out = np.zeros((12, 8, 2), np.int64)
     periods = {str(m): p for p, m in enumerate(np.datetime64(START, "M") + np.arange(12))}
