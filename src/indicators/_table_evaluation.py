@@ -45,15 +45,6 @@ def _text_of(expr: Expr) -> str:
     return to_text(expr.node)
 
 
-def _grouped_range_counts(groups: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_groups: int,
-                          n_periods: int) -> np.ndarray:
-    """For each group, how many of its rows' period ranges ``[lo, hi)`` cover each period."""
-    offsets = groups.astype(np.int64) * (n_periods + 1)
-    size = n_groups * (n_periods + 1)
-    diff = np.bincount(offsets + lo, minlength=size) - np.bincount(offsets + hi, minlength=size)
-    return np.cumsum(diff.reshape(n_groups, n_periods + 1), axis=1)[:, :n_periods]
-
-
 class TableEvaluation:
     """One table during one run, with the work shared between indicators."""
 
@@ -306,18 +297,20 @@ class TableEvaluation:
         with ``filters`` (:func:`reason_chains`), which every count and row accounting of
         its first filters reads, whatever indicator needs them.
         """
+        def counted(chain: tuple[Expr, ...]) -> np.ndarray:
+            return self._memoised(("reasons", placement_key(measure), tuple(map(_text_of, chain))),
+                                  lambda: self._count_reasons(measure, chain))
+
         chain = reason_chain_for(self.run.reason_chains, measure, filters)
         try:
-            counts = self._memoised(("reasons", placement_key(measure), tuple(map(_text_of, chain))),
-                                    lambda: self._count_reasons(measure, chain))
+            counts = counted(chain)
         except INDICATOR_FAILURES:
             if len(chain) == len(filters):
                 raise
             # a later filter of the chain fails its own indicator (a plugin function that
             # raises), not this one: these filters are counted on their own
             chain = filters
-            counts = self._memoised(("reasons", placement_key(measure), tuple(map(_text_of, chain))),
-                                    lambda: self._count_reasons(measure, chain))
+            counts = counted(chain)
         if len(chain) == len(filters):
             return counts
         first = counts[:2 * len(filters) + 1].copy()
@@ -457,7 +450,8 @@ class TableEvaluation:
         if len(labels) == 1:
             by_reason = range_counts(placed_lo, placed_hi, n_periods)[None, :]
         else:
-            by_reason = _grouped_range_counts(reason, placed_lo, placed_hi, len(labels), n_periods)
+            by_reason = coded_range_counts(placed_lo, placed_hi, lambda rows, out: np.copyto(out, reason[rows], casting="unsafe"),
+                                           len(labels), n_periods)
         if pair_level or (of is not None and not of_by_rows):
             # rows still used go on as (row, period) pairs for the filters that need the period
             frame = self.frame(measure, key, keep, lo, hi)

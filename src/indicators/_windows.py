@@ -119,25 +119,8 @@ def range_counts(lo: np.ndarray, hi: np.ndarray, n_periods: int,
 
 
 def masked_range_counts(lo: np.ndarray, hi: np.ndarray, keep: np.ndarray, n_periods: int) -> np.ndarray:
-    """``range_counts(lo[keep], hi[keep], n_periods)``, from one histogram of each kept
-    row's (lo, hi) pair taken in cache-sized blocks: no full-length copies of the ranges."""
-    width = n_periods + 1
-    n_pairs = width * width
-    if n_pairs > 1 << 16:  # runs of over 20 years: a pair histogram would outgrow the cache
-        return range_counts(lo[keep], hi[keep], n_periods)
-    pairs = np.zeros(n_pairs, dtype=np.int64)
-    block = np.empty(min(lo.size, CHUNK_ROWS), dtype=np.intp)
-    for rows in row_chunks(lo.size):
-        code = block[:rows.stop - rows.start]
-        code[...] = lo[rows]  # widened before the product: lo may be int16
-        code *= width
-        code += hi[rows]
-        pairs += np.bincount(code[keep[rows]], minlength=n_pairs)
-    seen = np.flatnonzero(pairs)
-    diff = np.zeros(width, dtype=np.int64)
-    np.add.at(diff, seen // width, pairs[seen])
-    np.subtract.at(diff, seen % width, pairs[seen])
-    return np.cumsum(diff)[:n_periods]
+    """``range_counts(lo[keep], hi[keep], n_periods)``, without copies of the ranges."""
+    return coded_range_counts(lo, hi, lambda rows, out: np.copyto(out, keep[rows]), 2, n_periods)[1]
 
 
 def coded_range_counts(lo: np.ndarray, hi: np.ndarray, fill_codes: Callable[[slice, np.ndarray], None],
