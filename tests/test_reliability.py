@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import subprocess
 import sys
@@ -249,3 +250,18 @@ def test_negative_durations_are_counted_as_given_and_noted(project, capsys):
     assert (2, 2) == (record["numerator"], record["denominator"])  # the figure uses the dates as given
     # only January's row: December's is in no window of this run
     assert {"negative duration (working_days(received_on, decided_on))": 1} == record["notes"]
+
+
+def test_a_negative_duration_is_noted_only_on_rows_the_where_keeps():
+    pack = indicators.loads_pack(
+        '[indicators.quick]\ntitle = "Quick"\nkind = "percentage"\ntable = "contacts"\ndate = "received_on"\n'
+        'where = "outcome is not missing"\nnumerator = "working_days(received_on, decided_on) <= 1"\n'
+        'polarity = "higher_is_better"\n\n[indicators.lag]\ntitle = "Lag"\nkind = "median"\ntable = "contacts"\n'
+        'date = "received_on"\nof = "days(received_on, decided_on)"\npolarity = "lower_is_better"\n')
+    day = datetime.date
+    contacts = {"child_id": [1, 2, 3], "received_on": [day(2017, 1, 10)] * 3,
+                "decided_on": [day(2017, 1, 2), day(2017, 1, 3), day(2017, 1, 11)], "outcome": [None, "nfa", "nfa"]}
+    results = indicators.evaluate(pack, {"contacts": contacts}, "2017-01", "2017-01")
+    # child 1's decision is before its contact too, but the where leaves that row out
+    assert {"negative duration (working_days(received_on, decided_on))": 1} == results.get("quick", "2017-01").notes
+    assert {"negative duration (days(received_on, decided_on))": 2} == results.get("lag", "2017-01").notes

@@ -11,17 +11,24 @@ from typing import Iterator
 import numpy as np
 
 # rows per block of a chunked pass: blocks of int64 scratch stay in the L2 cache, and the
-# scratch is reused, where a full-length temporary would cost its page faults as well
+# scratch is reused, where a full-length temporary would cost its page faults as well.
+# Read at each call (tests set it to a few rows, to hold block-wise passes to whole ones).
 CHUNK_ROWS = 1 << 16
 
 
-def row_chunks(n_rows: int, size: int = CHUNK_ROWS) -> Iterator[slice]:
-    """Consecutive slices of at most ``size`` rows covering ``0 .. n_rows``."""
+def block_rows(n_rows: int) -> int:
+    """Rows in the largest block of a chunked pass over ``n_rows`` rows."""
+    return min(n_rows, CHUNK_ROWS)
+
+
+def row_chunks(n_rows: int, size: int | None = None) -> Iterator[slice]:
+    """Consecutive slices of at most ``size`` rows (a block) covering ``0 .. n_rows``."""
+    size = size or CHUNK_ROWS
     for begin in range(0, n_rows, size):
         yield slice(begin, min(begin + size, n_rows))
 
 
-def present_extremes(data: np.ndarray, missing: np.ndarray | None, block_rows: int = CHUNK_ROWS,
+def present_extremes(data: np.ndarray, missing: np.ndarray | None, block_rows: int | None = None,
                      absent: int | None = None) -> tuple[int, int] | None:
     """The smallest and largest of an integer column's present values (None when all are
     missing), in cache-sized blocks: no copy of the present values. A value equal to
@@ -136,7 +143,7 @@ def _strictly_increasing(data: np.ndarray, missing: np.ndarray | None) -> bool:
 def row_digests(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int) -> np.ndarray:
     """A 32-bit digest of each row's cells (missing cells alike), in cache-sized blocks."""
     digest = np.empty(n_rows, dtype=np.uint32)
-    block = min(n_rows, CHUNK_ROWS)
+    block = block_rows(n_rows)
     state, word = np.empty(block, dtype=np.uint64), np.empty(block, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for rows in row_chunks(n_rows):

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 import attrs
 import numpy as np
 
-from ._arrays import CHUNK_ROWS, present_extremes, row_chunks
+from ._arrays import block_rows, present_extremes, row_chunks
 from ._dates import NAT, TABLE_FIRST_DAY, TABLE_LAST_DAY
 
 HOLIDAY_YEARS = range(1950, 2101)
@@ -70,7 +70,7 @@ class Calendar:
         if all(TABLE_FIRST_DAY <= low and high <= TABLE_LAST_DAY for low, high in spans):
             # the usual case: two lookups a row (NaT clips to the table's first entry)
             out = np.empty(start.shape, dtype=np.int64)
-            index = np.empty(min(start.size, CHUNK_ROWS), dtype=np.int64)
+            index = np.empty(block_rows(start.size), dtype=np.int64)
             before = np.empty_like(index)
             for rows in row_chunks(start.size):
                 k = rows.stop - rows.start

@@ -97,14 +97,16 @@ class Function:
         if not _kind_fits(result_type, data):
             raise PluginError([Problem(f"function {self.name}() declares {result_type} but returned "
                                        f"{data.dtype} values", path=self.provider)])
+        # copy=False: the result is already the engine's own array (copied above if not)
         if result_type == "int":
-            data = data.astype(np.int64)
+            data = data.astype(np.int64, copy=False)
         if result_type == "float":
-            data = data.astype(np.float64)
+            data = data.astype(np.float64, copy=False)
             bad = ~np.isfinite(data)
             missing = bad if missing is None else (missing | bad)
         elif result_type == "date":
-            data = data.astype("datetime64[D]").astype(np.int64) if data.dtype.kind == "M" else data.astype(np.int64)
+            data = (data.astype("datetime64[D]", copy=False).view(np.int64) if data.dtype.kind == "M"
+                    else data.astype(np.int64, copy=False))
             bad = data == NAT
             missing = bad if missing is None else (missing | bad)
         if missing is not None and not missing.any():

@@ -9,13 +9,13 @@ window, still in one vectorised pass.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from . import _aggregates
 from ._aggregates import aggregate_by_period
-from ._arrays import CHUNK_ROWS, dense_codes, distinct_per_group, repeated_rows, unique
+from ._arrays import block_rows, dense_codes, distinct_per_group, repeated_rows, unique
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
@@ -319,23 +319,58 @@ class TableEvaluation:
 
     def _count_reasons(self, measure: Measure, filters: tuple[Expr, ...]) -> np.ndarray:
         lo, hi = self.placement(measure)
-        values = [self.row_value(expr) for expr in filters]
-        scratch = np.empty(min(self.table.n_rows, CHUNK_ROWS), dtype=bool)
+        values = self._block_values(filters)
+        scratch = np.empty(block_rows(self.table.n_rows), dtype=bool)
 
         def fill(rows: slice, codes: np.ndarray) -> None:
             codes[...] = 0
             left_out = scratch[:codes.size]
-            for j in reversed(range(len(values))):  # the first filter to leave a row out names it
-                value = values[j]
+            block = values(rows)
+            for j in reversed(range(len(filters))):  # the first filter to leave a row out names it
+                value = block[j]
                 if value.type == "null":
                     codes[...] = 2 * j + 1
                     continue
-                np.logical_not(value.data[rows], out=left_out)
+                np.logical_not(value.data, out=left_out)
                 np.copyto(codes, 2 * j + 2, where=left_out)
                 if value.missing is not None:
-                    np.copyto(codes, 2 * j + 1, where=value.missing[rows])
+                    np.copyto(codes, 2 * j + 1, where=value.missing)
 
         return coded_range_counts(lo, hi, fill, 2 * len(filters) + 1, self.periods.count)
+
+    def _block_values(self, exprs: Sequence[Expr]) -> Callable[[slice], list[Vec]]:
+        """The values of row-level expressions on a block of rows. Those no other step has
+        evaluated are evaluated block by block (their values, and their calls' values,
+        never exist for the whole table); the others are views of the shared values."""
+        whole = [None if self._by_blocks(expr) else self.row_value(expr) for expr in exprs]
+
+        def values(rows: slice) -> list[Vec]:
+            block = None
+            out = []
+            for expr, value in zip(exprs, whole):
+                if value is None:
+                    block = block or self._block_context(rows)
+                    value = evaluate_node(expr.node, block)
+                else:
+                    value = value.rows(rows)
+                out.append(value)
+            return out
+
+        return values
+
+    def _by_blocks(self, expr: Expr) -> bool:
+        """Whether a row-level filter is better evaluated block by block than for the
+        whole table: a large table, a value not computed already, and only the engine's
+        own element-wise functions (a plugin function sees the whole column, as anywhere)."""
+        if block_rows(self.table.n_rows) == self.table.n_rows or _text_of(expr) in self._row_values:
+            return False
+        functions = self.pack.registry.functions
+        return all(node.name in functions and functions[node.name].builtin
+                   for node in walk(expr.node) if isinstance(node, Call))
+
+    def _block_context(self, rows: slice) -> Context:
+        return Context(rows.stop - rows.start, lambda name: self.vec(name).rows(rows), self.pack.registry.functions,
+                       self.calendar, limits=self.run.limits, calls={})
 
     def _count(self, measure: Measure, lo, hi, keep, pending, key) -> np.ndarray:
         n_periods = self.periods.count
@@ -528,17 +563,40 @@ class TableEvaluation:
         if not calls:
             return {}
         lo, hi = self.placement(measure)
-        kept = lo < hi
-        if measure.where is not None and not is_pair_level(measure.where, measure):
-            kept = kept & self.row_filter(measure.where)
+        where = measure.where if measure.where is not None and not is_pair_level(measure.where, measure) else None
+        texts = sorted(calls)
         out = {}
-        for text in sorted(calls):
-            value = self.row_value(calls[text])
-            if value.type not in ("int", "float"):
-                continue
-            rows = kept & (value.data < 0) & ~value.mask()
-            out[text] = masked_range_counts(lo, hi, rows, self.periods.count)
+        for first in range(0, len(texts), 7):  # a bit per duration in a code below 256: 7 a pass
+            out.update(self._count_negative(lo, hi, [calls[text] for text in texts[first:first + 7]], where))
         return out
+
+    def _count_negative(self, lo: np.ndarray, hi: np.ndarray, durations: list[Expr], where: Expr | None
+                        ) -> dict[str, np.ndarray]:
+        """Rows in each window kept by ``where`` on which each duration is negative, one pass."""
+        values = self._block_values([*durations, *((where,) if where is not None else ())])
+        scratch = np.empty(block_rows(self.table.n_rows), dtype=bool)
+        numeric = [True] * len(durations)
+
+        def fill(rows: slice, codes: np.ndarray) -> None:
+            codes[...] = 0  # bit i: duration i negative on a row the where keeps
+            negative = scratch[:codes.size]
+            block = values(rows)
+            for i in range(len(durations)):
+                value = block[i]
+                numeric[i] = numeric[i] and value.type in ("int", "float")
+                if not numeric[i]:
+                    continue
+                np.less(value.data, 0, out=negative)
+                if value.missing is not None:
+                    negative &= ~value.missing
+                codes[negative] |= 1 << i
+            if where is not None:
+                codes[~block[-1].is_true()] = 0
+
+        counts = coded_range_counts(lo, hi, fill, 1 << len(durations), self.periods.count)
+        codes = np.arange(1 << len(durations))
+        return {to_text(expr.node): counts[(codes >> i & 1) == 1].sum(axis=0)
+                for i, expr in enumerate(durations) if numeric[i]}
 
     def distinct_keys(self, measure: Measure) -> list[np.ndarray]:
         """The distinct keys counted in each period (mergeable across chunks of a table)."""

@@ -45,6 +45,11 @@ class Vec:
         return Vec(self.type, self.data[index], None if self.missing is None else self.missing[index],
                    self.categories)
 
+    def rows(self, part: slice) -> Vec:
+        """The elements of a contiguous block, as views (no copy)."""
+        return Vec(self.type, self.data[part], None if self.missing is None else self.missing[part],
+                   self.categories)
+
     def filled(self) -> np.ndarray:
         """``data`` with a harmless value where missing, for functions that index tables."""
         if self.missing is None or not self.missing.any():

@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._arrays import CHUNK_ROWS, dense_codes, row_chunks, unique
+from ._arrays import block_rows, dense_codes, row_chunks, unique
 from ._dates import NAT, month_code, month_end, month_start
 
 EARLIEST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))  # window_start of to_date
@@ -135,7 +135,7 @@ def coded_range_counts(lo: np.ndarray, hi: np.ndarray, fill_codes: Callable[[sli
     in the cache, to two histograms, of (first period, code) and of (end period, code).
     """
     width = n_periods + 1
-    size = min(lo.size, CHUNK_ROWS)
+    size = block_rows(lo.size)
     codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=np.intp)
     by_pair = width * width * n_codes <= 1 << 14
     bounds = ((lo, hi),) if by_pair else ((lo,), (hi,))
@@ -212,7 +212,7 @@ def _through_day_table(days: np.ndarray, place) -> tuple[np.ndarray, ...]:
     table_days[0] = NAT  # index 0: a missing day
     columns = place(table_days)
     placed = tuple(np.empty(days.size, dtype=column.dtype) for column in columns)
-    block = np.empty(min(days.size, CHUNK_ROWS), dtype=np.intp)
+    block = np.empty(block_rows(days.size), dtype=np.intp)
     for rows in row_chunks(days.size):
         index = block[:rows.stop - rows.start]
         np.clip(days[rows], low - 1, present_max, out=index)
