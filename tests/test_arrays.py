@@ -86,3 +86,15 @@ def test_present_extremes_are_those_of_the_present_values(cells, block):
     # blocks smaller than the column, as a large column meets them
     assert _arrays.present_extremes(data, missing, block) == want
     assert _arrays.present_extremes(data, None, block) == ((int(data.min()), int(data.max())) if cells else None)
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-2**62, 2**63 - 1)), max_size=50), st.integers(1, 7))
+def test_present_extremes_pass_nat_by(cells, block):
+    """NaT (the smallest int64) marking missing days, as date columns hold them."""
+    from indicators import _arrays
+
+    nat = np.iinfo(np.int64).min
+    data = np.array([nat if value is None else value for value in cells], dtype=np.int64)
+    present = [value for value in cells if value is not None]
+    want = (min(present), max(present)) if present else None
+    assert _arrays.present_extremes(data, None, block, absent=nat) == want

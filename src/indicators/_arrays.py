@@ -14,6 +14,7 @@ import numpy as np
 # scratch is reused, where a full-length temporary would cost its page faults as well.
 # Read at each call (tests set it to a few rows, to hold block-wise passes to whole ones).
 CHUNK_ROWS = 1 << 16
+_SMALLEST = int(np.iinfo(np.int64).min)
 
 
 def block_rows(n_rows: int) -> int:
@@ -38,6 +39,14 @@ def present_extremes(data: np.ndarray, missing: np.ndarray | None, block_rows: i
         part = data[rows]
         if missing is None and absent is None:
             low, high, present = min(low, int(part.min())), max(high, int(part.max())), True
+            continue
+        if missing is None and absent == _SMALLEST and part.dtype == np.int64:
+            # NaT is the smallest int64: the largest value passes it by as it is, and one
+            # less than every value (NaT wrapping round to the largest) lets the smallest pass
+            # it by too: two plain reductions, many times faster than masked ones
+            top = int(part.max())
+            if top != absent:
+                low, high, present = min(low, int((part - 1).min()) + 1), max(high, top), True
             continue
         where = part != absent if missing is None else ~missing[rows]
         if missing is not None and absent is not None:
