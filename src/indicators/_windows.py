@@ -224,6 +224,8 @@ def _through_day_table(days: np.ndarray, place) -> tuple[np.ndarray, ...]:
 
 def period_dtype(n_periods: int) -> type:
     """The smallest integer type holding period numbers 0..n_periods."""
+    if n_periods < 2**8 - 1:
+        return np.uint8
     return np.int16 if n_periods < 2**15 - 1 else np.int32
 
 
