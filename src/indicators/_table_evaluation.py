@@ -95,7 +95,7 @@ class TableEvaluation:
         """Positions of the rows equal in every column to an earlier row; kept with the
         table, since they depend on nothing else."""
         if "repeated_rows" not in self.table.cache:
-            columns = [(column.data, column.missing) for column in self.table.columns.values()]
+            columns = [(column.stored, column.missing) for column in self.table.columns.values()]
             self.table.cache["repeated_rows"] = repeated_rows(columns, self.table.n_rows)
         return self.table.cache["repeated_rows"]
 

@@ -49,7 +49,9 @@ class Column:
 
     name: str
     type: str
-    data: np.ndarray
+    # as given where that is a narrower integer than int64: widened by ``data`` on first
+    # use, so that a column no indicator reads (only the duplicate digest) is never copied
+    stored: np.ndarray = attrs.field(alias="data")
     missing: np.ndarray | None = None
     categories: np.ndarray | None = None
     declared: bool = False
@@ -62,9 +64,19 @@ class Column:
     # the same count by part of the data, where a loader checks each part against its own
     # code list (an SSDA903 collection year): (label, count), counted in the notes apart
     unknown_by: tuple[tuple[str, int], ...] = ()
+    _widened: list = attrs.field(factory=list, init=False, repr=False)
+
+    @property
+    def data(self) -> np.ndarray:
+        """The values in the engine's dtype (module docstring)."""
+        if self.type == "int" and self.stored.dtype != np.int64:
+            if not self._widened:  # a list, filled once: the column itself is frozen
+                self._widened.append(read_only(self.stored.astype(np.int64)))
+            return self._widened[0]
+        return self.stored
 
     def __len__(self) -> int:
-        return int(self.data.shape[0])
+        return int(self.stored.shape[0])
 
     def missing_mask(self) -> np.ndarray:
         """Boolean mask of missing values."""
@@ -418,8 +430,10 @@ def column_from_values(name: str, values: Any, type_: str | None, *, table: str,
     if kind == "b":
         return _typed_column(name, read_only(array.astype(bool, copy=False)), None, type_ or "bool", declared, table)
     if kind in "iu":
-        return _typed_column(name, read_only(array.astype(np.int64, copy=False)), None, type_ or "int",
-                             declared, table)
+        # a narrower integer stays as given until read (Column.data); uint64 may not fit int64
+        narrow = array.dtype.itemsize < 8 and (type_ or "int") == "int"
+        return _typed_column(name, read_only(array if narrow else array.astype(np.int64, copy=False)), None,
+                             type_ or "int", declared, table)
     if kind == "f":
         values = read_only(array.astype(np.float64, copy=False))
         missing = ~np.isfinite(values)
