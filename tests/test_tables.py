@@ -139,3 +139,19 @@ def test_pandas_text_columns_read_as_the_same_values_in_a_list(cells, declared):
         assert (got.type, got.unreadable) == (expected.type, expected.unreadable)
         assert list(got.missing_mask()) == list(expected.missing_mask())
         assert [str(v) for v in got.to_numpy()] == [str(v) for v in expected.to_numpy()]
+
+
+def test_a_narrow_integer_column_counts_as_int64_and_is_not_copied_until_read():
+    codes = np.array([50, 120, -100, 50], dtype=np.int8)
+    table = indicators.table_from_mapping("contacts", {"code": codes})
+    column = table["code"]
+    assert column.stored is not None and column.stored.dtype == np.int8  # as given, no copy yet
+    assert column.data.dtype == np.int64 and column.data.tolist() == [50, 120, -100, 50]
+    pack = indicators.loads_pack(
+        '[indicators.big]\ntitle = "Big"\nkind = "count"\ntable = "contacts"\ndate = "received_on"\n'
+        'where = "code * 100 > 1000"\n')  # int8 arithmetic would wrap 50 * 100 round
+    day = np.array(["2017-01-05"] * 4, dtype="datetime64[D]")
+    results = indicators.evaluate(pack, {"contacts": {"code": codes, "received_on": day}}, "2017-01", "2017-01")
+    record = results.get("big", "2017-01")
+    assert 3 == record.numerator
+    assert {"duplicate rows (contacts)": 1} == record.notes  # the digest reads the column as given
