@@ -30,6 +30,8 @@ from ._inputs import pack_for_input
 from ._memory import DEFAULT_MEMORY_BUDGET
 from ._pack import AGGREGATE_KINDS, Constant, Expr, Indicator, Measure, Pack, PopulationRef
 from ._plan import is_pair_level
+from ._plugins import default_registry
+from ._registry import Registry
 from ._run import Run
 from ._selection import select
 from ._table_evaluation import TableEvaluation
@@ -120,6 +122,7 @@ class RunInputs:
     first: int
     last: int
     calendar: Any
+    functions: Mapping[str, Any]
     function_time_limit: float | None
     memory_budget: int | None
     skipped: dict[str, str]
@@ -128,7 +131,7 @@ class RunInputs:
 def inputs_of(run: Run, first: int, last: int) -> RunInputs:
     """The parts of ``run`` an explanation reuses (not its caches, which can be large)."""
     return RunInputs(run.pack, {name: e.table for name, e in run.tables.items()}, first, last, run.calendar,
-                     run.limits.seconds, run.memory_budget, dict(run.skipped))
+                     run.functions, run.limits.seconds, run.memory_budget, dict(run.skipped))
 
 
 def explain_results(sources: list[RunInputs], indicator: str, period: str, group: Mapping[str, Any] | None,
@@ -151,20 +154,20 @@ def explain_results(sources: list[RunInputs], indicator: str, period: str, group
         raise DataError([Problem(f"period {period} is outside the run ({format_period(source.first)} to "
                                  f"{format_period(source.last)})")])
     run = Run(source.pack, source.tables, Periods(code - 1, code, source.pack.financial_year_start),
-              source.calendar, source.function_time_limit, source.memory_budget)
+              source.calendar, source.functions, source.function_time_limit, source.memory_budget)
     return explain_run(run, source.pack.indicators[indicator], group, key, extra_columns)
 
 
 def explain(pack: Pack, tables: Any, indicator: str, period: str, *, group: Mapping[str, Any] | None = None,
             key: str | None = None, columns: Sequence[str] = (), loader: str = "csv", strict: bool | None = None,
             function_time_limit: float | None = DEFAULT_TIME_LIMIT,
-            memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> Explanation:
+            memory_budget: int | None = DEFAULT_MEMORY_BUDGET, registry: Registry | None = None) -> Explanation:
     """The rows behind ``indicator``'s figure in ``period`` (``YYYY-MM``), read from
     ``tables`` for that month alone, as ``indicators explain`` lists them: without
     evaluating the rest of the pack or the other months.
 
-    ``tables``, ``loader``, ``strict``, ``function_time_limit`` and ``memory_budget`` are as
-    for :func:`indicators.evaluate`, but a table the indicator reads that the data lacks is
+    ``tables``, ``loader``, ``strict``, ``function_time_limit``, ``memory_budget`` and
+    ``registry`` are as for :func:`indicators.evaluate`, but a table the indicator reads that the data lacks is
     an error even where the pack skips such indicators. ``group`` and ``key`` are as for
     :meth:`indicators.Results.explain`; ``columns`` names more columns to show for each row.
     The explanation's ``warnings`` say when the month lies outside the data's dates.
@@ -172,11 +175,13 @@ def explain(pack: Pack, tables: Any, indicator: str, period: str, *, group: Mapp
     if indicator not in pack.indicators:
         raise DataError([Problem(unknown_indicator(indicator, sorted(pack.indicators), f"pack {pack.name!r}"))])
     code = _period_code(period)
-    chosen, unsupported = pack_for_input(select([pack], [indicator])[0], loader)
+    registry = registry or default_registry()
+    chosen, unsupported = pack_for_input(select([pack], [indicator])[0], loader, registry=registry)
     if indicator in unsupported:
         raise DataError([Problem(f"indicator {indicator!r} cannot be explained from the {loader!r} input: "
                                  f"{unsupported[indicator]}")])
-    run = start_run(chosen, tables, code, code, strict, loader, function_time_limit, memory_budget)
+    run = start_run(chosen, tables, code, code, strict, loader, function_time_limit, memory_budget,
+                    registry=registry)
     explanation = explain_run(run, run.pack.indicators[indicator], group, key, tuple(columns))
     warnings = coverage_warnings(run.pack, {name: e.table for name, e in run.tables.items()}, code, code)
     return attrs.evolve(explanation, warnings=tuple(warnings))

@@ -9,7 +9,7 @@ import json
 import sys
 from typing import Any, Callable
 
-from . import Explanation
+from . import Explanation, Registry
 
 FORMATS = ("table", "csv", "json")
 
@@ -65,14 +65,14 @@ def group_of(texts: list[str]) -> dict[str, str | None]:
     return group
 
 
-def run(args: argparse.Namespace, write: Callable[[str, str | None], None]) -> int:
+def run(args: argparse.Namespace, write: Callable[[str, str | None], None], registry: Registry) -> int:
     """Explain one figure and ``write(text, args.output)`` it; the exit status."""
     from . import DataError, IndicatorsError, Problem, explain, pack_for_input, select
     from ._dates import format_period, parse_period
     from ._explain import unknown_indicator
     from ._selection import load_packs
 
-    pack = load_packs([args.pack])[0]
+    pack = load_packs([args.pack], registry)[0]
     if args.indicator not in pack.indicators:
         raise IndicatorsError(f"--indicator {args.indicator}: "
                               + unknown_indicator(args.indicator, sorted(pack.indicators), f"pack {pack.name!r}"))
@@ -86,14 +86,14 @@ def run(args: argparse.Namespace, write: Callable[[str, str | None], None]) -> i
             raise DataError([Problem(f"--period {args.period} is outside the run "
                                      f"({format_period(first)} to {format_period(last)})")])
     # the indicator as the loader's input answers it, as evaluate reads it
-    _, unsupported = pack_for_input(select([pack], [args.indicator])[0], args.loader)
+    _, unsupported = pack_for_input(select([pack], [args.indicator])[0], args.loader, registry=registry)
     if args.indicator in unsupported:
         raise DataError([Problem(f"--indicator {args.indicator}: cannot be explained from the {args.loader!r} "
                                  f"input: {unsupported[args.indicator]}")])
     budget = {"memory_budget": args.memory_budget} if hasattr(args, "memory_budget") else {}
     explanation = explain(pack, args.data, args.indicator, args.period, group=group, key=args.key,
                           columns=args.by, loader=args.loader, strict=args.strict,
-                          function_time_limit=args.function_time_limit, **budget)  # a missing table is an error
+                          function_time_limit=args.function_time_limit, registry=registry, **budget)  # a missing table is an error
     for warning in explanation.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     write(render(explanation, args.format), args.output)

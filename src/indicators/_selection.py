@@ -12,13 +12,14 @@ import attrs
 from ._checker import suggest
 from ._errors import DataError, IndicatorsError, PackError, Problem
 from ._pack import Pack, load_pack
+from ._registry import Registry
 from ._tables import Table, table_from_mapping
 
 if TYPE_CHECKING:
     from ._progress import Progress
 
 
-def load_packs(names: Sequence[str | os.PathLike]) -> list[Pack]:
+def load_packs(names: Sequence[str | os.PathLike], registry: Registry) -> list[Pack]:
     """Every pack named, checked together: all their problems, and no indicator id twice."""
     packs, problems = [], []
     twice = sorted({str(name) for name in names if list(map(str, names)).count(str(name)) > 1})
@@ -26,7 +27,7 @@ def load_packs(names: Sequence[str | os.PathLike]) -> list[Pack]:
         raise PackError([Problem(f"pack {name!r} is named more than once; name each pack once") for name in twice])
     for name in names:
         try:
-            packs.append(load_pack(name))
+            packs.append(load_pack(name, registry=registry))
         except PackError as exc:
             problems.extend(exc.problems)
     seen: dict[str, Pack] = {}
@@ -75,12 +76,11 @@ def select(packs: Sequence[Pack], indicators: Iterable[str] = (), groups: Iterab
 
 
 def load_tables(packs: Sequence[Pack], location: str | os.PathLike, loader: str, strict: bool | None,
-                progress: Progress | None = None) -> list[dict[str, Table] | str | os.PathLike]:
+                registry: Registry, progress: Progress | None = None) -> list[dict[str, Table] | str | os.PathLike]:
     """Each pack's tables from ``location``, read table by table with the named loader
     (its ``only`` argument); a table read alike by several packs (same declared types
     and strictness) is read once. A pack some of whose tables are not there gets the
     location instead, for the engine to report what is missing."""
-    registry = packs[0].registry
     read = registry.loader(loader)
     wanted = []  # (pack index, table name, schema, strict)
     for index, pack in enumerate(packs):
