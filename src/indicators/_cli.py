@@ -15,10 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from . import IndicatorsError, Registry
-from ._dates import parse_period
-from ._functions import DEFAULT_TIME_LIMIT
-
+from . import DEFAULT_TIME_LIMIT, IndicatorsError, Registry, parse_period
 
 
 def _period(text: str) -> str:
@@ -249,18 +246,15 @@ def _write(text: str | bytes, output: str | None) -> None:
 
 
 def _evaluate(args: argparse.Namespace, registry: Registry) -> int:
-    from . import Results, evaluate, select
-    from ._benchmark_sets import with_benchmarks_for
+    from . import Results, evaluate, load_packs, select
     from ._progress import Progress
-    from ._selection import load_packs, load_tables
+    from ._tables_cli import load_tables
 
-    packs = with_benchmarks_for(load_packs(args.pack, registry), *args.benchmarks, registry=registry)
+    packs = load_packs(args.pack, benchmarks=args.benchmarks, registry=registry)
     renderers = registry.renderers
-    if args.format not in renderers:
-        reason = registry.unavailable("renderer", args.format)
-        print(f"error: {reason}" if reason else
-              f"error: unknown format {args.format!r}; choose one of: {', '.join(sorted(renderers))}",
-              file=sys.stderr)
+    unknown = _unknown_format(registry, args.format)
+    if unknown:
+        print(f"error: {unknown}", file=sys.stderr)
         return 2
     problem = _renderer_problem(args.format, renderers[args.format], args.output)
     if problem:
@@ -387,6 +381,14 @@ def _evaluate_on_dask(args: argparse.Namespace, packs, registry: Registry):
     return combined
 
 
+def _unknown_format(registry: Registry, name: str) -> str | None:
+    """Why the registry has no renderer ``name`` (None: it has)."""
+    if name in registry.renderers:
+        return None
+    return registry.unavailable("renderer", name) or (
+        f"unknown format {name!r}; choose one of: {', '.join(sorted(registry.renderers))}")
+
+
 def _renderer_problem(name: str, renderer, output: str | None) -> str | None:
     """Why the renderer cannot write this run's output, known before the run."""
     import importlib.util
@@ -434,9 +436,12 @@ DEMO_CAPTION = ("SYNTHETIC DATA – made up by indicators demo-data to resemble 
 
 
 def _demo(args: argparse.Namespace, registry: Registry) -> int:
-    from . import PackError, Problem, Results, load_pack
-    from ._scorecard import render_html, render_team_lines, render_terminal
+    from . import PackError, Problem, Results, load_pack, render_terminal
     from .demo import demo_framing, generate
+
+    unknown = _unknown_format(registry, "html")
+    if unknown:
+        raise IndicatorsError(f"the demo writes its scorecard in the html format: {unknown}")
 
     packs = []
     for name in DEMO_PACKS:
@@ -453,11 +458,10 @@ def _demo(args: argparse.Namespace, registry: Registry) -> int:
                               caption=DEMO_CAPTION)
     results.framing = demo_framing()
     color = not args.no_color and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    sys.stdout.write(render_terminal(results, color=color))
-    sys.stdout.write(render_team_lines(
-        results, "indicators demo-data demo/ && indicators explain childrens-social-care --data demo/ "
-                 "--indicator {indicator} --period {period} {group}"))
-    _write(render_html(results), args.output)
+    sys.stdout.write(render_terminal(
+        results, color=color, explain_command="indicators demo-data demo/ && indicators explain childrens-social-care "
+                                              "--data demo/ --indicator {indicator} --period {period} {group}"))
+    _write(registry.renderers["html"](results), args.output)
     print(f"\nwrote {args.output}", file=sys.stderr)
     return 0
 
@@ -518,7 +522,7 @@ def _demo_data(args: argparse.Namespace, registry: Registry) -> int:
 def _schema(args: argparse.Namespace, registry: Registry) -> int:
     import json
 
-    from ._schema import pack_schema
+    from . import pack_schema
 
     _write(json.dumps(pack_schema(), indent=2, ensure_ascii=False) + "\n", args.output)
     return 0
