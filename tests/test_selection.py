@@ -370,6 +370,9 @@ def test_load_packs_gives_each_pack_the_benchmark_rows_of_its_indicators(project
     assert ((("national", ((None, 10.0),)),), ()) == (front_door.indicators["contacts"].benchmarks,
                                                      front_door.indicators["referrals"].benchmarks)
     assert (("national", ((None, 20.0),)),) == early_help.indicators["eh_contacts"].benchmarks
+    (project / "help-set.csv").write_text("indicator,benchmark,year,value\neh_contacts,national,,20\n")
+    (alone,) = indicators.load_packs(project / "help.toml", benchmarks=project / "help-set.csv")  # one, as it is
+    assert early_help == alone
     (project / "set.csv").write_text("indicator,benchmark,year,value\nnope,national,,10\n")
     with pytest.raises(indicators.PackError, match="no indicator 'nope' in packs 'front-door', 'help'"):
         indicators.load_packs([project / "front-door.toml", project / "help.toml"], benchmarks=[project / "set.csv"])

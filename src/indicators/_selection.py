@@ -16,14 +16,18 @@ from ._plugins import default_registry
 from ._registry import Registry
 
 
-def load_packs(names: Sequence[str | os.PathLike], *, benchmarks: Sequence[str | os.PathLike] = (),
+def load_packs(names: Sequence[str | os.PathLike] | str | os.PathLike, *,
+               benchmarks: Sequence[str | os.PathLike] | str | os.PathLike = (),
                registry: Registry | None = None) -> list[Pack]:
     """The packs of one run (as ``indicators evaluate A B`` reads them), each a file, folder
     or installed pack's name, loaded together: every pack's problems in one
     :class:`indicators.PackError`, and no indicator id in two packs. Each benchmark set of
     ``benchmarks`` (a CSV path or a set a plugin provides) is added row by row to the pack
-    that holds the row's indicator. ``registry`` is as for :func:`indicators.load_pack`."""
+    that holds the row's indicator. One name (or set) alone may be given as it is.
+    ``registry`` is as for :func:`indicators.load_pack`."""
     registry = registry or default_registry()
+    names = [names] if isinstance(names, (str, os.PathLike)) else list(names)
+    benchmarks = [benchmarks] if isinstance(benchmarks, (str, os.PathLike)) else list(benchmarks)
     packs, problems = [], []
     twice = sorted({str(name) for name in names if list(map(str, names)).count(str(name)) > 1})
     if twice:
