@@ -241,3 +241,44 @@ def test_the_architecture_page_lists_every_module_after_those_it_imports():
     late = [f"{module} (row {row_of(module)}) imports {target} (row {row_of(target)})"
             for module, targets in graph.items() for target in targets if row_of(target) > row_of(module)]
     assert late == []
+
+
+COMMAND_LINE = ("_cli", "_explain_cli", "_tables_cli", "_progress")  # the command line's own modules
+
+
+def command_line_private_imports(root: Path, package: str = "indicators",
+                                 command_line: tuple[str, ...] = COMMAND_LINE) -> list[str]:
+    """Every import by a command-line module of a private module of the package (one with
+    a part that begins with ``_``) other than the command line's own, and every import of a
+    command-line module by another module: the command line sits on the public API."""
+    own = {f"{package}.{name}" for name in command_line}
+    out = []
+    for module, targets in import_graph(root, package).items():
+        for target, uses in sorted(targets.items()):
+            private = any(part.startswith("_") for part in target.split(".")[1:])
+            if module in own and private and target not in own:
+                out.extend(f"{module} imports {name} from {target} (line {line})" for name, line in uses)
+            elif module not in own and target in own:
+                out.extend(f"{module} imports {target} (line {line}), a command-line module" for _, line in uses)
+    return sorted(out)
+
+
+def test_the_command_line_uses_only_the_public_api():
+    found = command_line_private_imports(PACKAGE)
+    assert not found, "the command line imports the engine's private modules:\n" + "\n".join(found)
+
+
+def test_a_private_import_of_the_command_line_is_found_and_named(tmp_path):
+    package = _write_package(tmp_path, {
+        "__init__.py": "from ._low import thing\n",
+        "_low.py": "thing = 1\n",
+        "public.py": "from ._low import thing\n",
+        "_cli.py": "from . import thing\nfrom .public import thing as again\nfrom ._cli_help import text\n"
+                   "def main():\n    from ._low import thing\n",
+        "_cli_help.py": "text = ''\n",
+        "_engine.py": "from ._cli_help import text\n",
+    })
+    assert command_line_private_imports(package, "pkg", ("_cli", "_cli_help")) == [
+        "pkg._cli imports thing from pkg._low (line 5)",
+        "pkg._engine imports pkg._cli_help (line 1), a command-line module",
+    ]

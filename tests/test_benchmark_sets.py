@@ -100,7 +100,7 @@ def test_a_plugin_provides_a_named_set(tmp_path):
     _reset_default_host(host)
     try:
         pack = indicators.with_benchmarks(indicators.loads_pack(PACK), "our-neighbours")
-        listing = pack.registry.listing()
+        listing = indicators.default_registry().listing()
         with pytest.raises(indicators.PackError, match="no benchmark set file 'missing'"):
             indicators.with_benchmarks(pack, "missing")
     finally:

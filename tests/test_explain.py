@@ -314,7 +314,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_quoted(project, capsys):
 
 @pytest.mark.parametrize(("options", "message"), [
     (["--indicator", "quik", "--period", "2017-01"],
-     "--indicator quik: no indicator 'quik' in pack 'pack'; did you mean 'quick'?"),
+     "--indicator quik: no such indicator in pack; did you mean 'quick'?"),
     (["--indicator", "quick", "--period", "2017-03", "--from", "2016-12", "--to", "2017-01"],
      "--period 2017-03 is outside the run (2016-12 to 2017-01)"),
     (["--indicator", "quick", "--period", "2017-01", "--group", "teem=Duty 1"],

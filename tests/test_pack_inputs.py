@@ -18,8 +18,9 @@ from indicators.demo._returns import annex_a_lists
 from indicators._plugins import PluginHost
 from returns import registry
 
-ANNEX_A_REASONS = registry().pack_inputs["childrens-social-care from annex-a"].unsupported
-SSDA903_REASONS = registry().pack_inputs["childrens-social-care from ssda903"].unsupported
+REGISTRY = registry()  # what the packs of these tests are loaded and evaluated with
+ANNEX_A_REASONS = REGISTRY.pack_inputs["childrens-social-care from annex-a"].unsupported
+SSDA903_REASONS = REGISTRY.pack_inputs["childrens-social-care from ssda903"].unsupported
 from test_returns import by_indicator, in_month, installed, month_end, open_at, read_return, uk
 
 SEED, SCALE = 7, 0.3
@@ -37,8 +38,8 @@ def demo(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def packs() -> dict[str, indicators.Pack]:
-    reg = registry()
-    return {name: indicators.load_pack(name, registry=reg) for name in ("childrens-social-care", "annex-a", "ssda903")}
+    return {name: indicators.load_pack(name, registry=REGISTRY)
+            for name in ("childrens-social-care", "annex-a", "ssda903")}
 
 
 def figures(results: indicators.Results) -> dict[tuple[str, str], tuple]:
@@ -65,8 +66,8 @@ def check_against(results: indicators.Results, reference: indicators.Results, pa
 def test_childrens_social_care_on_annex_a_gives_what_annex_a_supports_and_names_the_rest(demo, packs, location):
     data = demo / "annex-a" / location
     pack = packs["childrens-social-care"]
-    results = indicators.evaluate(pack, data, MONTHS[0], MONTHS[-1], loader="annex-a")
-    reference = indicators.evaluate(packs["annex-a"], data, MONTHS[0], MONTHS[-1], loader="annex-a")
+    results = indicators.evaluate(pack, data, MONTHS[0], MONTHS[-1], loader="annex-a", registry=REGISTRY)
+    reference = indicators.evaluate(packs["annex-a"], data, MONTHS[0], MONTHS[-1], loader="annex-a", registry=REGISTRY)
     check_against(results, reference, pack, ANNEX_A_REASONS)
     assert "Annex A holds no contact decisions (list 1 has no decision date)" == \
         results.skipped["contacts_decided_1wd"]
@@ -82,7 +83,7 @@ def test_children_in_need_on_annex_a_leave_out_children_on_a_plan_as_the_pack_de
     lists = {n: [dict(zip(headers, row)) for row in body]
              for n, (_, headers, body) in annex_a_lists(seed=SEED, scale=SCALE).items()}
     results = indicators.evaluate(packs["childrens-social-care"], demo / "annex-a" / "annex-a.xlsx", MONTHS[0],
-                                  MONTHS[-1], loader="annex-a")
+                                  MONTHS[-1], loader="annex-a", registry=REGISTRY)
     for period in MONTHS:
         end = month_end(period)
         in_need = {r["Child Unique ID"] for r in lists[6] if open_at(r["CIN Start Date"], r["CIN Closure Date"], end)}
@@ -103,8 +104,8 @@ def test_at_the_extract_annex_a_gives_the_figures_the_case_level_data_gives(demo
 
     pack = packs["childrens-social-care"]
     on_annex_a = indicators.evaluate(pack, demo / "annex-a" / "annex-a.xlsx", "2017-03", "2017-03",
-                                     loader="annex-a")
-    on_cases = indicators.evaluate(pack, generate(seed=SEED, scale=SCALE), "2017-03", "2017-03")
+                                     loader="annex-a", registry=REGISTRY)
+    on_cases = indicators.evaluate(pack, generate(seed=SEED, scale=SCALE), "2017-03", "2017-03", registry=REGISTRY)
     assert len(on_annex_a) == 15
     for record in on_annex_a:
         case = on_cases.get(record.indicator, "2017-03")
@@ -116,8 +117,8 @@ def test_childrens_social_care_on_ssda903_gives_the_looked_after_children_indica
     data = demo / "ssda903"
     pack = packs["childrens-social-care"]
     months = ["2016-04", "2017-03"]
-    results = indicators.evaluate(pack, data, *months, loader="ssda903")
-    reference = indicators.evaluate(packs["ssda903"], data, *months, loader="ssda903")
+    results = indicators.evaluate(pack, data, *months, loader="ssda903", registry=REGISTRY)
+    reference = indicators.evaluate(packs["ssda903"], data, *months, loader="ssda903", registry=REGISTRY)
     check_against(results, reference, pack, SSDA903_REASONS)
     assert {"lac_count", "lac_rate", "lac_3_placements", "lac_long_term_stability", "adoptions", "adoptions_ytd"} \
         == {r.indicator for r in results}
@@ -158,10 +159,11 @@ def split_by_child(source: Path, target: Path, n: int) -> list[Path]:
 def test_partials_of_a_pack_on_another_input_merge_into_the_whole_result(demo, packs, tmp_path):
     pack = packs["childrens-social-care"]
     folders = split_by_child(demo / "annex-a" / "annex-a-csv", tmp_path, 3)
-    partials = [indicators.evaluate_partial(pack, folder, MONTHS[0], MONTHS[-1], loader="annex-a")
+    partials = [indicators.evaluate_partial(pack, folder, MONTHS[0], MONTHS[-1], loader="annex-a", registry=REGISTRY)
                 for folder in folders]
-    merged = indicators.merge_partials(partials).results(pack)
-    whole = indicators.evaluate(pack, demo / "annex-a" / "annex-a-csv", MONTHS[0], MONTHS[-1], loader="annex-a")
+    merged = indicators.merge_partials(partials).results(pack, registry=REGISTRY)
+    whole = indicators.evaluate(pack, demo / "annex-a" / "annex-a-csv", MONTHS[0], MONTHS[-1], loader="annex-a",
+                                registry=REGISTRY)
     assert whole.to_records() == merged.to_records()
     assert whole.skipped == merged.skipped
     assert "contacts_decided_1wd" in merged.skipped
@@ -172,20 +174,20 @@ def test_partials_honour_missing_tables_skip_and_refuse_chunks_that_disagree(dem
     folders = split_by_child(demo / "annex-a" / "annex-a-csv", tmp_path, 2)
     for folder in folders:
         (folder / "List 10.csv").unlink()
-    partials = [indicators.evaluate_partial(pack, folder, "2017-01", "2017-03", loader="annex-a")
+    partials = [indicators.evaluate_partial(pack, folder, "2017-01", "2017-03", loader="annex-a", registry=REGISTRY)
                 for folder in folders]
-    merged = indicators.merge_partials(partials).results(pack)
+    merged = indicators.merge_partials(partials).results(pack, registry=REGISTRY)
     whole_folder = tmp_path / "whole"
     whole_folder.mkdir()
     for path in (demo / "annex-a" / "annex-a-csv").glob("*.csv"):
         if path.name != "List 10.csv":
             (whole_folder / path.name).write_bytes(path.read_bytes())
-    whole = indicators.evaluate(pack, whole_folder, "2017-01", "2017-03", loader="annex-a")
+    whole = indicators.evaluate(pack, whole_folder, "2017-01", "2017-03", loader="annex-a", registry=REGISTRY)
     assert whole.to_records() == merged.to_records()
     assert "no table 'annex_a_adoption' in the data" == merged.skipped["adoptions"] == whole.skipped["adoptions"]
     # a chunk that lacks a list another chunk has cannot be merged into a whole result
     (folders[1] / "List 10.csv").write_bytes((demo / "annex-a" / "annex-a-csv" / "List 10.csv").read_bytes())
-    other = indicators.evaluate_partial(pack, folders[1], "2017-01", "2017-03", loader="annex-a")
+    other = indicators.evaluate_partial(pack, folders[1], "2017-01", "2017-03", loader="annex-a", registry=REGISTRY)
     with pytest.raises(indicators.DataError, match="'adoptions' was skipped in one chunk .* give every chunk every"):
         partials[0].merge(other)
 
@@ -271,7 +273,7 @@ def host_with(tmp_path: Path, definitions: str | None = DEFINITIONS, provided=No
 def test_a_third_party_plugin_declares_how_its_loader_answers_a_pack(tmp_path):
     reg = host_with(tmp_path)
     pack = indicators.load_pack("council", registry=reg)
-    results = indicators.evaluate(pack, tmp_path, "2020-01", "2020-02", loader="logs")
+    results = indicators.evaluate(pack, tmp_path, "2020-01", "2020-02", loader="logs", registry=reg)
     assert [2, 1] == [results.get("visits", p).value for p in ("2020-01", "2020-02")]
     assert 30 == results.get("visits", "2020-01").target  # the pack's target, the definitions' counting
     assert "Visits" == results.get("visits", "2020-01").title
@@ -279,7 +281,7 @@ def test_a_third_party_plugin_declares_how_its_loader_answers_a_pack(tmp_path):
             "late_visits": "the logs input gives no definition of it (plugin logs-plugin)"} == results.skipped
     assert ("input", "council from logs", "logs-plugin") in reg.listing()
     # on its own tables (the csv loader) the pack is itself
-    assert indicators.pack_for_input(pack, "csv") == (pack, {})
+    assert indicators.pack_for_input(pack, "csv", registry=reg) == (pack, {})
 
 
 def test_a_broken_declaration_is_one_clear_message(tmp_path):
@@ -291,7 +293,7 @@ def test_a_broken_declaration_is_one_clear_message(tmp_path):
     reg = host_with(tmp_path / "none", definitions=None)
     pack = indicators.load_pack("council", registry=reg)
     with pytest.raises(indicators.PackError) as caught:
-        indicators.evaluate(pack, tmp_path, "2020-01", "2020-02", loader="logs")
+        indicators.evaluate(pack, tmp_path, "2020-01", "2020-02", loader="logs", registry=reg)
     assert 1 == len(caught.value.problems)
     assert str(caught.value.problems[0]).startswith(
         "the 'logs' input of pack 'council' (plugin logs-plugin): its definitions pack ")
@@ -302,7 +304,7 @@ def test_a_broken_declaration_is_one_clear_message(tmp_path):
     pack = indicators.load_pack("council", registry=reg)
     with pytest.raises(indicators.PackError, match="indicator 'visits' is a count in the pack but a mean in the "
                                                    "definitions"):
-        indicators.evaluate(pack, tmp_path, "2020-01", "2020-02", loader="logs")
+        indicators.evaluate(pack, tmp_path, "2020-01", "2020-02", loader="logs", registry=reg)
 
 
 # ---------------------------------------------------------------------------------------

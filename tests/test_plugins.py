@@ -181,7 +181,8 @@ def test_a_function_that_raises_or_returns_the_wrong_length_spoils_only_its_indi
                                      f'where = "{name}(n) > 0"\n'
                                      '[indicators.fine]\ntitle = "Fine"\ntable = "t"\ndate = "d"\n',
                                      registry=registry)
-        results = indicators.evaluate(pack, {"t": {"d": ["2017-01-01"] * 2, "n": [1, 2]}}, "2017-01", "2017-01")
+        results = indicators.evaluate(pack, {"t": {"d": ["2017-01-01"] * 2, "n": [1, 2]}}, "2017-01", "2017-01",
+                                     registry=registry)
         (failure,) = results.failures
         assert message in failure and "bad-functions" in failure and "indicators.x" in failure
         assert (None, None) == (results.get("x", "2017-01").numerator, results.get("x", "2017-01").value)
@@ -214,12 +215,52 @@ def test_a_function_cannot_change_its_arguments_and_writing_fails_only_its_indic
         '[indicators.fine]\ntitle = "Fine"\ntable = "t"\ndate = "d"\nwhere = "n > 1"\n',
         registry=host.registry())
     tables = {"t": {"d": ["2017-01-02"] * 3, "n": [1, 2, 3]}}
-    results = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+    results = indicators.evaluate(pack, tables, "2017-01", "2017-01", registry=host.registry())
     (failure,) = results.failures
     assert failure.startswith("indicators.x: careless: function clobber() failed: ValueError")
     assert "must not change the arrays it is given" in failure
     assert None is results.get("x", "2017-01").numerator
     assert 2 == results.get("fine", "2017-01").numerator
+
+
+def test_a_pack_evaluated_with_a_registry_lacking_its_function_is_one_located_message():
+    """The pack holds no registry: evaluated with one that lacks a function the registry it
+    was loaded with had, it names the function and where the pack calls it, not a KeyError."""
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(lambda: [
+        indicators.Function("double", ("number",), "common", lambda x: 2 * x)])), name="doubling")
+    text = '[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "double(n) > 3"\n'
+    pack = indicators.loads_pack(text, file="p.toml", registry=host.registry())
+    tables = {"t": {"d": ["2017-01-02"] * 3, "n": [1, 2, 3]}}
+    assert 2 == indicators.evaluate(pack, tables, "2017-01", "2017-01", registry=host.registry()
+                                    ).get("x", "2017-01").numerator
+    for run in (lambda: indicators.evaluate(pack, tables, "2017-01", "2017-01"),
+                lambda: indicators.evaluate_partial(pack, tables, "2017-01", "2017-01"),
+                lambda: indicators.check_data(pack, tables),
+                lambda: indicators.explain(pack, tables, "x", "2017-01")):
+        with pytest.raises(indicators.PackError) as caught:
+            run()
+        (problem,) = caught.value.problems
+        assert ("p.toml", 5, "indicators.x.where") == (problem.file, problem.line, problem.path)
+        assert problem.message.startswith("no plugin of the registry the pack is evaluated with provides the "
+                                          "function 'double', which the registry it was loaded with had")
+
+
+def test_a_pack_evaluated_with_a_registry_lacking_its_calendar_is_one_clear_message():
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_calendars=indicators.hookimpl(
+        lambda: {"office": ["2017-01-03"]})), name="office-calendar")
+    text = '[pack]\ncalendar = "office"\n[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\n'
+    pack = indicators.loads_pack(text, file="p.toml", registry=host.registry())
+    tables = {"t": {"d": ["2017-01-02"] * 3}}
+    assert 3 == indicators.evaluate(pack, tables, "2017-01", "2017-01", registry=host.registry()
+                                    ).get("x", "2017-01").numerator
+    with pytest.raises(indicators.PackError) as caught:
+        indicators.evaluate(pack, tables, "2017-01", "2017-01")
+    (problem,) = caught.value.problems
+    assert ("p.toml", "pack.calendar") == (problem.file, problem.path)
+    assert problem.message.startswith("pack 'p': no plugin of the registry the pack is evaluated with provides "
+                                      "the calendar 'office'")
 
 
 def test_a_function_handing_back_its_argument_is_fine():
@@ -229,7 +270,8 @@ def test_a_function_handing_back_its_argument_is_fine():
         indicators.Function("same", ("int",), "int", lambda x: x)])), name="plain")
     pack = indicators.loads_pack('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "same(n) > 1"\n',
                                  registry=host.registry())
-    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 3, "n": [1, 2, 3]}}, "2017-01", "2017-01")
+    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 3, "n": [1, 2, 3]}}, "2017-01", "2017-01",
+                                  registry=host.registry())
     assert [] == results.failures
     assert 2 == results.get("x", "2017-01").numerator
 
@@ -250,7 +292,8 @@ def test_a_function_must_return_one_value_per_row_of_its_declared_type(declared,
     pack = indicators.loads_pack(f'[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "{where}"\n'
                                  '[indicators.fine]\ntitle = "Fine"\ntable = "t"\ndate = "d"\n',
                                  registry=host.registry())
-    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 3, "n": [1, 2, 3]}}, "2017-01", "2017-01")
+    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 3, "n": [1, 2, 3]}}, "2017-01", "2017-01",
+                                  registry=host.registry())
     (failure,) = results.failures
     assert failure.startswith("indicators.x: sloppy: function f()") and message in failure
     assert 3 == results.get("fine", "2017-01").numerator
@@ -275,7 +318,7 @@ def test_a_slow_function_is_stopped_waiting_for_and_spoils_only_its_indicators()
         registry=host.registry())
     try:
         results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 2, "n": [1, 2]}}, "2017-01", "2017-01",
-                                      function_time_limit=0.05)
+                                      function_time_limit=0.05, registry=host.registry())
         assert not release.is_set()  # evaluate returned while the call was still waiting
     finally:
         release.set()
@@ -292,7 +335,8 @@ def test_a_missing_aware_function_must_return_one_value_per_row():
     ])), name="careless")
     pack = indicators.loads_pack('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\nwhere = "first(n) > 0"\n',
                                  registry=host.registry())
-    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 2, "n": [1, 2]}}, "2017-01", "2017-01")
+    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-02"] * 2, "n": [1, 2]}}, "2017-01", "2017-01",
+                                  registry=host.registry())
     assert ["indicators.x: careless: function first() returned ndarray instead of 2 values"] == results.failures
 
 
@@ -341,10 +385,10 @@ def test_a_loader_plugin_reads_a_location_into_tables(tmp_path):
     pack = indicators.loads_pack('[tables.contacts.columns]\nreceived_on = "date"\n'
                                  '[indicators.n]\ntitle = "N"\ntable = "contacts"\ndate = "received_on"\n',
                                  registry=host.registry())
-    (result,) = indicators.evaluate(pack, tmp_path, "2017-01", "2017-01", loader="tsv")
+    (result,) = indicators.evaluate(pack, tmp_path, "2017-01", "2017-01", loader="tsv", registry=host.registry())
     assert 1 == result.numerator
     with pytest.raises(indicators.DataError, match="unknown loader 'xml'"):
-        indicators.evaluate(pack, tmp_path, "2017-01", "2017-01", loader="xml")
+        indicators.evaluate(pack, tmp_path, "2017-01", "2017-01", loader="xml", registry=host.registry())
 
 
 def test_a_calendar_plugin_given_as_a_list():

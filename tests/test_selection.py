@@ -358,3 +358,34 @@ def test_a_pack_named_twice_is_one_message(capsys):
     assert 1 == main(["evaluate", "early-help", "early-help", "--data", ".", "--from", "2016-04", "--to", "2016-04"])
     err = capsys.readouterr().err
     assert ["error: pack 'early-help' is named more than once; name each pack once"] == err.splitlines()
+
+
+def test_load_packs_gives_each_pack_the_benchmark_rows_of_its_indicators(project):
+    """From Python as on the command line: one set serves every pack of a run, and a row
+    for an indicator none of them holds names the packs."""
+    (project / "set.csv").write_text("indicator,benchmark,year,value\ncontacts,national,,10\n"
+                                     "eh_contacts,national,,20\n")
+    front_door, early_help = indicators.load_packs([project / "front-door.toml", project / "help.toml"],
+                                                   benchmarks=[project / "set.csv"])
+    assert ((("national", ((None, 10.0),)),), ()) == (front_door.indicators["contacts"].benchmarks,
+                                                     front_door.indicators["referrals"].benchmarks)
+    assert (("national", ((None, 20.0),)),) == early_help.indicators["eh_contacts"].benchmarks
+    (project / "help-set.csv").write_text("indicator,benchmark,year,value\neh_contacts,national,,20\n")
+    (alone,) = indicators.load_packs(project / "help.toml", benchmarks=project / "help-set.csv")  # one, as it is
+    assert early_help == alone
+    (project / "set.csv").write_text("indicator,benchmark,year,value\nnope,national,,10\n")
+    with pytest.raises(indicators.PackError, match="no indicator 'nope' in packs 'front-door', 'help'"):
+        indicators.load_packs([project / "front-door.toml", project / "help.toml"], benchmarks=[project / "set.csv"])
+
+
+@given(st.integers(1, 9999), st.integers(1, 12))
+def test_a_period_reads_into_its_month_code_and_back(year, month):
+    text = f"{year:04d}-{month:02d}"
+    code = indicators.parse_period(text)
+    assert (year * 12 + month - 1, text) == (code, indicators.format_period(code))
+
+
+@pytest.mark.parametrize("text", ["2017-13", "2017-00", "2017-1", "17-01", "2017/01", ""])
+def test_a_text_that_is_no_period_is_a_value_error_saying_what_is_expected(text):
+    with pytest.raises(ValueError, match="expected a period as YYYY-MM"):
+        indicators.parse_period(text)

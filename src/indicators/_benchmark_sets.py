@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import attrs
 
 from ._errors import PackError, Problem
+from ._plugins import default_registry
 
 if TYPE_CHECKING:
     from ._pack import Pack
+    from ._registry import Registry
 
 COLUMNS = ("indicator", "benchmark", "year", "value", "source")
 QUARTILE_NAMES = ("quartile_1", "quartile_2", "quartile_3")
@@ -196,7 +198,7 @@ def beside(pack: Pack, path: Path) -> Pack:
     return pack
 
 
-def _read_set(registry, set_: str | os.PathLike) -> list[BenchmarkFigure]:
+def _read_set(registry: Registry, set_: str | os.PathLike) -> list[BenchmarkFigure]:
     """A benchmark set's figures: a CSV path, or the name of a set a plugin provides."""
     if Path(set_).is_file():
         return read_csv(set_)
@@ -210,20 +212,24 @@ def _read_set(registry, set_: str | os.PathLike) -> list[BenchmarkFigure]:
     return figures_of(registry.benchmarks[name], f"benchmark set {name!r}")
 
 
-def with_benchmarks(pack: Pack, *sets: str | os.PathLike) -> Pack:
-    """The pack with benchmark sets added: each a CSV path or the name of a set a plugin provides."""
+def with_benchmarks(pack: Pack, *sets: str | os.PathLike, registry: Registry | None = None) -> Pack:
+    """The pack with benchmark sets added: each a CSV path or the name of a set a plugin of
+    ``registry`` (None: :func:`indicators.default_registry`) provides."""
+    registry = registry or default_registry()
     for set_ in sets:
-        pack = apply(pack, _read_set(pack.registry, set_))
+        pack = apply(pack, _read_set(registry, set_))
     return pack
 
 
-def with_benchmarks_for(packs: list[Pack], *sets: str | os.PathLike) -> list[Pack]:
+def with_benchmarks_for(packs: list[Pack], *sets: str | os.PathLike, registry: Registry | None = None
+                        ) -> list[Pack]:
     """Several packs of one run with benchmark sets added: each row goes to the pack that
     holds its indicator, and an indicator none of them holds is an error."""
     if len(packs) == 1:
-        return [with_benchmarks(packs[0], *sets)]
+        return [with_benchmarks(packs[0], *sets, registry=registry)]
+    registry = registry or default_registry()
     for set_ in sets:
-        figures = _read_set(packs[0].registry, set_)
+        figures = _read_set(registry, set_)
         known = {ident for pack in packs for ident in pack.indicators}
         names = ", ".join(repr(pack.name) for pack in packs)
         problems = [Problem(f"{figure.where}: no indicator {figure.indicator!r} in packs {names}")

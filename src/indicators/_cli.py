@@ -15,10 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from . import IndicatorsError
-from ._dates import parse_period
-from ._functions import DEFAULT_TIME_LIMIT
-
+from . import DEFAULT_TIME_LIMIT, IndicatorsError, Registry, parse_period
 
 
 def _period(text: str) -> str:
@@ -60,11 +57,9 @@ def _seconds(text: str) -> float | None:
     return value or None
 
 
-def _formats() -> str:
+def _formats(registry: Registry) -> str:
     """The installed output formats, for --help."""
-    from . import default_registry
-
-    renderers = default_registry().renderers
+    renderers = registry.renderers
     names = sorted(renderers)
     text = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
     needs = [f"{name} needs {getattr(r, 'requires')[0]}" for name, r in sorted(renderers.items())
@@ -84,7 +79,10 @@ def _memory_size(text: str) -> int | None:
     return int(float(match.group(1)) * _UNITS[match.group(2).lower()]) or None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(registry: Registry | None = None) -> argparse.ArgumentParser:
+    from . import default_registry
+
+    registry = registry or default_registry()
     parser = argparse.ArgumentParser(
         prog="indicators",
         description="Evaluate performance indicator packs over case-level data.")
@@ -104,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--from", dest="start", required=True, type=_period, metavar="YYYY-MM")
     evaluate.add_argument("--to", dest="end", required=True, type=_period, metavar="YYYY-MM")
     evaluate.add_argument("--format", default="table", metavar="FORMAT",
-                          help=f"output format: {_formats()}; default table")
+                          help=f"output format: {_formats(registry)}; default table")
     evaluate.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     evaluate.add_argument("--indicator", action="append", metavar="ID",
                           help="evaluate only this indicator (repeat for more)")
@@ -247,19 +245,16 @@ def _write(text: str | bytes, output: str | None) -> None:
         raise
 
 
-def _evaluate(args: argparse.Namespace) -> int:
-    from . import Results, evaluate, select
-    from ._benchmark_sets import with_benchmarks_for
+def _evaluate(args: argparse.Namespace, registry: Registry) -> int:
+    from . import Results, evaluate, load_packs, select
     from ._progress import Progress
-    from ._selection import load_packs, load_tables
+    from ._tables_cli import load_tables
 
-    packs = with_benchmarks_for(load_packs(args.pack), *args.benchmarks)
-    renderers = packs[0].registry.renderers
-    if args.format not in renderers:
-        reason = packs[0].registry.unavailable("renderer", args.format)
-        print(f"error: {reason}" if reason else
-              f"error: unknown format {args.format!r}; choose one of: {', '.join(sorted(renderers))}",
-              file=sys.stderr)
+    packs = load_packs(args.pack, benchmarks=args.benchmarks, registry=registry)
+    renderers = registry.renderers
+    unknown = _unknown_format(registry, args.format)
+    if unknown:
+        print(f"error: {unknown}", file=sys.stderr)
         return 2
     problem = _renderer_problem(args.format, renderers[args.format], args.output)
     if problem:
@@ -275,7 +270,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             print("error: --by does not work with --workers or --scheduler yet; leave those out to break "
                   "figures down", file=sys.stderr)
             return 2
-        results = _evaluate_on_dask(args, packs)
+        results = _evaluate_on_dask(args, packs, registry)
         if results is None:
             return 2
         output = renderers[args.format](results)
@@ -285,8 +280,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         from . import pack_for_input
 
         # the tables of the packs as the input answers them; evaluate() adapts each pack alike
-        tables = load_tables([pack_for_input(pack, args.loader)[0] for pack in packs], args.data, args.loader,
-                             args.strict, progress)
+        tables = load_tables([pack_for_input(pack, args.loader, registry=registry)[0] for pack in packs],
+                             args.data, args.loader, args.strict, registry, progress)
         total = sum(len(pack.indicators) for pack in packs)
         parts: list[Results] = []
         for pack, pack_tables in zip(packs, tables):
@@ -298,7 +293,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             parts.append(evaluate(pack, pack_tables, args.start, args.end, strict=args.strict,
                                   suppress_below=args.suppress_below, loader=args.loader,
                                   function_time_limit=args.function_time_limit,
-                                  progress=step, by=args.by, **_budget(args)))
+                                  progress=step, by=args.by, registry=registry, **_budget(args)))
         progress.step("evaluating", total, total)
         results = parts[0] if len(parts) == 1 else Results.combine(
             parts, title=" and ".join(pack.title for pack in packs))
@@ -331,7 +326,7 @@ def _report(results, output, destination: str | None, tables: dict | None = None
     return 1 if results.failures else 0
 
 
-def _evaluate_on_dask(args: argparse.Namespace, packs):
+def _evaluate_on_dask(args: argparse.Namespace, packs, registry: Registry):
     """The results of ``indicators evaluate --workers N | --scheduler ADDRESS``; None (after
     saying why) when it cannot start."""
     import logging
@@ -370,7 +365,7 @@ def _evaluate_on_dask(args: argparse.Namespace, packs):
         parts = [on_dask.evaluate(pack, args.data, args.start, args.end, client=client,
                                   npartitions=args.partitions, strict=args.strict,
                                   suppress_below=args.suppress_below, function_time_limit=args.function_time_limit,
-                                  **_budget(args))
+                                  registry=registry, **_budget(args))
                  for pack in packs]
     finally:
         client.close()
@@ -384,6 +379,14 @@ def _evaluate_on_dask(args: argparse.Namespace, packs):
         combined.warnings = ([w for w in combined.warnings if w not in each]
                              + combined.framing.unused({r.indicator for r in combined}))
     return combined
+
+
+def _unknown_format(registry: Registry, name: str) -> str | None:
+    """Why the registry has no renderer ``name`` (None: it has)."""
+    if name in registry.renderers:
+        return None
+    return registry.unavailable("renderer", name) or (
+        f"unknown format {name!r}; choose one of: {', '.join(sorted(registry.renderers))}")
 
 
 def _renderer_problem(name: str, renderer, output: str | None) -> str | None:
@@ -432,35 +435,38 @@ DEMO_CAPTION = ("SYNTHETIC DATA – made up by indicators demo-data to resemble 
                 "January 2017 report; not real children or records")
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from . import PackError, Problem, Results, load_pack
-    from ._scorecard import render_html, render_team_lines, render_terminal
+def _demo(args: argparse.Namespace, registry: Registry) -> int:
+    from . import PackError, Problem, Results, load_pack, render_terminal
     from .demo import demo_framing, generate
+
+    unknown = _unknown_format(registry, "html")
+    if unknown:
+        raise IndicatorsError(f"the demo writes its scorecard in the html format: {unknown}")
 
     packs = []
     for name in DEMO_PACKS:
         try:
-            packs.append(load_pack(name))
+            packs.append(load_pack(name, registry=registry))
         except PackError as exc:
             raise PackError([Problem(f"the demo needs the {name} pack: install it with "
                                      f"pip install -e plugins/{name}")] + exc.problems[:1]) from None
     tables = generate(seed=args.seed)
     # from April 2015, so that the scorecard has last year's outturn and the same month last year
-    results = Results.combine([_by_team_where_recorded(pack, tables, "2015-04", "2017-01") for pack in packs],
+    results = Results.combine([_by_team_where_recorded(pack, tables, "2015-04", "2017-01", registry)
+                               for pack in packs],
                               title="Children's and young people's services performance (demo)",
                               caption=DEMO_CAPTION)
     results.framing = demo_framing()
     color = not args.no_color and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    sys.stdout.write(render_terminal(results, color=color))
-    sys.stdout.write(render_team_lines(
-        results, "indicators demo-data demo/ && indicators explain childrens-social-care --data demo/ "
-                 "--indicator {indicator} --period {period} {group}"))
-    _write(render_html(results), args.output)
+    sys.stdout.write(render_terminal(
+        results, color=color, explain_command="indicators demo-data demo/ && indicators explain childrens-social-care "
+                                              "--data demo/ --indicator {indicator} --period {period} {group}"))
+    _write(registry.renderers["html"](results), args.output)
     print(f"\nwrote {args.output}", file=sys.stderr)
     return 0
 
 
-def _by_team_where_recorded(pack, tables: dict, start: str, end: str):
+def _by_team_where_recorded(pack, tables: dict, start: str, end: str, registry: Registry):
     """The pack's results, broken down by team for the indicators whose rows record one
     (a breakdown column every counted table must hold), in the pack's order."""
     import attrs
@@ -471,7 +477,8 @@ def _by_team_where_recorded(pack, tables: dict, start: str, end: str):
         return all("team" in tables.get(measure.table, {}) for measure in indicator.measures())
 
     parts = [evaluate(attrs.evolve(pack, indicators={i: x for i, x in pack.indicators.items() if by_team(x) == split}),
-                      tables, start, end, by=["team"] if split else None) for split in (True, False)]
+                      tables, start, end, by=["team"] if split else None, registry=registry)
+             for split in (True, False)]
     order = {ident: n for n, ident in enumerate(pack.indicators)}
     results = Results(sorted((r for part in parts for r in part), key=lambda r: order[r.indicator]), pack, start, end,
                       failures=[f for part in parts for f in part.failures],
@@ -480,7 +487,7 @@ def _by_team_where_recorded(pack, tables: dict, start: str, end: str):
     return results
 
 
-def _demo_data(args: argparse.Namespace) -> int:
+def _demo_data(args: argparse.Namespace, registry: Registry) -> int:
     from .demo import SYNTHETIC_NOTE, generate, write_csv
 
     folder = Path(args.folder)
@@ -512,19 +519,16 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schema(args: argparse.Namespace) -> int:
+def _schema(args: argparse.Namespace, registry: Registry) -> int:
     import json
 
-    from ._schema import pack_schema
+    from . import pack_schema
 
     _write(json.dumps(pack_schema(), indent=2, ensure_ascii=False) + "\n", args.output)
     return 0
 
 
-def _list(args: argparse.Namespace) -> int:
-    from . import default_registry
-
-    registry = default_registry()
+def _list(args: argparse.Namespace, registry: Registry) -> int:
     headings = {"pack": "Packs", "function": "Functions", "calendar": "Calendars",
                 "loader": "Loaders", "renderer": "Renderers", "benchmarks": "Benchmark sets",
                 "input": "Packs on other inputs"}
@@ -547,34 +551,32 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_plugin_failures() -> None:
-    from . import default_registry
-
-    for failure in default_registry().failures:
+def _warn_plugin_failures(registry: Registry) -> None:
+    for failure in registry.failures:
         print(f"warning: {failure}", file=sys.stderr)
 
 
-def _plan(args: argparse.Namespace) -> int:
+def _plan(args: argparse.Namespace, registry: Registry) -> int:
     import json
 
     from . import compile, load_pack
 
-    plan = compile(load_pack(args.pack))
+    plan = compile(load_pack(args.pack, registry=registry))
     sys.stdout.write(json.dumps(plan.to_records(), indent=2) + "\n" if args.format == "json" else plan.to_text())
     return 0
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _validate(args: argparse.Namespace, registry: Registry) -> int:
     from . import check_data, load_pack
 
-    pack = load_pack(args.pack)
+    pack = load_pack(args.pack, registry=registry)
     for warning in pack.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if not args.data:
         for table, names in pack.names_checked_against_data().items():
             print(f"{table}: {', '.join(names)} (not declared: checked against the data when it arrives)")
     if args.data:
-        tables, skipped = check_data(pack, args.data, loader=args.loader)
+        tables, skipped = check_data(pack, args.data, loader=args.loader, registry=registry)
         for ident, reason in skipped.items():
             print(f"skipped: indicators.{ident}: {reason}", file=sys.stderr)
         for table in tables.values():
@@ -596,24 +598,27 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _explain(args: argparse.Namespace) -> int:
+def _explain(args: argparse.Namespace, registry: Registry) -> int:
     from ._explain_cli import run
 
-    return run(args, _write)
+    return run(args, _write, registry)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
+    from . import default_registry
+
+    registry = default_registry()  # one for the whole command: its plugins are found once
+    parser = build_parser(registry)
     args = parser.parse_args(argv)
     handlers = {"evaluate": _evaluate, "validate": _validate, "list": _list, "demo": _demo,
                 "demo-data": _demo_data, "schema": _schema, "plan": _plan, "explain": _explain}
     try:
-        _warn_plugin_failures()
+        _warn_plugin_failures(registry)
         problem = output_problem(getattr(args, "output", None))
         if problem:  # before the work, not after it
             raise IndicatorsError(problem)
-        return handlers[args.command](args)
+        return handlers[args.command](args, registry)
     except IndicatorsError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 import attrs
 import numpy as np
 
+from ._calendars import Calendar
 from ._checker import suggest
 from ._dates import parse_period
 from ._errors import DataError, PackError, Problem
@@ -19,19 +20,21 @@ from ._functions import DEFAULT_TIME_LIMIT
 from ._inputs import pack_for_input
 from ._memory import DEFAULT_MEMORY_BUDGET
 from ._pack import Pack, check_pack, columns_needed
+from ._plugins import default_registry
+from ._registry import Registry
 from ._run import Run
 from ._tables import Table, table_from_mapping
 from ._text import as_text
 from ._windows import Periods
 
 
-def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str = "csv"
+def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str, registry: Registry
                     ) -> tuple[dict[str, Table], list[str]]:
     """The tables the pack reads, and the names of every table the data offers."""
     schemas = pack.schemas()
     needed = pack.tables_used()
     if isinstance(tables, (str, os.PathLike)):
-        read = pack.registry.loader(loader)
+        read = registry.loader(loader)
         loaded = read(Path(tables), schemas, strict=strict, only=needed)
         if loader == "csv":
             offered = sorted({*loaded, *(p.stem for p in Path(tables).glob("*.csv"))})
@@ -58,7 +61,7 @@ def _resolve_tables(pack: Pack, tables: Any, strict: bool, loader: str = "csv"
     return out, sorted(map(str, tables))
 
 
-def _check_data(pack: Pack, tables: dict[str, Table], offered: list[str] | None = None) -> None:
+def _check_data(pack: Pack, tables: dict[str, Table], offered: list[str] | None, registry: Registry) -> None:
     """Check the pack against the data before anything is computed: every table it reads
     is there, every declared column it needs is there, and every expression checks with
     the types the data gives (the names no declaration accounts for, with the same
@@ -85,7 +88,7 @@ def _check_data(pack: Pack, tables: dict[str, Table], offered: list[str] | None 
                 file=table.source, path=name, detail=f"columns present: {', '.join(sorted(table.columns))}"))
         # a declared column the data lacks is reported above, not again as an unknown name
         types[name] = {**declared, **table.column_types()}
-    type_problems = check_pack(pack, types)
+    type_problems = check_pack(pack, types, registry)
     if problems:
         raise DataError(problems + type_problems)
     if type_problems:
@@ -187,37 +190,51 @@ def _without_unavailable_derived(pack: Pack, tables: dict[str, Table]) -> Pack:
     return attrs.evolve(pack, tables={**pack.tables, **pruned}) if pruned else pack
 
 
+def _calendar(pack: Pack, registry: Registry) -> Calendar:
+    """The pack's calendar with its extra closure days, from ``registry``; one clear message
+    when that registry lacks it (the pack was loaded with another)."""
+    if pack.calendar not in registry.calendars:
+        reason = registry.unavailable("calendar", pack.calendar) or (
+            f"no plugin of the registry the pack is evaluated with provides the calendar {pack.calendar!r}, "
+            "which the registry it was loaded with had; install or register that plugin here, or pass the "
+            "same registry= to evaluate as to load_pack")
+        raise PackError([Problem(f"pack {pack.name!r}: {reason}", file=pack.files[0] if len(pack.files) == 1 else None,
+                                 path="pack.calendar")])
+    return registry.calendar(pack.calendar, pack.extra_holidays)
+
+
 def start_run(pack: Pack, tables: Any, first: int, last: int, strict: bool | None, loader: str = "csv",
               function_time_limit: float | None = DEFAULT_TIME_LIMIT,
-              memory_budget: int | None = DEFAULT_MEMORY_BUDGET, skip: bool = False) -> Run:
+              memory_budget: int | None = DEFAULT_MEMORY_BUDGET, skip: bool = False, *,
+              registry: Registry) -> Run:
     """Tables loaded and checked, and the run's periods, ready to evaluate. With ``skip``,
     the run's pack is the pack as the ``loader``'s input answers it (:func:`pack_for_input`,
     also ``run.pack_as_run``) without what :func:`skip_missing` leaves out, and
-    ``run.skipped`` says why each indicator left out is, in the pack's order."""
+    ``run.skipped`` says why each indicator left out is, in the pack's order. The run's
+    functions, calendar, loader and the input's definitions come from ``registry``."""
     strict = pack.strict if strict is None else strict
     order = list(pack.indicators)
     unsupported: dict[str, str] = {}
     if skip:
-        pack, unsupported = pack_for_input(pack, loader)
+        pack, unsupported = pack_for_input(pack, loader, registry=registry)
     as_run = pack
-    loaded, offered = _resolve_tables(pack, tables, strict, loader)
+    loaded, offered = _resolve_tables(pack, tables, strict, loader, registry)
     skipped: dict[str, str] = {}
     if skip:
         pack, skipped = skip_missing(pack, loaded, offered)
         skipped = {**unsupported, **skipped}
         skipped = {ident: skipped[ident] for ident in order if ident in skipped}
-    _check_data(pack, loaded, offered)
-    calendar = pack.registry.calendar(pack.calendar, pack.extra_holidays)
+    _check_data(pack, loaded, offered, registry)
     # One month more than asked for, so that the first period has a direction of travel.
-    run = Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), calendar, function_time_limit,
-              memory_budget)
+    run = Run(pack, loaded, Periods(first - 1, last, pack.financial_year_start), _calendar(pack, registry),
+              registry.functions, function_time_limit, memory_budget)
     run.skipped = skipped
     run.pack_as_run = as_run
     return run
 
 
-def check_data(pack: Pack, tables: Any, *, loader: str = "csv", strict: bool | None = None
-               ) -> tuple[dict[str, Table], dict[str, str]]:
+def check_data(pack: Pack, tables: Any, *, loader: str = "csv", strict: bool | None = None,
+               registry: Registry | None = None) -> tuple[dict[str, Table], dict[str, str]]:
     """Check ``pack`` against ``tables`` as :func:`indicators.evaluate` does before it
     computes anything, and compute nothing: the pack as ``loader``'s input answers it
     (:func:`indicators.pack_for_input`), every table and declared column it reads present
@@ -228,10 +245,11 @@ def check_data(pack: Pack, tables: Any, *, loader: str = "csv", strict: bool | N
     values it could not read and those not in its code list) and the indicators that would
     be skipped, with why (those the input cannot answer first). Raises
     :class:`indicators.DataError` or :class:`indicators.PackError` listing every problem.
-    ``tables`` and ``strict`` are as for :func:`indicators.evaluate`.
+    ``tables``, ``strict`` and ``registry`` are as for :func:`indicators.evaluate`.
     """
-    adapted, unsupported = pack_for_input(pack, loader)
-    loaded, offered = _resolve_tables(adapted, tables, pack.strict if strict is None else strict, loader)
+    registry = registry or default_registry()
+    adapted, unsupported = pack_for_input(pack, loader, registry=registry)
+    loaded, offered = _resolve_tables(adapted, tables, pack.strict if strict is None else strict, loader, registry)
     checked, skipped = skip_missing(adapted, loaded, offered)
-    _check_data(checked, loaded, offered)
+    _check_data(checked, loaded, offered, registry)
     return loaded, {**unsupported, **skipped}

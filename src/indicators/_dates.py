@@ -102,7 +102,9 @@ def month_end(code: np.ndarray | int) -> np.ndarray:
 
 
 def parse_period(text: str) -> int:
-    """Month code of a ``YYYY-MM`` period; ValueError when it is not one."""
+    """The month code (year × 12 + month − 1, as :class:`indicators.Partial` holds a run's
+    ``first`` and ``last``) of a ``YYYY-MM`` period; a ValueError saying what is expected
+    when ``text`` is not one."""
     text = str(text).strip()
     if len(text) != 7 or text[4] != "-" or not (text[:4].isdigit() and text[5:].isdigit()):
         raise ValueError(f"expected a period as YYYY-MM, got {text!r}")
@@ -113,7 +115,7 @@ def parse_period(text: str) -> int:
 
 
 def format_period(code: int) -> str:
-    """``YYYY-MM`` of a month code."""
+    """The ``YYYY-MM`` period of a month code (the inverse of :func:`parse_period`)."""
     return f"{code // 12:04d}-{code % 12 + 1:02d}"
 
 

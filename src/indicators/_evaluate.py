@@ -19,6 +19,8 @@ from ._judgement import judge
 from ._memory import DEFAULT_MEMORY_BUDGET
 from ._notes import accounting, indicator_notes
 from ._pack import Pack
+from ._plugins import default_registry
+from ._registry import Registry
 from ._results import Results
 
 
@@ -27,7 +29,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
              function_time_limit: float | None = DEFAULT_TIME_LIMIT,
              memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
              progress: Callable[[int, int, str], None] | None = None,
-             by: Sequence[str] | None = None) -> Results:
+             by: Sequence[str] | None = None, registry: Registry | None = None) -> Results:
     """Evaluate every indicator of ``pack`` for every period from ``start`` to ``end``.
 
     ``tables`` maps table names to tables (mappings of column to array-like, or data
@@ -42,14 +44,18 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     ``results.skipped`` with why; ``loader`` names the input even when ``tables`` are
     passed already read. ``by`` names columns of the indicators' tables to break every
     figure down by (SPEC section 11): each indicator's results for the total are then
-    followed by those of each group.
+    followed by those of each group. The functions, calendar, loader and pack inputs the
+    pack names are taken from ``registry`` (None: :func:`indicators.default_registry`); a
+    function or calendar it lacks (the pack was loaded with another registry) is a
+    :class:`indicators.PackError` naming it, located in the pack.
     """
     first, last = parse_run(start, end)
     if by is not None:
         by = check_by(by)
     if suppress_below is None:
         suppress_below = pack.suppress_below
-    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True)
+    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True,
+                    registry=registry or default_registry())
     pack = run.pack_as_run
     breakdown = Breakdown(run, by) if by is not None else None
     periods = run.periods

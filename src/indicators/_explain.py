@@ -23,6 +23,7 @@ from ._coverage import coverage_warnings
 from ._data_check import start_run
 from ._errors import DataError, Problem
 from ._evaluator import evaluate as evaluate_node
+from ._explanation import ExplainedRow, Explanation
 from ._expressions import PERIOD_VARIABLES, Call, Name, walk
 from ._figures import population_by_period
 from ._functions import DEFAULT_TIME_LIMIT
@@ -30,6 +31,8 @@ from ._inputs import pack_for_input
 from ._memory import DEFAULT_MEMORY_BUDGET
 from ._pack import AGGREGATE_KINDS, Constant, Expr, Indicator, Measure, Pack, PopulationRef
 from ._plan import is_pair_level
+from ._plugins import default_registry
+from ._registry import Registry
 from ._run import Run
 from ._selection import select
 from ._table_evaluation import TableEvaluation
@@ -37,78 +40,7 @@ from ._tables import Table
 from ._vectors import Vec, missing_mask, truth
 from ._windows import Periods
 
-ROLES = ("numerator", "denominator only", "left out")
 _USED = "used"
-
-
-@attrs.frozen
-class ExplainedRow:
-    """One row behind a figure.
-
-    ``row`` is its 1-based number in ``table`` and ``line`` its line in the file it was
-    read from (None when not read from a file): the numbers the loader's messages use.
-    ``sides`` says, for each counted side whose window holds the row, ``"used"`` or the
-    reason it was left out, as the row accounting names it; ``reason`` is the one that
-    explains the role (the numerator's, for a row in the denominator only).
-    """
-
-    table: str
-    row: int
-    line: int | None
-    key: Any
-    role: str
-    reason: str | None
-    values: dict[str, Any]
-    sides: dict[str, str]
-
-    def to_record(self) -> dict[str, Any]:
-        """A plain dict with JSON-safe values."""
-        return {"table": self.table, "row": self.row, "line": self.line, "key": self.key, "role": self.role,
-                "reason": self.reason, "values": dict(self.values), "sides": dict(self.sides)}
-
-
-@attrs.frozen
-class Explanation:
-    """The rows behind one indicator's figure in one period (and group).
-
-    ``numerator``, ``denominator`` and ``accounting`` are computed from the listed rows;
-    they equal the result's ``numerator``, ``denominator`` and ``rows`` (for a group, those
-    of an evaluation of the table cut down to the group). ``value`` follows from them.
-    ``warnings`` (from :func:`indicators.explain`) name the tables whose dates the month
-    lies outside; they are not part of :meth:`to_record`.
-    """
-
-    indicator: str
-    title: str
-    kind: str
-    period: str
-    window_start: str | None
-    window_end: str | None
-    group: dict[str, Any]
-    key: str | None
-    columns: tuple[str, ...]
-    numerator: int | None
-    denominator: int | float | None
-    value: float | None
-    accounting: dict[str, dict[str, Any]]
-    rows: tuple[ExplainedRow, ...]
-    # months outside the data's dates (filled by indicators.explain; not part of the record)
-    warnings: tuple[str, ...] = ()
-
-    def counts(self) -> dict[str, int]:
-        """How many listed rows have each role."""
-        out = dict.fromkeys(ROLES, 0)
-        for row in self.rows:
-            out[row.role] += 1
-        return out
-
-    def to_record(self) -> dict[str, Any]:
-        """A plain dict with JSON-safe values (None, never NaN)."""
-        return {"indicator": self.indicator, "title": self.title, "kind": self.kind, "period": self.period,
-                "window_start": self.window_start, "window_end": self.window_end, "group": dict(self.group),
-                "key": self.key, "columns": list(self.columns), "numerator": self.numerator,
-                "denominator": self.denominator, "value": self.value, "accounting": self.accounting,
-                "rows": [row.to_record() for row in self.rows]}
 
 
 @attrs.frozen(eq=False)
@@ -120,6 +52,7 @@ class RunInputs:
     first: int
     last: int
     calendar: Any
+    functions: Mapping[str, Any]
     function_time_limit: float | None
     memory_budget: int | None
     skipped: dict[str, str]
@@ -128,7 +61,7 @@ class RunInputs:
 def inputs_of(run: Run, first: int, last: int) -> RunInputs:
     """The parts of ``run`` an explanation reuses (not its caches, which can be large)."""
     return RunInputs(run.pack, {name: e.table for name, e in run.tables.items()}, first, last, run.calendar,
-                     run.limits.seconds, run.memory_budget, dict(run.skipped))
+                     run.functions, run.limits.seconds, run.memory_budget, dict(run.skipped))
 
 
 def explain_results(sources: list[RunInputs], indicator: str, period: str, group: Mapping[str, Any] | None,
@@ -142,7 +75,7 @@ def explain_results(sources: list[RunInputs], indicator: str, period: str, group
             break
     else:
         known = sorted(ident for source in sources for ident in source.pack.indicators)
-        raise DataError([Problem(unknown_indicator(indicator, known, ", ".join(s.pack.name for s in sources)))])
+        raise DataError([Problem(_unknown_indicator(indicator, known, ", ".join(s.pack.name for s in sources)))])
     if indicator in source.skipped:
         raise DataError([Problem(f"indicator {indicator!r} was skipped in this run ({source.skipped[indicator]}), "
                                  "so it has no rows to explain")])
@@ -151,38 +84,40 @@ def explain_results(sources: list[RunInputs], indicator: str, period: str, group
         raise DataError([Problem(f"period {period} is outside the run ({format_period(source.first)} to "
                                  f"{format_period(source.last)})")])
     run = Run(source.pack, source.tables, Periods(code - 1, code, source.pack.financial_year_start),
-              source.calendar, source.function_time_limit, source.memory_budget)
+              source.calendar, source.functions, source.function_time_limit, source.memory_budget)
     return explain_run(run, source.pack.indicators[indicator], group, key, extra_columns)
 
 
 def explain(pack: Pack, tables: Any, indicator: str, period: str, *, group: Mapping[str, Any] | None = None,
             key: str | None = None, columns: Sequence[str] = (), loader: str = "csv", strict: bool | None = None,
             function_time_limit: float | None = DEFAULT_TIME_LIMIT,
-            memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> Explanation:
+            memory_budget: int | None = DEFAULT_MEMORY_BUDGET, registry: Registry | None = None) -> Explanation:
     """The rows behind ``indicator``'s figure in ``period`` (``YYYY-MM``), read from
     ``tables`` for that month alone, as ``indicators explain`` lists them: without
     evaluating the rest of the pack or the other months.
 
-    ``tables``, ``loader``, ``strict``, ``function_time_limit`` and ``memory_budget`` are as
-    for :func:`indicators.evaluate`, but a table the indicator reads that the data lacks is
+    ``tables``, ``loader``, ``strict``, ``function_time_limit``, ``memory_budget`` and
+    ``registry`` are as for :func:`indicators.evaluate`, but a table the indicator reads that the data lacks is
     an error even where the pack skips such indicators. ``group`` and ``key`` are as for
     :meth:`indicators.Results.explain`; ``columns`` names more columns to show for each row.
     The explanation's ``warnings`` say when the month lies outside the data's dates.
     """
     if indicator not in pack.indicators:
-        raise DataError([Problem(unknown_indicator(indicator, sorted(pack.indicators), f"pack {pack.name!r}"))])
+        raise DataError([Problem(_unknown_indicator(indicator, sorted(pack.indicators), f"pack {pack.name!r}"))])
     code = _period_code(period)
-    chosen, unsupported = pack_for_input(select([pack], [indicator])[0], loader)
+    registry = registry or default_registry()
+    chosen, unsupported = pack_for_input(select([pack], [indicator])[0], loader, registry=registry)
     if indicator in unsupported:
         raise DataError([Problem(f"indicator {indicator!r} cannot be explained from the {loader!r} input: "
                                  f"{unsupported[indicator]}")])
-    run = start_run(chosen, tables, code, code, strict, loader, function_time_limit, memory_budget)
+    run = start_run(chosen, tables, code, code, strict, loader, function_time_limit, memory_budget,
+                    registry=registry)
     explanation = explain_run(run, run.pack.indicators[indicator], group, key, tuple(columns))
     warnings = coverage_warnings(run.pack, {name: e.table for name, e in run.tables.items()}, code, code)
     return attrs.evolve(explanation, warnings=tuple(warnings))
 
 
-def unknown_indicator(indicator: str, known: list[str], packs: str) -> str:
+def _unknown_indicator(indicator: str, known: list[str], packs: str) -> str:
     hint = suggest(indicator, known)
     return f"no indicator {indicator!r} in {packs}" + (f"; {hint}" if hint else "")
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import sys
-from typing import Any, Callable
+from typing import Callable
 
-from . import Explanation
+from . import Explanation, Registry
 
 FORMATS = ("table", "csv", "json")
 
@@ -65,17 +62,13 @@ def group_of(texts: list[str]) -> dict[str, str | None]:
     return group
 
 
-def run(args: argparse.Namespace, write: Callable[[str, str | None], None]) -> int:
+def run(args: argparse.Namespace, write: Callable[[str, str | None], None], registry: Registry) -> int:
     """Explain one figure and ``write(text, args.output)`` it; the exit status."""
-    from . import DataError, IndicatorsError, Problem, explain, pack_for_input, select
-    from ._dates import format_period, parse_period
-    from ._explain import unknown_indicator
-    from ._selection import load_packs
+    from . import (DataError, IndicatorsError, Problem, explain, format_period, load_pack, pack_for_input,
+                   parse_period, select)
 
-    pack = load_packs([args.pack])[0]
-    if args.indicator not in pack.indicators:
-        raise IndicatorsError(f"--indicator {args.indicator}: "
-                              + unknown_indicator(args.indicator, sorted(pack.indicators), f"pack {pack.name!r}"))
+    pack = load_pack(args.pack, registry=registry)
+    chosen = select([pack], [args.indicator])[0]  # an unknown id is one message, as for evaluate --indicator
     group = group_of(args.group)
     code = parse_period(args.period)
     if (args.start is None) != (args.end is None):
@@ -86,14 +79,15 @@ def run(args: argparse.Namespace, write: Callable[[str, str | None], None]) -> i
             raise DataError([Problem(f"--period {args.period} is outside the run "
                                      f"({format_period(first)} to {format_period(last)})")])
     # the indicator as the loader's input answers it, as evaluate reads it
-    _, unsupported = pack_for_input(select([pack], [args.indicator])[0], args.loader)
+    _, unsupported = pack_for_input(chosen, args.loader, registry=registry)
     if args.indicator in unsupported:
         raise DataError([Problem(f"--indicator {args.indicator}: cannot be explained from the {args.loader!r} "
                                  f"input: {unsupported[args.indicator]}")])
     budget = {"memory_budget": args.memory_budget} if hasattr(args, "memory_budget") else {}
     explanation = explain(pack, args.data, args.indicator, args.period, group=group, key=args.key,
                           columns=args.by, loader=args.loader, strict=args.strict,
-                          function_time_limit=args.function_time_limit, **budget)  # a missing table is an error
+                          function_time_limit=args.function_time_limit, registry=registry,
+                          **budget)  # a missing table is an error
     for warning in explanation.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     write(render(explanation, args.format), args.output)
@@ -103,59 +97,5 @@ def run(args: argparse.Namespace, write: Callable[[str, str | None], None]) -> i
 def render(explanation: Explanation, format_: str) -> str:
     """The explanation as ``table`` (for reading), ``csv`` or ``json`` text."""
     if format_ == "json":
-        return json.dumps(explanation.to_record(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
-    header, rows = _grid(explanation)
-    if format_ == "csv":
-        from ._renderers import csv_cell  # evaluate's CSV cells: formulas defused
-
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows([[csv_cell(cell) for cell in row] for row in rows])
-        return out.getvalue()
-    return _summary(explanation) + "\n" + _aligned(header, rows)
-
-
-def _grid(explanation: Explanation) -> tuple[list[str], list[list[Any]]]:
-    """Column names and one list of cells per listed row."""
-    tables = {row.table for row in explanation.rows}
-    show_table = len(tables) > 1
-    show_line = any(row.line is not None for row in explanation.rows)
-    header = (["table"] if show_table else []) + ["row"] + (["line"] if show_line else []) \
-        + ([explanation.key] if explanation.key else []) + ["role", "reason", *explanation.columns]
-    rows = []
-    for row in explanation.rows:
-        rows.append(([row.table] if show_table else []) + [row.row] + ([row.line] if show_line else [])
-                    + ([row.key] if explanation.key else []) + [row.role, row.reason]
-                    + [row.values.get(column) for column in explanation.columns])
-    return header, rows
-
-
-def _number(value: float | int | None) -> str:
-    if value is None:
-        return "none"
-    return str(value) if isinstance(value, int) else f"{value:.4g}"
-
-
-def _summary(explanation: Explanation) -> str:
-    group = ", ".join(f"{name} = {value!r}" if value is not None else f"{name} missing"
-                      for name, value in explanation.group.items())
-    lines = [f"{explanation.indicator}: {explanation.title} ({explanation.kind})",
-             f"period {explanation.period}, window {explanation.window_start} to {explanation.window_end}"
-             + (f", group {group}" if group else ""),
-             f"numerator {_number(explanation.numerator)}"
-             + (f", denominator {_number(explanation.denominator)}" if explanation.denominator is not None else "")
-             + f", value {_number(explanation.value)}"]
-    for side, account in explanation.accounting.items():
-        left = "".join(f" + {count} {reason}" for reason, count in account["left_out"].items())
-        lines.append(f"{side} rows: {account['in_window']} in window = {account['used']} used{left}")
-    counts = explanation.counts()
-    lines.append(f"{len(explanation.rows)} row(s) listed: " + ", ".join(f"{n} {role}" for role, n in counts.items()))
-    return "\n".join(lines) + "\n"
-
-
-def _aligned(header: list[str], rows: list[list[Any]]) -> str:
-    cells = [header] + [["" if cell is None else str(cell) for cell in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    return "".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n"
-                   for row in cells)
+        return explanation.to_json() + "\n"
+    return explanation.to_csv() if format_ == "csv" else explanation.to_text()

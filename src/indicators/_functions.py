@@ -22,7 +22,8 @@ from ._arrays import read_only, unique
 from ._text import as_text
 from ._vectors import Vec, cast, common_type
 
-DEFAULT_TIME_LIMIT = 60.0  # seconds one call of a plugin function may take
+DEFAULT_TIME_LIMIT = 60.0
+"""Seconds one call of a plugin function may take unless ``function_time_limit`` says otherwise."""
 
 ARG_TYPES = ("date", "int", "float", "number", "ordered", "str", "bool", "any")
 RESULT_TYPES = ("date", "int", "float", "str", "bool", "common")

@@ -14,6 +14,8 @@ import attrs
 
 from ._errors import PackError, Problem
 from ._pack import Indicator, Pack, load_pack
+from ._plugins import default_registry
+from ._registry import Registry
 
 # what an indicator takes from the pack it belongs to, rather than from the definitions:
 # how it is named and judged, never how it is computed
@@ -21,17 +23,19 @@ PRESENTATION = ("title", "group", "unit", "decimals", "polarity", "target", "tol
                 "rag", "benchmarks", "quartiles", "benchmark_sources")
 
 
-def pack_for_input(pack: Pack, loader: str | None) -> tuple[Pack, dict[str, str]]:
+def pack_for_input(pack: Pack, loader: str | None, *, registry: Registry | None = None
+                   ) -> tuple[Pack, dict[str, str]]:
     """The pack as evaluated on ``loader``'s tables, and the indicators it leaves out with
-    why (id to reason, in the pack's order); the pack itself when no installed plugin
-    declares how ``loader`` answers it."""
-    declared = pack.registry.pack_inputs.get(f"{pack.name} from {loader}") if loader else None
+    why (id to reason, in the pack's order); the pack itself when no plugin of ``registry``
+    (None: :func:`indicators.default_registry`) declares how ``loader`` answers it."""
+    registry = registry or default_registry()
+    declared = registry.pack_inputs.get(f"{pack.name} from {loader}") if loader else None
     if declared is None:
         return pack, {}
-    provider = pack.registry.providers.get(("input", declared.name))
+    provider = registry.providers.get(("input", declared.name))
     where = f"the {loader!r} input of pack {pack.name!r}" + (f" (plugin {provider})" if provider else "")
     try:
-        definitions = load_pack(declared.definitions, registry=pack.registry)
+        definitions = load_pack(declared.definitions, registry=registry)
     except PackError as exc:
         raise PackError([Problem(f"{where}: its definitions pack {str(declared.definitions)!r} does not load: "
                                  f"{exc.problems[0]}" + (f" (and {len(exc.problems) - 1} more problems)"

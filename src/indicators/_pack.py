@@ -58,7 +58,12 @@ FY_LABEL_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
 
 @attrs.frozen
 class Pack:
-    """A loaded, checked pack."""
+    """A loaded, checked pack: a plain value of its definitions and settings.
+
+    It holds no plugins: the functions, calendars, loaders and pack inputs it names are
+    looked up, when it is evaluated, in the registry given then (by default
+    :func:`indicators.default_registry`). It compares by value and pickles as it is.
+    """
 
     name: str
     title: str
@@ -75,14 +80,7 @@ class Pack:
     missing_columns: str = "error"  # or "skip": leave out the indicators that read a column the data lacks
     populations: dict[str, tuple[tuple[int | None, float], ...]] = attrs.field(factory=dict)
     tables: dict[str, TableSpec] = attrs.field(factory=dict)
-    registry: Registry = attrs.field(factory=default_registry, repr=False)
     warnings: tuple[Problem, ...] = ()  # what loads but is probably not meant (validate shows them)
-
-    def __reduce__(self):
-        # The registry holds live plugin objects: a pickled pack (shipped to another process,
-        # a Dask worker say) takes the registry of the process that unpickles it.
-        fields = {f.name: getattr(self, f.name) for f in attrs.fields(Pack) if f.name != "registry"}
-        return _unpickle_pack, (fields,)
 
     def tables_used(self) -> set[str]:
         """Names of the tables the indicators read, looked-up tables included."""
@@ -107,10 +105,6 @@ class Pack:
             if undeclared:
                 out[table] = undeclared
         return out
-
-
-def _unpickle_pack(fields: dict) -> Pack:
-    return Pack(**fields, registry=default_registry())
 
 
 # ---------------------------------------------------------------------------------------
@@ -281,11 +275,10 @@ def _build_pack(documents: list[tuple[_Source, dict]], problems: list[Problem], 
         files=tuple(s.file for s, _ in documents),
         populations={k: v for k, v in populations.items() if v is not None},
         tables=tables,
-        registry=registry,
         warnings=tuple(w for source, _ in documents for w in source.warnings),
         **pack_kwargs,
     )
-    problems.extend(check_pack(pack, {n: t.columns for n, t in tables.items()}, open_=True))
+    problems.extend(check_pack(pack, {n: t.columns for n, t in tables.items()}, registry, open_=True))
     return attrs.evolve(pack, warnings=pack.warnings + tuple(_unread_tables(pack)))
 
 
@@ -840,13 +833,13 @@ def _read_benchmarks(source: _Source, path: tuple[str, ...], raw: dict) -> tuple
 # Checking expressions against column types
 
 
-def with_derived(pack: Pack, column_types: Mapping[str, Mapping[str, str]], open_: bool = False
-                 ) -> tuple[dict[str, dict[str, str]], list[Problem]]:
+def with_derived(pack: Pack, column_types: Mapping[str, Mapping[str, str]], registry: Registry,
+                 open_: bool = False) -> tuple[dict[str, dict[str, str]], list[Problem]]:
     """Column types of each table including its derived columns, and their problems.
 
     With ``open_``, names no declaration accounts for are data columns of unknown type.
     """
-    functions = pack.registry.functions
+    functions = registry.functions
     out: dict[str, dict[str, str]] = {}
     problems: list[Problem] = []
     for table, types in column_types.items():
@@ -856,7 +849,7 @@ def with_derived(pack: Pack, column_types: Mapping[str, Mapping[str, str]], open
         types.update(dict.fromkeys(spec.cyclic if spec else (), "null"))
         for name, expr in (spec.derive if spec else ()):
             scope = Scope(types, functions, variables={}, table=table, derive=True,
-                          unavailable=unavailable(pack), open=open_)
+                          unavailable=unavailable(registry, open_), open=open_)
             try:
                 types[name] = check(expr.node, scope)
             except ExpressionError as exc:
@@ -866,9 +859,19 @@ def with_derived(pack: Pack, column_types: Mapping[str, Mapping[str, str]], open
     return out, problems
 
 
-def unavailable(pack: Pack):
-    """Why a function name of the pack's registry cannot be used, for messages."""
-    return lambda name: pack.registry.unavailable("function", name)
+def unavailable(registry: Registry, open_: bool):
+    """Why a function name cannot be used, for messages: two plugins give it; or, when the
+    data is checked (not ``open_``), the registry the pack is evaluated with lacks it, which
+    can only be another registry than the one the pack was loaded with (loading checks that
+    every function it calls exists)."""
+    def reason(name: str) -> str | None:
+        clash = registry.unavailable("function", name)
+        if clash or open_ or name in registry.functions:
+            return clash
+        return (f"no plugin of the registry the pack is evaluated with provides the function {name!r}, "
+                "which the registry it was loaded with had; install or register that plugin here, or "
+                "pass the same registry= to evaluate as to load_pack")
+    return reason
 
 
 def _check_placement(owner, columns: Mapping[str, str], functions, table: str,
@@ -949,8 +952,8 @@ def _lookup_types(measure: Measure, types: Mapping[str, Mapping[str, str]], func
     return out, problems
 
 
-def check_pack(pack: Pack, column_types: Mapping[str, Mapping[str, str]], *, open_: bool = False
-               ) -> list[Problem]:
+def check_pack(pack: Pack, column_types: Mapping[str, Mapping[str, str]], registry: Registry, *,
+               open_: bool = False) -> list[Problem]:
     """Problems of the pack's expressions against the given tables' column types.
 
     With ``open_`` (when the pack loads) every table the pack reads is checked, and names
@@ -958,11 +961,11 @@ def check_pack(pack: Pack, column_types: Mapping[str, Mapping[str, str]], *, ope
     data arrives. Without it, measures over tables missing from ``column_types`` are
     skipped (the data lacks them, which is reported as such).
     """
-    functions = pack.registry.functions
+    functions = registry.functions
     if open_:
         column_types = {name: column_types.get(name, {}) for name in {*pack.tables_used(), *column_types}}
-    types, problems = with_derived(pack, column_types, open_)
-    reason = unavailable(pack)
+    types, problems = with_derived(pack, column_types, registry, open_)
+    reason = unavailable(registry, open_)
     for indicator in pack.indicators.values():
         for measure in indicator.measures():
             if measure.table not in types:

@@ -36,6 +36,8 @@ from ._judgement import judge
 from ._memory import DEFAULT_MEMORY_BUDGET
 from ._notes import accounting, indicator_notes
 from ._pack import AGGREGATE_KINDS, Expr, Indicator, Measure, Pack
+from ._plugins import default_registry
+from ._registry import Registry
 from ._results import Results
 from ._run import Run
 from ._windows import Periods
@@ -308,15 +310,18 @@ class Partial:
                        {name: part.merge(other.parts[name]) for name, part in self.parts.items()
                         if name not in failures}, {**self.skipped, **other.skipped}, self.loader, failures)
 
-    def results(self, pack: Pack, suppress_below: int | None = None) -> Results:
+    def results(self, pack: Pack, suppress_below: int | None = None, *, registry: Registry | None = None
+                ) -> Results:
         """Final results, judged, as :func:`indicators.evaluate` gives them; ``pack`` must
-        be the pack the partials were computed with (same fingerprint)."""
+        be the pack the partials were computed with (same fingerprint). ``registry`` (None:
+        :func:`indicators.default_registry`) gives the pack's input definitions, as for
+        :func:`indicators.evaluate`."""
         if pack_fingerprint(pack) != self.fingerprint:
             raise DataError([Problem(f"these partials were computed with another pack than {pack.name!r} "
                                      "(their fingerprints differ)")])
         if suppress_below is None:
             suppress_below = pack.suppress_below
-        pack, _ = pack_for_input(pack, self.loader)
+        pack, _ = pack_for_input(pack, self.loader, registry=registry)
         periods = Periods(self.first - 1, self.last, pack.financial_year_start)
         records, failures = [], []
         for name, indicator in pack.indicators.items():
@@ -341,13 +346,13 @@ class Partial:
 
 
 def _canonical(value: Any) -> Any:
-    """A JSON-ready form of a pack's definitions: no locations, no registry, no object ids."""
+    """A JSON-ready form of a pack's definitions: no locations, no object ids."""
     if isinstance(value, Expr):
         return value.text
     if attrs.has(type(value)):
         return [type(value).__name__, {f.name: _canonical(getattr(value, f.name))
                                        for f in attrs.fields(type(value))
-                                       if f.name not in ("registry", "warnings", "files", "location")}]
+                                       if f.name not in ("warnings", "files", "location")}]
     if isinstance(value, dict):
         return [[_canonical(k), _canonical(v)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]
     if isinstance(value, (list, tuple)):
@@ -416,7 +421,7 @@ def _aggregated(kind: str, values: list[np.ndarray]) -> Part:
 def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | None = None,
                      loader: str = "csv", function_time_limit: float | None = DEFAULT_TIME_LIMIT,
                      memory_budget: int | None = DEFAULT_MEMORY_BUDGET, duplicates: bool = False,
-                     by: Sequence[str] | None = None) -> Partial:
+                     by: Sequence[str] | None = None, registry: Registry | None = None) -> Partial:
     """Partial aggregates of every indicator over one chunk of the data. An indicator
     whose plugin function fails or overruns ``function_time_limit``, or whose work in one
     step would take more than ``memory_budget`` bytes of this chunk, is recorded as failed
@@ -430,10 +435,12 @@ def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: b
 
     Indicators are left out as :func:`indicators.evaluate` leaves them out (a table the
     pack's ``missing_tables = "skip"`` lets the chunk lack, an indicator the ``loader``'s
-    input cannot answer), with the reasons in the partial's ``skipped``."""
+    input cannot answer), with the reasons in the partial's ``skipped``. ``registry`` is as
+    for :func:`indicators.evaluate`."""
     refuse_by(by, "evaluate_partial")
     first, last = parse_run(start, end)
-    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True)
+    run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True,
+                    registry=registry or default_registry())
     parts, failures = {}, {}
     for name, indicator in run.pack.indicators.items():
         try:

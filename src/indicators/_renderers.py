@@ -132,6 +132,18 @@ def render_html(results: Results) -> str:
     return scorecard(results)
 
 
+def render_terminal(results: Results, *, color: bool = False, explain_command: str | None = None) -> str:
+    """The scorecard for a terminal: each indicator's latest month by report group, with its
+    target, RAG rating (in colour with ``color``), change, year to date, same month last
+    year and outturn. With ``explain_command`` (text holding ``{indicator}``, ``{period}``
+    and ``{group}``), followed by each broken-down indicator's group furthest on the wrong
+    side of its target, and that command filled in for one of them, to list its rows."""
+    from ._scorecard import render_team_lines, render_terminal as scorecard
+
+    text = scorecard(results, color=color)
+    return text + (render_team_lines(results, explain_command) if explain_command is not None else "")
+
+
 def render_xlsx(results: Results) -> bytes:
     """An Excel workbook (see :mod:`indicators._workbook`); needs the ``xlsx`` extra."""
     from ._workbook import render_xlsx as workbook

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     import polars
     import pyarrow
 
-    from ._explain import Explanation, RunInputs
+    from ._explain import RunInputs
+    from ._explanation import Explanation
     from ._framing import Framing
     from ._pack import Pack
 

@@ -1,7 +1,9 @@
-"""A run: one evaluation's periods, calendar, time limits and memory budget, every table's
-shared work, and the lookup grids the tables share."""
+"""A run: one evaluation's periods, calendar, functions, time limits and memory budget,
+every table's shared work, and the lookup grids the tables share."""
 
 from __future__ import annotations
+
+from typing import Mapping
 
 import numpy as np
 
@@ -9,7 +11,7 @@ from ._arrays import distinct_per_group
 from ._derived import sort_codes
 from ._errors import ResourceError
 from ._evaluator import evaluate as evaluate_node
-from ._functions import DEFAULT_TIME_LIMIT, CallLimits
+from ._functions import DEFAULT_TIME_LIMIT, CallLimits, Function
 from ._grids import extremes, grid_from_ranges, shared_codes, sum_or_mean
 from ._memory import BYTES_PER_PAIR, DEFAULT_MEMORY_BUDGET, GRID_COPIES, size_text
 from ._pack import Lookup, Measure, Pack
@@ -21,14 +23,16 @@ from ._windows import Periods, expand
 
 
 class Run:
-    """One evaluation: the periods, the calendar and every table's shared work."""
+    """One evaluation: the periods, the calendar, the functions expressions call (a
+    registry's) and every table's shared work."""
 
     def __init__(self, pack: Pack, tables: dict[str, Table], periods: Periods, calendar,
-                 function_time_limit: float | None = DEFAULT_TIME_LIMIT,
+                 functions: Mapping[str, Function], function_time_limit: float | None = DEFAULT_TIME_LIMIT,
                  memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> None:
         self.pack = pack
         self.periods = periods
         self.calendar = calendar
+        self.functions = functions
         self.memory_budget = memory_budget
         self.limits = CallLimits(function_time_limit)
         self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}

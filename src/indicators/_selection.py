@@ -1,32 +1,40 @@
-"""Choosing what a command-line run evaluates: several packs, some of their indicators,
-and their tables read once each."""
+"""Choosing what a run evaluates: several packs loaded together, and some of their
+indicators."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import attrs
 
+from ._benchmark_sets import with_benchmarks_for
 from ._checker import suggest
-from ._errors import DataError, IndicatorsError, PackError, Problem
+from ._errors import IndicatorsError, PackError, Problem
 from ._pack import Pack, load_pack
-from ._tables import Table, table_from_mapping
-
-if TYPE_CHECKING:
-    from ._progress import Progress
+from ._plugins import default_registry
+from ._registry import Registry
 
 
-def load_packs(names: Sequence[str | os.PathLike]) -> list[Pack]:
-    """Every pack named, checked together: all their problems, and no indicator id twice."""
+def load_packs(names: Sequence[str | os.PathLike] | str | os.PathLike, *,
+               benchmarks: Sequence[str | os.PathLike] | str | os.PathLike = (),
+               registry: Registry | None = None) -> list[Pack]:
+    """The packs of one run (as ``indicators evaluate A B`` reads them), each a file, folder
+    or installed pack's name, loaded together: every pack's problems in one
+    :class:`indicators.PackError`, and no indicator id in two packs. Each benchmark set of
+    ``benchmarks`` (a CSV path or a set a plugin provides) is added row by row to the pack
+    that holds the row's indicator. One name (or set) alone may be given as it is.
+    ``registry`` is as for :func:`indicators.load_pack`."""
+    registry = registry or default_registry()
+    names = [names] if isinstance(names, (str, os.PathLike)) else list(names)
+    benchmarks = [benchmarks] if isinstance(benchmarks, (str, os.PathLike)) else list(benchmarks)
     packs, problems = [], []
     twice = sorted({str(name) for name in names if list(map(str, names)).count(str(name)) > 1})
     if twice:
         raise PackError([Problem(f"pack {name!r} is named more than once; name each pack once") for name in twice])
     for name in names:
         try:
-            packs.append(load_pack(name))
+            packs.append(load_pack(name, registry=registry))
         except PackError as exc:
             problems.extend(exc.problems)
     seen: dict[str, Pack] = {}
@@ -40,7 +48,7 @@ def load_packs(names: Sequence[str | os.PathLike]) -> list[Pack]:
             seen.setdefault(ident, pack)
     if problems:
         raise PackError(problems)
-    return packs
+    return with_benchmarks_for(packs, *benchmarks, registry=registry)
 
 
 def select(packs: Sequence[Pack], indicators: Iterable[str] = (), groups: Iterable[str] = ()) -> list[Pack]:
@@ -72,46 +80,3 @@ def select(packs: Sequence[Pack], indicators: Iterable[str] = (), groups: Iterab
         if kept:
             chosen.append(attrs.evolve(pack, indicators=kept))
     return chosen
-
-
-def load_tables(packs: Sequence[Pack], location: str | os.PathLike, loader: str, strict: bool | None,
-                progress: Progress | None = None) -> list[dict[str, Table] | str | os.PathLike]:
-    """Each pack's tables from ``location``, read table by table with the named loader
-    (its ``only`` argument); a table read alike by several packs (same declared types
-    and strictness) is read once. A pack some of whose tables are not there gets the
-    location instead, for the engine to report what is missing."""
-    registry = packs[0].registry
-    read = registry.loader(loader)
-    wanted = []  # (pack index, table name, schema, strict)
-    for index, pack in enumerate(packs):
-        schemas = pack.schemas()
-        for name in sorted(pack.tables_used()):
-            wanted.append((index, name, schemas.get(name), pack.strict if strict is None else strict))
-    keys = list(dict.fromkeys((name, tuple(sorted((schema or {}).items())), s) for _, name, schema, s in wanted))
-    cache: dict[tuple, Table] = {}
-    problems: dict[str, Problem] = {}
-    for done, key in enumerate(keys):  # table by table, so that progress can name them
-        if progress is not None:
-            progress.step("reading tables", done, len(keys), key[0])
-        name, schema, table_strict = key
-        try:
-            loaded = read(Path(location), {name: dict(schema)}, strict=table_strict, only={name})
-            if name in loaded:
-                cache[key] = table_from_mapping(name, loaded[name], dict(schema), strict=table_strict)
-        except DataError as exc:
-            for problem in exc.problems:
-                problems.setdefault(str(problem), problem)
-    if progress is not None:
-        progress.step("reading tables", len(keys), len(keys))
-    if problems:
-        raise DataError(list(problems.values()))
-    out: list[dict[str, Table] | str | os.PathLike] = [{} for _ in packs]
-    for index, name, declared, table_strict in wanted:
-        key = (name, tuple(sorted((declared or {}).items())), table_strict)
-        if key in cache and isinstance(out[index], dict):
-            out[index][name] = cache[key]  # type: ignore[index]
-        elif key not in cache:
-            # the engine reports a missing table best from the location itself (what it holds,
-            # the nearest name): give it the location
-            out[index] = location
-    return out

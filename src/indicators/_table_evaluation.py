@@ -105,7 +105,7 @@ class TableEvaluation:
 
     def row_context(self) -> Context:
         # calls inside expressions share values with whole expressions of the same text
-        return Context(self.table.n_rows, self.vec, self.pack.registry.functions, self.calendar,
+        return Context(self.table.n_rows, self.vec, self.run.functions, self.calendar,
                        limits=self.run.limits, calls=self._row_values, sequences=self._sequences)
 
     def row_value(self, expr: Expr) -> Vec:
@@ -167,7 +167,7 @@ class TableEvaluation:
         for lookup in getattr(source, "lookups", ()):
             lazy[lookup.name] = (lambda lookup=lookup: self.lookup_values(lookup, source, rows, periods))
         return Context(rows.size, lambda name: self.vec(name).take(rows),
-                       self.pack.registry.functions, self.calendar, LazyVariables(lazy), self.run.limits)
+                       self.run.functions, self.calendar, LazyVariables(lazy), self.run.limits)
 
     def lookup_values(self, lookup: Lookup, measure: Measure, rows: np.ndarray, periods: np.ndarray) -> Vec:
         """A lookup's value for each (row, period) pair."""

@@ -29,6 +29,7 @@ from ._functions import DEFAULT_TIME_LIMIT
 from ._memory import DEFAULT_MEMORY_BUDGET
 from ._pack import Pack
 from ._partial import Partial, evaluate_partial
+from ._registry import Registry
 from ._framing import read_framing
 from ._results import Results
 from ._tables import table_from_mapping
@@ -331,7 +332,8 @@ def _tables_from(pack: Pack, tables: Any) -> dict[str, Any]:
 def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = None, npartitions: int | None = None,
              strict: bool | None = None, suppress_below: int | None = None,
              function_time_limit: float | None = DEFAULT_TIME_LIMIT,
-             memory_budget: int | None = DEFAULT_MEMORY_BUDGET, by: Sequence[str] | None = None) -> Results:
+             memory_budget: int | None = DEFAULT_MEMORY_BUDGET, by: Sequence[str] | None = None,
+             registry: Registry | None = None) -> Results:
     """Evaluate ``pack`` over ``tables`` on Dask, exactly as :func:`indicators.evaluate` would
     over the whole tables (breakdowns, ``by``, are refused).
 
@@ -342,7 +344,9 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     table is split into by key (default: the most partitions any table has). An
     indicator whose plugin function fails, or whose work on one partition would take
     more than ``memory_budget`` bytes in one step, fails alone (``results.failures``), as
-    on one machine.
+    on one machine. ``registry`` (None: :func:`indicators.default_registry`) is the
+    client's, for the pack's input definitions; the pack travels without plugins, and each
+    worker evaluates with its own process's default registry (its installed plugins).
     """
     refuse_by(by, "indicators.dask.evaluate")
     parse_run(start, end)  # a bad period is told before any work
@@ -388,7 +392,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
         merged, ranges = client.compute(partials[0]).result()
     else:
         merged, ranges = partials[0].compute()
-    results = merged.results(pack, suppress_below)
+    results = merged.results(pack, suppress_below, registry=registry)
     results.skipped = skipped
     first, last = parse_run(start, end)
     results.warnings = coverage_warnings(pack, {}, first, last, ranges=ranges)
