@@ -364,12 +364,12 @@ class TableEvaluation:
         own element-wise functions (a plugin function sees the whole column, as anywhere)."""
         if block_rows(self.table.n_rows) == self.table.n_rows or _text_of(expr) in self._row_values:
             return False
-        functions = self.pack.registry.functions
+        functions = self.run.functions
         return all(node.name in functions and functions[node.name].builtin
                    for node in walk(expr.node) if isinstance(node, Call))
 
     def _block_context(self, rows: slice) -> Context:
-        return Context(rows.stop - rows.start, lambda name: self.vec(name).rows(rows), self.pack.registry.functions,
+        return Context(rows.stop - rows.start, lambda name: self.vec(name).rows(rows), self.run.functions,
                        self.calendar, limits=self.run.limits, calls={})
 
     def _count(self, measure: Measure, lo, hi, keep, pending, key) -> np.ndarray:
