@@ -583,3 +583,23 @@ def test_an_indicator_failed_in_one_partial_is_failed_in_the_merge_whatever_the_
         results = merged.results(pack)
         assert results.failures == whole.failures != []
         assert results.to_json() == whole.to_json()
+
+
+def test_a_folder_of_partitions_for_a_pack_that_skips_missing_columns(tmp_path):
+    """The shipped childrens-social-care pack skips indicators whose columns the data lacks:
+    the check reads each folder's columns (it failed on the folder itself)."""
+    pytest.importorskip("pyarrow")
+    from indicators.demo import generate
+
+    pack = indicators.load_pack("childrens-social-care")
+    assert pack.missing_columns == "skip"
+    tables = {name: pd.DataFrame(columns) for name, columns in generate(seed=2017, scale=0.1).items()
+              if name in pack.tables_used()}
+    tables["contacts"] = tables["contacts"].drop(columns=["outcome"])  # the indicators reading it are skipped
+    write_partitions(tables, tmp_path, "parquet")
+    whole = {name: pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / name).iterdir())], ignore_index=True)
+             for name in tables}
+    expected = indicators.evaluate(pack, whole, "2016-02", "2017-01")
+    got = indicators_dask.evaluate(pack, tmp_path, "2016-02", "2017-01", npartitions=3)
+    assert got.skipped == expected.skipped != {}
+    assert got.to_json() == expected.to_json()
