@@ -14,10 +14,13 @@ second; one Parquet file per chunk and table). Then, in this one process:
 - one machine: ``indicators.evaluate`` on the first extract (and the first chunk) read into
   plain arrays, the eight indicators and each shipped pack timed, then once more under
   tracemalloc for the memory an evaluation adds on top of its input;
-- a ``distributed.LocalCluster`` of ``--workers`` processes (one thread each, no memory
-  limit, so nothing spills and the peak is the real one), a fresh one per pack:
-  ``indicators.dask.evaluate`` over the whole folder, ``--partitions`` partitions by key;
-  wall time, and each worker process's peak resident set (VmHWM).
+- a ``distributed.LocalCluster`` of ``--workers`` processes (one thread each; by default no
+  memory limit, so nothing spills and the peak is the real one; ``--memory-limit SIZE``
+  per worker lets Dask spill past 60-70% of it and restart a worker past 95%, as a cluster
+  short of memory would), a fresh one per pack: ``indicators.dask.evaluate`` over the
+  whole folder, ``--partitions`` partitions by key; wall time, and each worker process's
+  peak resident set (VmHWM). A pack whose run fails (workers restarted past the limit
+  until Dask gives up) is reported as failed, with Dask's message, and the others run.
 
 When the first extract and chunk are the whole data (``--extracts 1 --chunks 1``), the
 cluster's JSON is compared with one machine's, byte for byte. Timings are printed, never
@@ -51,6 +54,15 @@ PACKS_START, PACKS_END = "2016-02", "2017-01"
 ID_STRIDE = 10**10  # the ids of demo chunk k are offset by k * ID_STRIDE
 
 
+def _offset(ids: np.ndarray, k: int) -> np.ndarray:
+    """Chunk ``k``'s ids: numbers offset by ``k * ID_STRIDE``, text ids prefixed ``k-``."""
+    if k == 0:
+        return ids
+    if np.issubdtype(ids.dtype, np.number):
+        return ids + k * ID_STRIDE
+    return np.char.add(f"{k}-", ids.astype(str))
+
+
 def write_demo_chunks(folder: Path, chunks: int, scale: float, seeds: int) -> None:
     """Both packs' tables, one Parquet file per chunk and table; ``seeds`` chunks
     generated, each written ``chunks / seeds`` times with its ids offset."""
@@ -65,7 +77,7 @@ def write_demo_chunks(folder: Path, chunks: int, scale: float, seeds: int) -> No
         data = generate(seed=2017 + seed, scale=scale)
         for k in range(seed, chunks, seeds):
             for name, columns in data.items():
-                frame = pd.DataFrame({c: v + k * ID_STRIDE if c.endswith("_id") else v for c, v in columns.items()})
+                frame = pd.DataFrame({c: _offset(v, k) if c.endswith("_id") else v for c, v in columns.items()})
                 (folder / name).mkdir(parents=True, exist_ok=True)
                 frame.to_parquet(folder / name / f"chunk-{k:03d}.parquet", index=False)
         print(f"  demo seed {seed + 1}/{seeds} ({len(range(seed, chunks, seeds))} chunks) in "
@@ -124,6 +136,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--partitions", type=int, default=24, help="partitions by key (default 24)")
     parser.add_argument("--reference", type=Path, default=HERE.parent.parent / "shared" / "bench")
+    parser.add_argument("--memory-limit", default="0",
+                        help="memory limit per worker, as Dask reads it (\"1.5GiB\"; default 0: none)")
     parser.add_argument("--clean", action="store_true", help="delete --data at the end")
     args = parser.parse_args()
 
@@ -163,14 +177,22 @@ def main() -> None:
     summary = []
     for label, _, pack, folder, start, end, pieces in runs:
         rows = sum(parquet_rows(folder / name) for name in pack.tables_used() if (folder / name).is_dir())
-        got, seconds, peaks = on_cluster(pack, folder, args.workers, args.partitions, start, end)
         local_rows, want, local_seconds, size, peak = local[label]
+        try:
+            got, seconds, peaks = on_cluster(pack, folder, args.workers, args.partitions, start, end,
+                                             memory_limit=args.memory_limit)
+        except Exception as exc:  # noqa: BLE001 - Dask's KilledWorker and the like: reported, not raised
+            summary.append(f"{label}: {rows:,} rows, input {gib(size / local_rows * rows)} at one machine's bytes per "
+                           f"row; cluster FAILED with worker memory limit {args.memory_limit}: "
+                           f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+            print(summary[-1], flush=True)
+            continue
         same = "JSON identical to one machine's" if got == want else "JSON DIFFERS from one machine's"
         if pieces > 1:
             same = "not compared (one machine evaluated the first piece only)"
         per_row = (seconds / rows) / (local_seconds / local_rows)
         estimate = (size + peak) / local_rows * rows
-        summary.append(f"{label}: {rows:,} rows, cluster {seconds:.1f} s ({seconds / rows * 1e6:.3f} s per million "
+        summary.append(f"{label}: {rows:,} rows, memory limit per worker {args.memory_limit}, cluster {seconds:.1f} s ({seconds / rows * 1e6:.3f} s per million "
                        f"rows), worker peaks {', '.join(gib(p * 2**20) for p in peaks)}; one machine at "
                        f"{local_rows:,} rows {local_seconds:.2f} s ({local_seconds / local_rows * 1e6:.3f} s per "
                        f"million); per row cluster / one machine {per_row:.2f}x; one machine would need about "

@@ -79,14 +79,19 @@ def worker_peak_mib() -> float:
 
 
 def on_cluster(pack, folder: Path, workers: int, partitions: int | None, start: str = START,
-               end: str = END) -> tuple[str, float, list[float]]:
+               end: str = END, memory_limit: str | int = 0) -> tuple[str, float, list[float]]:
+    """JSON, wall seconds and each worker's peak MiB; ``memory_limit`` per worker (0: none,
+    so nothing spills), with Dask's spilling and its restart at 95% but no pause (a paused
+    worker whose memory is not its tasks' results would wait for ever)."""
+    import dask
     import distributed
 
     import indicators.dask
 
-    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=":0",
-                                  silence_logs=50, memory_limit=0) as cluster, distributed.Client(cluster) as client:
+    with dask.config.set({"distributed.worker.memory.pause": False}), \
+            distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                     dashboard_address=":0", silence_logs=50,
+                                     memory_limit=memory_limit) as cluster, distributed.Client(cluster) as client:
         client.wait_for_workers(workers)
         started = time.perf_counter()
         results = indicators.dask.evaluate(pack, folder, start, end, client=client, npartitions=partitions)

@@ -583,3 +583,63 @@ def test_an_indicator_failed_in_one_partial_is_failed_in_the_merge_whatever_the_
         results = merged.results(pack)
         assert results.failures == whole.failures != []
         assert results.to_json() == whole.to_json()
+
+
+def test_a_folder_of_partitions_for_a_pack_that_skips_missing_columns(tmp_path):
+    """The shipped childrens-social-care pack skips indicators whose columns the data lacks:
+    the check reads each folder's columns (it failed on the folder itself)."""
+    pytest.importorskip("pyarrow")
+    from indicators.demo import generate
+
+    pack = indicators.load_pack("childrens-social-care")
+    assert pack.missing_columns == "skip"
+    tables = {name: pd.DataFrame(columns) for name, columns in generate(seed=2017, scale=0.1).items()
+              if name in pack.tables_used()}
+    tables["contacts"] = tables["contacts"].drop(columns=["outcome"])  # the indicators reading it are skipped
+    write_partitions(tables, tmp_path, "parquet")
+    whole = {name: pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / name).iterdir())], ignore_index=True)
+             for name in tables}
+    expected = indicators.evaluate(pack, whole, "2016-02", "2017-01")
+    got = indicators_dask.evaluate(pack, tmp_path, "2016-02", "2017-01", npartitions=3)
+    assert got.skipped == expected.skipped != {}
+    assert got.to_json() == expected.to_json()
+
+
+# ---------------------------------------------------------------------------------------
+# workers with less memory than the data
+
+
+def wide_contacts(part: int, rows: int) -> pd.DataFrame:
+    """One input partition of contacts, made on the worker that reads it: a child's
+    previous contact in other partitions, ties on a day, and eight more number columns
+    (the duplicate-row check reads them) so that rows take 88 bytes each."""
+    import numpy as np
+
+    rng = np.random.default_rng(1000 + part)
+    received = np.datetime64("2016-01-01") + rng.integers(0, 500, rows).astype("timedelta64[D]")
+    return pd.DataFrame({"child_id": rng.integers(0, rows * 4, rows), "received_on": received.astype("datetime64[ns]"),
+                         **{f"x{j}": rng.integers(0, 1000, rows) for j in range(8)},
+                         "decided_on": (received + rng.integers(-2, 10, rows).astype("timedelta64[D]"))
+                         .astype("datetime64[ns]")})
+
+
+def test_workers_each_with_less_memory_than_the_data_give_the_local_json():
+    """504 MiB of contacts as pandas frames, two workers limited to 480 MiB each (Dask
+    spills past 60-70% and restarts a worker past 95%; pausing off, as a paused worker
+    whose memory is its own would wait for ever): the JSON is one machine's, and no
+    worker was restarted."""
+    pack = pack_from(DERIVED_TEXT.split("[indicators.children_contacted]")[0])
+    parts, rows, limit = 24, 250_000, 480 * 2**20
+    whole = pd.concat([wide_contacts(i, rows) for i in range(parts)], ignore_index=True)
+    assert whole.memory_usage(deep=True).sum() > limit
+    expected = local(pack, {"contacts": whole})
+    del whole
+    with dask.config.set({"distributed.worker.memory.pause": False}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                     dashboard_address=":0", memory_limit=limit, silence_logs=50) as cluster, \
+            distributed.Client(cluster) as limited:
+        pids = set(limited.run(os.getpid).values())
+        contacts = dd.from_map(wide_contacts, range(parts), [rows] * parts, meta=wide_contacts(0, 0))
+        got = indicators_dask.evaluate(pack, {"contacts": contacts}, START, END, client=limited, npartitions=40)
+        assert set(limited.run(os.getpid).values()) == pids
+    assert got.to_json() == expected

@@ -350,7 +350,10 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     """
     refuse_by(by, "indicators.dask.evaluate")
     parse_run(start, end)  # a bad period is told before any work
-    given = _tables_from(pack, tables)
+    # the tables the pack reads as Dask frames (lazily: a folder's columns, no rows), which the
+    # missing_columns = "skip" check reads
+    given = {name: _as_dask(name, data) if name in pack.tables_used() else data
+             for name, data in _tables_from(pack, tables).items()}
     pack, skipped = skip_missing(pack, given)
     keys = partition_keys(pack)  # a pack this cannot run is told before the data is looked at
     missing = sorted(pack.tables_used() - set(given))
