@@ -202,6 +202,17 @@ def test_a_folder_of_csv_partitions_per_table_gives_what_the_csv_loader_gives_fo
         (tmp_path / "whole" / f"{name}.csv").write_text("\n".join(lines) + "\n")
     expected = indicators.evaluate(PACK, tmp_path / "whole", START, END).to_json()
     assert indicators_dask.evaluate(PACK, tmp_path / "parts", START, END, npartitions=2).to_json() == expected
+    # the folder one machine reads (one CSV file per table) runs as it is, each file split
+    # into blocks by Dask
+    assert indicators_dask.evaluate(PACK, tmp_path / "whole", START, END, npartitions=2).to_json() == expected
+
+
+def test_a_table_given_as_a_file_and_as_a_folder_is_refused_naming_both(tmp_path):
+    (tmp_path / "contacts").mkdir()
+    (tmp_path / "contacts" / "part-0.csv").write_text("child_id\n1\n")
+    (tmp_path / "contacts.csv").write_text("child_id\n2\n")
+    with pytest.raises(indicators.DataError, match="'contacts' is given twice: contacts and contacts.csv"):
+        indicators_dask.evaluate(PACK, tmp_path, START, END)
 
 
 def test_a_folder_of_parquet_partitions_per_table(tmp_path):

@@ -293,24 +293,28 @@ def _as_dask(name: str, data: Any) -> dd.DataFrame:
     if isinstance(data, Mapping):
         return dd.from_pandas(pd.DataFrame(dict(data)), npartitions=1, sort=False)
     if isinstance(data, (str, os.PathLike)):
-        return _read_folder(name, Path(data))
-    raise DataError([Problem(f"table {name!r}: expected a Dask or pandas DataFrame or a folder of Parquet "
-                             f"or CSV partitions, got {type(data).__name__}", path=name)])
+        return _read_path(name, Path(data))
+    raise DataError([Problem(f"table {name!r}: expected a Dask or pandas DataFrame, a Parquet or CSV file or a folder of "
+                             f"such partitions, got {type(data).__name__}", path=name)])
 
 
-def _read_folder(name: str, folder: Path) -> dd.DataFrame:
-    parquet = sorted(folder.glob("*.parquet"))
-    csv = sorted(folder.glob("*.csv"))
-    if parquet and csv:
-        raise DataError([Problem(f"table {name!r}: the folder holds both Parquet and CSV partitions; "
-                                 "keep one format per table", file=str(folder))])
-    if parquet:
-        return dd.read_parquet([str(p) for p in parquet])
-    if csv:
-        # text as read: the engine types each column as its loader does (declared columns by
-        # their declaration), instead of pandas guessing from the first block
-        return dd.read_csv([str(p) for p in csv], dtype=str, keep_default_na=False, na_values=[""])
-    raise DataError([Problem(f"table {name!r}: no *.parquet or *.csv partitions in {folder}", file=str(folder))])
+def _read_path(name: str, path: Path) -> dd.DataFrame:
+    """A table from a folder of partitions, or from one file (split into blocks by Dask)."""
+    if path.is_file():
+        files = [path]
+    else:
+        files = sorted(path.glob("*.parquet")) + sorted(path.glob("*.csv"))
+        if {p.suffix for p in files} == {".parquet", ".csv"}:
+            raise DataError([Problem(f"table {name!r}: the folder holds both Parquet and CSV partitions; "
+                                     "keep one format per table", file=str(path))])
+        if not files:
+            raise DataError([Problem(f"table {name!r}: no *.parquet or *.csv partitions in {path}",
+                                     file=str(path))])
+    if files[0].suffix == ".parquet":
+        return dd.read_parquet([str(p) for p in files])
+    # text as read: the engine types each column as its loader does (declared columns by
+    # their declaration), instead of pandas guessing from the first block
+    return dd.read_csv([str(p) for p in files], dtype=str, keep_default_na=False, na_values=[""])
 
 
 def _tables_from(pack: Pack, tables: Any) -> dict[str, Any]:
@@ -318,10 +322,22 @@ def _tables_from(pack: Pack, tables: Any) -> dict[str, Any]:
         root = Path(tables)
         if not root.is_dir():
             raise DataError([Problem(f"no folder {root}", file=str(root))])
-        return {p.name: p for p in sorted(root.iterdir()) if p.is_dir()}
+        found: dict[str, Path] = {}
+        problems = []
+        for path in sorted(root.iterdir()):
+            if not (path.is_dir() or path.suffix in (".csv", ".parquet")):
+                continue
+            name = path.name if path.is_dir() else path.stem
+            if name in found:
+                problems.append(Problem(f"table {name!r} is given twice: {found[name].name} and {path.name}; "
+                                        "keep one file or one folder of partitions per table", file=str(path)))
+            found[name] = path
+        if problems:
+            raise DataError(problems)
+        return found
     if not isinstance(tables, Mapping):
-        raise DataError([Problem("expected a mapping of table name to table, or a folder with a folder of "
-                                 f"partitions per table, got {type(tables).__name__}")])
+        raise DataError([Problem("expected a mapping of table name to table, or a folder with a file or a "
+                                 f"folder of partitions per table, got {type(tables).__name__}")])
     return dict(tables)
 
 
