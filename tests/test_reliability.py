@@ -265,3 +265,27 @@ def test_a_negative_duration_is_noted_only_on_rows_the_where_keeps():
     # child 1's decision is before its contact too, but the where leaves that row out
     assert {"negative duration (working_days(received_on, decided_on))": 1} == results.get("quick", "2017-01").notes
     assert {"negative duration (days(received_on, decided_on))": 2} == results.get("lag", "2017-01").notes
+
+
+def test_rows_without_a_date_are_noted_only_where_the_measures_filters_keep_them():
+    pack = indicators.loads_pack(
+        '[indicators.quick]\ntitle = "Quick"\nkind = "percentage"\ntable = "contacts"\ndate = "received_on"\n'
+        'where = "outcome is not missing and days(decided_on, closed_on) >= 0"\n'
+        'numerator = "working_days(received_on, decided_on) <= 1"\npolarity = "higher_is_better"\n')
+    day = datetime.date
+    contacts = {
+        "child_id": [1, 2, 3, 4, 5, 6],
+        "received_on": [None, None, None, None, day(2017, 1, 10), None],
+        "decided_on": [day(2017, 1, 2), day(2017, 1, 2), day(2017, 1, 9), None, day(2017, 1, 11), day(2017, 1, 3)],
+        "closed_on": [day(2017, 1, 5), day(2017, 1, 5), day(2017, 1, 1), day(2017, 1, 5), day(2017, 1, 12),
+                      day(2017, 1, 4)],
+        "outcome": ["nfa", None, "nfa", "nfa", "nfa", "nfa"],
+        "team": ["A", "A", "B", "B", "A", "B"]}
+    # undated: children 1, 2, 3, 4, 6; the where keeps 1 and 6 (2 has no outcome, 3 closes
+    # before its decision, 4 has no decision); the numerator's own condition does not count
+    results = indicators.evaluate(pack, {"contacts": contacts}, "2017-01", "2017-01")
+    assert 2 == results.get("quick", "2017-01").notes["missing date (contacts.received_on)"]
+    by_team = indicators.evaluate(pack, {"contacts": contacts}, "2017-01", "2017-01", by=["team"])
+    noted = {tuple(r["group"].values()): r["notes"].get("missing date (contacts.received_on)")
+             for r in json.loads(by_team.to_json()) if r["group"]}
+    assert {("A",): 1, ("B",): 1} == noted

@@ -360,13 +360,32 @@ class TableEvaluation:
 
     def _by_blocks(self, expr: Expr) -> bool:
         """Whether a row-level filter is better evaluated block by block than for the
-        whole table: a large table, a value not computed already, and only the engine's
-        own element-wise functions (a plugin function sees the whole column, as anywhere)."""
-        if block_rows(self.table.n_rows) == self.table.n_rows or _text_of(expr) in self._row_values:
+        whole table: a large table, and a value to be computed on some rows alone."""
+        return block_rows(self.table.n_rows) < self.table.n_rows and self._on_some_rows(expr)
+
+    def _on_some_rows(self, expr: Expr) -> bool:
+        """Whether a row-level expression may be evaluated on some rows alone: a value not
+        computed already, and only the engine's own element-wise functions (a plugin
+        function sees the whole column, as anywhere)."""
+        if _text_of(expr) in self._row_values:
             return False
         functions = self.run.functions
         return all(node.name in functions and functions[node.name].builtin
                    for node in walk(expr.node) if isinstance(node, Call))
+
+    def _values_at(self, exprs: Sequence[Expr], rows: np.ndarray) -> list[Vec]:
+        """Row-level expressions' values at some rows: the shared whole-table values where
+        they exist (or a plugin function needs the whole column), else computed there alone."""
+        context = None
+        out = []
+        for expr in exprs:
+            if self._on_some_rows(expr):
+                context = context or Context(rows.size, lambda name: self.vec(name).take(rows), self.run.functions,
+                                             self.calendar, limits=self.run.limits, calls={})
+                out.append(evaluate_node(expr.node, context))
+            else:
+                out.append(self.row_value(expr).take(rows))
+        return out
 
     def _block_context(self, rows: slice) -> Context:
         return Context(rows.stop - rows.start, lambda name: self.vec(name).rows(rows), self.run.functions,
@@ -521,13 +540,14 @@ class TableEvaluation:
                    if expr is not measure.extra and not is_pair_level(expr, measure)]
 
         def rows() -> np.ndarray:
-            kept = self.days(placing) == NAT
+            undated = self.days(placing) == NAT
             placed_by = self.table.columns.get(placing.text.strip())
             if placed_by is not None and placed_by.unreadable_rows is not None:
-                kept &= ~placed_by.unreadable_rows
-            for expr in filters:
-                kept = kept & self.row_filter(expr)
-            return kept
+                undated &= ~placed_by.unreadable_rows
+            at = np.flatnonzero(undated)  # usually few: the filters are evaluated on them alone
+            for value in self._values_at(filters, at):
+                undated[at[~value.is_true()]] = False
+            return undated
 
         return self._memoised(("undated", to_text(placing.node), tuple(to_text(expr.node) for expr in filters)),
                               lambda: self.rows_counted(rows()))
