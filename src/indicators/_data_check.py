@@ -194,10 +194,7 @@ def _calendar(pack: Pack, registry: Registry) -> Calendar:
     """The pack's calendar with its extra closure days, from ``registry``; one clear message
     when that registry lacks it (the pack was loaded with another)."""
     if pack.calendar not in registry.calendars:
-        reason = registry.unavailable("calendar", pack.calendar) or (
-            f"no plugin of the registry the pack is evaluated with provides the calendar {pack.calendar!r}, "
-            "which the registry it was loaded with had; install or register that plugin here, or pass the "
-            "same registry= to evaluate as to load_pack")
+        reason = registry.unavailable("calendar", pack.calendar) or registry.lacking("calendar", pack.calendar)
         raise PackError([Problem(f"pack {pack.name!r}: {reason}", file=pack.files[0] if len(pack.files) == 1 else None,
                                  path="pack.calendar")])
     return registry.calendar(pack.calendar, pack.extra_holidays)

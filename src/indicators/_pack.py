@@ -868,9 +868,7 @@ def unavailable(registry: Registry, open_: bool):
         clash = registry.unavailable("function", name)
         if clash or open_ or name in registry.functions:
             return clash
-        return (f"no plugin of the registry the pack is evaluated with provides the function {name!r}, "
-                "which the registry it was loaded with had; install or register that plugin here, or "
-                "pass the same registry= to evaluate as to load_pack")
+        return registry.lacking("function", name)
     return reason
 
 

@@ -117,6 +117,13 @@ class Registry:
                     f"indicators.plugins.prefer({kind!r}, {name!r}, PLUGIN)")
         return None
 
+    def lacking(self, kind: str, name: str) -> str:
+        """Why a pack evaluated with this registry cannot use a name that loading it found:
+        it was loaded with another registry."""
+        return (f"no plugin of the registry the pack is evaluated with provides the {kind} {name!r}, "
+                "which the registry it was loaded with had; install or register that plugin here, or "
+                "pass the same registry= to evaluate as to load_pack")
+
     def loader(self, name: str) -> Callable:
         """The named loader; a :class:`DataError` naming the installed ones (and the closest)
         when there is none."""

@@ -349,10 +349,10 @@ class TableEvaluation:
             out = []
             for expr, value in zip(exprs, whole):
                 if value is None:
-                    block = block or self._block_context(rows)
+                    block = block or self._context_at(rows, rows.stop - rows.start)
                     value = evaluate_node(expr.node, block)
                 else:
-                    value = value.rows(rows)
+                    value = value.take(rows)
                 out.append(value)
             return out
 
@@ -380,16 +380,16 @@ class TableEvaluation:
         out = []
         for expr in exprs:
             if self._on_some_rows(expr):
-                context = context or Context(rows.size, lambda name: self.vec(name).take(rows), self.run.functions,
-                                             self.calendar, limits=self.run.limits, calls={})
+                context = context or self._context_at(rows, rows.size)
                 out.append(evaluate_node(expr.node, context))
             else:
                 out.append(self.row_value(expr).take(rows))
         return out
 
-    def _block_context(self, rows: slice) -> Context:
-        return Context(rows.stop - rows.start, lambda name: self.vec(name).rows(rows), self.run.functions,
-                       self.calendar, limits=self.run.limits, calls={})
+    def _context_at(self, rows: slice | np.ndarray, n: int) -> Context:
+        """Row-level evaluation on ``n`` rows of the table (a block as views, or some rows)."""
+        return Context(n, lambda name: self.vec(name).take(rows), self.run.functions, self.calendar,
+                       limits=self.run.limits, calls={})
 
     def _count(self, measure: Measure, lo, hi, keep, pending, key) -> np.ndarray:
         n_periods = self.periods.count

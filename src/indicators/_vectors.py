@@ -41,13 +41,8 @@ class Vec:
         return self.missing
 
     def take(self, index: np.ndarray) -> Vec:
-        """The elements at ``index``."""
+        """The elements at ``index`` (views of a block when it is a slice)."""
         return Vec(self.type, self.data[index], None if self.missing is None else self.missing[index],
-                   self.categories)
-
-    def rows(self, part: slice) -> Vec:
-        """The elements of a contiguous block, as views (no copy)."""
-        return Vec(self.type, self.data[part], None if self.missing is None else self.missing[part],
                    self.categories)
 
     def filled(self) -> np.ndarray:

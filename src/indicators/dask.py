@@ -294,8 +294,8 @@ def _as_dask(name: str, data: Any) -> dd.DataFrame:
         return dd.from_pandas(pd.DataFrame(dict(data)), npartitions=1, sort=False)
     if isinstance(data, (str, os.PathLike)):
         return _read_path(name, Path(data))
-    raise DataError([Problem(f"table {name!r}: expected a Dask or pandas DataFrame, a Parquet or CSV file or a folder of "
-                             f"such partitions, got {type(data).__name__}", path=name)])
+    raise DataError([Problem(f"table {name!r}: expected a Dask or pandas DataFrame, a Parquet or CSV file "
+                             f"or a folder of such partitions, got {type(data).__name__}", path=name)])
 
 
 def _read_path(name: str, path: Path) -> dd.DataFrame:
