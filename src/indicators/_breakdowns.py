@@ -13,8 +13,9 @@ selects the measure's rows, not the rows a lookup aggregates.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
+import attrs
 import numpy as np
 
 from ._arrays import unique
@@ -25,12 +26,12 @@ from ._judgement import judge
 from ._notes import accounting, indicator_notes
 from ._pack import AGGREGATE_KINDS, Indicator, Lookup, Measure
 from ._pairs import PairFrame
-from ._plan import placement_key, selection_key
 from ._results import Result
 from ._run import Run
-from ._table_evaluation import TableEvaluation
+from ._table_evaluation import Selection, TableEvaluation
 from ._vectors import Vec
 from ._windows import Periods, period_dtype
+from ._work import DuplicateRows, Key, Placement, Shared, placement_key
 
 
 class GroupedPeriods:
@@ -81,48 +82,32 @@ class GroupedTableEvaluation(TableEvaluation):
         self.pack = total.pack
         self.calendar = total.calendar
         self.derived = total.derived
-        # values of rows, and what they are computed from, are the total's
-        self._vecs = total._vecs
-        self._row_values = total._row_values
-        self._sequences = total._sequences
-        self._row_codes = total._row_codes
-        # counts and placements are per group
-        self._placements = {}
-        self._frames = {}
-        self._placed = {}
-        self._counts = {}
-        self._memo = {}
+        self.row_work = total.row_work  # values of rows, and what they are computed from, are the total's
+        self.work = Shared()  # counts and placements are per group
         self._dtype = period_dtype(periods.count)
 
     def placement(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray]:
-        key = placement_key(source)
-        if key not in self._placements:
+        def place() -> tuple[np.ndarray, np.ndarray]:
             lo, hi = self.total.placement(source)
             offset = self.codes.astype(self._dtype) * self._dtype(self.total.periods.count)
-            self._placements[key] = (lo.astype(self._dtype) + offset, hi.astype(self._dtype) + offset)
-        return self._placements[key]
+            return lo.astype(self._dtype) + offset, hi.astype(self._dtype) + offset
 
-    def frame(self, measure: Measure, key: tuple, keep: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> PairFrame:
-        if key not in self._frames:
-            total = self.total.frame(measure, key, keep, *self.total.placement(measure))
-            self._frames[key] = GroupedFrame(total, self.codes, self.total.periods.count, self._dtype)
-        return self._frames[key]
+        return self.shared(Placement(placement_key(source)), place)
 
-    def count(self, measure: Measure, filters: tuple | None = None) -> np.ndarray:
-        """Rows of the measure per (group, period); a count of rows (not of distinct
-        values) also gives the total its count, the sum of the groups'."""
-        counts = super().count(measure, filters)
-        if not measure.distinct:
-            key = (selection_key(measure, measure.filters() if filters is None else filters), None)
-            self.total._counts.setdefault(key, counts.reshape(self.n_groups, -1).sum(axis=0))
-        return counts
+    def frame(self, measure: Measure, selection: Selection) -> PairFrame:
+        def pairs() -> GroupedFrame:
+            lo, hi = self.total.placement(measure)
+            total = self.total.frame(measure, attrs.evolve(selection, lo=lo, hi=hi))
+            return GroupedFrame(total, self.codes, self.total.periods.count, self._dtype)
 
-    def _memoised(self, key: tuple, compute):
-        """As the total's, and a count of rows by reason also gives the total its own,
-        the sum of the groups'."""
-        value = super()._memoised(key, compute)
-        if key[0] in ("account", "negative durations", "unknown"):
-            self.total._memo.setdefault(key, _fold(value, self.n_groups))
+        return self.shared(selection.pairs, pairs)
+
+    def shared(self, key: Key, compute: Callable[[], Any]) -> Any:
+        """As the total's; and where the total's value is the sum of the groups' (rows
+        counted, by reason or not), the groups' value gives the total its own."""
+        value = super().shared(key, compute)
+        if key.sums_over_groups:
+            self.total.work.offer(key, _fold(value, self.n_groups))
         return value
 
     def rows_counted(self, rows: np.ndarray) -> np.ndarray:
@@ -133,11 +118,12 @@ class GroupedTableEvaluation(TableEvaluation):
     def duplicate_rows(self) -> np.ndarray:
         """Rows equal to an earlier row, per group (equal rows share every column, so
         their group too)."""
-        if "duplicate rows" not in self._memo:
+        def counted() -> np.ndarray:
             repeated = np.zeros(self.table.n_rows, dtype=bool)
             repeated[self.total.repeated_rows()] = True
-            self._memo["duplicate rows"] = self.rows_counted(repeated)
-        return self._memo["duplicate rows"]
+            return self.rows_counted(repeated)
+
+        return self.shared(DuplicateRows(), counted)
 
 
 def _fold(value, n_groups: int):

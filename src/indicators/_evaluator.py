@@ -10,6 +10,7 @@ from ._calendars import Calendar
 from ._derived import Sequence, shift_by_key
 from ._expressions import Binary, Call, InList, IsMissing, Literal, Name, Node, Unary, left_spine, to_text
 from ._functions import CallLimits, Function
+from ._work import RowValue, Shared, Sorted
 from ._vectors import (
     Vec,
     arithmetic,
@@ -34,8 +35,8 @@ class Context:
     calendar: Calendar | None = None
     variables: Mapping[str, Vec] = attrs.field(factory=dict)
     limits: CallLimits | None = None
-    calls: dict[str, Vec] | None = None  # function calls' values by canonical text, shared
-    sequences: dict[tuple[str, str], Sequence] | None = None  # rows sorted by (key, order), shared
+    # function calls' values by canonical text, and rows sorted by (key, order), shared
+    shared: Shared | None = None
 
 
 def evaluate(node: Node, ctx: Context) -> Vec:
@@ -59,11 +60,8 @@ def evaluate(node: Node, ctx: Context) -> Vec:
         return in_list(evaluate(node.operand, ctx), [(i.value, i.type) for i in node.items], node.negated)
     if isinstance(node, IsMissing):
         return is_missing(evaluate(node.operand, ctx), node.negated)
-    if isinstance(node, Call) and ctx.calls is not None:
-        key = to_text(node)
-        if key not in ctx.calls:
-            ctx.calls[key] = _call(node, ctx)
-        return ctx.calls[key]
+    if isinstance(node, Call) and ctx.shared is not None:
+        return ctx.shared.get(RowValue(to_text(node)), lambda: _call(node, ctx))
     if isinstance(node, Call):
         return _call(node, ctx)
     raise TypeError(node)
@@ -87,11 +85,8 @@ def _call(node: Call, ctx: Context) -> Vec:
         order = evaluate(order_node, ctx) if "order" in kwargs else value
         key = evaluate(kwargs["by"], ctx)
         sequence = None
-        if ctx.sequences is not None:  # one sort per (key, order), whatever columns shift along it
-            name = (to_text(kwargs["by"]), to_text(order_node))
-            if name not in ctx.sequences:
-                ctx.sequences[name] = Sequence(key, order)
-            sequence = ctx.sequences[name]
+        if ctx.shared is not None:  # one sort per (key, order), whatever columns shift along it
+            sequence = ctx.shared.get(Sorted(to_text(kwargs["by"]), to_text(order_node)), lambda: Sequence(key, order))
         return shift_by_key(value, key, order, forward=node.name == "next", sequence=sequence)
     function = ctx.functions[node.name]
     args = [evaluate(arg, ctx) for arg in node.args]

@@ -30,7 +30,7 @@ from ._functions import DEFAULT_TIME_LIMIT
 from ._inputs import pack_for_input
 from ._memory import DEFAULT_MEMORY_BUDGET
 from ._pack import AGGREGATE_KINDS, Constant, Expr, Indicator, Measure, Pack, PopulationRef
-from ._plan import is_pair_level
+from ._work import is_pair_level
 from ._plugins import default_registry
 from ._registry import Registry
 from ._run import Run

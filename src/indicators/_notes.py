@@ -11,6 +11,7 @@ import numpy as np
 
 from ._expressions import names_used
 from ._pack import AGGREGATE_KINDS, Indicator, Measure
+from ._work import noted_measures, placing
 
 if TYPE_CHECKING:
     from ._run import Run
@@ -37,20 +38,14 @@ def indicator_notes(indicator: Indicator, run: Run, duplicates: bool = True) -> 
         if counts.any():
             notes[reason] = notes.get(reason, 0) + counts
 
-    seen: list[Measure] = []
-    for measure in indicator.measures():
-        # a numerator that is the base measure plus a filter reads the same rows
-        plain = attrs.evolve(measure, extra=None, location=None)
-        if plain in seen:
-            continue
-        seen.append(plain)
+    for measure, of in noted_measures(indicator):
         evaluation = run.tables[measure.table]
         table = evaluation.table
         names = set()
         for expr in measure.expressions():
             names |= names_used(expr.node)
-        if measure is indicator.numerator and indicator.of is not None:
-            names |= names_used(indicator.of.node)  # an aggregate's values: NaN, inf or 1e309 cells
+        if of is not None:
+            names |= names_used(of.node)  # an aggregate's values: NaN, inf or 1e309 cells
         names |= {measure.distinct} if measure.distinct else set()
         names |= {lookup.on for lookup in measure.lookups}
         for name in sorted(names):
@@ -62,14 +57,12 @@ def indicator_notes(indicator: Indicator, run: Run, duplicates: bool = True) -> 
                     add(f"unknown code ({measure.table}.{name}{f', {label}' if label else ''})", count)
         if duplicates:
             add(f"duplicate rows ({measure.table})", evaluation.duplicate_rows())
-        placing = measure.start if measure.window.is_snapshot else measure.date
         add(f"missing {'start' if measure.window.is_snapshot else 'date'} "
-            f"({measure.table}.{placing.text})", evaluation.undated_rows(measure))
+            f"({measure.table}.{placing(measure).text})", evaluation.undated_rows(measure))
         if measure.window.is_snapshot and measure.end is not None:
             add(f"end before start ({measure.table})", evaluation.ending_before_start(measure))
         for lookup in measure.lookups:
             add(f"lookup key missing ({lookup.name})", evaluation.count_missing_key(measure, lookup))
-        of = indicator.of if measure is indicator.numerator else None
         for text, counts in evaluation.negative_durations(measure, of).items():
             add(f"negative duration ({text})", counts)
     numerator = indicator.numerator

@@ -10,50 +10,14 @@ PACK`` prints the list.
 
 from __future__ import annotations
 
-from typing import Iterable
-
 import attrs
 
-from ._expressions import names_used, to_text
+from ._expressions import names_used
 from ._pack import AGGREGATE_KINDS, Expr, Indicator, Lookup, Measure, Pack, columns_needed
-
-# ---------------------------------------------------------------------------------------
-# Canonical keys: one definition of "the same work"
-
-
-def placement_key(source: Measure | Lookup) -> tuple:
-    """What places rows in periods: the window, since, and the date or start and end."""
-    return source.placement
-
-
-def lookup_key(lookup: Lookup) -> tuple:
-    """What makes two lookups the same, whatever indicator declares them."""
-    return (lookup.name, lookup.table, lookup.key, lookup.on, lookup.window.text, lookup.since,
-            lookup.aggregate, lookup.column,
-            tuple(to_text(e.node) if e else None for e in (lookup.date, lookup.start, lookup.end, lookup.where)))
-
-
-def is_pair_level(expr: Expr, measure: Measure) -> bool:
-    """Whether a filter reads the period (or a lookup, which is per period): it is then
-    judged on (row, period) pairs rather than once per row."""
-    return expr.uses_period or bool(names_used(expr.node) & measure.lookup_names())
-
-
-def row_selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
-    """The rows a measure keeps before any filter that reads the period: its placement,
-    its row-level filters (a conjunction, so in any order) and its lookups."""
-    chosen = measure.filters() if filters is None else tuple(filters)
-    row_level = sorted(to_text(e.node) for e in chosen if not is_pair_level(e, measure))
-    return (placement_key(measure), tuple(row_level), tuple(lookup_key(lookup) for lookup in measure.lookups))
-
-
-def selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
-    """The rows a measure counts in each period: its row selection and the filters that
-    read the period."""
-    chosen = measure.filters() if filters is None else tuple(filters)
-    pair_level = sorted(to_text(e.node) for e in chosen if is_pair_level(e, measure))
-    return (row_selection_key(measure, chosen), tuple(pair_level))
-
+from ._work import (Aggregate, Count, Derived, DuplicateRows, EndingBeforeStart, Key, LookupGrid, MissingKey,
+                    Pairs, Placement, Read, Reasons, RowValue, Unknown, account_key, accounted_by_reasons,
+                    is_pair_level, lookup_key, negative_durations_key, noted_measures, placement_key,
+                    row_selection_key, selection_key, texts, undated_key)
 
 def counted_by_reasons(measure: Measure, filters: tuple[Expr, ...]) -> bool:
     """Whether the rows a selection keeps and leaves out come from one pass of reason
@@ -82,10 +46,6 @@ def _reason_uses(indicator: Indicator) -> list[tuple[Measure, tuple[Expr, ...]]]
     return uses
 
 
-def _texts(filters: Iterable[Expr]) -> tuple[str, ...]:
-    return tuple(to_text(e.node) for e in filters)
-
-
 def reason_chains(pack: Pack) -> dict[tuple, list[tuple[Expr, ...]]]:
     """Per table and placement, the chains of filters counted by reasons in one pass each: every
     chain some indicator reads that no longer chain begins with, in pack order. A chain
@@ -94,10 +54,10 @@ def reason_chains(pack: Pack) -> dict[tuple, list[tuple[Expr, ...]]]:
     for indicator in pack.indicators.values():
         for measure, chain in _reason_uses(indicator):
             placed = chains.setdefault((measure.table, placement_key(measure)), [])
-            texts = _texts(chain)
-            if any(_texts(other)[:len(texts)] == texts for other in placed):
+            own = texts(chain)
+            if any(texts(other)[:len(own)] == own for other in placed):
                 continue
-            placed[:] = [other for other in placed if texts[:len(other)] != _texts(other)]
+            placed[:] = [other for other in placed if own[:len(other)] != texts(other)]
             placed.append(chain)
     return chains
 
@@ -106,9 +66,9 @@ def reason_chain_for(chains: dict[tuple, list[tuple[Expr, ...]]], measure: Measu
                      filters: tuple[Expr, ...]) -> tuple[Expr, ...]:
     """The planned chain whose pass counts ``filters``' reasons (``filters`` itself when
     the plan has none: a selection no indicator of the pack makes)."""
-    texts = _texts(filters)
+    wanted = texts(filters)
     for chain in chains.get((measure.table, placement_key(measure)), ()):
-        if _texts(chain)[:len(texts)] == texts:
+        if texts(chain)[:len(wanted)] == wanted:
             return chain
     return filters
 
@@ -125,7 +85,7 @@ class Step:
     #            | account | notes
     table: str
     description: str
-    key: tuple = attrs.field(repr=False)
+    key: Key = attrs.field(repr=False)  # the name the engine does this work under
     users: tuple[str, ...] = ()  # indicator ids, in pack order
 
     @property
@@ -166,15 +126,14 @@ class Plan:
 
 class _Builder:
     def __init__(self) -> None:
-        self.steps: dict[tuple, Step] = {}
+        self.steps: dict[tuple[str, Key], Step] = {}
 
-    def add(self, kind: str, table: str, description: str, key: tuple, user: str) -> None:
-        full_key = (kind, table, key)
-        step = self.steps.get(full_key)
+    def add(self, table: str, description: str, key: Key, user: str, kind: str | None = None) -> None:
+        step = self.steps.get((table, key))
         if step is None:
-            self.steps[full_key] = Step(kind, table, description, full_key, (user,))
+            self.steps[(table, key)] = Step(kind or key.kind, table, description, key, (user,))
         elif user not in step.users:
-            self.steps[full_key] = attrs.evolve(step, users=step.users + (user,))
+            self.steps[(table, key)] = attrs.evolve(step, users=step.users + (user,))
 
 
 def _window_text(source: Measure | Lookup) -> str:
@@ -216,7 +175,7 @@ def _derived_used(pack: Pack, table: str, names: set[str]) -> list[tuple[str, Ex
 def _measure_steps(plan: _Builder, pack: Pack, indicator: Indicator, measure: Measure, role: str) -> None:
     user = indicator.id
     table = measure.table
-    plan.add("place", table, _window_text(measure), placement_key(measure), user)
+    plan.add(table, _window_text(measure), Placement(placement_key(measure)), user)
     names: set[str] = set()
     for expr in measure.expressions():
         names |= names_used(expr.node)
@@ -225,41 +184,75 @@ def _measure_steps(plan: _Builder, pack: Pack, indicator: Indicator, measure: Me
     if indicator.each is not None and role == "numerator":
         names.add(indicator.each)
     for name, expr in _derived_used(pack, table, names):
-        plan.add("derive", table, f"{name} = {expr.text}", (name,), user)
+        plan.add(table, f"{name} = {expr.text}", Derived(name), user)
     for expr in measure.filters():
         if not is_pair_level(expr, measure):
-            plan.add("filter", table, expr.text, (to_text(expr.node),), user)
+            plan.add(table, expr.text, RowValue(texts((expr,))[0]), user, kind="filter")
     for lookup in measure.lookups:
         what = lookup.aggregate + (f"({lookup.column})" if lookup.column else "")
-        plan.add("lookup", table, f"{lookup.name}: {what} of {lookup.table} by {lookup.key}, "
-                 f"{_window_text(lookup)}", (placement_key(measure), lookup_key(lookup)), user)
+        plan.add(lookup.table, _window_text(lookup), Placement(placement_key(lookup)), user)
+        plan.add(table, f"{lookup.name}: {what} of {lookup.table} by {lookup.key}, {_window_text(lookup)}",
+                 LookupGrid(placement_key(measure), lookup_key(lookup)), user)
     filters = measure.filters()
     pair_level = [e for e in filters if is_pair_level(e, measure)]
     aggregate = indicator.kind in AGGREGATE_KINDS and role == "numerator"
     if pair_level or aggregate:
-        row_level = tuple(e for e in filters if not is_pair_level(e, measure))
-        plan.add("pairs", table, "rows x months of: " + _selection_text(measure, row_level),
-                 row_selection_key(measure), user)
+        _pairs_step(plan, measure, user)
     if aggregate:
         if indicator.each is not None:
             held = f"distinct {measure.distinct}" if measure.distinct else "rows"
-            what, of_key = f"{held} held by each {indicator.each}", ("each", indicator.each)
+            what, key = f"{held} held by each {indicator.each}", Aggregate(
+                selection_key(measure), indicator.kind, measure.distinct, each=indicator.each)
         else:
-            what, of_key = indicator.of.text, to_text(indicator.of.node)
-        plan.add("aggregate", table, f"{indicator.kind} of {what} over: " + _selection_text(measure, filters),
-                 (selection_key(measure), of_key, indicator.kind), user)
+            what, key = indicator.of.text, Aggregate(selection_key(measure), indicator.kind, measure.distinct,
+                                                     of=texts((indicator.of,))[0])
+        plan.add(table, f"{indicator.kind} of {what} over: " + _selection_text(measure, filters), key, user)
     else:
         what = f"distinct {measure.distinct}" if measure.distinct else "rows"
         source = " (from the reasons)" if not measure.distinct and counted_by_reasons(measure, filters) else ""
-        plan.add("count", table, f"{what}{source} of: " + _selection_text(measure, filters),
-                 (selection_key(measure), measure.distinct), user)
+        plan.add(table, f"{what}{source} of: " + _selection_text(measure, filters),
+                 Count(selection_key(measure), measure.distinct), user)
     # the row accounting: from the reasons pass where every filter reads the row alone,
     # else one pass giving each row (and row-month) the reason it was left out
-    if pair_level or aggregate or measure.distinct:
-        plan.add("account", table, "rows left out by reason, one pass: " + _selection_text(measure, filters),
-                 (selection_key(measure), measure.distinct, aggregate), user)
-    plan.add("notes", table, "rows without a date, negative durations, missing lookup keys: "
-             + _window_text(measure), (placement_key(measure), measure.where.text if measure.where else None), user)
+    of = indicator.of if aggregate else None
+    each = indicator.each if role == "numerator" else None
+    if role == "numerator" or indicator.kind in ("percentage", "rate", "ratio"):
+        how = "from the reasons pass" if accounted_by_reasons(measure, of, each) else "one pass"
+        plan.add(table, f"rows left out by reason, {how}: " + _selection_text(measure, filters),
+                 account_key(measure, of, each), user)
+
+
+def _pairs_step(plan: _Builder, measure: Measure, user: str) -> None:
+    row_level = tuple(e for e in measure.filters() if not is_pair_level(e, measure))
+    plan.add(measure.table, "rows x months of: " + _selection_text(measure, row_level),
+             Pairs(row_selection_key(measure)), user)
+
+
+def _note_steps(plan: _Builder, indicator: Indicator) -> None:
+    """The data-quality notes an indicator reads: one step each, shared by the measures alike."""
+    user = indicator.id
+    for measure, of in noted_measures(indicator):
+        table, window = measure.table, _window_text(measure)
+        plan.add(table, "rows without a date that the filters keep: " + window, undated_key(measure), user)
+        if measure.window.is_snapshot and measure.end is not None:
+            plan.add(table, f"episodes ending before they start: {measure.end.text} < {measure.start.text}",
+                     EndingBeforeStart(texts((measure.start,))[0], texts((measure.end,))[0]), user)
+        for lookup in measure.lookups:
+            plan.add(table, f"rows without a {lookup.on} to look {lookup.name} up by: {window}",
+                     MissingKey(placement_key(measure), lookup.on), user)
+        durations = negative_durations_key(measure, of)
+        if durations is not None:
+            plan.add(table, f"negative durations ({', '.join(durations.durations)}), one pass: {window}",
+                     durations, user)
+    numerator = indicator.numerator
+    if indicator.kind in ("percentage", "rate", "ratio") and numerator.extra is not None:
+        base = attrs.evolve(numerator, extra=None)
+        chain = (*base.filters(), numerator.extra)
+        if not counted_by_reasons(base, chain):
+            _pairs_step(plan, base, user)
+        plan.add(base.table, f"rows for which {numerator.extra.text} is missing: "
+                 + _selection_text(base, base.filters()),
+                 Unknown(selection_key(base), texts((numerator.extra,))[0]), user)
 
 
 def compile(pack: Pack) -> Plan:
@@ -273,16 +266,17 @@ def compile(pack: Pack) -> Plan:
             measures.append(("denominator", indicator.denominator))
         for _, measure in measures:
             for table in (measure.table, *(lookup.table for lookup in measure.lookups)):
-                columns = sorted(needed.get(table, ()))
-                plan.add("read", table, "columns " + ", ".join(columns), (), indicator.id)
-            plan.add("duplicates", measure.table, "rows equal to an earlier row (a digest of each row, one sort)",
-                     (), indicator.id)
+                columns = tuple(sorted(needed.get(table, ())))
+                plan.add(table, "columns " + ", ".join(columns), Read(columns), indicator.id)
+            plan.add(measure.table, "rows equal to an earlier row (a digest of each row, one sort)",
+                     DuplicateRows(), indicator.id)
         for role, measure in measures:
             _measure_steps(plan, pack, indicator, measure, role)
         for measure, chain in _reason_uses(indicator):
             chain = reason_chain_for(chains, measure, chain)
-            plan.add("reasons", measure.table, "rows by the first filter that leaves them out, one pass: "
-                     + _selection_text(measure, chain), (placement_key(measure), _texts(chain)), indicator.id)
+            plan.add(measure.table, "rows by the first filter that leaves them out, one pass: "
+                     + _selection_text(measure, chain), Reasons(placement_key(measure), texts(chain)), indicator.id)
+        _note_steps(plan, indicator)
     order = ("read", "derive", "duplicates", "place", "filter", "lookup", "pairs", "reasons", "count",
              "aggregate", "account", "notes")
     steps = sorted(plan.steps.values(), key=lambda s: (s.table, order.index(s.kind)))

@@ -15,11 +15,12 @@ from ._functions import DEFAULT_TIME_LIMIT, CallLimits, Function
 from ._grids import extremes, grid_from_ranges, shared_codes, sum_or_mean
 from ._memory import BYTES_PER_PAIR, DEFAULT_MEMORY_BUDGET, GRID_COPIES, size_text
 from ._pack import Lookup, Measure, Pack
-from ._plan import lookup_key, placement_key, reason_chains
+from ._plan import reason_chains
 from ._table_evaluation import TableEvaluation
 from ._tables import Table
 from ._vectors import Vec
 from ._windows import Periods, expand
+from ._work import KeyCodes, LookupGrid, lookup_key, placement_key
 
 
 class Run:
@@ -36,8 +37,6 @@ class Run:
         self.memory_budget = memory_budget
         self.limits = CallLimits(function_time_limit)
         self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}
-        self._grids: dict[tuple, tuple] = {}
-        self._codes: dict[tuple, tuple] = {}
         self.reason_chains = reason_chains(pack)
         self.skipped: dict[str, str] = {}  # indicators left out for want of a table: id to reason
         self.pack_as_run = pack  # the pack the caller gave, as the input answers it (before skipping)
@@ -52,18 +51,16 @@ class Run:
 
     def lookup_grid(self, lookup: Lookup, measure: Measure) -> tuple:
         """Per (key, period) aggregate of a lookup, and the measure rows' key codes."""
-        key = (measure.table, placement_key(measure), lookup_key(lookup))
-        if key not in self._grids:
-            self._grids[key] = self._compute_grid(lookup, measure)
-        return self._grids[key]
+        return self.tables[measure.table].shared(LookupGrid(placement_key(measure), lookup_key(lookup)),
+                                                 lambda: self._compute_grid(lookup, measure))
 
     def key_codes(self, measure: Measure, on: str, table: str, key: str) -> tuple:
         """Codes of the measure's keys (0..K-1, -1 missing) and of the looked-up rows' keys
         into the same codes (-1 where missing or absent). Only keys of rows that fall in
         some period of the run are coded, which keeps the key x period grids small."""
-        cache_key = (measure.table, placement_key(measure), on, table, key)
-        if cache_key not in self._codes:
-            evaluation = self.tables[measure.table]
+        evaluation = self.tables[measure.table]
+
+        def coded() -> tuple:
             lo, hi = evaluation.placement(measure)
             own = evaluation.vec(on)
             in_run = lo < hi
@@ -72,8 +69,9 @@ class Run:
             own_codes, other_codes, n_keys = shared_codes(scoped, self.tables[table].vec(key))
             if n_keys * (self.periods.count + 1) < 2**31:  # cells of a key x period grid fit in int32
                 own_codes, other_codes = own_codes.astype(np.int32), other_codes.astype(np.int32)
-            self._codes[cache_key] = (own_codes, other_codes, n_keys)
-        return self._codes[cache_key]
+            return own_codes, other_codes, n_keys
+
+        return evaluation.shared(KeyCodes(placement_key(measure), on, table, key), coded)
 
     def _compute_grid(self, lookup: Lookup, measure: Measure) -> tuple:
         other = self.tables[lookup.table]

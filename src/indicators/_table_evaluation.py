@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+import attrs
 import numpy as np
 
 from . import _aggregates
@@ -19,14 +20,18 @@ from ._arrays import block_rows, dense_codes, distinct_per_group, repeated_rows,
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
-from ._expressions import PERIOD_VARIABLES, Call, Node, names_used, to_text, uses_period, walk
+from ._expressions import PERIOD_VARIABLES, Call, Node, names_used, to_text, walk
 from ._memory import BYTES_PER_PAIR
 from ._pack import Expr, Lookup, Measure
 from ._pairs import LazyVariables, PairFrame
-from ._plan import counted_by_reasons, is_pair_level, placement_key, reason_chain_for, row_selection_key, selection_key
+from ._plan import counted_by_reasons, reason_chain_for
 from ._tables import Column, Table
 from ._vectors import Vec, missing_mask, truth
 from ._windows import coded_range_counts, distinct_range_counts, expand, masked_range_counts, range_counts, row_dtype
+from ._work import (Aggregate, ColumnValues, Count, Derived, EndingBeforeStart, Key, MissingKey, Pairs, PlacedRows,
+                    Placement, Reasons, RowCodes, RowValue, Shared, Unknown, account_key, accounted_by_reasons,
+                    durations_taken, filter_roles, is_pair_level, negative_durations_key, placement_key,
+                    placing, row_level_where, row_selection_key, selection_key, texts, undated_filters, undated_key)
 
 if TYPE_CHECKING:
     from ._run import Run
@@ -38,11 +43,15 @@ def _column_vec(column: Column) -> Vec:
     return Vec(column.type, column.data, column.missing, column.categories)
 
 
-DURATION_FUNCTIONS = ("days", "working_days", "months", "age")
+@attrs.frozen(eq=False)
+class Selection:
+    """The rows a measure keeps before the filters that read the period."""
 
-
-def _text_of(expr: Expr) -> str:
-    return to_text(expr.node)
+    lo: np.ndarray  # each row's range of periods [lo, hi)
+    hi: np.ndarray
+    keep: np.ndarray  # in some period's window, and kept by every filter reading the row alone
+    pending: tuple[Expr, ...]  # the filters left, judged on (row, period) pairs
+    pairs: Pairs  # the (row, period) pairs of these rows, shared by the selections alike
 
 
 class TableEvaluation:
@@ -56,27 +65,23 @@ class TableEvaluation:
         self.calendar = run.calendar
         spec = run.pack.tables.get(table.name)
         self.derived = dict(spec.derive) if spec else {}
-        self._vecs: dict[str, Vec] = {}
-        self._row_values: dict[str, Vec] = {}
-        self._placements: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-        self._frames: dict[tuple, PairFrame] = {}
-        self._row_codes: dict[tuple, tuple] = {}
-        self._placed: dict[tuple, tuple] = {}
-        self._counts: dict[tuple, np.ndarray] = {}
-        self._sequences: dict[tuple, object] = {}
-        self._memo: dict[tuple, Any] = {}  # data-quality counts, shared by measures alike
+        self.row_work = Shared()  # values of rows: shared by a breakdown's groups
+        self.work = Shared()  # placements, pairs and counts: a breakdown's groups have their own
+
+    def shared(self, key: Key, compute: Callable[[], Any]) -> Any:
+        """The work under ``key``, done the first time it is asked for."""
+        return self.work.get(key, compute)
 
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""
-        if name not in self._vecs:
-            if name in self.table.columns:
-                self._vecs[name] = _column_vec(self.table[name])
-            else:
-                # the derived columns it reads first, each after those it reads (the pack's
-                # order), so that a chain of derived columns is computed in a loop
-                for needed in self._derived_needs(name):
-                    self._vecs[needed] = self.row_value(self.derived[needed])
-        return self._vecs[name]
+        if name in self.table.columns:
+            return self.row_work.get(ColumnValues(name), lambda: _column_vec(self.table[name]))
+        if Derived(name) not in self.row_work:
+            # the derived columns it reads first, each after those it reads (the pack's
+            # order), so that a chain of derived columns is computed in a loop
+            for needed in self._derived_needs(name):
+                self.row_work.get(Derived(needed), lambda: self.row_value(self.derived[needed]))
+        return self.row_work.get(Derived(name), lambda: self.row_value(self.derived[name]))
 
     def _derived_needs(self, name: str) -> list[str]:
         """``name`` and the derived columns it reads, directly or not, that are not yet
@@ -86,7 +91,7 @@ class TableEvaluation:
         while stack:
             for used in names_used(self.derived[stack.pop()].node):
                 if (used in self.derived and used not in self.table.columns and used not in needed
-                        and used not in self._vecs):
+                        and Derived(used) not in self.row_work):
                     needed.add(used)
                     stack.append(used)
         return [derived for derived in self.derived if derived in needed]
@@ -106,17 +111,14 @@ class TableEvaluation:
     def row_context(self) -> Context:
         # calls inside expressions share values with whole expressions of the same text
         return Context(self.table.n_rows, self.vec, self.run.functions, self.calendar,
-                       limits=self.run.limits, calls=self._row_values, sequences=self._sequences)
+                       limits=self.run.limits, shared=self.row_work)
 
     def row_value(self, expr: Expr) -> Vec:
         """An expression without period variables, for every row (shared by text)."""
         return self._node_value(expr.node)
 
     def _node_value(self, node: Node) -> Vec:
-        key = to_text(node)
-        if key not in self._row_values:
-            self._row_values[key] = evaluate_node(node, self.row_context())
-        return self._row_values[key]
+        return self.row_work.get(RowValue(to_text(node)), lambda: evaluate_node(node, self.row_context()))
 
     def row_filter(self, expr: Expr) -> np.ndarray:
         return self.row_value(expr).is_true()
@@ -134,25 +136,22 @@ class TableEvaluation:
 
     def placement(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray]:
         """The period range ``[lo, hi)`` of every row for a measure's (or lookup's) window."""
-        window = source.window
-        key = placement_key(source)
-        if key not in self._placements:
+        def place() -> tuple[np.ndarray, np.ndarray]:
+            window = source.window
             if window.is_snapshot:
-                placed = self.periods.place_episodes(self.days(source.start), self.days(source.end))
-            else:
-                placed = self.periods.place_events(self.days(source.date), window.kind,
-                                                   window.months, source.since)
-            self._placements[key] = placed
-        return self._placements[key]
+                return self.periods.place_episodes(self.days(source.start), self.days(source.end))
+            return self.periods.place_events(self.days(source.date), window.kind, window.months, source.since)
+
+        return self.shared(Placement(placement_key(source)), place)
 
     def placed_rows(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The rows some period's window holds, and their period ranges."""
-        key = placement_key(source)
-        if key not in self._placed:
+        def placed() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             lo, hi = self.placement(source)
             rows = np.flatnonzero(lo < hi).astype(row_dtype(lo.size))
-            self._placed[key] = (rows, lo[rows], hi[rows])
-        return self._placed[key]
+            return rows, lo[rows], hi[rows]
+
+        return self.shared(PlacedRows(placement_key(source)), placed)
 
     def pair_context(self, source: Measure | Lookup, rows: np.ndarray, periods: np.ndarray) -> Context:
         """Evaluation context over (row, period) pairs, with period variables and lookups."""
@@ -181,9 +180,9 @@ class TableEvaluation:
         missing = ~matched | ~has[cells]
         return Vec(type_, data, missing if missing.any() else None)
 
-    def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None):
-        """Rows in some window passing the row-level filters, the pair-level filters left,
-        and a key naming that selection (for sharing (row, period) pairs)."""
+    def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None) -> Selection:
+        """The rows in some window that the row-level filters keep (``filters`` in place
+        of the measure's own, when given), and the filters left for (row, period) pairs."""
         if filters is None:
             filters = measure.filters()
         lo, hi = self.placement(measure)
@@ -194,7 +193,7 @@ class TableEvaluation:
                 pending.append(expr)
             else:
                 keep = keep & self.row_filter(expr)
-        return lo, hi, keep, pending, row_selection_key(measure, filters)
+        return Selection(lo, hi, keep, tuple(pending), Pairs(row_selection_key(measure, filters)))
 
     def _keys(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Integer keys of a column and where they are present."""
@@ -205,22 +204,24 @@ class TableEvaluation:
             return codes.astype(np.int64), present
         return vec.data.astype(np.int64, copy=False), present
 
-    def frame(self, measure: Measure, key: tuple, keep: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> PairFrame:
+    def frame(self, measure: Measure, selection: Selection) -> PairFrame:
         """The (row, period) pairs of a selection, shared by every measure that makes it."""
-        if key not in self._frames:
+        def pairs() -> PairFrame:
+            lo, hi = selection.lo, selection.hi
             # the grids of the lookups the filters read come first: refused, they spare the pairs
             used = set().union(*(names_used(expr.node) for expr in measure.filters()))
             for lookup in measure.lookups:
                 if lookup.name in used:
                     self.run.lookup_grid(lookup, measure)
-            kept = np.flatnonzero(keep)
-            pairs = int((hi[kept] - lo[kept]).sum(dtype=np.int64))
-            self.run.within_budget(BYTES_PER_PAIR * pairs, f"{measure.table} rows in each month of their "
-                                   f"{measure.window.text} window ({pairs:,} row-months)")
+            kept = np.flatnonzero(selection.keep)
+            n_pairs = int((hi[kept] - lo[kept]).sum(dtype=np.int64))
+            self.run.within_budget(BYTES_PER_PAIR * n_pairs, f"{measure.table} rows in each month of their "
+                                   f"{measure.window.text} window ({n_pairs:,} row-months)")
             rows, periods = expand(kept, lo, hi)
-            self._frames[key] = PairFrame(rows, periods, self.pair_context(measure, rows, periods),
-                                          lambda node, r, p: self.pair_value_by_rows(measure, node, r, p))
-        return self._frames[key]
+            return PairFrame(rows, periods, self.pair_context(measure, rows, periods),
+                             lambda node, r, p: self.pair_value_by_rows(measure, node, r, p))
+
+        return self.shared(selection.pairs, pairs)
 
     def pair_value_by_rows(self, source: Measure, node: Node, rows: np.ndarray, periods: np.ndarray) -> Vec | None:
         """An expression's value on (row, period) pairs computed without evaluating it on
@@ -233,9 +234,9 @@ class TableEvaluation:
         if names & source.lookup_names():
             return None
         if not names & set(PERIOD_VARIABLES):
-            return self._node_value(node).take(rows) if most or to_text(node) in self._row_values else None
+            return self._node_value(node).take(rows) if most or RowValue(to_text(node)) in self.row_work else None
         columns = tuple(sorted(names - set(PERIOD_VARIABLES)))
-        if not most and columns not in self._row_codes:
+        if not most and RowCodes(columns) not in self.row_work:
             return None
         codes, n_codes, representative = self.row_codes(columns)
         n_periods = self.periods.count
@@ -249,7 +250,7 @@ class TableEvaluation:
     def row_codes(self, columns: tuple[str, ...]) -> tuple[np.ndarray, int, np.ndarray]:
         """Codes 0..K-1 of each row's combination of values of ``columns`` (missing being
         a value of its own), K, and one row holding each combination."""
-        if columns not in self._row_codes:
+        def codes_of_rows() -> tuple[np.ndarray, int, np.ndarray]:
             n = self.table.n_rows
             combined, size = np.zeros(n, dtype=np.int64), 1
             for name in columns:
@@ -269,24 +270,20 @@ class TableEvaluation:
             combined, size = dense_codes(combined)
             representative = np.zeros(size, dtype=np.int64)
             representative[combined] = np.arange(n)
-            self._row_codes[columns] = (combined, size, representative)
-        return self._row_codes[columns]
+            return combined, size, representative
 
-    def count(self, measure: Measure, filters: tuple[Expr, ...] | None = None) -> np.ndarray:
-        """Rows (or distinct values) of the measure in each period's window (with
-        ``filters`` in place of the measure's own, when given)."""
-        chosen = measure.filters() if filters is None else filters
-        # measures making the same selection (a numerator here, a denominator there) count
-        # once; the cache is looked up before the selection is made, which is not kept
-        cache_key = (selection_key(measure, chosen), measure.distinct)
-        if cache_key not in self._counts:
+        return self.row_work.get(RowCodes(columns), codes_of_rows)
+
+    def count(self, measure: Measure) -> np.ndarray:
+        """Rows (or distinct values) of the measure in each period's window."""
+        def counted() -> np.ndarray:
             own = measure.filters()
-            if not measure.distinct and counted_by_reasons(measure, own) and \
-                    tuple(map(_text_of, chosen)) == tuple(map(_text_of, own[:len(chosen)])):
-                self._counts[cache_key] = self.reasons(measure, tuple(chosen))[0]
-            else:
-                self._counts[cache_key] = self._count(measure, *self.selected(measure, chosen))
-        return self._counts[cache_key]
+            if not measure.distinct and counted_by_reasons(measure, own):
+                return self.reasons(measure, own)[0]
+            return self._count(measure, self.selected(measure))
+
+        # measures making the same selection (a numerator here, a denominator there) count once
+        return self.shared(Count(selection_key(measure), measure.distinct), counted)
 
     def reasons(self, measure: Measure, filters: tuple[Expr, ...]) -> np.ndarray:
         """Rows of each period's window by the first of ``filters`` (all reading the row
@@ -298,8 +295,8 @@ class TableEvaluation:
         its first filters reads, whatever indicator needs them.
         """
         def counted(chain: tuple[Expr, ...]) -> np.ndarray:
-            return self._memoised(("reasons", placement_key(measure), tuple(map(_text_of, chain))),
-                                  lambda: self._count_reasons(measure, chain))
+            return self.shared(Reasons(placement_key(measure), texts(chain)),
+                               lambda: self._count_reasons(measure, chain))
 
         chain = reason_chain_for(self.run.reason_chains, measure, filters)
         try:
@@ -367,7 +364,7 @@ class TableEvaluation:
         """Whether a row-level expression may be evaluated on some rows alone: a value not
         computed already, and only the engine's own element-wise functions (a plugin
         function sees the whole column, as anywhere)."""
-        if _text_of(expr) in self._row_values:
+        if RowValue(to_text(expr.node)) in self.row_work:
             return False
         functions = self.run.functions
         return all(node.name in functions and functions[node.name].builtin
@@ -389,17 +386,18 @@ class TableEvaluation:
     def _context_at(self, rows: slice | np.ndarray, n: int) -> Context:
         """Row-level evaluation on ``n`` rows of the table (a block as views, or some rows)."""
         return Context(n, lambda name: self.vec(name).take(rows), self.run.functions, self.calendar,
-                       limits=self.run.limits, calls={})
+                       limits=self.run.limits, shared=Shared())
 
-    def _count(self, measure: Measure, lo, hi, keep, pending, key) -> np.ndarray:
+    def _count(self, measure: Measure, selection: Selection) -> np.ndarray:
         n_periods = self.periods.count
+        lo, hi, keep, pending = selection.lo, selection.hi, selection.keep, selection.pending
         if not pending:
             if measure.distinct:
                 keys, present = self._keys(measure.distinct)
                 keep = keep & present
                 return distinct_range_counts(keys[keep], lo[keep], hi[keep], n_periods)
             return masked_range_counts(lo, hi, keep, n_periods)
-        frame = self.frame(measure, key, keep, lo, hi)
+        frame = self.frame(measure, selection)
         mask = frame.all_true(pending)
         if measure.distinct:
             keys, present = self._keys(measure.distinct)
@@ -422,34 +420,31 @@ class TableEvaluation:
                     left_out[reason] = left_out.get(reason, 0) + counts
         return in_window, reasons[0], left_out
 
-    def _memoised(self, key: tuple, compute):
-        """``compute()``, once per key for the run."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
-
     def count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
         """Rows of the measure in each window for which ``condition`` is missing."""
-        return self._memoised(("unknown", selection_key(measure), to_text(condition.node)),
-                              lambda: self._count_unknown(measure, condition))
+        return self.shared(Unknown(selection_key(measure), to_text(condition.node)),
+                           lambda: self._count_unknown(measure, condition))
 
     def _count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
         n_periods = self.periods.count
         filters = (*measure.filters(), condition)
         if counted_by_reasons(measure, filters):
             return self.reasons(measure, filters)[2 * len(filters) - 1]
-        lo, hi, keep, pending, key = self.selected(measure)
-        frame = self.frame(measure, key, keep, lo, hi)
+        selection = self.selected(measure)
+        frame = self.frame(measure, selection)
         unknown = missing_mask(frame.value(condition))
-        return np.bincount(frame.periods[frame.all_true(pending) & unknown], minlength=n_periods).astype(np.int64)
+        return np.bincount(frame.periods[frame.all_true(selection.pending) & unknown],
+                           minlength=n_periods).astype(np.int64)
 
     def count_missing_key(self, measure: Measure, lookup: Lookup) -> np.ndarray:
-        """Rows of the measure in each window whose lookup key is missing."""
-        lo, hi, keep, _, _ = self.selected(measure, ())
-        on = self.vec(lookup.on)
-        if on.type != "null":
-            keep = keep & on.mask()
-        return masked_range_counts(lo, hi, keep, self.periods.count)
+        """Rows in each period's window of the measure whose lookup key is missing."""
+        def counted() -> np.ndarray:
+            lo, hi = self.placement(measure)
+            on = self.vec(lookup.on)
+            keep = (lo < hi) & on.mask() if on.type != "null" else lo < hi
+            return masked_range_counts(lo, hi, keep, self.periods.count)
+
+        return self.shared(MissingKey(placement_key(measure), lookup.on), counted)
 
     def account(self, measure: Measure, of: Expr | None = None, each: str | None = None
                 ) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -458,20 +453,16 @@ class TableEvaluation:
         reasons is counted under the first: row-level filters, then period-level ones,
         then a missing distinct key, then a missing ``each`` value, then a missing ``of``
         value."""
-        roles = tuple(("where" if expr is measure.where else "numerator condition", expr)
-                      for expr in measure.filters())
-        key = ("account", selection_key(measure), tuple(role for role, _ in roles), measure.distinct,
-               to_text(of.node) if of is not None else None, each)
-        if of is None and each is None and not measure.distinct and \
-                not any(is_pair_level(e, measure) for _, e in roles):
-            return self._memoised(key, lambda: self._account_by_counts(measure, roles))
-        return self._memoised(key, lambda: self._account_by_reasons(measure, roles, of, each))
+        roles = filter_roles(measure)
+        if accounted_by_reasons(measure, of, each):
+            return self.shared(account_key(measure, of, each), lambda: self._account_by_counts(measure, roles))
+        return self.shared(account_key(measure, of, each), lambda: self._account_by_reasons(measure, roles, of, each))
 
     def _account_by_reasons(self, measure: Measure, roles: tuple, of: Expr | None, each: str | None = None
                             ) -> tuple:
         """The accounting of any measure, by one reason code per row (and per (row,
         period) pair for what reads the period), counted in one pass each."""
-        lo, hi, keep, _, key = self.selected(measure)
+        selection = self.selected(measure)
         n_periods = self.periods.count
         # only rows some window holds count: work on those (often a third of the table)
         placed, placed_lo, placed_hi = self.placed_rows(measure)
@@ -508,7 +499,7 @@ class TableEvaluation:
                                            len(labels), n_periods)
         if pair_level or (of is not None and not of_by_rows):
             # rows still used go on as (row, period) pairs for the filters that need the period
-            frame = self.frame(measure, key, keep, lo, hi)
+            frame = self.frame(measure, selection)
             first_pair_label = len(labels)
             pair_reason = np.zeros(frame.rows.size, dtype=np.int8)
             for role, expr in pair_level:
@@ -535,22 +526,18 @@ class TableEvaluation:
     def undated_rows(self, measure: Measure) -> int:
         """Rows the measure's own row-level filters keep but that no date places in any
         period (rows whose date could not be read are counted as unreadable instead)."""
-        placing = measure.start if measure.window.is_snapshot else measure.date
-        filters = [expr for expr in measure.filters()
-                   if expr is not measure.extra and not is_pair_level(expr, measure)]
-
         def rows() -> np.ndarray:
-            undated = self.days(placing) == NAT
-            placed_by = self.table.columns.get(placing.text.strip())
+            date = placing(measure)
+            undated = self.days(date) == NAT
+            placed_by = self.table.columns.get(date.text.strip())
             if placed_by is not None and placed_by.unreadable_rows is not None:
                 undated &= ~placed_by.unreadable_rows
             at = np.flatnonzero(undated)  # usually few: the filters are evaluated on them alone
-            for value in self._values_at(filters, at):
+            for value in self._values_at(undated_filters(measure), at):
                 undated[at[~value.is_true()]] = False
             return undated
 
-        return self._memoised(("undated", to_text(placing.node), tuple(to_text(expr.node) for expr in filters)),
-                              lambda: self.rows_counted(rows()))
+        return self.shared(undated_key(measure), lambda: self.rows_counted(rows()))
 
     def ending_before_start(self, measure: Measure) -> int:
         """Episodes whose end precedes their start."""
@@ -558,8 +545,8 @@ class TableEvaluation:
             starts, ends = self.days(measure.start), self.days(measure.end)
             return (ends != NAT) & (starts != NAT) & (ends < starts)
 
-        return self._memoised(("ending before start", to_text(measure.start.node), to_text(measure.end.node)),
-                              lambda: self.rows_counted(rows()))
+        return self.shared(EndingBeforeStart(to_text(measure.start.node), to_text(measure.end.node)),
+                           lambda: self.rows_counted(rows()))
 
     def rows_counted(self, rows: np.ndarray) -> int:
         """How many rows a mask holds (a data-quality count that no period places)."""
@@ -569,26 +556,20 @@ class TableEvaluation:
         """Rows in each window, kept by the measure's ``where``, for which a duration its
         expressions take between two of the row's dates (``days``, ``working_days``,
         ``months``, ``age``) is negative: usually a date entered wrongly."""
-        texts = tuple(to_text(expr.node) for expr in (*measure.expressions(), *((of,) if of is not None else ())))
-        key = ("negative durations", placement_key(measure), texts, tuple(sorted(measure.lookup_names())))
-        return self._memoised(key, lambda: self._negative_durations(measure, of))
-
-    def _negative_durations(self, measure: Measure, of: Expr | None) -> dict[str, np.ndarray]:
-        calls = {}
-        for expr in (*measure.expressions(), *((of,) if of is not None else ())):
-            for node in walk(expr.node):
-                if (isinstance(node, Call) and node.name in DURATION_FUNCTIONS and not uses_period(node)
-                        and not names_used(node) & measure.lookup_names()):
-                    calls[to_text(node)] = Expr(to_text(node), node, expr.location)
-        if not calls:
+        key = negative_durations_key(measure, of)
+        if key is None:
             return {}
-        lo, hi = self.placement(measure)
-        where = measure.where if measure.where is not None and not is_pair_level(measure.where, measure) else None
-        texts = sorted(calls)
-        out = {}
-        for first in range(0, len(texts), 7):  # a bit per duration in a code below 256: 7 a pass
-            out.update(self._count_negative(lo, hi, [calls[text] for text in texts[first:first + 7]], where))
-        return out
+
+        def counted() -> dict[str, np.ndarray]:
+            lo, hi = self.placement(measure)
+            durations = durations_taken(measure, of)
+            where = row_level_where(measure)
+            out = {}
+            for first in range(0, len(durations), 7):  # a bit per duration in a code below 256: 7 a pass
+                out.update(self._count_negative(lo, hi, durations[first:first + 7], where))
+            return out
+
+        return self.shared(key, counted)
 
     def _count_negative(self, lo: np.ndarray, hi: np.ndarray, durations: list[Expr], where: Expr | None
                         ) -> dict[str, np.ndarray]:
@@ -620,34 +601,38 @@ class TableEvaluation:
 
     def distinct_keys(self, measure: Measure) -> list[np.ndarray]:
         """The distinct keys counted in each period (mergeable across chunks of a table)."""
-        lo, hi, keep, pending, key = self.selected(measure)
+        selection = self.selected(measure)
         keys, present = self._keys(measure.distinct)
-        frame = self.frame(measure, key, keep, lo, hi)
-        mask = frame.all_true(pending) & present[frame.rows]
+        frame = self.frame(measure, selection)
+        mask = frame.all_true(selection.pending) & present[frame.rows]
         periods, values = frame.periods[mask], keys[frame.rows[mask]]
         return [unique(values[periods == p]) for p in range(self.periods.count)]
 
     def aggregate_values(self, measure: Measure, of: Expr) -> list[np.ndarray]:
         """The sorted values an aggregate indicator aggregates in each period."""
-        lo, hi, keep, pending, key = self.selected(measure)
-        frame = self.frame(measure, key, keep, lo, hi)
+        selection = self.selected(measure)
+        frame = self.frame(measure, selection)
         values = frame.value(of)
         if values.type == "null":
             return [np.zeros(0) for _ in range(self.periods.count)]
-        mask = frame.all_true(pending) & ~values.mask()
+        mask = frame.all_true(selection.pending) & ~values.mask()
         periods, data = frame.periods[mask], values.data[mask].astype(np.float64)
         return [np.sort(data[periods == p]) for p in range(self.periods.count)]
 
     def aggregate(self, measure: Measure, of: Expr, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows aggregated and the aggregate of ``of`` in each period (NaN where none)."""
+        return self.shared(Aggregate(selection_key(measure), kind, measure.distinct, of=to_text(of.node)),
+                           lambda: self._aggregate(measure, of, kind))
+
+    def _aggregate(self, measure: Measure, of: Expr, kind: str) -> tuple[np.ndarray, np.ndarray]:
         n_periods = self.periods.count
-        lo, hi, keep, pending, key = self.selected(measure)
-        if not pending and not is_pair_level(of, measure):
-            by_ranges = self._aggregate_by_ranges(lo, hi, keep, of, kind)
+        selection = self.selected(measure)
+        if not selection.pending and not is_pair_level(of, measure):
+            by_ranges = self._aggregate_by_ranges(selection.lo, selection.hi, selection.keep, of, kind)
             if by_ranges is not None:
                 return by_ranges
-        frame = self.frame(measure, key, keep, lo, hi)
-        mask = frame.all_true(pending)
+        frame = self.frame(measure, selection)
+        mask = frame.all_true(selection.pending)
         values = frame.value(of)
         if values.type != "null":
             mask = mask & ~values.mask()
@@ -667,9 +652,9 @@ class TableEvaluation:
     def _each_pairs(self, measure: Measure, each: str) -> tuple[np.ndarray, np.ndarray]:
         """The (row, period) pairs the measure keeps whose ``each`` value (and distinct
         value, when the measure has one) is present."""
-        lo, hi, keep, pending, key = self.selected(measure)
-        frame = self.frame(measure, key, keep, lo, hi)
-        mask = frame.all_true(pending) & self._keys(each)[1][frame.rows]
+        selection = self.selected(measure)
+        frame = self.frame(measure, selection)
+        mask = frame.all_true(selection.pending) & self._keys(each)[1][frame.rows]
         if measure.distinct:
             mask &= self._keys(measure.distinct)[1][frame.rows]
         return frame.rows[mask], frame.periods[mask].astype(np.int64)
@@ -753,5 +738,8 @@ class TableEvaluation:
     def aggregate_each(self, measure: Measure, each: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """How many values of ``each`` hold rows in each period, and the ``kind`` of the
         rows they hold (a mean caseload per worker, say)."""
-        periods, held = self.held_by_each(measure, each)
-        return aggregate_by_period(periods, held.astype(np.float64), kind, self.periods.count)
+        def aggregated() -> tuple[np.ndarray, np.ndarray]:
+            periods, held = self.held_by_each(measure, each)
+            return aggregate_by_period(periods, held.astype(np.float64), kind, self.periods.count)
+
+        return self.shared(Aggregate(selection_key(measure), kind, measure.distinct, each=each), aggregated)

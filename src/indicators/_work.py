@@ -1,0 +1,384 @@
+"""The work an evaluation shares, by name: one key type per kind of work, built from the
+pack alone, and the store that does each piece of work once.
+
+The plan (:func:`indicators.compile`) lists its steps under these keys and the engine
+computes under the same keys, so "the same work" has one definition: two measures with
+the same window over the same date place their rows once, the same filter text on the
+same table is evaluated once, two measures making the same selection count it once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar, Iterable, Iterator, TypeVar
+
+import attrs
+
+from ._definitions import Expr, Indicator, Lookup, Measure
+from ._expressions import Call, names_used, to_text, uses_period, walk
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------------------
+# What makes two pieces of work the same
+
+
+def placement_key(source: Measure | Lookup) -> tuple:
+    """What places rows in periods: the window, since, and the date or start and end."""
+    return source.placement
+
+
+def lookup_key(lookup: Lookup) -> tuple:
+    """What makes two lookups the same, whatever indicator declares them."""
+    return (lookup.name, lookup.table, lookup.key, lookup.on, lookup.window.text, lookup.since,
+            lookup.aggregate, lookup.column,
+            tuple(to_text(e.node) if e else None for e in (lookup.date, lookup.start, lookup.end, lookup.where)))
+
+
+def is_pair_level(expr: Expr, measure: Measure) -> bool:
+    """Whether a filter reads the period (or a lookup, which is per period): it is then
+    judged on (row, period) pairs rather than once per row."""
+    return expr.uses_period or bool(names_used(expr.node) & measure.lookup_names())
+
+
+def row_selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
+    """The rows a measure keeps before any filter that reads the period: its placement,
+    its row-level filters (a conjunction, so in any order) and its lookups."""
+    chosen = measure.filters() if filters is None else tuple(filters)
+    row_level = sorted(to_text(e.node) for e in chosen if not is_pair_level(e, measure))
+    return (placement_key(measure), tuple(row_level), tuple(lookup_key(lookup) for lookup in measure.lookups))
+
+
+def selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
+    """The rows a measure counts in each period: its row selection and the filters that
+    read the period."""
+    chosen = measure.filters() if filters is None else tuple(filters)
+    pair_level = sorted(to_text(e.node) for e in chosen if is_pair_level(e, measure))
+    return (row_selection_key(measure, chosen), tuple(pair_level))
+
+
+DURATION_FUNCTIONS = ("days", "working_days", "months", "age")
+
+
+def durations_taken(measure: Measure, of: Expr | None = None) -> list[Expr]:
+    """The durations between two of a row's dates that a measure's expressions (and
+    ``of``) take, reading no period or lookup, by canonical text: what the negative
+    duration note checks."""
+    calls = {}
+    for expr in (*measure.expressions(), *((of,) if of is not None else ())):
+        for node in walk(expr.node):
+            if (isinstance(node, Call) and node.name in DURATION_FUNCTIONS and not uses_period(node)
+                    and not names_used(node) & measure.lookup_names()):
+                calls[to_text(node)] = Expr(to_text(node), node, expr.location)
+    return [calls[text] for text in sorted(calls)]
+
+
+def row_level_where(measure: Measure) -> Expr | None:
+    """The measure's ``where`` when it reads the row alone."""
+    return measure.where if measure.where is not None and not is_pair_level(measure.where, measure) else None
+
+
+def filter_roles(measure: Measure) -> tuple[tuple[str, Expr], ...]:
+    """Each filter of a measure with the role it plays in the row accounting."""
+    return tuple(("where" if expr is measure.where else "numerator condition", expr) for expr in measure.filters())
+
+
+def accounted_by_reasons(measure: Measure, of: Expr | None, each: str | None) -> bool:
+    """Whether a measure's row accounting is read from its reasons pass: counted rows,
+    every filter reading the row alone."""
+    return of is None and each is None and not measure.distinct and \
+        not any(is_pair_level(e, measure) for e in measure.filters())
+
+
+def placing(measure: Measure) -> Expr:
+    """The date that places a measure's rows: its start for a snapshot, else its date."""
+    return measure.start if measure.window.is_snapshot else measure.date
+
+
+def undated_filters(measure: Measure) -> list[Expr]:
+    """The filters the missing-date note applies: the measure's own (not a numerator's
+    added condition) that read the row alone."""
+    return [expr for expr in measure.filters() if expr is not measure.extra and not is_pair_level(expr, measure)]
+
+
+def noted_measures(indicator: Indicator) -> list[tuple[Measure, Expr | None]]:
+    """The measures whose rows an indicator's data-quality notes count, each once (a
+    numerator that is its base plus a condition reads the same rows), with the values
+    an aggregate's ``of`` takes on the numerator's rows."""
+    seen: list[Measure] = []
+    out = []
+    for measure in indicator.measures():
+        plain = attrs.evolve(measure, extra=None, location=None)
+        if plain in seen:
+            continue
+        seen.append(plain)
+        out.append((measure, indicator.of if measure is indicator.numerator else None))
+    return out
+
+
+def texts(exprs: Iterable[Expr]) -> tuple[str, ...]:
+    """The canonical texts of expressions, in order."""
+    return tuple(to_text(e.node) for e in exprs)
+
+
+# ---------------------------------------------------------------------------------------
+# The kinds of work: each a key type; ``kind`` names it in the plan
+
+
+@attrs.frozen
+class Key:
+    """One piece of an evaluation's work, done once under this key."""
+
+    kind: ClassVar[str] = ""
+    # whether a whole table's value is the sum of its groups' in a breakdown (so the
+    # groups' value gives the whole table's too)
+    sums_over_groups: ClassVar[bool] = False
+
+
+@attrs.frozen
+class Read(Key):
+    """The columns of a table an evaluation reads (as the plan lists them)."""
+
+    kind: ClassVar[str] = "read"
+    columns: tuple[str, ...]
+
+
+@attrs.frozen
+class ColumnValues(Key):
+    """A table's column as the engine reads it."""
+
+    kind: ClassVar[str] = "column"
+    name: str
+
+
+@attrs.frozen
+class Derived(Key):
+    """A derived column, computed after those it reads."""
+
+    kind: ClassVar[str] = "derive"
+    name: str
+
+
+@attrs.frozen
+class RowValue(Key):
+    """An expression that reads no period (a filter, a date, a call inside either),
+    evaluated on every row."""
+
+    kind: ClassVar[str] = "value"
+    text: str
+
+
+@attrs.frozen
+class Sorted(Key):
+    """The rows in order within each key, for ``previous()`` and ``next()``."""
+
+    kind: ClassVar[str] = "sort"
+    by: str
+    order: str
+
+
+@attrs.frozen
+class RowCodes(Key):
+    """Codes of each row's combination of values of some columns."""
+
+    kind: ClassVar[str] = "codes"
+    columns: tuple[str, ...]
+
+
+@attrs.frozen
+class DuplicateRows(Key):
+    """Rows equal in every column to an earlier row."""
+
+    kind: ClassVar[str] = "duplicates"
+
+
+@attrs.frozen
+class Placement(Key):
+    """Each row's range of periods whose window holds it."""
+
+    kind: ClassVar[str] = "place"
+    placement: tuple
+
+
+@attrs.frozen
+class PlacedRows(Key):
+    """The rows some period's window holds, with their period ranges."""
+
+    kind: ClassVar[str] = "place"
+    placement: tuple
+
+
+@attrs.frozen
+class KeyCodes(Key):
+    """A measure's key column and a looked-up table's key column, coded alike."""
+
+    kind: ClassVar[str] = "lookup"
+    placement: tuple
+    on: str
+    table: str
+    key: str
+
+
+@attrs.frozen
+class LookupGrid(Key):
+    """A lookup's aggregate per (key, period), joined on a measure's rows."""
+
+    kind: ClassVar[str] = "lookup"
+    placement: tuple
+    lookup: tuple
+
+
+@attrs.frozen
+class Pairs(Key):
+    """The (row, period) pairs of a row selection, for filters and values reading the period."""
+
+    kind: ClassVar[str] = "pairs"
+    selection: tuple
+
+
+@attrs.frozen
+class Reasons(Key):
+    """The rows of each period's window by the first filter of a chain that leaves them out."""
+
+    kind: ClassVar[str] = "reasons"
+    placement: tuple
+    chain: tuple[str, ...]
+
+
+@attrs.frozen
+class Count(Key):
+    """Rows (or distinct values) a selection keeps in each period."""
+
+    kind: ClassVar[str] = "count"
+    selection: tuple
+    distinct: str | None
+
+    @property
+    def sums_over_groups(self) -> bool:
+        return self.distinct is None
+
+
+@attrs.frozen
+class Aggregate(Key):
+    """The aggregate of a value (``of``), or of the rows held by each value of a column
+    (``each``), over a selection in each period."""
+
+    kind: ClassVar[str] = "aggregate"
+    selection: tuple
+    aggregate: str
+    distinct: str | None
+    of: str | None = None
+    each: str | None = None
+
+
+@attrs.frozen
+class Account(Key):
+    """Rows in each period's window, those used and those left out by reason."""
+
+    kind: ClassVar[str] = "account"
+    sums_over_groups: ClassVar[bool] = True
+    selection: tuple
+    roles: tuple[str, ...]
+    distinct: str | None
+    of: str | None
+    each: str | None
+
+
+@attrs.frozen
+class Unknown(Key):
+    """Rows of a selection for which a further condition is missing (a note)."""
+
+    kind: ClassVar[str] = "notes"
+    sums_over_groups: ClassVar[bool] = True
+    selection: tuple
+    condition: str
+
+
+@attrs.frozen
+class Undated(Key):
+    """Rows the row-level filters keep that no date places in any period (a note)."""
+
+    kind: ClassVar[str] = "notes"
+    placing: str
+    filters: tuple[str, ...]
+
+
+@attrs.frozen
+class EndingBeforeStart(Key):
+    """Episodes whose end precedes their start (a note)."""
+
+    kind: ClassVar[str] = "notes"
+    start: str
+    end: str
+
+
+@attrs.frozen
+class MissingKey(Key):
+    """Rows of a measure's window whose lookup key is missing (a note)."""
+
+    kind: ClassVar[str] = "notes"
+    sums_over_groups: ClassVar[bool] = True
+    placement: tuple
+    on: str
+
+
+@attrs.frozen
+class NegativeDurations(Key):
+    """Rows in each window kept by the ``where`` on which a duration is negative (a note)."""
+
+    kind: ClassVar[str] = "notes"
+    sums_over_groups: ClassVar[bool] = True
+    placement: tuple
+    durations: tuple[str, ...]
+    where: str | None
+
+
+def account_key(measure: Measure, of: Expr | None = None, each: str | None = None) -> Account:
+    """The key of a measure's row accounting (with the values ``of`` aggregates, or the
+    holders ``each`` names)."""
+    return Account(selection_key(measure), tuple(role for role, _ in filter_roles(measure)), measure.distinct,
+                   to_text(of.node) if of is not None else None, each)
+
+
+def undated_key(measure: Measure) -> Undated:
+    """The key of the missing-date note of a measure."""
+    return Undated(to_text(placing(measure).node), texts(undated_filters(measure)))
+
+
+def negative_durations_key(measure: Measure, of: Expr | None = None) -> NegativeDurations | None:
+    """The key of the negative-duration note of a measure (None: it takes no duration)."""
+    durations = durations_taken(measure, of)
+    if not durations:
+        return None
+    where = row_level_where(measure)
+    return NegativeDurations(placement_key(measure), texts(durations), to_text(where.node) if where else None)
+
+
+# ---------------------------------------------------------------------------------------
+# The store
+
+
+class Shared:
+    """Work done once: each value computed on first use under its key, then shared."""
+
+    def __init__(self) -> None:
+        self._done: dict[Key, Any] = {}
+
+    def get(self, key: Key, compute: Callable[[], T]) -> T:
+        """The value under ``key``, computed by ``compute()`` the first time."""
+        try:
+            return self._done[key]
+        except KeyError:
+            value = self._done[key] = compute()
+            return value
+
+    def offer(self, key: Key, value: Any) -> None:
+        """Keep ``value`` under ``key`` unless a value is there already (work done as a
+        by-product of other work)."""
+        self._done.setdefault(key, value)
+
+    def __contains__(self, key: Key) -> bool:
+        return key in self._done
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._done)
