@@ -68,7 +68,8 @@ def test_a_denominator_and_its_numerator_are_one_reasons_pass_with_another_indic
     (month,) = [s for s in steps(plan, "reasons") if "month window" in s.description]
     assert month.description == ("rows by the first filter that leaves them out, one pass: by received_on, "
                                  "month window; where decided_on is not missing; "
-                                 "where working_days(received_on, decided_on) <= 1")
+                                 "where working_days(received_on, decided_on) <= 1; "
+                                 "and negative working_days(received_on, decided_on)")
     assert ("decided_1wd", "decided") == month.users
     assert 2 == len(steps(plan, "reasons"))  # and one over the year-to-date window
 

@@ -469,3 +469,29 @@ def test_the_command_line_time_limit_for_plugin_functions(tmp_path, capsys):
     finally:
         release.set()
         _reset_default_host(None)
+
+
+def test_a_note_counted_beside_a_failing_chain_is_counted_on_its_own():
+    """``fast``'s negative-duration note is planned as more bits of the reasons pass of
+    ``x``'s chain (the first over the same rows beginning with the same ``where``); that
+    pass fails on ``x``'s plugin function, and the note is still counted, by its own pass."""
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(lambda: [
+        indicators.Function("boom", ("int",), "int", lambda x: 1 // 0)])), name="bad-functions")
+    registry = host.registry()
+    fast = ('[indicators.fast]\ntitle = "Fast"\nkind = "percentage"\ntable = "t"\ndate = "d"\n'
+            'where = "e is not missing"\nnumerator = "days(d, e) <= 1"\n')
+    failing = ('[indicators.x]\ntitle = "X"\nkind = "percentage"\ntable = "t"\ndate = "d"\n'
+               'where = "e is not missing"\nnumerator = "boom(n) > 0"\n')
+    tables = {"t": {"d": ["2017-01-05", "2017-01-06", "2017-01-07"], "e": ["2017-01-05", "2017-01-02", None],
+                    "n": [1, 2, 3]}}
+    both = indicators.loads_pack(failing + fast, registry=registry)
+    (x_pass,) = [step for step in indicators.compile(both).steps if step.kind == "reasons" and "x" in step.users]
+    assert "fast" in x_pass.users and x_pass.key.durations == ("days(d, e)",)  # planned beside x's chain
+    results = indicators.evaluate(both, tables, "2017-01", "2017-01", registry=registry)
+    assert ["indicators.x"] == [failure.split(":")[0] for failure in results.failures]
+    alone = indicators.evaluate(indicators.loads_pack(fast, registry=registry), tables, "2017-01", "2017-01",
+                                registry=registry)
+    assert 1 == alone.get("fast", "2017-01").notes["negative duration (days(d, e))"]
+    assert alone.get("fast", "2017-01").notes == results.get("fast", "2017-01").notes
+    assert (2, 2) == (results.get("fast", "2017-01").numerator, results.get("fast", "2017-01").denominator)

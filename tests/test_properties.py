@@ -51,7 +51,7 @@ of = "days(received_on, decided_on)"
 polarity = "lower_is_better"
 """
 
-PACK = pack_from(COMMON + """
+OPEN_WITH_CONTACT = """
 [indicators.open_with_contact]
 title = "Open episodes whose child had a contact this year"
 kind = "percentage"
@@ -64,7 +64,9 @@ polarity = "higher_is_better"
 
 [indicators.open_with_contact.lookups]
 contacts_ytd = { table = "contacts", key = "child_id", date = "received_on", window = "ytd", aggregate = "count" }
-""")
+"""
+
+PACK = pack_from(COMMON + OPEN_WITH_CONTACT)
 
 
 def shuffled(table: dict, seed: int) -> dict:
@@ -318,3 +320,51 @@ def test_block_wise_passes_give_the_whole_table_results(text, contact_rows, epis
     whole = indicators.evaluate(pack, tables, "2016-03", "2017-02").to_json()
     with blocks_of(rows):
         assert indicators.evaluate(pack, tables, "2016-03", "2017-02").to_json() == whole
+
+
+SHARING_PACK = pack_from(COMMON.split("[indicators.decided_1wd]")[0] + """
+[indicators.timely]
+title = "Decided within 1 working day"
+kind = "percentage"
+table = "contacts"
+date = "received_on"
+where = "outcome is not missing"
+numerator = "working_days(received_on, decided_on) <= 1"
+
+[indicators.lag]
+title = "Median days to decision"
+kind = "median"
+table = "contacts"
+date = "received_on"
+of = "days(received_on, decided_on)"
+
+[indicators.quick_nfa]
+title = "Contacts with no further action within 5 days"
+kind = "count"
+table = "contacts"
+date = "received_on"
+where = "outcome == 'nfa' and days(received_on, decided_on) <= 5"
+""" + OPEN_WITH_CONTACT + """
+[indicators.open]
+title = "Open episodes"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+""")
+
+
+@given(contacts(), episodes())
+def test_an_indicator_reads_alike_alone_and_beside_others(contact_rows, episode_rows):
+    """Work shared between indicators (one reasons pass counting a chain of filters, the
+    durations' negative rows and the lookup keys' missing rows as more bits of its codes)
+    gives each indicator exactly what it gives evaluated alone."""
+    tables = {"contacts": contact_rows, "episodes": episode_rows}
+    steps = indicators.compile(SHARING_PACK).steps
+    assert any(step.kind == "reasons" and step.key.durations for step in steps)  # notes folded into passes
+    assert any(step.kind == "reasons" and step.key.missing for step in steps)
+    together = indicators.evaluate(SHARING_PACK, tables, "2016-03", "2017-02").to_records()
+    for ident in SHARING_PACK.indicators:
+        (alone,) = indicators.select([SHARING_PACK], [ident])
+        assert [r for r in together if r["indicator"] == ident] == \
+            indicators.evaluate(alone, tables, "2016-03", "2017-02").to_records()

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import attrs
 
-from ._expressions import names_used
+from ._expressions import Call, Name, names_used, walk
 from ._pack import AGGREGATE_KINDS, Expr, Indicator, Lookup, Measure, Pack, columns_needed
 from ._work import (Aggregate, Count, Derived, DuplicateRows, EndingBeforeStart, Key, LookupGrid, MissingKey,
                     Pairs, Placement, Read, Reasons, RowValue, Unknown, account_key, accounted_by_reasons,
-                    is_pair_level, lookup_key, negative_durations_key, noted_measures, placement_key,
-                    row_selection_key, selection_key, texts, undated_key)
+                    durations_taken, is_pair_level, lookup_key, negative_durations_key, noted_measures,
+                    placement_key, row_level_where, row_selection_key, selection_key, texts, undated_key)
 
 def counted_by_reasons(measure: Measure, filters: tuple[Expr, ...]) -> bool:
     """Whether the rows a selection keeps and leaves out come from one pass of reason
@@ -46,7 +46,7 @@ def _reason_uses(indicator: Indicator) -> list[tuple[Measure, tuple[Expr, ...]]]
     return uses
 
 
-def reason_chains(pack: Pack) -> dict[tuple, list[tuple[Expr, ...]]]:
+def _reason_chains(pack: Pack) -> dict[tuple, list[tuple[Expr, ...]]]:
     """Per table and placement, the chains of filters counted by reasons in one pass each: every
     chain some indicator reads that no longer chain begins with, in pack order. A chain
     that begins another is read from the longer one's pass."""
@@ -62,15 +62,126 @@ def reason_chains(pack: Pack) -> dict[tuple, list[tuple[Expr, ...]]]:
     return chains
 
 
-def reason_chain_for(chains: dict[tuple, list[tuple[Expr, ...]]], measure: Measure,
-                     filters: tuple[Expr, ...]) -> tuple[Expr, ...]:
-    """The planned chain whose pass counts ``filters``' reasons (``filters`` itself when
-    the plan has none: a selection no indicator of the pack makes)."""
-    wanted = texts(filters)
-    for chain in chains.get((measure.table, placement_key(measure)), ()):
-        if texts(chain)[:len(wanted)] == wanted:
-            return chain
-    return filters
+@attrs.frozen
+class ReasonPass:
+    """One pass over a table's rows in a placement: each row's code is the first filter of
+    a chain that leaves it out (missing or false; 0 if none does), plus one bit for each of
+    some durations that is negative on the row and each of some columns missing there."""
+
+    table: str
+    placement: tuple
+    chain: tuple[Expr, ...]
+    durations: tuple[Expr, ...] = ()
+    missing: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> Reasons:
+        return Reasons(self.placement, texts(self.chain), texts(self.durations), self.missing)
+
+    @property
+    def n_reasons(self) -> int:
+        return 2 * len(self.chain) + 1
+
+    def fits(self, n_bits: int) -> bool:
+        """Whether the codes stay within a byte with ``n_bits`` bits beside the reasons."""
+        return self.n_reasons << n_bits <= 256
+
+
+def _reads_columns_only(expr: Expr, derived: set[str]) -> bool:
+    """Whether a duration reads only the table's own columns and constants: no other call,
+    no derived column (which a plugin function may fail), so that counting it beside a
+    chain of filters can never fail the indicators reading that chain."""
+    return all(not isinstance(node, (Call, Name)) or node is expr.node
+               or (isinstance(node, Name) and node.name not in derived) for node in walk(expr.node))
+
+
+def note_passes(measure: Measure, of: Expr | None = None) -> dict[Key, tuple[ReasonPass, ...]]:
+    """The passes of a measure's negative-duration and missing-lookup-key notes when no
+    reasons pass counts them: the durations under the row-level ``where``, as many to a
+    pass as a byte holds; a pass per lookup key column."""
+    placement = placement_key(measure)
+    out: dict[Key, tuple[ReasonPass, ...]] = {}
+    key = negative_durations_key(measure, of)
+    if key is not None:
+        where = row_level_where(measure)
+        durations = durations_taken(measure, of)
+        chain = (where,) if where is not None else ()
+        per_pass = (256 // (2 * len(chain) + 1)).bit_length() - 1
+        out[key] = tuple(ReasonPass(measure.table, placement, chain, tuple(durations[i:i + per_pass]))
+                         for i in range(0, len(durations), per_pass))
+    for lookup in measure.lookups:
+        out[MissingKey(placement, lookup.on)] = (ReasonPass(measure.table, placement, (), missing=(lookup.on,)),)
+    return out
+
+
+@attrs.frozen
+class ReasonPasses:
+    """The reasons passes of a pack, by table and placement, and the passes that count
+    each negative-duration and missing-lookup-key note: a planned chain's, as more bits of
+    its codes, where one over the same rows has room (and, for durations under a
+    ``where``, begins with it), else passes of the note's own."""
+
+    chains: dict[tuple, tuple[ReasonPass, ...]]
+    notes: dict[Key, tuple[ReasonPass, ...]]
+
+    def for_filters(self, measure: Measure, filters: tuple[Expr, ...]) -> ReasonPass:
+        """The planned pass whose chain begins with ``filters`` (a pass of ``filters``
+        alone when the plan has none: a selection no indicator of the pack makes)."""
+        wanted = texts(filters)
+        for planned in self.chains.get((measure.table, placement_key(measure)), ()):
+            if texts(planned.chain)[:len(wanted)] == wanted:
+                return planned
+        return ReasonPass(measure.table, placement_key(measure), tuple(filters))
+
+
+def reason_passes(pack: Pack) -> ReasonPasses:
+    """Every reasons pass of ``pack``, with the notes each counts beside its chain."""
+    chains = {place: [ReasonPass(place[0], place[1], chain) for chain in chained]
+              for place, chained in _reason_chains(pack).items()}
+    answered: dict[Key, tuple[tuple, int]] = {}
+    own: dict[Key, tuple[ReasonPass, ...]] = {}
+    for indicator in pack.indicators.values():
+        for measure, of in noted_measures(indicator):
+            place = (measure.table, placement_key(measure))
+            spec = pack.tables.get(measure.table)
+            derived = {name for name, _ in spec.derive} if spec else set()
+            for key, passes in note_passes(measure, of).items():
+                if key in answered or key in own:
+                    continue
+                at = _room_in(chains.get(place, []), key, measure, of, derived)
+                if at is None:
+                    own[key] = passes
+                    continue
+                answered[key] = (place, at)
+    notes = {key: (chains[place][at],) for key, (place, at) in answered.items()}
+    notes.update(own)
+    return ReasonPasses({place: tuple(passes) for place, passes in chains.items()}, notes)
+
+
+def _room_in(passes: list[ReasonPass], key: Key, measure: Measure, of: Expr | None, derived: set[str]
+             ) -> int | None:
+    """The index of the first pass of ``passes`` that can count the note ``key`` beside its
+    chain, made to count it; None when none can."""
+    for at, planned in enumerate(passes):
+        bits = len(planned.durations) + len(planned.missing)
+        if isinstance(key, MissingKey):
+            if key.on in planned.missing:
+                return at
+            if key.on not in derived and planned.fits(bits + 1):
+                passes[at] = attrs.evolve(planned, missing=planned.missing + (key.on,))
+                return at
+            continue
+        if key.where is not None and texts(planned.chain)[:1] != (key.where,):
+            continue  # the rows the where keeps are not told apart in this pass
+        durations = durations_taken(measure, of)
+        if not all(_reads_columns_only(d, derived) for d in durations):
+            return None
+        have = texts(planned.durations)
+        new = tuple(d for d in durations if texts((d,))[0] not in have)
+        if planned.fits(bits + len(new)):
+            passes[at] = attrs.evolve(planned, durations=planned.durations + new)
+            return at
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -228,8 +339,19 @@ def _pairs_step(plan: _Builder, measure: Measure, user: str) -> None:
              Pairs(row_selection_key(measure)), user)
 
 
-def _note_steps(plan: _Builder, indicator: Indicator) -> None:
-    """The data-quality notes an indicator reads: one step each, shared by the measures alike."""
+def _pass_text(planned: ReasonPass, measure: Measure) -> str:
+    """What a reasons pass counts, as the plan describes it."""
+    beside = ([f"negative {', '.join(texts(planned.durations))}"] if planned.durations else []) + \
+        ([f"missing {', '.join(planned.missing)}"] if planned.missing else [])
+    if not planned.chain:
+        return f"rows with {' and '.join(beside)}, one pass: {_window_text(measure)}"
+    text = "rows by the first filter that leaves them out, one pass: " + _selection_text(measure, planned.chain)
+    return text + "".join(f"; and {what}" for what in beside)
+
+
+def _note_steps(plan: _Builder, passes: ReasonPasses, indicator: Indicator) -> None:
+    """The data-quality notes an indicator reads: one step each, shared by the measures
+    alike, and the passes that count them."""
     user = indicator.id
     for measure, of in noted_measures(indicator):
         table, window = measure.table, _window_text(measure)
@@ -237,13 +359,17 @@ def _note_steps(plan: _Builder, indicator: Indicator) -> None:
         if measure.window.is_snapshot and measure.end is not None:
             plan.add(table, f"episodes ending before they start: {measure.end.text} < {measure.start.text}",
                      EndingBeforeStart(texts((measure.start,))[0], texts((measure.end,))[0]), user)
-        for lookup in measure.lookups:
-            plan.add(table, f"rows without a {lookup.on} to look {lookup.name} up by: {window}",
-                     MissingKey(placement_key(measure), lookup.on), user)
+        counted = [(key, f"rows without a {key.on} to look {lookup.name} up by")
+                   for lookup in measure.lookups for key in (MissingKey(placement_key(measure), lookup.on),)]
         durations = negative_durations_key(measure, of)
         if durations is not None:
-            plan.add(table, f"negative durations ({', '.join(durations.durations)}), one pass: {window}",
-                     durations, user)
+            counted.append((durations, f"negative durations ({', '.join(durations.durations)})"))
+        for key, what in counted:
+            beside = passes.notes[key]
+            shared = beside[0] in passes.chains.get((table, placement_key(measure)), ())
+            plan.add(table, f"{what}: {window}" + (" (from the reasons pass)" if shared else ""), key, user)
+            for planned in beside:
+                plan.add(table, _pass_text(planned, measure), planned.key, user)
     numerator = indicator.numerator
     if indicator.kind in ("percentage", "rate", "ratio") and numerator.extra is not None:
         base = attrs.evolve(numerator, extra=None)
@@ -259,7 +385,7 @@ def compile(pack: Pack) -> Plan:
     """The plan of ``pack``: every step an evaluation does, each once, with its users."""
     plan = _Builder()
     needed = columns_needed(pack)
-    chains = reason_chains(pack)
+    passes = reason_passes(pack)
     for indicator in pack.indicators.values():
         measures = [("numerator", indicator.numerator)]
         if isinstance(indicator.denominator, Measure):
@@ -273,10 +399,9 @@ def compile(pack: Pack) -> Plan:
         for role, measure in measures:
             _measure_steps(plan, pack, indicator, measure, role)
         for measure, chain in _reason_uses(indicator):
-            chain = reason_chain_for(chains, measure, chain)
-            plan.add(measure.table, "rows by the first filter that leaves them out, one pass: "
-                     + _selection_text(measure, chain), Reasons(placement_key(measure), texts(chain)), indicator.id)
-        _note_steps(plan, indicator)
+            planned = passes.for_filters(measure, chain)
+            plan.add(measure.table, _pass_text(planned, measure), planned.key, indicator.id)
+        _note_steps(plan, passes, indicator)
     order = ("read", "derive", "duplicates", "place", "filter", "lookup", "pairs", "reasons", "count",
              "aggregate", "account", "notes")
     steps = sorted(plan.steps.values(), key=lambda s: (s.table, order.index(s.kind)))

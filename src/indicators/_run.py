@@ -15,7 +15,7 @@ from ._functions import DEFAULT_TIME_LIMIT, CallLimits, Function
 from ._grids import extremes, grid_from_ranges, shared_codes, sum_or_mean
 from ._memory import BYTES_PER_PAIR, DEFAULT_MEMORY_BUDGET, GRID_COPIES, size_text
 from ._pack import Lookup, Measure, Pack
-from ._plan import reason_chains
+from ._plan import reason_passes
 from ._table_evaluation import TableEvaluation
 from ._tables import Table
 from ._vectors import Vec
@@ -37,7 +37,7 @@ class Run:
         self.memory_budget = memory_budget
         self.limits = CallLimits(function_time_limit)
         self.tables = {name: TableEvaluation(table, self) for name, table in tables.items()}
-        self.reason_chains = reason_chains(pack)
+        self.reason_passes = reason_passes(pack)
         self.skipped: dict[str, str] = {}  # indicators left out for want of a table: id to reason
         self.pack_as_run = pack  # the pack the caller gave, as the input answers it (before skipping)
 

@@ -24,14 +24,14 @@ from ._expressions import PERIOD_VARIABLES, Call, Node, names_used, to_text, wal
 from ._memory import BYTES_PER_PAIR
 from ._pack import Expr, Lookup, Measure
 from ._pairs import LazyVariables, PairFrame
-from ._plan import counted_by_reasons, reason_chain_for
+from ._plan import ReasonPass, counted_by_reasons, note_passes
 from ._tables import Column, Table
 from ._vectors import Vec, missing_mask, truth
 from ._windows import coded_range_counts, distinct_range_counts, expand, masked_range_counts, range_counts, row_dtype
 from ._work import (Aggregate, ColumnValues, Count, Derived, EndingBeforeStart, Key, MissingKey, Pairs, PlacedRows,
-                    Placement, Reasons, RowCodes, RowValue, Shared, Unknown, account_key, accounted_by_reasons,
-                    durations_taken, filter_roles, is_pair_level, negative_durations_key, placement_key,
-                    placing, row_level_where, row_selection_key, selection_key, texts, undated_filters, undated_key)
+                    Placement, RowCodes, RowValue, Shared, Unknown, account_key, accounted_by_reasons, filter_roles,
+                    is_pair_level, negative_durations_key, placement_key, placing, row_selection_key,
+                    selection_key, texts, undated_filters, undated_key)
 
 if TYPE_CHECKING:
     from ._run import Run
@@ -41,6 +41,24 @@ def _column_vec(column: Column) -> Vec:
     if column.type == "null":
         return Vec("null", column.data, column.missing_mask())
     return Vec(column.type, column.data, column.missing, column.categories)
+
+
+@attrs.frozen(eq=False)
+class PassCounts:
+    """A reasons pass's rows in each period, by the bits counted beside the reasons (each
+    of some durations negative, each of some columns missing) and by reason."""
+
+    counts: np.ndarray  # (2 ** bits, reasons, periods)
+    numeric: tuple[bool, ...]  # whether each duration was a number (else it is not noted)
+
+    def reasons(self) -> np.ndarray:
+        """Rows by reason, whatever the bits: (reasons, periods)."""
+        return self.counts.sum(axis=0)
+
+    def with_bit(self, bit: int) -> np.ndarray:
+        """Rows by reason among those with ``bit`` set: (reasons, periods)."""
+        patterns = np.arange(self.counts.shape[0])
+        return self.counts[(patterns >> bit & 1) == 1].sum(axis=0)
 
 
 @attrs.frozen(eq=False)
@@ -291,49 +309,71 @@ class TableEvaluation:
         row 2j + 1 (2j + 2) those that filter j leaves out first, being missing (false).
 
         Counted in one pass over the table for the plan's chain of filters that begins
-        with ``filters`` (:func:`reason_chains`), which every count and row accounting of
+        with ``filters`` (:class:`ReasonPasses`), which every count and row accounting of
         its first filters reads, whatever indicator needs them.
         """
-        def counted(chain: tuple[Expr, ...]) -> np.ndarray:
-            return self.shared(Reasons(placement_key(measure), texts(chain)),
-                               lambda: self._count_reasons(measure, chain))
-
-        chain = reason_chain_for(self.run.reason_chains, measure, filters)
+        planned = self.run.reason_passes.for_filters(measure, filters)
         try:
-            counts = counted(chain)
+            counts = self.pass_counts(measure, planned).reasons()
         except INDICATOR_FAILURES:
-            if len(chain) == len(filters):
+            if len(planned.chain) == len(filters):
                 raise
             # a later filter of the chain fails its own indicator (a plugin function that
             # raises), not this one: these filters are counted on their own
-            chain = filters
-            counts = counted(chain)
-        if len(chain) == len(filters):
+            planned = ReasonPass(measure.table, placement_key(measure), filters)
+            counts = self.pass_counts(measure, planned).reasons()
+        if len(planned.chain) == len(filters):
             return counts
         first = counts[:2 * len(filters) + 1].copy()
         first[0] += counts[2 * len(filters) + 1:].sum(axis=0)  # kept by the first filters, left out by later ones
         return first
 
-    def _count_reasons(self, measure: Measure, filters: tuple[Expr, ...]) -> np.ndarray:
+    def pass_counts(self, measure: Measure, planned: ReasonPass) -> PassCounts:
+        """The counts of a reasons pass over the measure's rows (one of its placement)."""
+        return self.shared(planned.key, lambda: self._count_pass(measure, planned))
+
+    def _count_pass(self, measure: Measure, planned: ReasonPass) -> PassCounts:
         lo, hi = self.placement(measure)
-        values = self._block_values(filters)
-        scratch = np.empty(block_rows(self.table.n_rows), dtype=bool)
+        chain, durations = planned.chain, planned.durations
+        values = self._block_values((*chain, *durations))
+        missing = [self.vec(name) for name in planned.missing]
+        missing = [np.ones(self.table.n_rows, bool) if vec.type == "null" else vec.mask() for vec in missing]
+        n_reasons, n_bits = planned.n_reasons, len(durations) + len(missing)
+        size = block_rows(self.table.n_rows)
+        scratch, bits = np.empty(size, dtype=bool), np.empty(size, dtype=np.uint8)
+        numeric = [True] * len(durations)
 
         def fill(rows: slice, codes: np.ndarray) -> None:
             codes[...] = 0
-            left_out = scratch[:codes.size]
+            flag = scratch[:codes.size]
             block = values(rows)
-            for j in reversed(range(len(filters))):  # the first filter to leave a row out names it
+            for j in reversed(range(len(chain))):  # the first filter to leave a row out names it
                 value = block[j]
                 if value.type == "null":
                     codes[...] = 2 * j + 1
                     continue
-                np.logical_not(value.data, out=left_out)
-                np.copyto(codes, 2 * j + 2, where=left_out)
+                np.logical_not(value.data, out=flag)
+                np.copyto(codes, 2 * j + 2, where=flag)
                 if value.missing is not None:
                     np.copyto(codes, 2 * j + 1, where=value.missing)
+            if not n_bits:
+                return
+            on = bits[:codes.size]
+            on[...] = 0
+            for i, value in enumerate(block[len(chain):]):  # bit i: duration i negative
+                numeric[i] = numeric[i] and value.type in ("int", "float")
+                if numeric[i]:
+                    np.less(value.data, 0, out=flag)
+                    if value.missing is not None:
+                        flag &= ~value.missing
+                    on[flag] |= 1 << i
+            for i, mask in enumerate(missing, start=len(durations)):  # then: column missing
+                on[mask[rows]] |= 1 << i
+            on *= n_reasons
+            codes += on
 
-        return coded_range_counts(lo, hi, fill, 2 * len(filters) + 1, self.periods.count)
+        counts = coded_range_counts(lo, hi, fill, n_reasons << n_bits, self.periods.count)
+        return PassCounts(counts.reshape(1 << n_bits, n_reasons, -1), tuple(numeric))
 
     def _block_values(self, exprs: Sequence[Expr]) -> Callable[[slice], list[Vec]]:
         """The values of row-level expressions on a block of rows. Those no other step has
@@ -438,13 +478,26 @@ class TableEvaluation:
 
     def count_missing_key(self, measure: Measure, lookup: Lookup) -> np.ndarray:
         """Rows in each period's window of the measure whose lookup key is missing."""
-        def counted() -> np.ndarray:
-            lo, hi = self.placement(measure)
-            on = self.vec(lookup.on)
-            keep = (lo < hi) & on.mask() if on.type != "null" else lo < hi
-            return masked_range_counts(lo, hi, keep, self.periods.count)
+        key = MissingKey(placement_key(measure), lookup.on)
 
-        return self.shared(MissingKey(placement_key(measure), lookup.on), counted)
+        def counted(passes: tuple[ReasonPass, ...]) -> np.ndarray:
+            (planned,) = passes
+            counts = self.pass_counts(measure, planned)
+            return counts.with_bit(len(planned.durations) + planned.missing.index(lookup.on)).sum(axis=0)
+
+        return self.shared(key, lambda: self._note(key, note_passes(measure)[key], counted))
+
+    def _note(self, key: Key, own: tuple[ReasonPass, ...], counted: Callable[[tuple[ReasonPass, ...]], Any]):
+        """A note counted by the passes the plan gives it (more bits of a chain's reasons
+        pass, or passes of its own); by its own passes when a filter of that chain fails its
+        indicators (a plugin function that raises), since the note does not read it."""
+        planned = self.run.reason_passes.notes.get(key, own)
+        if planned == own:
+            return counted(own)
+        try:
+            return counted(planned)
+        except INDICATOR_FAILURES:
+            return counted(own)
 
     def account(self, measure: Measure, of: Expr | None = None, each: str | None = None
                 ) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -560,44 +613,18 @@ class TableEvaluation:
         if key is None:
             return {}
 
-        def counted() -> dict[str, np.ndarray]:
-            lo, hi = self.placement(measure)
-            durations = durations_taken(measure, of)
-            where = row_level_where(measure)
+        def counted(passes: tuple[ReasonPass, ...]) -> dict[str, np.ndarray]:
             out = {}
-            for first in range(0, len(durations), 7):  # a bit per duration in a code below 256: 7 a pass
-                out.update(self._count_negative(lo, hi, durations[first:first + 7], where))
-            return out
+            for planned in passes:
+                counts = self.pass_counts(measure, planned)
+                # the where is the chain's first filter: rows it leaves out have reasons 1 and 2
+                kept = slice(None) if key.where is None else [0, *range(3, planned.n_reasons)]
+                for i, text in enumerate(texts(planned.durations)):
+                    if text in key.durations and counts.numeric[i]:
+                        out[text] = counts.with_bit(i)[kept].sum(axis=0)
+            return {text: out[text] for text in key.durations if text in out}
 
-        return self.shared(key, counted)
-
-    def _count_negative(self, lo: np.ndarray, hi: np.ndarray, durations: list[Expr], where: Expr | None
-                        ) -> dict[str, np.ndarray]:
-        """Rows in each window kept by ``where`` on which each duration is negative, one pass."""
-        values = self._block_values([*durations, *((where,) if where is not None else ())])
-        scratch = np.empty(block_rows(self.table.n_rows), dtype=bool)
-        numeric = [True] * len(durations)
-
-        def fill(rows: slice, codes: np.ndarray) -> None:
-            codes[...] = 0  # bit i: duration i negative on a row the where keeps
-            negative = scratch[:codes.size]
-            block = values(rows)
-            for i in range(len(durations)):
-                value = block[i]
-                numeric[i] = numeric[i] and value.type in ("int", "float")
-                if not numeric[i]:
-                    continue
-                np.less(value.data, 0, out=negative)
-                if value.missing is not None:
-                    negative &= ~value.missing
-                codes[negative] |= 1 << i
-            if where is not None:
-                codes[~block[-1].is_true()] = 0
-
-        counts = coded_range_counts(lo, hi, fill, 1 << len(durations), self.periods.count)
-        codes = np.arange(1 << len(durations))
-        return {to_text(expr.node): counts[(codes >> i & 1) == 1].sum(axis=0)
-                for i, expr in enumerate(durations) if numeric[i]}
+        return self.shared(key, lambda: self._note(key, note_passes(measure, of)[key], counted))
 
     def distinct_keys(self, measure: Measure) -> list[np.ndarray]:
         """The distinct keys counted in each period (mergeable across chunks of a table)."""

@@ -238,11 +238,14 @@ class Pairs(Key):
 
 @attrs.frozen
 class Reasons(Key):
-    """The rows of each period's window by the first filter of a chain that leaves them out."""
+    """The rows of each period's window by the first filter of a chain that leaves them
+    out, and by which of some durations are negative and some columns missing."""
 
     kind: ClassVar[str] = "reasons"
     placement: tuple
     chain: tuple[str, ...]
+    durations: tuple[str, ...] = ()  # counted beside: rows on which each is negative
+    missing: tuple[str, ...] = ()  # counted beside: rows on which each column is missing
 
 
 @attrs.frozen
