@@ -28,7 +28,7 @@ from ._pack import AGGREGATE_KINDS, Indicator, Lookup, Measure
 from ._pairs import PairFrame
 from ._results import Result
 from ._run import Run
-from ._table_evaluation import Selection, TableEvaluation
+from ._table_evaluation import Accounting, Selection, TableEvaluation
 from ._vectors import Vec
 from ._windows import Periods, period_dtype
 from ._work import DuplicateRows, Key, Placement, Shared, placement_key
@@ -128,8 +128,8 @@ class GroupedTableEvaluation(TableEvaluation):
 
 def _fold(value, n_groups: int):
     """Per (group, period) counts, nested in tuples and dicts, summed over the groups."""
-    if isinstance(value, tuple):
-        return tuple(_fold(v, n_groups) for v in value)
+    if isinstance(value, Accounting):
+        return value.map(lambda counts: _fold(counts, n_groups))
     if isinstance(value, dict):
         return {k: _fold(v, n_groups) for k, v in value.items()}
     return value.reshape(n_groups, -1).sum(axis=0)
@@ -168,8 +168,8 @@ class Breakdown:
                 indicator, self.run.periods,
                 {name: value[part] if isinstance(value, np.ndarray) else value for name, value in figures.items()},
                 suppress_below, {reason: counts[part] for reason, counts in notes.items()},
-                None if rows is None else {side: (a[part], b[part], {r: c[part] for r, c in left.items()})
-                                           for side, (a, b, left) in rows.items()},
+                None if rows is None else {side: counted.map(lambda counts: counts[part])
+                                           for side, counted in rows.items()},
                 group=group))
         return out, failure
 

@@ -4,10 +4,21 @@ rows' keys."""
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 
 from ._arrays import unique
 from ._vectors import Vec, unify_strings
+
+
+@attrs.frozen(eq=False)
+class KeyGrid:
+    """A lookup's value per (key, period) cell, and each measure row's key code into it."""
+
+    codes: np.ndarray  # each measure row's key code (-1: missing, or no looked-up row has it)
+    values: np.ndarray  # key * periods + period -> the aggregate
+    has: np.ndarray | None  # whether each cell has a value (None: a count, 0 where nothing)
+    type: str  # the value's type
 
 
 def sum_or_mean(aggregate: str, sums: np.ndarray, counts: np.ndarray, column_type: str) -> tuple:

@@ -4,6 +4,7 @@ disclosure control, as SPEC section 8 settles them."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,6 +12,9 @@ from ._dates import format_period, month_start, to_iso
 from ._pack import Indicator
 from ._results import Result
 from ._windows import Periods
+
+if TYPE_CHECKING:
+    from ._table_evaluation import Accounting
 
 Z95 = 1.959963984540054
 
@@ -155,15 +159,15 @@ def _number(value) -> float | int | None:
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
-def _rows_of(accounting: dict[str, tuple], p: int) -> dict[str, dict]:
+def _rows_of(accounting: dict[str, Accounting], p: int) -> dict[str, dict]:
     """One period's row accounting: in window = used + the sum of left out."""
-    return {side: {"in_window": int(in_window[p]), "used": int(used[p]),
-                   "left_out": {reason: int(left_out[reason][p]) for reason in sorted(left_out) if left_out[reason][p]}}
-            for side, (in_window, used, left_out) in accounting.items()}
+    return {side: {"in_window": int(rows.in_window[p]), "used": int(rows.used[p]),
+                   "left_out": {reason: int(counts[p]) for reason, counts in sorted(rows.left_out.items()) if counts[p]}}
+            for side, rows in accounting.items()}
 
 
 def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below: int | None,
-          notes: dict[str, np.ndarray], accounting: dict[str, tuple] | None = None,
+          notes: dict[str, np.ndarray], accounting: dict[str, Accounting] | None = None,
           group: dict | None = None) -> list[Result]:
     """Result records for periods 1.. of the run (period 0 only feeds direction), of one
     group of a breakdown when ``group`` names it."""
@@ -176,8 +180,7 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
     ends = [to_iso(day) for day in np.asarray(figures["window_end"]).tolist()]
     notes = {reason: np.asarray(counts).tolist() for reason, counts in notes.items()}
     if accounting is not None:
-        accounting = {side: (in_window.tolist(), used.tolist(), {r: c.tolist() for r, c in left_out.items()})
-                      for side, (in_window, used, left_out) in accounting.items()}
+        accounting = {side: rows.map(lambda counts: np.asarray(counts).tolist()) for side, rows in accounting.items()}
     has_denominator = indicator.denominator is not None and indicator.kind not in ("count",)
     projects = indicator.kind == "count" and indicator.base.window.kind == "ytd"
     if projects:  # days elapsed in each period's window, and days in its financial year

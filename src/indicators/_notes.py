@@ -15,9 +15,10 @@ from ._work import noted_measures, placing
 
 if TYPE_CHECKING:
     from ._run import Run
+    from ._table_evaluation import Accounting
 
 
-def accounting(indicator: Indicator, run: Run) -> dict[str, tuple]:
+def accounting(indicator: Indicator, run: Run) -> dict[str, Accounting]:
     """For the numerator and any counted denominator: rows in each period's window, rows
     used and rows left out by reason (see :meth:`TableEvaluation.account`)."""
     numerator = indicator.numerator

@@ -40,6 +40,7 @@ from ._plugins import default_registry
 from ._registry import Registry
 from ._results import Results
 from ._run import Run
+from ._table_evaluation import Accounting
 from ._windows import Periods
 
 PerPeriod = tuple  # one number per period of the run (the run's periods plus the month before)
@@ -248,9 +249,9 @@ class RowCounts:
         return RowCounts(_add(self.in_window, other.in_window), _add(self.used, other.used),
                          _add_by_reason(self.left_out, other.left_out))
 
-    def raw(self) -> tuple:
-        return (np.array(self.in_window, dtype=np.int64), np.array(self.used, dtype=np.int64),
-                {reason: np.array(c, dtype=np.int64) for reason, c in self.left_out.items()})
+    def raw(self) -> Accounting:
+        return Accounting(np.array(self.in_window, dtype=np.int64), np.array(self.used, dtype=np.int64),
+                          {reason: np.array(c, dtype=np.int64) for reason, c in self.left_out.items()})
 
 
 @attrs.frozen
@@ -469,9 +470,9 @@ def _indicator_part(indicator: Indicator, pack: Pack, run: Run, duplicates: bool
     else:
         den_part = Fixed(tuple(None if math.isnan(v) else v for v in np.asarray(denominator, float).tolist()))
     notes = {reason: _per_period(c) for reason, c in indicator_notes(indicator, run, duplicates=duplicates).items()}
-    rows = {side: RowCounts(_per_period(in_window), _per_period(used),
-                            {reason: _per_period(c) for reason, c in left_out.items()})
-            for side, (in_window, used, left_out) in accounting(indicator, run).items()}
+    rows = {side: RowCounts(_per_period(counted.in_window), _per_period(counted.used),
+                            {reason: _per_period(c) for reason, c in counted.left_out.items()})
+            for side, counted in accounting(indicator, run).items()}
     return IndicatorPart(num_part, den_part, notes, rows)
 
 

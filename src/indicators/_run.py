@@ -12,7 +12,7 @@ from ._derived import sort_codes
 from ._errors import ResourceError
 from ._evaluator import evaluate as evaluate_node
 from ._functions import DEFAULT_TIME_LIMIT, CallLimits, Function
-from ._grids import extremes, grid_from_ranges, shared_codes, sum_or_mean
+from ._grids import KeyGrid, extremes, grid_from_ranges, shared_codes, sum_or_mean
 from ._memory import BYTES_PER_PAIR, DEFAULT_MEMORY_BUDGET, GRID_COPIES, size_text
 from ._pack import Lookup, Measure, Pack
 from ._plan import reason_passes
@@ -49,7 +49,7 @@ class Run:
                 f"{size_text(self.memory_budget)}; evaluate fewer months or a narrower window, or raise "
                 "the budget (evaluate(..., memory_budget=BYTES), --memory-budget SIZE)")
 
-    def lookup_grid(self, lookup: Lookup, measure: Measure) -> tuple:
+    def lookup_grid(self, lookup: Lookup, measure: Measure) -> KeyGrid:
         """Per (key, period) aggregate of a lookup, and the measure rows' key codes."""
         return self.tables[measure.table].shared(LookupGrid(placement_key(measure), lookup_key(lookup)),
                                                  lambda: self._compute_grid(lookup, measure))
@@ -73,7 +73,7 @@ class Run:
 
         return evaluation.shared(KeyCodes(placement_key(measure), on, table, key), coded)
 
-    def _compute_grid(self, lookup: Lookup, measure: Measure) -> tuple:
+    def _compute_grid(self, lookup: Lookup, measure: Measure) -> KeyGrid:
         other = self.tables[lookup.table]
         own_codes, other_codes, n_keys = self.key_codes(measure, lookup.on, lookup.table, lookup.key)
         n_periods = self.periods.count
@@ -91,8 +91,8 @@ class Run:
         prefix = lookup.window.kind in ("to_date", "cumulative")
         if (where is None or not where.uses_period) and (
                 lookup.aggregate in ("count", "sum", "mean") or (prefix and lookup.aggregate in ("min", "max"))):
-            return (own_codes, *grid_from_ranges(lookup.aggregate, other_codes, lo, hi, keep, column,
-                                                  n_keys, n_periods))
+            return KeyGrid(own_codes, *grid_from_ranges(lookup.aggregate, other_codes, lo, hi, keep, column,
+                                                         n_keys, n_periods))
         kept = np.flatnonzero(keep)
         self.within_budget(BYTES_PER_PAIR * int((hi[kept] - lo[kept]).sum(dtype=np.int64)),
                            f"{what}, through each looked-up row in each month of its window,")
@@ -103,14 +103,14 @@ class Run:
         cells = other_codes[rows] * n_periods + periods
         size = n_keys * n_periods
         if lookup.aggregate == "count":
-            return own_codes, np.bincount(cells, minlength=size).astype(np.int64), None, "int"
+            return KeyGrid(own_codes, np.bincount(cells, minlength=size).astype(np.int64), None, "int")
         values = column.data[rows]
         counts = np.bincount(cells, minlength=size)
         if lookup.aggregate == "count_distinct":
             codes = sort_codes(column)[rows]
             grid = distinct_per_group(cells, codes, size)
-            return own_codes, grid, None, "int"
+            return KeyGrid(own_codes, grid, None, "int")
         if lookup.aggregate in ("sum", "mean"):
             sums = np.bincount(cells, weights=values.astype(np.float64), minlength=size)
-            return (own_codes, *sum_or_mean(lookup.aggregate, sums, counts, column.type))
-        return own_codes, extremes(lookup.aggregate, cells, values, size), counts > 0, column.type
+            return KeyGrid(own_codes, *sum_or_mean(lookup.aggregate, sums, counts, column.type))
+        return KeyGrid(own_codes, extremes(lookup.aggregate, cells, values, size), counts > 0, column.type)

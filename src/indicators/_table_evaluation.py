@@ -44,6 +44,21 @@ def _column_vec(column: Column) -> Vec:
 
 
 @attrs.frozen(eq=False)
+class Accounting:
+    """A measure's rows in each period's window, those it used and those it left out by
+    reason: used + the sum of left out = in window."""
+
+    in_window: np.ndarray
+    used: np.ndarray
+    left_out: dict[str, np.ndarray]
+
+    def map(self, transform: Callable[[np.ndarray], np.ndarray]) -> Accounting:
+        """Each count of rows transformed alike (a group's periods cut out, say)."""
+        return Accounting(transform(self.in_window), transform(self.used),
+                          {reason: transform(counts) for reason, counts in self.left_out.items()})
+
+
+@attrs.frozen(eq=False)
 class PassCounts:
     """A reasons pass's rows in each period, by the bits counted beside the reasons (each
     of some durations negative, each of some columns missing) and by reason."""
@@ -188,15 +203,15 @@ class TableEvaluation:
 
     def lookup_values(self, lookup: Lookup, measure: Measure, rows: np.ndarray, periods: np.ndarray) -> Vec:
         """A lookup's value for each (row, period) pair."""
-        codes, grid, has, type_ = self.run.lookup_grid(lookup, measure)
-        row_codes = codes[rows]
+        grid = self.run.lookup_grid(lookup, measure)
+        row_codes = grid.codes[rows]
         matched = row_codes >= 0
         cells = np.where(matched, row_codes, 0) * self.periods.count + periods
-        data = grid[cells]
-        if has is None:  # counts: a missing key matches nothing and counts 0
-            return Vec(type_, np.where(matched, data, 0))
-        missing = ~matched | ~has[cells]
-        return Vec(type_, data, missing if missing.any() else None)
+        data = grid.values[cells]
+        if grid.has is None:  # counts: a missing key matches nothing and counts 0
+            return Vec(grid.type, np.where(matched, data, 0))
+        missing = ~matched | ~grid.has[cells]
+        return Vec(grid.type, data, missing if missing.any() else None)
 
     def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None) -> Selection:
         """The rows in some window that the row-level filters keep (``filters`` in place
@@ -445,7 +460,7 @@ class TableEvaluation:
             return distinct_per_group(frame.periods[mask], keys[frame.rows[mask]], n_periods)
         return np.bincount(frame.periods[mask], minlength=n_periods).astype(np.int64)
 
-    def _account_by_counts(self, measure: Measure, roles: tuple) -> tuple[np.ndarray, np.ndarray, dict]:
+    def _account_by_counts(self, measure: Measure, roles: tuple) -> Accounting:
         """The accounting of a measure whose filters all read the row alone, from counts
         the indicators share: after each filter, the rows still kept are the count of the
         measure with the filters so far (mostly counted already for some indicator); rows a
@@ -458,7 +473,7 @@ class TableEvaluation:
             for reason, counts in ((f"{role} unknown", reasons[2 * k + 1]), (f"{role} false", reasons[2 * k + 2])):
                 if counts.any():
                     left_out[reason] = left_out.get(reason, 0) + counts
-        return in_window, reasons[0], left_out
+        return Accounting(in_window, reasons[0], left_out)
 
     def count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
         """Rows of the measure in each window for which ``condition`` is missing."""
@@ -499,8 +514,7 @@ class TableEvaluation:
         except INDICATOR_FAILURES:
             return counted(own)
 
-    def account(self, measure: Measure, of: Expr | None = None, each: str | None = None
-                ) -> tuple[np.ndarray, np.ndarray, dict]:
+    def account(self, measure: Measure, of: Expr | None = None, each: str | None = None) -> Accounting:
         """Rows in each period's window, the rows the measure used, and the rows it left
         out by reason, so that used + left out = in window. A row left out for several
         reasons is counted under the first: row-level filters, then period-level ones,
@@ -512,7 +526,7 @@ class TableEvaluation:
         return self.shared(account_key(measure, of, each), lambda: self._account_by_reasons(measure, roles, of, each))
 
     def _account_by_reasons(self, measure: Measure, roles: tuple, of: Expr | None, each: str | None = None
-                            ) -> tuple:
+                            ) -> Accounting:
         """The accounting of any measure, by one reason code per row (and per (row,
         period) pair for what reads the period), counted in one pass each."""
         selection = self.selected(measure)
@@ -574,7 +588,7 @@ class TableEvaluation:
         for label, counts in zip(labels[1:], by_reason[1:]):
             if counts.any():
                 left_out[label] = left_out.get(label, 0) + counts
-        return by_reason.sum(axis=0), by_reason[0], left_out
+        return Accounting(by_reason.sum(axis=0), by_reason[0], left_out)
 
     def undated_rows(self, measure: Measure) -> int:
         """Rows the measure's own row-level filters keep but that no date places in any
