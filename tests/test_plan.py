@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 from indicators._breakdowns import GroupedTableEvaluation
 from indicators._table_evaluation import TableEvaluation
 from indicators._work import (Account, Aggregate, Count, Derived, EndingBeforeStart, LookupGrid, MissingKey,
-                              NegativeDurations, Pairs, Placement, Reasons, Undated, Unknown, placement_key,
+                              MonthBuckets, NegativeDurations, Pairs, Placement, Reasons, Undated, Unknown, pass_placement,
                               selection_key)
 from strategies import contacts, episodes, indicator_packs, with_teams
 from test_properties import PACK as PROPERTY_PACK
@@ -63,15 +63,16 @@ def test_a_filter_two_indicators_read_is_one_step_used_by_both():
     assert ("decided_1wd", "decided") == denominator.users  # the count of one is the other's denominator
 
 
-def test_a_denominator_and_its_numerator_are_one_reasons_pass_with_another_indicator():
+def test_one_reasons_pass_counts_a_denominator_its_numerator_and_every_window_over_the_date():
     plan = indicators.compile(pack_from(SHARED))
-    (month,) = [s for s in steps(plan, "reasons") if "month window" in s.description]
-    assert month.description == ("rows by the first filter that leaves them out, one pass: by received_on, "
-                                 "month window; where decided_on is not missing; "
-                                 "where working_days(received_on, decided_on) <= 1; "
-                                 "and negative working_days(received_on, decided_on)")
-    assert ("decided_1wd", "decided") == month.users
-    assert 2 == len(steps(plan, "reasons"))  # and one over the year-to-date window
+    (counted,) = steps(plan, "reasons")  # the month and year-to-date windows count from one pass by month
+    assert counted.description == ("rows by the first filter that leaves them out, one pass: by received_on, "
+                                   "by month (every window's counts); where decided_on is not missing; "
+                                   "where working_days(received_on, decided_on) <= 1; "
+                                   "and negative working_days(received_on, decided_on)")
+    assert ("decided_1wd", "decided_1wd_ytd", "decided") == counted.users
+    (by_month,) = [s for s in steps(plan, "place") if s.description == "by received_on, in months"]
+    assert ("decided_1wd", "decided_1wd_ytd", "decided") == by_month.users
 
 
 def contacts_and_episodes() -> dict:
@@ -88,7 +89,7 @@ def contacts_and_episodes() -> dict:
 
 # the work the plan names and the engine does under the same keys (internal steps of
 # these, such as the rows some window holds or a key's codes, are not listed)
-LISTED = (Derived, Placement, LookupGrid, Pairs, Reasons, Count, Aggregate, Account, Unknown, Undated,
+LISTED = (Derived, Placement, MonthBuckets, LookupGrid, Pairs, Reasons, Count, Aggregate, Account, Unknown, Undated,
           EndingBeforeStart, MissingKey, NegativeDurations)
 # work the plan lists that every evaluation does, whatever the data
 ALWAYS_DONE = (Reasons, Count, Aggregate, Account, Unknown, Undated, EndingBeforeStart, MissingKey,
@@ -143,9 +144,9 @@ def test_two_indicators_alike_share_each_step_of_the_work():
     decided = pack.indicators["decided"].numerator
     (count,) = [s for s in steps(plan, "count") if s.key == Count(selection_key(decided), None)]
     assert ("decided_1wd", "decided") == count.users  # the count of one is the other's denominator
-    (reasons,) = [s for s in steps(plan, "reasons") if s.key.placement == placement_key(decided)]
+    (reasons,) = [s for s in steps(plan, "reasons") if s.key.placement == pass_placement(decided)]
     assert reasons.key.chain == ("(decided_on is not missing)", "(working_days(received_on, decided_on) <= 1)")
-    assert ("decided_1wd", "decided") == reasons.users
+    assert ("decided_1wd", "decided_1wd_ytd", "decided") == reasons.users
     undated = [s for s in steps(plan, "notes") if isinstance(s.key, Undated)]
     assert [("decided_1wd", "decided_1wd_ytd", "decided")] == [s.users for s in undated]
 
@@ -191,6 +192,6 @@ date = "received_on"
     counts = {(r["indicator"], r["period"]): r["numerator"] for r in results.to_records()}
     assert counts == {("nfa", "2016-04"): 2, ("nfa", "2016-05"): 0,
                       ("letters", "2016-04"): 1, ("letters", "2016-05"): 1}
-    assert {("contacts", "by received_on, month window; where outcome == 'nfa'"),
-            ("letters", "by received_on, month window")} == \
+    assert {("contacts", "by received_on, by month (every window's counts); where outcome == 'nfa'"),
+            ("letters", "by received_on, by month (every window's counts)")} == \
         {(s.table, s.description.split(": ", 1)[1]) for s in steps(indicators.compile(pack), "reasons")}

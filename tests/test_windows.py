@@ -34,8 +34,8 @@ def brute_window(window: str, year: int, month: int, since: datetime.date | None
     raise ValueError(window)
 
 
-dates = st.one_of(st.none(), st.dates(datetime.date(2014, 6, 1), datetime.date(2018, 6, 30)))
-windows = st.sampled_from(["month", "ytd", "rolling_1", "rolling_3", "rolling_12", "cumulative"])
+dates = st.one_of(st.none(), st.dates(datetime.date(2010, 6, 1), datetime.date(2018, 6, 30)))
+windows = st.sampled_from(["month", "ytd", "rolling_1", "rolling_3", "rolling_12", "rolling_60", "cumulative"])
 
 
 def event_pack(window: str, since: str | None, extra: str = "") -> str:

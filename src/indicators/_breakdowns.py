@@ -31,7 +31,7 @@ from ._run import Run
 from ._table_evaluation import Accounting, Selection, TableEvaluation
 from ._vectors import Vec
 from ._windows import Periods, period_dtype
-from ._work import DuplicateRows, Key, Placement, Shared, placement_key
+from ._work import DuplicateRows, Key, MonthBuckets, Placement, Shared, pass_placement, placement_key
 
 
 class GroupedPeriods:
@@ -93,6 +93,15 @@ class GroupedTableEvaluation(TableEvaluation):
             return lo.astype(self._dtype) + offset, hi.astype(self._dtype) + offset
 
         return self.shared(Placement(placement_key(source)), place)
+
+    def month_buckets(self, source: Measure | Lookup) -> np.ndarray:
+        def place() -> np.ndarray:
+            buckets = self.total.month_buckets(source)
+            n_months = self.run.periods.n_months
+            dtype = period_dtype(n_months * self.n_groups)
+            return buckets.astype(dtype) + self.codes.astype(dtype) * dtype(n_months)
+
+        return self.shared(MonthBuckets(pass_placement(source)), place)
 
     def frame(self, measure: Measure, selection: Selection) -> PairFrame:
         def pairs() -> GroupedFrame:

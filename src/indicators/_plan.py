@@ -16,8 +16,9 @@ from ._expressions import Call, Name, names_used, walk
 from ._pack import AGGREGATE_KINDS, Expr, Indicator, Lookup, Measure, Pack, columns_needed
 from ._work import (Aggregate, Count, Derived, DuplicateRows, EndingBeforeStart, Key, LookupGrid, MissingKey,
                     Pairs, Placement, Read, Reasons, RowValue, Unknown, account_key, accounted_by_reasons,
-                    durations_taken, is_pair_level, lookup_key, negative_durations_key, noted_measures,
-                    placement_key, row_level_where, row_selection_key, selection_key, texts, undated_key)
+                    MonthBuckets, durations_taken, is_pair_level, lookup_key, negative_durations_key,
+                    noted_measures, pass_placement, placement_key, row_level_where, row_selection_key, selection_key,
+                    texts, undated_key)
 
 def counted_by_reasons(measure: Measure, filters: tuple[Expr, ...]) -> bool:
     """Whether the rows a selection keeps and leaves out come from one pass of reason
@@ -53,7 +54,7 @@ def _reason_chains(pack: Pack) -> dict[tuple, list[tuple[Expr, ...]]]:
     chains: dict[tuple, list[tuple[Expr, ...]]] = {}
     for indicator in pack.indicators.values():
         for measure, chain in _reason_uses(indicator):
-            placed = chains.setdefault((measure.table, placement_key(measure)), [])
+            placed = chains.setdefault((measure.table, pass_placement(measure)), [])
             own = texts(chain)
             if any(texts(other)[:len(own)] == own for other in placed):
                 continue
@@ -99,7 +100,7 @@ def note_passes(measure: Measure, of: Expr | None = None) -> dict[Key, tuple[Rea
     """The passes of a measure's negative-duration and missing-lookup-key notes when no
     reasons pass counts them: the durations under the row-level ``where``, as many to a
     pass as a byte holds; a pass per lookup key column."""
-    placement = placement_key(measure)
+    placement, placed = placement_key(measure), pass_placement(measure)
     out: dict[Key, tuple[ReasonPass, ...]] = {}
     key = negative_durations_key(measure, of)
     if key is not None:
@@ -107,10 +108,10 @@ def note_passes(measure: Measure, of: Expr | None = None) -> dict[Key, tuple[Rea
         durations = durations_taken(measure, of)
         chain = (where,) if where is not None else ()
         per_pass = (256 // (2 * len(chain) + 1)).bit_length() - 1
-        out[key] = tuple(ReasonPass(measure.table, placement, chain, tuple(durations[i:i + per_pass]))
+        out[key] = tuple(ReasonPass(measure.table, placed, chain, tuple(durations[i:i + per_pass]))
                          for i in range(0, len(durations), per_pass))
     for lookup in measure.lookups:
-        out[MissingKey(placement, lookup.on)] = (ReasonPass(measure.table, placement, (), missing=(lookup.on,)),)
+        out[MissingKey(placement, lookup.on)] = (ReasonPass(measure.table, placed, (), missing=(lookup.on,)),)
     return out
 
 
@@ -128,10 +129,10 @@ class ReasonPasses:
         """The planned pass whose chain begins with ``filters`` (a pass of ``filters``
         alone when the plan has none: a selection no indicator of the pack makes)."""
         wanted = texts(filters)
-        for planned in self.chains.get((measure.table, placement_key(measure)), ()):
+        for planned in self.chains.get((measure.table, pass_placement(measure)), ()):
             if texts(planned.chain)[:len(wanted)] == wanted:
                 return planned
-        return ReasonPass(measure.table, placement_key(measure), tuple(filters))
+        return ReasonPass(measure.table, pass_placement(measure), tuple(filters))
 
 
 def reason_passes(pack: Pack) -> ReasonPasses:
@@ -142,7 +143,7 @@ def reason_passes(pack: Pack) -> ReasonPasses:
     own: dict[Key, tuple[ReasonPass, ...]] = {}
     for indicator in pack.indicators.values():
         for measure, of in noted_measures(indicator):
-            place = (measure.table, placement_key(measure))
+            place = (measure.table, pass_placement(measure))
             spec = pack.tables.get(measure.table)
             derived = {name for name, _ in spec.derive} if spec else set()
             for key, passes in note_passes(measure, of).items():
@@ -343,10 +344,23 @@ def _pass_text(planned: ReasonPass, measure: Measure) -> str:
     """What a reasons pass counts, as the plan describes it."""
     beside = ([f"negative {', '.join(texts(planned.durations))}"] if planned.durations else []) + \
         ([f"missing {', '.join(planned.missing)}"] if planned.missing else [])
+    placed = _window_text(measure)
+    if not measure.window.is_snapshot:  # counted by month, for every event window over the date
+        since = f" since {_day_text(measure.since)}" if planned.placement[2] is not None else ""
+        placed = f"by {measure.date.text}, by month{since} (every window's counts)"
     if not planned.chain:
-        return f"rows with {' and '.join(beside)}, one pass: {_window_text(measure)}"
-    text = "rows by the first filter that leaves them out, one pass: " + _selection_text(measure, planned.chain)
+        return f"rows{' with ' if beside else ''}{' and '.join(beside)}, one pass: {placed}"
+    text = "rows by the first filter that leaves them out, one pass: " + "; ".join(
+        [placed] + [f"where {e.text}" for e in planned.chain])
     return text + "".join(f"; and {what}" for what in beside)
+
+
+def _pass_steps(plan: _Builder, planned: ReasonPass, measure: Measure, user: str) -> None:
+    """A reasons pass, and the placing of events in months it counts by."""
+    if planned.placement[0] == "events":
+        since = f" since {_day_text(measure.since)}" if planned.placement[2] is not None else ""
+        plan.add(measure.table, f"by {measure.date.text}, in months{since}", MonthBuckets(planned.placement), user)
+    plan.add(measure.table, _pass_text(planned, measure), planned.key, user)
 
 
 def _note_steps(plan: _Builder, passes: ReasonPasses, indicator: Indicator) -> None:
@@ -366,10 +380,10 @@ def _note_steps(plan: _Builder, passes: ReasonPasses, indicator: Indicator) -> N
             counted.append((durations, f"negative durations ({', '.join(durations.durations)})"))
         for key, what in counted:
             beside = passes.notes[key]
-            shared = beside[0] in passes.chains.get((table, placement_key(measure)), ())
+            shared = beside[0] in passes.chains.get((table, pass_placement(measure)), ())
             plan.add(table, f"{what}: {window}" + (" (from the reasons pass)" if shared else ""), key, user)
             for planned in beside:
-                plan.add(table, _pass_text(planned, measure), planned.key, user)
+                _pass_steps(plan, planned, measure, user)
     numerator = indicator.numerator
     if indicator.kind in ("percentage", "rate", "ratio") and numerator.extra is not None:
         base = attrs.evolve(numerator, extra=None)
@@ -399,8 +413,7 @@ def compile(pack: Pack) -> Plan:
         for role, measure in measures:
             _measure_steps(plan, pack, indicator, measure, role)
         for measure, chain in _reason_uses(indicator):
-            planned = passes.for_filters(measure, chain)
-            plan.add(measure.table, _pass_text(planned, measure), planned.key, indicator.id)
+            _pass_steps(plan, passes.for_filters(measure, chain), measure, indicator.id)
         _note_steps(plan, passes, indicator)
     order = ("read", "derive", "duplicates", "place", "filter", "lookup", "pairs", "reasons", "count",
              "aggregate", "account", "notes")

@@ -27,10 +27,12 @@ from ._pairs import LazyVariables, PairFrame
 from ._plan import ReasonPass, counted_by_reasons, note_passes
 from ._tables import Column, Table
 from ._vectors import Vec, missing_mask, truth
-from ._windows import coded_range_counts, distinct_range_counts, expand, masked_range_counts, range_counts, row_dtype
-from ._work import (Aggregate, ColumnValues, Count, Derived, EndingBeforeStart, Key, MissingKey, Pairs, PlacedRows,
+from ._windows import coded_bucket_counts, coded_range_counts, distinct_range_counts, expand, masked_range_counts, range_counts, row_dtype
+from ._work import (Aggregate, ColumnValues, Count, Derived, EndingBeforeStart, Key, MissingKey, MonthBuckets,
+                    Pairs, PlacedRows,
                     Placement, RowCodes, RowValue, Shared, Unknown, account_key, accounted_by_reasons, filter_roles,
-                    is_pair_level, negative_durations_key, placement_key, placing, row_selection_key,
+                    is_pair_level, negative_durations_key, pass_placement, placement_key, placing,
+                    row_selection_key,
                     selection_key, texts, undated_filters, undated_key)
 
 if TYPE_CHECKING:
@@ -100,6 +102,7 @@ class TableEvaluation:
         self.derived = dict(spec.derive) if spec else {}
         self.row_work = Shared()  # values of rows: shared by a breakdown's groups
         self.work = Shared()  # placements, pairs and counts: a breakdown's groups have their own
+        self.n_groups = 1
 
     def shared(self, key: Key, compute: Callable[[], Any]) -> Any:
         """The work under ``key``, done the first time it is asked for."""
@@ -329,26 +332,37 @@ class TableEvaluation:
         """
         planned = self.run.reason_passes.for_filters(measure, filters)
         try:
-            counts = self.pass_counts(measure, planned).reasons()
+            counts = self.window_counts(measure, planned).reasons()
         except INDICATOR_FAILURES:
             if len(planned.chain) == len(filters):
                 raise
             # a later filter of the chain fails its own indicator (a plugin function that
             # raises), not this one: these filters are counted on their own
             planned = ReasonPass(measure.table, placement_key(measure), filters)
-            counts = self.pass_counts(measure, planned).reasons()
+            counts = self.window_counts(measure, planned).reasons()
         if len(planned.chain) == len(filters):
             return counts
         first = counts[:2 * len(filters) + 1].copy()
         first[0] += counts[2 * len(filters) + 1:].sum(axis=0)  # kept by the first filters, left out by later ones
         return first
 
-    def pass_counts(self, measure: Measure, planned: ReasonPass) -> PassCounts:
-        """The counts of a reasons pass over the measure's rows (one of its placement)."""
-        return self.shared(planned.key, lambda: self._count_pass(measure, planned))
+    def window_counts(self, measure: Measure, planned: ReasonPass) -> PassCounts:
+        """The counts of a reasons pass over the measure's rows in each period's window
+        (an event pass counts by month: each event window's counts come from those)."""
+        counted = self.shared(planned.key, lambda: self._count_pass(measure, planned))
+        if planned.placement[0] != "events":
+            return counted
+        by_month = counted.counts.reshape(*counted.counts.shape[:2], self.n_groups, -1)
+        window = self.run.periods.month_window_counts(by_month, measure.window.kind, measure.window.months)
+        return PassCounts(window.reshape(*counted.counts.shape[:2], -1), counted.numeric)
+
+    def month_buckets(self, source: Measure | Lookup) -> np.ndarray:
+        """Each event's bucket on the run's month axis (:meth:`Periods.place_months`)."""
+        placement = pass_placement(source)
+        return self.shared(MonthBuckets(placement), lambda: self.periods.place_months(self.days(source.date),
+                                                                                      placement[2]))
 
     def _count_pass(self, measure: Measure, planned: ReasonPass) -> PassCounts:
-        lo, hi = self.placement(measure)
         chain, durations = planned.chain, planned.durations
         values = self._block_values((*chain, *durations))
         missing = [self.vec(name) for name in planned.missing]
@@ -387,7 +401,12 @@ class TableEvaluation:
             on *= n_reasons
             codes += on
 
-        counts = coded_range_counts(lo, hi, fill, n_reasons << n_bits, self.periods.count)
+        if planned.placement[0] == "events":
+            counts = coded_bucket_counts(self.month_buckets(measure), fill, n_reasons << n_bits,
+                                         self.run.periods.n_months * self.n_groups)
+        else:
+            lo, hi = self.placement(measure)
+            counts = coded_range_counts(lo, hi, fill, n_reasons << n_bits, self.periods.count)
         return PassCounts(counts.reshape(1 << n_bits, n_reasons, -1), tuple(numeric))
 
     def _block_values(self, exprs: Sequence[Expr]) -> Callable[[slice], list[Vec]]:
@@ -497,7 +516,7 @@ class TableEvaluation:
 
         def counted(passes: tuple[ReasonPass, ...]) -> np.ndarray:
             (planned,) = passes
-            counts = self.pass_counts(measure, planned)
+            counts = self.window_counts(measure, planned)
             return counts.with_bit(len(planned.durations) + planned.missing.index(lookup.on)).sum(axis=0)
 
         return self.shared(key, lambda: self._note(key, note_passes(measure)[key], counted))
@@ -630,7 +649,7 @@ class TableEvaluation:
         def counted(passes: tuple[ReasonPass, ...]) -> dict[str, np.ndarray]:
             out = {}
             for planned in passes:
-                counts = self.pass_counts(measure, planned)
+                counts = self.window_counts(measure, planned)
                 # the where is the chain's first filter: rows it leaves out have reasons 1 and 2
                 kept = slice(None) if key.where is None else [0, *range(3, planned.n_reasons)]
                 for i, text in enumerate(texts(planned.durations)):

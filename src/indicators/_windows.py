@@ -19,6 +19,7 @@ from ._arrays import block_rows, dense_codes, row_chunks, unique
 from ._dates import NAT, month_code, month_end, month_start
 
 EARLIEST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))  # window_start of to_date
+LOOKBACK = 60  # the months before a run's first that an event window reaches (rolling_60)
 
 
 class Periods:
@@ -77,6 +78,44 @@ class Periods:
         else:
             raise ValueError(kind)
         return self._clip(lo, hi, present)
+
+    @property
+    def n_months(self) -> int:
+        """Buckets of the month axis that event passes count into: earlier months, the
+        ``LOOKBACK`` months before the run, the run's months, and nowhere (a missing date,
+        after the run, or before ``since``)."""
+        return self.count + LOOKBACK + 2
+
+    def place_months(self, days: np.ndarray, since: int | None = None) -> np.ndarray:
+        """Each event's bucket on the month axis (:attr:`n_months`)."""
+        return _through_day_table(days, lambda d: (self._month_bucket(d, since),))[0]
+
+    def _month_bucket(self, days: np.ndarray, since: int | None) -> np.ndarray:
+        present = days != NAT
+        if since is not None:
+            present &= days >= since
+        nowhere = self.n_months - 1
+        bucket = month_code(np.where(present, days, 0)) - (self.first - LOOKBACK) + 1
+        bucket = np.where(present, np.clip(bucket, 0, nowhere), nowhere)
+        return bucket.astype(period_dtype(self.n_months))
+
+    def month_window_counts(self, monthly: np.ndarray, kind: str, months: int = 1) -> np.ndarray:
+        """Counts for each period's window (``kind``, ``months``) from counts by bucket of
+        the month axis (the last axis of ``monthly``): the differences of one cumulative
+        sum, since every event window is a run of consecutive months."""
+        prefix = np.cumsum(monthly[..., :-1], axis=-1)  # events up to each month, nowhere left out
+        ends = np.arange(self.count) + LOOKBACK + 1
+        if kind == "month":
+            starts = ends
+        elif kind == "rolling":
+            starts = ends - (months - 1)
+        elif kind == "ytd":
+            starts = self.financial_year_first_month(self.codes) - (self.first - LOOKBACK) + 1
+        elif kind in ("cumulative", "to_date"):
+            return prefix[..., ends]
+        else:
+            raise ValueError(kind)
+        return prefix[..., ends] - prefix[..., starts - 1]
 
     def place_episodes(self, starts: np.ndarray, ends: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """The range of periods at whose last day each episode is open."""
@@ -158,6 +197,23 @@ def coded_range_counts(lo: np.ndarray, hi: np.ndarray, fill_codes: Callable[[sli
     else:
         diff = (histograms[0] - histograms[1]).reshape(width, n_codes)
     return np.cumsum(diff, axis=0)[:n_periods].T
+
+
+def coded_bucket_counts(buckets: np.ndarray, fill_codes: Callable[[slice, np.ndarray], None], n_codes: int,
+                        n_buckets: int) -> np.ndarray:
+    """For each code 0..n_codes-1 (< 256), how many rows with that code fall in each
+    bucket: shape (n_codes, n_buckets). ``fill_codes`` as for :func:`coded_range_counts`."""
+    size = block_rows(buckets.size)
+    codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=np.intp)
+    counts = np.zeros(n_buckets * n_codes, dtype=np.int64)
+    for rows in row_chunks(buckets.size):
+        k = rows.stop - rows.start
+        fill_codes(rows, codes[:k])
+        at[:k] = buckets[rows]
+        at[:k] *= n_codes
+        at[:k] += codes[:k]
+        counts += np.bincount(at[:k], minlength=counts.size)
+    return counts.reshape(n_buckets, n_codes).T
 
 
 def _by_key_and_start(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int):

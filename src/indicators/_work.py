@@ -28,6 +28,15 @@ def placement_key(source: Measure | Lookup) -> tuple:
     return source.placement
 
 
+def pass_placement(source: Measure | Lookup) -> tuple:
+    """What places rows for a reasons pass: an event's month, whatever its window (every
+    event window's counts come from counts by month), or a snapshot's placement."""
+    if source.window.is_snapshot:
+        return source.placement
+    since = source.since if source.window.kind == "cumulative" else None
+    return ("events", to_text(source.date.node), since)
+
+
 def lookup_key(lookup: Lookup) -> tuple:
     """What makes two lookups the same, whatever indicator declares them."""
     return (lookup.name, lookup.table, lookup.key, lookup.on, lookup.window.text, lookup.since,
@@ -195,6 +204,14 @@ class DuplicateRows(Key):
 @attrs.frozen
 class Placement(Key):
     """Each row's range of periods whose window holds it."""
+
+    kind: ClassVar[str] = "place"
+    placement: tuple
+
+
+@attrs.frozen
+class MonthBuckets(Key):
+    """Each event's month, as a bucket of the month axis that event passes count into."""
 
     kind: ClassVar[str] = "place"
     placement: tuple
