@@ -18,12 +18,13 @@ def test_unique_and_inverse_match_numpy(values):
     assert expected_inverse.ravel().tolist() == inverse.tolist()
 
 
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 3)), max_size=40))
-def test_distinct_per_group_counts_each_key_once(pairs):
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 3)), max_size=40), st.sampled_from([4, 300_000]))
+def test_distinct_per_group_counts_each_key_once(pairs, n_groups):
+    """With a flag per (group, key), or, past a few flags per pair (many groups), by a sort."""
     groups = np.array([g for g, _ in pairs], dtype=np.int64)
     keys = np.array([k for _, k in pairs], dtype=np.int64)
-    expected = [len({k for g, k in pairs if g == group}) for group in range(4)]
-    assert expected == distinct_per_group(groups, keys, 4).tolist()
+    expected = [len({k for g, k in pairs if g == group}) for group in range(4)] + [0] * (n_groups - 4)
+    assert expected == distinct_per_group(groups, keys, n_groups).tolist()
 
 
 @given(st.lists(st.tuples(st.one_of(st.integers(-3, 3), st.floats(-2, 2).map(lambda x: round(x, 1))),

@@ -67,8 +67,9 @@ class Run:
             scoped = Vec(own.type, own.data, own.mask() | ~in_run if own.type != "null" else own.missing,
                          own.categories)
             own_codes, other_codes, n_keys = shared_codes(scoped, self.tables[table].vec(key))
-            if n_keys * (self.periods.count + 1) < 2**31:  # cells of a key x period grid fit in int32
-                own_codes, other_codes = own_codes.astype(np.int32), other_codes.astype(np.int32)
+            # cells of a key x period grid: in int32 where they fit, else int64
+            cell_type = np.int32 if n_keys * (self.periods.count + 1) < 2**31 else np.int64
+            own_codes, other_codes = own_codes.astype(cell_type, copy=False), other_codes.astype(cell_type, copy=False)
             return own_codes, other_codes, n_keys
 
         return evaluation.shared(KeyCodes(placement_key(measure), on, table, key), coded)
