@@ -338,7 +338,7 @@ class TableEvaluation:
                 raise
             # a later filter of the chain fails its own indicator (a plugin function that
             # raises), not this one: these filters are counted on their own
-            planned = ReasonPass(measure.table, placement_key(measure), filters)
+            planned = ReasonPass(measure.table, pass_placement(measure), filters)
             counts = self.window_counts(measure, planned).reasons()
         if len(planned.chain) == len(filters):
             return counts
