@@ -19,7 +19,7 @@ import tracemalloc
 import numpy as np
 
 import indicators
-from indicators._table_evaluation import TableEvaluation
+from indicators import _table_aggregates
 
 PACK = """
 [indicators.m]
@@ -33,13 +33,13 @@ of = "x"
 
 
 def run(pack, tables, pairs: bool):
-    original = TableEvaluation._aggregate_by_ranges
+    original = _table_aggregates._aggregate_by_ranges
     if pairs:
-        TableEvaluation._aggregate_by_ranges = lambda *args, **kwargs: None
+        _table_aggregates._aggregate_by_ranges = lambda *args, **kwargs: None
     try:
         return indicators.evaluate(pack, tables, "1990-01", "2029-12", memory_budget=None)
     finally:
-        TableEvaluation._aggregate_by_ranges = original
+        _table_aggregates._aggregate_by_ranges = original
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 import indicators
 from conftest import pack_from
-from indicators._table_evaluation import TableEvaluation
+from indicators import _table_aggregates
 from strategies import contacts
 
 KINDS = ("mean", "median", "min", "max", "sum")
@@ -34,12 +34,12 @@ def pack_text(kind: str, window: str, of: str) -> str:
 def test_the_grid_gives_what_the_pairs_give(rows, kind, window, of):
     pack = pack_from(pack_text(kind, window, of))
     by_grid = indicators.evaluate(pack, {"contacts": rows}, "2016-01", "2017-06").to_json()
-    original = TableEvaluation._aggregate_by_ranges
-    TableEvaluation._aggregate_by_ranges = lambda *args, **kwargs: None  # every aggregate by pairs
+    original = _table_aggregates._aggregate_by_ranges
+    _table_aggregates._aggregate_by_ranges = lambda *args, **kwargs: None  # every aggregate by pairs
     try:
         by_pairs = indicators.evaluate(pack, {"contacts": rows}, "2016-01", "2017-06").to_json()
     finally:
-        TableEvaluation._aggregate_by_ranges = original
+        _table_aggregates._aggregate_by_ranges = original
     assert by_pairs == by_grid
 
 

@@ -252,9 +252,9 @@ def _side(evaluation: TableEvaluation, measure: Measure, p: int, of: Expr | None
             leave_out(unknown, f"{role} unknown", kept)
             leave_out(~true, f"{role} false", kept)
     if measure.distinct:
-        leave_out(~evaluation._keys(measure.distinct)[1][rows], f"missing {measure.distinct}")
+        leave_out(~evaluation.keys(measure.distinct)[1][rows], f"missing {measure.distinct}")
     if each is not None:
-        leave_out(~evaluation._keys(each)[1][rows], f"missing {each}")
+        leave_out(~evaluation.keys(each)[1][rows], f"missing {each}")
     if of is not None:
         if is_pair_level(of, measure):
             leave_out(missing_mask(evaluate_node(of.node, context)), "no value to aggregate", kept)
@@ -294,7 +294,7 @@ class _Side:
 def _count(evaluation: TableEvaluation, measure: Measure, used: np.ndarray) -> int:
     if not measure.distinct:
         return int(used.size)
-    keys, present = evaluation._keys(measure.distinct)
+    keys, present = evaluation.keys(measure.distinct)
     return int(unique(keys[used[present[used]]]).size)
 
 
@@ -302,9 +302,9 @@ def _each_figures(evaluation: TableEvaluation, measure: Measure, each: str, kind
                   ) -> tuple[int, float | None]:
     """Values of ``each`` holding used rows, and ``kind`` of the rows (or distinct
     members) each holds."""
-    holders = evaluation._keys(each)[0][used]
+    holders = evaluation.keys(each)[0][used]
     if measure.distinct:
-        members = evaluation._keys(measure.distinct)[0][used]
+        members = evaluation.keys(measure.distinct)[0][used]
         holders = np.unique(np.stack([holders, members], axis=1), axis=0)[:, 0]
     _, held = np.unique(holders, return_counts=True)
     return int(held.size), _aggregate(kind, held.astype(np.float64))

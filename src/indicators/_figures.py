@@ -9,6 +9,7 @@ import numpy as np
 
 from ._errors import PluginError, ResourceError
 from ._pack import AGGREGATE_KINDS, Constant, Indicator, Measure, Pack
+from ._table_aggregates import aggregate, aggregate_each, aggregate_values, distinct_keys, each_members
 from ._windows import Periods
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def _denominator(indicator: Indicator, pack: Pack, evaluations: dict[str, TableE
         return None
     if isinstance(den, Measure):
         evaluation = evaluations[den.table]
-        return evaluation.distinct_keys(den) if mergeable and den.distinct else evaluation.count(den)
+        return distinct_keys(evaluation, den) if mergeable and den.distinct else evaluation.count(den)
     if isinstance(den, Constant):
         return np.full(periods.count, den.value)
     return population_by_period(pack, den.name, periods)
@@ -62,14 +63,14 @@ def raw_figures(indicator: Indicator, pack: Pack, evaluations: dict[str, TableEv
     evaluation = evaluations[indicator.numerator.table]
     if indicator.kind in AGGREGATE_KINDS and indicator.each is not None:
         if mergeable:
-            return evaluation.each_members(indicator.numerator, indicator.each), None
-        return evaluation.aggregate_each(indicator.numerator, indicator.each, indicator.kind), None
+            return each_members(evaluation, indicator.numerator, indicator.each), None
+        return aggregate_each(evaluation, indicator.numerator, indicator.each, indicator.kind), None
     if indicator.kind in AGGREGATE_KINDS:
         if mergeable:
-            return evaluation.aggregate_values(indicator.numerator, indicator.of), None
-        return evaluation.aggregate(indicator.numerator, indicator.of, indicator.kind), None
+            return aggregate_values(evaluation, indicator.numerator, indicator.of), None
+        return aggregate(evaluation, indicator.numerator, indicator.of, indicator.kind), None
     if mergeable and indicator.numerator.distinct:
-        numerator = evaluation.distinct_keys(indicator.numerator)
+        numerator = distinct_keys(evaluation, indicator.numerator)
     else:
         numerator = evaluation.count(indicator.numerator)
     return numerator, _denominator(indicator, pack, evaluations, periods, mergeable)
