@@ -97,16 +97,28 @@ ALWAYS_DONE = (Reasons, Count, Aggregate, Account, Unknown, Undated, EndingBefor
 
 
 def work_done(monkeypatch, pack: indicators.Pack, tables: dict, **options) -> set:
-    """Every (table, key) of the listed kinds an evaluation did, by a breakdown's groups too."""
-    evaluations = []
+    """Every (table, key) of the listed kinds an evaluation did, by a breakdown's groups
+    too (work is released once no indicator left reads its table: read before that)."""
+    evaluations, done = [], set()
+
+    def keys_of(evaluation: TableEvaluation) -> set:
+        return {(evaluation.table.name, key) for key in [*evaluation.work, *evaluation.row_work]
+                if isinstance(key, LISTED)}
+
     for cls in (TableEvaluation, GroupedTableEvaluation):
         def spy(self, *args, __init__=cls.__init__):
             __init__(self, *args)
             evaluations.append(self)
         monkeypatch.setattr(cls, "__init__", spy)
+    release = TableEvaluation.release
+
+    def released(self):
+        done.update(keys_of(self))
+        release(self)
+
+    monkeypatch.setattr(TableEvaluation, "release", released)
     indicators.evaluate(pack, tables, "2016-03", "2017-02", **options)
-    return {(evaluation.table.name, key) for evaluation in evaluations
-            for key in [*evaluation.work, *evaluation.row_work] if isinstance(key, LISTED)}
+    return done.union(*map(keys_of, evaluations))
 
 
 def planned(pack: indicators.Pack) -> set:
@@ -195,3 +207,35 @@ date = "received_on"
     assert {("contacts", "by received_on, by month (every window's counts); where outcome == 'nfa'"),
             ("letters", "by received_on, by month (every window's counts)")} == \
         {(s.table, s.description.split(": ", 1)[1]) for s in steps(indicators.compile(pack), "reasons")}
+
+
+def test_a_tables_work_is_released_once_no_indicator_left_reads_it(monkeypatch):
+    """The contacts' placements, passes and values are let go after the last indicator
+    reading contacts, before the episodes' indicator begins; nothing reads them after."""
+    pack = pack_from(SHARED + """
+[indicators.open]
+title = "Open episodes"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+""")
+    events = []
+    shared, release = TableEvaluation.shared, TableEvaluation.release
+
+    def logged_shared(self, key, compute):
+        events.append(("work", self.table.name))
+        return shared(self, key, compute)
+
+    def logged_release(self):
+        events.append(("release", self.table.name, len(list(self.work)) + len(list(self.row_work))))
+        release(self)
+        assert not list(self.work) and not list(self.row_work)
+
+    monkeypatch.setattr(TableEvaluation, "shared", logged_shared)
+    monkeypatch.setattr(TableEvaluation, "release", logged_release)
+    indicators.evaluate(pack, contacts_and_episodes(), "2016-04", "2017-03")
+    (contacts,) = [i for i, event in enumerate(events) if event[:2] == ("release", "contacts")]
+    assert events[contacts][2] > 0  # it held work
+    assert ("work", "contacts") not in events[contacts:]
+    assert events.index(("work", "episodes")) > contacts

@@ -81,6 +81,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
                 failures.append(f"indicators.{indicator.id} (its groups by {', '.join(by)}): {group_failure}")
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
         records.extend(groups)
+        run.done_with(indicator, *((breakdown.tables,) if breakdown else ()))
     results = Results(records, pack, format_period(first), format_period(last), failures=failures,
                       skipped=run.skipped)
     results.warnings = coverage_warnings(run.pack, {n: e.table for n, e in run.tables.items()}, first, last)

@@ -448,6 +448,7 @@ def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: b
             parts[name] = _indicator_part(indicator, run.pack, run, duplicates)
         except INDICATOR_FAILURES as exc:
             failures[name] = failure_text(indicator, exc)
+        run.done_with(indicator)
     return Partial(pack_fingerprint(pack), first, last, parts, run.skipped, loader, failures)
 
 

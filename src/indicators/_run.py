@@ -14,13 +14,13 @@ from ._evaluator import evaluate as evaluate_node
 from ._functions import DEFAULT_TIME_LIMIT, CallLimits, Function
 from ._grids import KeyGrid, extremes, grid_from_ranges, shared_codes, sum_or_mean
 from ._memory import BYTES_PER_PAIR, DEFAULT_MEMORY_BUDGET, GRID_COPIES, size_text
-from ._pack import Lookup, Measure, Pack
+from ._pack import Indicator, Lookup, Measure, Pack
 from ._plan import reason_passes
 from ._table_evaluation import TableEvaluation
 from ._tables import Table
 from ._vectors import Vec
 from ._windows import Periods, expand
-from ._work import KeyCodes, LookupGrid, lookup_key, placement_key
+from ._work import KeyCodes, LookupGrid, last_readers, lookup_key, placement_key
 
 
 class Run:
@@ -40,6 +40,19 @@ class Run:
         self.reason_passes = reason_passes(pack)
         self.skipped: dict[str, str] = {}  # indicators left out for want of a table: id to reason
         self.pack_as_run = pack  # the pack the caller gave, as the input answers it (before skipping)
+        self._last_readers: dict[str, str] | None = None
+
+    def done_with(self, indicator: Indicator, *more: Mapping[str, TableEvaluation]) -> None:
+        """Release the work on every table that ``indicator`` is the last (in the run's
+        pack) to read, in this run's evaluations and in ``more`` (a breakdown's): what the
+        indicators after it keep in memory is then only what they read."""
+        if self._last_readers is None:
+            self._last_readers = last_readers(self.pack.indicators.values())
+        for table, reader in self._last_readers.items():
+            if reader == indicator.id:
+                for evaluations in (self.tables, *more):
+                    if table in evaluations:
+                        evaluations[table].release()
 
     def within_budget(self, n_bytes: float, what: str) -> None:
         """Refuse, before it begins, work that would take more memory than the budget."""

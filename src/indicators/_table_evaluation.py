@@ -107,6 +107,11 @@ class TableEvaluation:
         """The work under ``key``, done the first time it is asked for."""
         return self.work.get(key, compute)
 
+    def release(self) -> None:
+        """Forget the work done on the table (no indicator left reads it)."""
+        self.work.clear()
+        self.row_work.clear()
+
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""
         if name in self.table.columns:

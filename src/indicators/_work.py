@@ -125,6 +125,17 @@ def noted_measures(indicator: Indicator) -> list[tuple[Measure, Expr | None]]:
     return out
 
 
+def last_readers(indicators: Iterable[Indicator]) -> dict[str, str]:
+    """Each table's last reader among ``indicators`` (in their order): the indicator after
+    which no other reads the table, by its measures or their lookups."""
+    last = {}
+    for indicator in indicators:
+        for measure in indicator.measures():
+            for table in (measure.table, *(lookup.table for lookup in measure.lookups)):
+                last[table] = indicator.id
+    return last
+
+
 def texts(exprs: Iterable[Expr]) -> tuple[str, ...]:
     """The canonical texts of expressions, in order."""
     return tuple(to_text(e.node) for e in exprs)
@@ -396,6 +407,10 @@ class Shared:
         """Keep ``value`` under ``key`` unless a value is there already (work done as a
         by-product of other work)."""
         self._done.setdefault(key, value)
+
+    def clear(self) -> None:
+        """Forget every value: the work is done with (its memory is released)."""
+        self._done.clear()
 
     def __contains__(self, key: Key) -> bool:
         return key in self._done
