@@ -18,6 +18,22 @@ def test_unique_and_inverse_match_numpy(values):
     assert expected_inverse.ravel().tolist() == inverse.tolist()
 
 
+@given(st.lists(st.sampled_from(["", "a", "b ", "Duty 1", "Duty 10", "é", "nfa", "z" * 30]), min_size=1, max_size=8,
+                unique=True), st.lists(st.text(max_size=4), min_size=10, max_size=40), st.integers(0, 2**32 - 1),
+       st.booleans())
+def test_unique_strings_of_a_code_list_equal_a_sort(common, rare, seed, many):
+    """Many rows of a few strings (a tail of rare ones past the first sixteen strings
+    met), or of many distinct strings, give what sorting them gives."""
+    rng = np.random.default_rng(seed)
+    cells = [str(i) for i in rng.integers(0, 5000, size=2000)] if many else list(rng.choice(np.array(common), 2000))
+    array = np.array(cells + rare)
+    rng.shuffle(array)
+    distinct, inverse = unique(array, return_inverse=True)
+    expected, expected_inverse = np.unique(array, return_inverse=True)
+    assert expected.tolist() == distinct.tolist()
+    assert expected_inverse.ravel().tolist() == inverse.tolist()
+
+
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 3)), max_size=40), st.sampled_from([4, 300_000]))
 def test_distinct_per_group_counts_each_key_once(pairs, n_groups):
     """With a flag per (group, key), or, past a few flags per pair (many groups), by a sort."""
