@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import attrs
 import pytest
 from hypothesis import given, strategies as st
 
@@ -174,6 +175,8 @@ def test_the_fingerprint_is_the_packs_content_not_where_or_when_it_was_loaded(tm
     changed = pack_from(PACK_TEXT.replace("<= 1", "<= 2"))
     assert pack_fingerprint(changed) != pack_fingerprint(PACK)
     assert pack_fingerprint(pack_from(PACK_TEXT.replace("target = 80", "target = 85"))) != pack_fingerprint(PACK)
+    assert pickle.loads(pickle.dumps(again)).fingerprint == PACK.fingerprint  # a value, kept with no memo of ids
+    assert attrs.evolve(PACK, title="Another").fingerprint != PACK.fingerprint
 
 
 def _small_tables() -> dict:

@@ -7,6 +7,9 @@ one :class:`PackError`, each with file, line, key path and what was expected.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import math
 import os
 import re
@@ -82,6 +85,14 @@ class Pack:
     tables: dict[str, TableSpec] = attrs.field(factory=dict)
     warnings: tuple[Problem, ...] = ()  # what loads but is probably not meant (validate shows them)
 
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A SHA-256 of the pack's definitions and settings (not of where it was read
+        from, nor of its warnings): equal for the same pack text loaded in any process.
+        What a partial result names its pack by."""
+        text = json.dumps(_canonical(self), separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
     def tables_used(self) -> set[str]:
         """Names of the tables the indicators read, looked-up tables included."""
         used = set()
@@ -105,6 +116,27 @@ class Pack:
             if undeclared:
                 out[table] = undeclared
         return out
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-ready form of a pack's definitions: no locations, no object ids."""
+    if isinstance(value, Expr):
+        return value.text
+    if attrs.has(type(value)):
+        return [type(value).__name__, {f.name: _canonical(getattr(value, f.name))
+                                       for f in attrs.fields(type(value))
+                                       if f.name not in ("warnings", "files", "location")}]
+    if isinstance(value, dict):
+        return [[_canonical(k), _canonical(v)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_canonical(v) for v in value)
+    if isinstance(value, float):
+        return repr(value)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    raise TypeError(f"no canonical form for {type(value).__name__}")
 
 
 # ---------------------------------------------------------------------------------------

@@ -14,10 +14,7 @@ keep all the rows of a key together when the pack uses derived columns
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import weakref
 from fractions import Fraction
 from typing import Any, Sequence, Union
 
@@ -35,7 +32,7 @@ from ._inputs import pack_for_input
 from ._judgement import judge
 from ._memory import DEFAULT_MEMORY_BUDGET
 from ._notes import accounting, indicator_notes
-from ._pack import AGGREGATE_KINDS, Expr, Indicator, Measure, Pack
+from ._pack import AGGREGATE_KINDS, Indicator, Measure, Pack
 from ._plugins import default_registry
 from ._registry import Registry
 from ._results import Results
@@ -346,41 +343,9 @@ class Partial:
 # the pack's fingerprint
 
 
-def _canonical(value: Any) -> Any:
-    """A JSON-ready form of a pack's definitions: no locations, no object ids."""
-    if isinstance(value, Expr):
-        return value.text
-    if attrs.has(type(value)):
-        return [type(value).__name__, {f.name: _canonical(getattr(value, f.name))
-                                       for f in attrs.fields(type(value))
-                                       if f.name not in ("warnings", "files", "location")}]
-    if isinstance(value, dict):
-        return [[_canonical(k), _canonical(v)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]
-    if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted(_canonical(v) for v in value)
-    if isinstance(value, float):
-        return repr(value)
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    raise TypeError(f"no canonical form for {type(value).__name__}")
-
-
-_FINGERPRINTS: dict[int, tuple[weakref.ref, str]] = {}
-
-
 def pack_fingerprint(pack: Pack) -> str:
-    """A SHA-256 of the pack's definitions and settings (not of where it was read from):
-    equal for the same pack text loaded in any process."""
-    cached = _FINGERPRINTS.get(id(pack))
-    if cached is not None and cached[0]() is pack:
-        return cached[1]
-    text = json.dumps(_canonical(pack), separators=(",", ":"), ensure_ascii=False)
-    fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    key = id(pack)
-    _FINGERPRINTS[key] = (weakref.ref(pack, lambda _: _FINGERPRINTS.pop(key, None)), fingerprint)
-    return fingerprint
+    """The pack's fingerprint (:attr:`indicators.Pack.fingerprint`)."""
+    return pack.fingerprint
 
 
 # ---------------------------------------------------------------------------------------
