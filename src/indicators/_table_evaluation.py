@@ -1,10 +1,12 @@
 """One table during one run, with the work its indicators share.
 
-Each placement of rows in periods and each filter is computed once and shared by every
-indicator that asks for it (keyed by the canonical text of its expressions). Filters that
-do not mention period variables are evaluated once per row and counted into periods
-through difference arrays; filters that do are evaluated on the (row, period) pairs of the
-window, still in one vectorised pass.
+Each piece of work (a placement of rows in periods, a filter, a pass, a count, a note) is
+done once, under its key (:mod:`indicators._work`, the keys the plan lists), and shared by
+every indicator that asks for it. Filters that read the row alone are evaluated block by
+block in one ``reasons`` pass per placement and chain of filters, whose codes are counted
+by month (events, whatever the window) or by period range (snapshots); filters that read
+the period are evaluated on the (row, period) pairs of the window, still in one vectorised
+pass.
 """
 
 from __future__ import annotations

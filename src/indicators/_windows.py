@@ -6,7 +6,10 @@ in month m is in the month windows of m only, in the rolling-N windows of m .. m
 in the year-to-date windows of m up to the end of its financial year, and in every
 cumulative window from m on; an episode is open at the ends of the months from its
 start's month up to (not including) its end's month. So each row is placed once, and
-counts for all periods come from one difference array, whatever the window.
+counts for all periods come from one difference array, whatever the window. Events are
+also counted by month alone (:meth:`Periods.place_months`), every event window's counts
+then being differences of one cumulative sum over the months
+(:meth:`Periods.month_window_counts`).
 """
 
 from __future__ import annotations
