@@ -55,8 +55,9 @@ def test_a_filter_two_indicators_read_is_one_step_used_by_both():
     plan = indicators.compile(pack_from(SHARED))
     (timely,) = [s for s in steps(plan, "filter") if s.description == "working_days(received_on, decided_on) <= 1"]
     assert ("decided_1wd", "decided_1wd_ytd") == timely.users
-    (month,) = [s for s in steps(plan, "place") if s.description == "by received_on, month window"]
-    assert ("decided_1wd", "decided") == month.users
+    (months,) = [s for s in steps(plan, "place") if s.description == "by received_on, in months"]
+    assert ("decided_1wd", "decided_1wd_ytd", "decided") == months.users
+    assert not [s for s in steps(plan, "place") if "window" in s.description]  # no window's ranges needed
     (denominator,) = [s for s in steps(plan, "count")
                       if s.description == "rows (from the reasons) of: by received_on, month window; "
                       "where decided_on is not missing"]
@@ -92,8 +93,8 @@ def contacts_and_episodes() -> dict:
 LISTED = (Derived, Placement, MonthBuckets, LookupGrid, Pairs, Reasons, Count, Aggregate, Account, Unknown, Undated,
           EndingBeforeStart, MissingKey, NegativeDurations)
 # work the plan lists that every evaluation does, whatever the data
-ALWAYS_DONE = (Reasons, Count, Aggregate, Account, Unknown, Undated, EndingBeforeStart, MissingKey,
-               NegativeDurations)
+ALWAYS_DONE = (Placement, MonthBuckets, Reasons, Count, Aggregate, Account, Unknown, Undated, EndingBeforeStart,
+               MissingKey, NegativeDurations)
 
 
 def work_done(monkeypatch, pack: indicators.Pack, tables: dict, **options) -> set:
@@ -239,3 +240,64 @@ end = "ended_on"
     assert events[contacts][2] > 0  # it held work
     assert ("work", "contacts") not in events[contacts:]
     assert events.index(("work", "episodes")) > contacts
+
+
+TWO_TABLES = """
+[indicators.a]
+title = "A"
+kind = "percentage"
+table = "contacts"
+date = "d"
+where = "x > 0"
+numerator = "n > 0 and days(d, e) > 1"
+
+[indicators.a.lookups]
+n = { table = "eps", key = "child_id", date = "s", window = "to_date", aggregate = "count" }
+
+[indicators.b]
+title = "B"
+kind = "percentage"
+table = "referrals"
+date = "d"
+numerator = "n > 0 and days(d, e) > 1"
+
+[indicators.b.lookups]
+n = { table = "eps", key = "child_id", date = "s", window = "to_date", aggregate = "count" }
+
+[indicators.x]
+title = "X"
+kind = "percentage"
+table = "contacts"
+date = "d"
+where = "x > 0"
+numerator = "y > 0"
+
+[indicators.y]
+title = "Y"
+kind = "percentage"
+table = "contacts"
+date = "d"
+where = "y > 0"
+numerator = "x > 0"
+"""
+
+
+def test_work_alike_but_on_another_table_or_in_another_order_is_not_shared():
+    """Two tables with a date column of one name, each with its own filters, durations and
+    lookup keys; and two measures whose where and numerator swap: each indicator's records
+    (figures, notes, rows used and left out by reason) are those it has evaluated alone."""
+    pack = pack_from(TWO_TABLES)
+    tables = {"contacts": {"d": ["2017-01-03", "2017-01-04", "2017-01-05", "2017-01-06"],
+                           "e": ["2017-01-01", "2017-01-09", None, "2017-01-10"], "x": [1, 0, 1, 1],
+                           "y": [1, 0, 0, 0], "child_id": [1, None, 2, 1]},
+              "referrals": {"d": ["2017-01-03", "2017-01-04", "2017-01-05", "2017-01-06"],
+                            "e": ["2017-01-02", "2017-01-09", "2017-01-09", "2017-01-01"], "child_id": [None, 2, 3, 1]},
+              "eps": {"s": ["2016-01-01", "2016-05-01"], "child_id": [1, 2]}}
+    together = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+    assert not together.failures
+    for ident in pack.indicators:
+        (alone,) = indicators.select([pack], [ident])
+        assert [r for r in together.to_records() if r["indicator"] == ident] == \
+            indicators.evaluate(alone, tables, "2017-01", "2017-01").to_records()
+    notes = {r["indicator"]: r["notes"] for r in together.to_records()}
+    assert notes["b"]["negative duration (days(d, e))"] == 2 and notes["b"]["lookup key missing (n)"] == 1

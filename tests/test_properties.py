@@ -14,7 +14,7 @@ from conftest import pack_from
 from indicators._expressions import to_text
 from indicators._judgement import wilson_interval
 from strategies import contacts, episodes, indicator_packs, with_teams
-from indicators import _arrays
+from indicators import _arrays, _windows
 
 COMMON = """
 [populations]
@@ -368,3 +368,20 @@ def test_an_indicator_reads_alike_alone_and_beside_others(contact_rows, episode_
         (alone,) = indicators.select([SHARING_PACK], [ident])
         assert [r for r in together if r["indicator"] == ident] == \
             indicators.evaluate(alone, tables, "2016-03", "2017-02").to_records()
+
+
+@given(indicator_packs(), with_teams(contacts(max_rows=40)), with_teams(episodes(max_rows=20)), st.booleans())
+def test_event_windows_counted_by_period_ranges_equal_those_counted_by_month(text, contact_rows, episode_rows,
+                                                                             by_team):
+    """Past a histogram size (a breakdown by many groups) event passes count each window's
+    period ranges instead of months: the results are the same."""
+    pack = pack_from(text)
+    tables = {"contacts": contact_rows, "episodes": episode_rows}
+    options = {"by": ["team"]} if by_team else {}
+    by_months = indicators.evaluate(pack, tables, "2016-03", "2017-02", **options).to_json()
+    saved = _windows.MONTH_HISTOGRAM_CELLS
+    _windows.MONTH_HISTOGRAM_CELLS = 0
+    try:
+        assert indicators.evaluate(pack, tables, "2016-03", "2017-02", **options).to_json() == by_months
+    finally:
+        _windows.MONTH_HISTOGRAM_CELLS = saved

@@ -81,9 +81,9 @@ def _sorted_with_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _strings_by_equality(values: np.ndarray, rounds: int = 16) -> tuple[np.ndarray, np.ndarray] | None:
     """Sorted distinct strings and each string's index among them, by one vectorised
-    comparison with each of the most frequent strings in turn (a code list's few values:
-    several times faster than sorting strings), the rare rest by a sort; None when the
-    strings are not few (most rows left after four values)."""
+    comparison with each string in turn (the first row not yet matched gives the next: a
+    code list's few values, several times faster than sorting strings), the rest left
+    after sixteen by a sort; None when the strings are not few (most rows left after four)."""
     n = values.size
     codes = np.full(n, -1, dtype=np.int64)
     found = []

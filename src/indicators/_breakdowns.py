@@ -136,7 +136,7 @@ class GroupedTableEvaluation(TableEvaluation):
 
 
 def _fold(value, n_groups: int):
-    """Per (group, period) counts, nested in tuples and dicts, summed over the groups."""
+    """Per (group, period) counts, in accountings and dicts, summed over the groups."""
     if isinstance(value, Accounting):
         return value.map(lambda counts: _fold(counts, n_groups))
     if isinstance(value, dict):

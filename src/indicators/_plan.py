@@ -15,10 +15,11 @@ import attrs
 from ._expressions import Call, Name, names_used, walk
 from ._pack import AGGREGATE_KINDS, Expr, Indicator, Lookup, Measure, Pack, columns_needed
 from ._work import (Aggregate, Count, Derived, DuplicateRows, EndingBeforeStart, Key, LookupGrid, MissingKey,
-                    Pairs, Placement, Read, Reasons, RowValue, Unknown, account_key, accounted_by_reasons,
-                    MonthBuckets, durations_taken, is_pair_level, lookup_key, negative_durations_key,
-                    noted_measures, pass_placement, placement_key, row_level_where, row_selection_key, selection_key,
-                    texts, undated_key)
+                    MonthBuckets, Pairs, Placement, Read, Reasons, RowValue, Unknown, account_key,
+                    accounted_by_reasons, durations_taken, is_pair_level, lookup_key, lookups_read,
+                    negative_durations_key, noted_measures, pass_placement, placement_key, row_level_where,
+                    row_selection_key, selection_key, texts, undated_key)
+
 
 def counted_by_reasons(measure: Measure, filters: tuple[Expr, ...]) -> bool:
     """Whether the rows a selection keeps and leaves out come from one pass of reason
@@ -48,7 +49,8 @@ def _reason_uses(indicator: Indicator) -> list[tuple[Measure, tuple[Expr, ...]]]
 
 
 def _reason_chains(pack: Pack) -> dict[tuple, list[tuple[Expr, ...]]]:
-    """Per table and placement, the chains of filters counted by reasons in one pass each: every
+    """Per table and pass placement (an event's date, whatever its window; a snapshot's
+    start and end), the chains of filters counted by reasons in one pass each: every
     chain some indicator reads that no longer chain begins with, in pack order. A chain
     that begins another is read from the longer one's pass."""
     chains: dict[tuple, list[tuple[Expr, ...]]] = {}
@@ -82,6 +84,10 @@ class ReasonPass:
     @property
     def n_reasons(self) -> int:
         return 2 * len(self.chain) + 1
+
+    @property
+    def n_bits(self) -> int:
+        return len(self.durations) + len(self.missing)
 
     def fits(self, n_bits: int) -> bool:
         """Whether the codes stay within a byte with ``n_bits`` bits beside the reasons."""
@@ -122,8 +128,12 @@ class ReasonPasses:
     its codes, where one over the same rows has room (and, for durations under a
     ``where``, begins with it), else passes of the note's own."""
 
-    chains: dict[tuple, tuple[ReasonPass, ...]]
-    notes: dict[Key, tuple[ReasonPass, ...]]
+    chains: dict[tuple, tuple[ReasonPass, ...]]  # (table, placement) -> passes
+    notes: dict[tuple[str, Key], tuple[ReasonPass, ...]]  # (table, note) -> the passes counting it
+
+    def for_note(self, table: str, key: Key, own: tuple[ReasonPass, ...]) -> tuple[ReasonPass, ...]:
+        """The passes that count a note on ``table`` (``own`` when the plan has none)."""
+        return self.notes.get((table, key), own)
 
     def for_filters(self, measure: Measure, filters: tuple[Expr, ...]) -> ReasonPass:
         """The planned pass whose chain begins with ``filters`` (a pass of ``filters``
@@ -139,22 +149,24 @@ def reason_passes(pack: Pack) -> ReasonPasses:
     """Every reasons pass of ``pack``, with the notes each counts beside its chain."""
     chains = {place: [ReasonPass(place[0], place[1], chain) for chain in chained]
               for place, chained in _reason_chains(pack).items()}
-    answered: dict[Key, tuple[tuple, int]] = {}
-    own: dict[Key, tuple[ReasonPass, ...]] = {}
+    # notes are named by table too: tables with a date column of one name place alike
+    answered: dict[tuple[str, Key], tuple[tuple, int]] = {}
+    own: dict[tuple[str, Key], tuple[ReasonPass, ...]] = {}
     for indicator in pack.indicators.values():
         for measure, of in noted_measures(indicator):
             place = (measure.table, pass_placement(measure))
             spec = pack.tables.get(measure.table)
             derived = {name for name, _ in spec.derive} if spec else set()
             for key, passes in note_passes(measure, of).items():
-                if key in answered or key in own:
+                note = (measure.table, key)
+                if note in answered or note in own:
                     continue
                 at = _room_in(chains.get(place, []), key, measure, of, derived)
                 if at is None:
-                    own[key] = passes
+                    own[note] = passes
                     continue
-                answered[key] = (place, at)
-    notes = {key: (chains[place][at],) for key, (place, at) in answered.items()}
+                answered[note] = (place, at)
+    notes = {note: (chains[place][at],) for note, (place, at) in answered.items()}
     notes.update(own)
     return ReasonPasses({place: tuple(passes) for place, passes in chains.items()}, notes)
 
@@ -287,7 +299,11 @@ def _derived_used(pack: Pack, table: str, names: set[str]) -> list[tuple[str, Ex
 def _measure_steps(plan: _Builder, pack: Pack, indicator: Indicator, measure: Measure, role: str) -> None:
     user = indicator.id
     table = measure.table
-    plan.add(table, _window_text(measure), Placement(placement_key(measure)), user)
+    aggregate = indicator.kind in AGGREGATE_KINDS and role == "numerator"
+    of = indicator.of if aggregate else None
+    each = indicator.each if role == "numerator" else None
+    if _placed_by_window(measure, of, each):
+        plan.add(table, _window_text(measure), Placement(placement_key(measure)), user)
     names: set[str] = set()
     for expr in measure.expressions():
         names |= names_used(expr.node)
@@ -300,14 +316,13 @@ def _measure_steps(plan: _Builder, pack: Pack, indicator: Indicator, measure: Me
     for expr in measure.filters():
         if not is_pair_level(expr, measure):
             plan.add(table, expr.text, RowValue(texts((expr,))[0]), user, kind="filter")
-    for lookup in measure.lookups:
+    for lookup in lookups_read(measure, of):
         what = lookup.aggregate + (f"({lookup.column})" if lookup.column else "")
         plan.add(lookup.table, _window_text(lookup), Placement(placement_key(lookup)), user)
         plan.add(table, f"{lookup.name}: {what} of {lookup.table} by {lookup.key}, {_window_text(lookup)}",
                  LookupGrid(placement_key(measure), lookup_key(lookup)), user)
     filters = measure.filters()
     pair_level = [e for e in filters if is_pair_level(e, measure)]
-    aggregate = indicator.kind in AGGREGATE_KINDS and role == "numerator"
     if pair_level or aggregate:
         _pairs_step(plan, measure, user)
     if aggregate:
@@ -326,12 +341,18 @@ def _measure_steps(plan: _Builder, pack: Pack, indicator: Indicator, measure: Me
                  Count(selection_key(measure), measure.distinct), user)
     # the row accounting: from the reasons pass where every filter reads the row alone,
     # else one pass giving each row (and row-month) the reason it was left out
-    of = indicator.of if aggregate else None
-    each = indicator.each if role == "numerator" else None
     if role == "numerator" or indicator.kind in ("percentage", "rate", "ratio"):
         how = "from the reasons pass" if accounted_by_reasons(measure, of, each) else "one pass"
         plan.add(table, f"rows left out by reason, {how}: " + _selection_text(measure, filters),
                  account_key(measure, of, each), user)
+
+
+def _placed_by_window(measure: Measure, of: Expr | None, each: str | None) -> bool:
+    """Whether an evaluation places the measure's rows in its window's period ranges: a
+    snapshot's passes count by them, and pairs, distinct counts, aggregates and lookups
+    read them; events counted and accounted for by their passes are counted by month."""
+    return (measure.window.is_snapshot or bool(lookups_read(measure, of)) or measure.distinct is not None
+            or not accounted_by_reasons(measure, of, each) or not counted_by_reasons(measure, measure.filters()))
 
 
 def _pairs_step(plan: _Builder, measure: Measure, user: str) -> None:
@@ -379,7 +400,7 @@ def _note_steps(plan: _Builder, passes: ReasonPasses, indicator: Indicator) -> N
         if durations is not None:
             counted.append((durations, f"negative durations ({', '.join(durations.durations)})"))
         for key, what in counted:
-            beside = passes.notes[key]
+            beside = passes.notes[(table, key)]
             shared = beside[0] in passes.chains.get((table, pass_placement(measure)), ())
             plan.add(table, f"{what}: {window}" + (" (from the reasons pass)" if shared else ""), key, user)
             for planned in beside:
@@ -389,6 +410,7 @@ def _note_steps(plan: _Builder, passes: ReasonPasses, indicator: Indicator) -> N
         base = attrs.evolve(numerator, extra=None)
         chain = (*base.filters(), numerator.extra)
         if not counted_by_reasons(base, chain):
+            plan.add(base.table, _window_text(base), Placement(placement_key(base)), user)
             _pairs_step(plan, base, user)
         plan.add(base.table, f"rows for which {numerator.extra.text} is missing: "
                  + _selection_text(base, base.filters()),

@@ -27,6 +27,7 @@ from ._pairs import LazyVariables, PairFrame
 from ._plan import ReasonPass, counted_by_reasons, note_passes
 from ._tables import Column, Table
 from ._vectors import Vec, missing_mask, truth
+from . import _windows
 from ._windows import (coded_bucket_counts, coded_range_counts, distinct_range_counts, expand, masked_range_counts,
                        range_counts, row_dtype)
 from ._work import (ColumnValues, Count, Derived, EndingBeforeStart, Key, MissingKey, MonthBuckets,
@@ -355,8 +356,15 @@ class TableEvaluation:
     def window_counts(self, measure: Measure, planned: ReasonPass) -> PassCounts:
         """The counts of a reasons pass over the measure's rows in each period's window
         (an event pass counts by month: each event window's counts come from those)."""
-        counted = self.shared(planned.key, lambda: self._count_pass(measure, planned))
-        if planned.placement[0] != "events":
+        by_months = planned.placement[0] == "events"
+        if by_months and (planned.n_reasons << planned.n_bits) * self.run.periods.n_months * self.n_groups \
+                > _windows.MONTH_HISTOGRAM_CELLS:
+            # a breakdown by many groups: months by codes by groups would be a large histogram,
+            # added to block by block; the pass counts each window's period ranges instead
+            return self.shared(attrs.evolve(planned.key, window=measure.window.text),
+                               lambda: self._count_pass(measure, planned, by_months=False))
+        counted = self.shared(planned.key, lambda: self._count_pass(measure, planned, by_months))
+        if not by_months:
             return counted
         by_month = counted.counts.reshape(*counted.counts.shape[:2], self.n_groups, -1)
         window = self.run.periods.month_window_counts(by_month, measure.window.kind, measure.window.months)
@@ -368,12 +376,12 @@ class TableEvaluation:
         return self.shared(MonthBuckets(placement), lambda: self.periods.place_months(self.days(source.date),
                                                                                       placement[2]))
 
-    def _count_pass(self, measure: Measure, planned: ReasonPass) -> PassCounts:
+    def _count_pass(self, measure: Measure, planned: ReasonPass, by_months: bool) -> PassCounts:
         chain, durations = planned.chain, planned.durations
         values = self._block_values((*chain, *durations))
         missing = [self.vec(name) for name in planned.missing]
         missing = [np.ones(self.table.n_rows, bool) if vec.type == "null" else vec.mask() for vec in missing]
-        n_reasons, n_bits = planned.n_reasons, len(durations) + len(missing)
+        n_reasons, n_bits = planned.n_reasons, planned.n_bits
         size = block_rows(self.table.n_rows)
         scratch, bits = np.empty(size, dtype=bool), np.empty(size, dtype=np.uint8)
         numeric = [True] * len(durations)
@@ -407,7 +415,7 @@ class TableEvaluation:
             on *= n_reasons
             codes += on
 
-        if planned.placement[0] == "events":
+        if by_months:
             counts = coded_bucket_counts(self.month_buckets(measure), fill, n_reasons << n_bits,
                                          self.run.periods.n_months * self.n_groups)
         else:
@@ -531,7 +539,7 @@ class TableEvaluation:
         """A note counted by the passes the plan gives it (more bits of a chain's reasons
         pass, or passes of its own); by its own passes when a filter of that chain fails its
         indicators (a plugin function that raises), since the note does not read it."""
-        planned = self.run.reason_passes.notes.get(key, own)
+        planned = self.run.reason_passes.for_note(self.table.name, key, own)
         if planned == own:
             return counted(own)
         try:

@@ -23,6 +23,9 @@ from ._dates import NAT, month_code, month_end, month_start
 
 EARLIEST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))  # window_start of to_date
 LOOKBACK = 60  # the months before a run's first that an event window reaches (rolling_60)
+# the largest (month, code) histogram an event pass counts into (a breakdown's groups
+# multiply its months); past it, each window's period ranges are counted. Read at run time.
+MONTH_HISTOGRAM_CELLS = 1 << 18
 
 
 class Periods:

@@ -82,6 +82,14 @@ def durations_taken(measure: Measure, of: Expr | None = None) -> list[Expr]:
     return [calls[text] for text in sorted(calls)]
 
 
+def lookups_read(measure: Measure, of: Expr | None = None) -> tuple[Lookup, ...]:
+    """The measure's lookups that its filters (or ``of``) read: those an evaluation builds."""
+    names: set[str] = set()
+    for expr in (*measure.filters(), *((of,) if of is not None else ())):
+        names |= names_used(expr.node)
+    return tuple(lookup for lookup in measure.lookups if lookup.name in names)
+
+
 def row_level_where(measure: Measure) -> Expr | None:
     """The measure's ``where`` when it reads the row alone."""
     return measure.where if measure.where is not None and not is_pair_level(measure.where, measure) else None
@@ -274,6 +282,7 @@ class Reasons(Key):
     chain: tuple[str, ...]
     durations: tuple[str, ...] = ()  # counted beside: rows on which each is negative
     missing: tuple[str, ...] = ()  # counted beside: rows on which each column is missing
+    window: str | None = None  # an event pass counted by one window's period ranges, not by month
 
 
 @attrs.frozen
@@ -309,7 +318,7 @@ class Account(Key):
     kind: ClassVar[str] = "account"
     sums_over_groups: ClassVar[bool] = True
     selection: tuple
-    roles: tuple[str, ...]
+    roles: tuple[tuple[str, str], ...]  # (role, filter), in order
     distinct: str | None
     of: str | None
     each: str | None
@@ -367,8 +376,9 @@ class NegativeDurations(Key):
 def account_key(measure: Measure, of: Expr | None = None, each: str | None = None) -> Account:
     """The key of a measure's row accounting (with the values ``of`` aggregates, or the
     holders ``each`` names)."""
-    return Account(selection_key(measure), tuple(role for role, _ in filter_roles(measure)), measure.distinct,
-                   to_text(of.node) if of is not None else None, each)
+    # the filters in their roles and order: rows left out are named by the first that leaves them out
+    return Account(selection_key(measure), tuple((role, to_text(expr.node)) for role, expr in filter_roles(measure)),
+                   measure.distinct, to_text(of.node) if of is not None else None, each)
 
 
 def undated_key(measure: Measure) -> Undated:
