@@ -32,7 +32,9 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -46,7 +48,7 @@ import cloudpickle  # noqa: E402
 
 import dask_run  # noqa: E402
 import indicators  # noqa: E402
-from dask_run import START, END, load_yardstick, on_cluster, write_partitions  # noqa: E402
+from dask_run import END, ROW_GROUP, START, load_yardstick, on_cluster, write_partitions  # noqa: E402
 
 cloudpickle.register_pickle_by_value(dask_run)  # workers measure themselves with its function
 
@@ -79,7 +81,7 @@ def write_demo_chunks(folder: Path, chunks: int, scale: float, seeds: int) -> No
             for name, columns in data.items():
                 frame = pd.DataFrame({c: _offset(v, k) if c.endswith("_id") else v for c, v in columns.items()})
                 (folder / name).mkdir(parents=True, exist_ok=True)
-                frame.to_parquet(folder / name / f"chunk-{k:03d}.parquet", index=False)
+                frame.to_parquet(folder / name / f"chunk-{k:03d}.parquet", index=False, row_group_size=ROW_GROUP)
         print(f"  demo seed {seed + 1}/{seeds} ({len(range(seed, chunks, seeds))} chunks) in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
         del data
@@ -121,6 +123,18 @@ def one_machine(pack, tables: dict, start: str, end: str) -> tuple[str, float, i
     return results.to_json(), seconds, size, peak
 
 
+def machine_used() -> int:
+    """Bytes of the machine's memory in use (total less available)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    return (int(fields["MemTotal"].split()[0]) - int(fields["MemAvailable"].split()[0])) * 1024
+
+
+def sample_machine(samples: list, stop: threading.Event) -> None:
+    """The 1-minute load average and the machine's used memory every 10 s, until ``stop``."""
+    while not stop.wait(10):
+        samples.append((os.getloadavg()[0], machine_used()))
+
+
 def gib(n_bytes: float) -> str:
     return f"{n_bytes / 2**30:.1f} GiB"
 
@@ -141,7 +155,19 @@ def main() -> None:
     parser.add_argument("--clean", action="store_true", help="delete --data at the end")
     args = parser.parse_args()
 
+    from dask.utils import parse_bytes
+
+    limit = parse_bytes(args.memory_limit) if args.memory_limit not in ("0", "auto") else 0
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=HERE, capture_output=True,
+                           text=True).stdout.strip()
+    print(f"commit {commit}{' with uncommitted changes' if dirty else ''}; started "
+          f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC; {' '.join(sys.argv)}", flush=True)
     load_before = os.getloadavg()
+    samples: list[tuple[float, int]] = []
+    stop = threading.Event()
+    threading.Thread(target=sample_machine, args=(samples, stop), daemon=True).start()
     common, _ = yardstick = load_yardstick(args.reference.resolve())
     eight_dir, packs_dir = args.data / "eight", args.data / "packs"
     eight_dir.mkdir(parents=True, exist_ok=True)
@@ -179,8 +205,8 @@ def main() -> None:
         rows = sum(parquet_rows(folder / name) for name in pack.tables_used() if (folder / name).is_dir())
         local_rows, want, local_seconds, size, peak = local[label]
         try:
-            got, seconds, peaks = on_cluster(pack, folder, args.workers, args.partitions, start, end,
-                                             memory_limit=args.memory_limit)
+            got, seconds, peaks, state = on_cluster(pack, folder, args.workers, args.partitions, start, end,
+                                                    memory_limit=args.memory_limit)
         except Exception as exc:  # noqa: BLE001 - Dask's KilledWorker and the like: reported, not raised
             summary.append(f"{label}: {rows:,} rows, input {gib(size / local_rows * rows)} at one machine's bytes per "
                            f"row; cluster FAILED with worker memory limit {args.memory_limit}: "
@@ -192,18 +218,30 @@ def main() -> None:
             same = "not compared (one machine evaluated the first piece only)"
         per_row = (seconds / rows) / (local_seconds / local_rows)
         estimate = (size + peak) / local_rows * rows
+        limits = ""
+        if limit:
+            limits = (f"; the {args.workers} limits together {gib(limit * args.workers)}: "
+                      f"{limit * args.workers / estimate:.2f} of one machine's estimate, "
+                      f"{limit * args.workers / (size / local_rows * rows):.2f} of the input")
         summary.append(f"{label}: {rows:,} rows, memory limit per worker {args.memory_limit}, cluster {seconds:.1f} s ({seconds / rows * 1e6:.3f} s per million "
                        f"rows), worker peaks {', '.join(gib(p * 2**20) for p in peaks)}; one machine at "
                        f"{local_rows:,} rows {local_seconds:.2f} s ({local_seconds / local_rows * 1e6:.3f} s per "
                        f"million); per row cluster / one machine {per_row:.2f}x; one machine would need about "
                        f"{gib(estimate)} for all {rows:,} rows (input {gib(size / local_rows * rows)} + "
-                       f"{gib(peak / local_rows * rows)} added); {same}")
+                       f"{gib(peak / local_rows * rows)} added){limits}; workers spilled {gib(state['spilled'])} to "
+                       f"disk, {state['restarted']} restarted; {same}")
         print(summary[-1], flush=True)
         if got != want and pieces == 1:
             sys.exit("the cluster's JSON differs from one machine's")
     load_after = os.getloadavg()
+    stop.set()
+    if samples:
+        loads = [load for load, _ in samples]
+        print(f"every 10 s: load average (1 min) mean {sum(loads) / len(loads):.1f}, highest {max(loads):.1f}; "
+              f"the machine's used memory highest {gib(max(used for _, used in samples))}", flush=True)
     print(f"load average before {load_before[0]:.1f} ({load_before[1]:.1f} over 5 min), after {load_after[0]:.1f} "
-          f"({load_after[1]:.1f} over 5 min); {os.cpu_count()} cores", flush=True)
+          f"({load_after[1]:.1f} over 5 min); {os.cpu_count()} cores; ended "
+          f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC", flush=True)
     if args.clean:
         shutil.rmtree(args.data)
         print(f"deleted {args.data}")
