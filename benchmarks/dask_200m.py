@@ -22,7 +22,8 @@ second; one Parquet file per chunk and table). Then, in this one process:
   peak resident set (VmHWM). A pack whose run fails (workers restarted past the limit
   until Dask gives up) is reported as failed, with Dask's message, and the others run.
 
-When the first extract and chunk are the whole data (``--extracts 1 --chunks 1``), the
+``--packs`` runs some of the three (each may want its own ``--memory-limit``; the data
+is written once and reused while ``--data`` holds it). When the first extract and chunk are the whole data (``--extracts 1 --chunks 1``), the
 cluster's JSON is compared with one machine's, byte for byte. Timings are printed, never
 asserted. Needs the dask and bench extras.
 """
@@ -109,8 +110,13 @@ def first_piece(folder: Path, tables: set[str]) -> dict:
     return out
 
 
-def one_machine(pack, tables: dict, start: str, end: str) -> tuple[str, float, int, int]:
-    """JSON, seconds, input bytes and the peak tracemalloc sees on top of them."""
+def one_machine(pack, tables: dict, start: str, end: str) -> tuple[str, float, int, int, int]:
+    """JSON, seconds, input bytes, the peak tracemalloc sees on top of them, and the size
+    of these rows' partial pickled (what a cluster's merges carry for them)."""
+    import pickle
+
+    from indicators import evaluate_partial
+
     started = time.perf_counter()
     results = indicators.evaluate(pack, tables, start, end)
     seconds = time.perf_counter() - started
@@ -120,7 +126,8 @@ def one_machine(pack, tables: dict, start: str, end: str) -> tuple[str, float, i
     tracemalloc.stop()
     used = {n: t for n, t in tables.items() if n in pack.tables_used()}
     size = sum(np.asarray(c).nbytes for t in used.values() for c in t.values())
-    return results.to_json(), seconds, size, peak
+    partial = len(pickle.dumps(evaluate_partial(pack, tables, start, end, duplicates=True)))
+    return results.to_json(), seconds, size, peak, partial
 
 
 def machine_used() -> int:
@@ -152,6 +159,9 @@ def main() -> None:
     parser.add_argument("--reference", type=Path, default=HERE.parent.parent / "shared" / "bench")
     parser.add_argument("--memory-limit", default="0",
                         help="memory limit per worker, as Dask reads it (\"1.5GiB\"; default 0: none)")
+    parser.add_argument("--packs", nargs="+", default=["eight", "childrens-social-care", "early-help"],
+                        choices=["eight", "childrens-social-care", "early-help"],
+                        help="which to run (default all three; the data is written for all)")
     parser.add_argument("--clean", action="store_true", help="delete --data at the end")
     args = parser.parse_args()
 
@@ -189,6 +199,7 @@ def main() -> None:
     packs = [indicators.load_pack(name) for name in ("childrens-social-care", "early-help")]
     runs = [("eight indicators", eight_one, eight_all, eight_dir, START, END, args.extracts),
             *((pack.name, pack, pack, packs_dir, PACKS_START, PACKS_END, args.chunks) for pack in packs)]
+    runs = [run for run in runs if run[0].split()[0] in args.packs]
 
     local = {}
     for label, pack, _, folder, start, end, _ in runs:
@@ -196,14 +207,14 @@ def main() -> None:
         rows = sum(len(next(iter(t.values()))) for t in tables.values())
         local[label] = (rows, *one_machine(pack, tables, start, end))
         del tables
-        _, json_text, seconds, size, peak = local[label]
+        _, json_text, seconds, size, peak, partial = local[label]
         print(f"one machine, {label}: {rows:,} rows in {seconds:.2f} s ({seconds / rows * 1e6:.3f} s per million), "
-              f"input {gib(size)}, adds {gib(peak)}", flush=True)
+              f"input {gib(size)}, adds {gib(peak)}; its partial {partial / 2**20:,.1f} MiB pickled", flush=True)
 
     summary = []
     for label, _, pack, folder, start, end, pieces in runs:
         rows = sum(parquet_rows(folder / name) for name in pack.tables_used() if (folder / name).is_dir())
-        local_rows, want, local_seconds, size, peak = local[label]
+        local_rows, want, local_seconds, size, peak, _ = local[label]
         try:
             got, seconds, peaks, state = on_cluster(pack, folder, args.workers, args.partitions, start, end,
                                                     memory_limit=args.memory_limit)
@@ -224,7 +235,7 @@ def main() -> None:
                       f"{limit * args.workers / estimate:.2f} of one machine's estimate, "
                       f"{limit * args.workers / (size / local_rows * rows):.2f} of the input")
         summary.append(f"{label}: {rows:,} rows, memory limit per worker {args.memory_limit}, cluster {seconds:.1f} s ({seconds / rows * 1e6:.3f} s per million "
-                       f"rows), worker peaks {', '.join(gib(p * 2**20) for p in peaks)}; one machine at "
+                       f"rows), worker peaks {', '.join(f'{p:,.0f} MiB' for p in peaks)} (resident); one machine at "
                        f"{local_rows:,} rows {local_seconds:.2f} s ({local_seconds / local_rows * 1e6:.3f} s per "
                        f"million); per row cluster / one machine {per_row:.2f}x; one machine would need about "
                        f"{gib(estimate)} for all {rows:,} rows (input {gib(size / local_rows * rows)} + "
