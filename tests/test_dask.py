@@ -401,6 +401,18 @@ def test_parquet_files_are_read_in_pieces_of_whole_row_groups_up_to_the_block_si
     assert indicators_dask.evaluate(DERIVED_PACK, tmp_path, START, END, blocksize=1).to_json() == expected
 
 
+def test_dask_counts_a_partials_arrays_so_that_workers_can_spill_partials_waiting_to_merge():
+    import pickle
+
+    from dask.sizeof import sizeof
+
+    partials = [indicators.evaluate_partial(DERIVED_PACK, {"contacts": wide_contacts(0, n, width=0)}, START, END)
+                for n in (100, 20_000)]  # distinct children: each partial keeps them
+    sizes = [sizeof((partial, {})) for partial in partials]
+    assert sizes[1] > 10 * sizes[0]
+    assert 0.5 < sizes[1] / len(pickle.dumps(partials[1])) < 2
+
+
 def test_a_restarted_worker_still_does_not_pause_for_memory():
     """A paused worker whose memory is its running task's own waits for ever: the workers
     local_cluster starts never pause, also after a restart."""

@@ -37,11 +37,15 @@ from ._tables import table_from_mapping
 try:
     import dask
     import dask.dataframe as dd
+    import dask.sizeof
     import pandas as pd
 except ImportError as exc:  # pragma: no cover - exercised by the command line's message
     raise ImportError("indicators.dask needs the dask extra: pip install 'indicators[dask]'") from exc
 
 __all__ = ["DEFAULT_BLOCKSIZE", "Route", "evaluate", "local_cluster", "partition_keys"]
+
+_LAST_MERGES_ON_CLIENT = 8
+"""The merge tree's last partials, merged by the client rather than on a worker."""
 
 DEFAULT_BLOCKSIZE = 64 * 2**20
 """Bytes of a file read as one input partition: a CSV block, or Parquet row groups up to
@@ -274,6 +278,26 @@ def _evaluate_bucket(pack: Pack, pieces: dict[str, list[pd.DataFrame]], start: s
     return partial, date_ranges(pack, dated)
 
 
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if attrs.has(type(value)):
+        return sum(_nbytes(getattr(value, field.name)) for field in attrs.fields(type(value)))
+    if isinstance(value, Mapping):
+        return sum(_nbytes(v) for v in value.values())
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    return 64
+
+
+@dask.sizeof.sizeof.register(Partial)
+def _partial_size(partial: Partial) -> int:
+    """The bytes of a partial's arrays (distinct keys, a median's values, counts), so that a
+    worker over its memory target spills the partials waiting for their merge, which Dask
+    would otherwise count as a few bytes each."""
+    return _nbytes(partial)
+
+
 def _merge_ranges(a: Ranges, b: Ranges) -> Ranges:
     out: Ranges = {}
     for name in sorted(set(a) | set(b)):
@@ -284,6 +308,11 @@ def _merge_ranges(a: Ranges, b: Ranges) -> Ranges:
 
 def _merge(a: tuple[Partial, Ranges], b: tuple[Partial, Ranges]) -> tuple[Partial, Ranges]:
     return a[0].merge(b[0]), _merge_ranges(a[1], b[1])
+
+
+def _merge_level(partials: list, merge: Any) -> list:
+    """One level of the merge tree: neighbours merged two by two, in partition order."""
+    return [merge(*partials[i:i + 2]) if i + 1 < len(partials) else partials[i] for i in range(0, len(partials), 2)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -418,13 +447,18 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
                                                           start, end, strict, function_time_limit, memory_budget,
                                                           i, n)
                 for i in range(n)]
-    while len(partials) > 1:  # a tree: each merge of two partials is one task
-        partials = [dask.delayed(_merge, pure=True)(*partials[i:i + 2]) if i + 1 < len(partials) else partials[i]
-                    for i in range(0, len(partials), 2)]
+    # a tree, each merge of two partials one task on the workers, down to the last few
+    # partials, which the client merges: a merged partial grows toward the final one (which
+    # the client receives anyway) as distinct keys unite, so no worker holds the largest
+    while len(partials) > _LAST_MERGES_ON_CLIENT:
+        partials = _merge_level(partials, dask.delayed(_merge, pure=True))
     if client is not None:
-        merged, ranges = client.compute(partials[0]).result()
+        done = client.gather(client.compute(partials))
     else:
-        merged, ranges = partials[0].compute()
+        done = list(dask.compute(*partials))
+    while len(done) > 1:
+        done = _merge_level(done, _merge)
+    merged, ranges = done[0]
     results = merged.results(pack, suppress_below, registry=registry)
     results.skipped = skipped
     first, last = parse_run(start, end)
