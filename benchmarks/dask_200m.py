@@ -199,7 +199,8 @@ def main() -> None:
     packs = [indicators.load_pack(name) for name in ("childrens-social-care", "early-help")]
     runs = [("eight indicators", eight_one, eight_all, eight_dir, START, END, args.extracts),
             *((pack.name, pack, pack, packs_dir, PACKS_START, PACKS_END, args.chunks) for pack in packs)]
-    runs = [run for run in runs if run[0].split()[0] in args.packs]
+    runs = sorted((run for run in runs if run[0].split()[0] in args.packs),
+                  key=lambda run: args.packs.index(run[0].split()[0]))  # in the order asked for
 
     local = {}
     for label, pack, _, folder, start, end, _ in runs:
