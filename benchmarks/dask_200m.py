@@ -22,7 +22,8 @@ second; one Parquet file per chunk and table). Then, in this one process:
   peak resident set (VmHWM). A pack whose run fails (workers restarted past the limit
   until Dask gives up) is reported as failed, with Dask's message, and the others run.
 
-When the first extract and chunk are the whole data (``--extracts 1 --chunks 1``), the
+``--packs`` runs some of the three (each may want its own ``--memory-limit``; the data
+is written once and reused while ``--data`` holds it). When the first extract and chunk are the whole data (``--extracts 1 --chunks 1``), the
 cluster's JSON is compared with one machine's, byte for byte. Timings are printed, never
 asserted. Needs the dask and bench extras.
 """
@@ -32,7 +33,9 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -46,7 +49,7 @@ import cloudpickle  # noqa: E402
 
 import dask_run  # noqa: E402
 import indicators  # noqa: E402
-from dask_run import START, END, load_yardstick, on_cluster, write_partitions  # noqa: E402
+from dask_run import END, ROW_GROUP, START, load_yardstick, on_cluster, write_partitions  # noqa: E402
 
 cloudpickle.register_pickle_by_value(dask_run)  # workers measure themselves with its function
 
@@ -79,7 +82,7 @@ def write_demo_chunks(folder: Path, chunks: int, scale: float, seeds: int) -> No
             for name, columns in data.items():
                 frame = pd.DataFrame({c: _offset(v, k) if c.endswith("_id") else v for c, v in columns.items()})
                 (folder / name).mkdir(parents=True, exist_ok=True)
-                frame.to_parquet(folder / name / f"chunk-{k:03d}.parquet", index=False)
+                frame.to_parquet(folder / name / f"chunk-{k:03d}.parquet", index=False, row_group_size=ROW_GROUP)
         print(f"  demo seed {seed + 1}/{seeds} ({len(range(seed, chunks, seeds))} chunks) in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
         del data
@@ -107,8 +110,13 @@ def first_piece(folder: Path, tables: set[str]) -> dict:
     return out
 
 
-def one_machine(pack, tables: dict, start: str, end: str) -> tuple[str, float, int, int]:
-    """JSON, seconds, input bytes and the peak tracemalloc sees on top of them."""
+def one_machine(pack, tables: dict, start: str, end: str) -> tuple[str, float, int, int, int]:
+    """JSON, seconds, input bytes, the peak tracemalloc sees on top of them, and the size
+    of these rows' partial pickled (what a cluster's merges carry for them)."""
+    import pickle
+
+    from indicators import evaluate_partial
+
     started = time.perf_counter()
     results = indicators.evaluate(pack, tables, start, end)
     seconds = time.perf_counter() - started
@@ -118,7 +126,20 @@ def one_machine(pack, tables: dict, start: str, end: str) -> tuple[str, float, i
     tracemalloc.stop()
     used = {n: t for n, t in tables.items() if n in pack.tables_used()}
     size = sum(np.asarray(c).nbytes for t in used.values() for c in t.values())
-    return results.to_json(), seconds, size, peak
+    partial = len(pickle.dumps(evaluate_partial(pack, tables, start, end, duplicates=True)))
+    return results.to_json(), seconds, size, peak, partial
+
+
+def machine_used() -> int:
+    """Bytes of the machine's memory in use (total less available)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    return (int(fields["MemTotal"].split()[0]) - int(fields["MemAvailable"].split()[0])) * 1024
+
+
+def sample_machine(samples: list, stop: threading.Event) -> None:
+    """The 1-minute load average and the machine's used memory every 10 s, until ``stop``."""
+    while not stop.wait(10):
+        samples.append((os.getloadavg()[0], machine_used()))
 
 
 def gib(n_bytes: float) -> str:
@@ -138,10 +159,25 @@ def main() -> None:
     parser.add_argument("--reference", type=Path, default=HERE.parent.parent / "shared" / "bench")
     parser.add_argument("--memory-limit", default="0",
                         help="memory limit per worker, as Dask reads it (\"1.5GiB\"; default 0: none)")
+    parser.add_argument("--packs", nargs="+", default=["eight", "childrens-social-care", "early-help"],
+                        choices=["eight", "childrens-social-care", "early-help"],
+                        help="which to run (default all three; the data is written for all)")
     parser.add_argument("--clean", action="store_true", help="delete --data at the end")
     args = parser.parse_args()
 
+    from dask.utils import parse_bytes
+
+    limit = parse_bytes(args.memory_limit) if args.memory_limit not in ("0", "auto") else 0
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=HERE, capture_output=True,
+                           text=True).stdout.strip()
+    print(f"commit {commit}{' with uncommitted changes' if dirty else ''}; started "
+          f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC; {' '.join(sys.argv)}", flush=True)
     load_before = os.getloadavg()
+    samples: list[tuple[float, int]] = []
+    stop = threading.Event()
+    threading.Thread(target=sample_machine, args=(samples, stop), daemon=True).start()
     common, _ = yardstick = load_yardstick(args.reference.resolve())
     eight_dir, packs_dir = args.data / "eight", args.data / "packs"
     eight_dir.mkdir(parents=True, exist_ok=True)
@@ -163,6 +199,8 @@ def main() -> None:
     packs = [indicators.load_pack(name) for name in ("childrens-social-care", "early-help")]
     runs = [("eight indicators", eight_one, eight_all, eight_dir, START, END, args.extracts),
             *((pack.name, pack, pack, packs_dir, PACKS_START, PACKS_END, args.chunks) for pack in packs)]
+    runs = sorted((run for run in runs if run[0].split()[0] in args.packs),
+                  key=lambda run: args.packs.index(run[0].split()[0]))  # in the order asked for
 
     local = {}
     for label, pack, _, folder, start, end, _ in runs:
@@ -170,17 +208,17 @@ def main() -> None:
         rows = sum(len(next(iter(t.values()))) for t in tables.values())
         local[label] = (rows, *one_machine(pack, tables, start, end))
         del tables
-        _, json_text, seconds, size, peak = local[label]
+        _, json_text, seconds, size, peak, partial = local[label]
         print(f"one machine, {label}: {rows:,} rows in {seconds:.2f} s ({seconds / rows * 1e6:.3f} s per million), "
-              f"input {gib(size)}, adds {gib(peak)}", flush=True)
+              f"input {gib(size)}, adds {gib(peak)}; its partial {partial / 2**20:,.1f} MiB pickled", flush=True)
 
     summary = []
     for label, _, pack, folder, start, end, pieces in runs:
         rows = sum(parquet_rows(folder / name) for name in pack.tables_used() if (folder / name).is_dir())
-        local_rows, want, local_seconds, size, peak = local[label]
+        local_rows, want, local_seconds, size, peak, _ = local[label]
         try:
-            got, seconds, peaks = on_cluster(pack, folder, args.workers, args.partitions, start, end,
-                                             memory_limit=args.memory_limit)
+            got, seconds, peaks, state = on_cluster(pack, folder, args.workers, args.partitions, start, end,
+                                                    memory_limit=args.memory_limit)
         except Exception as exc:  # noqa: BLE001 - Dask's KilledWorker and the like: reported, not raised
             summary.append(f"{label}: {rows:,} rows, input {gib(size / local_rows * rows)} at one machine's bytes per "
                            f"row; cluster FAILED with worker memory limit {args.memory_limit}: "
@@ -192,18 +230,30 @@ def main() -> None:
             same = "not compared (one machine evaluated the first piece only)"
         per_row = (seconds / rows) / (local_seconds / local_rows)
         estimate = (size + peak) / local_rows * rows
+        limits = ""
+        if limit:
+            limits = (f"; the {args.workers} limits together {gib(limit * args.workers)}: "
+                      f"{limit * args.workers / estimate:.2f} of one machine's estimate, "
+                      f"{limit * args.workers / (size / local_rows * rows):.2f} of the input")
         summary.append(f"{label}: {rows:,} rows, memory limit per worker {args.memory_limit}, cluster {seconds:.1f} s ({seconds / rows * 1e6:.3f} s per million "
-                       f"rows), worker peaks {', '.join(gib(p * 2**20) for p in peaks)}; one machine at "
+                       f"rows), worker peaks {', '.join(f'{p:,.0f} MiB' for p in peaks)} (resident); one machine at "
                        f"{local_rows:,} rows {local_seconds:.2f} s ({local_seconds / local_rows * 1e6:.3f} s per "
                        f"million); per row cluster / one machine {per_row:.2f}x; one machine would need about "
                        f"{gib(estimate)} for all {rows:,} rows (input {gib(size / local_rows * rows)} + "
-                       f"{gib(peak / local_rows * rows)} added); {same}")
+                       f"{gib(peak / local_rows * rows)} added){limits}; workers spilled {gib(state['spilled'])} to "
+                       f"disk, {state['restarted']} restarted; {same}")
         print(summary[-1], flush=True)
         if got != want and pieces == 1:
             sys.exit("the cluster's JSON differs from one machine's")
     load_after = os.getloadavg()
+    stop.set()
+    if samples:
+        loads = [load for load, _ in samples]
+        print(f"every 10 s: load average (1 min) mean {sum(loads) / len(loads):.1f}, highest {max(loads):.1f}; "
+              f"the machine's used memory highest {gib(max(used for _, used in samples))}", flush=True)
     print(f"load average before {load_before[0]:.1f} ({load_before[1]:.1f} over 5 min), after {load_after[0]:.1f} "
-          f"({load_after[1]:.1f} over 5 min); {os.cpu_count()} cores", flush=True)
+          f"({load_after[1]:.1f} over 5 min); {os.cpu_count()} cores; ended "
+          f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC", flush=True)
     if args.clean:
         shutil.rmtree(args.data)
         print(f"deleted {args.data}")

@@ -35,6 +35,7 @@ import indicators  # noqa: E402
 
 START, END = "2016-04", "2017-03"  # the yardstick's 12 periods
 ID_STRIDE = 10**9  # child ids of extract k are offset by k * ID_STRIDE
+ROW_GROUP = 250_000  # rows per Parquet row group: indicators.dask reads a file in pieces of whole row groups
 
 
 def load_yardstick(folder: Path):
@@ -63,7 +64,7 @@ def write_partitions(folder: Path, factor: int, councils: int, yardstick) -> int
             frame = pd.DataFrame({c: data[table][c] for c in columns})
             frame["child_id"] += k * ID_STRIDE
             (folder / table).mkdir(parents=True, exist_ok=True)
-            frame.to_parquet(folder / table / f"extract-{k:03d}.parquet", index=False)
+            frame.to_parquet(folder / table / f"extract-{k:03d}.parquet", index=False, row_group_size=ROW_GROUP)
         print(f"  extract {k + 1}/{councils} in {time.perf_counter() - started:.1f} s", flush=True)
     marker.write_text(str(population))
     return population
@@ -79,25 +80,34 @@ def worker_peak_mib() -> float:
 
 
 def on_cluster(pack, folder: Path, workers: int, partitions: int | None, start: str = START,
-               end: str = END, memory_limit: str | int = 0) -> tuple[str, float, list[float]]:
-    """JSON, wall seconds and each worker's peak MiB; ``memory_limit`` per worker (0: none,
-    so nothing spills), with Dask's spilling and its restart at 95% but no pause (a paused
-    worker whose memory is not its tasks' results would wait for ever)."""
-    import dask
+               end: str = END, memory_limit: str | int = 0, blocksize: int | None = None
+               ) -> tuple[str, float, list[float], dict[str, int]]:
+    """JSON, wall seconds, each worker's peak MiB, and the bytes the workers spilled to
+    disk and how many were restarted, on the cluster ``indicators evaluate --workers``
+    starts; ``memory_limit`` per worker (0: none, so nothing spills), with Dask's spilling
+    and its restart at 95% but no pause; ``blocksize`` as indicators.dask.evaluate's (None:
+    its default)."""
     import distributed
 
     import indicators.dask
 
-    with dask.config.set({"distributed.worker.memory.pause": False}), \
-            distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                     dashboard_address=":0", silence_logs=50,
-                                     memory_limit=memory_limit) as cluster, distributed.Client(cluster) as client:
+    with indicators.dask.local_cluster(workers, memory_limit) as cluster, distributed.Client(cluster) as client:
         client.wait_for_workers(workers)
+        pids = set(client.run(os.getpid).values())
         started = time.perf_counter()
-        results = indicators.dask.evaluate(pack, folder, start, end, client=client, npartitions=partitions)
+        results = indicators.dask.evaluate(pack, folder, start, end, client=client, npartitions=partitions,
+                                           **({} if blocksize is None else {"blocksize": blocksize}))
         seconds = time.perf_counter() - started
         peaks = sorted(client.run(worker_peak_mib).values())
-    return results.to_json(), seconds, peaks
+        state = {"spilled": sum(client.run(spilled_bytes).values()),
+                 "restarted": len(set(client.run(os.getpid).values()) - pids)}
+    return results.to_json(), seconds, peaks, state
+
+
+def spilled_bytes(dask_worker) -> int:
+    """Bytes this worker has written to its disk (a restarted worker's count starts again)."""
+    return int(dask_worker.data.cumulative_metrics.get(("disk-write", "bytes"), 0)) \
+        if hasattr(dask_worker.data, "cumulative_metrics") else 0
 
 
 def local(pack, folder: Path, start: str = START, end: str = END) -> tuple[str, float, int]:
@@ -131,7 +141,7 @@ def write_demo_partitions(folder: Path, scale: float, parts: int) -> int:
         (folder / name).mkdir(parents=True, exist_ok=True)
         for k, start in enumerate(range(0, len(frame), -(-len(frame) // parts) or 1)):
             frame.iloc[start:start - (-len(frame) // parts)].to_parquet(folder / name / f"part-{k:03d}.parquet",
-                                                                        index=False)
+                                                                        index=False, row_group_size=ROW_GROUP)
     marker.write_text(str(rows))
     return rows
 
@@ -143,7 +153,7 @@ def full_packs(args) -> None:
     rows = write_demo_partitions(folder, args.full_scale, args.councils)
     for name in ("childrens-social-care", "early-help"):
         pack = indicators.load_pack(name)
-        got, seconds, peaks = on_cluster(pack, folder, args.workers, args.partitions, "2016-02", "2017-01")
+        got, seconds, peaks, _ = on_cluster(pack, folder, args.workers, args.partitions, "2016-02", "2017-01")
         want, local_seconds, _ = local(pack, folder, "2016-02", "2017-01")
         if got != want:
             sys.exit(f"{name}: the cluster's JSON differs from the one-machine engine's")
@@ -181,7 +191,7 @@ def main() -> None:
     cluster_times, local_times, peaks = [], [], []
     rows = None
     for round_ in range(args.repeat):
-        got, seconds, worker_peaks = on_cluster(pack, folder, args.workers, args.partitions)
+        got, seconds, worker_peaks, _ = on_cluster(pack, folder, args.workers, args.partitions)
         cluster_times.append(seconds)
         peaks.append(worker_peaks)
         if not args.no_local:

@@ -346,6 +346,85 @@ def test_the_command_line_on_a_local_cluster_prints_what_one_machine_prints(tmp_
     assert capsys.readouterr().out == expected
 
 
+def test_the_command_line_starts_workers_with_the_memory_limit_and_reads_files_in_blocks(tmp_path, capsys,
+                                                                                          monkeypatch):
+    pack = str(referrals_folders(tmp_path))
+    run = ["evaluate", pack, "--from", START, "--to", END, "--format", "json", "--quiet"]
+    assert main(run + ["--data", str(tmp_path / "whole")]) == 0
+    expected = capsys.readouterr().out
+    started, read, limits, reads = indicators_dask.local_cluster, dd.read_csv, [], []
+
+    def local_cluster(n_workers, memory_limit="auto", **kwargs):
+        cluster = started(n_workers, memory_limit, **kwargs)
+        limits.extend(worker.memory_manager.memory_limit for worker in cluster.workers.values())
+        return cluster
+
+    def read_csv(*args, **kwargs):
+        reads.append(kwargs["blocksize"])
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(indicators_dask, "local_cluster", local_cluster)
+    monkeypatch.setattr(indicators_dask.dd, "read_csv", read_csv)
+    assert main(run + ["--data", str(tmp_path / "parts"), "--workers", "2", "--memory-limit", "400MiB",
+                       "--block-size", "512"]) == 0
+    assert capsys.readouterr().out == expected
+    assert limits == [400 * 2**20] * 2 and reads == [512]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--workers", "2", "--memory-limit", "lots"], "argument --memory-limit: expected a size such as 4GiB"),
+    (["--workers", "2", "--block-size", "2 pages"], "argument --block-size: expected a size such as 4GiB"),
+    (["--scheduler", "tcp://127.0.0.1:1", "--memory-limit", "1GiB"], "--memory-limit applies to the workers"),
+    (["--memory-limit", "1GiB", "--partitions", "3"], "--partitions, --memory-limit apply only with --workers"),
+])
+def test_cluster_options_given_wrongly_are_one_clear_message(tmp_path, capsys, flags, message):
+    pack = str(referrals_folders(tmp_path))
+    try:
+        status = main(["evaluate", pack, "--from", START, "--to", END, "--data", str(tmp_path / "parts"), *flags])
+    except SystemExit as exc:  # argparse's own message for a value it cannot read
+        status = exc.code
+    err = capsys.readouterr().err
+    assert status == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_parquet_files_are_read_in_pieces_of_whole_row_groups_up_to_the_block_size(tmp_path):
+    pytest.importorskip("pyarrow")
+    contacts = wide_contacts(0, 4000)
+    (tmp_path / "contacts").mkdir()
+    for i in range(2):
+        contacts.iloc[i::2].to_parquet(tmp_path / "contacts" / f"part-{i}.parquet", index=False, row_group_size=500)
+    expected = local(DERIVED_PACK, {"contacts": pd.concat([contacts.iloc[0::2], contacts.iloc[1::2]],
+                                                          ignore_index=True)})
+    frames = {size: indicators_dask._as_dask("contacts", tmp_path / "contacts", size) for size in (None, 1, 2**30)}
+    assert [frames[size].npartitions for size in (None, 1, 2**30)] == [2, 8, 2]  # one row group, or one file, each
+    assert indicators_dask.evaluate(DERIVED_PACK, tmp_path, START, END, blocksize=1).to_json() == expected
+
+
+def test_dask_counts_a_partials_arrays_so_that_workers_can_spill_partials_waiting_to_merge():
+    import pickle
+
+    from dask.sizeof import sizeof
+
+    partials = [indicators.evaluate_partial(DERIVED_PACK, {"contacts": wide_contacts(0, n, width=0)}, START, END)
+                for n in (100, 20_000)]  # distinct children: each partial keeps them
+    sizes = [sizeof((partial, {})) for partial in partials]
+    assert sizes[1] > 10 * sizes[0]
+    assert 0.5 < sizes[1] / len(pickle.dumps(partials[1])) < 2
+
+
+def test_a_restarted_worker_still_does_not_pause_for_memory():
+    """A paused worker whose memory is its running task's own waits for ever: the workers
+    local_cluster starts never pause, also after a restart."""
+    def pause(dask_worker):
+        return dask_worker.memory_manager.memory_pause_fraction
+
+    with indicators_dask.local_cluster(1, "1GiB", silence_logs=50) as cluster, distributed.Client(cluster) as client:
+        assert list(client.run(pause).values()) == [False]
+        client.restart()
+        assert list(client.run(pause).values()) == [False]
+
+
 def test_bad_data_read_on_a_worker_is_one_clear_message(tmp_path, capsys):
     pack = str(referrals_folders(tmp_path, bad="4,2016-13-45,2016-02-01"))
     status = main(["evaluate", pack, "--from", START, "--to", END, "--strict", "--data", str(tmp_path / "parts"),
@@ -620,37 +699,56 @@ def test_a_folder_of_partitions_for_a_pack_that_skips_missing_columns(tmp_path):
 # workers with less memory than the data
 
 
-def wide_contacts(part: int, rows: int) -> pd.DataFrame:
-    """One input partition of contacts, made on the worker that reads it: a child's
-    previous contact in other partitions, ties on a day, and eight more number columns
-    (the duplicate-row check reads them) so that rows take 88 bytes each."""
+def wide_contacts(part: int, rows: int, width: int = 8) -> pd.DataFrame:
+    """One input partition of contacts: a child's previous contact in other partitions,
+    ties on a day, and ``width`` more number columns (the duplicate-row check reads them),
+    so that rows take 24 + 8 * width bytes each."""
     import numpy as np
 
     rng = np.random.default_rng(1000 + part)
     received = np.datetime64("2016-01-01") + rng.integers(0, 500, rows).astype("timedelta64[D]")
     return pd.DataFrame({"child_id": rng.integers(0, rows * 4, rows), "received_on": received.astype("datetime64[ns]"),
-                         **{f"x{j}": rng.integers(0, 1000, rows) for j in range(8)},
+                         **{f"x{j}": rng.integers(0, 1000, rows) for j in range(width)},
                          "decided_on": (received + rng.integers(-2, 10, rows).astype("timedelta64[D]"))
                          .astype("datetime64[ns]")})
 
 
-def test_workers_each_with_less_memory_than_the_data_give_the_local_json():
-    """504 MiB of contacts as pandas frames, two workers limited to 480 MiB each (Dask
-    spills past 60-70% and restarts a worker past 95%; pausing off, as a paused worker
-    whose memory is its own would wait for ever): the JSON is one machine's, and no
-    worker was restarted."""
+def worker_peak() -> int:
+    """This worker process's peak resident set, bytes (VmHWM: its own, from its start)."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+
+
+def spilled(dask_worker) -> int:
+    """Bytes this worker has written to its disk so far."""
+    return int(dask_worker.data.cumulative_metrics.get(("disk-write", "bytes"), 0))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads a worker's peak from /proc")
+def test_parquet_files_larger_than_both_workers_memory_limits_give_the_local_json(tmp_path):
+    """More rows on disk (as Parquet files of small row groups) than the two workers'
+    memory limits together hold: each worker reads and splits one bounded piece at a
+    time, spills what it holds past its limit to its disk, stays under its limit (never
+    restarted, its peak resident set below the limit), and the JSON is one machine's."""
+    pytest.importorskip("pyarrow")
     pack = pack_from(DERIVED_TEXT.split("[indicators.children_contacted]")[0])
-    parts, rows, limit = 24, 250_000, 480 * 2**20
-    whole = pd.concat([wide_contacts(i, rows) for i in range(parts)], ignore_index=True)
-    assert whole.memory_usage(deep=True).sum() > limit
+    files, rows, limit = 24, 150_000, 560 * 2**20
+    folder = tmp_path / "contacts"
+    folder.mkdir()
+    size = 0
+    for i in range(files):
+        part = wide_contacts(i, rows, width=40)
+        size += int(part.memory_usage(index=False).sum())
+        part.to_parquet(folder / f"part-{i:03d}.parquet", index=False, row_group_size=50_000)
+    assert size > 2 * limit
+    whole = pd.concat([pd.read_parquet(p) for p in sorted(folder.iterdir())], ignore_index=True)
     expected = local(pack, {"contacts": whole})
     del whole
-    with dask.config.set({"distributed.worker.memory.pause": False}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                     dashboard_address=":0", memory_limit=limit, silence_logs=50) as cluster, \
-            distributed.Client(cluster) as limited:
+    with indicators_dask.local_cluster(2, limit, silence_logs=50) as cluster, distributed.Client(cluster) as limited:
         pids = set(limited.run(os.getpid).values())
-        contacts = dd.from_map(wide_contacts, range(parts), [rows] * parts, meta=wide_contacts(0, 0))
-        got = indicators_dask.evaluate(pack, {"contacts": contacts}, START, END, client=limited, npartitions=40)
+        got = indicators_dask.evaluate(pack, tmp_path, START, END, client=limited, npartitions=40,
+                                       blocksize=32 * 2**20)
         assert set(limited.run(os.getpid).values()) == pids
+        assert all(peak < limit for peak in limited.run(worker_peak).values())
+        assert sum(limited.run(spilled).values()) > size - 2 * limit
     assert got.to_json() == expected

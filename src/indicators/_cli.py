@@ -133,6 +133,13 @@ def build_parser(registry: Registry | None = None) -> argparse.ArgumentParser:
     evaluate.add_argument("--partitions", type=_positive_int, metavar="N",
                           help="with --workers or --scheduler: split every table into N partitions by key "
                                "(default: as many as the table with the most partition files)")
+    evaluate.add_argument("--memory-limit", type=_memory_size, default=argparse.SUPPRESS, metavar="SIZE",
+                          help="with --workers: each worker's memory limit, past which Dask spills its results "
+                               "to disk and restarts it at 95%% (default: the machine's memory shared among "
+                               "the workers; 0 for no limit)")
+    evaluate.add_argument("--block-size", type=_memory_size, default=argparse.SUPPRESS, metavar="SIZE",
+                          help="with --workers or --scheduler: read files in pieces of at most SIZE (CSV blocks, "
+                               "Parquet row groups; default 64MiB; 0 for a whole file each)")
     evaluate.add_argument("--memory-budget", type=_memory_size, default=argparse.SUPPRESS,
                           metavar="SIZE",
                           help="fail the indicators whose work would take more memory in one step, before "
@@ -275,6 +282,13 @@ def _evaluate(args: argparse.Namespace, registry: Registry) -> int:
             return 2
         output = renderers[args.format](results)
         return _report(results, output, args.output)
+    cluster_only = [flag for flag, given in (("--partitions", args.partitions is not None),
+                                             ("--memory-limit", hasattr(args, "memory_limit")),
+                                             ("--block-size", hasattr(args, "block_size"))) if given]
+    if cluster_only:
+        print(f"error: {', '.join(cluster_only)} {'applies' if len(cluster_only) == 1 else 'apply'} only with "
+              "--workers or --scheduler", file=sys.stderr)
+        return 2
     progress = Progress(enabled=False if args.quiet else None)
     try:
         from . import pack_for_input
@@ -329,8 +343,6 @@ def _report(results, output, destination: str | None, tables: dict | None = None
 def _evaluate_on_dask(args: argparse.Namespace, packs, registry: Registry):
     """The results of ``indicators evaluate --workers N | --scheduler ADDRESS``; None (after
     saying why) when it cannot start."""
-    import logging
-
     from . import Results
 
     try:
@@ -349,6 +361,10 @@ def _evaluate_on_dask(args: argparse.Namespace, packs, registry: Registry):
         from . import DataError, Problem
 
         raise DataError([Problem(f"no folder {args.data}", file=args.data)])
+    if args.scheduler and hasattr(args, "memory_limit"):
+        print("error: --memory-limit applies to the workers --workers starts; give a cluster's workers theirs "
+              "where they start (dask worker --memory-limit SIZE)", file=sys.stderr)
+        return None
     if args.scheduler:
         try:
             client = distributed.Client(args.scheduler, timeout="10s")
@@ -357,15 +373,14 @@ def _evaluate_on_dask(args: argparse.Namespace, packs, registry: Registry):
             return None
         cluster = None
     else:
-        cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=":0",
-                                           silence_logs=logging.CRITICAL)
+        cluster = on_dask.local_cluster(args.workers, getattr(args, "memory_limit", "auto"))
         client = distributed.Client(cluster)
     try:
         parts = [on_dask.evaluate(pack, args.data, args.start, args.end, client=client,
                                   npartitions=args.partitions, strict=args.strict,
                                   suppress_below=args.suppress_below, function_time_limit=args.function_time_limit,
-                                  registry=registry, **_budget(args))
+                                  registry=registry, blocksize=getattr(args, "block_size", on_dask.DEFAULT_BLOCKSIZE),
+                                  **_budget(args))
                  for pack in packs]
     finally:
         client.close()

@@ -37,11 +37,19 @@ from ._tables import table_from_mapping
 try:
     import dask
     import dask.dataframe as dd
+    import dask.sizeof
     import pandas as pd
 except ImportError as exc:  # pragma: no cover - exercised by the command line's message
     raise ImportError("indicators.dask needs the dask extra: pip install 'indicators[dask]'") from exc
 
-__all__ = ["Route", "evaluate", "partition_keys"]
+__all__ = ["DEFAULT_BLOCKSIZE", "Route", "evaluate", "local_cluster", "partition_keys"]
+
+_LAST_MERGES_ON_CLIENT = 8
+"""The merge tree's last partials, merged by the client rather than on a worker."""
+
+DEFAULT_BLOCKSIZE = 64 * 2**20
+"""Bytes of a file read as one input partition: a CSV block, or Parquet row groups up to
+this much uncompressed data (a row group is never cut, so write row groups smaller)."""
 
 _MISSING_HASH = np.uint64(0x5BD1E9955BD1E995)
 
@@ -196,9 +204,10 @@ def _buckets(frame: pd.DataFrame, key: str | None, n: int) -> np.ndarray:
 
 def _deal(frame: pd.DataFrame, bucket: np.ndarray, n: int) -> tuple[pd.DataFrame, ...]:
     order = np.argsort(bucket, kind="stable")  # stable: each bucket keeps the frame's order
-    ends = np.cumsum(np.bincount(bucket, minlength=n))
-    ordered = frame.take(order)
-    return tuple(ordered.iloc[end - size:end] for end, size in zip(ends.tolist(), np.diff(ends, prepend=0).tolist()))
+    ends = np.cumsum(np.bincount(bucket, minlength=n)).tolist()
+    # each bucket a copy of its own rows, not a view of one frame of them all: a worker
+    # spilling a bucket to its disk then frees its memory
+    return tuple(frame.take(order[begin:end]) for begin, end in zip([0, *ends[:-1]], ends))
 
 
 def _split(frame: pd.DataFrame, key: str | None, n: int) -> tuple[pd.DataFrame, ...]:
@@ -269,6 +278,26 @@ def _evaluate_bucket(pack: Pack, pieces: dict[str, list[pd.DataFrame]], start: s
     return partial, date_ranges(pack, dated)
 
 
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if attrs.has(type(value)):
+        return sum(_nbytes(getattr(value, field.name)) for field in attrs.fields(type(value)))
+    if isinstance(value, Mapping):
+        return sum(_nbytes(v) for v in value.values())
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    return 64
+
+
+@dask.sizeof.sizeof.register(Partial)
+def _partial_size(partial: Partial) -> int:
+    """The bytes of a partial's arrays (distinct keys, a median's values, counts), so that a
+    worker over its memory target spills the partials waiting for their merge, which Dask
+    would otherwise count as a few bytes each."""
+    return _nbytes(partial)
+
+
 def _merge_ranges(a: Ranges, b: Ranges) -> Ranges:
     out: Ranges = {}
     for name in sorted(set(a) | set(b)):
@@ -281,11 +310,16 @@ def _merge(a: tuple[Partial, Ranges], b: tuple[Partial, Ranges]) -> tuple[Partia
     return a[0].merge(b[0]), _merge_ranges(a[1], b[1])
 
 
+def _merge_level(partials: list, merge: Any) -> list:
+    """One level of the merge tree: neighbours merged two by two, in partition order."""
+    return [merge(*partials[i:i + 2]) if i + 1 < len(partials) else partials[i] for i in range(0, len(partials), 2)]
+
+
 # ---------------------------------------------------------------------------------------
 # reading the tables
 
 
-def _as_dask(name: str, data: Any) -> dd.DataFrame:
+def _as_dask(name: str, data: Any, blocksize: int | None = DEFAULT_BLOCKSIZE) -> dd.DataFrame:
     if isinstance(data, dd.DataFrame):
         return data
     if isinstance(data, pd.DataFrame):
@@ -293,13 +327,14 @@ def _as_dask(name: str, data: Any) -> dd.DataFrame:
     if isinstance(data, Mapping):
         return dd.from_pandas(pd.DataFrame(dict(data)), npartitions=1, sort=False)
     if isinstance(data, (str, os.PathLike)):
-        return _read_path(name, Path(data))
+        return _read_path(name, Path(data), blocksize)
     raise DataError([Problem(f"table {name!r}: expected a Dask or pandas DataFrame, a Parquet or CSV file "
                              f"or a folder of such partitions, got {type(data).__name__}", path=name)])
 
 
-def _read_path(name: str, path: Path) -> dd.DataFrame:
-    """A table from a folder of partitions, or from one file (split into blocks by Dask)."""
+def _read_path(name: str, path: Path, blocksize: int | None) -> dd.DataFrame:
+    """A table from a folder of partitions, or from one file, in input partitions of at
+    most ``blocksize`` bytes each (None: a file each)."""
     if path.is_file():
         files = [path]
     else:
@@ -311,10 +346,15 @@ def _read_path(name: str, path: Path) -> dd.DataFrame:
             raise DataError([Problem(f"table {name!r}: no *.parquet or *.csv partitions in {path}",
                                      file=str(path))])
     if files[0].suffix == ".parquet":
-        return dd.read_parquet([str(p) for p in files])
+        if blocksize is None:
+            return dd.read_parquet([str(p) for p in files], split_row_groups=False)
+        # row groups gathered up to the block size, never across files (so input order holds)
+        return dd.read_parquet([str(p) for p in files], split_row_groups="adaptive", blocksize=blocksize,
+                               aggregate_files=False)
     # text as read: the engine types each column as its loader does (declared columns by
     # their declaration), instead of pandas guessing from the first block
-    return dd.read_csv([str(p) for p in files], dtype=str, keep_default_na=False, na_values=[""])
+    return dd.read_csv([str(p) for p in files], dtype=str, keep_default_na=False, na_values=[""],
+                       blocksize=blocksize)
 
 
 def _tables_from(pack: Pack, tables: Any) -> dict[str, Any]:
@@ -349,7 +389,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
              strict: bool | None = None, suppress_below: int | None = None,
              function_time_limit: float | None = DEFAULT_TIME_LIMIT,
              memory_budget: int | None = DEFAULT_MEMORY_BUDGET, by: Sequence[str] | None = None,
-             registry: Registry | None = None) -> Results:
+             registry: Registry | None = None, blocksize: int | None = DEFAULT_BLOCKSIZE) -> Results:
     """Evaluate ``pack`` over ``tables`` on Dask, exactly as :func:`indicators.evaluate` would
     over the whole tables (breakdowns, ``by``, are refused).
 
@@ -357,7 +397,10 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     ``*.parquet`` or ``*.csv`` partitions, or is a folder holding one such folder per
     table. ``client`` is a ``distributed.Client`` (None: Dask's current scheduler, the
     threaded one unless a client is active). ``npartitions`` is how many partitions every
-    table is split into by key (default: the most partitions any table has). An
+    table is split into by key (default: the most partitions any table has). Files are
+    read in input partitions of at most ``blocksize`` bytes (:data:`DEFAULT_BLOCKSIZE`;
+    None: a whole file each), so that a worker reads and splits one bounded piece at a
+    time. An
     indicator whose plugin function fails, or whose work on one partition would take
     more than ``memory_budget`` bytes in one step, fails alone (``results.failures``), as
     on one machine. ``registry`` (None: :func:`indicators.default_registry`) is the
@@ -368,7 +411,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     parse_run(start, end)  # a bad period is told before any work
     # the tables the pack reads as Dask frames (lazily: a folder's columns, no rows), which the
     # missing_columns = "skip" check reads
-    given = {name: _as_dask(name, data) if name in pack.tables_used() else data
+    given = {name: _as_dask(name, data, blocksize) if name in pack.tables_used() else data
              for name, data in _tables_from(pack, tables).items()}
     pack, skipped = skip_missing(pack, given)
     keys = partition_keys(pack)  # a pack this cannot run is told before the data is looked at
@@ -376,7 +419,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     if missing:
         raise DataError([Problem(f"no table {name!r} in the data; tables given: {', '.join(sorted(given)) or 'none'}")
                          for name in missing])
-    frames = {name: _as_dask(name, given[name]) for name in sorted(pack.tables_used())}
+    frames = {name: _as_dask(name, given[name], blocksize) for name in sorted(pack.tables_used())}
     n = npartitions or max(frame.npartitions for frame in frames.values())
     if n < 1:
         raise DataError([Problem(f"npartitions must be at least 1, not {n}")])
@@ -404,13 +447,18 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
                                                           start, end, strict, function_time_limit, memory_budget,
                                                           i, n)
                 for i in range(n)]
-    while len(partials) > 1:  # a tree: each merge of two partials is one task
-        partials = [dask.delayed(_merge, pure=True)(*partials[i:i + 2]) if i + 1 < len(partials) else partials[i]
-                    for i in range(0, len(partials), 2)]
+    # a tree, each merge of two partials one task on the workers, down to the last few
+    # partials, which the client merges: a merged partial grows toward the final one (which
+    # the client receives anyway) as distinct keys unite, so no worker holds the largest
+    while len(partials) > _LAST_MERGES_ON_CLIENT:
+        partials = _merge_level(partials, dask.delayed(_merge, pure=True))
     if client is not None:
-        merged, ranges = client.compute(partials[0]).result()
+        done = client.gather(client.compute(partials))
     else:
-        merged, ranges = partials[0].compute()
+        done = list(dask.compute(*partials))
+    while len(done) > 1:
+        done = _merge_level(done, _merge)
+    merged, ranges = done[0]
     results = merged.results(pack, suppress_below, registry=registry)
     results.skipped = skipped
     first, last = parse_run(start, end)
@@ -420,3 +468,25 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
         if results.framing is not None:  # commentary no report would show, warned of as on one machine
             results.warnings.extend(results.framing.unused(pack.indicators))
     return results
+
+
+def local_cluster(n_workers: int, memory_limit: int | str | None = "auto", **kwargs: Any) -> Any:
+    """A ``distributed.LocalCluster`` of ``n_workers`` processes, one thread each, whose
+    workers never pause for memory. ``memory_limit`` is each worker's (bytes, a size Dask
+    reads, ``"auto"``: the machine's memory shared among the workers; None or 0: none):
+    past 60-70% of it a worker spills results to its disk, past 95% it is restarted. A
+    worker paused at 80% waits for its own memory to go, which memory of the running task,
+    not results it could spill, never does; so the pause is off."""
+    import logging
+
+    import distributed
+
+    # in the nanny's own config, which it sets in every worker it starts or restarts, after
+    # the rest (a worker restarted once a dask.config.set block has ended pauses again)
+    options = {"threads_per_worker": 1, "processes": True, "host": "127.0.0.1", "dashboard_address": ":0",
+               "silence_logs": logging.CRITICAL, "config": {"distributed.worker.memory.pause": False}, **kwargs}
+    # Arrow's own allocator keeps the memory of the Parquet pieces a worker has read, counted
+    # against its limit, where malloc gives it back. Set before the worker process starts
+    # (each nanny reads it once, for every worker it starts)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.ARROW_DEFAULT_MEMORY_POOL": "system"}):
+        return distributed.LocalCluster(n_workers=n_workers, memory_limit=memory_limit or 0, **options)
