@@ -19,7 +19,7 @@ from indicators._work import (Account, Aggregate, Count, Derived, EndingBeforeSt
                               MonthBuckets, NegativeDurations, Pairs, Placement, Reasons, Undated, Unknown, pass_placement,
                               selection_key)
 from strategies import contacts, episodes, indicator_packs, with_teams
-from test_properties import PACK as PROPERTY_PACK
+from test_properties import OPEN_EPISODES, PACK as PROPERTY_PACK
 
 SHARED = """
 [indicators.decided_1wd]
@@ -213,14 +213,7 @@ date = "received_on"
 def test_a_tables_work_is_released_once_no_indicator_left_reads_it(monkeypatch):
     """The contacts' placements, passes and values are let go after the last indicator
     reading contacts, before the episodes' indicator begins; nothing reads them after."""
-    pack = pack_from(SHARED + """
-[indicators.open]
-title = "Open episodes"
-table = "episodes"
-window = "snapshot"
-start = "started_on"
-end = "ended_on"
-""")
+    pack = pack_from(SHARED + OPEN_EPISODES)
     events = []
     shared, release = TableEvaluation.shared, TableEvaluation.release
 

@@ -66,6 +66,15 @@ polarity = "higher_is_better"
 contacts_ytd = { table = "contacts", key = "child_id", date = "received_on", window = "ytd", aggregate = "count" }
 """
 
+OPEN_EPISODES = """
+[indicators.open]
+title = "Open episodes"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+"""
+
 PACK = pack_from(COMMON + OPEN_WITH_CONTACT)
 
 
@@ -308,9 +317,7 @@ def blocks_of(rows: int):
         _arrays.CHUNK_ROWS = saved
 
 
-@given(st.one_of(st.just(COMMON + "\n[indicators.open]\ntitle = \"Open\"\nkind = \"count\"\ntable = \"episodes\"\n"
-                         "window = \"snapshot\"\nstart = \"started_on\"\nend = \"ended_on\"\n"),
-                 indicator_packs()),
+@given(st.one_of(st.just(COMMON + OPEN_EPISODES), indicator_packs()),
        with_teams(contacts(max_rows=80)), with_teams(episodes(max_rows=40)), st.integers(1, 9))
 def test_block_wise_passes_give_the_whole_table_results(text, contact_rows, episode_rows, rows):
     """Filters, durations, placements, working days and duplicate digests taken block by
@@ -344,14 +351,7 @@ kind = "count"
 table = "contacts"
 date = "received_on"
 where = "outcome == 'nfa' and days(received_on, decided_on) <= 5"
-""" + OPEN_WITH_CONTACT + """
-[indicators.open]
-title = "Open episodes"
-table = "episodes"
-window = "snapshot"
-start = "started_on"
-end = "ended_on"
-""")
+""" + OPEN_WITH_CONTACT + OPEN_EPISODES)
 
 
 @given(contacts(), episodes())
