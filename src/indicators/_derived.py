@@ -21,20 +21,21 @@ def sort_codes(vec: Vec) -> np.ndarray:
     return vec.data.astype(np.int64, copy=False)
 
 
-def _ranks(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """Codes 0..K-1 that order as ``values`` do, and K."""
+def _ranks(values: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Codes 0..K-1 that order as ``values`` do, 0 (their smallest) and K."""
     if values.dtype.kind == "f":
         distinct, inverse = unique(values, return_inverse=True)
-        return inverse, int(distinct.size)
-    return dense_codes(values)
+        return inverse, 0, int(distinct.size)
+    codes, n_codes = dense_codes(values)
+    return codes, 0, n_codes
 
 
-def _offsets(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """Codes 0..K-1 that order and compare as ``values`` do, and K: integers less their
-    smallest (no sort, no table), other values by rank."""
+def _offsets(values: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Integers as they are, with their smallest and their span (no sort, no table);
+    other values by rank (:func:`_ranks`)."""
     if values.dtype.kind in "iu" and values.size:
         low, high = int(values.min()), int(values.max())
-        return values - low, high - low + 1
+        return values, low, high - low + 1
     return _ranks(values)
 
 
@@ -43,15 +44,16 @@ def _stable_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.
     sorted keys and orders as codes that compare as they do.
 
     One sort of a packed ``key | order | position`` integer where the three fit in 63 bits
-    (several times faster than a lexsort here), with integers packed as they are when
-    their spans fit and by rank otherwise; everything comes back out of the sorted
-    integer by shifts and masks, with no gather.
+    (several times faster than a lexsort here), with integers packed as they are (less
+    their smallest) when their spans fit and by rank otherwise; everything comes back out
+    of the sorted integer by shifts and masks, with no gather. The packed integer is built
+    in place, so at most two row-length temporaries exist beside the inputs.
     """
     m = keys.size
     position_bits = max(m - 1, 1).bit_length()
     for codes_of in (_offsets, _ranks):
-        key_codes, n_keys = codes_of(keys)
-        order_codes, n_orders = codes_of(orders)
+        key_codes, key_low, n_keys = codes_of(keys)
+        order_codes, order_low, n_orders = codes_of(orders)
         order_bits = max(n_orders - 1, 1).bit_length()
         key_bits = max(n_keys - 1, 1).bit_length()
         if key_bits + order_bits + position_bits <= 63:
@@ -60,9 +62,14 @@ def _stable_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.
         permutation = np.lexsort((orders, keys))
         key_codes, order_codes = _ranks(keys)[0], _ranks(orders)[0]
         return permutation, key_codes[permutation], order_codes[permutation]
-    packed = key_codes.astype(np.int64)  # a fresh array: packed in place from here
+    packed = np.subtract(key_codes, key_low, dtype=np.int64)
+    del key_codes
     packed <<= order_bits + position_bits
-    packed |= order_codes.astype(np.int64, copy=False) << position_bits
+    part = np.subtract(order_codes, order_low, dtype=np.int64)
+    del order_codes
+    part <<= position_bits
+    packed |= part
+    del part
     packed |= np.arange(m, dtype=np.int64)
     packed.sort()
     permutation = packed & ((1 << position_bits) - 1)
@@ -79,15 +86,21 @@ class Sequence:
     def __init__(self, key: Vec, order: Vec) -> None:
         self.n = len(key)
         self.rows = np.zeros(0, dtype=np.int64)
-        if key.type == "null" or order.type == "null":
+        if key.type == "null" or order.type == "null" or self.n == 0:
             return
-        rows = np.flatnonzero(~key.mask() & ~order.mask())
-        if rows.size == 0:
-            return
-        permutation, k, o = _stable_order(sort_codes(key)[rows], sort_codes(order)[rows])
+        key_missing, order_missing = key.missing, order.missing
+        if key_missing is None and order_missing is None:  # every row: no copies of the columns
+            permutation, k, o = _stable_order(sort_codes(key), sort_codes(order))
+            rows = None
+        else:
+            rows = np.flatnonzero(~key.mask() & ~order.mask())
+            if rows.size == 0:
+                return
+            permutation, k, o = _stable_order(sort_codes(key)[rows], sort_codes(order)[rows])
         # kept for the run, so in 32 bits where they fit (half the memory at millions of rows)
         positions = np.int32 if self.n < 2**31 else np.int64
-        self.rows = rows[permutation].astype(positions, copy=False)
+        self.rows = (permutation if rows is None else rows[permutation]).astype(positions, copy=False)
+        del permutation
         new_group = np.ones(self.rows.size, dtype=bool)
         new_group[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
         del o
