@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import attrs
 import numpy as np
 
-from ._dates import format_period, month_start, to_iso
+from ._dates import month_start, to_iso
 from ._pack import Indicator
 from ._results import Result
 from ._windows import Periods
@@ -159,11 +160,27 @@ def _number(value) -> float | int | None:
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
-def _rows_of(accounting: dict[str, Accounting], p: int) -> dict[str, dict]:
-    """One period's row accounting: in window = used + the sum of left out."""
-    return {side: {"in_window": int(rows.in_window[p]), "used": int(rows.used[p]),
-                   "left_out": {reason: int(counts[p]) for reason, counts in sorted(rows.left_out.items()) if counts[p]}}
+def _rows_of(accounting: dict[str, dict], p: int) -> dict[str, dict]:
+    """One period's row accounting (from lists by period): in window = used + the sum of left out."""
+    return {side: {"in_window": int(rows["in_window"][p]), "used": int(rows["used"][p]),
+                   "left_out": {reason: int(counts[p]) for reason, counts in rows["left_out"] if counts[p]}}
             for side, rows in accounting.items()}
+
+
+@attrs.frozen
+class _YearTerms:
+    """What a financial year fixes for every period in it."""
+
+    target: float | None
+    target_number: float | int | None
+    benchmarks: list[tuple[str, float]]
+    outturn: float | None
+
+
+def _year_terms(indicator: Indicator, financial_year: int) -> _YearTerms:
+    target = target_for(indicator, financial_year)
+    return _YearTerms(target, _number(target), benchmarks_for(indicator, financial_year),
+                      outturn_for(indicator, financial_year))
 
 
 def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below: int | None,
@@ -176,28 +193,38 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
     denominators = np.asarray(figures["denominator"]).tolist()
     values = np.asarray(figures["value"], dtype=np.float64).tolist()
     fy_years = (periods.financial_year_first_month(periods.codes) // 12).tolist()
+    years = {year: _year_terms(indicator, year) for year in set(fy_years)}
     starts = [to_iso(day) for day in np.asarray(figures["window_start"]).tolist()]
     ends = [to_iso(day) for day in np.asarray(figures["window_end"]).tolist()]
-    notes = {reason: np.asarray(counts).tolist() for reason, counts in notes.items()}
+    notes = [(reason, np.asarray(notes[reason]).tolist()) for reason in sorted(notes)]
     if accounting is not None:
-        accounting = {side: rows.map(lambda counts: np.asarray(counts).tolist()) for side, rows in accounting.items()}
+        accounting = {side: {"in_window": np.asarray(rows.in_window).tolist(), "used": np.asarray(rows.used).tolist(),
+                             "left_out": [(reason, np.asarray(counts).tolist())
+                                          for reason, counts in sorted(rows.left_out.items())]}
+                      for side, rows in accounting.items()}
     has_denominator = indicator.denominator is not None and indicator.kind not in ("count",)
     projects = indicator.kind == "count" and indicator.base.window.kind == "ytd"
     if projects:  # days elapsed in each period's window, and days in its financial year
         first_months = periods.financial_year_first_month(periods.codes)
         elapsed = (np.asarray(figures["window_end"]) - np.asarray(figures["window_start"]) + 1).tolist()
         year_days = (month_start(first_months + 12) - month_start(first_months)).tolist()
+    suppressing = suppress_below is not None and suppress_below > 1
+    counted_denominator = figures["counted_denominator"]
+    period_texts = periods.texts
+    shared = {"indicator": indicator.id, "title": indicator.title, "kind": indicator.kind,
+              "polarity": indicator.polarity, "decimals": indicator.decimals, "unit": indicator.unit,
+              "report_group": indicator.group, "window": indicator.base.window.text}
     results = []
     previous_value = None
     for p in range(periods.count):
         numerator = _number(numerators[p])
         denominator = _number(denominators[p]) if has_denominator else None
-        value = None if not math.isfinite(values[p]) else float(values[p])
+        value = float(values[p]) if math.isfinite(values[p]) else None
         suppressed = False
-        if suppress_below is not None and suppress_below > 1:
+        if suppressing:
             small = lambda x: x is not None and 1 <= x < suppress_below  # noqa: E731
-            suppressed = small(numerator) or (figures["counted_denominator"] and small(denominator))
-        target = target_for(indicator, fy_years[p])
+            suppressed = small(numerator) or (counted_denominator and small(denominator))
+        year = years[fy_years[p]]
         if suppressed:
             interval = None
             record_value = None
@@ -211,36 +238,29 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
         benchmarks = {
             name: {"value": _number(bench),
                    "comparison": None if suppressed else compare_benchmark(indicator, record_value, bench, interval)}
-            for name, bench in benchmarks_for(indicator, fy_years[p])
+            for name, bench in year.benchmarks
         }
         results.append(Result(
-            indicator=indicator.id,
-            title=indicator.title,
-            period=format_period(int(periods.codes[p])),
+            period=period_texts[p],
             window_start=starts[p],
             window_end=ends[p],
             numerator=None if suppressed else numerator,
             denominator=None if suppressed else denominator,
             value=record_value,
-            target=_number(target),
-            rag=None if suppressed else rag_for(indicator, record_value, target),
+            target=year.target_number,
+            rag=None if suppressed else rag_for(indicator, record_value, year.target),
             direction=None if suppressed else direction,
             benchmarks=benchmarks,
             quartile=None if suppressed else quartile_for(indicator, record_value, fy_years[p]),
             ci_low=None if interval is None else interval[0],
             ci_high=None if interval is None else interval[1],
             suppressed=suppressed,
-            notes={reason: int(notes[reason][p]) for reason in sorted(notes) if notes[reason][p]},
+            notes={reason: int(counts[p]) for reason, counts in notes if counts[p]},
             rows=None if suppressed or accounting is None else _rows_of(accounting, p),
-            kind=indicator.kind,
-            polarity=indicator.polarity,
-            decimals=indicator.decimals,
-            unit=indicator.unit,
-            report_group=indicator.group,
             group=group if group is not None else {},
-            window=indicator.base.window.text,
             projected_year_end=record_value * year_days[p] / elapsed[p]
             if projects and record_value is not None else None,
-            outturn=outturn_for(indicator, fy_years[p]),
+            outturn=year.outturn,
+            **shared,
         ))
     return results

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from ._arrays import block_rows, dense_codes, row_chunks, unique
-from ._dates import NAT, month_code, month_end, month_start
+from ._dates import NAT, format_period, month_code, month_end, month_start
 
 EARLIEST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))  # window_start of to_date
 LOOKBACK = 60  # the months before a run's first that an event window reaches (rolling_60)
@@ -38,6 +38,7 @@ class Periods:
         self.starts = month_start(self.codes)
         self.ends = month_end(self.codes)
         self.financial_year_start = financial_year_start
+        self.texts = [format_period(code) for code in self.codes.tolist()]  # YYYY-MM of each period
 
     def financial_year_first_month(self, codes: np.ndarray) -> np.ndarray:
         """Month code of the first month of the financial year holding each month."""
