@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, strategies as st
 
-from indicators._arrays import distinct_per_group, repeated_rows, row_digests, unique
+from indicators._arrays import distinct_per_group, factorize_text, repeated_rows, row_digests, unique
 from indicators._windows import distinct_range_counts
 
 
@@ -22,8 +22,8 @@ def test_unique_and_inverse_match_numpy(values):
                 unique=True), st.lists(st.text(max_size=4), min_size=10, max_size=40), st.integers(0, 2**32 - 1),
        st.booleans())
 def test_unique_strings_of_a_code_list_equal_a_sort(common, rare, seed, many):
-    """Many rows of a few strings (a tail of rare ones past the first sixteen strings
-    met), or of many distinct strings, give what sorting them gives."""
+    """Many rows of a few strings (and a tail of rare ones a sample of rows misses), or of
+    many distinct strings, give what sorting them gives."""
     rng = np.random.default_rng(seed)
     cells = [str(i) for i in rng.integers(0, 5000, size=2000)] if many else list(rng.choice(np.array(common), 2000))
     array = np.array(cells + rare)
@@ -32,6 +32,20 @@ def test_unique_strings_of_a_code_list_equal_a_sort(common, rare, seed, many):
     expected, expected_inverse = np.unique(array, return_inverse=True)
     assert expected.tolist() == distinct.tolist()
     assert expected_inverse.ravel().tolist() == inverse.tolist()
+
+
+@given(st.lists(st.text(max_size=5), min_size=1, max_size=30), st.integers(0, 2**32 - 1), st.integers(1, 22),
+       st.booleans())
+def test_factorize_text_codes_every_cell_exactly(words, seed, table_bits, as_bytes):
+    """Every cell gets the code of its own string, each string one code, whatever the
+    collisions in the hash table (a table of 2 buckets makes them on purpose)."""
+    rng = np.random.default_rng(seed)
+    cells = np.array(words)[rng.integers(0, len(words), 500)]
+    if as_bytes:
+        cells = np.char.encode(cells, "utf-8")
+    distinct, codes = factorize_text(cells, table_bits=table_bits)
+    assert (distinct[codes] == cells).all()
+    assert sorted(distinct.tolist()) == sorted(set(cells.tolist()))
 
 
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 3)), max_size=40), st.sampled_from([4, 300_000]))

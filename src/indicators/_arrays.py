@@ -6,6 +6,7 @@ machine, is 20-50x slower than a sort for large integer arrays; these helpers so
 
 from __future__ import annotations
 
+import itertools
 from typing import Iterator
 
 import numpy as np
@@ -79,28 +80,83 @@ def _sorted_with_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, values[order]
 
 
-def _strings_by_equality(values: np.ndarray, rounds: int = 16) -> tuple[np.ndarray, np.ndarray] | None:
-    """Sorted distinct strings and each string's index among them, by one vectorised
-    comparison with each string in turn (the first row not yet matched gives the next: a
-    code list's few values, several times faster than sorting strings), the rest left
-    after sixteen by a sort; None when the strings are not few (most rows left after four)."""
-    n = values.size
-    codes = np.full(n, -1, dtype=np.int64)
-    found = []
-    open_rows = np.arange(n)
-    while open_rows.size and len(found) < rounds:
-        if len(found) >= 4 and 2 * open_rows.size > n:
-            return None
-        word = values[open_rows[0]]
-        hit = values[open_rows] == word
-        codes[open_rows[hit]] = len(found)
-        found.append(word)
-        open_rows = open_rows[~hit]
-    words = np.array(found, dtype=values.dtype)
-    if open_rows.size:  # strings none of those equals
-        rest, rest_codes = unique(values[open_rows], return_inverse=True)
-        codes[open_rows] = rest_codes + len(found)
-        words = np.concatenate([words, rest])
+_TEXT_HASH_SEEDS = np.random.default_rng(0x5EED).integers(1, 2**32, size=(8, 1024), dtype=np.uint32) | np.uint32(1)
+
+
+def factorize_text(cells: np.ndarray, table_bits: int = 22) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct strings of a fixed-width ``str`` or ``bytes`` array and each cell's index
+    among them (int64), exactly and without sorting the cells.
+
+    Each cell's code units are hashed by one integer matrix product; a table over the
+    hash's top bits (at most ``table_bits`` of them) keeps one cell per bucket, the last
+    written, and every cell is then compared with its bucket's cell. Cells that differ
+    from it (another string shares the bucket) go round again with other multipliers, so
+    a collision costs time, never a wrong code. The distinct strings come in no
+    particular order.
+    """
+    n = cells.size
+    width = cells.dtype.itemsize // (4 if cells.dtype.kind == "U" else 1)
+    if width == 0 or n == 0:  # every cell the empty string
+        return cells[:min(n, 1)], np.zeros(n, dtype=np.int64)
+    if width > _TEXT_HASH_SEEDS.shape[1]:  # wider than any code: a sort is as good
+        distinct, inverse = np.unique(cells, return_inverse=True)
+        return distinct, inverse.astype(np.int64, copy=False)
+    codes = np.empty(n, dtype=np.int64)
+    found: list[np.ndarray] = []
+    n_found = 0
+    todo = np.arange(n)  # the cells not yet coded, as positions
+    for round_ in itertools.count():
+        part = cells[todo] if round_ else cells
+        m = part.size
+        if m == 0:
+            break
+        raw = np.ascontiguousarray(part).view(np.uint32 if cells.dtype.kind == "U" else np.uint8).reshape(m, -1)
+        with np.errstate(over="ignore"):
+            digest = raw @ _TEXT_HASH_SEEDS[round_ % len(_TEXT_HASH_SEEDS), :raw.shape[1]]
+        bits = min(table_bits, max(1, (2 * m).bit_length()))
+        bucket = (digest >> np.uint32(32 - bits)).astype(np.intp)
+        del digest, raw
+        last = np.empty(1 << bits, dtype=np.intp)
+        last[bucket] = np.arange(m, dtype=np.intp)
+        representative = last[bucket]
+        del last, bucket
+        seen = np.zeros(m, dtype=bool)
+        seen[representative] = True
+        words = part[np.flatnonzero(seen)]
+        code_of = np.cumsum(seen, dtype=np.int64)
+        code_of += n_found - 1
+        part_codes = code_of[representative]
+        del seen, code_of, representative
+        differ = part != words[part_codes - n_found]
+        codes[todo] = part_codes
+        found.append(words)
+        n_found += words.size
+        todo = todo[differ]
+    return (np.concatenate(found) if found else cells[:0]), codes
+
+
+def factorize_strings(values: np.ndarray, few: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factorize_text`, with a code list's few values (those of a sample of rows,
+    when it has at most ``few``) first found by comparing every cell with each in turn:
+    one pass per value over the cells, cheaper than hashing them."""
+    sample = np.unique(values[:: max(1, values.size // 4096)])
+    if sample.size > few:
+        return factorize_text(values)
+    codes = np.full(values.size, -1, dtype=np.int64)
+    for code, word in enumerate(sample):
+        codes[values == word] = code
+    rest = np.flatnonzero(codes < 0)
+    if rest.size == 0:
+        return sample, codes
+    more_words, more_codes = factorize_text(values[rest])
+    codes[rest] = more_codes + sample.size
+    return np.concatenate([sample, more_words]), codes
+
+
+def _strings_by_hash(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct strings and each string's index among them, by
+    :func:`factorize_strings` and a sort of the distinct strings only."""
+    words, codes = factorize_strings(values)
     order = np.argsort(words, kind="stable")
     rank = np.empty(words.size, dtype=np.int64)
     rank[order] = np.arange(words.size)
@@ -114,9 +170,7 @@ def unique(values: np.ndarray, return_inverse: bool = False):
         empty = values[:0]
         return (empty, np.zeros(0, dtype=np.int64)) if return_inverse else empty
     if return_inverse and values.dtype.kind in "US" and values.size >= 1024:
-        found = _strings_by_equality(values)
-        if found is not None:
-            return found
+        return _strings_by_hash(values)
     if not return_inverse:  # a plain sort is several times faster than an argsort
         ordered = np.sort(values)
         first = np.empty(ordered.size, dtype=bool)

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import attrs
 import numpy as np
 
-from ._arrays import read_only, unique
+from ._arrays import factorize_strings, read_only, unique
 from ._dates import NAT, parse_date_text
 from ._errors import DataError, Problem
 from ._text import as_text, by_width, factorize, first_too_long, too_long_message
@@ -279,8 +279,14 @@ def column_from_text(name: str, cells: np.ndarray, type_: str | None, *, table: 
         raise DataError([Problem(too_long_message(row_label(too_long), len(cells[too_long])),
                                  path=f"{table}.{name}")])
     declared = type_ is not None
-    # A wide column is read through its distinct cells (words), then spread to the rows.
-    words, codes = factorize(cells) if cells.dtype.kind == "O" else (cells, None)
+    # A column is read through its distinct cells (words), then spread to the rows: cells
+    # repeat (a code list, dates), and reading text costs far more than spreading codes.
+    if cells.dtype.kind == "O":
+        words, codes = factorize(cells)
+    elif cells.size >= 1024:
+        words, codes = factorize_strings(cells)
+    else:
+        words, codes = cells, None
 
     def spread(per_word: np.ndarray) -> np.ndarray:
         return per_word if codes is None else per_word[codes]
