@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import random
+import statistics
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import indicators
 from conftest import pack_from, run
+from indicators import _table_aggregates
 
 CASELOAD = """
 [indicators.caseload]
@@ -107,3 +111,37 @@ def test_chunks_of_the_table_merge_into_the_whole_tables_figures(kind, distinct)
 def test_the_plan_names_what_each_aggregates():
     (step,) = [s for s in indicators.compile(pack_from(CASELOAD)).steps if s.kind == "aggregate"]
     assert step.description.startswith("mean of rows held by each worker_id over: open at each month end")
+
+
+MONTH_ENDS = [30, 60, 91, 122]  # 2016-10-31 .. 2017-01-31, as days after 2016-10-01
+DAYS = st.one_of(st.integers(0, 125), st.sampled_from(MONTH_ENDS))
+
+
+@pytest.mark.parametrize("count_cells", [True, False])
+@given(st.lists(st.tuples(st.integers(1, 6), st.one_of(st.none(), st.integers(20, 24)), DAYS,
+                          st.one_of(st.none(), DAYS)), max_size=40),
+       st.sampled_from(["max", "min", "sum", "mean", "median"]), st.booleans())
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_each_equals_counting_every_holder_by_hand(monkeypatch, count_cells, rows, kind, distinct):
+    """What each worker holds at every month end (episodes open then, or their distinct
+    children), aggregated over the workers holding any: counted per cell or by a sort."""
+    monkeypatch.setattr(_table_aggregates, "_COUNTED_CELLS_PER_ROW", 4 if count_cells else -10**9)
+    rows = [(child, worker, start if end is None else min(start, end), end if end is None else max(start, end))
+            for child, worker, start, end in rows]
+    base = date(2016, 10, 1)
+    day = lambda offset: None if offset is None else (base + timedelta(days=offset)).isoformat()  # noqa: E731
+    text = CASELOAD.replace('"mean"', f'"{kind}"').replace('where = "team == \'duty\'"\n', "")
+    text += 'distinct = "child_id"\n' if distinct else ""
+    data = {"episodes": {"child_id": [r[0] for r in rows], "worker_id": [r[1] for r in rows],
+                         "started_on": [day(r[2]) for r in rows], "ended_on": [day(r[3]) for r in rows]}}
+    results = run(text, data, "2016-10", "2017-01") if rows else []
+    for month_end, result in zip(MONTH_ENDS, results):
+        held: dict[int, set] = {}
+        for i, (child, worker, start, end) in enumerate(rows):
+            if worker is not None and start <= month_end and (end is None or end > month_end):
+                held.setdefault(worker, set()).add(child if distinct else i)
+        sizes = sorted(len(members) for members in held.values())
+        expected = None if not sizes else {"max": max(sizes), "min": min(sizes), "sum": sum(sizes),
+                                           "mean": sum(sizes) / len(sizes), "median": statistics.median(sizes)}[kind]
+        assert (len(sizes), expected) == (result.numerator, result.value if result.value is None else
+                                          pytest.approx(result.value))

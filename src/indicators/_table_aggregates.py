@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _aggregates
 from ._aggregates import aggregate_by_period
-from ._arrays import dense_codes, unique
+from ._arrays import dense_codes, distinct_per_group, unique
 from ._expressions import to_text
 from ._pack import Expr, Measure
 from ._table_evaluation import TableEvaluation
@@ -136,19 +136,29 @@ def _aggregate_by_ranges(evaluation: TableEvaluation, lo: np.ndarray, hi: np.nda
     return counts, out
 
 
+_COUNTED_CELLS_PER_ROW = 4  # past this many (period, key) cells per row, held_by_each sorts
+
+
 def held_by_each(evaluation: TableEvaluation, measure: Measure, each: str) -> tuple[np.ndarray, np.ndarray]:
     """For every (period, value of ``each``) holding rows of the measure: the period
     and how many rows it holds (or distinct values of the measure's ``distinct``
     column). Rows whose ``each`` (or distinct) value is missing hold none."""
     rows, periods = _each_pairs(evaluation, measure, each)
     codes, n_keys = dense_codes(evaluation.keys(each)[0][rows])
-    cells = periods * max(n_keys, 1) + codes
-    if measure.distinct:  # one cell per distinct (period, key, member)
-        member_codes, n_members = dense_codes(evaluation.keys(measure.distinct)[0][rows])
-        cells = unique(cells * max(n_members, 1) + member_codes) // max(n_members, 1)
-    cells = np.sort(cells)
-    starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]]) if cells.size else np.zeros(0, np.int64)
-    return cells[starts] // max(n_keys, 1), np.diff(np.r_[starts, cells.size])
+    n_keys = max(n_keys, 1)
+    cells = periods * n_keys + codes
+    n_cells = evaluation.periods.count * n_keys
+    if measure.distinct:  # distinct members per (period, key)
+        member_codes, _ = dense_codes(evaluation.keys(measure.distinct)[0][rows])
+        held = distinct_per_group(cells, member_codes, n_cells)
+    elif n_cells <= _COUNTED_CELLS_PER_ROW * cells.size + 1_000_000:  # a count per cell, no sort
+        held = np.bincount(cells, minlength=n_cells)
+    else:
+        cells = np.sort(cells)
+        starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]]) if cells.size else np.zeros(0, np.int64)
+        return cells[starts] // n_keys, np.diff(np.r_[starts, cells.size])
+    holding = np.flatnonzero(held)
+    return holding // n_keys, held[holding]
 
 
 def each_members(evaluation: TableEvaluation, measure: Measure, each: str
