@@ -117,21 +117,24 @@ MONTH_ENDS = [30, 60, 91, 122]  # 2016-10-31 .. 2017-01-31, as days after 2016-1
 DAYS = st.one_of(st.integers(0, 125), st.sampled_from(MONTH_ENDS))
 
 
-@pytest.mark.parametrize("count_cells", [True, False])
+@pytest.mark.parametrize("path", ["ranges", "pairs", "pairs sorted"])
 @given(st.lists(st.tuples(st.integers(1, 6), st.one_of(st.none(), st.integers(20, 24)), DAYS,
                           st.one_of(st.none(), DAYS)), max_size=40),
        st.sampled_from(["max", "min", "sum", "mean", "median"]), st.booleans())
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_each_equals_counting_every_holder_by_hand(monkeypatch, count_cells, rows, kind, distinct):
+def test_each_equals_counting_every_holder_by_hand(monkeypatch, path, rows, kind, distinct):
     """What each worker holds at every month end (episodes open then, or their distinct
-    children), aggregated over the workers holding any: counted per cell or by a sort."""
-    monkeypatch.setattr(_table_aggregates, "_COUNTED_CELLS_PER_ROW", 4 if count_cells else -10**9)
+    children), aggregated over the workers holding any: from each row's range of months,
+    or from (row, month) pairs (a filter reading the month makes them) counted per cell or
+    sorted."""
+    monkeypatch.setattr(_table_aggregates, "_COUNTED_CELLS_PER_ROW", -10**9 if path == "pairs sorted" else 4)
     rows = [(child, worker, start if end is None else min(start, end), end if end is None else max(start, end))
             for child, worker, start, end in rows]
     base = date(2016, 10, 1)
     day = lambda offset: None if offset is None else (base + timedelta(days=offset)).isoformat()  # noqa: E731
     text = CASELOAD.replace('"mean"', f'"{kind}"').replace('where = "team == \'duty\'"\n', "")
     text += 'distinct = "child_id"\n' if distinct else ""
+    text += 'where = "started_on <= window_end"\n' if path != "ranges" else ""  # true of every open row
     data = {"episodes": {"child_id": [r[0] for r in rows], "worker_id": [r[1] for r in rows],
                          "started_on": [day(r[2]) for r in rows], "ended_on": [day(r[3]) for r in rows]}}
     results = run(text, data, "2016-10", "2017-01") if rows else []

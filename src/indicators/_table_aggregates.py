@@ -12,6 +12,7 @@ from ._arrays import dense_codes, distinct_per_group, unique
 from ._expressions import to_text
 from ._pack import Expr, Measure
 from ._table_evaluation import TableEvaluation
+from ._windows import merged_ranges
 from ._work import Aggregate, is_pair_level, selection_key
 
 
@@ -143,6 +144,11 @@ def held_by_each(evaluation: TableEvaluation, measure: Measure, each: str) -> tu
     """For every (period, value of ``each``) holding rows of the measure: the period
     and how many rows it holds (or distinct values of the measure's ``distinct``
     column). Rows whose ``each`` (or distinct) value is missing hold none."""
+    selection = evaluation.selected(measure)
+    if not selection.pending:
+        held = _held_by_ranges(evaluation, measure, each, selection)
+        if held is not None:
+            return held
     rows, periods = _each_pairs(evaluation, measure, each)
     codes, n_keys = dense_codes(evaluation.keys(each)[0][rows])
     n_keys = max(n_keys, 1)
@@ -159,6 +165,38 @@ def held_by_each(evaluation: TableEvaluation, measure: Measure, each: str) -> tu
         return cells[starts] // n_keys, np.diff(np.r_[starts, cells.size])
     holding = np.flatnonzero(held)
     return holding // n_keys, held[holding]
+
+
+def _held_by_ranges(evaluation: TableEvaluation, measure: Measure, each: str, selection
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`held_by_each` from each row's range of periods, without (row, period) pairs,
+    for a selection with no filter left to judge per pair: rows per (key, period) from one
+    difference array; with ``distinct``, each (key, member)'s ranges merged first, so that
+    a member counts once. None where the (key, period) grid would be large."""
+    keys, keep = evaluation.keys(each)
+    keep = keep & selection.keep & (selection.lo < selection.hi)
+    if measure.distinct:
+        members, member_present = evaluation.keys(measure.distinct)
+        keep &= member_present
+    rows = np.flatnonzero(keep)
+    codes, n_keys = dense_codes(keys[rows])
+    n_periods = evaluation.periods.count
+    width = n_periods + 1
+    if max(n_keys, 1) * width > _COUNTED_CELLS_PER_ROW * rows.size + 1_000_000:
+        return None
+    lo, hi = selection.lo[rows].astype(np.int64), selection.hi[rows].astype(np.int64)
+    if measure.distinct and rows.size:
+        member_codes, n_members = dense_codes(members[rows])
+        pairs, n_pairs = dense_codes(codes * n_members + member_codes)
+        key_of_pair = np.empty(n_pairs, dtype=np.int64)
+        key_of_pair[pairs] = codes
+        run_pairs, lo, hi = merged_ranges(pairs, lo, hi, n_periods)
+        codes = key_of_pair[run_pairs]
+    size = max(n_keys, 1) * width
+    diff = np.bincount(codes * width + lo, minlength=size) - np.bincount(codes * width + hi, minlength=size)
+    held = np.cumsum(diff.reshape(-1, width), axis=1)[:, :n_periods].T.ravel()  # period-major, as cells sort
+    holding = np.flatnonzero(held)
+    return holding // max(n_keys, 1), held[holding]
 
 
 def each_members(evaluation: TableEvaluation, measure: Measure, each: str

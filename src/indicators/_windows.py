@@ -240,14 +240,10 @@ def _by_key_and_start(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_period
     return packed // (width * width), packed // width % width, packed % width
 
 
-def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int) -> np.ndarray:
-    """How many distinct keys have at least one range covering each period.
-
-    The ranges of each key are merged into disjoint runs (one sort by key and start),
-    so that each key counts once per period.
-    """
-    if keys.size == 0:
-        return np.zeros(n_periods, dtype=np.int64)
+def merged_ranges(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each key's ranges ``[lo, hi)`` merged into disjoint runs (one sort by key and start):
+    each run's key as a code (0..K-1, in key order), start and end."""
     k, l, h = _by_key_and_start(keys, lo, hi, n_periods)
     new_key = np.ones(k.size, dtype=bool)
     new_key[1:] = k[1:] != k[:-1]
@@ -258,7 +254,16 @@ def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_pe
     starts[1:] |= l[1:] > reach[:-1]
     first = np.flatnonzero(starts)
     last = np.append(first[1:] - 1, k.size - 1)
-    return range_counts(l[first], reach[last], n_periods)
+    return k[first], l[first], reach[last]
+
+
+def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int) -> np.ndarray:
+    """How many distinct keys have at least one range covering each period: each key's
+    ranges merged into disjoint runs, so that each key counts once per period."""
+    if keys.size == 0:
+        return np.zeros(n_periods, dtype=np.int64)
+    _, run_lo, run_hi = merged_ranges(keys, lo, hi, n_periods)
+    return range_counts(run_lo, run_hi, n_periods)
 
 
 def _through_day_table(days: np.ndarray, place) -> tuple[np.ndarray, ...]:
