@@ -187,11 +187,11 @@ def _held_by_ranges(evaluation: TableEvaluation, measure: Measure, each: str, se
     lo, hi = selection.lo[rows].astype(np.int64), selection.hi[rows].astype(np.int64)
     if measure.distinct and rows.size:
         member_codes, n_members = dense_codes(members[rows])
-        pairs, n_pairs = dense_codes(codes * n_members + member_codes)
-        key_of_pair = np.empty(n_pairs, dtype=np.int64)
-        key_of_pair[pairs] = codes
-        run_pairs, lo, hi = merged_ranges(pairs, lo, hi, n_periods)
-        codes = key_of_pair[run_pairs]
+        n_pairs = n_keys * n_members
+        if n_pairs * width * width >= 2**62:  # past one packed sort of (key, member, start, end)
+            return None
+        run_pairs, lo, hi = merged_ranges(codes * n_members + member_codes, lo, hi, n_periods, n_codes=n_pairs)
+        codes = run_pairs // n_members
     size = max(n_keys, 1) * width
     diff = np.bincount(codes * width + lo, minlength=size) - np.bincount(codes * width + hi, minlength=size)
     held = np.cumsum(diff.reshape(-1, width), axis=1)[:, :n_periods].T.ravel()  # period-major, as cells sort

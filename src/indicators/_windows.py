@@ -223,15 +223,20 @@ def coded_bucket_counts(buckets: np.ndarray, fill_codes: Callable[[slice, np.nda
     return counts.reshape(n_buckets, n_codes).T
 
 
-def _by_key_and_start(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int):
+def _by_key_and_start(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int,
+                      n_codes: int | None = None):
     """Key codes, starts and ends sorted by key then start: one sort of a packed
-    (key, start, end) integer where it fits (several times faster than a lexsort here)."""
-    if keys.dtype.kind in "iub":
+    (key, start, end) integer where it fits (several times faster than a lexsort here).
+    With ``n_codes``, the keys are already codes 0..n_codes-1 and packed as they are
+    where they fit (no sort to code them)."""
+    width = n_periods + 1
+    if n_codes is not None and n_codes * width * width < 2**62:
+        codes, n_keys = keys, n_codes
+    elif keys.dtype.kind in "iub":
         codes, n_keys = dense_codes(keys.astype(np.int64, copy=False))
     else:
         distinct, codes = unique(keys, return_inverse=True)
         n_keys = int(distinct.size)
-    width = n_periods + 1
     if n_keys * width * width >= 2**62:
         order = np.lexsort((lo, keys))
         return codes[order], lo[order], hi[order]
@@ -240,11 +245,12 @@ def _by_key_and_start(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_period
     return packed // (width * width), packed // width % width, packed % width
 
 
-def merged_ranges(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int
+def merged_ranges(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int, n_codes: int | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each key's ranges ``[lo, hi)`` merged into disjoint runs (one sort by key and start):
-    each run's key as a code (0..K-1, in key order), start and end."""
-    k, l, h = _by_key_and_start(keys, lo, hi, n_periods)
+    each run's key as a code (0..K-1, in key order; the keys themselves when they are
+    codes 0..``n_codes``-1 that fit the packed sort), start and end."""
+    k, l, h = _by_key_and_start(keys, lo, hi, n_periods, n_codes)
     new_key = np.ones(k.size, dtype=bool)
     new_key[1:] = k[1:] != k[:-1]
     group = np.cumsum(new_key) - 1
