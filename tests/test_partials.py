@@ -9,12 +9,14 @@ import sys
 import textwrap
 
 import attrs
+import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
 import indicators
 from conftest import pack_from
-from indicators._partial import Counts, DistinctKeys, Extremes, SortedValues, SumsAndCounts, pack_fingerprint
+from indicators._partial import (Counts, DistinctKeys, Extremes, HeldByEach, SortedValues, SumsAndCounts,
+                                 pack_fingerprint)
 from strategies import contacts, episodes
 
 PACK_TEXT = """
@@ -216,3 +218,24 @@ def test_a_partial_computed_in_another_process_merges_with_ours(tmp_path):
     doubled = {name: {column: values * 2 for column, values in table.items()} for name, table in tables.items()}
     expected = indicators.evaluate_partial(PACK, doubled, "2016-04", "2016-06").results(PACK).to_json()
     assert mine.merge(theirs).results(PACK).to_json() == expected
+
+
+@given(st.lists(st.tuples(st.one_of(st.integers(0, 4), st.sampled_from(["w1", "w10", "w2", "é", ""])),
+                          st.integers(0, 3)), max_size=30), st.integers(0, 30), st.booleans())
+def test_held_by_each_merges_like_counting_the_pairs(pairs, split, text):
+    """Merging two chunks' (value, member) pairs keeps each distinct pair once, in order
+    (text values held as Python strings included); counts per value add."""
+    pairs = [(str(k) if text else (k if isinstance(k, int) else len(k)), m) for k, m in pairs]
+    key_type = object if text else np.int64
+
+    def part(chunk, distinct):
+        keys = np.array([k for k, _ in chunk], dtype=key_type)
+        members = np.array([m for _, m in chunk], dtype=np.int64) if distinct else np.ones(len(chunk), np.int64)
+        return HeldByEach("max", distinct, (keys,), (members,))
+
+    a, b = pairs[:split], pairs[split:]
+    merged = part(a, True).merge(part(b, True))
+    assert sorted(set(pairs)) == list(zip(merged.keys[0].tolist(), merged.members[0].tolist()))
+    counted = part(a, False).merge(part(b, False))
+    expected = {k: sum(1 for key, _ in pairs if key == k) for k, _ in pairs}
+    assert sorted(expected.items()) == list(zip(counted.keys[0].tolist(), counted.members[0].tolist()))
