@@ -227,7 +227,11 @@ def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         cells = values.tolist()
         if all(type(cell) is str for cell in cells):
             distinct, codes = unique(np.array(cells, dtype=str), return_inverse=True)
-            return distinct.astype(object), codes
+            # each distinct value as one of the given string objects, so that a pickle of
+            # many pairs holds each string once
+            representative = np.empty(distinct.size, dtype=np.int64)
+            representative[codes] = np.arange(codes.size)
+            return values[representative], codes
     distinct, codes = unique(values, return_inverse=True)
     return distinct, codes.astype(np.int64, copy=False)
 
