@@ -31,6 +31,7 @@ asserted. Needs the dask and bench extras.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import subprocess
@@ -162,6 +163,8 @@ def main() -> None:
     parser.add_argument("--packs", nargs="+", default=["eight", "childrens-social-care", "early-help"],
                         choices=["eight", "childrens-social-care", "early-help"],
                         help="which to run (default all three; the data is written for all)")
+    parser.add_argument("--worker-logs", action="store_true",
+                        help="print the cluster's warnings (why a worker was restarted); silenced by default")
     parser.add_argument("--clean", action="store_true", help="delete --data at the end")
     args = parser.parse_args()
 
@@ -218,7 +221,8 @@ def main() -> None:
         local_rows, want, local_seconds, size, peak, _ = local[label]
         try:
             got, seconds, peaks, state = on_cluster(pack, folder, args.workers, args.partitions, start, end,
-                                                    memory_limit=args.memory_limit)
+                                                    memory_limit=args.memory_limit,
+                                                    **({"silence_logs": logging.WARNING} if args.worker_logs else {}))
         except Exception as exc:  # noqa: BLE001 - Dask's KilledWorker and the like: reported, not raised
             summary.append(f"{label}: {rows:,} rows, input {gib(size / local_rows * rows)} at one machine's bytes per "
                            f"row; cluster FAILED with worker memory limit {args.memory_limit}: "

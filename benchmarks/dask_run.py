@@ -80,18 +80,19 @@ def worker_peak_mib() -> float:
 
 
 def on_cluster(pack, folder: Path, workers: int, partitions: int | None, start: str = START,
-               end: str = END, memory_limit: str | int = 0, blocksize: int | None = None
-               ) -> tuple[str, float, list[float], dict[str, int]]:
+               end: str = END, memory_limit: str | int = 0, blocksize: int | None = None,
+               **cluster_options) -> tuple[str, float, list[float], dict[str, int]]:
     """JSON, wall seconds, each worker's peak MiB, and the bytes the workers spilled to
     disk and how many were restarted, on the cluster ``indicators evaluate --workers``
     starts; ``memory_limit`` per worker (0: none, so nothing spills), with Dask's spilling
     and its restart at 95% but no pause; ``blocksize`` as indicators.dask.evaluate's (None:
-    its default)."""
+    its default); ``cluster_options`` go to ``local_cluster`` (``silence_logs=logging.WARNING``
+    shows why a worker was restarted)."""
     import distributed
 
     import indicators.dask
 
-    with indicators.dask.local_cluster(workers, memory_limit) as cluster, distributed.Client(cluster) as client:
+    with indicators.dask.local_cluster(workers, memory_limit, **cluster_options) as cluster, distributed.Client(cluster) as client:
         client.wait_for_workers(workers)
         pids = set(client.run(os.getpid).values())
         started = time.perf_counter()

@@ -752,3 +752,33 @@ def test_parquet_files_larger_than_both_workers_memory_limits_give_the_local_jso
         assert all(peak < limit for peak in limited.run(worker_peak).values())
         assert sum(limited.run(spilled).values()) > size - 2 * limit
     assert got.to_json() == expected
+
+
+def test_the_last_partials_come_to_the_client_one_at_a_time():
+    """The client fetches the tree's last partials one after another (each released before
+    the next is asked for), never all at once: a worker asked for all of its partials
+    together unspills and pickles them together, past its memory limit."""
+    import dask
+
+    tables = frames(*example_rows(5))
+    asked: list[int] = []
+
+    class Future:
+        def __init__(self, value, index):
+            self.value, self.index = value, index
+
+        def result(self):
+            assert asked == list(range(self.index)), "asked out of order"
+            asked.append(self.index)
+            return dask.compute(self.value, scheduler="sync")[0]
+
+    class Client:
+        def compute(self, values):
+            return [Future(v, i) for i, v in enumerate(values)]
+
+        def gather(self, *args, **kwargs):
+            raise AssertionError("all the partials gathered at once")
+
+    got = indicators_dask.evaluate(PACK, tables, START, END, client=Client(), npartitions=16).to_json()
+    assert asked == list(range(8))  # 16 partitions merged once on the workers
+    assert got == indicators_dask.evaluate(PACK, tables, START, END, npartitions=16).to_json()

@@ -239,3 +239,29 @@ def test_held_by_each_merges_like_counting_the_pairs(pairs, split, text):
     counted = part(a, False).merge(part(b, False))
     expected = {k: sum(1 for key, _ in pairs if key == k) for k, _ in pairs}
     assert sorted(expected.items()) == list(zip(counted.keys[0].tolist(), counted.members[0].tolist()))
+def _held_by_python(keys, members):
+    pairs = sorted(set(zip(keys.tolist(), members.tolist())))
+    return [k for k, _ in pairs], [m for _, m in pairs]
+
+
+@pytest.mark.parametrize("kind", ["int", "text", "object text", "float", "text with NUL"])
+def test_merging_distinct_members_sorts_as_python(kind):
+    """The merge of distinct (value, member) pairs: each pair once, by value then member,
+    as sorting Python's pairs gives, whatever the arrays hold."""
+    import numpy as np
+
+    from indicators._partial import _held, _unite
+
+    rng = np.random.default_rng(7)
+    raw = rng.integers(0, 40, 2000)
+    keys = {"int": raw, "text": raw.astype(str), "object text": np.char.add("SW", raw.astype(str)).astype(object),
+            "float": np.where(raw == 3, 2.5, raw.astype(float)),
+            "text with NUL": np.array([f"w{v}" + "\0" * (v % 2) for v in raw.tolist()], dtype=object)}[kind]
+    members = rng.integers(0, 30, 2000)
+    got_keys, got_members = _held(keys, members, True)
+    want_keys, want_members = _held_by_python(keys, members)
+    assert got_keys.dtype == keys.dtype and got_members.dtype == members.dtype
+    assert got_keys.tolist() == want_keys and got_members.tolist() == want_members
+    if kind != "text with NUL":
+        a, b = np.unique(keys[:1200]), np.unique(keys[800:])
+        assert _unite(a, b).tolist() == sorted(set(keys.tolist()))

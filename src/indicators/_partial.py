@@ -76,7 +76,13 @@ def _unite(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a
     if a.dtype.kind != b.dtype.kind:
         raise _refuse(f"distinct keys of different types ({a.dtype} and {b.dtype}) in two chunks")
-    return unique(np.concatenate([a, b]))
+    # each side sorted and distinct: a stable sort merges the two runs in one pass, where
+    # the default sort starts again (the merges of a large run's partials took minutes)
+    ordered = np.sort(np.concatenate([a, b]), kind="stable")
+    first = np.empty(ordered.size, dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
 
 
 @attrs.frozen(eq=False)
@@ -219,33 +225,55 @@ class HeldByEach:
         return aggregate_by_period(np.concatenate(periods), np.concatenate(held), self.kind, len(self.keys))
 
 
-def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values (of the values' own dtype) and each value's index among them;
-    text held as Python strings is coded as a fixed-width array (a sort of objects is
-    several times slower)."""
-    if values.dtype == object and values.size:
-        cells = values.tolist()
-        if all(type(cell) is str for cell in cells):
-            distinct, codes = unique(np.array(cells, dtype=str), return_inverse=True)
-            # each distinct value as one of the given string objects, so that a pickle of
-            # many pairs holds each string once
-            representative = np.empty(distinct.size, dtype=np.int64)
-            representative[codes] = np.arange(codes.size)
-            return values[representative], codes
-    distinct, codes = unique(values, return_inverse=True)
-    return distinct, codes.astype(np.int64, copy=False)
+_SORTABLE = "biuUS"
+"""Array kinds whose values numpy orders and compares as Python does (no NaN, no objects)."""
+
+
+def _as_sortable(values: np.ndarray) -> np.ndarray | None:
+    """The values as an array numpy orders and compares as Python orders and compares them
+    (text of an object array as numpy text), or None (floats, for NaN; other objects)."""
+    if values.dtype.kind in _SORTABLE:
+        return values
+    if values.dtype.kind != "O":
+        return None
+    items = values.tolist()
+    if set(map(type, items)) != {str}:
+        return None
+    text = values.astype(str)
+    # numpy text drops trailing NULs, which Python keeps: such text compares as Python's only
+    if int(np.char.str_len(text).sum()) != sum(map(len, items)):
+        return None
+    return text
+
+
+def _sorted_codes(values: np.ndarray, sortable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and each value's index among them, found on ``sortable``
+    (:func:`_as_sortable`); each distinct value is one of the given ones (for text held as
+    Python strings, the given string objects, so that a pickle of many pairs holds each
+    string once)."""
+    distinct, codes = unique(sortable, return_inverse=True)
+    representative = np.empty(distinct.size, dtype=np.int64)
+    representative[codes] = np.arange(codes.size)
+    return values[representative], codes.astype(np.int64, copy=False)
 
 
 def _held(keys: np.ndarray, members: np.ndarray, distinct: bool) -> tuple[np.ndarray, np.ndarray]:
     """One entry per each-value (counts added) or per distinct (value, member) pair."""
     if keys.size == 0:
         return keys, members
-    if distinct:  # the distinct (value, member) pairs, in order, by one sort of their codes
-        distinct_keys, key_codes = _sorted_codes(keys)
-        distinct_members, member_codes = _sorted_codes(members)
+    sortable_keys, sortable_members = _as_sortable(keys), _as_sortable(members)
+    if distinct and sortable_keys is not None and sortable_members is not None:
+        # the distinct (value, member) pairs, in order, by one sort of their codes: what
+        # sorting the set of pairs gives, without a Python tuple per row
+        distinct_keys, key_codes = _sorted_codes(keys, sortable_keys)
+        distinct_members, member_codes = _sorted_codes(members, sortable_members)
         width = max(distinct_members.size, 1)
         pairs = unique(key_codes * width + member_codes)
         return distinct_keys[pairs // width], distinct_members[pairs % width]
+    if distinct:  # floats (NaN is not equal to itself) and Python objects: as Python compares them
+        pairs = sorted(set(zip(keys.tolist(), members.tolist())))
+        return (np.array([k for k, _ in pairs], dtype=keys.dtype),
+                np.array([m for _, m in pairs], dtype=members.dtype))
     distinct_keys, inverse = np.unique(keys, return_inverse=True)
     return distinct_keys, np.bincount(inverse, weights=members).astype(np.int64)
 

@@ -453,7 +453,14 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, client: Any = Non
     while len(partials) > _LAST_MERGES_ON_CLIENT:
         partials = _merge_level(partials, dask.delayed(_merge, pure=True))
     if client is not None:
-        done = client.gather(client.compute(partials))
+        # one at a time, each released once here: gathered together, every worker unspilled
+        # and pickled all of its last partials at once (each an eighth of the final partial)
+        # and was restarted past its limit, losing the run's work (issue 17 item 4)
+        futures = client.compute(partials)
+        done = []
+        for i, future in enumerate(futures):
+            done.append(future.result())
+            futures[i] = future = None
     else:
         done = list(dask.compute(*partials))
     while len(done) > 1:
