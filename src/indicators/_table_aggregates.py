@@ -163,6 +163,12 @@ def held_by_each(evaluation: TableEvaluation, measure: Measure, each: str) -> tu
         cells = np.sort(cells)
         starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]]) if cells.size else np.zeros(0, np.int64)
         return cells[starts] // n_keys, np.diff(np.r_[starts, cells.size])
+    return _holding(held, n_keys)
+
+
+def _holding(held: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """The period and count of each (period, key) cell that holds any, from counts laid
+    out period-major."""
     holding = np.flatnonzero(held)
     return holding // n_keys, held[holding]
 
@@ -180,9 +186,10 @@ def _held_by_ranges(evaluation: TableEvaluation, measure: Measure, each: str, se
         keep &= member_present
     rows = np.flatnonzero(keep)
     codes, n_keys = dense_codes(keys[rows])
+    n_keys = max(n_keys, 1)
     n_periods = evaluation.periods.count
     width = n_periods + 1
-    if max(n_keys, 1) * width > _COUNTED_CELLS_PER_ROW * rows.size + 1_000_000:
+    if n_keys * width > _COUNTED_CELLS_PER_ROW * rows.size + 1_000_000:
         return None
     lo, hi = selection.lo[rows].astype(np.int64), selection.hi[rows].astype(np.int64)
     if measure.distinct and rows.size:
@@ -192,11 +199,10 @@ def _held_by_ranges(evaluation: TableEvaluation, measure: Measure, each: str, se
             return None
         run_pairs, lo, hi = merged_ranges(codes * n_members + member_codes, lo, hi, n_periods, n_codes=n_pairs)
         codes = run_pairs // n_members
-    size = max(n_keys, 1) * width
+    size = n_keys * width
     diff = np.bincount(codes * width + lo, minlength=size) - np.bincount(codes * width + hi, minlength=size)
     held = np.cumsum(diff.reshape(-1, width), axis=1)[:, :n_periods].T.ravel()  # period-major, as cells sort
-    holding = np.flatnonzero(held)
-    return holding // max(n_keys, 1), held[holding]
+    return _holding(held, n_keys)
 
 
 def each_members(evaluation: TableEvaluation, measure: Measure, each: str
