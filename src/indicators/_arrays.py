@@ -267,17 +267,25 @@ def row_digests(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int
         for rows in row_chunks(n_rows):
             k = rows.stop - rows.start
             acc, cell = state[:k], word[:k]
-            acc[...] = 0
-            for data, missing in columns:
-                acc *= _MIX
+            if not columns:
+                acc[...] = 0
+            for position, (data, missing) in enumerate(columns):
                 part = data[rows]
-                if part.dtype.itemsize == 8:
-                    cell[...] = part.view(np.uint64)
-                else:  # widened as a signed integer, so that -1 and 255 stay apart
-                    np.copyto(cell, part, casting="unsafe")
-                if missing is not None:
-                    np.copyto(cell, _MISSING_CELL, where=missing[rows])
-                acc ^= cell
+                if part.dtype.itemsize == 8 and missing is None:
+                    words = part.view(np.uint64)  # read as they are: no copy
+                else:
+                    if part.dtype.itemsize == 8:
+                        cell[...] = part.view(np.uint64)
+                    else:  # widened as a signed integer, so that -1 and 255 stay apart
+                        np.copyto(cell, part, casting="unsafe")
+                    if missing is not None:
+                        np.copyto(cell, _MISSING_CELL, where=missing[rows])
+                    words = cell
+                if position:
+                    acc *= _MIX
+                    acc ^= words
+                else:
+                    acc[...] = words
             acc *= _MIX  # the top half of a product depends on every bit below it
             np.right_shift(acc, np.uint64(32), out=acc)
             digest[rows] = acc
@@ -309,7 +317,14 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     # repeats
     marked = np.zeros(1 << 20, dtype=bool)
     marked[repeated >> np.uint32(12)] = True
-    candidates = np.flatnonzero(marked[digest >> np.uint32(12)])
+    flagged = np.empty(n_rows, dtype=bool)
+    top = np.empty(block_rows(n_rows), dtype=np.intp)
+    for rows in row_chunks(n_rows):  # in blocks: no full-length index array
+        index = top[:rows.stop - rows.start]
+        np.right_shift(digest[rows], np.uint32(12), out=index, casting="unsafe")
+        marked.take(index, out=flagged[rows])
+    candidates = np.flatnonzero(flagged)
+    del flagged
     at = np.minimum(np.searchsorted(repeated, digest[candidates]), repeated.size - 1)
     candidates = candidates[repeated[at] == digest[candidates]]
     keys = [digest[candidates].astype(np.uint64)]

@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._arrays import block_rows, dense_codes, row_chunks, unique
+from ._arrays import block_rows, dense_codes, present_extremes, row_chunks, unique
 from ._dates import NAT, format_period, month_code, month_end, month_start
 
 EARLIEST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))  # window_start of to_date
@@ -276,10 +276,10 @@ def _through_day_table(days: np.ndarray, place) -> tuple[np.ndarray, ...]:
     """``place`` applied to every row's day through a table over the days the rows span:
     dates repeat (a few thousand days for millions of rows), so the arithmetic is done
     once a day and each row costs one lookup. ``place`` must accept missing days (NaT)."""
-    present_max = int(days.max()) if days.size else NAT
-    if present_max == NAT:
+    extremes = present_extremes(days, None, absent=NAT)
+    if extremes is None:
         return place(days)
-    low = int(np.min(days, where=days != NAT, initial=present_max))
+    low, present_max = extremes
     if present_max - low > 4 * days.size + 100_000:  # a sparse spread of days: place directly
         return place(days)
     table_days = np.arange(low - 1, present_max + 1, dtype=np.int64)
