@@ -72,6 +72,30 @@ def test_previous_matches_a_direct_reading_of_the_rule(rows):
     assert brute_previous(value, key, order) == shifted(value, key, order)
 
 
+def brute_next(value, key, order):
+    """next() as the mirror of previous(): the smallest greater order, first on ties."""
+    n = len(value)
+    mirrored = brute_previous(value[::-1], key[::-1], [None if o is None else -o for o in order[::-1]])
+    return mirrored[::-1] if n else []
+
+
+@given(st.lists(st.tuples(small, small, st.integers(0, 100)), max_size=40), st.booleans(), st.booleans(),
+       st.booleans())
+def test_previous_and_next_of_a_value_or_of_the_order_itself_match_the_rule(rows, forward, of_order, as_float):
+    """Both directions, the value being another column or the order itself (read off the
+    sort), orders packed as they are or (as floats) by rank."""
+    key = [k for k, _, _ in rows]
+    order = [o for _, o, _ in rows]
+    value = order if of_order else [v for _, _, v in rows]
+    want = (brute_next if forward else brute_previous)(value, key, order)
+    order_vec = ints(order)
+    if as_float:
+        order_vec = Vec("float", order_vec.data.astype(np.float64), order_vec.missing)
+    value_vec = order_vec if of_order else ints(value)
+    out = shift_by_key(value_vec, ints(key), order_vec, forward, value_is_order=of_order)
+    assert want == [None if m else int(d) for d, m in zip(out.data, out.mask())]
+
+
 def test_re_referrals_within_12_months_through_a_derived_column():
     pack = """
     [tables.referrals.columns]

@@ -13,7 +13,7 @@ import indicators
 from conftest import pack_from
 from indicators._expressions import to_text
 from indicators._judgement import wilson_interval
-from strategies import contacts, episodes, indicator_packs, with_teams
+from strategies import MAYBE_DAY, contacts, episodes, indicator_packs, with_teams
 from indicators import _arrays, _windows
 
 COMMON = """
@@ -271,6 +271,101 @@ def test_a_period_expression_is_evaluated_once_per_distinct_value_and_period(mon
     # a 29 February birthday comes on 1 March in other years; a missing birth date is not >= 1
     assert [(40, 120), (80, 120)] == [(r.numerator, r.denominator) for r in (
         result.get("older_open", "2017-02"), result.get("older_open", "2017-03"))]
+
+
+CELLS_PACK = pack_from("""
+[tables.contacts.columns]
+child_id = "int"
+received_on = "date"
+
+[tables.episodes.columns]
+child_id = "int"
+started_on = "date"
+ended_on = "date"
+
+[indicators.looked_up]
+title = "Episodes of children with contacts this year, of those with any contact lately"
+kind = "percentage"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+where = "last_contact_on is not missing and days(last_contact_on, period_end) <= 200"
+numerator = "contacts_ytd >= 2"
+
+[indicators.looked_up.lookups]
+contacts_ytd = { table = "contacts", key = "child_id", date = "received_on", window = "ytd", aggregate = "count" }
+last_contact_on = { table = "contacts", key = "child_id", date = "received_on", aggregate = "max(received_on)" }
+
+[indicators.children_looked_up]
+title = "Children with episodes and a contact in the last 3 months"
+kind = "count"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+distinct = "child_id"
+where = "child_id is not missing and contacts_3m >= 1"
+
+[indicators.children_looked_up.lookups]
+contacts_3m = { table = "contacts", key = "child_id", date = "received_on", window = "rolling_3", aggregate = "count" }
+""")
+
+KEYS = st.one_of(st.none(), st.integers(1, 4))
+
+
+@st.composite
+def shared_episodes(draw) -> dict:
+    """Many episodes over few children (some missing): more (row, month) pairs than
+    (child, month) cells, so that cells stand for the pairs."""
+    n = draw(st.integers(0, 60))
+    return {"child_id": draw(st.lists(KEYS, min_size=n, max_size=n)),
+            "started_on": draw(st.lists(MAYBE_DAY, min_size=n, max_size=n)),
+            "ended_on": draw(st.lists(MAYBE_DAY, min_size=n, max_size=n))}
+
+
+@given(contacts(), shared_episodes())
+def test_filters_judged_per_key_and_month_equal_judging_every_pair(contact_rows, episode_rows):
+    """Filters reading only lookups on one key and the period are judged once per (key,
+    month) cell, each weighing its key's rows; counts, distinct counts, the numerator's
+    unknown rows and the row accounting must equal judging every (row, month) pair."""
+    from indicators._table_evaluation import TableEvaluation
+
+    tables = {"contacts": contact_rows, "episodes": episode_rows}
+    fast = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03")
+    original = TableEvaluation.cells
+    TableEvaluation.cells = lambda self, measure, selection, exprs=(): None
+    try:
+        slow = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03")
+    finally:
+        TableEvaluation.cells = original
+    assert fast.to_json() == slow.to_json()  # figures, notes and rows left out by reason
+
+
+def test_cells_stand_for_the_pairs_where_they_are_fewer(monkeypatch):
+    from indicators._table_evaluation import TableEvaluation
+
+    made = []
+    original = TableEvaluation._cells
+
+    def spy(self, measure, selection, column):
+        frame = original(self, measure, selection, column)
+        made.append((column, frame is not None))
+        return frame
+
+    monkeypatch.setattr(TableEvaluation, "_cells", spy)
+    contacts_table = {"child_id": [1, 1, 2], "received_on": ["2016-04-04", "2016-05-02", "2016-06-01"]}
+    episodes_table = {"child_id": [1, 1, 1, 2, None, None], "started_on": ["2016-01-01"] * 6,
+                      "ended_on": [None] * 6}
+    result = indicators.evaluate(CELLS_PACK, {"contacts": contacts_table, "episodes": episodes_table},
+                                 "2016-04", "2016-06")
+    assert ("child_id", True) in made
+    # June: child 1 has 2 contacts this year (3 episodes), child 2 one (1 episode); the 2
+    # episodes without a child match no contact
+    june = result.get("looked_up", "2016-06")
+    assert (3, 4) == (june.numerator, june.denominator)
+    # children with a contact in the 3 months to each month end: 1 in April and May, both in June
+    assert [1, 1, 2] == [result.get("children_looked_up", m).numerator for m in ("2016-04", "2016-05", "2016-06")]
 
 
 REASONS_PACK = pack_from("""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import dense_codes, unique
+from ._arrays import block_rows, dense_codes, row_chunks, unique
 from ._vectors import Vec
 
 
@@ -39,15 +39,16 @@ def _offsets(values: np.ndarray) -> tuple[np.ndarray, int, int]:
     return _ranks(values)
 
 
-def _stable_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The permutation sorting by key then order, ties in their original order, with the
-    sorted keys and orders as codes that compare as they do.
+def _packed_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int | None] | None:
+    """The permutation sorting by key then order (ties in their original order), and the
+    sorted ``key << order_bits | order`` integers, ``order_bits`` and what to add to an
+    order code to get the order back (None when orders are coded by rank); None when key,
+    order and position do not fit one 63-bit integer.
 
-    One sort of a packed ``key | order | position`` integer where the three fit in 63 bits
-    (several times faster than a lexsort here), with integers packed as they are (less
-    their smallest) when their spans fit and by rank otherwise; everything comes back out
-    of the sorted integer by shifts and masks, with no gather. The packed integer is built
-    in place, so at most two row-length temporaries exist beside the inputs.
+    One sort of a packed ``key | order | position`` integer (several times faster than a
+    lexsort here), with integers packed as they are (less their smallest) when their spans
+    fit and by rank otherwise. The packed integer is built in place, block by block, so
+    that the only row-length arrays made are the one sorted and the permutation.
     """
     m = keys.size
     position_bits = max(m - 1, 1).bit_length()
@@ -59,78 +60,124 @@ def _stable_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.
         if key_bits + order_bits + position_bits <= 63:
             break
     else:
-        permutation = np.lexsort((orders, keys))
-        key_codes, order_codes = _ranks(keys)[0], _ranks(orders)[0]
-        return permutation, key_codes[permutation], order_codes[permutation]
+        return None
     packed = np.subtract(key_codes, key_low, dtype=np.int64)
     del key_codes
     packed <<= order_bits + position_bits
-    part = np.subtract(order_codes, order_low, dtype=np.int64)
-    del order_codes
-    part <<= position_bits
-    packed |= part
-    del part
-    packed |= np.arange(m, dtype=np.int64)
+    part = np.empty(block_rows(m), dtype=np.int64)
+    for rows in row_chunks(m):
+        block = part[:rows.stop - rows.start]
+        np.subtract(order_codes[rows], order_low, out=block, casting="unsafe")
+        block <<= position_bits
+        block += np.arange(rows.start, rows.stop, dtype=np.int64)
+        packed[rows] |= block
+    del order_codes, part
     packed.sort()
-    permutation = packed & ((1 << position_bits) - 1)
+    permutation = np.empty(m, dtype=np.int32 if m < 2**31 else np.int64)
+    np.bitwise_and(packed, (1 << position_bits) - 1, out=permutation, casting="unsafe")
     packed >>= position_bits
-    sorted_orders = packed & ((1 << order_bits) - 1)
-    packed >>= order_bits
-    return permutation, packed, sorted_orders
+    packed_as_they_are = codes_of is _offsets and orders.dtype.kind in "iu" and orders.size > 0
+    offset = order_low if packed_as_they_are else None
+    return permutation, packed, order_bits, offset
+
+
+def _stable_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The permutation sorting by key then order, ties in their original order, with the
+    sorted keys and orders as codes that compare as they do."""
+    packed = _packed_order(keys, orders)
+    if packed is None:
+        permutation = np.lexsort((orders, keys))
+        return permutation, _ranks(keys)[0][permutation], _ranks(orders)[0][permutation]
+    permutation, combined, order_bits, _ = packed
+    return permutation, combined >> order_bits, combined & ((1 << order_bits) - 1)
 
 
 class Sequence:
-    """Rows with a key and an order, sorted by key then order (ties in table order), with
-    their tie groups: what every ``previous``/``next`` over that key and order shares."""
+    """Rows with a key and an order, sorted by key then order (ties in table order), in
+    tie groups (rows of equal key and order): what every ``previous``/``next`` over that
+    key and order shares. A row's previous (next) is read off its tie group's neighbour,
+    so the work after the sort is done once per tie group, not once per row."""
 
     def __init__(self, key: Vec, order: Vec) -> None:
         self.n = len(key)
-        self.rows = np.zeros(0, dtype=np.int64)
+        self.rows = np.zeros(0, dtype=np.int64)  # the rows in sequence, sorted
         if key.type == "null" or order.type == "null" or self.n == 0:
             return
-        key_missing, order_missing = key.missing, order.missing
-        if key_missing is None and order_missing is None:  # every row: no copies of the columns
-            permutation, k, o = _stable_order(sort_codes(key), sort_codes(order))
-            rows = None
+        if key.missing is None and order.missing is None:  # every row: no copies of the columns
+            rows, key_codes, order_codes = None, sort_codes(key), sort_codes(order)
         else:
             rows = np.flatnonzero(~key.mask() & ~order.mask())
             if rows.size == 0:
                 return
-            permutation, k, o = _stable_order(sort_codes(key)[rows], sort_codes(order)[rows])
-        # kept for the run, so in 32 bits where they fit (half the memory at millions of rows)
-        positions = np.int32 if self.n < 2**31 else np.int64
+            key_codes, order_codes = sort_codes(key)[rows], sort_codes(order)[rows]
+        packed = _packed_order(key_codes, order_codes)
+        if packed is None:
+            permutation = np.lexsort((order_codes, key_codes))
+            sorted_keys, sorted_orders = _ranks(key_codes)[0][permutation], _ranks(order_codes)[0][permutation]
+            new_group = np.ones(permutation.size, dtype=bool)
+            new_group[1:] = (sorted_keys[1:] != sorted_keys[:-1]) | (sorted_orders[1:] != sorted_orders[:-1])
+            del sorted_orders
+            self.starts = np.flatnonzero(new_group)
+            group_keys, self.group_orders = sorted_keys[self.starts], None
+        else:
+            permutation, combined, order_bits, offset = packed
+            new_group = np.ones(permutation.size, dtype=bool)
+            np.not_equal(combined[1:], combined[:-1], out=new_group[1:])
+            self.starts = np.flatnonzero(new_group)
+            heads = combined[self.starts]
+            del combined
+            group_keys = heads >> order_bits
+            # the order of each tie group as it is, when packed as it is (a shift needs no gather)
+            self.group_orders = None if offset is None else (heads & ((1 << order_bits) - 1)) + offset
+        del key_codes, order_codes
+        positions = np.int32 if self.n < 2**31 else np.int64  # kept for the run: half the memory
         self.rows = (permutation if rows is None else rows[permutation]).astype(positions, copy=False)
         del permutation
-        new_group = np.ones(self.rows.size, dtype=bool)
-        new_group[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
-        del o
-        self.keys = k.astype(np.int32) if k.max() < 2**31 else k  # codes: equal where the keys are equal
-        self.group = np.cumsum(new_group, dtype=positions) - 1
-        self.starts = np.flatnonzero(new_group).astype(positions, copy=False)
+        self.group = np.cumsum(new_group, dtype=positions)
+        self.group -= 1
+        self.same_key_as_before = np.zeros(self.starts.size, dtype=bool)  # per tie group
+        np.equal(group_keys[1:], group_keys[:-1], out=self.same_key_as_before[1:])
 
 
-def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequence | None = None) -> Vec:
+def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequence | None = None,
+                 value_is_order: bool = False) -> Vec:
     """For each row, ``value`` on its previous (or, with ``forward``, next) row by key and
-    order; ``sequence`` is the rows sorted by that key and order, when already known."""
+    order; ``sequence`` is the rows sorted by that key and order, when already known, and
+    ``value_is_order`` says that ``value`` is ``order`` itself (read off the sort)."""
     n = len(value)
-    missing = np.ones(n, dtype=bool)
-    data = value.data.copy()
     if value.type == "null":
-        return Vec(value.type, data, missing, value.categories)
+        return Vec(value.type, value.data.copy(), np.ones(n, dtype=bool), value.categories)
     sequence = sequence or Sequence(key, order)
     m = sequence.rows.size
     if m == 0:
-        return Vec(value.type, data, missing, value.categories)
+        return Vec(value.type, value.data.copy(), np.ones(n, dtype=bool), value.categories)
+    n_groups = sequence.starts.size
+    has = np.zeros(n_groups, dtype=bool)  # per tie group: whether a neighbour of the same key exists
     if forward:
-        candidate = np.append(sequence.starts[1:], m)[sequence.group]  # first row of the next tie group
-        ok = candidate < m
+        has[:-1] = sequence.same_key_as_before[1:]
     else:
-        candidate = sequence.starts[sequence.group] - 1  # last row of the previous tie group
-        ok = candidate >= 0
-    safe = np.where(ok, candidate, 0)
-    ok &= sequence.keys[safe] == sequence.keys
-    source_rows = sequence.rows[safe[ok]]
-    target_rows = sequence.rows[ok]
-    data[target_rows] = value.data[source_rows]
-    missing[target_rows] = value.mask()[source_rows]
+        has[1:] = sequence.same_key_as_before[1:]
+    if value_is_order and sequence.group_orders is not None:
+        values = np.zeros(n_groups, dtype=value.data.dtype)
+        if forward:
+            values[:-1] = sequence.group_orders[1:]
+        else:
+            values[1:] = sequence.group_orders[:-1]
+    else:
+        at = np.zeros(n_groups, dtype=np.int64)  # the neighbour's row in the sorted sequence
+        if forward:
+            at[:-1] = sequence.starts[1:]  # the first row of the next tie group
+        else:
+            at[1:] = sequence.starts[1:] - 1  # the last row of the previous tie group
+        source = sequence.rows[at]
+        values = value.data[source]
+        if value.missing is not None:
+            has &= ~value.missing[source]
+        np.copyto(values, 0, where=~has, casting="unsafe")
+    if m == n:  # every row is in the sequence: each is written
+        data, missing = np.empty_like(value.data), np.empty(n, dtype=bool)
+    else:
+        data, missing = value.data.copy(), np.ones(n, dtype=bool)
+    data[sequence.rows] = values[sequence.group]
+    missing[sequence.rows] = ~has[sequence.group]
     return Vec(value.type, data, missing if missing.any() else None, value.categories)

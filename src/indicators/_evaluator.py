@@ -87,7 +87,8 @@ def _call(node: Call, ctx: Context) -> Vec:
         sequence = None
         if ctx.shared is not None:  # one sort per (key, order), whatever columns shift along it
             sequence = ctx.shared.get(Sorted(to_text(kwargs["by"]), to_text(order_node)), lambda: Sequence(key, order))
-        return shift_by_key(value, key, order, forward=node.name == "next", sequence=sequence)
+        return shift_by_key(value, key, order, forward=node.name == "next", sequence=sequence,
+                            value_is_order=order is value)
     function = ctx.functions[node.name]
     args = [evaluate(arg, ctx) for arg in node.args]
     return function.call(args, ctx.calendar, ctx.limits)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 
+from ._arrays import distinct_per_group
 from ._evaluator import Context, evaluate as evaluate_node
 from ._expressions import Node, to_text
 from ._vectors import Vec
@@ -62,3 +63,34 @@ class PairFrame:
         for expr in exprs:
             mask &= self.value(expr).is_true()
         return mask
+
+    def tally(self, bins: np.ndarray, size: int, where: np.ndarray | None = None) -> np.ndarray:
+        """How many (row, period) pairs fall in each of ``size`` bins, given each pair's bin,
+        among the pairs ``where`` keeps (all when None)."""
+        return np.bincount(bins if where is None else bins[where], minlength=size).astype(np.int64)
+
+    def distinct(self, where: np.ndarray, keys: np.ndarray, n_periods: int) -> np.ndarray:
+        """How many distinct ``keys`` (one per row of the table) the pairs ``where`` keeps
+        hold in each period."""
+        return distinct_per_group(self.periods[where], keys[self.rows[where]], n_periods)
+
+
+class CellFrame(PairFrame):
+    """(key, period) cells standing for the (row, period) pairs of one selection, when the
+    expressions judged on them read only the key's lookups, the key and the period
+    (:func:`indicators._work.per_key_column`): each cell is evaluated once, through one row
+    of its key, and weighs as many pairs as its key has rows in that period's window."""
+
+    def __init__(self, rows: np.ndarray, periods: np.ndarray, weights: np.ndarray, context: Context) -> None:
+        super().__init__(rows, periods, context)
+        self.weights = weights
+
+    def tally(self, bins: np.ndarray, size: int, where: np.ndarray | None = None) -> np.ndarray:
+        if where is not None:
+            bins = bins[where]
+        weights = self.weights if where is None else self.weights[where]
+        return np.rint(np.bincount(bins, weights=weights, minlength=size)).astype(np.int64)
+
+    def distinct(self, where: np.ndarray, keys: np.ndarray, n_periods: int) -> np.ndarray:
+        # every cell is one key in one period (with rows there): distinct keys are cells
+        return np.bincount(self.periods[where], minlength=n_periods).astype(np.int64)

@@ -23,17 +23,19 @@ from ._evaluator import Context, evaluate as evaluate_node
 from ._expressions import PERIOD_VARIABLES, Call, Node, names_used, to_text, walk
 from ._memory import BYTES_PER_PAIR
 from ._pack import Expr, Lookup, Measure
-from ._pairs import LazyVariables, PairFrame
+from ._grids import grid_from_ranges
+from ._pairs import CellFrame, LazyVariables, PairFrame
 from ._plan import ReasonPass, counted_by_reasons, note_passes
 from ._tables import Column, Table
 from ._vectors import Vec, missing_mask, truth
 from . import _windows
 from ._windows import (coded_bucket_counts, coded_range_counts, distinct_range_counts, expand, masked_range_counts,
                        range_counts, row_dtype)
-from ._work import (ColumnValues, Count, Derived, EndingBeforeStart, Key, MissingKey, MonthBuckets,
+from ._work import (Cells, ColumnValues, Count, Derived, EndingBeforeStart, Key, MissingKey, MonthBuckets,
                     Pairs, PlacedRows,
                     Placement, RowCodes, RowValue, Shared, Unknown, account_key, accounted_by_reasons, filter_roles,
-                    is_pair_level, negative_durations_key, pass_placement, placement_key, placing,
+                    is_pair_level, negative_durations_key, pass_placement, per_key_column, placement_key,
+                    placing,
                     row_selection_key,
                     selection_key, texts, undated_filters, undated_key)
 
@@ -266,6 +268,41 @@ class TableEvaluation:
 
         return self.shared(selection.pairs, pairs)
 
+    def cells(self, measure: Measure, selection: Selection, exprs: Sequence[Expr] = ()) -> CellFrame | None:
+        """The (key, period) cells standing for a selection's (row, period) pairs, when its
+        filters on pairs (and ``exprs``) read only lookups joined on one key column, that
+        column and the period, and call only the engine's own functions; None when they
+        read more, or when the cells would be no fewer than the pairs."""
+        judged = (*selection.pending, *exprs)
+        column = per_key_column(measure, judged)
+        functions = self.run.functions
+        if column is None or not all(node.name in functions and functions[node.name].builtin
+                                     for expr in judged for node in walk(expr.node) if isinstance(node, Call)):
+            return None
+        return self.shared(Cells(selection.pairs.selection, column), lambda: self._cells(measure, selection, column))
+
+    def _cells(self, measure: Measure, selection: Selection, column: str) -> CellFrame | None:
+        lo, hi, keep = selection.lo, selection.hi, selection.keep
+        n_periods = self.periods.count
+        # the lookup grids first: refused by the memory budget, they spare the cells; their
+        # key codes (0..K-1 for the keys some window holds, -1 where missing) are the cells'
+        grids = [self.run.lookup_grid(lookup, measure) for lookup in measure.lookups]
+        grid = next(grid for grid, lookup in zip(grids, measure.lookups) if lookup.on == column)
+        own_codes, n_keys = grid.codes, grid.values.size // n_periods
+        kept = np.flatnonzero(keep)
+        n_pairs = int((hi[kept] - lo[kept]).sum(dtype=np.int64))
+        if (n_keys + 1) * (n_periods + 1) >= n_pairs:
+            return None
+        codes = np.where(own_codes >= 0, own_codes, n_keys)  # a missing key is a code of its own
+        n_codes = n_keys + 1
+        weights = grid_from_ranges("count", codes, lo, hi, keep, None, n_codes, n_periods)[0]
+        cells = np.flatnonzero(weights)
+        representative = np.zeros(n_codes, dtype=np.int64)
+        representative[codes[kept]] = kept  # a row of each key that some window holds
+        rows = representative[cells // n_periods].astype(row_dtype(lo.size))
+        periods = (cells % n_periods).astype(lo.dtype)
+        return CellFrame(rows, periods, weights[cells], self.pair_context(measure, rows, periods))
+
     def pair_value_by_rows(self, source: Measure, node: Node, rows: np.ndarray, periods: np.ndarray) -> Vec | None:
         """An expression's value on (row, period) pairs computed without evaluating it on
         every pair: one that reads no period is the row's value; one that reads a period
@@ -485,13 +522,12 @@ class TableEvaluation:
                 keep = keep & present
                 return distinct_range_counts(keys[keep], lo[keep], hi[keep], n_periods)
             return masked_range_counts(lo, hi, keep, n_periods)
-        frame = self.frame(measure, selection)
+        frame = self.cells(measure, selection) or self.frame(measure, selection)
         mask = frame.all_true(pending)
         if measure.distinct:
             keys, present = self.keys(measure.distinct)
-            mask = mask & present[frame.rows]
-            return distinct_per_group(frame.periods[mask], keys[frame.rows[mask]], n_periods)
-        return np.bincount(frame.periods[mask], minlength=n_periods).astype(np.int64)
+            return frame.distinct(mask & present[frame.rows], keys, n_periods)
+        return frame.tally(frame.periods, n_periods, mask)
 
     def _account_by_counts(self, measure: Measure, roles: tuple) -> Accounting:
         """The accounting of a measure whose filters all read the row alone, from counts
@@ -519,10 +555,9 @@ class TableEvaluation:
         if counted_by_reasons(measure, filters):
             return self.reasons(measure, filters)[2 * len(filters) - 1]
         selection = self.selected(measure)
-        frame = self.frame(measure, selection)
+        frame = self.cells(measure, selection, (condition,)) or self.frame(measure, selection)
         unknown = missing_mask(frame.value(condition))
-        return np.bincount(frame.periods[frame.all_true(selection.pending) & unknown],
-                           minlength=n_periods).astype(np.int64)
+        return frame.tally(frame.periods, n_periods, frame.all_true(selection.pending) & unknown)
 
     def count_missing_key(self, measure: Measure, lookup: Lookup) -> np.ndarray:
         """Rows in each period's window of the measure whose lookup key is missing."""
@@ -599,7 +634,9 @@ class TableEvaluation:
                                            len(labels), n_periods)
         if pair_level or (of is not None and not of_by_rows):
             # rows still used go on as (row, period) pairs for the filters that need the period
-            frame = self.frame(measure, selection)
+            # (key, period) cells where they can stand for the pairs: no value of a row is read
+            by_cells = of is None and each in (None, per_key_column(measure, [expr for _, expr in pair_level]))
+            frame = (by_cells and self.cells(measure, selection)) or self.frame(measure, selection)
             first_pair_label = len(labels)
             pair_reason = np.zeros(frame.rows.size, dtype=np.int8)
             for role, expr in pair_level:
@@ -612,8 +649,8 @@ class TableEvaluation:
                 leave_out(pair_reason, f"missing {each}", ~holder[frame.rows], first_pair_label)
             if of is not None:
                 leave_out(pair_reason, "no value to aggregate", missing_mask(frame.value(of)), first_pair_label)
-            pair_counts = np.bincount(pair_reason.astype(np.int64) * n_periods + frame.periods,
-                                      minlength=(len(labels) - first_pair_label + 1) * n_periods)
+            pair_counts = frame.tally(pair_reason.astype(np.int64) * n_periods + frame.periods,
+                                      (len(labels) - first_pair_label + 1) * n_periods)
             pair_counts = pair_counts.reshape(-1, n_periods)
             by_reason = np.concatenate([by_reason, pair_counts[1:]])
             by_reason[0] = pair_counts[0]

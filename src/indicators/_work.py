@@ -14,7 +14,7 @@ from typing import Any, Callable, ClassVar, Iterable, Iterator, TypeVar
 import attrs
 
 from ._definitions import Expr, Indicator, Lookup, Measure
-from ._expressions import Call, names_used, to_text, uses_period, walk
+from ._expressions import PERIOD_VARIABLES, Call, names_used, to_text, uses_period, walk
 
 T = TypeVar("T")
 
@@ -48,6 +48,29 @@ def is_pair_level(expr: Expr, measure: Measure) -> bool:
     """Whether a filter reads the period (or a lookup, which is per period): it is then
     judged on (row, period) pairs rather than once per row."""
     return expr.uses_period or bool(names_used(expr.node) & measure.lookup_names())
+
+
+def per_key_column(measure: Measure, exprs: Iterable[Expr]) -> str | None:
+    """The column ``K`` when every one of ``exprs`` reads only lookups joined on ``K``, the
+    period and window variables and ``K`` itself (and at least one lookup): their value is
+    then the same for every row of a key in a period, so they can be judged once per (key,
+    period) cell rather than once per (row, period) pair. None otherwise, or when the
+    measure counts distinct values of another column."""
+    lookups = {lookup.name: lookup for lookup in measure.lookups}
+    read: set[str] = set()
+    ons: set[str] = set()
+    for expr in exprs:
+        for name in names_used(expr.node):
+            if name in lookups:
+                ons.add(lookups[name].on)
+            elif name not in PERIOD_VARIABLES:
+                read.add(name)
+    if len(ons) != 1:
+        return None
+    (column,) = ons
+    if read - {column} or measure.distinct not in (None, column):
+        return None
+    return column
 
 
 def row_selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
@@ -270,6 +293,16 @@ class Pairs(Key):
 
     kind: ClassVar[str] = "pairs"
     selection: tuple
+
+
+@attrs.frozen
+class Cells(Key):
+    """The (key, period) cells standing for a row selection's (row, period) pairs, each
+    weighing the pairs of its key in its period (:func:`per_key_column`)."""
+
+    kind: ClassVar[str] = "pairs"
+    selection: tuple
+    column: str
 
 
 @attrs.frozen
