@@ -13,7 +13,7 @@ import indicators
 from conftest import pack_from
 from indicators._expressions import to_text
 from indicators._judgement import wilson_interval
-from strategies import MAYBE_DAY, contacts, episodes, indicator_packs, with_teams
+from strategies import MAYBE_DAY, contacts, episodes, indicator_packs, team_column, with_teams
 from indicators import _arrays, _windows
 
 COMMON = """
@@ -282,6 +282,7 @@ received_on = "date"
 child_id = "int"
 started_on = "date"
 ended_on = "date"
+team = "str"
 
 [indicators.looked_up]
 title = "Episodes of children with contacts this year, of those with any contact lately"
@@ -309,9 +310,33 @@ where = "child_id is not missing and contacts_3m >= 1"
 
 [indicators.children_looked_up.lookups]
 contacts_3m = { table = "contacts", key = "child_id", date = "received_on", window = "rolling_3", aggregate = "count" }
+
+[indicators.by_team]
+title = "Children with Duty 1 episodes or two contacts this year"
+kind = "count"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+distinct = "child_id"
+where = "team == 'Duty 1' or contacts_ytd >= 2"
+
+[indicators.by_team.lookups]
+contacts_ytd = { table = "contacts", key = "child_id", date = "received_on", window = "ytd", aggregate = "count" }
+
+[indicators.long_months]
+title = "Episodes without a team, in months of 30 days or more"
+kind = "percentage"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+where = "days(period_start, period_end) >= 29"
+numerator = "team is missing"
 """)
 
 KEYS = st.one_of(st.none(), st.integers(1, 4))
+EARLY_DAY = st.dates(datetime.date(2015, 10, 1), datetime.date(2016, 6, 30))  # long episodes: many pairs
 
 
 @st.composite
@@ -320,26 +345,59 @@ def shared_episodes(draw) -> dict:
     (child, month) cells, so that cells stand for the pairs."""
     n = draw(st.integers(0, 60))
     return {"child_id": draw(st.lists(KEYS, min_size=n, max_size=n)),
-            "started_on": draw(st.lists(MAYBE_DAY, min_size=n, max_size=n)),
-            "ended_on": draw(st.lists(MAYBE_DAY, min_size=n, max_size=n))}
+            "started_on": draw(st.lists(st.one_of(st.none(), EARLY_DAY), min_size=n, max_size=n)),
+            "ended_on": draw(st.lists(MAYBE_DAY, min_size=n, max_size=n)),
+            "team": draw(team_column(n))}
 
 
 @given(contacts(), shared_episodes())
-def test_filters_judged_per_key_and_month_equal_judging_every_pair(contact_rows, episode_rows):
-    """Filters reading only lookups on one key and the period are judged once per (key,
-    month) cell, each weighing its key's rows; counts, distinct counts, the numerator's
-    unknown rows and the row accounting must equal judging every (row, month) pair."""
+def test_filters_judged_per_cell_equal_judging_every_pair(contact_rows, episode_rows):
+    """Filters on (row, month) pairs are judged once per (values, month) cell of the
+    columns that decide them (a lookup's key, a team, none), each cell weighing its rows;
+    counts, distinct counts, the numerator's unknown rows and the row accounting must
+    equal judging every pair."""
     from indicators._table_evaluation import TableEvaluation
 
     tables = {"contacts": contact_rows, "episodes": episode_rows}
     fast = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03")
     original = TableEvaluation.cells
-    TableEvaluation.cells = lambda self, measure, selection, exprs=(): None
+    TableEvaluation.cells = lambda self, measure, selection, exprs=(), each=None: None
     try:
         slow = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03")
     finally:
         TableEvaluation.cells = original
     assert fast.to_json() == slow.to_json()  # figures, notes and rows left out by reason
+
+
+def test_cells_of_several_columns_equal_the_pairs_on_a_larger_table(monkeypatch):
+    """Long episodes of few children and teams: cells of (child, team), of no column and
+    of the team alone stand for the pairs, and give what judging every pair gives."""
+    from indicators._table_evaluation import TableEvaluation
+
+    rng = random.Random(7)
+    n = 400
+    day = lambda: datetime.date(2015, 10, 1) + datetime.timedelta(days=rng.randrange(600))  # noqa: E731
+    tables = {
+        "contacts": {"child_id": [rng.choice([1, 2, 3, None]) for _ in range(80)],
+                     "received_on": [day() for _ in range(80)]},
+        "episodes": {"child_id": [rng.choice([1, 2, 3, 4, 5, None]) for _ in range(n)],
+                     "started_on": [rng.choice([day(), None]) for _ in range(n)],
+                     "ended_on": [rng.choice([day(), None, None]) for _ in range(n)],
+                     "team": [rng.choice(["Duty 1", "Duty 2", None]) for _ in range(n)]}}
+    made = set()
+    original = TableEvaluation._cells
+
+    def spy(self, measure, selection, judged, columns):
+        frame = original(self, measure, selection, judged, columns)
+        if frame is not None:
+            made.add(columns)
+        return frame
+
+    monkeypatch.setattr(TableEvaluation, "_cells", spy)
+    fast = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03").to_json()
+    assert {("child_id",), ("child_id", "team"), (), ("team",)} <= made
+    monkeypatch.setattr(TableEvaluation, "cells", lambda self, measure, selection, exprs=(), each=None: None)
+    assert fast == indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03").to_json()
 
 
 def test_cells_stand_for_the_pairs_where_they_are_fewer(monkeypatch):
@@ -348,18 +406,18 @@ def test_cells_stand_for_the_pairs_where_they_are_fewer(monkeypatch):
     made = []
     original = TableEvaluation._cells
 
-    def spy(self, measure, selection, column):
-        frame = original(self, measure, selection, column)
-        made.append((column, frame is not None))
+    def spy(self, measure, selection, judged, columns):
+        frame = original(self, measure, selection, judged, columns)
+        made.append((columns, frame is not None))
         return frame
 
     monkeypatch.setattr(TableEvaluation, "_cells", spy)
     contacts_table = {"child_id": [1, 1, 2], "received_on": ["2016-04-04", "2016-05-02", "2016-06-01"]}
     episodes_table = {"child_id": [1, 1, 1, 2, None, None], "started_on": ["2016-01-01"] * 6,
-                      "ended_on": [None] * 6}
+                      "ended_on": [None] * 6, "team": ["Duty 2"] * 6}
     result = indicators.evaluate(CELLS_PACK, {"contacts": contacts_table, "episodes": episodes_table},
                                  "2016-04", "2016-06")
-    assert ("child_id", True) in made
+    assert (("child_id",), True) in made
     # June: child 1 has 2 contacts this year (3 episodes), child 2 one (1 episode); the 2
     # episodes without a child match no contact
     june = result.get("looked_up", "2016-06")

@@ -76,10 +76,11 @@ class PairFrame:
 
 
 class CellFrame(PairFrame):
-    """(key, period) cells standing for the (row, period) pairs of one selection, when the
-    expressions judged on them read only the key's lookups, the key and the period
-    (:func:`indicators._work.per_key_column`): each cell is evaluated once, through one row
-    of its key, and weighs as many pairs as its key has rows in that period's window."""
+    """(values, period) cells standing for the (row, period) pairs of one selection: one
+    per combination of the values of the columns that decide the expressions judged on
+    them (:func:`indicators._work.cell_columns`) in each period, evaluated once through one
+    row holding it, and weighing as many pairs as it has rows in that period's window. A
+    distinct key is among those columns, so distinct keys count as over pairs."""
 
     def __init__(self, rows: np.ndarray, periods: np.ndarray, weights: np.ndarray, context: Context) -> None:
         super().__init__(rows, periods, context)
@@ -90,7 +91,3 @@ class CellFrame(PairFrame):
             bins = bins[where]
         weights = self.weights if where is None else self.weights[where]
         return np.rint(np.bincount(bins, weights=weights, minlength=size)).astype(np.int64)
-
-    def distinct(self, where: np.ndarray, keys: np.ndarray, n_periods: int) -> np.ndarray:
-        # every cell is one key in one period (with rows there): distinct keys are cells
-        return np.bincount(self.periods[where], minlength=n_periods).astype(np.int64)

@@ -17,7 +17,7 @@ from ._pack import AGGREGATE_KINDS, Expr, Indicator, Lookup, Measure, Pack, colu
 from ._work import (Aggregate, Count, Derived, DuplicateRows, EndingBeforeStart, Key, LookupGrid, MissingKey,
                     MonthBuckets, Pairs, Placement, Read, Reasons, RowValue, Unknown, account_key,
                     accounted_by_reasons, durations_taken, is_pair_level, lookup_key, lookups_read,
-                    negative_durations_key, noted_measures, pass_placement, per_key_column, placement_key,
+                    cell_columns, negative_durations_key, noted_measures, pass_placement, placement_key,
                     row_level_where, row_selection_key, selection_key, texts, undated_key)
 
 
@@ -357,9 +357,10 @@ def _placed_by_window(measure: Measure, of: Expr | None, each: str | None) -> bo
 
 def _pairs_step(plan: _Builder, measure: Measure, user: str) -> None:
     row_level = tuple(e for e in measure.filters() if not is_pair_level(e, measure))
-    key = per_key_column(measure, [e for e in measure.filters() if is_pair_level(e, measure)])
-    by_key = f" (judged once per {key} and month where those are fewer)" if key else ""
-    plan.add(measure.table, "rows x months of: " + _selection_text(measure, row_level) + by_key,
+    columns = cell_columns(measure, [e for e in measure.filters() if is_pair_level(e, measure)], (measure.distinct,))
+    by_values = " and ".join(columns) or "nothing of the row"
+    plan.add(measure.table, "rows x months of: " + _selection_text(measure, row_level)
+             + f" (judged once per {by_values} and month where those are fewer)",
              Pairs(row_selection_key(measure)), user)
 
 

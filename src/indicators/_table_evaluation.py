@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import attrs
 import numpy as np
 
-from ._arrays import block_rows, dense_codes, distinct_per_group, repeated_rows, unique
+from ._arrays import block_rows, dense_codes, distinct_per_group, present_extremes, repeated_rows, unique
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
@@ -34,13 +34,30 @@ from ._windows import (coded_bucket_counts, coded_range_counts, distinct_range_c
 from ._work import (Cells, ColumnValues, Count, Derived, EndingBeforeStart, Key, MissingKey, MonthBuckets,
                     Pairs, PlacedRows,
                     Placement, RowCodes, RowValue, Shared, Unknown, account_key, accounted_by_reasons, filter_roles,
-                    is_pair_level, negative_durations_key, pass_placement, per_key_column, placement_key,
+                    cell_columns, is_pair_level, negative_durations_key, pass_placement, placement_key,
                     placing,
                     row_selection_key,
                     selection_key, texts, undated_filters, undated_key)
 
 if TYPE_CHECKING:
     from ._run import Run
+
+
+def _column_codes(vec: Vec) -> tuple[np.ndarray, int]:
+    """Codes 0..K-1 of a column's distinct present values, the missing cells (when there are
+    any) a code of their own, and how many codes there are."""
+    missing = vec.missing if vec.missing is not None and vec.missing.any() else None
+    if vec.type == "float":
+        values = unique(vec.data if missing is None else np.where(missing, 0.0, vec.data), return_inverse=True)[1]
+    else:
+        values = vec.data.astype(np.int64, copy=False)
+    if missing is None:
+        return dense_codes(values)
+    present = ~missing
+    present_codes, count = dense_codes(values[present])
+    codes = np.full(values.size, count, dtype=np.int64)
+    codes[present] = present_codes
+    return codes, count + 1
 
 
 def _column_vec(column: Column) -> Vec:
@@ -268,40 +285,74 @@ class TableEvaluation:
 
         return self.shared(selection.pairs, pairs)
 
-    def cells(self, measure: Measure, selection: Selection, exprs: Sequence[Expr] = ()) -> CellFrame | None:
-        """The (key, period) cells standing for a selection's (row, period) pairs, when its
-        filters on pairs (and ``exprs``) read only lookups joined on one key column, that
-        column and the period, and call only the engine's own functions; None when they
-        read more, or when the cells would be no fewer than the pairs."""
+    def cells(self, measure: Measure, selection: Selection, exprs: Sequence[Expr] = (),
+              each: str | None = None) -> CellFrame | None:
+        """The (values, period) cells standing for a selection's (row, period) pairs: one
+        per combination of values of the columns that decide its filters on pairs (and
+        ``exprs``), with its distinct key and ``each``, in each period
+        (:func:`cell_columns`), weighing the rows it has there. None when those filters
+        call a plugin function (which sees whole columns), or when the cells would be no
+        fewer than the pairs."""
         judged = (*selection.pending, *exprs)
-        column = per_key_column(measure, judged)
         functions = self.run.functions
-        if column is None or not all(node.name in functions and functions[node.name].builtin
-                                     for expr in judged for node in walk(expr.node) if isinstance(node, Call)):
+        if not judged or not all(node.name in functions and functions[node.name].builtin
+                                 for expr in judged for node in walk(expr.node) if isinstance(node, Call)):
             return None
-        return self.shared(Cells(selection.pairs.selection, column), lambda: self._cells(measure, selection, column))
+        columns = cell_columns(measure, judged, (measure.distinct, each))
+        return self.shared(Cells(selection.pairs.selection, columns),
+                           lambda: self._cells(measure, selection, judged, columns))
 
-    def _cells(self, measure: Measure, selection: Selection, column: str) -> CellFrame | None:
+    def _cells(self, measure: Measure, selection: Selection, judged: Sequence[Expr],
+               columns: tuple[str, ...]) -> CellFrame | None:
         lo, hi, keep = selection.lo, selection.hi, selection.keep
         n_periods = self.periods.count
-        # the lookup grids first: refused by the memory budget, they spare the cells; their
-        # key codes (0..K-1 for the keys some window holds, -1 where missing) are the cells'
-        grids = [self.run.lookup_grid(lookup, measure) for lookup in measure.lookups]
-        grid = next(grid for grid, lookup in zip(grids, measure.lookups) if lookup.on == column)
-        own_codes, n_keys = grid.codes, grid.values.size // n_periods
         kept = np.flatnonzero(keep)
-        n_pairs = int((hi[kept] - lo[kept]).sum(dtype=np.int64))
-        if (n_keys + 1) * (n_periods + 1) >= n_pairs:
-            return None
-        codes = np.where(own_codes >= 0, own_codes, n_keys)  # a missing key is a code of its own
-        n_codes = n_keys + 1
+        most = int((hi[kept] - lo[kept]).sum(dtype=np.int64)) // (n_periods + 1)  # codes fewer than the pairs
+        used = set().union(*(names_used(expr.node) for expr in judged))
+        read = [lookup for lookup in measure.lookups if lookup.name in used]
+        # the lookup grids first: refused by the memory budget, they spare the cells
+        grids = {lookup.name: self.run.lookup_grid(lookup, measure) for lookup in read}
+        joined = [lookup for lookup in read if (lookup.on,) == columns]
+        if joined:  # cells by one key column: the key codes of its lookup grid (made already)
+            grid = grids[joined[0].name]
+            n_keys = grid.values.size // n_periods
+            if n_keys + 1 > most:
+                return None
+            codes, n_codes = np.where(grid.codes >= 0, grid.codes, n_keys), n_keys + 1  # missing: a code of its own
+        else:
+            if self._most_combinations(columns) > most:
+                return None
+            codes, n_codes, _ = self.row_codes(columns)
+            if n_codes > most:
+                return None
         weights = grid_from_ranges("count", codes, lo, hi, keep, None, n_codes, n_periods)[0]
         cells = np.flatnonzero(weights)
         representative = np.zeros(n_codes, dtype=np.int64)
-        representative[codes[kept]] = kept  # a row of each key that some window holds
+        representative[codes[kept]] = kept  # a row of each combination that some window holds
         rows = representative[cells // n_periods].astype(row_dtype(lo.size))
         periods = (cells % n_periods).astype(lo.dtype)
         return CellFrame(rows, periods, weights[cells], self.pair_context(measure, rows, periods))
+
+    def _most_combinations(self, columns: tuple[str, ...]) -> int:
+        """At most how many combinations of values (missing among them) ``columns`` hold,
+        from their types, categories and spans: one pass over each column, no codes."""
+        bound = 1
+        for name in columns:
+            vec = self.vec(name)
+            n = len(vec)
+            if vec.type == "null":
+                continue
+            if vec.type == "bool":
+                values = 2
+            elif vec.categories is not None:
+                values = len(vec.categories)
+            elif vec.data.dtype.kind in "iu":
+                extremes = present_extremes(vec.data, vec.missing)
+                values = 0 if extremes is None else extremes[1] - extremes[0] + 1
+            else:
+                values = n
+            bound *= min(values, n) + 1
+        return bound
 
     def pair_value_by_rows(self, source: Measure, node: Node, rows: np.ndarray, periods: np.ndarray) -> Vec | None:
         """An expression's value on (row, period) pairs computed without evaluating it on
@@ -332,22 +383,25 @@ class TableEvaluation:
         a value of its own), K, and one row holding each combination."""
         def codes_of_rows() -> tuple[np.ndarray, int, np.ndarray]:
             n = self.table.n_rows
-            combined, size = np.zeros(n, dtype=np.int64), 1
+            combined, size, parts = None, 1, 0
             for name in columns:
                 vec = self.vec(name)
                 if vec.type == "null":
                     continue
-                present = ~vec.mask()
-                data = vec.data[present]
-                values = unique(data, return_inverse=True)[1] if vec.type == "float" else data.astype(np.int64)
-                codes = np.zeros(n, dtype=np.int64)
-                codes[present], count = dense_codes(values)
-                codes[present] += 1
-                combined = combined * (count + 1) + codes
-                size *= count + 1
+                codes, count = _column_codes(vec)
+                parts += 1
+                if combined is None:
+                    combined, size = codes, count
+                    continue
+                combined *= count
+                combined += codes
+                size *= count
                 if size > 2**40:  # keep the mixed-radix code within int64
                     combined, size = dense_codes(combined)
-            combined, size = dense_codes(combined)
+            if combined is None:
+                combined, size = np.zeros(n, dtype=np.int64), 1
+            elif parts > 1:
+                combined, size = dense_codes(combined)
             representative = np.zeros(size, dtype=np.int64)
             representative[combined] = np.arange(n)
             return combined, size, representative
@@ -635,8 +689,7 @@ class TableEvaluation:
         if pair_level or (of is not None and not of_by_rows):
             # rows still used go on as (row, period) pairs for the filters that need the period
             # (key, period) cells where they can stand for the pairs: no value of a row is read
-            by_cells = of is None and each in (None, per_key_column(measure, [expr for _, expr in pair_level]))
-            frame = (by_cells and self.cells(measure, selection)) or self.frame(measure, selection)
+            frame = (of is None and self.cells(measure, selection, each=each)) or self.frame(measure, selection)
             first_pair_label = len(labels)
             pair_reason = np.zeros(frame.rows.size, dtype=np.int8)
             for role, expr in pair_level:

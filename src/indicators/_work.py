@@ -50,27 +50,21 @@ def is_pair_level(expr: Expr, measure: Measure) -> bool:
     return expr.uses_period or bool(names_used(expr.node) & measure.lookup_names())
 
 
-def per_key_column(measure: Measure, exprs: Iterable[Expr]) -> str | None:
-    """The column ``K`` when every one of ``exprs`` reads only lookups joined on ``K``, the
-    period and window variables and ``K`` itself (and at least one lookup): their value is
-    then the same for every row of a key in a period, so they can be judged once per (key,
-    period) cell rather than once per (row, period) pair. None otherwise, or when the
-    measure counts distinct values of another column."""
+def cell_columns(measure: Measure, exprs: Iterable[Expr], also: Iterable[str | None] = ()) -> tuple[str, ...]:
+    """The row columns whose values, with the period, decide ``exprs`` (expressions on a
+    measure's (row, period) pairs): the columns they read, the columns their lookups are
+    joined on, and ``also`` (a distinct key, an ``each`` column), sorted. Every pair of
+    rows with the same values of these columns in a period gets the same answer, so such
+    expressions can be judged once per (combination, period) cell rather than per pair."""
     lookups = {lookup.name: lookup for lookup in measure.lookups}
-    read: set[str] = set()
-    ons: set[str] = set()
+    columns = {name for name in also if name is not None}
     for expr in exprs:
         for name in names_used(expr.node):
             if name in lookups:
-                ons.add(lookups[name].on)
+                columns.add(lookups[name].on)
             elif name not in PERIOD_VARIABLES:
-                read.add(name)
-    if len(ons) != 1:
-        return None
-    (column,) = ons
-    if read - {column} or measure.distinct not in (None, column):
-        return None
-    return column
+                columns.add(name)
+    return tuple(sorted(columns))
 
 
 def row_selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
@@ -297,12 +291,13 @@ class Pairs(Key):
 
 @attrs.frozen
 class Cells(Key):
-    """The (key, period) cells standing for a row selection's (row, period) pairs, each
-    weighing the pairs of its key in its period (:func:`per_key_column`)."""
+    """The (values, period) cells standing for a row selection's (row, period) pairs, each
+    weighing the pairs of its combination of values of ``columns`` in its period
+    (:func:`cell_columns`)."""
 
     kind: ClassVar[str] = "pairs"
     selection: tuple
-    column: str
+    columns: tuple[str, ...]
 
 
 @attrs.frozen
