@@ -111,6 +111,11 @@ class GroupedTableEvaluation(TableEvaluation):
 
         return self.shared(selection.pairs, pairs)
 
+    def cells(self, measure: Measure, selection: Selection, exprs=(), each: str | None = None) -> None:
+        """None: a group judges the total's (row, period) pairs, each moved to its row's
+        group (:meth:`frame`), rather than cells of its own."""
+        return None
+
     def shared(self, key: Key, compute: Callable[[], Any]) -> Any:
         """As the total's; and where the total's value is the sum of the groups' (rows
         counted, by reason or not), the groups' value gives the total its own."""

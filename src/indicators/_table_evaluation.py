@@ -44,20 +44,41 @@ if TYPE_CHECKING:
 
 
 def _column_codes(vec: Vec) -> tuple[np.ndarray, int]:
-    """Codes 0..K-1 of a column's distinct present values, the missing cells (when there are
-    any) a code of their own, and how many codes there are."""
+    """Codes 0..K-1 of a column's values, equal for equal values (the missing cells, when
+    there are any, a code of their own), and K. Text is coded by its categories and
+    integers and dates of a span no wider than the column by their offset from the
+    smallest, as they are; so some codes may hold no row."""
     missing = vec.missing if vec.missing is not None and vec.missing.any() else None
-    if vec.type == "float":
-        values = unique(vec.data if missing is None else np.where(missing, 0.0, vec.data), return_inverse=True)[1]
+    if vec.categories is not None:
+        codes, count = vec.data.astype(np.int64), len(vec.categories)
+    elif vec.data.dtype.kind == "b":
+        codes, count = vec.data.astype(np.int64), 2
+    elif vec.data.dtype.kind in "iu" and vec.type != "float":
+        extremes = present_extremes(vec.data, missing)
+        low, high = extremes if extremes is not None else (0, -1)
+        if high - low < len(vec):
+            codes, count = np.subtract(vec.data, low, dtype=np.int64), high - low + 1
+        else:
+            codes, count = _dense_present_codes(vec.data.astype(np.int64, copy=False), missing)
     else:
-        values = vec.data.astype(np.int64, copy=False)
+        values = unique(vec.data if missing is None else np.where(missing, 0.0, vec.data), return_inverse=True)[1]
+        codes, count = _dense_present_codes(values, missing)
+    if missing is None:
+        return codes, count
+    codes[missing] = count
+    return codes, count + 1
+
+
+def _dense_present_codes(values: np.ndarray, missing: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Codes 0..K-1 of the present values (in value order) and K; missing cells' codes
+    are left for the caller."""
     if missing is None:
         return dense_codes(values)
     present = ~missing
     present_codes, count = dense_codes(values[present])
-    codes = np.full(values.size, count, dtype=np.int64)
+    codes = np.zeros(values.size, dtype=np.int64)
     codes[present] = present_codes
-    return codes, count + 1
+    return codes, count
 
 
 def _column_vec(column: Column) -> Vec:
@@ -290,13 +311,11 @@ class TableEvaluation:
         """The (values, period) cells standing for a selection's (row, period) pairs: one
         per combination of values of the columns that decide its filters on pairs (and
         ``exprs``), with its distinct key and ``each``, in each period
-        (:func:`cell_columns`), weighing the rows it has there. None when those filters
-        call a plugin function (which sees whole columns), or when the cells would be no
-        fewer than the pairs."""
+        (:func:`cell_columns`), weighing the rows it has there. None when the cells would
+        be no fewer than the pairs. A function (a plugin's too) is then called on the
+        cells' values, as on the pairs' (never on a table's whole column)."""
         judged = (*selection.pending, *exprs)
-        functions = self.run.functions
-        if not judged or not all(node.name in functions and functions[node.name].builtin
-                                 for expr in judged for node in walk(expr.node) if isinstance(node, Call)):
+        if not judged:
             return None
         columns = cell_columns(measure, judged, (measure.distinct, each))
         return self.shared(Cells(selection.pairs.selection, columns),
@@ -380,16 +399,16 @@ class TableEvaluation:
 
     def row_codes(self, columns: tuple[str, ...]) -> tuple[np.ndarray, int, np.ndarray]:
         """Codes 0..K-1 of each row's combination of values of ``columns`` (missing being
-        a value of its own), K, and one row holding each combination."""
+        a value of its own; K at most the rows, some codes may hold no row), K, and one row
+        holding each combination (any row for a code that none holds)."""
         def codes_of_rows() -> tuple[np.ndarray, int, np.ndarray]:
             n = self.table.n_rows
-            combined, size, parts = None, 1, 0
+            combined, size = None, 1
             for name in columns:
                 vec = self.vec(name)
                 if vec.type == "null":
                     continue
                 codes, count = _column_codes(vec)
-                parts += 1
                 if combined is None:
                     combined, size = codes, count
                     continue
@@ -400,7 +419,7 @@ class TableEvaluation:
                     combined, size = dense_codes(combined)
             if combined is None:
                 combined, size = np.zeros(n, dtype=np.int64), 1
-            elif parts > 1:
+            elif size > max(n, 1):  # more possible combinations than rows: codes of those present
                 combined, size = dense_codes(combined)
             representative = np.zeros(size, dtype=np.int64)
             representative[combined] = np.arange(n)
