@@ -178,6 +178,8 @@ def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequ
         data, missing = np.empty_like(value.data), np.empty(n, dtype=bool)
     else:
         data, missing = value.data.copy(), np.ones(n, dtype=bool)
-    data[sequence.rows] = values[sequence.group]
-    missing[sequence.rows] = ~has[sequence.group]
+    # indices as numpy's own index type: indexing by int32 converts them on every use
+    rows, group = sequence.rows.astype(np.intp, copy=False), sequence.group.astype(np.intp, copy=False)
+    data[rows] = values[group]
+    missing[rows] = ~has[group]
     return Vec(value.type, data, missing if missing.any() else None, value.categories)

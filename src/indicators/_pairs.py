@@ -69,10 +69,15 @@ class PairFrame:
         among the pairs ``where`` keeps (all when None)."""
         return np.bincount(bins if where is None else bins[where], minlength=size).astype(np.int64)
 
+    def of_rows(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one per row of the table) at each pair's row."""
+        # by numpy's own index type: taking by int32 indices is several times slower
+        return values.take(self.rows.astype(np.intp, copy=False))
+
     def distinct(self, where: np.ndarray, keys: np.ndarray, n_periods: int) -> np.ndarray:
         """How many distinct ``keys`` (one per row of the table) the pairs ``where`` keeps
         hold in each period."""
-        return distinct_per_group(self.periods[where], keys[self.rows[where]], n_periods)
+        return distinct_per_group(self.periods[where], keys.take(self.rows[where].astype(np.intp)), n_periods)
 
 
 class CellFrame(PairFrame):

@@ -254,13 +254,18 @@ class TableEvaluation:
     def lookup_values(self, lookup: Lookup, measure: Measure, rows: np.ndarray, periods: np.ndarray) -> Vec:
         """A lookup's value for each (row, period) pair."""
         grid = self.run.lookup_grid(lookup, measure)
-        row_codes = grid.codes[rows]
-        matched = row_codes >= 0
-        cells = np.where(matched, row_codes, 0) * self.periods.count + periods
-        data = grid.values[cells]
+        # numpy's own index type throughout: indexing by int32 is several times slower
+        cells = grid.codes.take(rows.astype(np.intp, copy=False)).astype(np.intp)
+        matched = cells >= 0
+        np.maximum(cells, 0, out=cells)
+        cells *= self.periods.count
+        cells += periods
+        data = grid.values.take(cells)
         if grid.has is None:  # counts: a missing key matches nothing and counts 0
-            return Vec(grid.type, np.where(matched, data, 0))
-        missing = ~matched | ~grid.has[cells]
+            np.copyto(data, 0, where=~matched)
+            return Vec(grid.type, data)
+        missing = ~matched
+        missing |= ~grid.has.take(cells)
         return Vec(grid.type, data, missing if missing.any() else None)
 
     def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None) -> Selection:
@@ -599,7 +604,7 @@ class TableEvaluation:
         mask = frame.all_true(pending)
         if measure.distinct:
             keys, present = self.keys(measure.distinct)
-            return frame.distinct(mask & present[frame.rows], keys, n_periods)
+            return frame.distinct(mask & frame.of_rows(present), keys, n_periods)
         return frame.tally(frame.periods, n_periods, mask)
 
     def _account_by_counts(self, measure: Measure, roles: tuple) -> Accounting:
@@ -716,9 +721,9 @@ class TableEvaluation:
                 leave_out(pair_reason, f"{role} unknown", unknown, first_pair_label)
                 leave_out(pair_reason, f"{role} false", ~true, first_pair_label)
             if present is not None:
-                leave_out(pair_reason, f"missing {measure.distinct}", ~present[frame.rows], first_pair_label)
+                leave_out(pair_reason, f"missing {measure.distinct}", ~frame.of_rows(present), first_pair_label)
             if holder is not None:
-                leave_out(pair_reason, f"missing {each}", ~holder[frame.rows], first_pair_label)
+                leave_out(pair_reason, f"missing {each}", ~frame.of_rows(holder), first_pair_label)
             if of is not None:
                 leave_out(pair_reason, "no value to aggregate", missing_mask(frame.value(of)), first_pair_label)
             pair_counts = frame.tally(pair_reason.astype(np.int64) * n_periods + frame.periods,
