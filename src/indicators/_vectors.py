@@ -170,7 +170,8 @@ def unify_strings(a: Vec, b: Vec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if len(v.categories) == 0:
             return v.data
         lookup = np.searchsorted(union, v.categories).astype(np.int32)
-        return np.where(v.data >= 0, lookup[np.clip(v.data, 0, None)], -1).astype(np.int32)
+        codes = lookup.take(np.clip(v.data, 0, None).astype(np.intp))  # intp: numpy takes by it fastest
+        return np.where(v.data >= 0, codes, -1).astype(np.int32)
 
     return remap(a), remap(b), union
 
@@ -335,7 +336,9 @@ def in_list(a: Vec, items: list[tuple[object, str]], negated: bool) -> Vec:
         wanted = np.isin(as_text(a.categories), as_text([str(v) for v in values]).astype(object)) \
             if len(a.categories) else np.zeros(0, bool)
         lookup = np.concatenate([wanted, [False]])  # code -1 (missing) maps to the last entry
-        found = lookup[np.where(a.data >= 0, a.data, len(wanted))]
+        index = a.data.astype(np.intp)  # numpy takes by its own index type fastest
+        index[index < 0] = len(wanted)
+        found = lookup.take(index)
     elif a.type in NUMERIC:
         found = np.isin(a.data, np.array(values, dtype=np.float64 if a.type == "float" or any(
             isinstance(v, float) for v in values) else np.int64))
