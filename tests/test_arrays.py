@@ -129,3 +129,26 @@ def test_present_extremes_pass_nat_by(cells, block):
     present = [value for value in cells if value is not None]
     want = (min(present), max(present)) if present else None
     assert _arrays.present_extremes(data, None, block, absent=nat) == want
+
+
+@given(st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=30), st.data(), st.sampled_from([np.int32, np.int64]),
+       st.integers(1, 7))
+def test_take_at_and_put_at_index_as_numpy_does(values, data, index_type, block):
+    """Taking and writing by 32-bit row numbers, converted block by block (blocks of a few
+    rows here), is plain numpy indexing; a negative index counts from the end."""
+    from indicators import _arrays
+    from indicators._arrays import put_at, take_at
+
+    values = np.array(values, dtype=np.int64)
+    index = np.array(data.draw(st.lists(st.integers(-len(values), len(values) - 1), max_size=40)), dtype=index_type)
+    saved, _arrays.CHUNK_ROWS = _arrays.CHUNK_ROWS, block
+    try:
+        assert take_at(values, index).tolist() == values[index].tolist()
+        target, expected = np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=np.int64)
+        written = np.arange(index.size, dtype=np.int64)
+        unique_index = np.unique(index % len(values)).astype(index_type)  # one write per element
+        put_at(target, unique_index, written[:unique_index.size])
+        expected[unique_index] = written[:unique_index.size]
+        assert target.tolist() == expected.tolist()
+    finally:
+        _arrays.CHUNK_ROWS = saved

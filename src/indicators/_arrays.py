@@ -30,6 +30,34 @@ def row_chunks(n_rows: int, size: int | None = None) -> Iterator[slice]:
         yield slice(begin, min(begin + size, n_rows))
 
 
+def take_at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]`` for an integer ``index``: by numpy's own index type, which it takes
+    by several times faster than by ``int32`` (converted element by element on every use),
+    converted block by block so that no full-length copy of the index is made."""
+    if index.dtype == np.intp:
+        return values.take(index)
+    out = np.empty(index.shape, dtype=values.dtype)
+    converted = np.empty(block_rows(index.size), dtype=np.intp)
+    for rows in row_chunks(index.size):
+        part = converted[:rows.stop - rows.start]
+        part[...] = index[rows]
+        values.take(part, out=out[rows])
+    return out
+
+
+def put_at(target: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
+    """``target[index] = values`` for an integer ``index``, by numpy's own index type (as
+    :func:`take_at`, block by block)."""
+    if index.dtype == np.intp:
+        target[index] = values
+        return
+    converted = np.empty(block_rows(index.size), dtype=np.intp)
+    for rows in row_chunks(index.size):
+        part = converted[:rows.stop - rows.start]
+        part[...] = index[rows]
+        target[part] = values[rows]
+
+
 def present_extremes(data: np.ndarray, missing: np.ndarray | None, block_rows: int | None = None,
                      absent: int | None = None) -> tuple[int, int] | None:
     """The smallest and largest of an integer column's present values (None when all are

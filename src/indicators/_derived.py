@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import block_rows, dense_codes, row_chunks, unique
+from ._arrays import block_rows, dense_codes, put_at, row_chunks, take_at, unique
 from ._vectors import Vec
 
 
@@ -178,8 +178,6 @@ def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequ
         data, missing = np.empty_like(value.data), np.empty(n, dtype=bool)
     else:
         data, missing = value.data.copy(), np.ones(n, dtype=bool)
-    # indices as numpy's own index type: indexing by int32 converts them on every use
-    rows, group = sequence.rows.astype(np.intp, copy=False), sequence.group.astype(np.intp, copy=False)
-    data[rows] = values[group]
-    missing[rows] = ~has[group]
+    put_at(data, sequence.rows, take_at(values, sequence.group))
+    put_at(missing, sequence.rows, take_at(~has, sequence.group))
     return Vec(value.type, data, missing if missing.any() else None, value.categories)

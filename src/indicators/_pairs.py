@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 
-from ._arrays import distinct_per_group
+from ._arrays import distinct_per_group, take_at
 from ._evaluator import Context, evaluate as evaluate_node
 from ._expressions import Node, to_text
 from ._vectors import Vec
@@ -71,13 +71,12 @@ class PairFrame:
 
     def of_rows(self, values: np.ndarray) -> np.ndarray:
         """``values`` (one per row of the table) at each pair's row."""
-        # by numpy's own index type: taking by int32 indices is several times slower
-        return values.take(self.rows.astype(np.intp, copy=False))
+        return take_at(values, self.rows)
 
     def distinct(self, where: np.ndarray, keys: np.ndarray, n_periods: int) -> np.ndarray:
         """How many distinct ``keys`` (one per row of the table) the pairs ``where`` keeps
         hold in each period."""
-        return distinct_per_group(self.periods[where], keys.take(self.rows[where].astype(np.intp)), n_periods)
+        return distinct_per_group(self.periods[where], take_at(keys, self.rows[where]), n_periods)
 
 
 class CellFrame(PairFrame):

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import attrs
 import numpy as np
 
-from ._arrays import block_rows, dense_codes, distinct_per_group, present_extremes, repeated_rows, unique
+from ._arrays import (block_rows, dense_codes, distinct_per_group, present_extremes, repeated_rows, row_chunks,
+                      take_at, unique)
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
@@ -254,18 +255,25 @@ class TableEvaluation:
     def lookup_values(self, lookup: Lookup, measure: Measure, rows: np.ndarray, periods: np.ndarray) -> Vec:
         """A lookup's value for each (row, period) pair."""
         grid = self.run.lookup_grid(lookup, measure)
-        # numpy's own index type throughout: indexing by int32 is several times slower
-        cells = grid.codes.take(rows.astype(np.intp, copy=False)).astype(np.intp)
-        matched = cells >= 0
-        np.maximum(cells, 0, out=cells)
-        cells *= self.periods.count
-        cells += periods
-        data = grid.values.take(cells)
-        if grid.has is None:  # counts: a missing key matches nothing and counts 0
-            np.copyto(data, 0, where=~matched)
+        n_periods = self.periods.count
+        data = np.empty(rows.size, dtype=grid.values.dtype)
+        missing = np.zeros(rows.size, dtype=bool)
+        # block by block, with cells in numpy's own index type (taking by int32 is several
+        # times slower), so that no full-length temporary is made
+        cells = np.empty(block_rows(rows.size), dtype=np.intp)
+        for block in row_chunks(rows.size):
+            at, lost = cells[:block.stop - block.start], missing[block]
+            at[...] = take_at(grid.codes, rows[block])
+            np.less(at, 0, out=lost)  # a missing key matches nothing
+            np.maximum(at, 0, out=at)
+            at *= n_periods
+            at += periods[block]
+            grid.values.take(at, out=data[block])
+            if grid.has is not None:
+                lost |= ~grid.has.take(at)
+        if grid.has is None:  # counts: a missing key counts 0
+            np.copyto(data, 0, where=missing)
             return Vec(grid.type, data)
-        missing = ~matched
-        missing |= ~grid.has.take(cells)
         return Vec(grid.type, data, missing if missing.any() else None)
 
     def selected(self, measure: Measure, filters: tuple[Expr, ...] | None = None) -> Selection:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from ._arrays import take_at
 from ._dates import NAT
 from ._text import as_text
 
@@ -43,11 +44,8 @@ class Vec:
     def take(self, index: np.ndarray) -> Vec:
         """The elements at ``index`` (views of a block when it is a slice)."""
         if isinstance(index, np.ndarray) and index.dtype.kind in "iu":
-            # numpy takes by its own index type several times faster than by int32 (which
-            # it converts element by element): convert once, for data and missing alike
-            index = index.astype(np.intp, copy=False)
-            return Vec(self.type, self.data.take(index), None if self.missing is None else self.missing.take(index),
-                       self.categories)
+            return Vec(self.type, take_at(self.data, index),
+                       None if self.missing is None else take_at(self.missing, index), self.categories)
         return Vec(self.type, self.data[index], None if self.missing is None else self.missing[index],
                    self.categories)
 
@@ -170,7 +168,7 @@ def unify_strings(a: Vec, b: Vec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if len(v.categories) == 0:
             return v.data
         lookup = np.searchsorted(union, v.categories).astype(np.int32)
-        codes = lookup.take(np.clip(v.data, 0, None).astype(np.intp))  # intp: numpy takes by it fastest
+        codes = take_at(lookup, v.data)  # a missing code (-1) takes the last: replaced below
         return np.where(v.data >= 0, codes, -1).astype(np.int32)
 
     return remap(a), remap(b), union
@@ -336,9 +334,7 @@ def in_list(a: Vec, items: list[tuple[object, str]], negated: bool) -> Vec:
         wanted = np.isin(as_text(a.categories), as_text([str(v) for v in values]).astype(object)) \
             if len(a.categories) else np.zeros(0, bool)
         lookup = np.concatenate([wanted, [False]])  # code -1 (missing) maps to the last entry
-        index = a.data.astype(np.intp)  # numpy takes by its own index type fastest
-        index[index < 0] = len(wanted)
-        found = lookup.take(index)
+        found = take_at(lookup, a.data)  # a missing code (-1) takes the last entry
     elif a.type in NUMERIC:
         found = np.isin(a.data, np.array(values, dtype=np.float64 if a.type == "float" or any(
             isinstance(v, float) for v in values) else np.int64))
