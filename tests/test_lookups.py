@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 from conftest import run
 
@@ -140,3 +142,42 @@ def test_key_codes_match_equal_keys_whichever_way_they_are_built(own, other):
         assert code == (-1 if value is None else distinct.index(value))
     for value, code in zip(other, other_codes):
         assert code == (distinct.index(value) if value in distinct else -1)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 5), st.booleans(), st.one_of(st.none(), st.integers(-50, 50))),
+                max_size=30),
+       st.sampled_from(["count", "sum", "mean", "min", "max"]), st.booleans())
+def test_a_grid_from_period_ranges_is_the_aggregate_of_each_cells_rows(rows, aggregate, to_date):
+    """A lookup grid built from each row's range of periods (difference arrays, running
+    extremes for windows open to the past) holds, in every (key, period) cell, the
+    aggregate of the rows whose range covers it; empty cells hold 0 and have no value."""
+    from indicators._grids import grid_from_ranges
+    from indicators._vectors import Vec
+
+    if aggregate in ("min", "max") and not to_date:
+        to_date = True  # running extremes are only for windows open to the past
+    n_keys, n_periods = 4, 6
+    codes = np.array([k for k, _, _, _ in rows], dtype=np.int64)
+    lo = np.array([p for _, p, _, _ in rows], dtype=np.int64)
+    hi = np.array([n_periods if to_date else min(p + 2, n_periods) for _, p, _, _ in rows], dtype=np.int64)
+    values = [v for _, _, _, v in rows]
+    keep = np.array([kept and v is not None for _, _, kept, v in rows], dtype=bool)
+    column = Vec("int", np.array([0 if v is None else v for v in values], dtype=np.int64),
+                 np.array([v is None for v in values], dtype=bool))
+    grid, has, _ = grid_from_ranges(aggregate, codes, lo, hi, keep, column, n_keys, n_periods)
+    for k in range(n_keys):
+        for p in range(n_periods):
+            held = [values[i] for i in range(len(rows)) if keep[i] and codes[i] == k and lo[i] <= p < hi[i]]
+            cell = grid[k * n_periods + p]
+            if aggregate == "count":
+                assert cell == len(held)
+                continue
+            assert bool(has[k * n_periods + p]) == bool(held)
+            if not held:
+                assert cell == 0
+            elif aggregate == "sum":
+                assert cell == sum(held)
+            elif aggregate == "mean":
+                assert cell == pytest.approx(sum(held) / len(held))
+            else:
+                assert cell == (min(held) if aggregate == "min" else max(held))

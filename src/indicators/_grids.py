@@ -78,13 +78,15 @@ def grid_from_ranges(aggregate: str, codes: np.ndarray, lo: np.ndarray, hi: np.n
     if aggregate in ("sum", "mean"):
         return sum_or_mean(aggregate, ranges(values.astype(np.float64)), counts, column.type)
     cells = codes[rows] * n_periods + lo[rows]
-    first = extremes(aggregate, cells, values, n_keys * n_periods).reshape(n_keys, n_periods)
-    present = np.bincount(cells, minlength=n_keys * n_periods).reshape(n_keys, n_periods) > 0
-    fill = _identity(aggregate, values.dtype)
-    accumulate = np.minimum.accumulate if aggregate == "min" else np.maximum.accumulate
-    running = accumulate(np.where(present, first, fill), axis=1).ravel()
+    # each cell's extreme of the values first placed in it, the identity where none is:
+    # the running extreme along each key's periods is then the window's
+    first = np.full(n_keys * n_periods, _identity(aggregate, values.dtype), dtype=values.dtype)
+    ufunc = np.minimum if aggregate == "min" else np.maximum
+    ufunc.at(first, cells, values)
+    running = ufunc.accumulate(first.reshape(n_keys, n_periods), axis=1, out=first.reshape(n_keys, n_periods))
     has = counts > 0
-    return np.where(has, running, 0).astype(values.dtype), has, column.type
+    np.copyto(running, 0, where=~has.reshape(n_keys, n_periods))
+    return first, has, column.type
 
 
 def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
