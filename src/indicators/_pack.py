@@ -93,6 +93,13 @@ class Pack:
         text = json.dumps(_canonical(self), separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    @functools.cached_property
+    def memo(self) -> dict[str, Any]:
+        """What the engine computes from the pack alone, kept with it for the next
+        evaluation (a pack never changes): not part of its value, neither compared nor
+        pickled."""
+        return {}
+
     def tables_used(self) -> set[str]:
         """Names of the tables the indicators read, looked-up tables included."""
         used = set()

@@ -146,7 +146,14 @@ class ReasonPasses:
 
 
 def reason_passes(pack: Pack) -> ReasonPasses:
-    """Every reasons pass of ``pack``, with the notes each counts beside its chain."""
+    """Every reasons pass of ``pack``, with the notes each counts beside its chain: worked
+    out once per pack and kept with it (``Pack.memo``)."""
+    if "reason_passes" not in pack.memo:
+        pack.memo["reason_passes"] = _reason_passes(pack)
+    return pack.memo["reason_passes"]
+
+
+def _reason_passes(pack: Pack) -> ReasonPasses:
     chains = {place: [ReasonPass(place[0], place[1], chain) for chain in chained]
               for place, chained in _reason_chains(pack).items()}
     # notes are named by table too: tables with a date column of one name place alike
