@@ -41,7 +41,7 @@ def take_at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     for rows in row_chunks(index.size):
         part = converted[:rows.stop - rows.start]
         part[...] = index[rows]
-        values.take(part, out=out[rows])
+        out[rows] = values.take(part)  # take(..., out=) is slower here than taking and copying
     return out
 
 
@@ -350,7 +350,7 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     for rows in row_chunks(n_rows):  # in blocks: no full-length index array
         index = top[:rows.stop - rows.start]
         np.right_shift(digest[rows], np.uint32(12), out=index, casting="unsafe")
-        marked.take(index, out=flagged[rows])
+        marked.take(index, out=flagged[rows], mode="clip")  # in range; "raise" with out= buffers
     candidates = np.flatnonzero(flagged)
     del flagged
     at = np.minimum(np.searchsorted(repeated, digest[candidates]), repeated.size - 1)

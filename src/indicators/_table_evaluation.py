@@ -268,7 +268,7 @@ class TableEvaluation:
             np.maximum(at, 0, out=at)
             at *= n_periods
             at += periods[block]
-            grid.values.take(at, out=data[block])
+            data[block] = grid.values.take(at)
             if grid.has is not None:
                 lost |= ~grid.has.take(at)
         if grid.has is None:  # counts: a missing key counts 0
