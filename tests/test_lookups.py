@@ -119,8 +119,6 @@ def test_lookup_on_a_column_of_another_name():
     assert 1 == run(pack, data, "2017-01")[0].numerator
 
 
-from hypothesis import given, strategies as st  # noqa: E402
-
 
 @given(st.lists(st.one_of(st.none(), st.integers(-5, 40)), max_size=30),
        st.lists(st.one_of(st.none(), st.integers(-50, 10**9)), max_size=30))

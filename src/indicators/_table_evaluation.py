@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import attrs
 import numpy as np
 
-from ._arrays import (block_rows, dense_codes, distinct_per_group, present_extremes, repeated_rows, row_chunks,
-                      take_at, unique)
+from ._arrays import block_rows, dense_codes, present_extremes, repeated_rows, row_chunks, take_at, unique
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
