@@ -177,18 +177,23 @@ spans = st.sampled_from([3, 2**20, 2**40, 2**62])
 
 
 @given(st.data(), spans, spans, st.booleans())
-def test_the_stable_order_is_a_stable_sort_by_key_then_order(data, key_span, order_span, float_orders):
-    """Spans small enough to pack as they are, wide enough to need ranks, and too wide for
-    any packing (a lexsort) all give the same order."""
-    from indicators._derived import _stable_order
+def test_the_sequence_is_a_stable_sort_by_key_then_order_in_tie_groups(data, key_span, order_span, float_orders):
+    """Spans small enough to pack as they are and wide enough to need ranks give a stable
+    sort, its tie groups and same-key neighbours; the lexsort kept for what no packing
+    holds gives the same order."""
+    from indicators._derived import Sequence, _lexsorted
 
     n = data.draw(st.integers(1, 30))
     keys = np.array(data.draw(st.lists(st.integers(-key_span, key_span), min_size=n, max_size=n)), dtype=np.int64)
     orders = np.array(data.draw(st.lists(st.integers(0, order_span), min_size=n, max_size=n)), dtype=np.int64)
-    if float_orders:
-        orders = orders.astype(np.float64)
-    permutation, sorted_keys, sorted_orders = _stable_order(keys, orders)
-    want = sorted(range(n), key=lambda i: (keys[i], orders[i], i))
-    assert permutation.tolist() == want
-    same = lambda a: [a[i] == a[i + 1] for i in range(n - 1)]  # noqa: E731
-    assert same(sorted_keys) == same(keys[want]) and same(sorted_orders) == same(orders[want])
+    order_vec = Vec("float", orders.astype(np.float64)) if float_orders else Vec("int", orders)
+    sequence = Sequence(Vec("int", keys), order_vec)
+    want = sorted(range(n), key=lambda i: (keys[i], order_vec.data[i], i))
+    assert sequence.rows.tolist() == want
+    assert _lexsorted(keys, order_vec.data)[0].tolist() == want
+    pairs = [(keys[i], order_vec.data[i]) for i in want]
+    starts = [i for i in range(n) if i == 0 or pairs[i] != pairs[i - 1]]
+    assert sequence.starts.tolist() == starts
+    assert sequence.group.tolist() == [sum(s <= i for s in starts) - 1 for i in range(n)]
+    assert sequence.same_key_as_before.tolist() == [g > 0 and pairs[s][0] == pairs[starts[g - 1]][0]
+                                                    for g, s in enumerate(starts)]

@@ -7,6 +7,7 @@ import datetime
 import json
 import random
 
+import pytest
 from hypothesis import given, strategies as st
 
 import indicators
@@ -350,57 +351,17 @@ def shared_episodes(draw) -> dict:
             "team": draw(team_column(n))}
 
 
-@given(contacts(), shared_episodes())
-def test_filters_judged_per_cell_equal_judging_every_pair(contact_rows, episode_rows):
-    """Filters on (row, month) pairs are judged once per (values, month) cell of the
-    columns that decide them (a lookup's key, a team, none), each cell weighing its rows;
-    counts, distinct counts, the numerator's unknown rows and the row accounting must
-    equal judging every pair."""
+def by_pairs(tables: dict) -> str:
+    """CELLS_PACK's JSON with every filter on pairs judged on every pair (no cells)."""
     from indicators._table_evaluation import TableEvaluation
 
-    tables = {"contacts": contact_rows, "episodes": episode_rows}
-    fast = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03")
-    original = TableEvaluation.cells
-    TableEvaluation.cells = lambda self, measure, selection, exprs=(), each=None: None
-    try:
-        slow = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03")
-    finally:
-        TableEvaluation.cells = original
-    assert fast.to_json() == slow.to_json()  # figures, notes and rows left out by reason
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(TableEvaluation, "cells", lambda self, measure, selection, exprs=(), each=None: None)
+        return indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03").to_json()
 
 
-def test_cells_of_several_columns_equal_the_pairs_on_a_larger_table(monkeypatch):
-    """Long episodes of few children and teams: cells of (child, team), of no column and
-    of the team alone stand for the pairs, and give what judging every pair gives."""
-    from indicators._table_evaluation import TableEvaluation
-
-    rng = random.Random(7)
-    n = 400
-    day = lambda: datetime.date(2015, 10, 1) + datetime.timedelta(days=rng.randrange(600))  # noqa: E731
-    tables = {
-        "contacts": {"child_id": [rng.choice([1, 2, 3, None]) for _ in range(80)],
-                     "received_on": [day() for _ in range(80)]},
-        "episodes": {"child_id": [rng.choice([1, 2, 3, 4, 5, None]) for _ in range(n)],
-                     "started_on": [rng.choice([day(), None]) for _ in range(n)],
-                     "ended_on": [rng.choice([day(), None, None]) for _ in range(n)],
-                     "team": [rng.choice(["Duty 1", "Duty 2", None]) for _ in range(n)]}}
-    made = set()
-    original = TableEvaluation._cells
-
-    def spy(self, measure, selection, judged, columns):
-        frame = original(self, measure, selection, judged, columns)
-        if frame is not None:
-            made.add(columns)
-        return frame
-
-    monkeypatch.setattr(TableEvaluation, "_cells", spy)
-    fast = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03").to_json()
-    assert {("child_id",), ("child_id", "team"), (), ("team",)} <= made
-    monkeypatch.setattr(TableEvaluation, "cells", lambda self, measure, selection, exprs=(), each=None: None)
-    assert fast == indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03").to_json()
-
-
-def test_cells_stand_for_the_pairs_where_they_are_fewer(monkeypatch):
+def spy_cells(monkeypatch) -> list:
+    """The (columns, whether cells were made) of every cells step an evaluation tries."""
     from indicators._table_evaluation import TableEvaluation
 
     made = []
@@ -412,6 +373,41 @@ def test_cells_stand_for_the_pairs_where_they_are_fewer(monkeypatch):
         return frame
 
     monkeypatch.setattr(TableEvaluation, "_cells", spy)
+    return made
+
+
+@given(contacts(), shared_episodes())
+def test_filters_judged_per_cell_equal_judging_every_pair(contact_rows, episode_rows):
+    """Filters on (row, month) pairs are judged once per (values, month) cell of the
+    columns that decide them (a lookup's key, a team, none), each cell weighing its rows;
+    counts, distinct counts, the numerator's unknown rows and the row accounting must
+    equal judging every pair."""
+    tables = {"contacts": contact_rows, "episodes": episode_rows}
+    fast = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03").to_json()
+    assert fast == by_pairs(tables)  # figures, notes and rows left out by reason
+
+
+def test_cells_of_several_columns_equal_the_pairs_on_a_larger_table(monkeypatch):
+    """Long episodes of few children and teams: cells of (child, team), of no column and
+    of the team alone stand for the pairs, and give what judging every pair gives."""
+    rng = random.Random(7)
+    n = 400
+    day = lambda: datetime.date(2015, 10, 1) + datetime.timedelta(days=rng.randrange(600))  # noqa: E731
+    tables = {
+        "contacts": {"child_id": [rng.choice([1, 2, 3, None]) for _ in range(80)],
+                     "received_on": [day() for _ in range(80)]},
+        "episodes": {"child_id": [rng.choice([1, 2, 3, 4, 5, None]) for _ in range(n)],
+                     "started_on": [rng.choice([day(), None]) for _ in range(n)],
+                     "ended_on": [rng.choice([day(), None, None]) for _ in range(n)],
+                     "team": [rng.choice(["Duty 1", "Duty 2", None]) for _ in range(n)]}}
+    made = spy_cells(monkeypatch)
+    fast = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03").to_json()
+    assert {("child_id",), ("child_id", "team"), (), ("team",)} <= {columns for columns, cells in made if cells}
+    assert fast == by_pairs(tables)
+
+
+def test_cells_stand_for_the_pairs_where_they_are_fewer(monkeypatch):
+    made = spy_cells(monkeypatch)
     contacts_table = {"child_id": [1, 1, 2], "received_on": ["2016-04-04", "2016-05-02", "2016-06-01"]}
     episodes_table = {"child_id": [1, 1, 1, 2, None, None], "started_on": ["2016-01-01"] * 6,
                       "ended_on": [None] * 6, "team": ["Duty 2"] * 6}

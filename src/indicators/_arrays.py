@@ -30,31 +30,34 @@ def row_chunks(n_rows: int, size: int | None = None) -> Iterator[slice]:
         yield slice(begin, min(begin + size, n_rows))
 
 
-def take_at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``values[index]`` for an integer ``index``: by numpy's own index type, which it takes
-    by several times faster than by ``int32`` (converted element by element on every use),
-    converted block by block so that no full-length copy of the index is made."""
-    if index.dtype == np.intp:
-        return values.take(index)
-    out = np.empty(index.shape, dtype=values.dtype)
+def _as_index_blocks(index: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
+    """Each block of an integer index and its values in numpy's own index type (one
+    reused buffer: no full-length converted copy)."""
     converted = np.empty(block_rows(index.size), dtype=np.intp)
     for rows in row_chunks(index.size):
         part = converted[:rows.stop - rows.start]
         part[...] = index[rows]
+        yield rows, part
+
+
+def take_at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]`` for an integer ``index``, taken by numpy's own index type, which
+    is faster than by ``int32`` (converted on every use; ``benchmarks/indexing.py``)."""
+    if index.dtype == np.intp:
+        return values.take(index)
+    out = np.empty(index.shape, dtype=values.dtype)
+    for rows, part in _as_index_blocks(index):
         out[rows] = values.take(part)  # take(..., out=) is slower here than taking and copying
     return out
 
 
 def put_at(target: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
     """``target[index] = values`` for an integer ``index``, by numpy's own index type (as
-    :func:`take_at`, block by block)."""
+    :func:`take_at`)."""
     if index.dtype == np.intp:
         target[index] = values
         return
-    converted = np.empty(block_rows(index.size), dtype=np.intp)
-    for rows in row_chunks(index.size):
-        part = converted[:rows.stop - rows.start]
-        part[...] = index[rows]
+    for rows, part in _as_index_blocks(index):
         target[part] = values[rows]
 
 

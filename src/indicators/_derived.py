@@ -81,15 +81,12 @@ def _packed_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.
     return permutation, packed, order_bits, offset
 
 
-def _stable_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The permutation sorting by key then order, ties in their original order, with the
-    sorted keys and orders as codes that compare as they do."""
-    packed = _packed_order(keys, orders)
-    if packed is None:
-        permutation = np.lexsort((orders, keys))
-        return permutation, _ranks(keys)[0][permutation], _ranks(orders)[0][permutation]
-    permutation, combined, order_bits, _ = packed
-    return permutation, combined >> order_bits, combined & ((1 << order_bits) - 1)
+def _lexsorted(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The permutation sorting by key then order (ties in their original order) by a
+    lexsort, with the sorted keys and orders as ranks: for keys and orders too wide for
+    :func:`_packed_order`."""
+    permutation = np.lexsort((orders, keys))
+    return permutation, _ranks(keys)[0][permutation], _ranks(orders)[0][permutation]
 
 
 class Sequence:
@@ -112,8 +109,7 @@ class Sequence:
             key_codes, order_codes = sort_codes(key)[rows], sort_codes(order)[rows]
         packed = _packed_order(key_codes, order_codes)
         if packed is None:
-            permutation = np.lexsort((order_codes, key_codes))
-            sorted_keys, sorted_orders = _ranks(key_codes)[0][permutation], _ranks(order_codes)[0][permutation]
+            permutation, sorted_keys, sorted_orders = _lexsorted(key_codes, order_codes)
             new_group = np.ones(permutation.size, dtype=bool)
             new_group[1:] = (sorted_keys[1:] != sorted_keys[:-1]) | (sorted_orders[1:] != sorted_orders[:-1])
             del sorted_orders

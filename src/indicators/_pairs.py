@@ -91,7 +91,7 @@ class CellFrame(PairFrame):
         self.weights = weights
 
     def tally(self, bins: np.ndarray, size: int, where: np.ndarray | None = None) -> np.ndarray:
+        weights = self.weights
         if where is not None:
-            bins = bins[where]
-        weights = self.weights if where is None else self.weights[where]
+            bins, weights = bins[where], weights[where]
         return np.rint(np.bincount(bins, weights=weights, minlength=size)).astype(np.int64)

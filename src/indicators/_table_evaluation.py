@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import attrs
 import numpy as np
 
-from ._arrays import block_rows, dense_codes, present_extremes, repeated_rows, row_chunks, take_at, unique
+from ._arrays import block_rows, dense_codes, present_extremes, repeated_rows, row_chunks, unique
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
@@ -257,12 +257,13 @@ class TableEvaluation:
         n_periods = self.periods.count
         data = np.empty(rows.size, dtype=grid.values.dtype)
         missing = np.zeros(rows.size, dtype=bool)
-        # block by block, with cells in numpy's own index type (taking by int32 is several
-        # times slower), so that no full-length temporary is made
+        # block by block, with cells in numpy's own index type (taking by int32 is slower),
+        # so that no full-length temporary is made
         cells = np.empty(block_rows(rows.size), dtype=np.intp)
         for block in row_chunks(rows.size):
             at, lost = cells[:block.stop - block.start], missing[block]
-            at[...] = take_at(grid.codes, rows[block])
+            at[...] = rows[block]
+            at[...] = grid.codes.take(at)
             np.less(at, 0, out=lost)  # a missing key matches nothing
             np.maximum(at, 0, out=at)
             at *= n_periods
