@@ -242,6 +242,18 @@ def test_duplicate_rows_are_counted_as_given_and_noted(project, capsys):
     assert {"duplicate rows (contacts)": 1} == record["notes"]
 
 
+def test_rows_alike_in_their_missing_cells_are_duplicates():
+    pack = indicators.loads_pack(
+        '[indicators.contacts]\ntitle = "Contacts"\nkind = "count"\ntable = "contacts"\ndate = "received_on"\n')
+    day = datetime.date(2017, 1, 5)
+    contacts = {"child_id": ["a", "a", None, None, "a", None, "b"],
+                "received_on": [None, None, day, day, day, None, day],
+                "outcome": [1, 1, 2, 2, 2, None, None]}
+    record = indicators.evaluate(pack, {"contacts": contacts}, "2017-01", "2017-01").get("contacts", "2017-01")
+    # rows 2 and 4 repeat rows 1 and 3; row 5 differs from each in a missing cell alone
+    assert 2 == record.notes["duplicate rows (contacts)"]
+
+
 def test_negative_durations_are_counted_as_given_and_noted(project, capsys):
     write(project / "data", "contacts.csv",
           b"child_id,received_on,decided_on\n1,2017-01-06,2017-01-03\n2,2017-01-10,2017-01-11\n3,2016-12-20,2016-12-01\n")
@@ -265,6 +277,19 @@ def test_a_negative_duration_is_noted_only_on_rows_the_where_keeps():
     # child 1's decision is before its contact too, but the where leaves that row out
     assert {"negative duration (working_days(received_on, decided_on))": 1} == results.get("quick", "2017-01").notes
     assert {"negative duration (days(received_on, decided_on))": 2} == results.get("lag", "2017-01").notes
+
+
+def test_a_duration_with_a_missing_date_is_not_noted_as_negative():
+    pack = indicators.loads_pack(
+        '[indicators.quick]\ntitle = "Quick"\nkind = "percentage"\ntable = "contacts"\ndate = "received_on"\n'
+        'numerator = "working_days(received_on, decided_on) <= 1"\npolarity = "higher_is_better"\n')
+    day = datetime.date
+    contacts = {"child_id": [1, 2, 3], "received_on": [day(2017, 1, 10)] * 3,
+                "decided_on": [None, day(2017, 1, 3), day(2017, 1, 11)]}
+    record = indicators.evaluate(pack, {"contacts": contacts}, "2017-01", "2017-01").get("quick", "2017-01")
+    assert (2, 3) == (record.numerator, record.denominator)  # a missing decision is not within a day
+    # child 1's missing decision is no negative duration; child 2's decision before its contact is
+    assert 1 == record.notes["negative duration (working_days(received_on, decided_on))"]
 
 
 def test_rows_without_a_date_are_noted_only_where_the_measures_filters_keep_them():

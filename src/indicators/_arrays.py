@@ -16,6 +16,7 @@ import numpy as np
 # Read at each call (tests set it to a few rows, to hold block-wise passes to whole ones).
 CHUNK_ROWS = 1 << 16
 _SMALLEST = int(np.iinfo(np.int64).min)
+_LARGEST = int(np.iinfo(np.int64).max)
 
 
 def block_rows(n_rows: int) -> int:
@@ -66,7 +67,7 @@ def present_extremes(data: np.ndarray, missing: np.ndarray | None, block_rows: i
     """The smallest and largest of an integer column's present values (None when all are
     missing), in cache-sized blocks: no copy of the present values. A value equal to
     ``absent`` (NaT, say) counts as missing too."""
-    low, high, present = np.iinfo(np.int64).max, np.iinfo(np.int64).min, False
+    low, high, present = _LARGEST, _SMALLEST, False
     for rows in row_chunks(data.size, block_rows):
         part = data[rows]
         if missing is None and absent is None:
@@ -313,13 +314,12 @@ def row_digests(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int
                         np.copyto(cell, _MISSING_CELL, where=missing[rows])
                     words = cell
                 if position:
-                    acc *= _MIX
                     acc ^= words
+                    acc *= _MIX
                 else:
-                    acc[...] = words
-            acc *= _MIX  # the top half of a product depends on every bit below it
-            np.right_shift(acc, np.uint64(32), out=acc)
-            digest[rows] = acc
+                    np.multiply(words, _MIX, out=acc)
+            # the top half of a product depends on every bit below it
+            np.right_shift(acc, np.uint64(32), out=digest[rows], casting="unsafe")
     return digest
 
 

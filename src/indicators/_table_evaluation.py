@@ -183,7 +183,9 @@ class TableEvaluation:
         """Positions of the rows equal in every column to an earlier row; kept with the
         table, since they depend on nothing else."""
         if "repeated_rows" not in self.table.cache:
-            columns = [(column.stored, column.missing) for column in self.table.columns.values()]
+            # a date's NaT and a string's code -1 are its missing cells already: no mask to apply
+            columns = [(column.stored, None if column.type in ("date", "str") else column.missing)
+                       for column in self.table.columns.values()]
             self.table.cache["repeated_rows"] = repeated_rows(columns, self.table.n_rows)
         return self.table.cache["repeated_rows"]
 
@@ -506,35 +508,48 @@ class TableEvaluation:
         missing = [np.ones(self.table.n_rows, bool) if vec.type == "null" else vec.mask() for vec in missing]
         n_reasons, n_bits = planned.n_reasons, planned.n_bits
         size = block_rows(self.table.n_rows)
-        scratch, bits = np.empty(size, dtype=bool), np.empty(size, dtype=np.uint8)
+        scratch, bits, term = (np.empty(size, dtype=bool), np.empty(size, dtype=np.uint8),
+                               np.empty(size, dtype=np.uint8))
         numeric = [True] * len(durations)
 
+        # Codes are made by arithmetic on whole blocks: a masked write (copyto(where=),
+        # out[mask] |= ...) of a scattered mask costs several times as much here.
         def fill(rows: slice, codes: np.ndarray) -> None:
-            codes[...] = 0
-            flag = scratch[:codes.size]
+            k = codes.size
+            flag, add = scratch[:k], term[:k]
             block = values(rows)
+            codes[...] = 0
             for j in reversed(range(len(chain))):  # the first filter to leave a row out names it
                 value = block[j]
                 if value.type == "null":
                     codes[...] = 2 * j + 1
                     continue
-                np.logical_not(value.data, out=flag)
-                np.copyto(codes, 2 * j + 2, where=flag)
+                left_out = np.logical_not(value.data, out=flag)
                 if value.missing is not None:
-                    np.copyto(codes, 2 * j + 1, where=value.missing)
+                    np.logical_or(left_out, value.missing, out=left_out)
+                # left out: 2j + 2, or 2j + 1 where missing (missing rows are all left out)
+                np.multiply(left_out.view(np.uint8), 2 * j + 2, out=add)
+                if value.missing is not None:
+                    np.subtract(add, value.missing.view(np.uint8), out=add)
+                if j < len(chain) - 1:  # a later filter's code gives way where this one leaves out
+                    np.logical_not(left_out, out=left_out)
+                    np.multiply(codes, left_out.view(np.uint8), out=codes)
+                np.add(codes, add, out=codes)
             if not n_bits:
                 return
-            on = bits[:codes.size]
+            on = bits[:k]
             on[...] = 0
             for i, value in enumerate(block[len(chain):]):  # bit i: duration i negative
                 numeric[i] = numeric[i] and value.type in ("int", "float")
                 if numeric[i]:
                     np.less(value.data, 0, out=flag)
                     if value.missing is not None:
-                        flag &= ~value.missing
-                    on[flag] |= 1 << i
+                        np.greater(flag, value.missing, out=flag)  # negative and not missing
+                    np.left_shift(flag.view(np.uint8), i, out=add)
+                    np.bitwise_or(on, add, out=on)
             for i, mask in enumerate(missing, start=len(durations)):  # then: column missing
-                on[mask[rows]] |= 1 << i
+                np.left_shift(mask[rows].view(np.uint8), i, out=add)
+                np.bitwise_or(on, add, out=on)
             on *= n_reasons
             codes += on
 
