@@ -112,3 +112,20 @@ def test_add_working_days_lands_on_a_working_day_n_away(a, n):
     else:
         assert EW.is_working_day(result)[0]
         assert -n == EW.working_days(result - 1, start - 1)[0]  # working days in [result, start)
+
+
+def test_working_days_of_columns_reaching_past_the_calendars_table():
+    """A column's known first and last day decide the path: a decision dated past the
+    calendar's table (2200) still gets numpy's count."""
+    import datetime
+
+    import indicators
+
+    pack = indicators.loads_pack(
+        '[indicators.lag]\ntitle = "Lag"\nkind = "median"\ntable = "contacts"\ndate = "received_on"\n'
+        'of = "working_days(received_on, decided_on)"\npolarity = "lower_is_better"\n')
+    received, decided = datetime.date(2017, 1, 10), datetime.date(2250, 1, 3)
+    contacts = {"child_id": [1], "received_on": [received], "decided_on": [decided]}
+    record = indicators.evaluate(pack, {"contacts": contacts}, "2017-01", "2017-01").get("lag", "2017-01")
+    expected = np.busday_count(np.datetime64(received) + 1, np.datetime64(decided) + 1, holidays=EW.holidays)
+    assert expected == record.value

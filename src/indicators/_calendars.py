@@ -54,11 +54,14 @@ class Calendar:
         out[present] = np.is_busday(days[present].astype("datetime64[D]"), busdaycal=self._busdaycal)
         return out
 
-    def working_days(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    def working_days(self, start: np.ndarray, end: np.ndarray,
+                     spans: tuple[tuple[int, int] | None, tuple[int, int] | None] = (None, None)) -> np.ndarray:
         """Working days ``d`` with ``start < d <= end`` (negative when end < start).
 
         A missing day (NaT) gives an arbitrary number, for the caller to mask: the engine
-        passes its date columns as they are, without a filled copy.
+        passes its date columns as they are, without a filled copy. ``spans`` are bounds
+        of the present days of ``start`` and ``end`` where the caller knows them; the
+        others are found here.
         """
         start = np.asarray(start, dtype=np.int64)
         end = np.asarray(end, dtype=np.int64)
@@ -66,7 +69,8 @@ class Calendar:
         shape = start.shape
         start, end = start.reshape(-1), end.reshape(-1)
         table = self.cumulative_working_days
-        spans = [span for span in (present_extremes(x, None, absent=NAT) for x in (start, end)) if span]
+        spans = [span for span in (known or present_extremes(x, None, absent=NAT)
+                                   for x, known in zip((start, end), spans)) if span]
         if all(TABLE_FIRST_DAY <= low and high <= TABLE_LAST_DAY for low, high in spans):
             # the usual case: two lookups a row (NaT clips to the table's first entry)
             out = np.empty(start.shape, dtype=np.int64)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 
-from ._arrays import present_extremes
 from ._dates import format_period, month_code, month_end, month_start, to_iso
 from ._expressions import names_used
 
@@ -49,7 +48,7 @@ def date_ranges(pack: Pack, tables: Mapping[str, Table]) -> dict[str, tuple[int,
             column = table.columns.get(column_name)
             if column is None or column.type != "date" or not len(column):
                 continue
-            extremes = present_extremes(column.data, column.missing)
+            extremes = column.extremes()
             if extremes is not None:
                 lows.append(extremes[0])
                 highs.append(extremes[1])

@@ -84,6 +84,8 @@ class Function:
         if missing is not None and missing.all():
             return cast(Vec("null", np.zeros(n, np.int8), np.ones(n, bool)), result_type)
         as_given = self.builtin and self.name in _MISSING_CELLS_READ_AS_STORED
+        if self.builtin and self.name in _READ_SPANS:
+            kwargs["spans"] = tuple(a.span for a in args)
         data = np.asarray(self._invoke([read_only(a.data if as_given else _plain(a)) for a in args], kwargs, limits))
         if data.shape != (n,):
             what = "one value" if data.shape == () else f"an array of shape {data.shape}"
@@ -203,6 +205,8 @@ def _kind_fits(result_type: str, data: np.ndarray) -> bool:
 # built-ins that take any value in a missing cell (NaT included) and whose result there is
 # masked: their arguments go as stored, without a full-length copy filling missing cells
 _MISSING_CELLS_READ_AS_STORED = frozenset({"days", "working_days"})
+# built-ins told their arguments' spans where known (Vec.span), to skip a range check
+_READ_SPANS = frozenset({"working_days"})
 
 
 def _plain(vec: Vec) -> np.ndarray:
@@ -224,8 +228,8 @@ def _days(a, b):
     return b - a
 
 
-def _working_days(a, b, *, calendar: Calendar):
-    return calendar.working_days(a, b)
+def _working_days(a, b, *, calendar: Calendar, spans=(None, None)):
+    return calendar.working_days(a, b, spans)
 
 
 def _add_working_days(a, n, *, calendar: Calendar):

@@ -20,7 +20,7 @@ from ._arrays import block_rows, dense_codes, present_extremes, repeated_rows, r
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
-from ._expressions import PERIOD_VARIABLES, Call, Node, names_used, to_text, walk
+from ._expressions import PERIOD_VARIABLES, Call, Name, Node, names_used, to_text, walk
 from ._memory import BYTES_PER_PAIR
 from ._pack import Expr, Lookup, Measure
 from ._grids import grid_from_ranges
@@ -84,7 +84,8 @@ def _dense_present_codes(values: np.ndarray, missing: np.ndarray | None) -> tupl
 def _column_vec(column: Column) -> Vec:
     if column.type == "null":
         return Vec("null", column.data, column.missing_mask())
-    return Vec(column.type, column.data, column.missing, column.categories)
+    return Vec(column.type, column.data, column.missing, column.categories,
+               column.extremes() if column.type == "date" else None)
 
 
 @attrs.frozen(eq=False)
@@ -215,17 +216,31 @@ class TableEvaluation:
         value = self.row_value(expr)
         if value.type == "null":
             return np.full(self.table.n_rows, NAT, dtype=np.int64)
-        if value.missing is None:
+        if value.missing is None or self._date_column(expr) is not None:  # a column's missing days are NaT
             return value.data
         return np.where(value.missing, NAT, value.data)
+
+    def day_span(self, expr: Expr | None) -> tuple[int, int] | None:
+        """The first and last day of a date column's present days (None where the
+        expression is not a date column: worked out by whoever needs them)."""
+        column = self._date_column(expr)
+        return None if column is None else column.extremes()
+
+    def _date_column(self, expr: Expr | None) -> Column | None:
+        if expr is None or not isinstance(expr.node, Name):
+            return None
+        column = self.table.columns.get(expr.node.name)
+        return column if column is not None and column.type == "date" else None
 
     def placement(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray]:
         """The period range ``[lo, hi)`` of every row for a measure's (or lookup's) window."""
         def place() -> tuple[np.ndarray, np.ndarray]:
             window = source.window
             if window.is_snapshot:
-                return self.periods.place_episodes(self.days(source.start), self.days(source.end))
-            return self.periods.place_events(self.days(source.date), window.kind, window.months, source.since)
+                return self.periods.place_episodes(self.days(source.start), self.days(source.end),
+                                                   (self.day_span(source.start), self.day_span(source.end)))
+            return self.periods.place_events(self.days(source.date), window.kind, window.months, source.since,
+                                             self.day_span(source.date))
 
         return self.shared(Placement(placement_key(source)), place)
 
@@ -498,8 +513,8 @@ class TableEvaluation:
     def month_buckets(self, source: Measure | Lookup) -> np.ndarray:
         """Each event's bucket on the run's month axis (:meth:`Periods.place_months`)."""
         placement = pass_placement(source)
-        return self.shared(MonthBuckets(placement), lambda: self.periods.place_months(self.days(source.date),
-                                                                                      placement[2]))
+        return self.shared(MonthBuckets(placement), lambda: self.periods.place_months(
+            self.days(source.date), placement[2], self.day_span(source.date)))
 
     def _count_pass(self, measure: Measure, planned: ReasonPass, by_months: bool) -> PassCounts:
         chain, durations = planned.chain, planned.durations

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import attrs
 import numpy as np
 
-from ._arrays import factorize_strings, read_only, unique
+from ._arrays import factorize_strings, present_extremes, read_only, unique
 from ._dates import NAT, parse_date_text
 from ._errors import DataError, Problem
 from ._text import as_text, by_width, factorize, first_too_long, too_long_message
@@ -65,6 +65,7 @@ class Column:
     # code list (an SSDA903 collection year): (label, count), counted in the notes apart
     unknown_by: tuple[tuple[str, int], ...] = ()
     _widened: list = attrs.field(factory=list, init=False, repr=False)
+    _extremes: list = attrs.field(factory=list, init=False, repr=False)
 
     @property
     def data(self) -> np.ndarray:
@@ -77,6 +78,17 @@ class Column:
 
     def __len__(self) -> int:
         return int(self.stored.shape[0])
+
+    def extremes(self) -> tuple[int, int] | None:
+        """The smallest and largest present value of an int or date column (day numbers),
+        None when none is present; worked out once per column, for every step that reads
+        them (placing rows in periods, range checks, a table's first and last date)."""
+        if not self._extremes:  # a list, filled once: the column itself is frozen
+            if self.type == "date":  # NaT is the missing cell: no mask to apply
+                self._extremes.append(present_extremes(self.data, None, absent=NAT))
+            else:
+                self._extremes.append(present_extremes(self.data, self.missing))
+        return self._extremes[0]
 
     def missing_mask(self) -> np.ndarray:
         """Boolean mask of missing values."""

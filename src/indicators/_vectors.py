@@ -31,6 +31,9 @@ class Vec:
     data: np.ndarray
     missing: np.ndarray | None = None
     categories: np.ndarray | None = None
+    # bounds (low, high) of the present values where known (a date column's): any part of
+    # the vector lies within them, so functions may skip their range checks
+    span: tuple[int, int] | None = None
 
     def __len__(self) -> int:
         return int(self.data.shape[0])
@@ -45,9 +48,9 @@ class Vec:
         """The elements at ``index`` (views of a block when it is a slice)."""
         if isinstance(index, np.ndarray) and index.dtype.kind in "iu":
             return Vec(self.type, take_at(self.data, index),
-                       None if self.missing is None else take_at(self.missing, index), self.categories)
+                       None if self.missing is None else take_at(self.missing, index), self.categories, self.span)
         return Vec(self.type, self.data[index], None if self.missing is None else self.missing[index],
-                   self.categories)
+                   self.categories, self.span)
 
     def filled(self) -> np.ndarray:
         """``data`` with a harmless value where missing, for functions that index tables."""

@@ -62,10 +62,11 @@ class Periods:
             return np.full(self.count, EARLIEST_DAY, dtype=np.int64), self.ends
         raise ValueError(kind)
 
-    def place_events(self, days: np.ndarray, kind: str, months: int = 1,
-                     since: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The period range ``[lo, hi)`` of each event dated ``days`` (empty when none)."""
-        return _through_day_table(days, lambda d: self._place_events(d, kind, months, since))
+    def place_events(self, days: np.ndarray, kind: str, months: int = 1, since: int | None = None,
+                     span: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The period range ``[lo, hi)`` of each event dated ``days`` (empty when none);
+        ``span``, where known, bounds the present days."""
+        return _through_day_table(days, lambda d: self._place_events(d, kind, months, since), span)
 
     def _place_events(self, days: np.ndarray, kind: str, months: int, since: int | None):
         present = days != NAT
@@ -93,9 +94,10 @@ class Periods:
         after the run, or before ``since``)."""
         return self.count + LOOKBACK + 2
 
-    def place_months(self, days: np.ndarray, since: int | None = None) -> np.ndarray:
+    def place_months(self, days: np.ndarray, since: int | None = None,
+                     span: tuple[int, int] | None = None) -> np.ndarray:
         """Each event's bucket on the month axis (:attr:`n_months`)."""
-        return _through_day_table(days, lambda d: (self._month_bucket(d, since),))[0]
+        return _through_day_table(days, lambda d: (self._month_bucket(d, since),), span)[0]
 
     def _month_bucket(self, days: np.ndarray, since: int | None) -> np.ndarray:
         present = days != NAT
@@ -124,14 +126,16 @@ class Periods:
             raise ValueError(kind)
         return prefix[..., ends] - prefix[..., starts - 1]
 
-    def place_episodes(self, starts: np.ndarray, ends: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def place_episodes(self, starts: np.ndarray, ends: np.ndarray | None,
+                       spans: tuple[tuple[int, int] | None, tuple[int, int] | None] = (None, None)
+                       ) -> tuple[np.ndarray, np.ndarray]:
         """The range of periods at whose last day each episode is open."""
         # a missing start opens nowhere (lo = count); a missing end never closes (hi = count)
-        lo = _through_day_table(starts, lambda d: (self._month_index(d),))[0]
+        lo = _through_day_table(starts, lambda d: (self._month_index(d),), spans[0])[0]
         if ends is None:
             hi = np.full_like(lo, self.count)
         else:
-            hi = _through_day_table(ends, lambda d: (self._month_index(d),))[0]
+            hi = _through_day_table(ends, lambda d: (self._month_index(d),), spans[1])[0]
         empty = hi <= lo
         hi[empty] = lo[empty]
         return lo, hi
@@ -272,11 +276,12 @@ def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_pe
     return range_counts(run_lo, run_hi, n_periods)
 
 
-def _through_day_table(days: np.ndarray, place) -> tuple[np.ndarray, ...]:
-    """``place`` applied to every row's day through a table over the days the rows span:
-    dates repeat (a few thousand days for millions of rows), so the arithmetic is done
-    once a day and each row costs one lookup. ``place`` must accept missing days (NaT)."""
-    extremes = present_extremes(days, None, absent=NAT)
+def _through_day_table(days: np.ndarray, place, span: tuple[int, int] | None = None) -> tuple[np.ndarray, ...]:
+    """``place`` applied to every row's day through a table over the days the rows span
+    (``span`` where known, else found here): dates repeat (a few thousand days for
+    millions of rows), so the arithmetic is done once a day and each row costs one lookup.
+    ``place`` must accept missing days (NaT)."""
+    extremes = span or present_extremes(days, None, absent=NAT)
     if extremes is None:
         return place(days)
     low, present_max = extremes
