@@ -162,15 +162,16 @@ def test_a_grid_from_period_ranges_is_the_aggregate_of_each_cells_rows(rows, agg
     keep = np.array([kept and v is not None for _, _, kept, v in rows], dtype=bool)
     column = Vec("int", np.array([0 if v is None else v for v in values], dtype=np.int64),
                  np.array([v is None for v in values], dtype=bool))
-    grid, has, _ = grid_from_ranges(aggregate, codes, lo, hi, keep, column, n_keys, n_periods)
+    grid, has, _, stride = grid_from_ranges(aggregate, codes, lo, hi, keep, column, n_keys, n_periods)
+    assert stride >= n_periods
     for k in range(n_keys):
         for p in range(n_periods):
             held = [values[i] for i in range(len(rows)) if keep[i] and codes[i] == k and lo[i] <= p < hi[i]]
-            cell = grid[k * n_periods + p]
+            cell = grid[k * stride + p]
             if aggregate == "count":
                 assert cell == len(held)
                 continue
-            assert bool(has[k * n_periods + p]) == bool(held)
+            assert bool(has[k * stride + p]) == bool(held)
             if not held:
                 assert cell == 0
             elif aggregate == "sum":

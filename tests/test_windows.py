@@ -181,3 +181,22 @@ def test_coded_range_counts_count_each_code_apart(n_periods, n_codes, data):
     got = coded_range_counts(lo, hi, fill, n_codes, n_periods)
     want = [[int(((lo <= p) & (p < hi) & (codes == c)).sum()) for p in range(n_periods)] for c in range(n_codes)]
     assert got.tolist() == want
+
+
+@given(st.sampled_from([12, 254, 300, 40_000]),
+       st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.booleans()), max_size=30))
+def test_expand_gives_each_kept_row_once_for_every_period_of_its_range(n_periods, cells):
+    """Pairs (row, period) in row order, periods in the smallest type that holds them:
+    ranges that step down from row to row, empty ranges and rows left out included."""
+    import numpy as np
+
+    from indicators._windows import expand, period_dtype
+
+    ranges = [(a % (n_periods + 1), b % (n_periods + 1)) for a, b, _ in cells]
+    lo = np.array([min(a, b) for a, b in ranges], dtype=period_dtype(n_periods))
+    hi = np.array([max(a, b) for a, b in ranges], dtype=period_dtype(n_periods))
+    rows = np.array([i for i, (_, _, kept) in enumerate(cells) if kept], dtype=np.int64)
+    pair_rows, periods = expand(rows, lo, hi)
+    expected = [(i, p) for i in rows.tolist() for p in range(int(lo[i]), int(hi[i]))]
+    assert expected == list(zip(pair_rows.tolist(), periods.tolist()))
+    assert periods.dtype == lo.dtype

@@ -7,7 +7,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ._arrays import unique
+from ._arrays import sorted_with_order
 from ._vectors import Vec, unify_strings
 
 
@@ -16,9 +16,14 @@ class KeyGrid:
     """A lookup's value per (key, period) cell, and each measure row's key code into it."""
 
     codes: np.ndarray  # each measure row's key code (-1: missing, or no looked-up row has it)
-    values: np.ndarray  # key * periods + period -> the aggregate
+    values: np.ndarray  # key * stride + period -> the aggregate
     has: np.ndarray | None  # whether each cell has a value (None: a count, 0 where nothing)
     type: str  # the value's type
+    stride: int  # cells per key: the periods, or one more (a cell no period reads)
+
+    @property
+    def n_keys(self) -> int:
+        return self.values.size // self.stride
 
 
 def sum_or_mean(aggregate: str, sums: np.ndarray, counts: np.ndarray, column_type: str) -> tuple:
@@ -51,7 +56,9 @@ def _identity(aggregate: str, dtype: np.dtype):
 
 def grid_from_ranges(aggregate: str, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray, keep: np.ndarray,
                       column: Vec | None, n_keys: int, n_periods: int) -> tuple:
-    """A key x period aggregate from each row's period range, without expanding rows.
+    """A key x period aggregate from each row's period range, without expanding rows:
+    values, where each cell has one (None for counts), type and stride (``n_periods + 1``
+    cells per key, the last read by no period).
 
     Counts and sums come from difference arrays along each key's periods; minima and
     maxima of windows open to the past (to_date, cumulative) from running extrema.
@@ -63,30 +70,35 @@ def grid_from_ranges(aggregate: str, codes: np.ndarray, lo: np.ndarray, hi: np.n
     start += lo[rows]
     size = n_keys * width
 
+    # in place, and no copy of a key's first n_periods cells: the grid is keys x periods,
+    # often the largest array of a run
     def ranges(weights=None) -> np.ndarray:
-        # in place: the grid is keys x periods, often the largest array of a run
         diff = np.bincount(start, weights=weights, minlength=size)
+        if weights is None:
+            np.subtract.at(diff, stop, 1)
+            # each range ends in its key's own row (hi <= n_periods), so every row sums to
+            # 0 and one running sum of the whole grid is each row's own
+            return np.cumsum(diff, out=diff)
         diff -= np.bincount(stop, weights=weights, minlength=size)
         grid = diff.reshape(n_keys, width)
-        np.cumsum(grid, axis=1, out=grid)
-        return grid[:, :n_periods].ravel()
+        np.cumsum(grid, axis=1, out=grid)  # by row: a float's rounding must not pass to the next key
+        return diff
 
     counts = ranges().astype(np.int64, copy=False)
     if aggregate == "count":
-        return counts, None, "int"
+        return counts, None, "int", width
     values = column.data[rows]
     if aggregate in ("sum", "mean"):
-        return sum_or_mean(aggregate, ranges(values.astype(np.float64)), counts, column.type)
-    cells = codes[rows] * n_periods + lo[rows]
+        return (*sum_or_mean(aggregate, ranges(values.astype(np.float64)), counts, column.type), width)
     # each cell's extreme of the values first placed in it, the identity where none is:
     # the running extreme along each key's periods is then the window's
-    first = np.full(n_keys * n_periods, _identity(aggregate, values.dtype), dtype=values.dtype)
+    first = np.full(size, _identity(aggregate, values.dtype), dtype=values.dtype)
     ufunc = np.minimum if aggregate == "min" else np.maximum
-    ufunc.at(first, cells, values)
-    running = ufunc.accumulate(first.reshape(n_keys, n_periods), axis=1, out=first.reshape(n_keys, n_periods))
+    ufunc.at(first, start, values)
+    running = ufunc.accumulate(first.reshape(n_keys, width), axis=1, out=first.reshape(n_keys, width))
     has = counts > 0
-    np.copyto(running, 0, where=~has.reshape(n_keys, n_periods))
-    return first, has, column.type
+    np.copyto(running, 0, where=~has.reshape(n_keys, width))
+    return first, has, column.type, width
 
 
 def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
@@ -106,17 +118,29 @@ def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
         dense = _dense_codes(own_values, own_missing, present_values, other_values, other_missing)
         if dense is not None:
             return dense
-    # one sort of both sides' keys (a binary search of each key costs several times more)
-    other_present = other_values[~other_missing]
-    universe, inverse = unique(np.concatenate([present_values, other_present]), return_inverse=True)
-    own_inverse, other_inverse = inverse[:present_values.size], inverse[present_values.size:]
-    in_own = np.zeros(universe.size, dtype=bool)
-    in_own[own_inverse] = True
+    # one sort of both sides' keys (a binary search of each key costs several times more),
+    # each key's code worked out in sorted order and put in place by one scatter
+    n_own = present_values.size
+    keys = np.concatenate([present_values, other_values[~other_missing]])
+    if keys.size == 0:
+        return np.full(len(own), -1, dtype=np.int64), np.full(len(other), -1, dtype=np.int64), 1
+    order, ordered = sorted_with_order(keys)
+    del keys
+    new_value = np.empty(ordered.size, dtype=bool)
+    new_value[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new_value[1:])
+    del ordered
+    value_of = np.cumsum(new_value, dtype=np.int64)  # each sorted key's distinct value, from 1
+    value_of -= 1
+    in_own = np.zeros(int(value_of[-1]) + 1, dtype=bool)
+    in_own[value_of[order < n_own]] = True
     code_of = np.cumsum(in_own, dtype=np.int64) - 1  # the measure's keys, in value order
+    coded = np.empty(order.size, dtype=np.int64)
+    coded[order] = np.where(in_own[value_of], code_of[value_of], -1)
     own_codes = np.full(len(own), -1, dtype=np.int64)
-    own_codes[~own_missing] = code_of[own_inverse]
+    own_codes[~own_missing] = coded[:n_own]
     other_codes = np.full(len(other), -1, dtype=np.int64)
-    other_codes[~other_missing] = np.where(in_own[other_inverse], code_of[other_inverse], -1)
+    other_codes[~other_missing] = coded[n_own:]
     return own_codes, other_codes, max(int(in_own.sum()), 1)
 
 

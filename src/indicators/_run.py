@@ -117,14 +117,15 @@ class Run:
         cells = other_codes[rows] * n_periods + periods
         size = n_keys * n_periods
         if lookup.aggregate == "count":
-            return KeyGrid(own_codes, np.bincount(cells, minlength=size).astype(np.int64), None, "int")
+            return KeyGrid(own_codes, np.bincount(cells, minlength=size).astype(np.int64), None, "int", n_periods)
         values = column.data[rows]
         counts = np.bincount(cells, minlength=size)
         if lookup.aggregate == "count_distinct":
             codes = sort_codes(column)[rows]
             grid = distinct_per_group(cells, codes, size)
-            return KeyGrid(own_codes, grid, None, "int")
+            return KeyGrid(own_codes, grid, None, "int", n_periods)
         if lookup.aggregate in ("sum", "mean"):
             sums = np.bincount(cells, weights=values.astype(np.float64), minlength=size)
-            return KeyGrid(own_codes, *sum_or_mean(lookup.aggregate, sums, counts, column.type))
-        return KeyGrid(own_codes, extremes(lookup.aggregate, cells, values, size), counts > 0, column.type)
+            return KeyGrid(own_codes, *sum_or_mean(lookup.aggregate, sums, counts, column.type), n_periods)
+        return KeyGrid(own_codes, extremes(lookup.aggregate, cells, values, size), counts > 0, column.type,
+                       n_periods)

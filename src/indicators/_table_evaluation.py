@@ -271,7 +271,6 @@ class TableEvaluation:
     def lookup_values(self, lookup: Lookup, measure: Measure, rows: np.ndarray, periods: np.ndarray) -> Vec:
         """A lookup's value for each (row, period) pair."""
         grid = self.run.lookup_grid(lookup, measure)
-        n_periods = self.periods.count
         data = np.empty(rows.size, dtype=grid.values.dtype)
         missing = np.zeros(rows.size, dtype=bool)
         # block by block, with cells in numpy's own index type (taking by int32 is slower),
@@ -283,7 +282,7 @@ class TableEvaluation:
             at[...] = grid.codes.take(at)
             np.less(at, 0, out=lost)  # a missing key matches nothing
             np.maximum(at, 0, out=at)
-            at *= n_periods
+            at *= grid.stride
             at += periods[block]
             data[block] = grid.values.take(at)
             if grid.has is not None:
@@ -364,7 +363,7 @@ class TableEvaluation:
         joined = [lookup for lookup in read if (lookup.on,) == columns]
         if joined:  # cells by one key column: the key codes of its lookup grid (made already)
             grid = grids[joined[0].name]
-            n_keys = grid.values.size // n_periods
+            n_keys = grid.n_keys
             if n_keys + 1 > most:
                 return None
             codes, n_codes = np.where(grid.codes >= 0, grid.codes, n_keys), n_keys + 1  # missing: a code of its own
@@ -374,12 +373,12 @@ class TableEvaluation:
             codes, n_codes, _ = self.row_codes(columns)
             if n_codes > most:
                 return None
-        weights = grid_from_ranges("count", codes, lo, hi, keep, None, n_codes, n_periods)[0]
+        weights, _, _, stride = grid_from_ranges("count", codes, lo, hi, keep, None, n_codes, n_periods)
         cells = np.flatnonzero(weights)
         representative = np.zeros(n_codes, dtype=np.int64)
         representative[codes[kept]] = kept  # a row of each combination that some window holds
-        rows = representative[cells // n_periods].astype(row_dtype(lo.size))
-        periods = (cells % n_periods).astype(lo.dtype)
+        rows = representative[cells // stride].astype(row_dtype(lo.size))
+        periods = (cells % stride).astype(lo.dtype)
         return CellFrame(rows, periods, weights[cells], self.pair_context(measure, rows, periods))
 
     def _most_combinations(self, columns: tuple[str, ...]) -> int:

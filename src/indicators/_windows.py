@@ -316,8 +316,21 @@ def row_dtype(n_rows: int) -> type:
 def expand(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One (row, period) pair for every period each row's range covers (rows and periods
     in the smallest integer types that hold them, since pairs outnumber rows)."""
-    spans = (hi[rows] - lo[rows]).astype(np.int64)
+    firsts = lo[rows]
+    spans = hi[rows].astype(np.int64)
+    spans -= firsts
     total = int(spans.sum())
     pair_rows = np.repeat(rows.astype(row_dtype(lo.size), copy=False), spans)
-    offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(spans) - spans, spans)
-    return pair_rows, (np.repeat(lo[rows], spans) + offsets).astype(lo.dtype, copy=False)
+    # the periods are a running sum, in their own small type, of steps of 1 but at each
+    # row's first pair, which steps from the last period of the row before to the row's
+    # first (a step down wraps round in an unsigned type, and the sum wraps back)
+    nonempty = spans > 0
+    firsts, spans = firsts[nonempty].astype(np.int64), spans[nonempty]
+    steps = np.ones(total, dtype=lo.dtype)
+    if total:
+        starts = np.cumsum(spans)
+        starts -= spans
+        step = firsts.copy()
+        step[1:] -= firsts[:-1] + spans[:-1] - 1
+        steps[starts] = step.astype(lo.dtype)
+    return pair_rows, np.cumsum(steps, dtype=lo.dtype)
