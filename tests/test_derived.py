@@ -79,19 +79,26 @@ def brute_next(value, key, order):
     return mirrored[::-1] if n else []
 
 
-@given(st.lists(st.tuples(small, small, st.integers(0, 100)), max_size=40), st.booleans(), st.booleans(),
-       st.booleans())
-def test_previous_and_next_of_a_value_or_of_the_order_itself_match_the_rule(rows, forward, of_order, as_float):
-    """Both directions, the value being another column or the order itself (read off the
-    sort), orders packed as they are or (as floats) by rank."""
+def dates(values):
+    """Day numbers as a date column holds them: NaT in the missing cells."""
+    vec = ints(values)
+    data = np.where(vec.mask(), np.iinfo(np.int64).min, vec.data)
+    return Vec("date", data, vec.missing)
+
+
+@given(st.lists(st.tuples(small, small, st.one_of(st.none(), st.integers(0, 100))), max_size=40), st.booleans(),
+       st.booleans(), st.sampled_from(["int", "float", "date"]))
+def test_previous_and_next_of_a_value_or_of_the_order_itself_match_the_rule(rows, forward, of_order, order_type):
+    """Both directions, the value being another column (missing in places) or the order
+    itself (read off the sort), orders packed as they are, by rank (floats) or dates."""
     key = [k for k, _, _ in rows]
     order = [o for _, o, _ in rows]
     value = order if of_order else [v for _, _, v in rows]
     want = (brute_next if forward else brute_previous)(value, key, order)
-    order_vec = ints(order)
-    if as_float:
+    order_vec = dates(order) if order_type == "date" else ints(order)
+    if order_type == "float":
         order_vec = Vec("float", order_vec.data.astype(np.float64), order_vec.missing)
-    value_vec = order_vec if of_order else ints(value)
+    value_vec = order_vec if of_order else (dates if order_type == "date" else ints)(value)
     out = shift_by_key(value_vec, ints(key), order_vec, forward, value_is_order=of_order)
     assert want == [None if m else int(d) for d, m in zip(out.data, out.mask())]
 

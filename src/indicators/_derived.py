@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import block_rows, dense_codes, put_at, row_chunks, take_at, unique
+from ._dates import NAT
 from ._vectors import Vec
 
 
@@ -169,7 +170,14 @@ def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequ
         values = value.data[source]
         if value.missing is not None:
             has &= ~value.missing[source]
-        np.copyto(values, 0, where=~has, casting="unsafe")
+    # np.where rather than a masked write: twice as fast on a scattered mask
+    if value.type == "date":  # NaT marks the rows without one: one scatter, then one sequential pass
+        values = np.where(has, values, NAT)
+        data = np.empty_like(value.data) if m == n else np.full(n, NAT, dtype=value.data.dtype)
+        put_at(data, sequence.rows, take_at(values, sequence.group))
+        missing = data == NAT
+        return Vec(value.type, data, missing if missing.any() else None, value.categories)
+    values = np.where(has, values, np.zeros((), dtype=values.dtype))
     if m == n:  # every row is in the sequence: each is written
         data, missing = np.empty_like(value.data), np.empty(n, dtype=bool)
     else:
