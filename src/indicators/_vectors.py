@@ -78,13 +78,17 @@ def _or_masks(*masks: np.ndarray | None) -> np.ndarray | None:
 
 
 def constant(value: object, type_: str, n: int) -> Vec:
-    """A literal broadcast to n elements."""
+    """A literal broadcast to n elements: a read-only view of one value, not n copies."""
     if type_ == "null":
-        return Vec("null", np.zeros(n, dtype=np.int8), np.ones(n, dtype=bool))
+        return Vec("null", _repeated(0, np.int8, n), _repeated(True, bool, n))
     if type_ == "str":
-        return Vec("str", np.zeros(n, dtype=np.int32), None, np.array([value], dtype=object))
+        return Vec("str", _repeated(0, np.int32, n), None, np.array([value], dtype=object))
     dtype = {"int": np.int64, "float": np.float64, "bool": bool, "date": np.int64}[type_]
-    return Vec(type_, np.full(n, value, dtype=dtype))
+    return Vec(type_, _repeated(value, dtype, n))
+
+
+def _repeated(value: object, dtype: type, n: int) -> np.ndarray:
+    return np.broadcast_to(np.array(value, dtype=dtype), (n,))
 
 
 def null(n: int) -> Vec:
