@@ -343,16 +343,17 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     if repeats.size == 0:
         return none
     repeated = np.unique(repeats)
-    # a table of 2^20 flags (1 MiB, cache-resident) by the digests' top bits picks
-    # candidates in one gather; the binary search then keeps exactly the rows whose digest
-    # repeats
-    marked = np.zeros(1 << 20, dtype=bool)
-    marked[repeated >> np.uint32(12)] = True
+    # a table of flags by the digests' top bits (at most 2^20, 1 MiB, cache-resident; about
+    # one per row for small tables) picks candidates in one gather; the binary search then
+    # keeps exactly the rows whose digest repeats
+    shift = np.uint32(32 - min(20, max(n_rows.bit_length(), 8)))
+    marked = np.zeros(1 << (32 - int(shift)), dtype=bool)
+    marked[repeated >> shift] = True
     flagged = np.empty(n_rows, dtype=bool)
     top = np.empty(block_rows(n_rows), dtype=np.intp)
     for rows in row_chunks(n_rows):  # in blocks: no full-length index array
         index = top[:rows.stop - rows.start]
-        np.right_shift(digest[rows], np.uint32(12), out=index, casting="unsafe")
+        np.right_shift(digest[rows], shift, out=index, casting="unsafe")
         marked.take(index, out=flagged[rows], mode="clip")  # in range; "raise" with out= buffers
     candidates = np.flatnonzero(flagged)
     del flagged

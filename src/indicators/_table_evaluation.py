@@ -779,7 +779,11 @@ class TableEvaluation:
         period (rows whose date could not be read are counted as unreadable instead)."""
         def rows() -> np.ndarray:
             date = placing(measure)
-            undated = self.days(date) == NAT
+            column = self._date_column(date)
+            if column is not None:  # a date column's missing mask says it: no pass over its days
+                undated = np.zeros(self.table.n_rows, bool) if column.missing is None else column.missing.copy()
+            else:
+                undated = self.days(date) == NAT
             placed_by = self.table.columns.get(date.text.strip())
             if placed_by is not None and placed_by.unreadable_rows is not None:
                 undated &= ~placed_by.unreadable_rows
