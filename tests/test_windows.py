@@ -200,3 +200,24 @@ def test_expand_gives_each_kept_row_once_for_every_period_of_its_range(n_periods
     expected = [(i, p) for i in rows.tolist() for p in range(int(lo[i]), int(hi[i]))]
     assert expected == list(zip(pair_rows.tolist(), periods.tolist()))
     assert periods.dtype == lo.dtype
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-30, 30)), max_size=60),
+       st.one_of(st.integers(-40, 40), st.integers(-20_000, 20_000)))
+def test_placing_through_a_table_of_days_equals_placing_each_day(days, shift):
+    """Days before and after 1970 (where a missing day's entry sits at either end of the
+    table, or at day 0 of a table from 1970 for a column longer than its last day),
+    missing days among them, give what placing each day directly gives."""
+    import numpy as np
+
+    from indicators._dates import NAT
+    from indicators._windows import _through_day_table
+
+    values = np.array([NAT if d is None else d + shift for d in days], dtype=np.int64)
+
+    def place(d):
+        return (np.where(d == NAT, -1, d % 7 + d // 100),)
+
+    assert place(values)[0].tolist() == _through_day_table(values, place)[0].tolist()
+    longer = np.tile(np.array([NAT, 1, 5, 9], dtype=np.int64), 10)  # 40 rows, days up to 9
+    assert place(longer)[0].tolist() == _through_day_table(longer, place)[0].tolist()

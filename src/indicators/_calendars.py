@@ -74,8 +74,17 @@ class Calendar:
         if all(TABLE_FIRST_DAY <= low and high <= TABLE_LAST_DAY for low, high in spans):
             # the usual case: two lookups a row (NaT clips to the table's first entry)
             out = np.empty(start.shape, dtype=np.int64)
-            index = np.empty(block_rows(start.size), dtype=np.int64)
-            before = np.empty_like(index)
+            before = np.empty(block_rows(start.size), dtype=np.int64)
+            if all(low >= 0 for low, _ in spans):
+                # days from 1970 on index the table from 1970 as they are: no shifted copy
+                since_1970 = table[-TABLE_FIRST_DAY:]
+                for rows in row_chunks(start.size):
+                    k = rows.stop - rows.start
+                    since_1970.take(end[rows], out=out[rows], mode="clip")
+                    since_1970.take(start[rows], out=before[:k], mode="clip")
+                    np.subtract(out[rows], before[:k], out=out[rows])
+                return out.reshape(shape)
+            index = np.empty_like(before)
             for rows in row_chunks(start.size):
                 k = rows.stop - rows.start
                 np.subtract(end[rows], TABLE_FIRST_DAY, out=index[:k])

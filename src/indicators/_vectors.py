@@ -290,7 +290,7 @@ def compare(op: str, a: Vec, b: Vec) -> Vec:
         x, y = a.data, b.data
     out = _COMPARE[op](x, y)
     if missing is not None:
-        out &= ~missing
+        np.greater(out, missing, out=out)  # out and not missing, without a negated copy
     return Vec("bool", out, missing)
 
 

@@ -287,17 +287,31 @@ def _through_day_table(days: np.ndarray, place, span: tuple[int, int] | None = N
     low, present_max = extremes
     if present_max - low > 4 * days.size + 100_000:  # a sparse spread of days: place directly
         return place(days)
-    table_days = np.arange(low - 1, present_max + 1, dtype=np.int64)
-    table_days[0] = NAT  # index 0: a missing day
+    if low > 0 and present_max < days.size:
+        # a table from 1970-01-01 (day 0) on, no longer than the column: each day is its own
+        # index, and a missing day (NaT) clips to entry 0, which no present day uses
+        table_days = np.arange(present_max + 1, dtype=np.int64)
+        table_days[0] = NAT
+        return tuple(column.take(days, mode="clip") for column in place(table_days))
+    # else a day's entry is at day - low; a missing day's (NaT) is the last, where NaT - low
+    # falls when it wraps round to a large index (low > 0: one subtraction a row), or the
+    # first, where clipping each day to low - 1 puts it
+    after = low > 0
+    table_days = np.arange(low, present_max + 2, dtype=np.int64) if after else \
+        np.arange(low - 1, present_max + 1, dtype=np.int64)
+    table_days[-1 if after else 0] = NAT
     columns = place(table_days)
     placed = tuple(np.empty(days.size, dtype=column.dtype) for column in columns)
     block = np.empty(block_rows(days.size), dtype=np.intp)
     for rows in row_chunks(days.size):
         index = block[:rows.stop - rows.start]
-        np.clip(days[rows], low - 1, present_max, out=index)
-        index -= low - 1
+        if after:
+            np.subtract(days[rows], low, out=index)
+        else:
+            np.clip(days[rows], low - 1, present_max, out=index)
+            index -= low - 1
         for column, out in zip(columns, placed):
-            column.take(index, out=out[rows], mode="clip")  # in range: clipped above
+            column.take(index, out=out[rows], mode="clip")  # in range, or clipped to NaT's entry
     return placed
 
 
