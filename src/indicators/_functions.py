@@ -77,10 +77,12 @@ class Function:
             return _owned_vec(result)
         result_type = self.result_type([a.type for a in args])
         n = len(args[0]) if args else 0
+        if any(a.type == "null" for a in args):
+            return cast(Vec("null", np.zeros(n, np.int8), np.ones(n, bool)), result_type)
         missing = None
-        for a in args:
-            m = a.mask() if a.type != "null" else np.ones(len(a), bool)
-            missing = m if missing is None else (missing | m)
+        for a in args:  # an argument without missing cells adds no mask
+            if a.missing is not None:
+                missing = a.missing if missing is None else (missing | a.missing)
         if missing is not None and missing.all():
             return cast(Vec("null", np.zeros(n, np.int8), np.ones(n, bool)), result_type)
         as_given = self.builtin and self.name in _MISSING_CELLS_READ_AS_STORED

@@ -186,10 +186,10 @@ def coded_range_counts(lo: np.ndarray, hi: np.ndarray, fill_codes: Callable[[sli
     """
     width = n_periods + 1
     size = block_rows(lo.size)
-    codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=np.intp)
     by_pair = width * width * n_codes <= 1 << 14
     bounds = ((lo, hi),) if by_pair else ((lo,), (hi,))
     bins = width * (width if by_pair else 1) * n_codes
+    codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=np.uint16 if bins <= 1 << 16 else np.intp)
     histograms = [np.zeros(bins, dtype=np.int64) for _ in bounds]
     for rows in row_chunks(lo.size):
         k = rows.stop - rows.start
@@ -198,7 +198,7 @@ def coded_range_counts(lo: np.ndarray, hi: np.ndarray, fill_codes: Callable[[sli
             at[:k] = columns[0][rows]
             for column in columns[1:]:
                 at[:k] *= width
-                at[:k] += column[rows]
+                np.add(at[:k], column[rows], out=at[:k], casting="unsafe")  # periods' type to the cells'
             at[:k] *= n_codes
             at[:k] += codes[:k]
             counts += np.bincount(at[:k], minlength=bins)
@@ -215,7 +215,10 @@ def coded_bucket_counts(buckets: np.ndarray, fill_codes: Callable[[slice, np.nda
     """For each code 0..n_codes-1 (< 256), how many rows with that code fall in each
     bucket: shape (n_codes, n_buckets). ``fill_codes`` as for :func:`coded_range_counts`."""
     size = block_rows(buckets.size)
-    codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=np.intp)
+    # cells numbered in 16 bits where they fit: fewer bytes to write and count (measured
+    # faster than numpy's index type, which bincount converts to)
+    cell_type = np.uint16 if n_buckets * n_codes <= 1 << 16 else np.intp
+    codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=cell_type)
     counts = np.zeros(n_buckets * n_codes, dtype=np.int64)
     for rows in row_chunks(buckets.size):
         k = rows.stop - rows.start
