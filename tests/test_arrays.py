@@ -58,16 +58,19 @@ def test_distinct_per_group_counts_each_key_once(pairs, n_groups):
 
 
 @given(st.lists(st.tuples(st.one_of(st.integers(-3, 3), st.floats(-2, 2).map(lambda x: round(x, 1))),
-                          st.integers(0, 6), st.integers(0, 6)), max_size=40))
-def test_distinct_range_counts_count_each_key_once_per_covered_period(rows):
-    """Keys (integer or float) with overlapping, nested and empty ranges [lo, hi) over 6 periods."""
+                          st.integers(0, 70), st.integers(0, 70)), max_size=40),
+       st.sampled_from([6, 63, 70]))
+def test_distinct_range_counts_count_each_key_once_per_covered_period(rows, n_periods):
+    """Keys (integer or float) with overlapping, nested and empty ranges [lo, hi) over a
+    few periods, the most a bit mask holds (63), and more."""
+    rows = [(k, min(a, b) % (n_periods + 1), max(a, b) % (n_periods + 1)) for k, a, b in rows]
     rows = [(k, min(a, b), max(a, b)) for k, a, b in rows]
     floats = any(isinstance(k, float) for k, _, _ in rows)
     keys = np.array([k for k, _, _ in rows], dtype=np.float64 if floats else np.int64)
     lo = np.array([a for _, a, _ in rows], dtype=np.int16)
     hi = np.array([b for _, _, b in rows], dtype=np.int16)
-    expected = [len({k for k, a, b in rows if a <= p < b}) for p in range(6)]
-    assert expected == distinct_range_counts(keys, lo, hi, 6).tolist()
+    expected = [len({k for k, a, b in rows if a <= p < b}) for p in range(n_periods)]
+    assert expected == distinct_range_counts(keys, lo, hi, n_periods).tolist()
 
 
 @given(st.lists(st.tuples(st.integers(0, 2), st.one_of(st.none(), st.integers(0, 2))), max_size=60))

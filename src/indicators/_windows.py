@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._arrays import block_rows, dense_codes, present_extremes, row_chunks, unique
+from ._arrays import block_rows, dense_codes, present_extremes, row_chunks, sorted_with_order, unique
 from ._dates import NAT, format_period, month_code, month_end, month_start
 
 EARLIEST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))  # window_start of to_date
@@ -272,9 +272,31 @@ def merged_ranges(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: i
 
 def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int) -> np.ndarray:
     """How many distinct keys have at least one range covering each period: each key's
-    ranges merged into disjoint runs, so that each key counts once per period."""
+    ranges merged, so that each key counts once per period.
+
+    Integer keys over at most 63 periods: each range as the bits of one integer, or-ed
+    together per key after one sort of the keys; else each key's ranges merged into
+    disjoint runs (a sort of the keys to code them, and one of the coded ranges).
+    """
     if keys.size == 0:
         return np.zeros(n_periods, dtype=np.int64)
+    if n_periods < 64 and keys.dtype.kind in "iub":
+        order, ordered = sorted_with_order(keys)
+        one = np.uint64(1)
+        periods = np.left_shift(one, hi[order].astype(np.uint64))  # bits lo .. hi - 1 set
+        periods -= np.left_shift(one, lo[order].astype(np.uint64))
+        first = np.empty(ordered.size, dtype=bool)
+        first[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        del ordered
+        merged = np.bitwise_or.reduceat(periods, np.flatnonzero(first))
+        bit = np.empty(merged.size, dtype=np.uint64)
+        counts = np.zeros(n_periods, dtype=np.int64)
+        for period in range(n_periods):
+            np.right_shift(merged, np.uint64(period), out=bit)
+            bit &= one
+            counts[period] = np.count_nonzero(bit)
+        return counts
     _, run_lo, run_hi = merged_ranges(keys, lo, hi, n_periods)
     return range_counts(run_lo, run_hi, n_periods)
 
