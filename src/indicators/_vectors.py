@@ -88,7 +88,11 @@ def constant(value: object, type_: str, n: int) -> Vec:
 
 
 def _repeated(value: object, dtype: type, n: int) -> np.ndarray:
-    return np.broadcast_to(np.array(value, dtype=dtype), (n,))
+    """``value`` n times as a read-only view of one element (np.broadcast_to, made directly:
+    a quarter of its time, which counts on small tables)."""
+    out = np.ndarray((n,), dtype, np.array(value, dtype=dtype), 0, (0,))
+    out.flags.writeable = False
+    return out
 
 
 def null(n: int) -> Vec:
