@@ -190,6 +190,24 @@ def test_a_function_that_raises_or_returns_the_wrong_length_spoils_only_its_indi
         assert "NaN" not in results.to_json()
 
 
+def test_a_plugin_function_gets_a_literal_as_an_ordinary_array():
+    """The engine keeps a literal as one broadcast value; a plugin function may reshape or
+    view its arguments, so it gets them as ordinary arrays."""
+    def low_bytes(x):
+        return x.view(np.uint8).reshape(-1, 8)[:, 0].astype(np.int64)
+
+    host = PluginHost()
+    host.register(types.SimpleNamespace(indicators_functions=indicators.hookimpl(lambda: [
+        indicators.Function("low_byte", ("int",), "int", low_bytes)])), name="bytes")
+    registry = host.registry()
+    pack = indicators.loads_pack('[indicators.x]\ntitle = "X"\ntable = "t"\ndate = "d"\n'
+                                 'where = "low_byte(258) == 2 and low_byte(n) == n"\n', registry=registry)
+    results = indicators.evaluate(pack, {"t": {"d": ["2017-01-01"] * 2, "n": [1, 2]}}, "2017-01", "2017-01",
+                                 registry=registry)
+    assert [] == results.failures
+    assert 2 == results.get("x", "2017-01").numerator
+
+
 def _clobber(x):
     x[:] = 100
     return x

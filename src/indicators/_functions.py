@@ -69,7 +69,8 @@ class Function:
         """Apply to evaluated arguments, handling missing values as declared."""
         kwargs = {"calendar": calendar} if self.needs_calendar else {}
         if self.handles_missing:
-            result = self._invoke([_read_only_vec(a) for a in args], kwargs, limits)
+            given = args if self.builtin else [_spread(a) for a in args]
+            result = self._invoke([_read_only_vec(a) for a in given], kwargs, limits)
             n = len(args[0]) if args else 0
             if not isinstance(result, Vec) or len(result) != n:
                 raise PluginError([Problem(f"function {self.name}() returned {type(result).__name__} "
@@ -88,6 +89,8 @@ class Function:
         as_given = self.builtin and self.name in _MISSING_CELLS_READ_AS_STORED
         if self.builtin and self.name in _READ_SPANS:
             kwargs["spans"] = tuple(a.span for a in args)
+        if not self.builtin:
+            args = [_spread(a) for a in args]
         data = np.asarray(self._invoke([read_only(a.data if as_given else _plain(a)) for a in args], kwargs, limits))
         if data.shape != (n,):
             what = "one value" if data.shape == () else f"an array of shape {data.shape}"
@@ -172,6 +175,15 @@ def _failure(exc: BaseException) -> str:
     if isinstance(exc, ValueError) and "read-only" in str(exc):
         what += " (a function must not change the arrays it is given)"
     return what
+
+
+def _spread(vec: Vec) -> Vec:
+    """A literal's one broadcast value as a plain array, for a plugin function: it may
+    count on an ordinary array (reshaping, viewing as another type)."""
+    def plain(array):
+        return np.array(array) if array is not None and array.ndim == 1 and array.strides == (0,) else array
+
+    return Vec(vec.type, plain(vec.data), plain(vec.missing), vec.categories)
 
 
 def _read_only_vec(vec: Vec) -> Vec:
