@@ -205,9 +205,9 @@ def test_expand_gives_each_kept_row_once_for_every_period_of_its_range(n_periods
 @given(st.lists(st.one_of(st.none(), st.integers(-30, 30)), max_size=60),
        st.one_of(st.integers(-40, 40), st.integers(-20_000, 20_000)))
 def test_placing_through_a_table_of_days_equals_placing_each_day(days, shift):
-    """Days before and after 1970 (where a missing day's entry sits at either end of the
-    table, or at day 0 of a table from 1970 for a column longer than its last day),
-    missing days among them, give what placing each day directly gives."""
+    """Days before and after 1970, missing days among them, give what placing each day
+    directly gives: through a table from the day before the first, or from 1970 (day 0,
+    a missing day's entry) for a column longer than its last day number."""
     import numpy as np
 
     from indicators._dates import NAT

@@ -72,25 +72,20 @@ class Calendar:
         spans = [span for span in (known or present_extremes(x, None, absent=NAT)
                                    for x, known in zip((start, end), spans)) if span]
         if all(TABLE_FIRST_DAY <= low and high <= TABLE_LAST_DAY for low, high in spans):
-            # the usual case: two lookups a row (NaT clips to the table's first entry)
+            # the usual case: two lookups a row (NaT clips to the table's first entry); days
+            # from 1970 on index a view of the table from 1970 as they are, others are shifted
+            as_they_are = all(low >= 0 for low, _ in spans)
+            lookup = table[-TABLE_FIRST_DAY:] if as_they_are else table
             out = np.empty(start.shape, dtype=np.int64)
-            before = np.empty(block_rows(start.size), dtype=np.int64)
-            if all(low >= 0 for low, _ in spans):
-                # days from 1970 on index the table from 1970 as they are: no shifted copy
-                since_1970 = table[-TABLE_FIRST_DAY:]
-                for rows in row_chunks(start.size):
-                    k = rows.stop - rows.start
-                    since_1970.take(end[rows], out=out[rows], mode="clip")
-                    since_1970.take(start[rows], out=before[:k], mode="clip")
-                    np.subtract(out[rows], before[:k], out=out[rows])
-                return out.reshape(shape)
-            index = np.empty_like(before)
+            before, index = np.empty(block_rows(start.size), dtype=np.int64), None
+            if not as_they_are:
+                index = np.empty_like(before)
             for rows in row_chunks(start.size):
                 k = rows.stop - rows.start
-                np.subtract(end[rows], TABLE_FIRST_DAY, out=index[:k])
-                table.take(index[:k], out=out[rows], mode="clip")
-                np.subtract(start[rows], TABLE_FIRST_DAY, out=index[:k])
-                table.take(index[:k], out=before[:k], mode="clip")
+                for days, into in ((end[rows], out[rows]), (start[rows], before[:k])):
+                    if index is not None:
+                        days = np.subtract(days, TABLE_FIRST_DAY, out=index[:k])
+                    lookup.take(days, out=into, mode="clip")
                 np.subtract(out[rows], before[:k], out=out[rows])
             return out.reshape(shape)
         inside = ((start >= TABLE_FIRST_DAY) & (start <= TABLE_LAST_DAY)

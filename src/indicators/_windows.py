@@ -173,6 +173,12 @@ def masked_range_counts(lo: np.ndarray, hi: np.ndarray, keep: np.ndarray, n_peri
     return coded_range_counts(lo, hi, lambda rows, out: np.copyto(out, keep[rows]), 2, n_periods)[1]
 
 
+def _cell_type(n_cells: int) -> type:
+    """The type of a histogram's cell numbers: 16 bits where they fit, fewer bytes to write
+    and count (bincount reads them faster than numpy's index type, which it converts to)."""
+    return np.uint16 if n_cells <= 1 << 16 else np.intp
+
+
 def coded_range_counts(lo: np.ndarray, hi: np.ndarray, fill_codes: Callable[[slice, np.ndarray], None],
                        n_codes: int, n_periods: int) -> np.ndarray:
     """For each code 0..n_codes-1 (< 256), how many rows with that code have a range
@@ -189,7 +195,7 @@ def coded_range_counts(lo: np.ndarray, hi: np.ndarray, fill_codes: Callable[[sli
     by_pair = width * width * n_codes <= 1 << 14
     bounds = ((lo, hi),) if by_pair else ((lo,), (hi,))
     bins = width * (width if by_pair else 1) * n_codes
-    codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=np.uint16 if bins <= 1 << 16 else np.intp)
+    codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=_cell_type(bins))
     histograms = [np.zeros(bins, dtype=np.int64) for _ in bounds]
     for rows in row_chunks(lo.size):
         k = rows.stop - rows.start
@@ -215,10 +221,7 @@ def coded_bucket_counts(buckets: np.ndarray, fill_codes: Callable[[slice, np.nda
     """For each code 0..n_codes-1 (< 256), how many rows with that code fall in each
     bucket: shape (n_codes, n_buckets). ``fill_codes`` as for :func:`coded_range_counts`."""
     size = block_rows(buckets.size)
-    # cells numbered in 16 bits where they fit: fewer bytes to write and count (measured
-    # faster than numpy's index type, which bincount converts to)
-    cell_type = np.uint16 if n_buckets * n_codes <= 1 << 16 else np.intp
-    codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=cell_type)
+    codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=_cell_type(n_buckets * n_codes))
     counts = np.zeros(n_buckets * n_codes, dtype=np.int64)
     for rows in row_chunks(buckets.size):
         k = rows.stop - rows.start
@@ -270,6 +273,9 @@ def merged_ranges(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: i
     return k[first], l[first], reach[last]
 
 
+_BYTE_BITS = (np.arange(256)[:, None] >> np.arange(8)) & 1  # byte value -> its 8 bits, lowest first
+
+
 def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int) -> np.ndarray:
     """How many distinct keys have at least one range covering each period: each key's
     ranges merged, so that each key counts once per period.
@@ -289,14 +295,13 @@ def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_pe
         first[0] = True
         np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
         del ordered
-        merged = np.bitwise_or.reduceat(periods, np.flatnonzero(first))
-        bit = np.empty(merged.size, dtype=np.uint64)
-        counts = np.zeros(n_periods, dtype=np.int64)
-        for period in range(n_periods):
-            np.right_shift(merged, np.uint64(period), out=bit)
-            bit &= one
-            counts[period] = np.count_nonzero(bit)
-        return counts
+        merged = np.bitwise_or.reduceat(periods, np.flatnonzero(first)).astype("<u8", copy=False)
+        # each byte of the keys' masks counted in one histogram of its 256 values, whose
+        # bits then give eight periods' counts
+        by_byte = merged.view(np.uint8).reshape(-1, 8)
+        counts = [np.bincount(by_byte[:, byte], minlength=256) @ _BYTE_BITS
+                  for byte in range((n_periods + 7) // 8)]
+        return np.concatenate(counts)[:n_periods].astype(np.int64)
     _, run_lo, run_hi = merged_ranges(keys, lo, hi, n_periods)
     return range_counts(run_lo, run_hi, n_periods)
 
@@ -318,25 +323,18 @@ def _through_day_table(days: np.ndarray, place, span: tuple[int, int] | None = N
         table_days = np.arange(present_max + 1, dtype=np.int64)
         table_days[0] = NAT
         return tuple(column.take(days, mode="clip") for column in place(table_days))
-    # else a day's entry is at day - low; a missing day's (NaT) is the last, where NaT - low
-    # falls when it wraps round to a large index (low > 0: one subtraction a row), or the
-    # first, where clipping each day to low - 1 puts it
-    after = low > 0
-    table_days = np.arange(low, present_max + 2, dtype=np.int64) if after else \
-        np.arange(low - 1, present_max + 1, dtype=np.int64)
-    table_days[-1 if after else 0] = NAT
+    # else a table from the day before the first: each day clipped to it (NaT to its entry 0)
+    table_days = np.arange(low - 1, present_max + 1, dtype=np.int64)
+    table_days[0] = NAT
     columns = place(table_days)
     placed = tuple(np.empty(days.size, dtype=column.dtype) for column in columns)
     block = np.empty(block_rows(days.size), dtype=np.intp)
     for rows in row_chunks(days.size):
         index = block[:rows.stop - rows.start]
-        if after:
-            np.subtract(days[rows], low, out=index)
-        else:
-            np.clip(days[rows], low - 1, present_max, out=index)
-            index -= low - 1
+        np.clip(days[rows], low - 1, present_max, out=index)
+        index -= low - 1
         for column, out in zip(columns, placed):
-            column.take(index, out=out[rows], mode="clip")  # in range, or clipped to NaT's entry
+            column.take(index, out=out[rows], mode="clip")  # in range: clipped above
     return placed
 
 
