@@ -19,7 +19,7 @@ AGGREGATE_KINDS = ("mean", "median", "min", "max", "sum")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Location:
     """Where a definition was written: file, line and key path."""
 
@@ -31,7 +31,7 @@ class Location:
         return Problem(message, self.file, self.line, self.path, detail)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Expr:
     """An expression of a pack: its text, its tree and where it was written."""
 
@@ -49,7 +49,7 @@ class Expr:
         return self.location.problem(error.message, error.render(self.text))
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Window:
     """A window kind and, for rolling windows, its number of months."""
 
@@ -77,7 +77,7 @@ def parse_window(text: Any) -> Window | None:
     return None
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Lookup:
     """A per-key aggregate of another table, joined onto a measure's rows for each period."""
 
@@ -111,7 +111,7 @@ class Lookup:
         return column_type or "null"
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Measure:
     """Rows of one table that fall in the window and pass the filters."""
 
@@ -149,21 +149,21 @@ def _placement(source: Measure | Lookup) -> tuple:
             tuple(e.node.canonical if e is not None else None for e in (source.date, source.start, source.end)))
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Constant:
     """A constant denominator."""
 
     value: float
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class PopulationRef:
     """A reference population denominator, by name."""
 
     name: str
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Indicator:
     """One checked indicator definition."""
 

@@ -26,6 +26,18 @@ class KeyGrid:
         return self.values.size // self.stride
 
 
+def key_grid(codes: np.ndarray, values: np.ndarray, has: np.ndarray | None, type: str, stride: int) -> KeyGrid:
+    """A :class:`KeyGrid`, a grid of counts (``has`` None) held in the narrowest unsigned
+    type that holds its largest count: measure rows read it at random, several times
+    faster when it is small (within the processor's caches and its page tables' reach)."""
+    if has is None and values.size:
+        top = int(values.max())
+        narrow = next((t for t in (np.uint8, np.uint16, np.uint32) if top <= np.iinfo(t).max), None)
+        if narrow is not None:
+            values = values.astype(narrow)
+    return KeyGrid(codes, values, has, type, stride)
+
+
 def sum_or_mean(aggregate: str, sums: np.ndarray, counts: np.ndarray, column_type: str) -> tuple:
     has = counts > 0
     if aggregate == "mean":

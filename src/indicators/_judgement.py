@@ -160,11 +160,26 @@ def _number(value) -> float | int | None:
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
-def _rows_of(accounting: dict[str, dict], p: int) -> dict[str, dict]:
-    """One period's row accounting (from lists by period): in window = used + the sum of left out."""
-    return {side: {"in_window": int(rows["in_window"][p]), "used": int(rows["used"][p]),
-                   "left_out": {reason: int(counts[p]) for reason, counts in rows["left_out"] if counts[p]}}
-            for side, rows in accounting.items()}
+def _nonzero_by_period(counts: list[tuple[str, np.ndarray]], n_periods: int) -> list[dict[str, int]]:
+    """For each period, the counts of ``(reason, counts by period)`` that are not zero, in
+    the order given."""
+    out: list[dict[str, int]] = [{} for _ in range(n_periods)]
+    for reason, by_period in counts:
+        by_period = np.asarray(by_period, dtype=np.int64)
+        values = by_period.tolist()
+        for p in np.flatnonzero(by_period).tolist():
+            out[p][reason] = values[p]
+    return out
+
+
+def _rows_by_period(accounting: dict[str, Accounting], n_periods: int) -> list[dict[str, dict]]:
+    """Each period's row accounting: in window = used + the sum of left out."""
+    sides = [(side, np.asarray(rows.in_window, dtype=np.int64).tolist(), np.asarray(rows.used, dtype=np.int64).tolist(),
+              _nonzero_by_period(sorted(rows.left_out.items()), n_periods))
+             for side, rows in accounting.items()]
+    return [{side: {"in_window": in_window[p], "used": used[p], "left_out": left_out[p]}
+             for side, in_window, used, left_out in sides}
+            for p in range(n_periods)]
 
 
 @attrs.frozen
@@ -196,12 +211,8 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
     years = {year: _year_terms(indicator, year) for year in set(fy_years)}
     starts = [to_iso(day) for day in np.asarray(figures["window_start"]).tolist()]
     ends = [to_iso(day) for day in np.asarray(figures["window_end"]).tolist()]
-    notes = [(reason, np.asarray(notes[reason]).tolist()) for reason in sorted(notes)]
-    if accounting is not None:
-        accounting = {side: {"in_window": np.asarray(rows.in_window).tolist(), "used": np.asarray(rows.used).tolist(),
-                             "left_out": [(reason, np.asarray(counts).tolist())
-                                          for reason, counts in sorted(rows.left_out.items())]}
-                      for side, rows in accounting.items()}
+    notes_by_period = _nonzero_by_period([(reason, notes[reason]) for reason in sorted(notes)], periods.count)
+    rows_by_period = None if accounting is None else _rows_by_period(accounting, periods.count)
     has_denominator = indicator.denominator is not None and indicator.kind not in ("count",)
     projects = indicator.kind == "count" and indicator.base.window.kind == "ytd"
     if projects:  # days elapsed in each period's window, and days in its financial year
@@ -209,6 +220,7 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
         elapsed = (np.asarray(figures["window_end"]) - np.asarray(figures["window_start"]) + 1).tolist()
         year_days = (month_start(first_months + 12) - month_start(first_months)).tolist()
     suppressing = suppress_below is not None and suppress_below > 1
+    small = lambda x: x is not None and 1 <= x < suppress_below  # noqa: E731
     counted_denominator = figures["counted_denominator"]
     period_texts = periods.texts
     shared = {"indicator": indicator.id, "title": indicator.title, "kind": indicator.kind,
@@ -222,7 +234,6 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
         value = float(values[p]) if math.isfinite(values[p]) else None
         suppressed = False
         if suppressing:
-            small = lambda x: x is not None and 1 <= x < suppress_below  # noqa: E731
             suppressed = small(numerator) or (counted_denominator and small(denominator))
         year = years[fy_years[p]]
         if suppressed:
@@ -255,8 +266,8 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
             ci_low=None if interval is None else interval[0],
             ci_high=None if interval is None else interval[1],
             suppressed=suppressed,
-            notes={reason: int(counts[p]) for reason, counts in notes if counts[p]},
-            rows=None if suppressed or accounting is None else _rows_of(accounting, p),
+            notes=notes_by_period[p],
+            rows=None if suppressed or rows_by_period is None else rows_by_period[p],
             group=group if group is not None else {},
             projected_year_end=record_value * year_days[p] / elapsed[p]
             if projects and record_value is not None else None,

@@ -35,9 +35,13 @@ def indicator_notes(indicator: Indicator, run: Run, duplicates: bool = True) -> 
     notes: dict[str, np.ndarray] = {}
 
     def add(reason: str, counts) -> None:
-        counts = np.broadcast_to(np.asarray(counts, dtype=np.int64), (n_periods,))
-        if counts.any():
-            notes[reason] = notes.get(reason, 0) + counts
+        """Add counts by period (or one count for every period) under ``reason``."""
+        counts = np.asarray(counts, dtype=np.int64)
+        if not counts.any():
+            return
+        if counts.ndim == 0:
+            counts = np.full(n_periods, counts)
+        notes[reason] = notes.get(reason, 0) + counts
 
     for measure, of in noted_measures(indicator):
         evaluation = run.tables[measure.table]

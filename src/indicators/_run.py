@@ -12,7 +12,7 @@ from ._derived import sort_codes
 from ._errors import ResourceError
 from ._evaluator import evaluate as evaluate_node
 from ._functions import DEFAULT_TIME_LIMIT, CallLimits, Function
-from ._grids import KeyGrid, extremes, grid_from_ranges, shared_codes, sum_or_mean
+from ._grids import KeyGrid, extremes, grid_from_ranges, key_grid, shared_codes, sum_or_mean
 from ._memory import BYTES_PER_PAIR, DEFAULT_MEMORY_BUDGET, GRID_COPIES, size_text
 from ._pack import Indicator, Lookup, Measure, Pack
 from ._plan import reason_passes
@@ -105,7 +105,7 @@ class Run:
         prefix = lookup.window.kind in ("to_date", "cumulative")
         if (where is None or not where.uses_period) and (
                 lookup.aggregate in ("count", "sum", "mean") or (prefix and lookup.aggregate in ("min", "max"))):
-            return KeyGrid(own_codes, *grid_from_ranges(lookup.aggregate, other_codes, lo, hi, keep, column,
+            return key_grid(own_codes, *grid_from_ranges(lookup.aggregate, other_codes, lo, hi, keep, column,
                                                          n_keys, n_periods))
         kept = np.flatnonzero(keep)
         self.within_budget(BYTES_PER_PAIR * int((hi[kept] - lo[kept]).sum(dtype=np.int64)),
@@ -117,15 +117,15 @@ class Run:
         cells = other_codes[rows] * n_periods + periods
         size = n_keys * n_periods
         if lookup.aggregate == "count":
-            return KeyGrid(own_codes, np.bincount(cells, minlength=size).astype(np.int64), None, "int", n_periods)
+            return key_grid(own_codes, np.bincount(cells, minlength=size), None, "int", n_periods)
         values = column.data[rows]
         counts = np.bincount(cells, minlength=size)
         if lookup.aggregate == "count_distinct":
             codes = sort_codes(column)[rows]
             grid = distinct_per_group(cells, codes, size)
-            return KeyGrid(own_codes, grid, None, "int", n_periods)
+            return key_grid(own_codes, grid, None, "int", n_periods)
         if lookup.aggregate in ("sum", "mean"):
             sums = np.bincount(cells, weights=values.astype(np.float64), minlength=size)
-            return KeyGrid(own_codes, *sum_or_mean(lookup.aggregate, sums, counts, column.type), n_periods)
-        return KeyGrid(own_codes, extremes(lookup.aggregate, cells, values, size), counts > 0, column.type,
+            return key_grid(own_codes, *sum_or_mean(lookup.aggregate, sums, counts, column.type), n_periods)
+        return key_grid(own_codes, extremes(lookup.aggregate, cells, values, size), counts > 0, column.type,
                        n_periods)

@@ -271,7 +271,7 @@ class TableEvaluation:
     def lookup_values(self, lookup: Lookup, measure: Measure, rows: np.ndarray, periods: np.ndarray) -> Vec:
         """A lookup's value for each (row, period) pair."""
         grid = self.run.lookup_grid(lookup, measure)
-        data = np.empty(rows.size, dtype=grid.values.dtype)
+        data = np.empty(rows.size, dtype=np.int64 if grid.has is None else grid.values.dtype)  # counts: int64
         missing = np.zeros(rows.size, dtype=bool)
         # block by block, with cells in numpy's own index type (taking by int32 is slower),
         # so that no full-length temporary is made

@@ -39,6 +39,7 @@ class Periods:
         self.ends = month_end(self.codes)
         self.financial_year_start = financial_year_start
         self.texts = [format_period(code) for code in self.codes.tolist()]  # YYYY-MM of each period
+        self._window_months: dict[tuple[str, int], tuple[np.ndarray, np.ndarray | None]] = {}
 
     def financial_year_first_month(self, codes: np.ndarray) -> np.ndarray:
         """Month code of the first month of the financial year holding each month."""
@@ -113,18 +114,29 @@ class Periods:
         the month axis (the last axis of ``monthly``): the differences of one cumulative
         sum, since every event window is a run of consecutive months."""
         prefix = np.cumsum(monthly[..., :-1], axis=-1)  # events up to each month, nowhere left out
-        ends = np.arange(self.count) + LOOKBACK + 1
-        if kind == "month":
-            starts = ends
-        elif kind == "rolling":
-            starts = ends - (months - 1)
-        elif kind == "ytd":
-            starts = self.financial_year_first_month(self.codes) - (self.first - LOOKBACK) + 1
-        elif kind in ("cumulative", "to_date"):
-            return prefix[..., ends]
-        else:
-            raise ValueError(kind)
-        return prefix[..., ends] - prefix[..., starts - 1]
+        last, before_first = self._window_months_of(kind, months)
+        if before_first is None:
+            return prefix[..., last]
+        return prefix[..., last] - prefix[..., before_first]
+
+    def _window_months_of(self, kind: str, months: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """For each period's event window, the bucket of its last month and of the month
+        before its first (None: every month before counts), computed once per window."""
+        key = (kind, months)
+        if key not in self._window_months:
+            ends = np.arange(self.count) + LOOKBACK + 1
+            if kind == "month":
+                starts = ends
+            elif kind == "rolling":
+                starts = ends - (months - 1)
+            elif kind == "ytd":
+                starts = self.financial_year_first_month(self.codes) - (self.first - LOOKBACK) + 1
+            elif kind in ("cumulative", "to_date"):
+                starts = None
+            else:
+                raise ValueError(kind)
+            self._window_months[key] = (ends, None if starts is None else starts - 1)
+        return self._window_months[key]
 
     def place_episodes(self, starts: np.ndarray, ends: np.ndarray | None,
                        spans: tuple[tuple[int, int] | None, tuple[int, int] | None] = (None, None)

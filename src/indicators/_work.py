@@ -9,6 +9,7 @@ same table is evaluated once, two measures making the same selection count it on
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, ClassVar, Iterable, Iterator, TypeVar
 
 import attrs
@@ -28,6 +29,7 @@ def placement_key(source: Measure | Lookup) -> tuple:
     return source.placement
 
 
+@functools.lru_cache(maxsize=4096)
 def pass_placement(source: Measure | Lookup) -> tuple:
     """What places rows for a reasons pass: an event's month, whatever its window (every
     event window's counts come from counts by month), or a snapshot's placement."""
@@ -44,6 +46,7 @@ def lookup_key(lookup: Lookup) -> tuple:
             tuple(to_text(e.node) if e else None for e in (lookup.date, lookup.start, lookup.end, lookup.where)))
 
 
+@functools.lru_cache(maxsize=4096)
 def is_pair_level(expr: Expr, measure: Measure) -> bool:
     """Whether a filter reads the period (or a lookup, which is per period): it is then
     judged on (row, period) pairs rather than once per row."""
@@ -67,6 +70,7 @@ def cell_columns(measure: Measure, exprs: Iterable[Expr], also: Iterable[str | N
     return tuple(sorted(columns))
 
 
+@functools.lru_cache(maxsize=4096)
 def row_selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
     """The rows a measure keeps before any filter that reads the period: its placement,
     its row-level filters (a conjunction, so in any order) and its lookups."""
@@ -75,6 +79,7 @@ def row_selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -
     return (placement_key(measure), tuple(row_level), tuple(lookup_key(lookup) for lookup in measure.lookups))
 
 
+@functools.lru_cache(maxsize=4096)
 def selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
     """The rows a measure counts in each period: its row selection and the filters that
     read the period."""
@@ -86,7 +91,8 @@ def selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tu
 DURATION_FUNCTIONS = ("days", "working_days", "months", "age")
 
 
-def durations_taken(measure: Measure, of: Expr | None = None) -> list[Expr]:
+@functools.lru_cache(maxsize=4096)
+def durations_taken(measure: Measure, of: Expr | None = None) -> tuple[Expr, ...]:
     """The durations between two of a row's dates that a measure's expressions (and
     ``of``) take, reading no period or lookup, by canonical text: what the negative
     duration note checks."""
@@ -96,7 +102,7 @@ def durations_taken(measure: Measure, of: Expr | None = None) -> list[Expr]:
             if (isinstance(node, Call) and node.name in DURATION_FUNCTIONS and not uses_period(node)
                     and not names_used(node) & measure.lookup_names()):
                 calls[to_text(node)] = Expr(to_text(node), node, expr.location)
-    return [calls[text] for text in sorted(calls)]
+    return tuple(calls[text] for text in sorted(calls))
 
 
 def lookups_read(measure: Measure, of: Expr | None = None) -> tuple[Lookup, ...]:
@@ -135,7 +141,8 @@ def undated_filters(measure: Measure) -> list[Expr]:
     return [expr for expr in measure.filters() if expr is not measure.extra and not is_pair_level(expr, measure)]
 
 
-def noted_measures(indicator: Indicator) -> list[tuple[Measure, Expr | None]]:
+@functools.lru_cache(maxsize=4096)
+def noted_measures(indicator: Indicator) -> tuple[tuple[Measure, Expr | None], ...]:
     """The measures whose rows an indicator's data-quality notes count, each once (a
     numerator that is its base plus a condition reads the same rows), with the values
     an aggregate's ``of`` takes on the numerator's rows."""
@@ -147,7 +154,7 @@ def noted_measures(indicator: Indicator) -> list[tuple[Measure, Expr | None]]:
             continue
         seen.append(plain)
         out.append((measure, indicator.of if measure is indicator.numerator else None))
-    return out
+    return tuple(out)
 
 
 def last_readers(indicators: Iterable[Indicator]) -> dict[str, str]:
@@ -401,6 +408,7 @@ class NegativeDurations(Key):
     where: str | None
 
 
+@functools.lru_cache(maxsize=4096)
 def account_key(measure: Measure, of: Expr | None = None, each: str | None = None) -> Account:
     """The key of a measure's row accounting (with the values ``of`` aggregates, or the
     holders ``each`` names)."""
@@ -409,11 +417,13 @@ def account_key(measure: Measure, of: Expr | None = None, each: str | None = Non
                    measure.distinct, to_text(of.node) if of is not None else None, each)
 
 
+@functools.lru_cache(maxsize=4096)
 def undated_key(measure: Measure) -> Undated:
     """The key of the missing-date note of a measure."""
     return Undated(to_text(placing(measure).node), texts(undated_filters(measure)))
 
 
+@functools.lru_cache(maxsize=4096)
 def negative_durations_key(measure: Measure, of: Expr | None = None) -> NegativeDurations | None:
     """The key of the negative-duration note of a measure (None: it takes no duration)."""
     durations = durations_taken(measure, of)
