@@ -342,7 +342,11 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     del ordered
     if repeats.size == 0:
         return none
-    repeated = np.unique(repeats)
+    # sorted already: its distinct values without np.unique's fixed cost (most of the
+    # time a small table takes here)
+    first_of_run = np.ones(repeats.size, dtype=bool)
+    np.not_equal(repeats[1:], repeats[:-1], out=first_of_run[1:])
+    repeated = repeats[first_of_run]
     # a table of flags by the digests' top bits (at most 2^20, 1 MiB, cache-resident; about
     # one per row for small tables) picks candidates in one gather; the binary search then
     # keeps exactly the rows whose digest repeats

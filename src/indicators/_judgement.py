@@ -231,21 +231,18 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
     for p in range(periods.count):
         numerator = _number(numerators[p])
         denominator = _number(denominators[p]) if has_denominator else None
-        value = float(values[p]) if math.isfinite(values[p]) else None
+        value = values[p] if math.isfinite(values[p]) else None
         suppressed = False
         if suppressing:
             suppressed = small(numerator) or (counted_denominator and small(denominator))
+        record_value = None if suppressed else value
+        if p == 0:  # only the direction of travel of period 1 reads it
+            previous_value = record_value
+            continue
         year = years[fy_years[p]]
-        if suppressed:
-            interval = None
-            record_value = None
-        else:
-            interval = interval_for(indicator, numerator, denominator)
-            record_value = value
+        interval = None if suppressed else interval_for(indicator, numerator, denominator)
         direction = direction_for(indicator, record_value, previous_value)
         previous_value = record_value
-        if p == 0:
-            continue
         benchmarks = {
             name: {"value": _number(bench),
                    "comparison": None if suppressed else compare_benchmark(indicator, record_value, bench, interval)}

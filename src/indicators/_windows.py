@@ -106,7 +106,7 @@ class Periods:
             present &= days >= since
         nowhere = self.n_months - 1
         bucket = month_code(np.where(present, days, 0)) - (self.first - LOOKBACK) + 1
-        bucket = np.where(present, np.clip(bucket, 0, nowhere), nowhere)
+        bucket = np.where(present, np.minimum(np.maximum(bucket, 0), nowhere), nowhere)
         return bucket.astype(period_dtype(self.n_months))
 
     def month_window_counts(self, monthly: np.ndarray, kind: str, months: int = 1) -> np.ndarray:
@@ -156,11 +156,14 @@ class Periods:
         """The period of each day's month, clipped to 0..count (count where missing)."""
         present = days != NAT
         index = np.where(present, month_code(np.where(present, days, 0)) - self.first, self.count)
-        return np.clip(index, 0, self.count).astype(period_dtype(self.count))
+        return np.minimum(np.maximum(index, 0), self.count).astype(period_dtype(self.count))
 
     def _clip(self, lo: np.ndarray, hi: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lo = np.clip(lo, 0, self.count, out=np.asarray(lo, dtype=np.int64))
-        hi = np.clip(hi, 0, self.count, out=np.asarray(hi, dtype=np.int64))
+        # np.maximum and np.minimum: np.clip's checks of its bounds cost more than the work on a small table
+        lo = np.asarray(lo, dtype=np.int64)
+        np.minimum(np.maximum(lo, 0, out=lo), self.count, out=lo)
+        hi = np.asarray(hi, dtype=np.int64)
+        np.minimum(np.maximum(hi, 0, out=hi), self.count, out=hi)
         empty = ~present | (hi <= lo)
         hi[empty] = lo[empty]
         # kept for the whole run, one pair per row and window: as small as the periods allow
@@ -343,7 +346,7 @@ def _through_day_table(days: np.ndarray, place, span: tuple[int, int] | None = N
     block = np.empty(block_rows(days.size), dtype=np.intp)
     for rows in row_chunks(days.size):
         index = block[:rows.stop - rows.start]
-        np.clip(days[rows], low - 1, present_max, out=index)
+        np.minimum(np.maximum(days[rows], low - 1, out=index), present_max, out=index)
         index -= low - 1
         for column, out in zip(columns, placed):
             column.take(index, out=out[rows], mode="clip")  # in range: clipped above
