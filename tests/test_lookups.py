@@ -120,10 +120,12 @@ def test_lookup_on_a_column_of_another_name():
 
 
 
-@given(st.lists(st.one_of(st.none(), st.integers(-5, 40)), max_size=30),
-       st.lists(st.one_of(st.none(), st.integers(-50, 10**9)), max_size=30))
+@given(st.lists(st.one_of(st.none(), st.integers(-5, 40), st.just(-2**63)), max_size=30),
+       st.lists(st.one_of(st.none(), st.integers(-50, 10**9), st.sampled_from([-2**63, -2**63 + 1, 2**63 - 1])),
+                max_size=30))
 def test_key_codes_match_equal_keys_whichever_way_they_are_built(own, other):
-    """Codes (dense addressing or sorting) equal exactly where the keys are equal."""
+    """Codes (dense addressing or sorting) equal exactly where the keys are equal, also for
+    keys at the ends of the integers (whose offsets from the smallest key wrap)."""
     import numpy as np
 
     from indicators._grids import shared_codes

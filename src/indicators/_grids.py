@@ -162,13 +162,20 @@ def _dense_codes(own_values, own_missing, present_values, other_values, other_mi
     span = high - low + 1
     # five bytes per value of the span (a flag and an int32 code): worth it up to a few
     # times the keys, where a sort of the keys would cost more
-    if span > 8 * (own_values.size + other_values.size) + 1_000_000 or span >= 2**31:
+    if span > 8 * (own_values.size + other_values.size) + 1_000_000 or span >= 2**31 - 2 or low == -2**63:
         return None
-    seen = np.zeros(span, dtype=bool)
-    seen[present_values - low] = True
-    code_of = np.cumsum(seen, dtype=np.int32) - 1
-    own_codes = np.where(own_missing, -1, code_of[np.where(own_missing, low, own_values) - low])
-    inside = ~other_missing & (other_values >= low) & (other_values <= high)
-    offset = np.where(inside, other_values - low, 0)
-    other_codes = np.where(inside & seen[offset], code_of[offset], -1)
-    return own_codes, other_codes, int(code_of[-1] + 1)
+    # each value's code by its offset from ``low - 1``, -1 at both ends of the table: a
+    # lookup clipped to the table gives -1 to any value outside the span, wrapped or not
+    seen = np.zeros(span + 2, dtype=bool)
+    seen[present_values - (low - 1)] = True
+    code_of = np.cumsum(seen, dtype=np.int32)
+    code_of -= 1
+    n_codes = int(code_of[-1]) + 1
+    code_of = np.where(seen, code_of, np.int32(-1))
+
+    def coded(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            codes = code_of.take(values - (low - 1), mode="clip")
+        return np.where(missing, np.int32(-1), codes) if missing.any() else codes
+
+    return coded(own_values, own_missing), coded(other_values, other_missing), n_codes
