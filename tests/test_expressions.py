@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -116,6 +118,20 @@ def test_months_between_dates():
     a = ["2017-01-31", "2017-01-15", "2017-03-15"]
     b = ["2017-02-28", "2017-02-15", "2017-01-20"]
     assert [0, 1, -2] == values("months(a, b)", a=a, b=b)
+
+
+@given(st.lists(st.tuples(st.dates(min_value=datetime.date(1800, 1, 1)),
+                          st.dates(min_value=datetime.date(1800, 1, 1))), min_size=1, max_size=20))
+def test_months_and_age_count_whole_months_and_years_as_the_calendar_does(pairs):
+    """months(a, b): whole months from a to b (a day of the month not yet reached leaves
+    the last month out; negative backwards); age(dob, at): whole years, likewise; also for
+    dates outside the engine's day tables (1900-2200)."""
+    a = [x.isoformat() for x, _ in pairs]
+    b = [y.isoformat() for _, y in pairs]
+    months = [12 * (y.year - x.year) + y.month - x.month - (y.day < x.day) for x, y in pairs]
+    years = [y.year - x.year - ((y.month, y.day) < (x.month, x.day)) for x, y in pairs]
+    assert months == values("months(a, b)", a=a, b=b)
+    assert years == values("age(a, b)", a=a, b=b)
 
 
 def test_coalesce_least_greatest():

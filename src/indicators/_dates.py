@@ -90,6 +90,18 @@ def month_code(days: np.ndarray) -> np.ndarray:
     return y * 12 + m - 1
 
 
+def month_code_and_day(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``year * 12 + month - 1`` and the day of the month of each day number (int64,
+    garbage where missing): what counts of whole months read, in two lookups a day."""
+    days = np.asarray(days, dtype=np.int64)
+    _, _, month_days, codes = _tables()
+    index = days - TABLE_FIRST_DAY
+    if _in_table(days).all():
+        return codes[index], month_days[index]
+    y, m, d = split(days)
+    return y * 12 + m - 1, d
+
+
 def month_start(code: np.ndarray | int) -> np.ndarray:
     """First day number of each month code."""
     code = np.asarray(code, dtype=np.int64)

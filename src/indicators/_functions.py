@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 
 from ._calendars import Calendar
-from ._dates import NAT, split
+from ._dates import NAT, month_code_and_day, split
 from ._errors import PluginError, Problem
 from ._arrays import read_only, unique
 from ._text import as_text
@@ -251,16 +251,17 @@ def _add_working_days(a, n, *, calendar: Calendar):
 
 
 def _age(dob, at):
-    by, bm, bd = split(dob)
-    ay, am, ad = split(at)
-    not_reached = (am < bm) | ((am == bm) & (ad < bd))
-    return ay - by - not_reached
+    # whole years are whole months floored to twelves: a birthday not yet reached in the
+    # year leaves fewer than 12 months over the whole years, also before the birth
+    return _months(dob, at) // 12
 
 
 def _months(a, b):
-    ay, am, ad = split(a)
-    by, bm, bd = split(b)
-    return 12 * (by - ay) + bm - am - (bd < ad)
+    month_a, day_a = month_code_and_day(a)
+    month_b, day_b = month_code_and_day(b)
+    months = month_b - month_a
+    months -= day_b < day_a
+    return months
 
 
 def _year(d):

@@ -190,18 +190,25 @@ def _is_one_string(v: Vec) -> bool:
     return v.missing is None and len(v.categories) == 1
 
 
-def _string_order_codes(a: Vec, b: Vec) -> tuple[np.ndarray, np.ndarray | int]:
-    """Integer codes of two string vectors that order and compare as the texts do (-1 where
-    missing). Against a literal, the column's own codes are doubled and the literal placed
-    between them (code c becomes 2c + 1), which saves recoding every row into a merged list of categories."""
+def _string_order_codes(a: Vec, b: Vec, equality: bool = False) -> tuple[np.ndarray, np.ndarray | int]:
+    """Integer codes of two string vectors that order and compare as the texts do (negative
+    where missing; with ``equality``, codes that compare equal as the texts do, and need
+    not order). Against a literal, the column's own codes are used: as they are for
+    equality (the literal's code, or one no row has), else doubled with the literal placed
+    between them (code c becomes 2c + 1, and a missing -1 stays -1), which saves recoding
+    every row into a merged list of categories."""
     for column, literal, swap in ((a, b, False), (b, a, True)):
         if _is_one_string(literal) and not _is_one_string(column):
             text = str(literal.categories[0])
             categories = as_text(column.categories)
             at = int(np.searchsorted(categories, text))
             found = at < len(categories) and categories[at] == text
-            codes = np.where(column.data >= 0, column.data * 2 + 1, -1)
-            value = 2 * at + 1 if found else 2 * at
+            if equality:
+                codes, value = column.data, (at if found else len(categories))
+            else:
+                codes = column.data * 2
+                codes += 1
+                value = 2 * at + 1 if found else 2 * at
             return (np.full(1, value), codes) if swap else (codes, np.full(1, value))
     x, y, _ = unify_strings(a, b)
     return x, y
@@ -286,7 +293,7 @@ def compare(op: str, a: Vec, b: Vec) -> Vec:
         return Vec("bool", np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
     missing = _or_masks(a.missing, b.missing)
     if a.type == "str":
-        x, y = _string_order_codes(a, b)
+        x, y = _string_order_codes(a, b, equality=op in ("==", "!="))
         missing = _or_masks(missing, x < 0, y < 0)
     elif a.type in NUMERIC and a.type != b.type:
         x, y = a.data.astype(np.float64), b.data.astype(np.float64)
