@@ -92,10 +92,16 @@ def disagreements(got: np.ndarray, want: np.ndarray) -> list[str]:
 
 
 def in_turns(functions: dict, repeat: int) -> dict:
-    """Seconds of each function in each of ``repeat`` rounds, one call of each per round."""
+    """Seconds of each function in each of ``repeat`` rounds, one call of each per round.
+
+    Each round starts one function later than the round before, so that no function
+    always runs straight after the same other one: what ran just before in the process
+    weighs on a call's time (``benchmarks/order.py``)."""
     times: dict = {name: [] for name in functions}
-    for _ in range(repeat):
-        for name, function in functions.items():
+    names = list(functions)
+    for round_ in range(repeat):
+        for name in names[round_ % len(names):] + names[:round_ % len(names)]:
+            function = functions[name]
             gc.collect()
             started = time.perf_counter()
             function()
