@@ -39,6 +39,17 @@ def test_three_or_more_placements_in_the_last_12_months():
     assert {"lookup key missing (placements_12m)": 1} == january.notes
 
 
+@pytest.mark.parametrize("n_placements", [255, 256, 70_000])
+def test_a_lookup_count_past_a_small_integer_type_is_read_whole(n_placements):
+    """Counts are held as narrow as their largest allows: past 255 (or 65,535) the count
+    is still read whole, and arithmetic on it is on ordinary integers."""
+    pack = PLACEMENTS_PACK.replace('numerator = "placements_12m >= 3"',
+                                   f'numerator = "placements_12m * 70000 == {n_placements * 70000}"')
+    placements = {"child_id": [1] * n_placements, "started_on": ["2016-06-01"] * n_placements}
+    result = run(pack, {"care": CARE, "placements": placements}, "2017-01")[0]
+    assert (1, 4) == (result.numerator, result.denominator)
+
+
 def test_lookup_counts_are_zero_without_matches_and_missing_keys_match_nothing():
     pack = PLACEMENTS_PACK.replace('numerator = "placements_12m >= 3"', 'numerator = "placements_12m == 0"')
     result = run(pack, {"care": CARE, "placements": {"child_id": [9], "started_on": ["2017-01-01"]}},
