@@ -121,7 +121,10 @@ def compare_benchmark(indicator: Indicator, value: float | None, benchmark: floa
 
 def quartile_for(indicator: Indicator, value: float | None, financial_year: int) -> int | None:
     """Band 1 (best quarter) to 4 against the pack's quartile boundaries for the financial year."""
-    boundaries = for_year(indicator.quartiles, financial_year)
+    return _quartile_band(indicator, value, for_year(indicator.quartiles, financial_year))
+
+
+def _quartile_band(indicator: Indicator, value: float | None, boundaries: tuple | None) -> int | None:
     if value is None or boundaries is None:
         return None
     q1, q2, q3 = boundaries
@@ -160,6 +163,17 @@ def _number(value) -> float | int | None:
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
+def _numbers(values) -> list:
+    """:func:`_number` of each of an array's values."""
+    array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.tolist()
+    if array.dtype.kind == "f":
+        return [None if not math.isfinite(v) else int(v) if v.is_integer() and abs(v) < 2**53 else v
+                for v in array.tolist()]
+    return [_number(v) for v in array.tolist()]
+
+
 def _nonzero_by_period(counts: list[tuple[str, np.ndarray]], n_periods: int) -> list[dict[str, int]]:
     """For each period, the counts of ``(reason, counts by period)`` that are not zero, in
     the order given."""
@@ -188,14 +202,16 @@ class _YearTerms:
 
     target: float | None
     target_number: float | int | None
-    benchmarks: list[tuple[str, float]]
+    benchmarks: list[tuple[str, float | int | None, float]]  # (name, as recorded, as compared)
     outturn: float | None
+    quartiles: tuple[float, float, float] | None
 
 
 def _year_terms(indicator: Indicator, financial_year: int) -> _YearTerms:
     target = target_for(indicator, financial_year)
-    return _YearTerms(target, _number(target), benchmarks_for(indicator, financial_year),
-                      outturn_for(indicator, financial_year))
+    benchmarks = [(name, _number(value), value) for name, value in benchmarks_for(indicator, financial_year)]
+    return _YearTerms(target, _number(target), benchmarks, outturn_for(indicator, financial_year),
+                      for_year(indicator.quartiles, financial_year))
 
 
 def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below: int | None,
@@ -204,16 +220,16 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
     """Result records for periods 1.. of the run (period 0 only feeds direction), of one
     group of a breakdown when ``group`` names it."""
     # plain Python numbers: indexing numpy arrays one element at a time is slow
-    numerators = np.asarray(figures["numerator"]).tolist()
-    denominators = np.asarray(figures["denominator"]).tolist()
+    has_denominator = indicator.denominator is not None and indicator.kind not in ("count",)
+    numerators = _numbers(figures["numerator"])
+    denominators = _numbers(figures["denominator"]) if has_denominator else [None] * periods.count
     values = np.asarray(figures["value"], dtype=np.float64).tolist()
-    fy_years = (periods.financial_year_first_month(periods.codes) // 12).tolist()
+    fy_years = periods.financial_years
     years = {year: _year_terms(indicator, year) for year in set(fy_years)}
     starts = [to_iso(day) for day in np.asarray(figures["window_start"]).tolist()]
     ends = [to_iso(day) for day in np.asarray(figures["window_end"]).tolist()]
     notes_by_period = _nonzero_by_period([(reason, notes[reason]) for reason in sorted(notes)], periods.count)
     rows_by_period = None if accounting is None else _rows_by_period(accounting, periods.count)
-    has_denominator = indicator.denominator is not None and indicator.kind not in ("count",)
     projects = indicator.kind == "count" and indicator.base.window.kind == "ytd"
     if projects:  # days elapsed in each period's window, and days in its financial year
         first_months = periods.financial_year_first_month(periods.codes)
@@ -229,8 +245,8 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
     results = []
     previous_value = None
     for p in range(periods.count):
-        numerator = _number(numerators[p])
-        denominator = _number(denominators[p]) if has_denominator else None
+        numerator = numerators[p]
+        denominator = denominators[p]
         value = values[p] if math.isfinite(values[p]) else None
         suppressed = False
         if suppressing:
@@ -244,9 +260,9 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
         direction = direction_for(indicator, record_value, previous_value)
         previous_value = record_value
         benchmarks = {
-            name: {"value": _number(bench),
+            name: {"value": recorded,
                    "comparison": None if suppressed else compare_benchmark(indicator, record_value, bench, interval)}
-            for name, bench in year.benchmarks
+            for name, recorded, bench in year.benchmarks
         }
         results.append(Result(
             period=period_texts[p],
@@ -259,7 +275,7 @@ def judge(indicator: Indicator, periods: Periods, figures: dict, suppress_below:
             rag=None if suppressed else rag_for(indicator, record_value, year.target),
             direction=None if suppressed else direction,
             benchmarks=benchmarks,
-            quartile=None if suppressed else quartile_for(indicator, record_value, fy_years[p]),
+            quartile=None if suppressed else _quartile_band(indicator, record_value, year.quartiles),
             ci_low=None if interval is None else interval[0],
             ci_high=None if interval is None else interval[1],
             suppressed=suppressed,

@@ -14,6 +14,7 @@ then being differences of one cumulative sum over the months
 
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import numpy as np
@@ -40,6 +41,11 @@ class Periods:
         self.financial_year_start = financial_year_start
         self.texts = [format_period(code) for code in self.codes.tolist()]  # YYYY-MM of each period
         self._window_months: dict[tuple[str, int], tuple[np.ndarray, np.ndarray | None]] = {}
+
+    @functools.cached_property
+    def financial_years(self) -> list[int]:
+        """The year in which each period's financial year starts."""
+        return (self.financial_year_first_month(self.codes) // 12).tolist()
 
     def financial_year_first_month(self, codes: np.ndarray) -> np.ndarray:
         """Month code of the first month of the financial year holding each month."""
