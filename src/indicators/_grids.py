@@ -96,19 +96,22 @@ def grid_from_ranges(aggregate: str, codes: np.ndarray, lo: np.ndarray, hi: np.n
         np.cumsum(grid, axis=1, out=grid)  # by row: a float's rounding must not pass to the next key
         return diff
 
-    counts = ranges().astype(np.int64, copy=False)
     if aggregate == "count":
-        return counts, None, "int", width
+        return ranges().astype(np.int64, copy=False), None, "int", width
     values = column.data[rows]
     if aggregate in ("sum", "mean"):
+        counts = ranges().astype(np.int64, copy=False)
         return (*sum_or_mean(aggregate, ranges(values.astype(np.float64)), counts, column.type), width)
     # each cell's extreme of the values first placed in it, the identity where none is:
     # the running extreme along each key's periods is then the window's
-    first = np.full(size, _identity(aggregate, values.dtype), dtype=values.dtype)
+    identity = _identity(aggregate, values.dtype)
+    first = np.full(size, identity, dtype=values.dtype)
     ufunc = np.minimum if aggregate == "min" else np.maximum
     ufunc.at(first, start, values)
     running = ufunc.accumulate(first.reshape(n_keys, width), axis=1, out=first.reshape(n_keys, width))
-    has = counts > 0
+    # a cell has a value once a row's range has begun (ranges run to the last period):
+    # where the running extreme has left the identity, unless a value is the identity
+    has = ranges() > 0 if (values == identity).any() else first != identity
     np.copyto(running, 0, where=~has.reshape(n_keys, width))
     return first, has, column.type, width
 
