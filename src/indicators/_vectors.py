@@ -307,6 +307,8 @@ def compare(op: str, a: Vec, b: Vec) -> Vec:
 
 def logical_and(a: Vec, b: Vec) -> Vec:
     """Kleene ``and``: false wins over missing."""
+    if a.missing is None and b.missing is None and a.type != "null" and b.type != "null":
+        return Vec("bool", np.logical_and(a.data, b.data))  # nothing missing: plain ``and``
     a_true, b_true = a.is_true(), b.is_true()
     a_false = ~a.data.astype(bool) & ~a.mask() if a.type != "null" else np.zeros(len(a), bool)
     b_false = ~b.data.astype(bool) & ~b.mask() if b.type != "null" else np.zeros(len(b), bool)
@@ -317,6 +319,8 @@ def logical_and(a: Vec, b: Vec) -> Vec:
 
 def logical_or(a: Vec, b: Vec) -> Vec:
     """Kleene ``or``: true wins over missing."""
+    if a.missing is None and b.missing is None and a.type != "null" and b.type != "null":
+        return Vec("bool", np.logical_or(a.data, b.data))  # nothing missing: plain ``or``
     a_true, b_true = a.is_true(), b.is_true()
     a_false = ~a.data.astype(bool) & ~a.mask() if a.type != "null" else np.zeros(len(a), bool)
     b_false = ~b.data.astype(bool) & ~b.mask() if b.type != "null" else np.zeros(len(b), bool)

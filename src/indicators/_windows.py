@@ -154,8 +154,7 @@ class Periods:
             hi = np.full_like(lo, self.count)
         else:
             hi = _through_day_table(ends, lambda d: (self._month_index(d),), spans[1])[0]
-        empty = hi <= lo
-        hi[empty] = lo[empty]
+        np.maximum(hi, lo, out=hi)  # an episode ending by its start's month is open at no month end
         return lo, hi
 
     def _month_index(self, days: np.ndarray) -> np.ndarray:
