@@ -58,6 +58,11 @@ def _in_table(days: np.ndarray) -> np.ndarray:
     return (days >= TABLE_FIRST_DAY) & (days <= TABLE_LAST_DAY)
 
 
+def _all_in_table(days: np.ndarray) -> bool:
+    """Whether every day is in the tables: two reductions, no array made."""
+    return days.size == 0 or (TABLE_FIRST_DAY <= int(days.min()) and int(days.max()) <= TABLE_LAST_DAY)
+
+
 def split(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Year, month and day of each day number (int64 arrays; garbage where missing).
 
@@ -67,9 +72,9 @@ def split(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     days = np.asarray(days, dtype=np.int64)
     years, months, mdays, _ = _tables()
     index = days - TABLE_FIRST_DAY
-    inside = _in_table(days)
-    if inside.all():
+    if _all_in_table(days):
         return years[index], months[index], mdays[index]
+    inside = _in_table(days)
     safe = np.where(inside, index, 0)
     y, m, d = years[safe], months[safe], mdays[safe]
     outside = ~inside & (days != NAT)
@@ -84,7 +89,7 @@ def month_code(days: np.ndarray) -> np.ndarray:
     days = np.asarray(days, dtype=np.int64)
     codes = _tables()[3]
     index = days - TABLE_FIRST_DAY
-    if _in_table(days).all():
+    if _all_in_table(days):
         return codes[index]
     y, m, _ = split(days)
     return y * 12 + m - 1
@@ -96,7 +101,7 @@ def month_code_and_day(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     days = np.asarray(days, dtype=np.int64)
     _, _, month_days, codes = _tables()
     index = days - TABLE_FIRST_DAY
-    if _in_table(days).all():
+    if _all_in_table(days):
         return codes[index], month_days[index]
     y, m, d = split(days)
     return y * 12 + m - 1, d
