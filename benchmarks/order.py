@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import baselines  # noqa: E402
-from run import START, END, load_yardstick, yardstick_arguments  # noqa: E402
+from run import END, START, load_yardstick, yardstick_arguments, yardstick_inputs  # noqa: E402
 
 import indicators  # noqa: E402
 
@@ -38,12 +38,7 @@ def timed(function) -> float:
 def main() -> None:
     args = yardstick_arguments(__doc__, size=600, repeat=5)
     common, gen, ref_numpy, _ = load_yardstick(args.reference)
-    if not Path(common.data_path(args.size)).exists():
-        Path(common.DATA).mkdir(parents=True, exist_ok=True)
-        gen.main([str(args.size)])
-    data = common.load_numpy(args.size)
-    tables = {t: {c: data[t][c] for c in columns} for t, columns in common.TABLES.items()}
-    text = (HERE / "eight.toml").read_text().replace("children = 56374", f"children = {data['population']}")
+    data, tables, text = yardstick_inputs(common, gen, args.size)
     pack = indicators.loads_pack(text, file="eight.toml")
     frames = baselines.pandas_frames(data)
     connection = baselines.duckdb_connect(frames, common.HOLIDAYS)

@@ -26,7 +26,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import NAMES, START, in_turns, load_yardstick, ratios, yardstick_arguments  # noqa: E402
+from run import NAMES, START, in_turns, load_yardstick, ratios, yardstick_arguments, yardstick_inputs  # noqa: E402
 
 import indicators  # noqa: E402
 
@@ -44,12 +44,7 @@ def part_pack(text: str, letters: str) -> indicators.Pack:
 def main() -> None:
     args = yardstick_arguments(__doc__, size=600, repeat=5)
     common, gen, ref_numpy, limit = load_yardstick(args.reference)
-    if not Path(common.data_path(args.size)).exists():
-        Path(common.DATA).mkdir(parents=True, exist_ok=True)
-        gen.main([str(args.size)])
-    data = common.load_numpy(args.size)
-    tables = {t: {c: data[t][c] for c in columns} for t, columns in common.TABLES.items()}
-    text = (HERE / "eight.toml").read_text().replace("children = 56374", f"children = {data['population']}")
+    data, tables, text = yardstick_inputs(common, gen, args.size)
     want = limit.reference_with_spec_previous(data)  # as run.py checks, SPEC's previous() for (c)
     months = [str(m) for m in np.datetime64(START, "M") + np.arange(12)]
     runs = {}

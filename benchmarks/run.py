@@ -65,6 +65,18 @@ def load_yardstick(folder: Path):
     return common, gen, ref_numpy, limit
 
 
+def yardstick_inputs(common, gen, size: int) -> tuple[dict, dict, str]:
+    """The yardstick's data at ``size`` (generated once into its data folder), its tables as
+    a mapping of arrays, and ``eight.toml``'s text with the data's population."""
+    if not os.path.exists(common.data_path(size)):
+        os.makedirs(common.DATA, exist_ok=True)
+        gen.main([str(size)])
+    data = common.load_numpy(size)
+    tables = {t: {c: data[t][c] for c in columns} for t, columns in common.TABLES.items()}
+    text = (HERE / "eight.toml").read_text().replace("children = 56374", f"children = {data['population']}")
+    return data, tables, text
+
+
 def yardstick_arguments(doc: str, size: int, repeat: int) -> argparse.Namespace:
     """``--size``, ``--repeat`` and ``--reference`` of a script timing one yardstick size."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -132,14 +144,9 @@ def peak_mib(function) -> float:
 
 def bench_size(size: int, repeat: int, yardstick, calendar) -> dict:
     common, gen, ref_numpy, limit = yardstick
-    if not os.path.exists(common.data_path(size)):
-        os.makedirs(common.DATA, exist_ok=True)
-        gen.main([str(size)])
-    data = common.load_numpy(size)
-    tables = {t: {c: data[t][c] for c in columns} for t, columns in common.TABLES.items()}
+    data, tables, text = yardstick_inputs(common, gen, size)
     rows = sum(len(next(iter(t.values()))) for t in tables.values())
     input_bytes = sum(v.nbytes for t in tables.values() for v in t.values())
-    text = (HERE / "eight.toml").read_text().replace("children = 56374", f"children = {data['population']}")
     pack = indicators.loads_pack(text, file="eight.toml")
     population = data["population"]
     holidays = common.HOLIDAYS
