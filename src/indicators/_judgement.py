@@ -166,11 +166,8 @@ def _number(value) -> float | int | None:
 def _numbers(values) -> list:
     """:func:`_number` of each of an array's values."""
     array = np.asarray(values)
-    if array.dtype.kind in "iu":
+    if array.dtype.kind in "iu":  # integers as they are, without a call each
         return array.tolist()
-    if array.dtype.kind == "f":
-        return [None if not math.isfinite(v) else int(v) if v.is_integer() and abs(v) < 2**53 else v
-                for v in array.tolist()]
     return [_number(v) for v in array.tolist()]
 
 

@@ -21,7 +21,8 @@ T = TypeVar("T")
 
 
 # ---------------------------------------------------------------------------------------
-# What makes two pieces of work the same
+# What makes two pieces of work the same (memoised by value: a pack's pieces are
+# immutable and keep their hash, so asking again costs one dictionary lookup)
 
 
 def placement_key(source: Measure | Lookup) -> tuple:
@@ -71,19 +72,19 @@ def cell_columns(measure: Measure, exprs: Iterable[Expr], also: Iterable[str | N
 
 
 @functools.lru_cache(maxsize=4096)
-def row_selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
+def row_selection_key(measure: Measure, filters: tuple[Expr, ...] | None = None) -> tuple:
     """The rows a measure keeps before any filter that reads the period: its placement,
     its row-level filters (a conjunction, so in any order) and its lookups."""
-    chosen = measure.filters() if filters is None else tuple(filters)
+    chosen = measure.filters() if filters is None else filters
     row_level = sorted(to_text(e.node) for e in chosen if not is_pair_level(e, measure))
     return (placement_key(measure), tuple(row_level), tuple(lookup_key(lookup) for lookup in measure.lookups))
 
 
 @functools.lru_cache(maxsize=4096)
-def selection_key(measure: Measure, filters: Iterable[Expr] | None = None) -> tuple:
+def selection_key(measure: Measure, filters: tuple[Expr, ...] | None = None) -> tuple:
     """The rows a measure counts in each period: its row selection and the filters that
     read the period."""
-    chosen = measure.filters() if filters is None else tuple(filters)
+    chosen = measure.filters() if filters is None else filters
     pair_level = sorted(to_text(e.node) for e in chosen if is_pair_level(e, measure))
     return (row_selection_key(measure, chosen), tuple(pair_level))
 
