@@ -86,6 +86,40 @@ def test_repeated_rows_counts_rows_equal_to_an_earlier_row(rows):
     assert all(rows[p] in rows[:p] for p in positions.tolist())
 
 
+_TEXTS = ["", " ", "  ", "\u3000", "\t\n", "a", "a ", " a", "é", "Duty 1", "Duty 10", "\U0001F600", "x" * 9]
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(_TEXTS)), max_size=60), st.sampled_from([1, 3, 64]))
+def test_repeated_rows_read_text_as_its_coded_column_would(rows, block):
+    """A declared text column not yet coded is digested from its text: rows repeat exactly
+    where they would with the column coded (cells of nothing but spaces all missing)."""
+    from indicators import _arrays
+
+    first = np.array([a for a, _ in rows], dtype=np.int64)
+    text = np.array([t for _, t in rows] or [""], dtype=str)[:len(rows)]
+    blank = [not t.strip() for _, t in rows]
+    distinct = sorted({t for (_, t), gone in zip(rows, blank) if not gone})
+    codes = np.array([-1 if gone else distinct.index(t) for (_, t), gone in zip(rows, blank)], dtype=np.int32)
+    expected = repeated_rows([(first, None), (codes, None)], len(rows)).tolist()
+    as_rows = [(a, None if gone else t) for (a, t), gone in zip(rows, blank)]
+    assert expected == [p for p in range(len(rows)) if as_rows[p] in as_rows[:p]]
+    _arrays.CHUNK_ROWS, saved = block, _arrays.CHUNK_ROWS
+    try:
+        assert expected == repeated_rows([(first, None), (text, None)], len(rows)).tolist()
+    finally:
+        _arrays.CHUNK_ROWS = saved
+
+
+def test_no_code_point_after_the_last_one_listed_is_stripped_as_a_space():
+    """The digest of text looks at cells that begin with a space (or are empty) alone, by a
+    table of the code points numpy strips, up to U+3000: none later may be stripped."""
+    from indicators import _arrays
+
+    later = np.array([chr(c) for c in range(_arrays._LAST_SPACE + 1, 0x110000) if not 0xD800 <= c < 0xE000])
+    assert not _arrays._blank_text(later).any()
+    assert _arrays._blank_text(np.array(["\u3000", "\u2028", " ", ""])).all()
+
+
 def test_repeated_rows_tells_apart_rows_whose_digests_collide():
     multiplier = np.uint64(0x9E3779B97F4A7C15)
     # (1, 0) and (0, multiplier) have the same digest: 1 * multiplier ^ 0 == 0 * multiplier ^ multiplier

@@ -155,3 +155,31 @@ def test_a_narrow_integer_column_counts_as_int64_and_is_not_copied_until_read():
     record = results.get("big", "2017-01")
     assert 3 == record.numerator
     assert {"duplicate rows (contacts)": 1} == record.notes  # the digest reads the column as given
+
+
+def test_a_declared_text_column_is_coded_when_first_read_and_reads_as_if_coded_at_once():
+    """Text declared ``str``: kept as given until an indicator reads it (a team column
+    nothing reads costs only its duplicate digest); once read, its codes, missing cells and
+    categories are those of the same text coded when the table is built (as an undeclared
+    column is, its type inferred), and so are figures and notes, read or not."""
+    rng = np.random.default_rng(5)
+    words = np.array(["nfa", "advice", " ", "", "referral ", "é"])
+    outcome = words[rng.integers(0, words.size, 3000)]
+    data = {"outcome": outcome, "child_id": rng.integers(0, 400, 3000),
+            "received_on": np.datetime64("2017-01-01") + rng.integers(0, 31, 3000)}
+    lazy = indicators.table_from_mapping("contacts", data, {"outcome": "str"})["outcome"]
+    eager = indicators.table_from_mapping("contacts", data)["outcome"]
+    assert lazy.as_text and not eager.as_text
+    assert lazy.data.tolist() == eager.data.tolist()
+    assert lazy.missing.tolist() == eager.missing.tolist() and lazy.missing.sum() == np.isin(outcome, [" ", ""]).sum()
+    assert lazy.categories.tolist() == eager.categories.tolist() == ["advice", "nfa", "referral ", "é"]
+    indicators_text = ('[indicators.all]\ntitle = "Contacts"\nkind = "count"\ntable = "contacts"\n'
+                       'date = "received_on"\n')
+    reading = ('[indicators.nfa]\ntitle = "No further action"\nkind = "percentage"\ntable = "contacts"\n'
+               'date = "received_on"\nnumerator = "outcome == \'nfa\'"\n\n')
+    for text in (indicators_text, reading + indicators_text):  # the column not read, then read
+        declared = indicators.loads_pack('[tables.contacts]\ncolumns = { outcome = "str" }\n\n' + text)
+        got = indicators.evaluate(declared, {"contacts": data}, "2017-01", "2017-01").to_records()
+        want = indicators.evaluate(indicators.loads_pack(text), {"contacts": data}, "2017-01", "2017-01").to_records()
+        assert got == want
+        assert got[-1]["notes"]["duplicate rows (contacts)"] > 0  # some rows repeat: the note is exercised

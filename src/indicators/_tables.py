@@ -2,7 +2,8 @@
 
 Every column is one numpy array plus a missing mask: dates as int64 day numbers (NaT
 missing), ints as int64, floats as float64, bools as bool, and strings as int32 codes
-into a sorted list of categories (-1 missing) so that filters compare integers. Values
+into a sorted list of categories (-1 missing) so that filters compare integers (a
+declared ``str`` column of fixed-width text is coded when first read). Values
 that cannot be read as the column's type become missing and are counted; under
 ``strict`` they are an error naming table, column, row and text.
 """
@@ -49,11 +50,12 @@ class Column:
 
     name: str
     type: str
-    # as given where that is a narrower integer than int64: widened by ``data`` on first
-    # use, so that a column no indicator reads (only the duplicate digest) is never copied
+    # as given where that is a narrower integer than int64 (widened by ``data`` on first
+    # use), or a declared ``str`` column's fixed-width text (coded on first use): a column
+    # no indicator reads (only the duplicate digest) is neither copied nor coded
     stored: np.ndarray = attrs.field(alias="data")
-    missing: np.ndarray | None = None
-    categories: np.ndarray | None = None
+    _missing: np.ndarray | None = attrs.field(default=None, alias="missing")
+    _categories: np.ndarray | None = attrs.field(default=None, alias="categories")
     declared: bool = False
     unreadable: int = 0
     unreadable_examples: tuple[tuple[int, str], ...] = ()
@@ -64,17 +66,40 @@ class Column:
     # the same count by part of the data, where a loader checks each part against its own
     # code list (an SSDA903 collection year): (label, count), counted in the notes apart
     unknown_by: tuple[tuple[str, int], ...] = ()
-    _widened: list = attrs.field(factory=list, init=False, repr=False)
+    # the widened ints, or the coded text column, once made (a list: the column is frozen)
+    _converted: list = attrs.field(factory=list, init=False, repr=False)
     _extremes: list = attrs.field(factory=list, init=False, repr=False)
+
+    @property
+    def as_text(self) -> bool:
+        """Whether the column holds its text as given, not yet coded."""
+        return self.type == "str" and self.stored.dtype.kind == "U"
+
+    def _coded(self) -> Column:
+        if not self._converted:
+            self._converted.append(_coded_text_column(self.name, self.stored, self.declared))
+        return self._converted[0]
 
     @property
     def data(self) -> np.ndarray:
         """The values in the engine's dtype (module docstring)."""
         if self.type == "int" and self.stored.dtype != np.int64:
-            if not self._widened:  # a list, filled once: the column itself is frozen
-                self._widened.append(read_only(self.stored.astype(np.int64)))
-            return self._widened[0]
+            if not self._converted:
+                self._converted.append(read_only(self.stored.astype(np.int64)))
+            return self._converted[0]
+        if self.as_text:
+            return self._coded().stored
         return self.stored
+
+    @property
+    def missing(self) -> np.ndarray | None:
+        """Mask of the missing cells, or None when none is missing."""
+        return self._coded()._missing if self.as_text else self._missing
+
+    @property
+    def categories(self) -> np.ndarray | None:
+        """A ``str`` column's distinct texts (sorted), which its codes index."""
+        return self._coded()._categories if self.as_text else self._categories
 
     def __len__(self) -> int:
         return int(self.stored.shape[0])
@@ -267,16 +292,26 @@ def infer_text_type(cells: np.ndarray) -> str:
     return "str"
 
 
-def _string_column(name: str, cells: np.ndarray, empty: np.ndarray, declared: bool) -> Column:
-    codes = np.full(cells.shape[0], -1, dtype=np.int32)
-    present = ~empty
+def _string_column(name: str, words: np.ndarray, codes: np.ndarray | None, declared: bool) -> Column:
+    """A ``str`` column of the cells ``words[codes]`` (``words`` themselves when ``codes``
+    is None), coded by the words' sorted non-empty texts."""
+    empty_words = _empty_cells(words)
+    by_word = np.full(words.shape[0], -1, dtype=np.int32)
+    present = ~empty_words
     if present.any():
-        categories, inverse = unique(cells[present], return_inverse=True)
-        codes[present] = inverse.astype(np.int32)
+        categories, inverse = unique(words[present], return_inverse=True)
+        by_word[present] = inverse.astype(np.int32)
     else:
         categories = np.array([], dtype=str)
-    return Column(name, "str", codes, empty if empty.any() else None,
+    empty = empty_words if codes is None else empty_words[codes]
+    return Column(name, "str", by_word if codes is None else by_word[codes], empty if empty.any() else None,
                   categories.astype(object), declared)
+
+
+def _coded_text_column(name: str, cells: np.ndarray, declared: bool) -> Column:
+    """A ``str`` column of fixed-width text cells, coded."""
+    words, codes = factorize_strings(cells) if cells.size >= 1024 else (cells, None)
+    return _string_column(name, words, codes, declared)
 
 
 def column_from_text(name: str, cells: np.ndarray, type_: str | None, *, table: str,
@@ -291,6 +326,10 @@ def column_from_text(name: str, cells: np.ndarray, type_: str | None, *, table: 
         raise DataError([Problem(too_long_message(row_label(too_long), len(cells[too_long])),
                                  path=f"{table}.{name}")])
     declared = type_ is not None
+    if type_ == "str" and cells.dtype.kind == "U" and cells.size >= 1024:
+        # kept as given, coded when an indicator first reads it (Column.data): a declared
+        # text column that nothing reads (a team, a worker) costs only its duplicate digest
+        return Column(name, "str", read_only(cells), None, None, declared)
     # A column is read through its distinct cells (words), then spread to the rows: cells
     # repeat (a code list, dates), and reading text costs far more than spreading codes.
     if cells.dtype.kind == "O":
@@ -305,17 +344,13 @@ def column_from_text(name: str, cells: np.ndarray, type_: str | None, *, table: 
 
     if type_ is None:
         type_ = infer_text_type(words)
-    empty_words = _empty_cells(words)
-    empty = spread(empty_words)
     if type_ == NULL:
         return Column(name, NULL, np.zeros(cells.shape[0], dtype=np.int8),
                       np.ones(cells.shape[0], dtype=bool), None, declared)
     if type_ == "str":
-        column = _string_column(name, words, empty_words, declared)
-        if codes is None:
-            return column
-        return Column(name, "str", column.data[codes], empty if empty.any() else None, column.categories,
-                      declared)
+        return _string_column(name, words, codes, declared)
+    empty_words = _empty_cells(words)
+    empty = spread(empty_words)
     values = np.zeros(words.shape[0], dtype=np.int64 if type_ in ("int", "date") else
                       (np.float64 if type_ == "float" else bool))
     read = np.zeros(words.shape[0], dtype=bool)
