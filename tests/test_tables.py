@@ -183,3 +183,14 @@ def test_a_declared_text_column_is_coded_when_first_read_and_reads_as_if_coded_a
         want = indicators.evaluate(indicators.loads_pack(text), {"contacts": data}, "2017-01", "2017-01").to_records()
         assert got == want
         assert got[-1]["notes"]["duplicate rows (contacts)"] > 0  # some rows repeat: the note is exercised
+
+
+def test_text_in_the_other_byte_order_is_coded_when_the_table_is_built():
+    """The digest of text not yet coded reads its code points in the machine's byte order;
+    text in the other order is coded at once, and repeats as the same text would."""
+    cells = np.array(["nfa", " ", "", "nfa"] * 300)
+    swapped = cells.astype(cells.dtype.newbyteorder())
+    native = indicators.table_from_mapping("contacts", {"outcome": cells}, {"outcome": "str"})
+    other = indicators.table_from_mapping("contacts", {"outcome": swapped}, {"outcome": "str"})
+    assert native["outcome"].as_text and not other["outcome"].as_text
+    assert other["outcome"].data.tolist() == native["outcome"].data.tolist()

@@ -326,9 +326,10 @@ def column_from_text(name: str, cells: np.ndarray, type_: str | None, *, table: 
         raise DataError([Problem(too_long_message(row_label(too_long), len(cells[too_long])),
                                  path=f"{table}.{name}")])
     declared = type_ is not None
-    if type_ == "str" and cells.dtype.kind == "U" and cells.size >= 1024:
+    if type_ == "str" and cells.dtype.kind == "U" and cells.dtype.isnative and cells.size >= 1024:
         # kept as given, coded when an indicator first reads it (Column.data): a declared
-        # text column that nothing reads (a team, a worker) costs only its duplicate digest
+        # text column that nothing reads (a team, a worker) costs only its duplicate digest,
+        # which reads the code points in the machine's byte order
         return Column(name, "str", read_only(cells), None, None, declared)
     # A column is read through its distinct cells (words), then spread to the rows: cells
     # repeat (a code list, dates), and reading text costs far more than spreading codes.
