@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import indicators
-from indicators._tables import infer_text_type
+from indicators._tables import infer_text_type, table_from_rows
 
 pytestmark = pytest.mark.usefixtures("csv_reader")  # every test with both CSV readers
 
@@ -194,3 +194,12 @@ def test_text_in_the_other_byte_order_is_coded_when_the_table_is_built():
     other = indicators.table_from_mapping("contacts", {"outcome": swapped}, {"outcome": "str"})
     assert native["outcome"].as_text and not other["outcome"].as_text
     assert other["outcome"].data.tolist() == native["outcome"].data.tolist()
+
+
+def test_text_read_from_a_file_is_coded_when_the_table_is_built():
+    """Cells read from a file are a temporary array: coded at once, they are not kept
+    beside their codes (a caller's own array is kept as given, being held anyway)."""
+    rows = [[str(i % 7), "nfa" if i % 3 else "advice"] for i in range(2000)]
+    table = table_from_rows("contacts", ["child_id", "outcome"], rows, {"outcome": "str"})
+    assert not table["outcome"].as_text
+    assert table["outcome"].categories.tolist() == ["advice", "nfa"]

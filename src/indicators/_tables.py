@@ -326,11 +326,6 @@ def column_from_text(name: str, cells: np.ndarray, type_: str | None, *, table: 
         raise DataError([Problem(too_long_message(row_label(too_long), len(cells[too_long])),
                                  path=f"{table}.{name}")])
     declared = type_ is not None
-    if type_ == "str" and cells.dtype.kind == "U" and cells.dtype.isnative and cells.size >= 1024:
-        # kept as given, coded when an indicator first reads it (Column.data): a declared
-        # text column that nothing reads (a team, a worker) costs only its duplicate digest,
-        # which reads the code points in the machine's byte order
-        return Column(name, "str", read_only(cells), None, None, declared)
     # A column is read through its distinct cells (words), then spread to the rows: cells
     # repeat (a code list, dates), and reading text costs far more than spreading codes.
     if cells.dtype.kind == "O":
@@ -452,6 +447,13 @@ def column_from_values(name: str, values: Any, type_: str | None, *, table: str,
                                  path=f"{table}.{name}")])
     declared = type_ is not None
     kind = array.dtype.kind
+    if kind == "U" and type_ == "str" and array.dtype.isnative and array.size >= 1024 \
+            and first_too_long(array) is None:
+        # the caller's own text array, kept as given and coded when an indicator first reads
+        # it (Column.data): a declared text column that nothing reads (a team, a worker)
+        # costs only its duplicate digest, which reads code points in the machine's byte
+        # order. (Text read from a file is coded at once, so that its cells are not kept.)
+        return Column(name, "str", read_only(array), None, None, True)
     if kind in "US":
         return column_from_text(name, array, type_, table=table, strict=strict)
     if kind == "O":
