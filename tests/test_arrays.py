@@ -48,6 +48,19 @@ def test_factorize_text_codes_every_cell_exactly(words, seed, table_bits, as_byt
     assert sorted(distinct.tolist()) == sorted(set(cells.tolist()))
 
 
+@given(st.lists(st.sampled_from(["", "a", "é", "\u20ac", "x" * 9]), min_size=1, max_size=6), st.integers(0, 2**32 - 1),
+       st.sampled_from([7, 900, 1100]))
+def test_factorize_text_codes_wide_cells_exactly(pieces, seed, repeat):
+    """Cells hundreds of characters wide (many lanes each; past 4,096 bytes a sort), whose
+    only difference may be far from their start."""
+    rng = np.random.default_rng(seed)
+    words = ["z" * repeat + piece for piece in pieces]
+    cells = np.array(words)[rng.integers(0, len(words), 200)]
+    distinct, codes = factorize_text(cells)
+    assert (distinct[codes] == cells).all()
+    assert sorted(distinct.tolist()) == sorted(set(cells.tolist()))
+
+
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 3)), max_size=40), st.sampled_from([4, 300_000]))
 def test_distinct_per_group_counts_each_key_once(pairs, n_groups):
     """With a flag per (group, key), or, past a few flags per pair (many groups), by a sort."""

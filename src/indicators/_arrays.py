@@ -113,42 +113,66 @@ def sorted_with_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, values[order]
 
 
-_TEXT_HASH_SEEDS = np.random.default_rng(0x5EED).integers(1, 2**32, size=(8, 1024), dtype=np.uint32) | np.uint32(1)
+_LANE_MULTIPLIERS = np.random.default_rng(0x5EED).integers(1, 2**63, size=(8, 2), dtype=np.uint64) | np.uint64(1)
+
+
+def _cell_lanes(cells: np.ndarray) -> np.ndarray:
+    """Each fixed-width cell's content as a row of 64-bit lanes, zero-padded: two cells are
+    equal exactly when their rows are. Text whose every character is below U+0100 (most
+    of any council's) is packed a byte a character, a quarter of numpy's four."""
+    n, width = cells.size, cells.dtype.itemsize
+    raw = np.ascontiguousarray(cells).view(np.uint8).reshape(n, width)
+    if cells.dtype.kind == "U":
+        units = raw.view(np.uint32)
+        if int(units.max(initial=0)) < 256:
+            raw, width = units, width // 4
+    lanes = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)
+    np.copyto(lanes[:, :width], raw, casting="unsafe")  # code units below 256 as bytes
+    return lanes.view(np.uint64)
+
+
+def _lane_hash(lanes: np.ndarray, multipliers: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of lanes, whose top bits depend on every lane."""
+    with np.errstate(over="ignore"):
+        digest = lanes[:, 0] * multipliers[0]
+        for j in range(1, lanes.shape[1]):
+            digest ^= lanes[:, j]
+            digest *= multipliers[1]
+    return digest
 
 
 def factorize_text(cells: np.ndarray, table_bits: int = 22) -> tuple[np.ndarray, np.ndarray]:
     """Distinct strings of a fixed-width ``str`` or ``bytes`` array and each cell's index
     among them (int64), exactly and without sorting the cells.
 
-    Each cell's code units are hashed by one integer matrix product; a table over the
+    Each cell, packed into a few 64-bit lanes (:func:`_cell_lanes`), is hashed; a table over the
     hash's top bits (at most ``table_bits`` of them) keeps one cell per bucket, the last
-    written, and every cell is then compared with its bucket's cell. Cells that differ
-    from it (another string shares the bucket) go round again with other multipliers, so
-    a collision costs time, never a wrong code. The distinct strings come in no
-    particular order.
+    written, and every cell's lanes are then compared with its bucket's cell's. Cells that
+    differ from it (another string shares the bucket) go round again with other
+    multipliers, so a collision costs time, never a wrong code; each round codes at least
+    its buckets' cells. The distinct strings come in no particular order.
     """
     n = cells.size
-    width = cells.dtype.itemsize // (4 if cells.dtype.kind == "U" else 1)
-    if width == 0 or n == 0:  # every cell the empty string
+    if cells.dtype.itemsize == 0 or n == 0:  # every cell the empty string
         return cells[:min(n, 1)], np.zeros(n, dtype=np.int64)
-    if width > _TEXT_HASH_SEEDS.shape[1]:  # wider than any code: a sort is as good
+    if cells.dtype.itemsize > 4096:  # wide cells: a sort is as good as a hash lane by lane
         distinct, inverse = np.unique(cells, return_inverse=True)
-        return distinct, inverse.astype(np.int64, copy=False)
+        return distinct, inverse.reshape(-1).astype(np.int64, copy=False)
+    all_lanes = _cell_lanes(cells)
     codes = np.empty(n, dtype=np.int64)
     found: list[np.ndarray] = []
     n_found = 0
-    todo = np.arange(n)  # the cells not yet coded, as positions
+    todo = None  # the positions of the cells not yet coded (None: all of them)
     for round_ in itertools.count():
-        part = cells[todo] if round_ else cells
+        part = cells if todo is None else cells[todo]
         m = part.size
         if m == 0:
             break
-        raw = np.ascontiguousarray(part).view(np.uint32 if cells.dtype.kind == "U" else np.uint8).reshape(m, -1)
-        with np.errstate(over="ignore"):
-            digest = raw @ _TEXT_HASH_SEEDS[round_ % len(_TEXT_HASH_SEEDS), :raw.shape[1]]
+        lanes = all_lanes if todo is None else all_lanes[todo]
         bits = min(table_bits, max(1, (2 * m).bit_length()))
-        bucket = (digest >> np.uint32(32 - bits)).astype(np.intp)
-        del digest, raw
+        bucket = _lane_hash(lanes, _LANE_MULTIPLIERS[round_ % len(_LANE_MULTIPLIERS)])
+        bucket >>= np.uint64(64 - bits)
+        bucket = bucket.astype(np.intp)
         last = np.empty(1 << bits, dtype=np.intp)
         last[bucket] = np.arange(m, dtype=np.intp)
         representative = last[bucket]
@@ -159,12 +183,19 @@ def factorize_text(cells: np.ndarray, table_bits: int = 22) -> tuple[np.ndarray,
         code_of = np.cumsum(seen, dtype=np.int64)
         code_of += n_found - 1
         part_codes = code_of[representative]
-        del seen, code_of, representative
-        differ = part != words[part_codes - n_found]
-        codes[todo] = part_codes
+        del seen, code_of
+        differ = lanes[:, 0] != lanes[representative, 0]
+        for j in range(1, lanes.shape[1]):
+            differ |= lanes[:, j] != lanes[representative, j]
+        del representative
+        if todo is None:
+            codes[...] = part_codes
+            todo = np.flatnonzero(differ)
+        else:
+            codes[todo] = part_codes
+            todo = todo[differ]
         found.append(words)
         n_found += words.size
-        todo = todo[differ]
     return (np.concatenate(found) if found else cells[:0]), codes
 
 
