@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import assume, given, strategies as st
 
 from indicators._arrays import distinct_per_group, factorize_text, repeated_rows, row_digests, unique
 from indicators._windows import distinct_range_counts
@@ -59,6 +59,29 @@ def test_factorize_text_codes_wide_cells_exactly(pieces, seed, repeat):
     distinct, codes = factorize_text(cells)
     assert (distinct[codes] == cells).all()
     assert sorted(distinct.tolist()) == sorted(set(cells.tolist()))
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab\x00 \u00e9\u20ac\U0001F600"), max_size=6), min_size=2,
+                max_size=16, unique=True), st.lists(st.text(max_size=6), max_size=5), st.integers(0, 2**32 - 1),
+       st.sampled_from([3, 64, 5000]))
+def test_a_few_words_code_exactly_the_cells_equal_to_them(words, others, seed, block):
+    """Words alike but at one place (an emoji, a NUL inside, a space at the end), cells
+    that are none of them, in blocks of a few rows or one: a cell gets a word's index
+    exactly when it is that word."""
+    from indicators import _arrays
+
+    words = sorted({word.rstrip("\x00") for word in words})  # numpy drops a NUL at the end
+    assume(len(words) > 1)
+    rng = np.random.default_rng(seed)
+    words_array = np.array(words)
+    cells = np.array(words + others)[rng.integers(0, len(words) + len(others), 300)]
+    saved, _arrays.CHUNK_ROWS = _arrays.CHUNK_ROWS, block
+    try:
+        codes = _arrays._codes_among_few(cells, words_array)
+    finally:
+        _arrays.CHUNK_ROWS = saved
+    expected = [words.index(cell) if cell in words else -1 for cell in cells.tolist()]
+    assert expected == codes.tolist()
 
 
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 3)), max_size=40), st.sampled_from([4, 300_000]))

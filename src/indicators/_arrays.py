@@ -199,16 +199,118 @@ def factorize_text(cells: np.ndarray, table_bits: int = 22) -> tuple[np.ndarray,
     return (np.concatenate(found) if found else cells[:0]), codes
 
 
+def _telling_positions(word_units: np.ndarray, most: int = 3) -> list[int]:
+    """Up to ``most`` character positions whose characters together tell the most of the
+    words (rows of code points) apart, chosen greedily."""
+    n_words, width = word_units.shape
+    chosen: list[int] = []
+    keys = np.zeros(n_words, dtype=np.int64)
+    n_told = 1
+    for _ in range(most):
+        best = None
+        for position in range(width):
+            if position in chosen:
+                continue
+            trial = keys * (n_words + 1) + np.unique(word_units[:, position], return_inverse=True)[1].reshape(-1)
+            told = np.unique(trial).size
+            if best is None or told > best[0]:
+                best = (told, position, trial)
+        if best is None or best[0] <= n_told:
+            break
+        n_told, position, keys = best
+        chosen.append(position)
+        if n_told == n_words:
+            break
+    return chosen
+
+
+_LOOKUP_CHARS = 1 << 16
+
+
+def _codes_among_few(values: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """Each ``str`` cell's index among a few distinct ``words``, -1 where it is none of them.
+
+    A candidate comes from the characters at a few positions that tell the words apart
+    (a table lookup per position); the cell is then compared with its candidate in 64-bit
+    lanes of its code points, so a cell is coded only when it equals the word exactly.
+    One pass over the cells, where comparing with each word in turn is one per word
+    (which remains for any words the positions do not tell apart).
+    """
+    n, itemsize = values.size, values.dtype.itemsize
+    n_words = words.size
+    raw = np.ascontiguousarray(values).view(np.uint8).reshape(n, itemsize)
+    units = raw.view(np.uint32)
+    word_raw = np.ascontiguousarray(words.astype(values.dtype)).view(np.uint8).reshape(n_words, itemsize)
+    word_units = word_raw.view(np.uint32)
+    positions = _telling_positions(np.minimum(word_units, _LOOKUP_CHARS + 1))  # as the tables see them
+    # per position, code point -> index among the words' characters there; n_words for
+    # any other (code points past the table clip to its last entry, which is that)
+    tables = []
+    for position in positions:
+        chars = np.unique(word_units[:, position])
+        table = np.full(min(int(chars[-1]), _LOOKUP_CHARS) + 2, n_words, dtype=np.intp)
+        table[chars[chars <= _LOOKUP_CHARS]] = np.arange(chars.size)[chars <= _LOOKUP_CHARS]
+        tables.append(table)
+    word_keys = np.zeros(n_words, dtype=np.intp)
+    for position, table in zip(positions, tables):
+        word_keys = word_keys * (n_words + 1) + table.take(word_units[:, position], mode="clip")
+    # key -> word, n_words (no word) for keys no word or several words have
+    word_of_key = np.full((n_words + 1) ** len(positions), n_words, dtype=np.intp)
+    keys, counts = np.unique(word_keys, return_counts=True)
+    told_apart = np.isin(word_keys, keys[counts == 1])
+    word_of_key[word_keys[told_apart]] = np.flatnonzero(told_apart)
+    # the cells' lanes, read in place, and each word's, with a last entry for "no word"
+    at = list(range(0, itemsize - 7, 8))
+    lanes = [raw[:, a:a + 8].view(np.uint64)[:, 0] for a in at]
+    word_lanes = [word_raw[:, a:a + 8].view(np.uint64)[:, 0] for a in at]
+    if itemsize % 8:
+        lanes.append(raw[:, itemsize - 4:].view(np.uint32)[:, 0])
+        word_lanes.append(word_raw[:, itemsize - 4:].view(np.uint32)[:, 0])
+    word_lanes = [np.concatenate([lane, lane[:1]]) for lane in word_lanes]
+    codes = np.empty(n, dtype=np.int64)
+    block = block_rows(n)
+    key, part = np.empty(block, dtype=np.intp), np.empty(block, dtype=np.intp)
+    wrong, differs = np.empty(block, dtype=bool), np.empty(block, dtype=bool)
+    expected = {np.dtype(np.uint64): np.empty(block, dtype=np.uint64),
+                np.dtype(np.uint32): np.empty(block, dtype=np.uint32)}
+    for rows in row_chunks(n):
+        m = rows.stop - rows.start
+        k, p, w, d = key[:m], part[:m], wrong[:m], differs[:m]
+        for j, (position, table) in enumerate(zip(positions, tables)):
+            table.take(units[rows, position], out=k if j == 0 else p, mode="clip")
+            if j:
+                k *= n_words + 1
+                k += p
+        word_of_key.take(k, out=p, mode="clip")  # in range; "raise" buffers an out=
+        np.equal(p, n_words, out=w)
+        for lane, word_lane in zip(lanes, word_lanes):
+            e = expected[word_lane.dtype][:m]
+            word_lane.take(p, out=e, mode="clip")
+            np.not_equal(lane[rows], e, out=d)
+            w |= d
+        np.copyto(p, -1, where=w)
+        codes[rows] = p
+    for word in np.flatnonzero(~told_apart):  # words the positions' characters do not tell apart
+        rest = np.flatnonzero(codes < 0)
+        codes[rest[values[rest] == words[word]]] = word
+    return codes
+
+
 def factorize_strings(values: np.ndarray, few: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """:func:`factorize_text`, with a code list's few values (those of a sample of rows,
-    when it has at most ``few``) first found by comparing every cell with each in turn:
-    one pass per value over the cells, cheaper than hashing them."""
+    when it has at most ``few``) found first and more cheaply than by hashing: ``str``
+    cells by :func:`_codes_among_few`; one value, very wide cells of a few values or
+    ``bytes`` cells by comparing every cell with each value in turn."""
     sample = np.unique(values[:: max(1, values.size // 4096)])
     if sample.size > few:
         return factorize_text(values)
-    codes = np.full(values.size, -1, dtype=np.int64)
-    for code, word in enumerate(sample):
-        codes[values == word] = code
+    # a cell's lanes cost about what a quarter of a whole-cell comparison does
+    if sample.size > 1 and values.dtype.kind == "U" and 0 < values.dtype.itemsize <= 32 * sample.size:
+        codes = _codes_among_few(values, sample)
+    else:
+        codes = np.full(values.size, -1, dtype=np.int64)
+        for code, word in enumerate(sample):
+            codes[values == word] = code
     rest = np.flatnonzero(codes < 0)
     if rest.size == 0:
         return sample, codes
