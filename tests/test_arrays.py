@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import assume, given, strategies as st
 
-from indicators._arrays import distinct_per_group, factorize_text, repeated_rows, row_digests, unique
+from indicators._arrays import (distinct_per_group, factorize_text, repeated_rows, repeated_rows_among, row_digests,
+                                unique)
 from indicators._windows import distinct_range_counts
 
 
@@ -120,6 +121,31 @@ def test_repeated_rows_counts_rows_equal_to_an_earlier_row(rows):
     positions = repeated_rows([(first, None), (second, second_missing)], len(rows))
     assert expected == positions.size
     assert all(rows[p] in rows[:p] for p in positions.tolist())
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 3)), st.one_of(st.none(), st.integers(0, 3)),
+                          st.integers(0, 1)), max_size=60))
+def test_rows_sharing_a_sort_key_are_the_only_ones_that_repeat(rows):
+    """Rows whose key and order no other row shares cannot repeat: comparing only the rest
+    (and the rows missing either) finds every row equal to an earlier one."""
+    from indicators._derived import Sequence
+    from indicators._vectors import Vec
+
+    key_missing = np.array([k is None for k, _, _ in rows], dtype=bool)
+    order_missing = np.array([o is None for _, o, _ in rows], dtype=bool)
+    key = np.array([k or 0 for k, _, _ in rows], dtype=np.int64)
+    order = np.array([o or 0 for _, o, _ in rows], dtype=np.int64)
+    other = np.array([x for _, _, x in rows], dtype=np.int64)
+    sequence = Sequence(Vec("int", key, key_missing if key_missing.any() else None),
+                        Vec("int", order, order_missing if order_missing.any() else None))
+    candidates = sequence.rows_sharing_key_and_order()
+    expected = [p for p in range(len(rows)) if rows[p] in rows[:p]]
+    if candidates is None:  # no row has both
+        assert all(k is None or o is None for k, o, _ in rows)
+        return
+    assert candidates.tolist() == sorted(candidates.tolist())
+    columns = [(key, key_missing), (order, order_missing), (other, None)]
+    assert expected == repeated_rows_among(columns, candidates).tolist()
 
 
 _TEXTS = ["", " ", "  ", "\u3000", "\t\n", "a", "a ", " a", "é", "Duty 1", "Duty 10", "\U0001F600", "x" * 9]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -252,6 +253,44 @@ def test_rows_alike_in_their_missing_cells_are_duplicates():
     record = indicators.evaluate(pack, {"contacts": contacts}, "2017-01", "2017-01").get("contacts", "2017-01")
     # rows 2 and 4 repeat rows 1 and 3; row 5 differs from each in a missing cell alone
     assert 2 == record.notes["duplicate rows (contacts)"]
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 6))
+def test_duplicate_rows_of_a_table_sorted_for_previous_are_all_found(seed, copies):
+    """A table that ``previous()`` has sorted by child and date: the duplicate-row note reads
+    the sort's ties (few rows share a child and a day), and still counts every row equal to
+    an earlier one, missing cells alike."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    children = [None if rng.random() < 0.03 else int(c) for c in rng.integers(0, 150, n)]
+    days = [None if rng.random() < 0.03 else datetime.date(2017, 1, 1) + datetime.timedelta(days=int(d))
+            for d in rng.integers(0, 200, n)]
+    teams = [None if rng.random() < 0.2 else str(t) for t in rng.choice(["north", "south"], n)]
+    rows = list(zip(children, days, teams))
+    for _ in range(copies):  # exact copies of some rows, and a near copy differing in a team
+        rows.append(rows[int(rng.integers(0, len(rows)))])
+        child, day, team = rows[int(rng.integers(0, n))]
+        rows.append((child, day, "east" if team != "east" else None))
+    order = rng.permutation(len(rows))
+    rows = [rows[i] for i in order]
+    pack = indicators.loads_pack(textwrap.dedent("""
+        [tables.referrals.derive]
+        previous_referral_on = "previous(referred_on, by = child_id)"
+
+        [indicators.rereferrals]
+        title = "Re-referrals"
+        kind = "percentage"
+        table = "referrals"
+        date = "referred_on"
+        window = "ytd"
+        numerator = "days(previous_referral_on, referred_on) <= 365"
+        polarity = "lower_is_better"
+        """))
+    table = {"child_id": [c for c, _, _ in rows], "referred_on": [d for _, d, _ in rows], "team": [t for _, _, t in rows]}
+    results = indicators.evaluate(pack, {"referrals": table}, "2017-07", "2017-07")
+    expected = sum(1 for p in range(len(rows)) if rows[p] in rows[:p])
+    assert expected == results.get("rereferrals", "2017-07").notes.get("duplicate rows (referrals)", 0)
 
 
 def test_negative_durations_are_counted_as_given_and_noted(project, capsys):

@@ -559,3 +559,10 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     same_as_before = np.zeros(candidates.size, dtype=bool)
     same_as_before[1:] = (stacked[:, 1:] == stacked[:, :-1]).all(axis=0)
     return np.sort(candidates[order][same_as_before])
+
+
+def repeated_rows_among(columns: list[tuple[np.ndarray, np.ndarray | None]], candidates: np.ndarray) -> np.ndarray:
+    """:func:`repeated_rows`, where only the rows at ``candidates`` (ascending positions) can
+    equal another row: those rows alone are compared, by the same exact method."""
+    subset = [(data[candidates], None if missing is None else missing[candidates]) for data, missing in columns]
+    return candidates[repeated_rows(subset, candidates.size)]

@@ -136,6 +136,27 @@ class Sequence:
         np.equal(group_keys[1:], group_keys[:-1], out=self.same_key_as_before[1:])
 
 
+    def rows_sharing_key_and_order(self) -> np.ndarray | None:
+        """Positions, ascending, of the rows another row shares its key and order with, and of
+        the rows outside the sequence (a key or order missing): the only rows that can
+        equal another in every column, when key and order are columns. None when no row
+        is in the sequence."""
+        m = self.rows.size
+        if m == 0:
+            return None
+        group_sizes = np.diff(self.starts, append=m)
+        tied = np.flatnonzero(group_sizes > 1)  # few tie groups: their positions, run by run
+        sizes = group_sizes[tied]
+        run_starts = np.repeat(self.starts[tied] - (np.cumsum(sizes) - sizes), sizes)
+        shared = self.rows[run_starts + np.arange(run_starts.size)]
+        if m == self.n:
+            return np.sort(shared)
+        in_sequence = np.zeros(self.n, dtype=bool)
+        in_sequence[self.rows] = True
+        in_sequence[shared] = False
+        return np.flatnonzero(~in_sequence)
+
+
 def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequence | None = None,
                  value_is_order: bool = False) -> Vec:
     """For each row, ``value`` on its previous (or, with ``forward``, next) row by key and

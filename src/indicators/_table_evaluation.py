@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import attrs
 import numpy as np
 
-from ._arrays import block_rows, dense_codes, present_extremes, repeated_rows, row_chunks, unique
+from ._arrays import (block_rows, dense_codes, present_extremes, repeated_rows, repeated_rows_among, row_chunks,
+                      unique)
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
@@ -33,7 +34,8 @@ from ._windows import (coded_bucket_counts, coded_range_counts, distinct_range_c
                        range_counts, row_dtype)
 from ._work import (Cells, ColumnValues, Count, Derived, EndingBeforeStart, Key, MissingKey, MonthBuckets,
                     Pairs, PlacedRows,
-                    Placement, RowCodes, RowValue, Shared, Unknown, account_key, accounted_by_reasons, filter_roles,
+                    Placement, RowCodes, RowValue, Shared, Sorted, Unknown, account_key, accounted_by_reasons,
+                    filter_roles,
                     cell_columns, is_pair_level, negative_durations_key, pass_placement, placement_key,
                     placing,
                     row_selection_key,
@@ -187,8 +189,21 @@ class TableEvaluation:
             # a date's NaT and a string's code -1 are its missing cells already: no mask to apply
             columns = [(column.stored, None if column.type in ("date", "str") else column.missing)
                        for column in self.table.columns.values()]
-            self.table.cache["repeated_rows"] = repeated_rows(columns, self.table.n_rows)
+            candidates = self._rows_that_may_repeat()
+            self.table.cache["repeated_rows"] = (repeated_rows(columns, self.table.n_rows) if candidates is None
+                                                 else repeated_rows_among(columns, candidates))
         return self.table.cache["repeated_rows"]
+
+    def _rows_that_may_repeat(self) -> np.ndarray | None:
+        """The rows that can equal another, when a ``previous()``/``next()`` has already
+        sorted the table by two of its columns and few rows share their values of both
+        (equal rows share every value); None otherwise."""
+        for key, sequence in self.row_work.items():
+            if isinstance(key, Sorted) and key.by in self.table.columns and key.order in self.table.columns:
+                candidates = sequence.rows_sharing_key_and_order()
+                if candidates is not None and candidates.size <= self.table.n_rows // 4:
+                    return candidates
+        return None
 
     def duplicate_rows(self) -> int:
         """How many rows equal an earlier row in every column."""

@@ -466,3 +466,7 @@ class Shared:
 
     def __iter__(self) -> Iterator[Key]:
         return iter(self._done)
+
+    def items(self) -> Iterator[tuple[Key, Any]]:
+        """The work done so far, under its keys."""
+        return iter(self._done.items())
