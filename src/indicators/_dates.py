@@ -95,16 +95,26 @@ def month_code(days: np.ndarray) -> np.ndarray:
     return y * 12 + m - 1
 
 
-def month_code_and_day(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``year * 12 + month - 1`` and the day of the month of each day number (int64,
-    garbage where missing): what counts of whole months read, in two lookups a day."""
+@functools.lru_cache(maxsize=1)
+def _month_and_day_table() -> np.ndarray:
+    """:func:`month_and_day` of every day 1900-2200."""
+    _, _, day, code = _tables()
+    return code * 32 + day
+
+
+def month_and_day(days: np.ndarray) -> np.ndarray:
+    """``(year * 12 + month - 1) * 32 + day of month`` of each day number (int64, garbage
+    where missing): the whole months from one day to another are the difference of theirs
+    shifted right by 5 bits, the month's difference less one where the later day of the
+    month is the smaller. One lookup a day; a missing day costs nothing more."""
     days = np.asarray(days, dtype=np.int64)
-    _, _, month_days, codes = _tables()
-    index = days - TABLE_FIRST_DAY
-    if _all_in_table(days):
-        return codes[index], month_days[index]
-    y, m, d = split(days)
-    return y * 12 + m - 1, d
+    packed = _month_and_day_table().take(days - TABLE_FIRST_DAY, mode="clip")  # NaT clips: garbage
+    if not _all_in_table(days):
+        outside = ~_in_table(days) & (days != NAT)
+        if outside.any():
+            year, month, day = civil_from_days(days[outside])
+            packed[outside] = (year * 12 + month - 1) * 32 + day
+    return packed
 
 
 def month_start(code: np.ndarray | int) -> np.ndarray:

@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 
 from ._calendars import Calendar
-from ._dates import NAT, month_code_and_day, split
+from ._dates import NAT, month_and_day, split
 from ._errors import PluginError, Problem
 from ._arrays import read_only, unique
 from ._text import as_text
@@ -257,10 +257,9 @@ def _age(dob, at):
 
 
 def _months(a, b):
-    month_a, day_a = month_code_and_day(a)
-    month_b, day_b = month_code_and_day(b)
-    months = month_b - month_a
-    months -= day_b < day_a
+    months = month_and_day(b)
+    months -= month_and_day(a)
+    months >>= 5  # a floor: one month fewer where b's day of the month is before a's
     return months
 
 
