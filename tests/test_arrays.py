@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, strategies as st
 
-from indicators._arrays import (distinct_per_group, factorize_text, repeated_rows, repeated_rows_among, row_digests,
-                                unique)
+from indicators._arrays import (distinct_per_group, factorize_strings, factorize_text, repeated_rows, repeated_rows_among,
+                                row_digests, unique)
 from indicators._windows import distinct_range_counts
 
 
@@ -74,8 +75,8 @@ def test_a_few_words_code_exactly_the_cells_equal_to_them(words, others, seed, b
     words = sorted({word.rstrip("\x00") for word in words})  # numpy drops a NUL at the end
     assume(len(words) > 1)
     rng = np.random.default_rng(seed)
-    words_array = np.array(words)
     cells = np.array(words + others)[rng.integers(0, len(words) + len(others), 300)]
+    words_array = np.array(words, dtype=cells.dtype)  # as factorize_strings gives them: the cells' own type
     saved, _arrays.CHUNK_ROWS = _arrays.CHUNK_ROWS, block
     try:
         codes = _arrays._codes_among_few(cells, words_array)
@@ -123,6 +124,21 @@ def test_repeated_rows_counts_rows_equal_to_an_earlier_row(rows):
     assert all(rows[p] in rows[:p] for p in positions.tolist())
 
 
+def test_a_few_words_need_the_cells_own_text_type():
+    """A word wider than the cells would be cut to their width and match a cell it is not."""
+    from indicators import _arrays
+
+    with pytest.raises(ValueError):
+        _arrays._codes_among_few(np.array(["abc", "abd"]), np.array(["abcd", "abd"]))
+
+
+def test_text_in_the_other_byte_order_codes_as_in_the_machines():
+    cells = np.array(["Duty 1", "Duty 2", "nfa", "referral"] * 600)
+    for as_given in (cells, cells.astype(cells.dtype.newbyteorder())):
+        distinct, codes = factorize_strings(as_given)
+        assert (distinct[codes] == cells).all() and sorted(distinct.tolist()) == ["Duty 1", "Duty 2", "nfa", "referral"]
+
+
 @given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 3)), st.one_of(st.none(), st.integers(0, 3)),
                           st.integers(0, 1)), max_size=60))
 def test_rows_sharing_a_sort_key_are_the_only_ones_that_repeat(rows):
@@ -133,8 +149,8 @@ def test_rows_sharing_a_sort_key_are_the_only_ones_that_repeat(rows):
 
     key_missing = np.array([k is None for k, _, _ in rows], dtype=bool)
     order_missing = np.array([o is None for _, o, _ in rows], dtype=bool)
-    key = np.array([k or 0 for k, _, _ in rows], dtype=np.int64)
-    order = np.array([o or 0 for _, o, _ in rows], dtype=np.int64)
+    key = np.array([0 if k is None else k for k, _, _ in rows], dtype=np.int64)  # under the mask
+    order = np.array([0 if o is None else o for _, o, _ in rows], dtype=np.int64)
     other = np.array([x for _, _, x in rows], dtype=np.int64)
     sequence = Sequence(Vec("int", key, key_missing if key_missing.any() else None),
                         Vec("int", order, order_missing if order_missing.any() else None))

@@ -236,13 +236,20 @@ def _codes_among_few(values: np.ndarray, words: np.ndarray) -> np.ndarray:
     One pass over the cells, where comparing with each word in turn is one per word
     (which remains for any words the positions do not tell apart).
     """
+    if words.dtype != values.dtype:  # a word cut to the cells' width could match a cell it is not
+        raise ValueError(f"words of {words.dtype} for cells of {values.dtype}")
     n, itemsize = values.size, values.dtype.itemsize
     n_words = words.size
     raw = np.ascontiguousarray(values).view(np.uint8).reshape(n, itemsize)
     units = raw.view(np.uint32)
-    word_raw = np.ascontiguousarray(words.astype(values.dtype)).view(np.uint8).reshape(n_words, itemsize)
+    word_raw = np.ascontiguousarray(words).view(np.uint8).reshape(n_words, itemsize)
     word_units = word_raw.view(np.uint32)
     positions = _telling_positions(np.minimum(word_units, _LOOKUP_CHARS + 1))  # as the tables see them
+    if not positions:  # no character tells any two words apart: each word in turn
+        codes = np.full(n, -1, dtype=np.int64)
+        for word in range(n_words):
+            codes[values == words[word]] = word
+        return codes
     # per position, code point -> index among the words' characters there; n_words for
     # any other (code points past the table clip to its last entry, which is that)
     tables = []
@@ -305,7 +312,9 @@ def factorize_strings(values: np.ndarray, few: int = 16) -> tuple[np.ndarray, np
     if sample.size > few:
         return factorize_text(values)
     # a cell's lanes cost about what a quarter of a whole-cell comparison does
-    if sample.size > 1 and values.dtype.kind == "U" and 0 < values.dtype.itemsize <= 32 * sample.size:
+    # (text in the other byte order reads as code points out of every table: no candidates)
+    if (sample.size > 1 and values.dtype.kind == "U" and values.dtype.isnative
+            and 0 < values.dtype.itemsize <= 32 * sample.size):
         codes = _codes_among_few(values, sample)
     else:
         codes = np.full(values.size, -1, dtype=np.int64)
@@ -565,4 +574,4 @@ def repeated_rows_among(columns: list[tuple[np.ndarray, np.ndarray | None]], can
     """:func:`repeated_rows`, where only the rows at ``candidates`` (ascending positions) can
     equal another row: those rows alone are compared, by the same exact method."""
     subset = [(data[candidates], None if missing is None else missing[candidates]) for data, missing in columns]
-    return candidates[repeated_rows(subset, candidates.size)]
+    return candidates[repeated_rows(subset, candidates.size)].astype(np.int64, copy=False)
