@@ -245,11 +245,8 @@ def _codes_among_few(values: np.ndarray, words: np.ndarray) -> np.ndarray:
     word_raw = np.ascontiguousarray(words).view(np.uint8).reshape(n_words, itemsize)
     word_units = word_raw.view(np.uint32)
     positions = _telling_positions(np.minimum(word_units, _LOOKUP_CHARS + 1))  # as the tables see them
-    if not positions:  # no character tells any two words apart: each word in turn
-        codes = np.full(n, -1, dtype=np.int64)
-        for word in range(n_words):
-            codes[values == words[word]] = word
-        return codes
+    if not positions:  # no character tells any two words apart
+        return _compared_in_turn(values, words, np.full(n, -1, dtype=np.int64), range(n_words))
     # per position, code point -> index among the words' characters there; n_words for
     # any other (code points past the table clip to its last entry, which is that)
     tables = []
@@ -297,9 +294,14 @@ def _codes_among_few(values: np.ndarray, words: np.ndarray) -> np.ndarray:
             w |= d
         np.copyto(p, -1, where=w)
         codes[rows] = p
-    for word in np.flatnonzero(~told_apart):  # words the positions' characters do not tell apart
-        rest = np.flatnonzero(codes < 0)
-        codes[rest[values[rest] == words[word]]] = word
+    return _compared_in_turn(values, words, codes, np.flatnonzero(~told_apart))  # words not told apart
+
+
+def _compared_in_turn(values: np.ndarray, words: np.ndarray, codes: np.ndarray, which) -> np.ndarray:
+    """``codes`` with each cell equal to one of the distinct ``words[which]`` given that
+    word's index: a comparison of every cell per word."""
+    for word in which:
+        codes[values == words[word]] = word
     return codes
 
 
@@ -317,9 +319,7 @@ def factorize_strings(values: np.ndarray, few: int = 16) -> tuple[np.ndarray, np
             and 0 < values.dtype.itemsize <= 32 * sample.size):
         codes = _codes_among_few(values, sample)
     else:
-        codes = np.full(values.size, -1, dtype=np.int64)
-        for code, word in enumerate(sample):
-            codes[values == word] = code
+        codes = _compared_in_turn(values, sample, np.full(values.size, -1, dtype=np.int64), range(sample.size))
     rest = np.flatnonzero(codes < 0)
     if rest.size == 0:
         return sample, codes

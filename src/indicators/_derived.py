@@ -135,7 +135,6 @@ class Sequence:
         self.same_key_as_before = np.zeros(self.starts.size, dtype=bool)  # per tie group
         np.equal(group_keys[1:], group_keys[:-1], out=self.same_key_as_before[1:])
 
-
     def rows_sharing_key_and_order(self) -> np.ndarray | None:
         """Positions, ascending, of the rows another row shares its key and order with, and of
         the rows outside the sequence (a key or order missing): the only rows that can

@@ -35,8 +35,7 @@ from ._windows import (coded_bucket_counts, coded_range_counts, distinct_range_c
 from ._work import (Cells, ColumnValues, Count, Derived, EndingBeforeStart, Key, MissingKey, MonthBuckets,
                     Pairs, PlacedRows,
                     Placement, RowCodes, RowValue, Shared, Sorted, Unknown, account_key, accounted_by_reasons,
-                    filter_roles,
-                    cell_columns, is_pair_level, negative_durations_key, pass_placement, placement_key,
+                    filter_roles, cell_columns, is_pair_level, negative_durations_key, pass_placement, placement_key,
                     placing,
                     row_selection_key,
                     selection_key, texts, undated_filters, undated_key)
