@@ -18,6 +18,7 @@ from ._errors import ExpressionError
 from ._expressions import (
     COMPARISONS,
     PERIOD_VARIABLES,
+    SHIFT_FUNCTIONS,
     Binary,
     Call,
     InList,
@@ -159,9 +160,6 @@ def _binary_type(node: Binary, left: str, right: str) -> str:
     elif "str" in (left, right):
         hint = "strings support comparison and 'in' only"
     raise ExpressionError(f"cannot apply '{op}' to {left} and {right}", *op_span, hint)
-
-
-SHIFT_FUNCTIONS = ("previous", "next")
 
 
 def _check_shift(node: Call, scope: Scope) -> str:

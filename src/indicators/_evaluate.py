@@ -21,6 +21,7 @@ from ._notes import accounting, indicator_notes
 from ._pack import Pack
 from ._plugins import default_registry
 from ._registry import Registry
+from ._run import Run
 from ._results import Results
 
 
@@ -58,6 +59,25 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
                     registry=registry or default_registry())
     pack = run.pack_as_run
     breakdown = Breakdown(run, by) if by is not None else None
+    run.begin_duplicate_notes()
+    try:
+        records, failures = _records(run, pack, breakdown, suppress_below, progress, by)
+    finally:
+        run.end()
+    results = Results(records, pack, format_period(first), format_period(last), failures=failures,
+                      skipped=run.skipped)
+    results.warnings = coverage_warnings(run.pack, {n: e.table for n, e in run.tables.items()}, first, last)
+    results.explain_sources = [inputs_of(run, first, last)]
+    if isinstance(tables, (str, os.PathLike)) and os.path.isdir(tables):
+        results.framing = read_framing(tables)
+        if results.framing is not None:
+            results.warnings.extend(results.framing.unused(run.pack.indicators))
+    return results
+
+
+def _records(run: Run, pack: Pack, breakdown: Breakdown | None, suppress_below: int | None,
+             progress: Callable[[int, int, str], None] | None, by: Sequence[str] | None) -> tuple[list, list[str]]:
+    """Every indicator's result records (each followed by its groups'), and the failures."""
     periods = run.periods
     records = []
     failures: list[str] = []
@@ -82,12 +102,4 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
         records.extend(groups)
         run.done_with(indicator, *((breakdown.tables,) if breakdown else ()))
-    results = Results(records, pack, format_period(first), format_period(last), failures=failures,
-                      skipped=run.skipped)
-    results.warnings = coverage_warnings(run.pack, {n: e.table for n, e in run.tables.items()}, first, last)
-    results.explain_sources = [inputs_of(run, first, last)]
-    if isinstance(tables, (str, os.PathLike)) and os.path.isdir(tables):
-        results.framing = read_framing(tables)
-        if results.framing is not None:
-            results.warnings.extend(results.framing.unused(run.pack.indicators))
-    return results
+    return records, failures

@@ -8,7 +8,8 @@ import attrs
 
 from ._calendars import Calendar
 from ._derived import Sequence, shift_by_key
-from ._expressions import Binary, Call, InList, IsMissing, Literal, Name, Node, Unary, left_spine, to_text
+from ._expressions import (SHIFT_FUNCTIONS, Binary, Call, InList, IsMissing, Literal, Name, Node, Unary, left_spine,
+                           to_text)
 from ._functions import CallLimits, Function
 from ._work import RowValue, Shared, Sorted
 from ._vectors import (
@@ -78,7 +79,7 @@ def _binary(op: str, left: Vec, right: Vec) -> Vec:
 
 
 def _call(node: Call, ctx: Context) -> Vec:
-    if node.name in ("previous", "next"):
+    if node.name in SHIFT_FUNCTIONS:
         kwargs = dict(node.kwargs)
         value = evaluate(node.args[0], ctx)
         order_node = kwargs.get("order", node.args[0])

@@ -24,7 +24,7 @@ from ._data_check import start_run
 from ._errors import DataError, Problem
 from ._evaluator import evaluate as evaluate_node
 from ._explanation import ExplainedRow, Explanation
-from ._expressions import PERIOD_VARIABLES, Call, Name, walk
+from ._expressions import PERIOD_VARIABLES, SHIFT_FUNCTIONS, Call, Name, walk
 from ._figures import population_by_period
 from ._functions import DEFAULT_TIME_LIMIT
 from ._inputs import pack_for_input
@@ -204,7 +204,7 @@ def _key_column(indicator: Indicator, key: str | None, evaluation: TableEvaluati
             continue
         seen.add(name)
         for node in walk(evaluation.derived[name].node):
-            if isinstance(node, Call) and node.name in ("previous", "next"):
+            if isinstance(node, Call) and node.name in SHIFT_FUNCTIONS:
                 by = dict(node.kwargs).get("by")
                 if isinstance(by, Name):
                     return by.name

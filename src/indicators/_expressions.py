@@ -26,6 +26,7 @@ MAX_INT = 2**63 - 1
 
 KEYWORDS = frozenset({"and", "or", "not", "in", "is", "missing", "true", "false"})
 PERIOD_VARIABLES = ("period_start", "period_end", "window_start", "window_end")
+SHIFT_FUNCTIONS = ("previous", "next")  # a column's value in the row before (after) within a key
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 
 

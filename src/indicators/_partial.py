@@ -455,12 +455,17 @@ def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: b
     run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True,
                     registry=registry or default_registry())
     parts, failures = {}, {}
-    for name, indicator in run.pack.indicators.items():
-        try:
-            parts[name] = _indicator_part(indicator, run.pack, run, duplicates)
-        except INDICATOR_FAILURES as exc:
-            failures[name] = failure_text(indicator, exc)
-        run.done_with(indicator)
+    if duplicates:
+        run.begin_duplicate_notes()
+    try:
+        for name, indicator in run.pack.indicators.items():
+            try:
+                parts[name] = _indicator_part(indicator, run.pack, run, duplicates)
+            except INDICATOR_FAILURES as exc:
+                failures[name] = failure_text(indicator, exc)
+            run.done_with(indicator)
+    finally:
+        run.end()
     return Partial(pack_fingerprint(pack), first, last, parts, run.skipped, loader, failures)
 
 

@@ -8,6 +8,7 @@ from typing import Mapping
 import numpy as np
 
 from ._arrays import distinct_per_group
+from ._background import MIN_BACKGROUND_ROWS, NOTHING_BESIDE, Background, processors
 from ._derived import sort_codes
 from ._errors import ResourceError
 from ._evaluator import evaluate as evaluate_node
@@ -20,7 +21,7 @@ from ._table_evaluation import TableEvaluation
 from ._tables import Table
 from ._vectors import Vec
 from ._windows import Periods, expand
-from ._work import KeyCodes, LookupGrid, last_readers, lookup_key, placement_key
+from ._work import DuplicateRows, KeyCodes, LookupGrid, last_readers, lookup_key, noted_measures, placement_key
 
 
 class Run:
@@ -41,6 +42,28 @@ class Run:
         self.skipped: dict[str, str] = {}  # indicators left out for want of a table: id to reason
         self.pack_as_run = pack  # the pack the caller gave, as the input answers it (before skipping)
         self._last_readers: dict[str, str] | None = None
+        self.background = NOTHING_BESIDE
+
+    def begin_duplicate_notes(self) -> None:
+        """Begin, beside the run, the duplicate-row notes of the large tables whose
+        indicators note them (in the order the indicators first read them), where another
+        processor can take them: each reads only its table's own columns."""
+        if processors() < 2:
+            return
+        jobs = {}
+        for indicator in self.pack.indicators.values():
+            for measure, _ in noted_measures(indicator):
+                evaluation = self.tables.get(measure.table)
+                if (evaluation is not None and measure.table not in jobs
+                        and evaluation.table.n_rows >= MIN_BACKGROUND_ROWS):
+                    job = evaluation.duplicates_beside()
+                    if job is not None:
+                        jobs[measure.table] = job
+        self.background = Background([((table, DuplicateRows()), job) for table, job in jobs.items()])
+
+    def end(self) -> None:
+        """Drop the work begun beside the run that nothing has asked for."""
+        self.background.cancel()
 
     def done_with(self, indicator: Indicator, *more: Mapping[str, TableEvaluation]) -> None:
         """Release the work on every table that ``indicator`` is the last (in the run's

@@ -21,7 +21,7 @@ from ._arrays import (block_rows, dense_codes, present_extremes, repeated_rows, 
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
-from ._expressions import PERIOD_VARIABLES, Call, Name, Node, names_used, to_text, walk
+from ._expressions import PERIOD_VARIABLES, SHIFT_FUNCTIONS, Call, Name, Node, names_used, to_text, walk
 from ._memory import BYTES_PER_PAIR
 from ._pack import Expr, Lookup, Measure
 from ._grids import grid_from_ranges
@@ -32,7 +32,7 @@ from ._vectors import Vec, missing_mask, truth
 from . import _windows
 from ._windows import (coded_bucket_counts, coded_range_counts, distinct_range_counts, expand, masked_range_counts,
                        range_counts, row_dtype)
-from ._work import (Cells, ColumnValues, Count, Derived, EndingBeforeStart, Key, MissingKey, MonthBuckets,
+from ._work import (Cells, ColumnValues, Count, Derived, DuplicateRows, EndingBeforeStart, Key, MissingKey, MonthBuckets,
                     Pairs, PlacedRows,
                     Placement, RowCodes, RowValue, Shared, Sorted, Unknown, account_key, accounted_by_reasons,
                     filter_roles, cell_columns, is_pair_level, negative_durations_key, pass_placement, placement_key,
@@ -184,14 +184,32 @@ class TableEvaluation:
     def repeated_rows(self) -> np.ndarray:
         """Positions of the rows equal in every column to an earlier row; kept with the
         table, since they depend on nothing else."""
-        if "repeated_rows" not in self.table.cache:
-            # a date's NaT and a string's code -1 are its missing cells already: no mask to apply
-            columns = [(column.stored, None if column.type in ("date", "str") else column.missing)
-                       for column in self.table.columns.values()]
-            candidates = self._rows_that_may_repeat()
-            self.table.cache["repeated_rows"] = (repeated_rows(columns, self.table.n_rows) if candidates is None
-                                                 else repeated_rows_among(columns, candidates))
-        return self.table.cache["repeated_rows"]
+        cache = self.table.cache
+        if "repeated_rows" not in cache:
+            cache["repeated_rows"] = self.run.background.result((self.table.name, DuplicateRows()),
+                                                                lambda: self._repeated_rows(self._rows_that_may_repeat()))
+        return cache["repeated_rows"]
+
+    def duplicates_beside(self) -> Callable[[], np.ndarray] | None:
+        """The duplicate-row note as work another thread may do, when it will be needed
+        and cannot be found more cheaply by this run: not kept with the table already,
+        and no ``previous()``/``next()`` of the table's derived columns will have sorted
+        its rows (whose ties then give the candidates, :meth:`_rows_that_may_repeat`)."""
+        if "repeated_rows" in self.table.cache or any(
+                isinstance(node, Call) and node.name in SHIFT_FUNCTIONS
+                for expr in self.derived.values() for node in walk(expr.node)):
+            return None
+        return lambda: self._repeated_rows(None)
+
+    def _repeated_rows(self, candidates: np.ndarray | None) -> np.ndarray:
+        """:meth:`repeated_rows`, compared among ``candidates`` only (None: every row).
+        Reads nothing but the table's columns as given, so that another thread may do it."""
+        # a date's NaT and a string's code -1 are its missing cells already: no mask to apply
+        columns = [(column.stored, None if column.type in ("date", "str") else column.missing)
+                   for column in self.table.columns.values()]
+        if candidates is None:
+            return repeated_rows(columns, self.table.n_rows)
+        return repeated_rows_among(columns, candidates)
 
     def _rows_that_may_repeat(self) -> np.ndarray | None:
         """The rows that can equal another, when a ``previous()``/``next()`` has already

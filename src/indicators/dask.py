@@ -24,7 +24,7 @@ from ._breakdowns import refuse_by
 from ._coverage import coverage_warnings, date_ranges, placement_columns
 from ._data_check import parse_run, skip_missing
 from ._errors import DataError, Problem
-from ._expressions import Call, Name, walk
+from ._expressions import SHIFT_FUNCTIONS, Call, Name, walk
 from ._functions import DEFAULT_TIME_LIMIT
 from ._memory import DEFAULT_MEMORY_BUDGET
 from ._pack import Pack
@@ -60,7 +60,7 @@ def _shift_keys(pack: Pack, table: str) -> set[str]:
     keys: set[str] = set()
     for _, expr in (spec.derive if spec else ()):
         for node in walk(expr.node):
-            if isinstance(node, Call) and node.name in ("previous", "next"):
+            if isinstance(node, Call) and node.name in SHIFT_FUNCTIONS:
                 by = dict(node.kwargs).get("by")
                 if isinstance(by, Name):
                     keys.add(by.name)

@@ -1,0 +1,79 @@
+"""Work done beside an evaluation, on another processor: steps that read nothing but a
+table's own columns (the duplicate-row note), begun when the run starts, one after
+another in one thread, and taken over by the evaluation when it needs one that has not
+begun.
+
+numpy lets go of Python's interpreter lock inside its loops and sorts, so such a step
+and the evaluation run side by side; on a machine with one processor for this process
+nothing is begun beside it, since it would only take turns with the evaluation.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Callable, Hashable
+
+# a table of fewer rows takes its note in a millisecond or two: starting a thread for it
+# would cost about as much as it saves
+MIN_BACKGROUND_ROWS = 100_000
+
+
+def processors() -> int:
+    """How many processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Background:
+    """Jobs run in order in one daemon thread. :meth:`result` gives a job's value (or
+    raises its exception) once it is done, or does the job in the caller's thread when
+    it has not begun, so that the evaluation never waits for work queued behind others."""
+
+    def __init__(self, jobs: list[tuple[Hashable, Callable[[], Any]]]) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[Hashable, Callable[[], Any]] = dict(jobs)  # not begun, in order
+        self._begun: dict[Hashable, threading.Event] = {}
+        self._outcome: dict[Hashable, tuple[bool, Any]] = {}
+        if self._waiting:
+            threading.Thread(target=self._work, name="indicators background", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                if not self._waiting:
+                    return
+                key = next(iter(self._waiting))
+                job = self._waiting.pop(key)
+                done = self._begun[key] = threading.Event()
+            try:
+                outcome = (True, job())
+            except BaseException as exc:  # handed to the caller, in its thread
+                outcome = (False, exc)
+            self._outcome[key] = outcome
+            del job, outcome
+            done.set()
+
+    def result(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value of the job under ``key``; ``compute()`` in this thread when no such
+        job was begun (it was not queued, or is still waiting: it is then dropped)."""
+        with self._lock:
+            self._waiting.pop(key, None)
+            done = self._begun.pop(key, None)
+        if done is None:
+            return compute()
+        done.wait()
+        succeeded, value = self._outcome.pop(key)
+        if succeeded:
+            return value
+        raise value
+
+    def cancel(self) -> None:
+        """Drop the jobs not yet begun (the evaluation is over: nobody will ask for them)."""
+        with self._lock:
+            self._waiting.clear()
+
+
+NOTHING_BESIDE = Background([])  # a run that does all its work in its own thread

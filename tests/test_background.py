@@ -1,0 +1,151 @@
+"""Work beside an evaluation: the duplicate-row notes of large tables, begun in another
+thread when the run starts, give the evaluation exactly what it would have found itself."""
+
+from __future__ import annotations
+
+import datetime
+import textwrap
+import threading
+
+import numpy as np
+import pytest
+
+import indicators
+import indicators._run
+from indicators import _background
+from indicators._background import Background
+
+
+def test_a_begun_job_gives_its_value_and_its_exception_to_the_caller():
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow():
+        started.set()
+        release.wait(10)
+        return 42
+
+    def failing():
+        raise MemoryError("too big")
+
+    background = Background([("slow", slow), ("failing", failing)])
+    assert started.wait(10)
+    release.set()
+    assert 42 == background.result("slow", lambda: pytest.fail("the caller must not redo a begun job"))
+    with pytest.raises(MemoryError, match="too big"):
+        background.result("failing", lambda: None)
+
+
+def test_a_job_not_begun_is_done_by_the_caller_and_never_beside():
+    started = threading.Event()
+    release = threading.Event()
+    ran_beside = []
+
+    def blocking():
+        started.set()
+        release.wait(10)
+        return "first"
+
+    background = Background([("first", blocking), ("second", lambda: ran_beside.append(True))])
+    assert started.wait(10)
+    assert "mine" == background.result("second", lambda: "mine")  # queued behind "first": not waited for
+    release.set()
+    assert "first" == background.result("first", lambda: None)
+    background.cancel()
+    assert [] == ran_beside
+
+
+def test_a_key_never_queued_is_computed_by_the_caller():
+    assert 7 == Background([]).result("anything", lambda: 7)
+
+
+PACK = textwrap.dedent("""
+    [tables.referrals.derive]
+    previous_referral_on = "previous(referred_on, by = child_id)"
+
+    [indicators.contacts]
+    title = "Contacts decided within a working day"
+    kind = "percentage"
+    table = "contacts"
+    date = "received_on"
+    numerator = "working_days(received_on, decided_on) <= 1"
+    polarity = "higher_is_better"
+
+    [indicators.rereferrals]
+    title = "Re-referrals"
+    kind = "percentage"
+    table = "referrals"
+    date = "referred_on"
+    numerator = "days(previous_referral_on, referred_on) <= 365"
+    polarity = "lower_is_better"
+    """)
+
+
+def _tables(seed: int) -> tuple[dict, int]:
+    """Contacts and referrals with exact copies of some rows (and missing cells), and how
+    many contacts equal an earlier contact, counted naively."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    first = datetime.date(2017, 1, 1)
+    received = [first + datetime.timedelta(days=int(d)) for d in rng.integers(0, 31, n)]
+    rows = [(int(c) if rng.random() > 0.02 else None, day, day + datetime.timedelta(days=int(k)), str(o))
+            for c, day, k, o in zip(rng.integers(0, 500, n), received, rng.integers(0, 4, n),
+                                    rng.choice(["nfa", "referral"], n))]
+    rows += [rows[int(i)] for i in rng.integers(0, n, 40)]
+    expected = len(rows) - len(set(rows))
+    contacts = {name: [row[k] for row in rows] for k, name in enumerate(("child_id", "received_on", "decided_on",
+                                                                           "outcome"))}
+    referrals = {"child_id": [row[0] for row in rows], "referred_on": [row[1] for row in rows]}
+    return {"contacts": contacts, "referrals": referrals}, expected
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_notes_found_beside_the_run_are_those_found_in_it(monkeypatch, seed):
+    pack = indicators.loads_pack(PACK)
+    tables, expected = _tables(seed)
+    monkeypatch.setattr(indicators._run, "processors", lambda: 1)
+    alone = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+
+    queued = []
+    real_background = indicators._run.Background
+
+    def spied(jobs):
+        queued.extend(key for key, _ in jobs)
+        return real_background(jobs)
+
+    monkeypatch.setattr(indicators._run, "processors", lambda: 2)
+    monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(indicators._run, "Background", spied)
+    beside = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+
+    # the referrals' note comes from previous()'s sort in the run: only the contacts' is queued
+    assert ["contacts"] == [table for table, _ in queued]
+    assert expected == beside.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
+    assert alone.to_json() == beside.to_json()
+
+
+def test_a_failure_beside_the_run_reaches_the_caller_as_it_would_in_the_run(monkeypatch):
+    pack = indicators.loads_pack(PACK)
+    tables, _ = _tables(3)
+
+    def refused(columns, n_rows):
+        raise MemoryError("no memory for the digests")
+
+    monkeypatch.setattr("indicators._table_evaluation.repeated_rows", refused)
+    monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
+    for processors in (1, 2):
+        monkeypatch.setattr(indicators._run, "processors", lambda: processors)
+        with pytest.raises(MemoryError, match="no memory for the digests"):
+            indicators.evaluate(pack, tables, "2017-01", "2017-01")
+
+
+def test_a_machine_of_one_processor_begins_nothing_beside(monkeypatch):
+    monkeypatch.setattr(indicators._run, "processors", lambda: 1)
+    monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(indicators._run, "Background", lambda jobs: pytest.fail("nothing should be queued"))
+    tables, _ = _tables(4)
+    indicators.evaluate(indicators.loads_pack(PACK), tables, "2017-01", "2017-01")
+
+
+def test_processors_counts_at_least_one():
+    assert _background.processors() >= 1
