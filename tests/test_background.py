@@ -14,6 +14,7 @@ import indicators
 import indicators._run
 from indicators import _background
 from indicators._background import Background
+from indicators._work import ColumnValues, DuplicateRows
 
 
 def test_a_begun_job_gives_its_value_and_its_exception_to_the_caller():
@@ -60,6 +61,9 @@ def test_a_key_never_queued_is_computed_by_the_caller():
 
 
 PACK = textwrap.dedent("""
+    [tables.contacts]
+    columns = { child_id = "int", received_on = "date", decided_on = "date", outcome = "str" }
+
     [tables.referrals.derive]
     previous_referral_on = "previous(referred_on, by = child_id)"
 
@@ -70,6 +74,13 @@ PACK = textwrap.dedent("""
     date = "received_on"
     numerator = "working_days(received_on, decided_on) <= 1"
     polarity = "higher_is_better"
+
+    [indicators.referred]
+    title = "Contacts referred"
+    kind = "count"
+    table = "contacts"
+    date = "received_on"
+    where = "outcome == 'referral'"
 
     [indicators.rereferrals]
     title = "Re-referrals"
@@ -93,14 +104,14 @@ def _tables(seed: int) -> tuple[dict, int]:
                                     rng.choice(["nfa", "referral"], n))]
     rows += [rows[int(i)] for i in rng.integers(0, n, 40)]
     expected = len(rows) - len(set(rows))
-    contacts = {name: [row[k] for row in rows] for k, name in enumerate(("child_id", "received_on", "decided_on",
-                                                                           "outcome"))}
+    contacts = {name: [row[k] for row in rows] for k, name in enumerate(("child_id", "received_on", "decided_on"))}
+    contacts["outcome"] = np.array([row[3] for row in rows])  # text as numpy holds it: coded when first read
     referrals = {"child_id": [row[0] for row in rows], "referred_on": [row[1] for row in rows]}
     return {"contacts": contacts, "referrals": referrals}, expected
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_notes_found_beside_the_run_are_those_found_in_it(monkeypatch, seed):
+def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, seed):
     pack = indicators.loads_pack(PACK)
     tables, expected = _tables(seed)
     monkeypatch.setattr(indicators._run, "processors", lambda: 1)
@@ -118,8 +129,10 @@ def test_notes_found_beside_the_run_are_those_found_in_it(monkeypatch, seed):
     monkeypatch.setattr(indicators._run, "Background", spied)
     beside = indicators.evaluate(pack, tables, "2017-01", "2017-01")
 
-    # the referrals' note comes from previous()'s sort in the run: only the contacts' is queued
-    assert ["contacts"] == [table for table, _ in queued]
+    # in the order the indicators first need them: the contacts' duplicate note, then their
+    # text column the second indicator reads; the referrals' note comes from previous()'s
+    # sort in the run
+    assert [("contacts", DuplicateRows()), ("contacts", ColumnValues("outcome"))] == queued
     assert expected == beside.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
     assert alone.to_json() == beside.to_json()
 

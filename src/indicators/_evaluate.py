@@ -59,7 +59,7 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
                     registry=registry or default_registry())
     pack = run.pack_as_run
     breakdown = Breakdown(run, by) if by is not None else None
-    run.begin_duplicate_notes()
+    run.begin_beside()
     try:
         records, failures = _records(run, pack, breakdown, suppress_below, progress, by)
     finally:

@@ -455,8 +455,7 @@ def evaluate_partial(pack: Pack, tables: Any, start: str, end: str, *, strict: b
     run = start_run(pack, tables, first, last, strict, loader, function_time_limit, memory_budget, skip=True,
                     registry=registry or default_registry())
     parts, failures = {}, {}
-    if duplicates:
-        run.begin_duplicate_notes()
+    run.begin_beside(duplicates)
     try:
         for name, indicator in run.pack.indicators.items():
             try:

@@ -15,13 +15,13 @@ from ._evaluator import evaluate as evaluate_node
 from ._functions import DEFAULT_TIME_LIMIT, CallLimits, Function
 from ._grids import KeyGrid, extremes, grid_from_ranges, key_grid, shared_codes, sum_or_mean
 from ._memory import BYTES_PER_PAIR, DEFAULT_MEMORY_BUDGET, GRID_COPIES, size_text
-from ._pack import Indicator, Lookup, Measure, Pack
+from ._pack import Indicator, Lookup, Measure, Pack, columns_needed
 from ._plan import reason_passes
 from ._table_evaluation import TableEvaluation
 from ._tables import Table
 from ._vectors import Vec
 from ._windows import Periods, expand
-from ._work import DuplicateRows, KeyCodes, LookupGrid, last_readers, lookup_key, noted_measures, placement_key
+from ._work import ColumnValues, DuplicateRows, KeyCodes, LookupGrid, last_readers, lookup_key, noted_measures, placement_key
 
 
 class Run:
@@ -44,22 +44,33 @@ class Run:
         self._last_readers: dict[str, str] | None = None
         self.background = NOTHING_BESIDE
 
-    def begin_duplicate_notes(self) -> None:
-        """Begin, beside the run, the duplicate-row notes of the large tables whose
-        indicators note them (in the order the indicators first read them), where another
-        processor can take them: each reads only its table's own columns."""
+    def begin_beside(self, duplicates: bool = True) -> None:
+        """Begin, beside the run, the work on its large tables that reads nothing but a
+        table's own columns, where another processor can take it: coding the text columns
+        indicators read and (with ``duplicates``) each table's duplicate-row note, in the
+        order the indicators first need them."""
         if processors() < 2:
             return
-        jobs = {}
+        jobs: dict = {}
         for indicator in self.pack.indicators.values():
+            for table, names in sorted(columns_needed(self.pack, indicator).items()):
+                evaluation = self.tables.get(table)
+                if evaluation is None or evaluation.table.n_rows < MIN_BACKGROUND_ROWS:
+                    continue
+                for name in sorted(names):
+                    column = evaluation.table.columns.get(name)
+                    if column is not None and column.as_text and (table, ColumnValues(name)) not in jobs:
+                        jobs[table, ColumnValues(name)] = column.code
+            if not duplicates:
+                continue
             for measure, _ in noted_measures(indicator):
                 evaluation = self.tables.get(measure.table)
-                if (evaluation is not None and measure.table not in jobs
+                if (evaluation is not None and (measure.table, DuplicateRows()) not in jobs
                         and evaluation.table.n_rows >= MIN_BACKGROUND_ROWS):
                     job = evaluation.duplicates_beside()
                     if job is not None:
-                        jobs[measure.table] = job
-        self.background = Background([((table, DuplicateRows()), job) for table, job in jobs.items()])
+                        jobs[measure.table, DuplicateRows()] = job
+        self.background = Background(list(jobs.items()))
 
     def end(self) -> None:
         """Drop the work begun beside the run that nothing has asked for."""

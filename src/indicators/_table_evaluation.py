@@ -160,13 +160,20 @@ class TableEvaluation:
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""
         if name in self.table.columns:
-            return self.row_work.get(ColumnValues(name), lambda: _column_vec(self.table[name]))
+            return self.row_work.get(ColumnValues(name), lambda: _column_vec(self._column(name)))
         if Derived(name) not in self.row_work:
             # the derived columns it reads first, each after those it reads (the pack's
             # order), so that a chain of derived columns is computed in a loop
             for needed in self._derived_needs(name):
                 self.row_work.get(Derived(needed), lambda: self.row_value(self.derived[needed]))
         return self.row_work.get(Derived(name), lambda: self.row_value(self.derived[name]))
+
+    def _column(self, name: str) -> Column:
+        """A column of the table, its text coded (beside the run, when begun there)."""
+        column = self.table[name]
+        if column.as_text:
+            self.run.background.result((self.table.name, ColumnValues(name)), column.code)
+        return column
 
     def _derived_needs(self, name: str) -> list[str]:
         """``name`` and the derived columns it reads, directly or not, that are not yet

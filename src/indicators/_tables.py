@@ -75,6 +75,11 @@ class Column:
         """Whether the column holds its text as given, not yet coded."""
         return self.type == "str" and self.stored.dtype.kind == "U"
 
+    def code(self) -> None:
+        """Code a ``str`` column's text now (else it is coded when first read)."""
+        if self.as_text:
+            self._coded()
+
     def _coded(self) -> Column:
         if not self._converted:
             self._converted.append(_coded_text_column(self.name, self.stored, self.declared))
