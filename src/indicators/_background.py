@@ -37,8 +37,11 @@ class Background:
         self._waiting: dict[Hashable, Callable[[], Any]] = dict(jobs)  # not begun, in order
         self._begun: dict[Hashable, threading.Event] = {}
         self._outcome: dict[Hashable, tuple[bool, Any]] = {}
+        self._keys = frozenset(key for key, _ in jobs)
+        self._thread: threading.Thread | None = None
         if self._waiting:
-            threading.Thread(target=self._work, name="indicators background", daemon=True).start()
+            self._thread = threading.Thread(target=self._work, name="indicators background", daemon=True)
+            self._thread.start()
 
     def _work(self) -> None:
         while True:
@@ -56,12 +59,20 @@ class Background:
             del job, outcome
             done.set()
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether a job was queued under ``key`` (done, begun, waiting or taken over)."""
+        return key in self._keys
+
     def result(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The value of the job under ``key``; ``compute()`` in this thread when no such
         job was begun (it was not queued, or is still waiting: it is then dropped)."""
         with self._lock:
             self._waiting.pop(key, None)
-            done = self._begun.pop(key, None)
+            done = self._begun.get(key)
+            if done is not None and not done.is_set() and threading.current_thread() is self._thread:
+                done = None  # a job asking for itself: it would wait for ever
+            elif done is not None:
+                del self._begun[key]
         if done is None:
             return compute()
         done.wait()

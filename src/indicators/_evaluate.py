@@ -17,7 +17,7 @@ from ._framing import read_framing
 from ._functions import DEFAULT_TIME_LIMIT
 from ._judgement import judge
 from ._memory import DEFAULT_MEMORY_BUDGET
-from ._notes import accounting, indicator_notes
+from ._notes import accounting, duplicate_notes, indicator_notes
 from ._pack import Pack
 from ._plugins import default_registry
 from ._registry import Registry
@@ -79,9 +79,9 @@ def _records(run: Run, pack: Pack, breakdown: Breakdown | None, suppress_below: 
              progress: Callable[[int, int, str], None] | None, by: Sequence[str] | None) -> tuple[list, list[str]]:
     """Every indicator's result records (each followed by its groups'), and the failures."""
     periods = run.periods
-    records = []
     failures: list[str] = []
     chosen = run.pack.indicators
+    counted = []
     for done, indicator in enumerate(chosen.values()):
         if progress is not None:
             progress(done, len(chosen), indicator.id)
@@ -89,17 +89,23 @@ def _records(run: Run, pack: Pack, breakdown: Breakdown | None, suppress_below: 
         groups, group_failure = breakdown.records(indicator, suppress_below) if breakdown else ([], None)
         try:
             figures = indicator_figures(indicator, pack, run.tables, periods)
-            notes = indicator_notes(indicator, run)
+            notes = duplicate_notes(indicator, run, indicator_notes(indicator, run, duplicates=False), beside=False)
             rows = accounting(indicator, run)
         except INDICATOR_FAILURES as exc:
             # a plugin function failed, or the work was too big: this indicator has no
             # figures, the others still do
             failures.append(failure_text(indicator, exc))
-            figures, notes, rows = empty_figures(indicator, periods), {}, None
+            counted.append((indicator, empty_figures(indicator, periods), None, None, groups))
         else:
             if group_failure is not None:
                 failures.append(f"indicators.{indicator.id} (its groups by {', '.join(by)}): {group_failure}")
+            counted.append((indicator, figures, notes, rows, groups))
+        run.done_with(indicator, *((breakdown.tables,) if breakdown else ()))
+    # judged once every indicator is counted: the duplicate-row notes worked out beside the
+    # run are asked for last, so that the run waits for them as little as it can
+    records = []
+    for indicator, figures, notes, rows, groups in counted:
+        notes = {} if notes is None else duplicate_notes(indicator, run, notes, beside=True)
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
         records.extend(groups)
-        run.done_with(indicator, *((breakdown.tables,) if breakdown else ()))
     return records, failures

@@ -4,7 +4,7 @@ codes, duplicate rows, missing dates, negative durations, ...)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 import attrs
 import numpy as np
@@ -29,11 +29,7 @@ def accounting(indicator: Indicator, run: Run) -> dict[str, Accounting]:
     return sides
 
 
-def indicator_notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str, np.ndarray]:
-    """Data-quality counts by reason, one per period, for the rows an indicator reads."""
-    n_periods = run.periods.count
-    notes: dict[str, np.ndarray] = {}
-
+def _adder(notes: dict[str, np.ndarray], n_periods: int) -> Callable[[str, Any], None]:
     def add(reason: str, counts) -> None:
         """Add counts by period (or one count for every period) under ``reason``."""
         counts = np.asarray(counts, dtype=np.int64)
@@ -43,6 +39,26 @@ def indicator_notes(indicator: Indicator, run: Run, duplicates: bool = True) -> 
             counts = np.full(n_periods, counts)
         notes[reason] = notes.get(reason, 0) + counts
 
+    return add
+
+
+def duplicate_notes(indicator: Indicator, run: Run, notes: dict[str, np.ndarray],
+                    beside: bool | None = None) -> dict[str, np.ndarray]:
+    """``notes`` (an indicator's, made without duplicates) with the duplicate-row notes of
+    the tables its measures read added: those whose note is worked out beside the run
+    (``beside`` True), the others (False), or all (None)."""
+    add = _adder(notes, run.periods.count)
+    for measure, _ in noted_measures(indicator):
+        if beside is None or run.duplicates_beside(measure.table) == beside:
+            add(f"duplicate rows ({measure.table})", run.tables[measure.table].duplicate_rows())
+    return notes
+
+
+def indicator_notes(indicator: Indicator, run: Run, duplicates: bool = True) -> dict[str, np.ndarray]:
+    """Data-quality counts by reason, one per period, for the rows an indicator reads
+    (without the duplicate-row notes, :func:`duplicate_notes`, unless ``duplicates``)."""
+    notes: dict[str, np.ndarray] = {}
+    add = _adder(notes, run.periods.count)
     for measure, of in noted_measures(indicator):
         evaluation = run.tables[measure.table]
         table = evaluation.table

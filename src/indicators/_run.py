@@ -21,7 +21,7 @@ from ._table_evaluation import TableEvaluation
 from ._tables import Table
 from ._vectors import Vec
 from ._windows import Periods, expand
-from ._work import ColumnValues, DuplicateRows, KeyCodes, LookupGrid, last_readers, lookup_key, noted_measures, placement_key
+from ._work import ColumnValues, Derived, DuplicateRows, KeyCodes, LookupGrid, last_readers, lookup_key, noted_measures, placement_key
 
 
 class Run:
@@ -46,14 +46,15 @@ class Run:
 
     def begin_beside(self, duplicates: bool = True) -> None:
         """Begin, beside the run, the work on its large tables that reads nothing but a
-        table's own columns, where another processor can take it: coding the text columns
-        indicators read and (with ``duplicates``) each table's duplicate-row note, in the
-        order the indicators first need them."""
+        table's own rows, where another processor can take it: coding the text columns
+        indicators read, computing the derived columns they read and (with ``duplicates``)
+        each table's duplicate-row note, in the order the indicators first need them."""
         if processors() < 2:
             return
         jobs: dict = {}
+        notes: dict = {}  # after the rest: the run asks for them last (evaluate's judging)
         for indicator in self.pack.indicators.values():
-            for table, names in sorted(columns_needed(self.pack, indicator).items()):
+            for table, names in sorted(columns_needed(self.pack, indicator, keep_derived=True).items()):
                 evaluation = self.tables.get(table)
                 if evaluation is None or evaluation.table.n_rows < MIN_BACKGROUND_ROWS:
                     continue
@@ -61,16 +62,22 @@ class Run:
                     column = evaluation.table.columns.get(name)
                     if column is not None and column.as_text and (table, ColumnValues(name)) not in jobs:
                         jobs[table, ColumnValues(name)] = column.code
+                    elif column is None and name in evaluation.derived and (table, Derived(name)) not in jobs:
+                        jobs[table, Derived(name)] = evaluation.derived_beside(name)
             if not duplicates:
                 continue
             for measure, _ in noted_measures(indicator):
                 evaluation = self.tables.get(measure.table)
-                if (evaluation is not None and (measure.table, DuplicateRows()) not in jobs
+                if (evaluation is not None and (measure.table, DuplicateRows()) not in notes
                         and evaluation.table.n_rows >= MIN_BACKGROUND_ROWS):
                     job = evaluation.duplicates_beside()
                     if job is not None:
-                        jobs[measure.table, DuplicateRows()] = job
-        self.background = Background(list(jobs.items()))
+                        notes[measure.table, DuplicateRows()] = job
+        self.background = Background([*jobs.items(), *notes.items()])
+
+    def duplicates_beside(self, table: str) -> bool:
+        """Whether ``table``'s duplicate-row note was begun beside the run."""
+        return (table, DuplicateRows()) in self.background
 
     def end(self) -> None:
         """Drop the work begun beside the run that nothing has asked for."""
