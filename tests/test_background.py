@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import textwrap
 import threading
+import types
 
 import numpy as np
 import pytest
@@ -172,12 +173,6 @@ def _refuse_big(ids):
     return ids
 
 
-class _RefusingPlugin:
-    @indicators.hookimpl
-    def indicators_functions(self):
-        return [indicators.Function("refuse_big", ("int",), "int", _refuse_big)]
-
-
 REFUSING_PACK = textwrap.dedent("""
     [tables.contacts.derive]
     checked_id = "refuse_big(child_id)"
@@ -201,7 +196,9 @@ def test_a_derived_column_failing_beside_the_run_fails_only_the_indicators_readi
 
     tables, _ = _tables(5)
     monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
-    indicators.plugins.register(_RefusingPlugin(), "refusing")
+    plugin = types.SimpleNamespace(indicators_functions=indicators.hookimpl(
+        lambda: [indicators.Function("refuse_big", ("int",), "int", _refuse_big)]))
+    indicators.plugins.register(plugin, "refusing")
     try:
         pack = indicators.loads_pack(REFUSING_PACK)
         runs = []
