@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import textwrap
 import threading
-import types
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ import indicators
 import indicators._run
 from indicators import _background
 from indicators._background import Background
-from indicators._work import ColumnValues, Derived, DuplicateRows
+from indicators._work import ColumnValues, DuplicateRows
 
 
 def test_a_begun_job_gives_its_value_and_its_exception_to_the_caller():
@@ -130,12 +129,10 @@ def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, see
     monkeypatch.setattr(indicators._run, "Background", spied)
     beside = indicators.evaluate(pack, tables, "2017-01", "2017-01")
 
-    # the columns in the order the indicators first need them (the contacts' text column the
-    # second reads, the referrals' derived column the third reads), then the duplicate-row
-    # notes, which the run asks for last; the referrals' note comes from previous()'s sort,
-    # in the run
-    assert [("contacts", ColumnValues("outcome")), ("referrals", Derived("previous_referral_on")),
-            ("contacts", DuplicateRows())] == queued
+    # the text columns in the order the indicators first read them (the contacts' outcome,
+    # which the second reads), then the duplicate-row notes, which the run asks for last;
+    # the referrals' note comes from previous()'s sort, in the run
+    assert [("contacts", ColumnValues("outcome")), ("contacts", DuplicateRows())] == queued
     assert expected == beside.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
     assert alone.to_json() == beside.to_json()
 
@@ -166,49 +163,3 @@ def test_a_machine_of_one_processor_begins_nothing_beside(monkeypatch):
 def test_processors_counts_at_least_one():
     assert _background.processors() >= 1
 
-
-def _refuse_big(ids):
-    if (ids > 400).any():
-        raise ValueError("no child ids over 400 today")
-    return ids
-
-
-REFUSING_PACK = textwrap.dedent("""
-    [tables.contacts.derive]
-    checked_id = "refuse_big(child_id)"
-
-    [indicators.checked]
-    title = "Contacts of checked children"
-    table = "contacts"
-    date = "received_on"
-    where = "checked_id > 0"
-
-    [indicators.contacted]
-    title = "Children contacted"
-    table = "contacts"
-    date = "received_on"
-    distinct = "child_id"
-    """)
-
-
-def test_a_derived_column_failing_beside_the_run_fails_only_the_indicators_reading_it(monkeypatch):
-    import indicators.plugins
-
-    tables, _ = _tables(5)
-    monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
-    plugin = types.SimpleNamespace(indicators_functions=indicators.hookimpl(
-        lambda: [indicators.Function("refuse_big", ("int",), "int", _refuse_big)]))
-    indicators.plugins.register(plugin, "refusing")
-    try:
-        pack = indicators.loads_pack(REFUSING_PACK)
-        runs = []
-        for processors in (1, 2):
-            monkeypatch.setattr(indicators._run, "processors", lambda: processors)
-            runs.append(indicators.evaluate(pack, tables, "2017-01", "2017-01"))
-    finally:
-        indicators.plugins.unregister("refusing")
-    alone, beside = runs
-    assert ["indicators.checked: refusing: function refuse_big() failed: ValueError: no child ids over 400 today"] \
-        == beside.failures == alone.failures
-    assert beside.get("contacted", "2017-01").numerator > 0
-    assert alone.to_json() == beside.to_json()

@@ -483,15 +483,16 @@ def _strictly_increasing(data: np.ndarray, missing: np.ndarray | None) -> bool:
     return bool((data[1:] > data[:-1]).all())
 
 
-def row_digests(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int) -> np.ndarray:
-    """A 32-bit digest of each row's cells (missing cells alike), in cache-sized blocks."""
-    digest = np.empty(n_rows, dtype=np.uint32)
+def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int) -> Iterator[tuple[slice, np.ndarray]]:
+    """Each cache-sized block of rows and a 32-bit digest of each of its rows' cells
+    (missing cells alike), in a buffer reused from block to block."""
     block = block_rows(n_rows)
     state, word = np.empty(block, dtype=np.uint64), np.empty(block, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for rows in row_chunks(n_rows):
-            k = rows.stop - rows.start
-            acc, cell = state[:k], word[:k]
+    out = np.empty(block, dtype=np.uint32)
+    for rows in row_chunks(n_rows):
+        k = rows.stop - rows.start
+        acc, cell = state[:k], word[:k]
+        with np.errstate(over="ignore"):
             if not columns:
                 acc[...] = 0
             for position, (data, missing) in enumerate(columns):
@@ -513,8 +514,16 @@ def row_digests(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int
                     acc *= _MIX
                 else:
                     np.multiply(words, _MIX, out=acc)
-            # the top half of a product depends on every bit below it
-            np.right_shift(acc, np.uint64(32), out=digest[rows], casting="unsafe")
+        # the top half of a product depends on every bit below it
+        np.right_shift(acc, np.uint64(32), out=out[:k], casting="unsafe")
+        yield rows, out[:k]
+
+
+def row_digests(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int) -> np.ndarray:
+    """A 32-bit digest of each row's cells (missing cells alike), in cache-sized blocks."""
+    digest = np.empty(n_rows, dtype=np.uint32)
+    for rows, block in _digest_blocks(columns, n_rows):
+        digest[rows] = block
     return digest
 
 
@@ -526,13 +535,19 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     every row apart at once; otherwise rows are told apart by a 32-bit digest and one sort
     of the digests (a 32-bit sort takes about 60% of a 64-bit one's time here), and only
     rows whose digest repeats (true repeats and collisions, about n^2 / 2^33 of them) are
-    compared cell by cell.
+    compared cell by cell. The digests are sorted in place and, on a table of more than one
+    block, worked out again block by block to find the rows whose digest repeats: four
+    bytes a row at most, where keeping them in table order beside the sorted ones took eight.
     """
     none = np.zeros(0, dtype=np.int64)
     if n_rows < 2 or any(_strictly_increasing(data, missing) for data, missing in columns):
         return none  # a column such as an export's row id tells every row apart
     digest = row_digests(columns, n_rows)
-    ordered = np.sort(digest)
+    one_block = n_rows <= block_rows(n_rows)
+    ordered = np.sort(digest) if one_block else digest
+    if not one_block:
+        ordered.sort()
+        digest = None
     repeats = ordered[1:][ordered[1:] == ordered[:-1]]
     del ordered
     if repeats.size == 0:
@@ -548,17 +563,19 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     shift = np.uint32(32 - min(20, max(n_rows.bit_length(), 8)))
     marked = np.zeros(1 << (32 - int(shift)), dtype=bool)
     marked[repeated >> shift] = True
-    flagged = np.empty(n_rows, dtype=bool)
     top = np.empty(block_rows(n_rows), dtype=np.intp)
-    for rows in row_chunks(n_rows):  # in blocks: no full-length index array
+    found, found_digests = [], []
+    blocks = [(slice(0, n_rows), digest)] if one_block else _digest_blocks(columns, n_rows)
+    for rows, block in blocks:
         index = top[:rows.stop - rows.start]
-        np.right_shift(digest[rows], shift, out=index, casting="unsafe")
-        marked.take(index, out=flagged[rows], mode="clip")  # in range; "raise" with out= buffers
-    candidates = np.flatnonzero(flagged)
-    del flagged
-    at = np.minimum(np.searchsorted(repeated, digest[candidates]), repeated.size - 1)
-    candidates = candidates[repeated[at] == digest[candidates]]
-    keys = [digest[candidates].astype(np.uint64)]
+        np.right_shift(block, shift, out=index, casting="unsafe")
+        flagged = np.flatnonzero(marked.take(index, mode="clip"))  # in range; "raise" with out= buffers
+        at = np.minimum(np.searchsorted(repeated, block[flagged]), repeated.size - 1)
+        flagged = flagged[repeated[at] == block[flagged]]
+        found.append(flagged + rows.start)
+        found_digests.append(block[flagged])
+    candidates = np.concatenate(found)
+    keys = [np.concatenate(found_digests).astype(np.uint64)]
     for data, missing in columns:
         keys.append(_cell_words(data[candidates], None if missing is None else missing[candidates]))
         if missing is not None:  # a missing cell's word may equal a real value's

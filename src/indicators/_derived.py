@@ -108,26 +108,32 @@ class Sequence:
             if rows.size == 0:
                 return
             key_codes, order_codes = sort_codes(key)[rows], sort_codes(order)[rows]
+        positions = np.int32 if self.n < 2**31 else np.int64  # kept for the run: half the memory
         packed = _packed_order(key_codes, order_codes)
         if packed is None:
             permutation, sorted_keys, sorted_orders = _lexsorted(key_codes, order_codes)
             new_group = np.ones(permutation.size, dtype=bool)
             new_group[1:] = (sorted_keys[1:] != sorted_keys[:-1]) | (sorted_orders[1:] != sorted_orders[:-1])
             del sorted_orders
-            self.starts = np.flatnonzero(new_group)
+            self.starts = np.flatnonzero(new_group).astype(positions, copy=False)
             group_keys, self.group_orders = sorted_keys[self.starts], None
         else:
             permutation, combined, order_bits, offset = packed
             new_group = np.ones(permutation.size, dtype=bool)
             np.not_equal(combined[1:], combined[:-1], out=new_group[1:])
-            self.starts = np.flatnonzero(new_group)
+            self.starts = np.flatnonzero(new_group).astype(positions, copy=False)
             heads = combined[self.starts]
             del combined
-            group_keys = heads >> order_bits
-            # the order of each tie group as it is, when packed as it is (a shift needs no gather)
-            self.group_orders = None if offset is None else (heads & ((1 << order_bits) - 1)) + offset
+            # the order of each tie group as it is, when packed as it is (a shift needs no gather),
+            # in 32 bits where every order fits (day numbers do)
+            self.group_orders = None
+            if offset is not None:
+                fits = order_bits < 32 and -2**31 <= offset and offset + (1 << order_bits) <= 2**31
+                self.group_orders = np.bitwise_and(heads, (1 << order_bits) - 1,
+                                                   dtype=np.int32 if fits else np.int64, casting="unsafe")
+                self.group_orders += offset
+            group_keys = np.right_shift(heads, order_bits, out=heads)
         del key_codes, order_codes
-        positions = np.int32 if self.n < 2**31 else np.int64  # kept for the run: half the memory
         self.rows = (permutation if rows is None else rows[permutation]).astype(positions, copy=False)
         del permutation
         self.group = np.cumsum(new_group, dtype=positions)
@@ -143,9 +149,13 @@ class Sequence:
         m = self.rows.size
         if m == 0:
             return None
-        group_sizes = np.diff(self.starts, append=m)
-        tied = np.flatnonzero(group_sizes > 1)  # few tie groups: their positions, run by run
-        sizes = group_sizes[tied]
+        # a tie group of more than one row is followed by a start more than one row later
+        ends = np.empty_like(self.starts)
+        ends[:-1], ends[-1] = self.starts[1:], m
+        ends -= self.starts
+        tied = np.flatnonzero(ends > 1)  # few tie groups: their positions, run by run
+        sizes = ends[tied].astype(np.int64)
+        del ends
         run_starts = np.repeat(self.starts[tied] - (np.cumsum(sizes) - sizes), sizes)
         shared = self.rows[run_starts + np.arange(run_starts.size)]
         if m == self.n:

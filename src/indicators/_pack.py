@@ -1050,12 +1050,12 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def columns_needed(pack: Pack, only: Indicator | None = None, keep_derived: bool = False) -> dict[str, set[str]]:
+def columns_needed(pack: Pack, only: Indicator | None = None) -> dict[str, set[str]]:
     """Column names each table must provide, from every expression of the pack (or of
     ``only`` that indicator, with the pack's derived columns).
 
     Derived columns and lookups are not data columns: the columns they read are needed
-    instead (and, with ``keep_derived``, the derived columns read too).
+    instead.
     """
     from ._expressions import PERIOD_VARIABLES
 
@@ -1092,6 +1092,5 @@ def columns_needed(pack: Pack, only: Indicator | None = None, keep_derived: bool
                 for name in used & derived.keys() - seen:
                     seen.add(name)
                     pending.append(name)
-            if not keep_derived:
-                needed[table] -= derived.keys()
+            needed[table] -= derived.keys()
     return {t: names - set(PERIOD_VARIABLES) for t, names in needed.items()}

@@ -21,7 +21,7 @@ from ._table_evaluation import TableEvaluation
 from ._tables import Table
 from ._vectors import Vec
 from ._windows import Periods, expand
-from ._work import ColumnValues, Derived, DuplicateRows, KeyCodes, LookupGrid, last_readers, lookup_key, noted_measures, placement_key
+from ._work import ColumnValues, DuplicateRows, KeyCodes, LookupGrid, last_readers, lookup_key, noted_measures, placement_key
 
 
 class Run:
@@ -46,15 +46,15 @@ class Run:
 
     def begin_beside(self, duplicates: bool = True) -> None:
         """Begin, beside the run, the work on its large tables that reads nothing but a
-        table's own rows, where another processor can take it: coding the text columns
-        indicators read, computing the derived columns they read and (with ``duplicates``)
-        each table's duplicate-row note, in the order the indicators first need them."""
+        table's own columns, where another processor can take it: coding the text columns
+        indicators read, in the order the indicators first need them, then (with
+        ``duplicates``) each table's duplicate-row note."""
         if processors() < 2:
             return
         jobs: dict = {}
         notes: dict = {}  # after the rest: the run asks for them last (evaluate's judging)
         for indicator in self.pack.indicators.values():
-            for table, names in sorted(columns_needed(self.pack, indicator, keep_derived=True).items()):
+            for table, names in sorted(columns_needed(self.pack, indicator).items()):
                 evaluation = self.tables.get(table)
                 if evaluation is None or evaluation.table.n_rows < MIN_BACKGROUND_ROWS:
                     continue
@@ -62,8 +62,6 @@ class Run:
                     column = evaluation.table.columns.get(name)
                     if column is not None and column.as_text and (table, ColumnValues(name)) not in jobs:
                         jobs[table, ColumnValues(name)] = column.code
-                    elif column is None and name in evaluation.derived and (table, Derived(name)) not in jobs:
-                        jobs[table, Derived(name)] = evaluation.derived_beside(name)
             if not duplicates:
                 continue
             for measure, _ in noted_measures(indicator):

@@ -165,23 +165,8 @@ class TableEvaluation:
             # the derived columns it reads first, each after those it reads (the pack's
             # order), so that a chain of derived columns is computed in a loop
             for needed in self._derived_needs(name):
-                self._derived(needed)
-        return self._derived(name)
-
-    def _derived(self, name: str) -> Vec:
-        """A derived column's values, computed once (beside the run, when begun there)."""
-        key = Derived(name)
-        return self.row_work.get(key, lambda: self.run.background.result(
-            (self.table.name, key), lambda: self.row_value(self.derived[name])))
-
-    def derived_beside(self, name: str) -> Callable[[], Vec]:
-        """A derived column as work another thread may do: it reads only the table's rows."""
-        def compute() -> Vec:
-            for needed in self._derived_needs(name)[:-1]:  # what it reads, as :meth:`vec` does
-                self._derived(needed)
-            return self.row_value(self.derived[name])
-
-        return compute
+                self.row_work.get(Derived(needed), lambda: self.row_value(self.derived[needed]))
+        return self.row_work.get(Derived(name), lambda: self.row_value(self.derived[name]))
 
     def _column(self, name: str) -> Column:
         """A column of the table, its text coded (beside the run, when begun there)."""
