@@ -163,3 +163,26 @@ def test_a_machine_of_one_processor_begins_nothing_beside(monkeypatch):
 def test_processors_counts_at_least_one():
     assert _background.processors() >= 1
 
+
+
+def test_tables_built_beforehand_keep_their_work_and_queue_none_again(monkeypatch):
+    pack = indicators.loads_pack(PACK)
+    tables, expected = _tables(6)
+    built = {name: indicators.table_from_mapping(name, columns, pack.schemas().get(name))
+             for name, columns in tables.items()}
+    queued = []
+    real_background = indicators._run.Background
+
+    def spied(jobs):
+        queued.append([key for key, _ in jobs])
+        return real_background(jobs)
+
+    monkeypatch.setattr(indicators._run, "processors", lambda: 2)
+    monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(indicators._run, "Background", spied)
+    first = indicators.evaluate(pack, built, "2017-01", "2017-01")
+    second = indicators.evaluate(pack, built, "2017-01", "2017-01")
+    # the codes and the duplicate rows stay with the built tables: the second run has nothing to queue
+    assert [[("contacts", ColumnValues("outcome")), ("contacts", DuplicateRows())], []] == queued
+    assert expected == second.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
+    assert first.to_json() == second.to_json()

@@ -49,26 +49,26 @@ class Run:
         table's own columns, where another processor can take it: coding the text columns
         indicators read, in the order the indicators first need them, then (with
         ``duplicates``) each table's duplicate-row note."""
-        if processors() < 2:
+        large = {name for name, evaluation in self.tables.items()
+                 if evaluation.table.n_rows >= MIN_BACKGROUND_ROWS}
+        if not large or processors() < 2:
             return
         jobs: dict = {}
         notes: dict = {}  # after the rest: the run asks for them last (evaluate's judging)
         for indicator in self.pack.indicators.values():
             for table, names in sorted(columns_needed(self.pack, indicator).items()):
-                evaluation = self.tables.get(table)
-                if evaluation is None or evaluation.table.n_rows < MIN_BACKGROUND_ROWS:
+                if table not in large:
                     continue
+                evaluation = self.tables[table]
                 for name in sorted(names):
                     column = evaluation.table.columns.get(name)
-                    if column is not None and column.as_text and (table, ColumnValues(name)) not in jobs:
+                    if column is not None and column.awaits_coding and (table, ColumnValues(name)) not in jobs:
                         jobs[table, ColumnValues(name)] = column.code
             if not duplicates:
                 continue
             for measure, _ in noted_measures(indicator):
-                evaluation = self.tables.get(measure.table)
-                if (evaluation is not None and (measure.table, DuplicateRows()) not in notes
-                        and evaluation.table.n_rows >= MIN_BACKGROUND_ROWS):
-                    job = evaluation.duplicates_beside()
+                if measure.table in large and (measure.table, DuplicateRows()) not in notes:
+                    job = self.tables[measure.table].duplicates_beside()
                     if job is not None:
                         notes[measure.table, DuplicateRows()] = job
         self.background = Background([*jobs.items(), *notes.items()])

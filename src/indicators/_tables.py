@@ -75,6 +75,12 @@ class Column:
         """Whether the column holds its text as given, not yet coded."""
         return self.type == "str" and self.stored.dtype.kind == "U"
 
+    @property
+    def awaits_coding(self) -> bool:
+        """Whether the column holds text as given that no one has read yet (it is coded
+        when first read, or by :meth:`code`)."""
+        return self.as_text and not self._converted
+
     def code(self) -> None:
         """Code a ``str`` column's text now (else it is coded when first read)."""
         if self.as_text:
