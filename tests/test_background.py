@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 import textwrap
 import threading
+import time
+import types
 
 import numpy as np
 import pytest
@@ -52,7 +54,7 @@ def test_a_job_not_begun_is_done_by_the_caller_and_never_beside():
     assert "mine" == background.result("second", lambda: "mine")  # queued behind "first": not waited for
     release.set()
     assert "first" == background.result("first", lambda: None)
-    background.cancel()
+    background.close()
     assert [] == ran_beside
 
 
@@ -106,16 +108,18 @@ def _tables(seed: int) -> tuple[dict, int]:
     expected = len(rows) - len(set(rows))
     contacts = {name: [row[k] for row in rows] for k, name in enumerate(("child_id", "received_on", "decided_on"))}
     contacts["outcome"] = np.array([row[3] for row in rows])  # text as numpy holds it: coded when first read
-    referrals = {"child_id": [row[0] for row in rows], "referred_on": [row[1] for row in rows]}
+    teams = [["north", "south"][int(c or 0) % 2] for c in contacts["child_id"]]
+    contacts["team"] = teams
+    referrals = {"child_id": [row[0] for row in rows], "referred_on": [row[1] for row in rows], "team": teams}
     return {"contacts": contacts, "referrals": referrals}, expected
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, seed):
+@pytest.mark.parametrize("seed, by", [(1, None), (2, ["team"])])
+def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, seed, by):
     pack = indicators.loads_pack(PACK)
     tables, expected = _tables(seed)
     monkeypatch.setattr(indicators._run, "processors", lambda: 1)
-    alone = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+    alone = indicators.evaluate(pack, tables, "2017-01", "2017-01", by=by)
 
     queued = []
     real_background = indicators._run.Background
@@ -127,7 +131,7 @@ def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, see
     monkeypatch.setattr(indicators._run, "processors", lambda: 2)
     monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
     monkeypatch.setattr(indicators._run, "Background", spied)
-    beside = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+    beside = indicators.evaluate(pack, tables, "2017-01", "2017-01", by=by)
 
     # the text columns in the order the indicators first read them (the contacts' outcome,
     # which the second reads), then the duplicate-row notes, which the run asks for last;
@@ -186,3 +190,50 @@ def test_tables_built_beforehand_keep_their_work_and_queue_none_again(monkeypatc
     assert [[("contacts", ColumnValues("outcome")), ("contacts", DuplicateRows())], []] == queued
     assert expected == second.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
     assert first.to_json() == second.to_json()
+
+
+def test_work_beside_a_failed_indicator_ends_with_the_evaluation(monkeypatch):
+    """The contacts' only indicator fails (its plugin function raises), so nothing asks for
+    their duplicate note; the evaluation still waits for that work to end before it returns."""
+    import indicators.plugins
+
+    real_repeated_rows = indicators._table_evaluation.repeated_rows
+
+    def slow(columns, n_rows):
+        if len(columns) > 3:  # the contacts' note (the referrals have three columns): still at work at the end
+            time.sleep(0.3)
+        return real_repeated_rows(columns, n_rows)
+
+    def refuse(ids):
+        raise ValueError("refused")
+
+    pack_text = textwrap.dedent("""
+        [tables.contacts.derive]
+        checked = "refuse(child_id)"
+
+        [indicators.contacts]
+        title = "Contacts of checked children"
+        table = "contacts"
+        date = "received_on"
+        where = "checked > 0"
+
+        [indicators.referrals]
+        title = "Referrals"
+        table = "referrals"
+        date = "referred_on"
+        """)
+    plugin = types.SimpleNamespace(indicators_functions=indicators.hookimpl(
+        lambda: [indicators.Function("refuse", ("int",), "int", refuse)]))
+    indicators.plugins.register(plugin, "refusing")
+    try:
+        pack = indicators.loads_pack(pack_text)
+        tables, _ = _tables(7)
+        monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
+        monkeypatch.setattr(indicators._run, "processors", lambda: 2)
+        monkeypatch.setattr(indicators._table_evaluation, "repeated_rows", slow)
+        results = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+    finally:
+        indicators.plugins.unregister("refusing")
+    assert ["indicators.contacts"] == [failure.split(":")[0] for failure in results.failures]
+    assert results.get("referrals", "2017-01").numerator > 0
+    assert [] == [thread for thread in threading.enumerate() if thread.name == "indicators background"]

@@ -81,10 +81,13 @@ class Background:
             return value
         raise value
 
-    def cancel(self) -> None:
-        """Drop the jobs not yet begun (the evaluation is over: nobody will ask for them)."""
+    def close(self) -> None:
+        """Drop the jobs not yet begun and wait for the one under way, if any (the
+        evaluation is over: nobody will ask for them, and nothing of it may run on)."""
         with self._lock:
             self._waiting.clear()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
 
 
 NOTHING_BESIDE = Background([])  # a run that does all its work in its own thread

@@ -23,7 +23,7 @@ from ._dates import to_iso
 from ._errors import DataError, PluginError, Problem, ResourceError
 from ._figures import empty_figures, indicator_figures
 from ._judgement import judge
-from ._notes import accounting, indicator_notes
+from ._notes import accounting, duplicate_notes, indicator_notes
 from ._pack import AGGREGATE_KINDS, Indicator, Lookup, Measure
 from ._pairs import PairFrame
 from ._results import Result
@@ -161,31 +161,55 @@ class Breakdown:
         self.periods = grouped  # what the engine's counts of a run read: run.periods and run.tables
         self.tables = {name: GroupedTableEvaluation(run.tables[name], codes[name], grouped) for name in tables}
 
-    def records(self, indicator: Indicator, suppress_below: int | None) -> tuple[list[Result], str | None]:
-        """The indicator's results for every group and period, group by group, and why
-        they are empty when a plugin function failed or the work was over the budget."""
-        periods, n = self.periods, self.run.periods.count
+    def count(self, indicator: Indicator) -> GroupCounts | None:
+        """The indicator's figures, notes (without the duplicate-row notes worked out beside
+        the run, :meth:`records` adds them) and row accounting for every group and period;
+        None when the tables have no rows."""
         if not self.groups:  # tables without rows
-            return [], None
-        failure = None
+            return None
         try:
-            figures = indicator_figures(indicator, self.run.pack, self.tables, periods)
-            notes = indicator_notes(indicator, self)
+            figures = indicator_figures(indicator, self.run.pack, self.tables, self.periods)
+            notes = duplicate_notes(indicator, self, indicator_notes(indicator, self, duplicates=False), beside=False)
             rows = accounting(indicator, self)
         except (PluginError, ResourceError) as exc:
             failure = "; ".join(str(p) for p in exc.problems)
-            figures, notes, rows = empty_figures(indicator, periods), {}, None
+            return GroupCounts(empty_figures(indicator, self.periods), None, None, failure)
+        return GroupCounts(figures, notes, rows, None)
+
+    def duplicates_beside(self, table: str) -> bool:
+        """Whether ``table``'s duplicate-row note is worked out beside the run."""
+        return self.run.duplicates_beside(table)
+
+    def records(self, indicator: Indicator, counted: GroupCounts | None, suppress_below: int | None) -> list[Result]:
+        """The indicator's results for every group and period, group by group, from
+        :meth:`count` (empty figures where it failed)."""
+        if counted is None:
+            return []
+        n = self.run.periods.count
+        notes = {} if counted.notes is None else duplicate_notes(indicator, self, counted.notes, beside=True)
+        rows = counted.rows
         out = []
         for g, group in enumerate(self.groups):
             part = slice(g * n, (g + 1) * n)
             out.extend(judge(
                 indicator, self.run.periods,
-                {name: value[part] if isinstance(value, np.ndarray) else value for name, value in figures.items()},
+                {name: value[part] if isinstance(value, np.ndarray) else value
+                 for name, value in counted.figures.items()},
                 suppress_below, {reason: counts[part] for reason, counts in notes.items()},
-                None if rows is None else {side: counted.map(lambda counts: counts[part])
-                                           for side, counted in rows.items()},
+                None if rows is None else {side: accounted.map(lambda counts: counts[part])
+                                           for side, accounted in rows.items()},
                 group=group))
-        return out, failure
+        return out
+
+
+@attrs.frozen(eq=False)
+class GroupCounts:
+    """An indicator counted for every group of a breakdown, before judging."""
+
+    figures: dict
+    notes: dict[str, np.ndarray] | None  # None: the counting failed
+    rows: dict | None
+    failure: str | None  # why the figures are empty (a plugin function failed, or the budget)
 
 
 def check_by(by: Any) -> tuple[str, ...]:

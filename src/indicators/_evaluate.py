@@ -38,7 +38,8 @@ def evaluate(pack: Pack, tables: Any, start: str, end: str, *, strict: bool | No
     CSV files). Periods are ``YYYY-MM``. A plugin function call that takes longer than
     ``function_time_limit`` seconds (None: no limit) fails the indicators that use it, as
     does work that would take more than ``memory_budget`` bytes in one step (None: no limit).
-    ``progress(done, total, indicator)`` is called before each indicator. Months of the
+    ``progress(done, total, indicator)`` is called before each indicator, and as
+    ``progress(total, total, "")`` once every indicator is counted, before judging. Months of the
     run outside the data's dates are listed in ``results.warnings``. When a plugin declares
     how ``loader``'s tables answer ``pack`` (:class:`indicators.PackInput`), the pack is
     evaluated by those definitions and the indicators they cannot answer are in
@@ -86,7 +87,7 @@ def _records(run: Run, pack: Pack, breakdown: Breakdown | None, suppress_below: 
         if progress is not None:
             progress(done, len(chosen), indicator.id)
         # the groups first: the total's counts of rows are then the sums of theirs
-        groups, group_failure = breakdown.records(indicator, suppress_below) if breakdown else ([], None)
+        groups = breakdown.count(indicator) if breakdown else None
         try:
             figures = indicator_figures(indicator, pack, run.tables, periods)
             notes = duplicate_notes(indicator, run, indicator_notes(indicator, run, duplicates=False), beside=False)
@@ -97,15 +98,18 @@ def _records(run: Run, pack: Pack, breakdown: Breakdown | None, suppress_below: 
             failures.append(failure_text(indicator, exc))
             counted.append((indicator, empty_figures(indicator, periods), None, None, groups))
         else:
-            if group_failure is not None:
-                failures.append(f"indicators.{indicator.id} (its groups by {', '.join(by)}): {group_failure}")
+            if groups is not None and groups.failure is not None:
+                failures.append(f"indicators.{indicator.id} (its groups by {', '.join(by)}): {groups.failure}")
             counted.append((indicator, figures, notes, rows, groups))
         run.done_with(indicator, *((breakdown.tables,) if breakdown else ()))
+    if progress is not None:
+        progress(len(chosen), len(chosen), "")
     # judged once every indicator is counted: the duplicate-row notes worked out beside the
     # run are asked for last, so that the run waits for them as little as it can
     records = []
     for indicator, figures, notes, rows, groups in counted:
         notes = {} if notes is None else duplicate_notes(indicator, run, notes, beside=True)
         records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
-        records.extend(groups)
+        if breakdown:
+            records.extend(breakdown.records(indicator, groups, suppress_below))
     return records, failures

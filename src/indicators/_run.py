@@ -78,8 +78,9 @@ class Run:
         return (table, DuplicateRows()) in self.background
 
     def end(self) -> None:
-        """Drop the work begun beside the run that nothing has asked for."""
-        self.background.cancel()
+        """Drop the work queued beside the run that nothing has asked for, and wait for the
+        job under way (work nothing asked for: its indicator failed)."""
+        self.background.close()
 
     def done_with(self, indicator: Indicator, *more: Mapping[str, TableEvaluation]) -> None:
         """Release the work on every table that ``indicator`` is the last (in the run's

@@ -467,7 +467,6 @@ class Shared:
     def __iter__(self) -> Iterator[Key]:
         return iter(self._done)
 
-    def items(self) -> list[tuple[Key, Any]]:
-        """The work done so far, under its keys (as it stands: work done beside the run
-        may add to it meanwhile)."""
-        return list(self._done.items())
+    def items(self) -> Iterator[tuple[Key, Any]]:
+        """The work done so far, under its keys."""
+        return iter(self._done.items())
