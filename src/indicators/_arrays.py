@@ -545,15 +545,18 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
         return none  # a column such as an export's row id tells every row apart
     digest = row_digests(columns, n_rows)
     one_block = n_rows <= block_rows(n_rows)
-    ordered = np.sort(digest) if one_block else digest
-    if not one_block:
+    if one_block:
+        ordered = np.sort(digest)
+    else:
+        ordered, digest = digest, None
         ordered.sort()
-        digest = None
-    # each digest equal to the one before it, the pairs block by block: no row-length mask
+    # each digest equal to the one before it, pair by pair in blocks: no row-length mask
     # beside the sorted digests
-    repeats = np.concatenate([ordered[pairs.start + 1:pairs.stop + 1][ordered[pairs.start + 1:pairs.stop + 1]
-                                                                     == ordered[pairs.start:pairs.stop]]
-                              for pairs in row_chunks(n_rows - 1)])
+    found = []
+    for pairs in row_chunks(n_rows - 1):
+        later = ordered[pairs.start + 1:pairs.stop + 1]
+        found.append(later[later == ordered[pairs.start:pairs.stop]])
+    repeats = np.concatenate(found)
     del ordered
     if repeats.size == 0:
         return none

@@ -68,11 +68,7 @@ class Background:
         job was begun (it was not queued, or is still waiting: it is then dropped)."""
         with self._lock:
             self._waiting.pop(key, None)
-            done = self._begun.get(key)
-            if done is not None and not done.is_set() and threading.current_thread() is self._thread:
-                done = None  # a job asking for itself: it would wait for ever
-            elif done is not None:
-                del self._begun[key]
+            done = self._begun.pop(key, None)
         if done is None:
             return compute()
         done.wait()
@@ -86,7 +82,7 @@ class Background:
         evaluation is over: nobody will ask for them, and nothing of it may run on)."""
         with self._lock:
             self._waiting.clear()
-        if self._thread is not None and self._thread is not threading.current_thread():
+        if self._thread is not None:
             self._thread.join()
 
 

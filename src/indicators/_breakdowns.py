@@ -23,7 +23,7 @@ from ._dates import to_iso
 from ._errors import DataError, PluginError, Problem, ResourceError
 from ._figures import empty_figures, indicator_figures
 from ._judgement import judge
-from ._notes import accounting, duplicate_notes, indicator_notes
+from ._notes import Counted, accounting, duplicate_notes, indicator_notes
 from ._pack import AGGREGATE_KINDS, Indicator, Lookup, Measure
 from ._pairs import PairFrame
 from ._results import Result
@@ -161,7 +161,7 @@ class Breakdown:
         self.periods = grouped  # what the engine's counts of a run read: run.periods and run.tables
         self.tables = {name: GroupedTableEvaluation(run.tables[name], codes[name], grouped) for name in tables}
 
-    def count(self, indicator: Indicator) -> GroupCounts | None:
+    def count(self, indicator: Indicator) -> Counted | None:
         """The indicator's figures, notes (without the duplicate-row notes worked out beside
         the run, :meth:`records` adds them) and row accounting for every group and period;
         None when the tables have no rows."""
@@ -173,14 +173,14 @@ class Breakdown:
             rows = accounting(indicator, self)
         except (PluginError, ResourceError) as exc:
             failure = "; ".join(str(p) for p in exc.problems)
-            return GroupCounts(empty_figures(indicator, self.periods), None, None, failure)
-        return GroupCounts(figures, notes, rows, None)
+            return Counted(empty_figures(indicator, self.periods), None, None, failure)
+        return Counted(figures, notes, rows)
 
     def duplicates_beside(self, table: str) -> bool:
         """Whether ``table``'s duplicate-row note is worked out beside the run."""
         return self.run.duplicates_beside(table)
 
-    def records(self, indicator: Indicator, counted: GroupCounts | None, suppress_below: int | None) -> list[Result]:
+    def records(self, indicator: Indicator, counted: Counted | None, suppress_below: int | None) -> list[Result]:
         """The indicator's results for every group and period, group by group, from
         :meth:`count` (empty figures where it failed)."""
         if counted is None:
@@ -200,16 +200,6 @@ class Breakdown:
                                            for side, accounted in rows.items()},
                 group=group))
         return out
-
-
-@attrs.frozen(eq=False)
-class GroupCounts:
-    """An indicator counted for every group of a breakdown, before judging."""
-
-    figures: dict
-    notes: dict[str, np.ndarray] | None  # None: the counting failed
-    rows: dict | None
-    failure: str | None  # why the figures are empty (a plugin function failed, or the budget)
 
 
 def check_by(by: Any) -> tuple[str, ...]:

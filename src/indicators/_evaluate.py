@@ -17,7 +17,7 @@ from ._framing import read_framing
 from ._functions import DEFAULT_TIME_LIMIT
 from ._judgement import judge
 from ._memory import DEFAULT_MEMORY_BUDGET
-from ._notes import accounting, duplicate_notes, indicator_notes
+from ._notes import Counted, accounting, duplicate_notes, indicator_notes
 from ._pack import Pack
 from ._plugins import default_registry
 from ._registry import Registry
@@ -96,20 +96,20 @@ def _records(run: Run, pack: Pack, breakdown: Breakdown | None, suppress_below: 
             # a plugin function failed, or the work was too big: this indicator has no
             # figures, the others still do
             failures.append(failure_text(indicator, exc))
-            counted.append((indicator, empty_figures(indicator, periods), None, None, groups))
+            counted.append((indicator, Counted(empty_figures(indicator, periods), None, None), groups))
         else:
             if groups is not None and groups.failure is not None:
                 failures.append(f"indicators.{indicator.id} (its groups by {', '.join(by)}): {groups.failure}")
-            counted.append((indicator, figures, notes, rows, groups))
+            counted.append((indicator, Counted(figures, notes, rows), groups))
         run.done_with(indicator, *((breakdown.tables,) if breakdown else ()))
     if progress is not None:
         progress(len(chosen), len(chosen), "")
     # judged once every indicator is counted: the duplicate-row notes worked out beside the
     # run are asked for last, so that the run waits for them as little as it can
     records = []
-    for indicator, figures, notes, rows, groups in counted:
-        notes = {} if notes is None else duplicate_notes(indicator, run, notes, beside=True)
-        records.extend(judge(indicator, periods, figures, suppress_below, notes, rows))
+    for indicator, total, groups in counted:
+        notes = {} if total.notes is None else duplicate_notes(indicator, run, total.notes, beside=True)
+        records.extend(judge(indicator, periods, total.figures, suppress_below, notes, total.rows))
         if breakdown:
             records.extend(breakdown.records(indicator, groups, suppress_below))
     return records, failures

@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from ._table_evaluation import Accounting
 
 
+@attrs.frozen(eq=False)
+class Counted:
+    """An indicator counted (for the total, or every group of a breakdown), before judging."""
+
+    figures: dict
+    notes: dict[str, np.ndarray] | None  # None: the counting failed
+    rows: dict[str, Accounting] | None
+    failure: str | None = None  # why the figures are empty (a plugin function failed, or the budget)
+
+
 def accounting(indicator: Indicator, run: Run) -> dict[str, Accounting]:
     """For the numerator and any counted denominator: rows in each period's window, rows
     used and rows left out by reason (see :meth:`TableEvaluation.account`)."""
@@ -76,8 +86,6 @@ def indicator_notes(indicator: Indicator, run: Run, duplicates: bool = True) -> 
             if column is not None and column.unknown_codes:
                 for label, count in column.unknown_by or ((None, column.unknown_codes),):
                     add(f"unknown code ({measure.table}.{name}{f', {label}' if label else ''})", count)
-        if duplicates:
-            add(f"duplicate rows ({measure.table})", evaluation.duplicate_rows())
         add(f"missing {'start' if measure.window.is_snapshot else 'date'} "
             f"({measure.table}.{placing(measure).text})", evaluation.undated_rows(measure))
         if measure.window.is_snapshot and measure.end is not None:
@@ -91,4 +99,4 @@ def indicator_notes(indicator: Indicator, run: Run, duplicates: bool = True) -> 
         evaluation = run.tables[numerator.table]
         base = attrs.evolve(numerator, extra=None)
         add("numerator unknown (missing values)", evaluation.count_unknown(base, numerator.extra))
-    return notes
+    return duplicate_notes(indicator, run, notes) if duplicates else notes

@@ -68,7 +68,7 @@ class Run:
                 continue
             for measure, _ in noted_measures(indicator):
                 if measure.table in large and (measure.table, DuplicateRows()) not in notes:
-                    job = self.tables[measure.table].duplicates_beside()
+                    job = self.tables[measure.table].repeated_rows_job()
                     if job is not None:
                         notes[measure.table, DuplicateRows()] = job
         self.background = Background([*jobs.items(), *notes.items()])

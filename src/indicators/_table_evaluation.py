@@ -171,7 +171,7 @@ class TableEvaluation:
     def _column(self, name: str) -> Column:
         """A column of the table, its text coded (beside the run, when begun there)."""
         column = self.table[name]
-        if column.as_text:
+        if column.awaits_coding:
             self.run.background.result((self.table.name, ColumnValues(name)), column.code)
         return column
 
@@ -197,7 +197,7 @@ class TableEvaluation:
                                                                 lambda: self._repeated_rows(self._rows_that_may_repeat()))
         return cache["repeated_rows"]
 
-    def duplicates_beside(self) -> Callable[[], np.ndarray] | None:
+    def repeated_rows_job(self) -> Callable[[], np.ndarray] | None:
         """The duplicate-row note as work another thread may do, when it will be needed
         and cannot be found more cheaply by this run: not kept with the table already,
         and no ``previous()``/``next()`` of the table's derived columns will have sorted
