@@ -552,12 +552,9 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
         ordered.sort()
     # each digest equal to the one before it, pair by pair in blocks: no row-length mask
     # beside the sorted digests
-    found = []
-    for pairs in row_chunks(n_rows - 1):
-        later = ordered[pairs.start + 1:pairs.stop + 1]
-        found.append(later[later == ordered[pairs.start:pairs.stop]])
+    found = [_equal_to_previous(ordered, pairs) for pairs in row_chunks(n_rows - 1)]
     repeats = np.concatenate(found)
-    del ordered
+    del ordered  # no view of it is left: its memory goes before the second pass
     if repeats.size == 0:
         return none
     # sorted already: its distinct values without np.unique's fixed cost (most of the
@@ -593,6 +590,12 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     same_as_before = np.zeros(candidates.size, dtype=bool)
     same_as_before[1:] = (stacked[:, 1:] == stacked[:, :-1]).all(axis=0)
     return np.sort(candidates[order][same_as_before])
+
+
+def _equal_to_previous(ordered: np.ndarray, pairs: slice) -> np.ndarray:
+    """The values of ``ordered[pairs.start + 1:pairs.stop + 1]`` equal to the one before."""
+    later = ordered[pairs.start + 1:pairs.stop + 1]
+    return later[later == ordered[pairs.start:pairs.stop]]
 
 
 def repeated_rows_among(columns: list[tuple[np.ndarray, np.ndarray | None]], candidates: np.ndarray) -> np.ndarray:
