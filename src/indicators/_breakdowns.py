@@ -103,6 +103,9 @@ class GroupedTableEvaluation(TableEvaluation):
 
         return self.shared(MonthBuckets(pass_placement(source)), place)
 
+    def pass_buckets(self, source: Measure) -> tuple[np.ndarray, None]:
+        return self.month_buckets(source), None
+
     def frame(self, measure: Measure, selection: Selection) -> PairFrame:
         def pairs() -> GroupedFrame:
             lo, hi = self.total.placement(measure)

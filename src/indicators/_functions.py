@@ -10,7 +10,7 @@ themselves (``coalesce``, ``least``, ``greatest``) receive and return :class:`Ve
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import attrs
 import numpy as np
@@ -18,6 +18,7 @@ import numpy as np
 from ._calendars import Calendar
 from ._dates import NAT, month_and_day, split
 from ._errors import PluginError, Problem
+from ._expressions import Call, Node, walk
 from ._arrays import read_only, unique
 from ._text import as_text
 from ._vectors import Vec, cast, common_type
@@ -168,6 +169,13 @@ class CallLimits:
 
     seconds: float | None = DEFAULT_TIME_LIMIT
     overran: set[str] = attrs.field(factory=set)
+
+
+def engine_calls_only(node: Node, functions: Mapping[str, Function]) -> bool:
+    """Whether every function an expression calls is one of the engine's own (trusted: it
+    may run on part of a column, or in another thread)."""
+    return all(call.name in functions and functions[call.name].builtin
+               for call in walk(node) if isinstance(call, Call))
 
 
 def _failure(exc: BaseException) -> str:

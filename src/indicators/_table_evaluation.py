@@ -22,6 +22,7 @@ from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
 from ._expressions import PERIOD_VARIABLES, SHIFT_FUNCTIONS, Call, Name, Node, names_used, to_text, walk
+from ._functions import engine_calls_only
 from ._memory import BYTES_PER_PAIR
 from ._pack import Expr, Lookup, Measure
 from ._grids import grid_from_ranges
@@ -31,7 +32,7 @@ from ._tables import Column, Table
 from ._vectors import Vec, missing_mask, truth
 from . import _windows
 from ._windows import (coded_bucket_counts, coded_range_counts, distinct_range_counts, expand, masked_range_counts,
-                       range_counts, row_dtype)
+                       period_dtype, range_counts, row_dtype)
 from ._work import (Cells, ColumnValues, Count, Derived, DuplicateRows, EndingBeforeStart, Key, MissingKey, MonthBuckets,
                     Pairs, PlacedRows,
                     Placement, RowCodes, RowValue, Shared, Sorted, Unknown, account_key, accounted_by_reasons,
@@ -554,6 +555,17 @@ class TableEvaluation:
         return self.shared(MonthBuckets(placement), lambda: self.periods.place_months(
             self.days(source.date), placement[2], self.day_span(source.date)))
 
+    def pass_buckets(self, source: Measure) -> tuple[np.ndarray, Callable[[slice, np.ndarray], None] | None]:
+        """The month buckets of an event pass's rows: those worked out already; else an
+        array for the pass to fill block by block as it reads the dates' blocks (one read
+        of the column less), and what fills it."""
+        placement = pass_placement(source)
+        if MonthBuckets(placement) in self.work:
+            return self.month_buckets(source), None
+        days = self.days(source.date)
+        buckets = np.empty(days.size, dtype=period_dtype(self.periods.n_months))
+        return buckets, self.periods.month_placer(days, placement[2], self.day_span(source.date))
+
     def _count_pass(self, measure: Measure, planned: ReasonPass, by_months: bool) -> PassCounts:
         chain, durations = planned.chain, planned.durations
         values = self._block_values((*chain, *durations))
@@ -607,8 +619,11 @@ class TableEvaluation:
             codes += on
 
         if by_months:
-            counts = coded_bucket_counts(self.month_buckets(measure), fill, n_reasons << n_bits,
-                                         self.run.periods.n_months * self.n_groups)
+            buckets, fill_buckets = self.pass_buckets(measure)
+            counts = coded_bucket_counts(buckets, fill, n_reasons << n_bits, self.run.periods.n_months * self.n_groups,
+                                         fill_buckets)
+            if fill_buckets is not None:  # the pass has placed every row: the next one reads them
+                self.work.offer(MonthBuckets(pass_placement(measure)), buckets)
         else:
             lo, hi = self.placement(measure)
             counts = coded_range_counts(lo, hi, fill, n_reasons << n_bits, self.periods.count)
@@ -645,9 +660,7 @@ class TableEvaluation:
         function sees the whole column, as anywhere)."""
         if RowValue(to_text(expr.node)) in self.row_work:
             return False
-        functions = self.run.functions
-        return all(node.name in functions and functions[node.name].builtin
-                   for node in walk(expr.node) if isinstance(node, Call))
+        return engine_calls_only(expr.node, self.run.functions)
 
     def _values_at(self, exprs: Sequence[Expr], rows: np.ndarray) -> list[Vec]:
         """Row-level expressions' values at some rows: the shared whole-table values where

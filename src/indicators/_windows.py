@@ -106,6 +106,13 @@ class Periods:
         """Each event's bucket on the month axis (:attr:`n_months`)."""
         return _through_day_table(days, lambda d: (self._month_bucket(d, since),), span)[0]
 
+    def month_placer(self, days: np.ndarray, since: int | None = None,
+                     span: tuple[int, int] | None = None) -> Callable[[slice, np.ndarray], None]:
+        """What writes the buckets of :meth:`place_months` of a block of rows into a
+        buffer: for a pass that reads the days' blocks anyway, one read of the column less."""
+        lookup = DayLookup(days, lambda d: (self._month_bucket(d, since),), span)
+        return lambda rows, out: lookup.into(days[rows], (out,))
+
     def _month_bucket(self, days: np.ndarray, since: int | None) -> np.ndarray:
         present = days != NAT
         if since is not None:
@@ -237,14 +244,18 @@ def coded_range_counts(lo: np.ndarray, hi: np.ndarray, fill_codes: Callable[[sli
 
 
 def coded_bucket_counts(buckets: np.ndarray, fill_codes: Callable[[slice, np.ndarray], None], n_codes: int,
-                        n_buckets: int) -> np.ndarray:
+                        n_buckets: int, fill_buckets: Callable[[slice, np.ndarray], None] | None = None) -> np.ndarray:
     """For each code 0..n_codes-1 (< 256), how many rows with that code fall in each
-    bucket: shape (n_codes, n_buckets). ``fill_codes`` as for :func:`coded_range_counts`."""
+    bucket: shape (n_codes, n_buckets). ``fill_codes`` as for :func:`coded_range_counts`;
+    ``fill_buckets(rows, out)``, when given, first writes the block's buckets into
+    ``buckets[rows]`` (worked out in the same pass)."""
     size = block_rows(buckets.size)
     codes, at = np.empty(size, dtype=np.uint8), np.empty(size, dtype=_cell_type(n_buckets * n_codes))
     counts = np.zeros(n_buckets * n_codes, dtype=np.int64)
     for rows in row_chunks(buckets.size):
         k = rows.stop - rows.start
+        if fill_buckets is not None:
+            fill_buckets(rows, buckets[rows])
         fill_codes(rows, codes[:k])
         at[:k] = buckets[rows]
         at[:k] *= n_codes
@@ -326,36 +337,65 @@ def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_pe
     return range_counts(run_lo, run_hi, n_periods)
 
 
-def _through_day_table(days: np.ndarray, place, span: tuple[int, int] | None = None) -> tuple[np.ndarray, ...]:
-    """``place`` applied to every row's day through a table over the days the rows span
-    (``span`` where known, else found here): dates repeat (a few thousand days for
-    millions of rows), so the arithmetic is done once a day and each row costs one lookup.
-    ``place`` must accept missing days (NaT)."""
-    extremes = span or present_extremes(days, None, absent=NAT)
-    if extremes is None:
-        return place(days)
-    low, present_max = extremes
-    if present_max - low > 4 * days.size + 100_000:  # a sparse spread of days: place directly
-        return place(days)
-    if low > 0 and present_max < days.size:
-        # a table from 1970-01-01 (day 0) on, no longer than the column: each day is its own
-        # index, and a missing day (NaT) clips to entry 0, which no present day uses
-        table_days = np.arange(present_max + 1, dtype=np.int64)
+class DayLookup:
+    """``place`` applied to days through a table over the days some rows span (``span``
+    where known, else found here): dates repeat (a few thousand days for millions of
+    rows), so the arithmetic is done once a day and each row costs one lookup. ``place``
+    maps an array of days (NaT among them) to a tuple of arrays, element by element."""
+
+    def __init__(self, days: np.ndarray, place: Callable[[np.ndarray], tuple[np.ndarray, ...]],
+                 span: tuple[int, int] | None = None) -> None:
+        self.place = place
+        self.columns: tuple[np.ndarray, ...] | None = None  # None: ``place`` applied to the days themselves
+        self.first = 0  # the day of the table's entry 0, where days are not their own index
+        self.last = 0
+        self._index = np.empty(0, dtype=np.intp)
+        extremes = span or present_extremes(days, None, absent=NAT)
+        if extremes is None:  # every day missing
+            return
+        low, high = extremes
+        if high - low > 4 * days.size + 100_000:  # a sparse spread of days: place directly
+            return
+        if not (low > 0 and high < days.size):
+            # a table from the day before the first: each day clipped to it (NaT to entry 0)
+            self.first, self.last = low - 1, high
+            self._index = np.empty(block_rows(days.size), dtype=np.intp)
+        # else a table from 1970-01-01 (day 0) on, no longer than the column: each day is
+        # its own index, and a missing day (NaT) clips to entry 0, which no present day uses
+        table_days = np.arange(self.first, high + 1, dtype=np.int64)
         table_days[0] = NAT
-        return tuple(column.take(days, mode="clip") for column in place(table_days))
-    # else a table from the day before the first: each day clipped to it (NaT to its entry 0)
-    table_days = np.arange(low - 1, present_max + 1, dtype=np.int64)
-    table_days[0] = NAT
-    columns = place(table_days)
-    placed = tuple(np.empty(days.size, dtype=column.dtype) for column in columns)
-    block = np.empty(block_rows(days.size), dtype=np.intp)
-    for rows in row_chunks(days.size):
-        index = block[:rows.stop - rows.start]
-        np.minimum(np.maximum(days[rows], low - 1, out=index), present_max, out=index)
-        index -= low - 1
-        for column, out in zip(columns, placed):
-            column.take(index, out=out[rows], mode="clip")  # in range: clipped above
-    return placed
+        self.columns = place(table_days)
+
+    def whole(self, days: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The placed columns of every row."""
+        if self.columns is None:
+            return self.place(days)
+        if not self._index.size:
+            return tuple(column.take(days, mode="clip") for column in self.columns)
+        placed = tuple(np.empty(days.size, dtype=column.dtype) for column in self.columns)
+        for rows in row_chunks(days.size):
+            self.into(days[rows], tuple(out[rows] for out in placed))
+        return placed
+
+    def into(self, days: np.ndarray, outs: tuple[np.ndarray, ...]) -> None:
+        """The placed columns of a block of rows (of at most :func:`block_rows`), written
+        into ``outs``."""
+        if self.columns is None:
+            for out, column in zip(outs, self.place(days)):
+                out[...] = column
+            return
+        index = days
+        if self._index.size:
+            index = self._index[:days.size]
+            np.minimum(np.maximum(days, self.first, out=index), self.last, out=index)
+            index -= self.first
+        for column, out in zip(self.columns, outs):
+            column.take(index, out=out, mode="clip")  # in range, or clipped to entry 0 as NaT is
+
+
+def _through_day_table(days: np.ndarray, place, span: tuple[int, int] | None = None) -> tuple[np.ndarray, ...]:
+    """``place`` applied to every row's day through a :class:`DayLookup`."""
+    return DayLookup(days, place, span).whole(days)
 
 
 def period_dtype(n_periods: int) -> type:
