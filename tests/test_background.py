@@ -3,11 +3,13 @@ thread when the run starts, give the evaluation exactly what it would have found
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import textwrap
 import threading
 import time
 import types
+from typing import Iterator
 
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ import indicators
 import indicators._run
 from indicators import _background
 from indicators._background import Background
-from indicators._work import ColumnValues, DuplicateRows
+from indicators._work import ColumnValues, DuplicateRows, LookupGrid
 
 
 def test_a_begun_job_gives_its_value_and_its_exception_to_the_caller():
@@ -84,6 +86,18 @@ PACK = textwrap.dedent("""
     date = "received_on"
     where = "outcome == 'referral'"
 
+    [indicators.known]
+    title = "Contacts of children referred more than once in the year before"
+    kind = "percentage"
+    table = "contacts"
+    date = "received_on"
+    numerator = "referrals_12m > rereferrals_12m"
+    polarity = "higher_is_better"
+
+    [indicators.known.lookups]
+    referrals_12m = { table = "referrals", key = "child_id", date = "referred_on", window = "rolling_12", aggregate = "count" }
+    rereferrals_12m = { table = "referrals", key = "child_id", date = "referred_on", window = "rolling_12", aggregate = "count", where = "previous_referral_on is not missing" }
+
     [indicators.rereferrals]
     title = "Re-referrals"
     kind = "percentage"
@@ -114,6 +128,36 @@ def _tables(seed: int) -> tuple[dict, int]:
     return {"contacts": contacts, "referrals": referrals}, expected
 
 
+def _beside_any_table(monkeypatch) -> list[list[tuple]]:
+    """Evaluations from now on begin work beside them, as on two processors, for tables of
+    any size; the list of the keys each one queues, filled as they run."""
+    queued: list[list[tuple]] = []
+    real_background = indicators._run.Background
+
+    def spied(jobs):
+        queued.append([_named(key) for key, _ in jobs])
+        return real_background(jobs)
+
+    monkeypatch.setattr(indicators._run, "processors", lambda: 2)
+    monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(indicators._run, "Background", spied)
+    return queued
+
+
+@contextlib.contextmanager
+def _plugin_function(name: str, impl) -> Iterator[None]:
+    """A plugin giving the function ``name`` (an int of an int), registered meanwhile."""
+    import indicators.plugins
+
+    plugin = types.SimpleNamespace(indicators_functions=indicators.hookimpl(
+        lambda: [indicators.Function(name, ("int",), "int", impl)]))
+    indicators.plugins.register(plugin, name)
+    try:
+        yield
+    finally:
+        indicators.plugins.unregister(name)
+
+
 @pytest.mark.parametrize("seed, by", [(1, None), (2, ["team"])])
 def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, seed, by):
     pack = indicators.loads_pack(PACK)
@@ -121,23 +165,54 @@ def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, see
     monkeypatch.setattr(indicators._run, "processors", lambda: 1)
     alone = indicators.evaluate(pack, tables, "2017-01", "2017-01", by=by)
 
-    queued = []
-    real_background = indicators._run.Background
-
-    def spied(jobs):
-        queued.extend(key for key, _ in jobs)
-        return real_background(jobs)
-
-    monkeypatch.setattr(indicators._run, "processors", lambda: 2)
-    monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
-    monkeypatch.setattr(indicators._run, "Background", spied)
+    queued = _beside_any_table(monkeypatch)
     beside = indicators.evaluate(pack, tables, "2017-01", "2017-01", by=by)
 
     # the text columns in the order the indicators first read them (the contacts' outcome,
-    # which the second reads), then the duplicate-row notes, which the run asks for last;
-    # the referrals' note comes from previous()'s sort, in the run
-    assert [("contacts", ColumnValues("outcome")), ("contacts", DuplicateRows())] == queued
+    # which the second reads), then the duplicate-row notes (the referrals' comes from
+    # previous()'s sort, in the run), then the lookup grids that read stored columns alone
+    # (not the one whose filter reads a derived column)
+    assert [("contacts", ColumnValues("outcome")), ("contacts", DuplicateRows()),
+            ("contacts", "grid", "referrals_12m")] == queued[0]
     assert expected == beside.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
+    assert alone.to_json() == beside.to_json()
+
+
+def _named(key: tuple) -> tuple:
+    """A queued job's key, a lookup grid's by its lookup's name."""
+    table, work = key
+    return (table, "grid", work.lookup[0]) if isinstance(work, LookupGrid) else key
+
+
+def test_a_lookup_that_calls_a_plugin_function_is_worked_out_in_the_run(monkeypatch):
+    pack_text = textwrap.dedent("""
+        [indicators.known]
+        title = "Contacts of children referred in the year before"
+        kind = "percentage"
+        table = "contacts"
+        date = "received_on"
+        numerator = "referred > 0"
+        polarity = "higher_is_better"
+
+        [indicators.known.lookups]
+        referred = { table = "referrals", key = "child_id", date = "referred_on", window = "rolling_12", aggregate = "count", where = "same(child_id) > 100" }
+        """)
+    calls = []
+
+    def same(ids):
+        calls.append(len(ids))
+        return ids
+
+    with _plugin_function("same", same):
+        pack = indicators.loads_pack(pack_text)
+        tables, _ = _tables(3)
+        monkeypatch.setattr(indicators._run, "processors", lambda: 1)
+        alone = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+        queued = _beside_any_table(monkeypatch)
+        calls.clear()
+        beside = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+    assert calls  # the plugin's function was called, in the run: its grid was not queued
+    assert [[("contacts", DuplicateRows())]] == queued
     assert alone.to_json() == beside.to_json()
 
 
@@ -174,20 +249,13 @@ def test_tables_built_beforehand_keep_their_work_and_queue_none_again(monkeypatc
     tables, expected = _tables(6)
     built = {name: indicators.table_from_mapping(name, columns, pack.schemas().get(name))
              for name, columns in tables.items()}
-    queued = []
-    real_background = indicators._run.Background
-
-    def spied(jobs):
-        queued.append([key for key, _ in jobs])
-        return real_background(jobs)
-
-    monkeypatch.setattr(indicators._run, "processors", lambda: 2)
-    monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
-    monkeypatch.setattr(indicators._run, "Background", spied)
+    queued = _beside_any_table(monkeypatch)
     first = indicators.evaluate(pack, built, "2017-01", "2017-01")
     second = indicators.evaluate(pack, built, "2017-01", "2017-01")
-    # the codes and the duplicate rows stay with the built tables: the second run has nothing to queue
-    assert [[("contacts", ColumnValues("outcome")), ("contacts", DuplicateRows())], []] == queued
+    # the codes and the duplicate rows stay with the built tables: the second run queues
+    # only the lookup grid, which is the run's (its months)
+    assert [[("contacts", ColumnValues("outcome")), ("contacts", DuplicateRows()), ("contacts", "grid", "referrals_12m")],
+            [("contacts", "grid", "referrals_12m")]] == queued
     assert expected == second.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
     assert first.to_json() == second.to_json()
 
@@ -195,8 +263,6 @@ def test_tables_built_beforehand_keep_their_work_and_queue_none_again(monkeypatc
 def test_work_beside_a_failed_indicator_ends_with_the_evaluation(monkeypatch):
     """The contacts' only indicator fails (its plugin function raises), so nothing asks for
     their duplicate note; the evaluation still waits for that work to end before it returns."""
-    import indicators.plugins
-
     real_repeated_rows = indicators._table_evaluation.repeated_rows
 
     def slow(columns, n_rows):
@@ -222,18 +288,12 @@ def test_work_beside_a_failed_indicator_ends_with_the_evaluation(monkeypatch):
         table = "referrals"
         date = "referred_on"
         """)
-    plugin = types.SimpleNamespace(indicators_functions=indicators.hookimpl(
-        lambda: [indicators.Function("refuse", ("int",), "int", refuse)]))
-    indicators.plugins.register(plugin, "refusing")
-    try:
+    with _plugin_function("refuse", refuse):
         pack = indicators.loads_pack(pack_text)
         tables, _ = _tables(7)
-        monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
-        monkeypatch.setattr(indicators._run, "processors", lambda: 2)
+        _beside_any_table(monkeypatch)
         monkeypatch.setattr(indicators._table_evaluation, "repeated_rows", slow)
         results = indicators.evaluate(pack, tables, "2017-01", "2017-01")
-    finally:
-        indicators.plugins.unregister("refusing")
     assert ["indicators.contacts"] == [failure.split(":")[0] for failure in results.failures]
     assert results.get("referrals", "2017-01").numerator > 0
     assert [] == [thread for thread in threading.enumerate() if thread.name == "indicators background"]
