@@ -34,7 +34,7 @@ from . import _windows
 from ._windows import (coded_bucket_counts, coded_range_counts, distinct_range_counts, expand, masked_range_counts,
                        period_dtype, range_counts, row_dtype)
 from ._work import (Cells, ColumnValues, Count, Derived, DuplicateRows, EndingBeforeStart, Key, MissingKey, MonthBuckets,
-                    Pairs, PlacedRows,
+                    Pairs, PlacedRows, WindowCounts,
                     Placement, RowCodes, RowValue, Shared, Sorted, Unknown, account_key, accounted_by_reasons,
                     filter_roles, cell_columns, is_pair_level, negative_durations_key, pass_placement, placement_key,
                     placing,
@@ -545,9 +545,14 @@ class TableEvaluation:
         counted = self.shared(planned.key, lambda: self._count_pass(measure, planned, by_months))
         if not by_months:
             return counted
-        by_month = counted.counts.reshape(*counted.counts.shape[:2], self.n_groups, -1)
-        window = self.run.periods.month_window_counts(by_month, measure.window.kind, measure.window.months)
-        return PassCounts(window.reshape(*counted.counts.shape[:2], -1), counted.numeric)
+
+        def in_windows() -> PassCounts:
+            by_month = counted.counts.reshape(*counted.counts.shape[:2], self.n_groups, -1)
+            window = self.run.periods.month_window_counts(by_month, measure.window.kind, measure.window.months)
+            return PassCounts(window.reshape(*counted.counts.shape[:2], -1), counted.numeric)
+
+        # the counts, the accounting and the notes of a measure read them: worked out once
+        return self.shared(WindowCounts(planned.key, measure.window.text), in_windows)
 
     def month_buckets(self, source: Measure | Lookup) -> np.ndarray:
         """Each event's bucket on the run's month axis (:meth:`Periods.place_months`)."""

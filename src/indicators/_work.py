@@ -322,6 +322,15 @@ class Reasons(Key):
 
 
 @attrs.frozen
+class WindowCounts(Key):
+    """An event pass's counts in each period's window of one kind, from its counts by month."""
+
+    kind: ClassVar[str] = "reasons"
+    counted: Reasons
+    window: str
+
+
+@attrs.frozen
 class Count(Key):
     """Rows (or distinct values) a selection keeps in each period."""
 
