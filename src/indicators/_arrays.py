@@ -373,8 +373,12 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
         offsets = values - low
         seen = np.zeros(span, dtype=bool)
         seen[offsets] = True
-        code_of = np.cumsum(seen, dtype=np.int64) - 1
-        return code_of[offsets], int(code_of[-1] + 1)
+        # a running count in 32 bits where it fits: the table is often several times the
+        # values, and half its bytes written and read took 0.6 of the time
+        code_of = np.cumsum(seen, dtype=np.int32 if span < 2**31 else np.int64)
+        codes = code_of[offsets].astype(np.int64, copy=False)
+        codes -= 1
+        return codes, int(code_of[-1])
     distinct, inverse = unique(values, return_inverse=True)
     return inverse, int(distinct.size)
 
