@@ -268,6 +268,20 @@ def test_present_extremes_pass_nat_by(cells, block):
     assert _arrays.present_extremes(data, None, block, absent=nat) == want
 
 
+@given(st.lists(st.one_of(st.none(), st.integers(-2**63 + 1, 2**63 - 1)), max_size=50), st.integers(1, 7))
+def test_a_date_columns_missing_days_and_extremes_come_from_one_pass(cells, block):
+    """NaT marks the missing days; the extremes are those of the others."""
+    from indicators import _arrays
+
+    nat = np.iinfo(np.int64).min
+    data = np.array([nat if value is None else value for value in cells], dtype=np.int64)
+    present = [value for value in cells if value is not None]
+    missing, extremes = _arrays.smallest_marks_missing(data, block)
+    assert (None if None not in cells else [value is None for value in cells]) == (
+        None if missing is None else missing.tolist())
+    assert ((min(present), max(present)) if present else None) == extremes
+
+
 @given(st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=30), st.data(), st.sampled_from([np.int32, np.int64]),
        st.integers(1, 7))
 def test_take_at_and_put_at_index_as_numpy_does(values, data, index_type, block):

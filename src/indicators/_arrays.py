@@ -92,6 +92,28 @@ def present_extremes(data: np.ndarray, missing: np.ndarray | None, block_rows: i
     return (low, high) if present else None
 
 
+def smallest_marks_missing(values: np.ndarray, block: int | None = None
+                           ) -> tuple[np.ndarray | None, tuple[int, int] | None]:
+    """Where an int64 column holds its type's smallest value (NaT, for day numbers), None
+    where nowhere, and the smallest and largest of its other values (None: no other), in
+    one pass of cache-sized blocks: the mask and :func:`present_extremes` at the cost of
+    one read of the column."""
+    mask = np.empty(values.size, dtype=bool)
+    shifted = np.empty(min(values.size, block or CHUNK_ROWS), dtype=np.int64)
+    low, high, found = _LARGEST, _SMALLEST, False
+    for rows in row_chunks(values.size, block):
+        part, block = values[rows], mask[rows]
+        np.equal(part, _SMALLEST, out=block)
+        found = found or bool(block.any())
+        top = int(part.max())  # the smallest value passes the largest by as it is
+        if top == _SMALLEST:
+            continue  # every value missing
+        # one less than every value (the smallest wrapping round to the largest) lets the
+        # smallest present value pass it by too
+        low, high = min(low, int(np.subtract(part, 1, out=shifted[:part.size]).min()) + 1), max(high, top)
+    return (mask if found else None), ((low, high) if high != _SMALLEST else None)
+
+
 def sorted_with_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The positions that sort ``values`` stably, and the sorted values: for integers
     whose span and positions fit in 63 bits, one sort of a packed ``value | position``

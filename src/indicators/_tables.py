@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import attrs
 import numpy as np
 
-from ._arrays import factorize_strings, present_extremes, read_only, unique
+from ._arrays import factorize_strings, present_extremes, read_only, smallest_marks_missing, unique
 from ._dates import NAT, parse_date_text
 from ._errors import DataError, Problem
 from ._text import as_text, by_width, factorize, first_too_long, too_long_message
@@ -125,6 +125,12 @@ class Column:
             else:
                 self._extremes.append(present_extremes(self.data, self.missing))
         return self._extremes[0]
+
+    def known_extremes(self, extremes: tuple[int, int] | None) -> None:
+        """Keep :meth:`extremes` found as the column was read (by the same pass as its
+        missing cells)."""
+        if not self._extremes:
+            self._extremes.append(extremes)
 
     def missing_mask(self) -> np.ndarray:
         """Boolean mask of missing values."""
@@ -493,7 +499,10 @@ def column_from_values(name: str, values: Any, type_: str | None, *, table: str,
     # Arrays already of the engine's dtype are used in place, read-only, not copied.
     if kind == "M":
         days = read_only(array.astype("datetime64[D]", copy=False).view(np.int64))
-        return _typed_column(name, days, days == NAT, type_ or "date", declared, table, source="date")
+        missing, extremes = smallest_marks_missing(days)  # NaT is int64's smallest
+        column = _typed_column(name, days, missing, type_ or "date", declared, table, source="date")
+        column.known_extremes(extremes)
+        return column
     if kind == "b":
         return _typed_column(name, read_only(array.astype(bool, copy=False)), None, type_ or "bool", declared, table)
     if kind in "iu":
