@@ -203,21 +203,27 @@ def test_expand_gives_each_kept_row_once_for_every_period_of_its_range(n_periods
 
 
 @given(st.lists(st.one_of(st.none(), st.integers(-30, 30)), max_size=60),
-       st.one_of(st.integers(-40, 40), st.integers(-20_000, 20_000)))
-def test_placing_through_a_table_of_days_equals_placing_each_day(days, shift):
+       st.one_of(st.integers(-40, 40), st.integers(-20_000, 20_000)), st.integers(1, 7))
+def test_placing_through_a_table_of_days_equals_placing_each_day(days, shift, block):
     """Days before and after 1970, missing days among them, give what placing each day
     directly gives: through a table from the day before the first, or from 1970 (day 0,
-    a missing day's entry) for a column longer than its last day number."""
+    a missing day's entry) for a column longer than its last day number; for the whole
+    column and block by block (as a pass places its rows while it codes them)."""
     import numpy as np
 
     from indicators._dates import NAT
-    from indicators._windows import _through_day_table
+    from indicators._windows import DayLookup, _through_day_table
 
     values = np.array([NAT if d is None else d + shift for d in days], dtype=np.int64)
 
     def place(d):
         return (np.where(d == NAT, -1, d % 7 + d // 100),)
 
-    assert place(values)[0].tolist() == _through_day_table(values, place)[0].tolist()
     longer = np.tile(np.array([NAT, 1, 5, 9], dtype=np.int64), 10)  # 40 rows, days up to 9
-    assert place(longer)[0].tolist() == _through_day_table(longer, place)[0].tolist()
+    for column in (values, longer):
+        assert place(column)[0].tolist() == _through_day_table(column, place)[0].tolist()
+        lookup = DayLookup(column, place)
+        by_blocks = np.full(column.size, -2, dtype=np.int64)
+        for begin in range(0, column.size, block):
+            lookup.into(column[begin:begin + block], (by_blocks[begin:begin + block],))
+        assert place(column)[0].tolist() == by_blocks.tolist()
