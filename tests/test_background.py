@@ -18,7 +18,7 @@ import indicators
 import indicators._run
 from indicators import _background
 from indicators._background import Background
-from indicators._work import ColumnValues, DuplicateRows, LookupGrid
+from indicators._work import ColumnValues, DuplicateRows, LookupGrid, Shared
 
 
 def test_a_begun_job_gives_its_value_and_its_exception_to_the_caller():
@@ -62,6 +62,69 @@ def test_a_job_not_begun_is_done_by_the_caller_and_never_beside():
 
 def test_a_key_never_queued_is_computed_by_the_caller():
     assert 7 == Background([]).result("anything", lambda: 7)
+
+
+def test_jobs_dropped_are_not_begun_and_their_values_let_go():
+    release = threading.Event()
+    background = Background([("first", lambda: release.wait(10) and "first"), ("second", lambda: "second"),
+                             ("third", lambda: "third")])
+    background.drop(["second"])  # waiting: never begun
+    release.set()
+    assert "first" == background.result("first", lambda: None)
+    background.close()
+    assert "mine" == background.result("second", lambda: "mine")
+    background = Background([("done", lambda: "done")])
+    background.close()  # done beside the run
+    background.drop(["done"])
+    assert "again" == background.result("done", lambda: "again")
+
+
+def test_the_work_store_computes_a_key_once_when_two_threads_ask():
+    store = Shared()
+    store.share_between_threads()
+    computing, asked = threading.Event(), threading.Event()
+    calls, got = [], []
+
+    def compute():
+        calls.append(threading.current_thread().name)
+        computing.set()
+        asked.wait(10)  # the other thread asks meanwhile
+        time.sleep(0.05)
+        return "value"
+
+    other = threading.Thread(target=lambda: got.append(store.get(ColumnValues("x"), compute)), name="other")
+    other.start()
+    assert computing.wait(10)
+    asked.set()
+    got.append(store.get(ColumnValues("x"), lambda: pytest.fail("computed twice")))
+    other.join(10)
+    assert ["value", "value"] == got and ["other"] == calls
+
+
+def test_the_work_store_lets_its_own_thread_ask_for_a_key_inside_its_computation():
+    """An expression's value is stored under its text, and so is its outer call's."""
+    for shared in (False, True):
+        store = Shared()
+        if shared:
+            store.share_between_threads()
+        key = ColumnValues("x")
+        assert 2 == store.get(key, lambda: store.get(key, lambda: 1) + 1)
+        assert 2 == store.get(key, lambda: pytest.fail("kept"))
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_the_work_store_reads_its_keys_as_they_were_and_keeps_nothing_once_closed(shared):
+    store = Shared()
+    if shared:
+        store.share_between_threads()
+    store.get(ColumnValues("x"), lambda: 1)
+    items = store.items()
+    store.get(ColumnValues("y"), lambda: 2)  # another thread's work, say, while the first is read
+    assert [ColumnValues("x")] == [key for key, _ in items]
+    store.close()
+    assert 3 == store.get(ColumnValues("z"), lambda: 3)
+    store.offer(ColumnValues("w"), 4)
+    assert [] == list(store)
 
 
 PACK = textwrap.dedent("""
@@ -128,15 +191,19 @@ def _tables(seed: int) -> tuple[dict, int]:
     return {"contacts": contacts, "referrals": referrals}, expected
 
 
-def _beside_any_table(monkeypatch) -> list[list[tuple]]:
+def _beside_any_table(monkeypatch, done_first: bool = False) -> list[list[tuple]]:
     """Evaluations from now on begin work beside them, as on two processors, for tables of
-    any size; the list of the keys each one queues, filled as they run."""
+    any size (with ``done_first``, all of it done before the run goes on, so that the run
+    takes over none); the list of the keys each one queues, filled as they run."""
     queued: list[list[tuple]] = []
     real_background = indicators._run.Background
 
     def spied(jobs):
         queued.append([_named(key) for key, _ in jobs])
-        return real_background(jobs)
+        background = real_background(jobs)
+        if done_first and background._thread is not None:
+            background._thread.join()
+        return background
 
     monkeypatch.setattr(indicators._run, "processors", lambda: 2)
     monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
@@ -158,15 +225,26 @@ def _plugin_function(name: str, impl) -> Iterator[None]:
         indicators.plugins.unregister(name)
 
 
-@pytest.mark.parametrize("seed, by", [(1, None), (2, ["team"])])
-def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, seed, by):
+@pytest.mark.parametrize("seed, by, done_first", [(1, None, False), (2, ["team"], False), (3, None, True),
+                                                 (4, ["team"], True)])
+def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, seed, by, done_first):
     pack = indicators.loads_pack(PACK)
     tables, expected = _tables(seed)
     monkeypatch.setattr(indicators._run, "processors", lambda: 1)
     alone = indicators.evaluate(pack, tables, "2017-01", "2017-01", by=by)
 
-    queued = _beside_any_table(monkeypatch)
+    grids_made = []
+    compute_grid = indicators._run.Run._compute_grid
+
+    def spied_grid(self, lookup, measure):
+        grids_made.append((lookup.name, threading.current_thread().name))
+        return compute_grid(self, lookup, measure)
+
+    monkeypatch.setattr(indicators._run.Run, "_compute_grid", spied_grid)
+    queued = _beside_any_table(monkeypatch, done_first)
     beside = indicators.evaluate(pack, tables, "2017-01", "2017-01", by=by)
+    if done_first:  # every job was done beside the run: the grid too
+        assert ("referrals_12m", "indicators background") in grids_made
 
     # the text columns in the order the indicators first read them (the contacts' outcome,
     # which the second reads), then the duplicate-row notes (the referrals' comes from

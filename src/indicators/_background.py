@@ -77,6 +77,18 @@ class Background:
             return value
         raise value
 
+    def drop(self, keys: list[Hashable]) -> None:
+        """Let go of the jobs under ``keys`` that nobody will ask for: those not begun are
+        not begun, and the values of those done are forgotten (one under way keeps its
+        value until :meth:`close`)."""
+        with self._lock:
+            for key in keys:
+                self._waiting.pop(key, None)
+                done = self._begun.get(key)
+                if done is not None and done.is_set():
+                    del self._begun[key]
+                    self._outcome.pop(key, None)
+
     def close(self) -> None:
         """Drop the jobs not yet begun and wait for the one under way, if any (the
         evaluation is over: nobody will ask for them, and nothing of it may run on)."""

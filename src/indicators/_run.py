@@ -23,7 +23,8 @@ from ._table_evaluation import TableEvaluation
 from ._tables import Table
 from ._vectors import Vec
 from ._windows import Periods, expand
-from ._work import ColumnValues, DuplicateRows, KeyCodes, LookupGrid, last_readers, lookup_key, noted_measures, placement_key
+from ._work import (ColumnValues, DuplicateRows, KeyCodes, LookupGrid, last_readers, lookup_key, lookups_read,
+                    noted_measures, placement_key)
 
 
 class Run:
@@ -45,6 +46,7 @@ class Run:
         self.pack_as_run = pack  # the pack the caller gave, as the input answers it (before skipping)
         self._last_readers: dict[str, str] | None = None
         self.background = NOTHING_BESIDE
+        self._grid_tables: dict[tuple, set[str]] = {}  # each grid queued beside the run: the tables it reads
 
     def begin_beside(self, duplicates: bool = True) -> None:
         """Begin, beside the run, the work on its large tables that reads nothing but
@@ -72,11 +74,12 @@ class Run:
                     if column is not None and column.awaits_coding and (table, ColumnValues(name)) not in jobs:
                         jobs[table, ColumnValues(name)] = column.code
             for measure in indicator.measures():
-                for lookup in measure.lookups:
+                for lookup in lookups_read(measure, indicator.of if measure is indicator.numerator else None):
                     key = (measure.table, _grid_key(lookup, measure))
                     if (key not in grids and {measure.table, lookup.table} & large
                             and self._grid_beside(lookup, measure)):
                         grids[key] = functools.partial(self._compute_grid, lookup, measure)
+                        self._grid_tables[key] = {measure.table, lookup.table}
             if not duplicates:
                 continue
             for measure, _ in noted_measures(indicator):
@@ -84,6 +87,10 @@ class Run:
                     job = self.tables[measure.table].repeated_rows_job()
                     if job is not None:
                         notes[measure.table, DuplicateRows()] = job
+        if grids:  # the only jobs beside the run that read or add to the tables' shared work
+            for evaluation in self.tables.values():
+                evaluation.work.share_between_threads()
+                evaluation.row_work.share_between_threads()
         self.background = Background([*jobs.items(), *notes.items(), *grids.items()])
 
     def _grid_beside(self, lookup: Lookup, measure: Measure) -> bool:
@@ -117,11 +124,14 @@ class Run:
         indicators after it keep in memory is then only what they read."""
         if self._last_readers is None:
             self._last_readers = last_readers(self.pack.indicators.values())
-        for table, reader in self._last_readers.items():
-            if reader == indicator.id:
-                for evaluations in (self.tables, *more):
-                    if table in evaluations:
-                        evaluations[table].release()
+        released = {table for table, reader in self._last_readers.items() if reader == indicator.id}
+        for table in released:
+            for evaluations in (self.tables, *more):
+                if table in evaluations:
+                    evaluations[table].release()
+        # a grid beside the run that reads a released table is not wanted (its indicator
+        # failed before asking for it): not begun, or let go if done
+        self.background.drop([key for key, tables in self._grid_tables.items() if tables & released])
 
     def within_budget(self, n_bytes: float, what: str) -> None:
         """Refuse, before it begins, work that would take more memory than the budget."""

@@ -155,8 +155,8 @@ class TableEvaluation:
 
     def release(self) -> None:
         """Forget the work done on the table (no indicator left reads it)."""
-        self.work.clear()
-        self.row_work.clear()
+        self.work.close()
+        self.row_work.close()
 
     def vec(self, name: str) -> Vec:
         """A column, or a derived column computed on first use."""

@@ -9,7 +9,9 @@ same table is evaluated once, two measures making the same selection count it on
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 from typing import Any, Callable, ClassVar, Iterable, Iterator, TypeVar
 
 import attrs
@@ -18,6 +20,7 @@ from ._definitions import Expr, Indicator, Lookup, Measure
 from ._expressions import PERIOD_VARIABLES, Call, names_used, to_text, uses_period, walk
 
 T = TypeVar("T")
+_NOTHING = object()  # no value under a key (None may be one)
 
 
 # ---------------------------------------------------------------------------------------
@@ -448,34 +451,102 @@ def negative_durations_key(measure: Measure, of: Expr | None = None) -> Negative
 
 
 class Shared:
-    """Work done once: each value computed on first use under its key, then shared."""
+    """Work done once: each value computed on first use under its key, then shared.
+
+    Once closed (its table is done with), a store keeps nothing computed afterwards, so
+    that work finishing late cannot fill memory again. A store that two threads use (the
+    evaluation's and the one beside it, :mod:`._background`) is made safe between them
+    by :meth:`share_between_threads`: a key asked for while another thread computes it is
+    waited for, not computed twice, and the keys are read as they are at one moment. A
+    store of one thread (a run with nothing beside it, a block's calls) takes no lock.
+    """
 
     def __init__(self) -> None:
         self._done: dict[Key, Any] = {}
+        self._open = True
+        self._lock: threading.Lock | None = None  # guards the store once two threads use it
+        # key -> [the thread computing it, the event set when it is done (made by a thread
+        # that waits for it: none, mostly)]
+        self._under_way: dict[Key, list] = {}
+
+    def share_between_threads(self) -> None:
+        """Make the store safe for two threads (before the second begins)."""
+        self._lock = self._lock or threading.Lock()
 
     def get(self, key: Key, compute: Callable[[], T]) -> T:
         """The value under ``key``, computed by ``compute()`` the first time."""
-        try:
-            return self._done[key]
-        except KeyError:
-            value = self._done[key] = compute()
+        value = self._done.get(key, _NOTHING)
+        if value is not _NOTHING:
             return value
+        if self._lock is None:
+            value = compute()
+            if self._open:
+                self._done[key] = value
+            return value
+        return self._get_shared(key, compute)
+
+    def _get_shared(self, key: Key, compute: Callable[[], T]) -> T:
+        me = threading.get_ident()
+        while True:
+            with self._lock:
+                value = self._done.get(key, _NOTHING)
+                if value is not _NOTHING:
+                    return value
+                entry = self._under_way.get(key)
+                if entry is None:
+                    self._under_way[key] = [me, None]
+                    mine = True
+                    break
+                # the same thread may ask again inside the computation (an expression's
+                # value is a call's, by text): it computes it as a store of one thread does
+                if entry[0] == me:
+                    mine = False
+                    break
+                if entry[1] is None:
+                    entry[1] = threading.Event()
+                done = entry[1]
+            done.wait()  # another thread computes it: its value is this one's
+        try:
+            value = compute()
+        except BaseException:
+            if mine:
+                self._finished(key)
+            raise
+        with self._lock:
+            if self._open:
+                self._done[key] = value
+        if mine:
+            self._finished(key)
+        return value
+
+    def _finished(self, key: Key) -> None:
+        with self._lock:
+            _, done = self._under_way.pop(key)
+        if done is not None:
+            done.set()
 
     def offer(self, key: Key, value: Any) -> None:
         """Keep ``value`` under ``key`` unless a value is there already (work done as a
         by-product of other work)."""
-        self._done.setdefault(key, value)
+        with self._lock or contextlib.nullcontext():
+            if self._open:
+                self._done.setdefault(key, value)
 
-    def clear(self) -> None:
-        """Forget every value: the work is done with (its memory is released)."""
-        self._done.clear()
+    def close(self) -> None:
+        """Forget every value, and keep none computed from now on: the work is done with
+        (its memory is released)."""
+        with self._lock or contextlib.nullcontext():
+            self._open = False
+            self._done.clear()
 
     def __contains__(self, key: Key) -> bool:
         return key in self._done
 
     def __iter__(self) -> Iterator[Key]:
-        return iter(self._done)
+        with self._lock or contextlib.nullcontext():
+            return iter(list(self._done))
 
     def items(self) -> Iterator[tuple[Key, Any]]:
-        """The work done so far, under its keys."""
-        return iter(self._done.items())
+        """The work done so far, under its keys (as they are now: a list)."""
+        with self._lock or contextlib.nullcontext():
+            return iter(list(self._done.items()))
