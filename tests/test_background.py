@@ -211,6 +211,12 @@ def _beside_any_table(monkeypatch, done_first: bool = False) -> list[list[tuple]
     return queued
 
 
+def _named(key: tuple) -> tuple:
+    """A queued job's key, a lookup grid's by its lookup's name."""
+    table, work = key
+    return (table, "grid", work.lookup[0]) if isinstance(work, LookupGrid) else key
+
+
 @contextlib.contextmanager
 def _plugin_function(name: str, impl) -> Iterator[None]:
     """A plugin giving the function ``name`` (an int of an int), registered meanwhile."""
@@ -254,12 +260,6 @@ def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, see
             ("contacts", "grid", "referrals_12m")] == queued[0]
     assert expected == beside.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
     assert alone.to_json() == beside.to_json()
-
-
-def _named(key: tuple) -> tuple:
-    """A queued job's key, a lookup grid's by its lookup's name."""
-    table, work = key
-    return (table, "grid", work.lookup[0]) if isinstance(work, LookupGrid) else key
 
 
 def test_a_lookup_that_calls_a_plugin_function_is_worked_out_in_the_run(monkeypatch):

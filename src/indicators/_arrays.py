@@ -75,12 +75,9 @@ def present_extremes(data: np.ndarray, missing: np.ndarray | None, block_rows: i
             low, high, present = min(low, int(part.min())), max(high, int(part.max())), True
             continue
         if missing is None and absent == _SMALLEST and part.dtype == np.int64:
-            # NaT is the smallest int64: the largest value passes it by as it is, and one
-            # less than every value (NaT wrapping round to the largest) lets the smallest pass
-            # it by too: two plain reductions, many times faster than masked ones
-            top = int(part.max())
-            if top != absent:
-                low, high, present = min(low, int((part - 1).min()) + 1), max(high, top), True
+            extremes = _extremes_past_smallest(part)  # plain reductions, many times faster than masked ones
+            if extremes is not None:
+                low, high, present = min(low, extremes[0]), max(high, extremes[1]), True
             continue
         where = part != absent if missing is None else ~missing[rows]
         if missing is not None and absent is not None:
@@ -105,13 +102,21 @@ def smallest_marks_missing(values: np.ndarray, block: int | None = None
         part, block = values[rows], mask[rows]
         np.equal(part, _SMALLEST, out=block)
         found = found or bool(block.any())
-        top = int(part.max())  # the smallest value passes the largest by as it is
-        if top == _SMALLEST:
-            continue  # every value missing
-        # one less than every value (the smallest wrapping round to the largest) lets the
-        # smallest present value pass it by too
-        low, high = min(low, int(np.subtract(part, 1, out=shifted[:part.size]).min()) + 1), max(high, top)
+        extremes = _extremes_past_smallest(part, shifted[:part.size])
+        if extremes is not None:
+            low, high = min(low, extremes[0]), max(high, extremes[1])
     return (mask if found else None), ((low, high) if high != _SMALLEST else None)
+
+
+def _extremes_past_smallest(part: np.ndarray, scratch: np.ndarray | None = None) -> tuple[int, int] | None:
+    """The smallest and largest of an int64 block's values other than int64's smallest
+    (NaT), None when every value is it: the largest passes it by as it is, and one less
+    than every value (the smallest wrapping round to the largest) lets the smallest other
+    value pass it by too. ``scratch``: a buffer of the block's length for that."""
+    top = int(part.max())
+    if top == _SMALLEST:
+        return None
+    return int(np.subtract(part, 1, out=scratch).min()) + 1, top
 
 
 def sorted_with_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,7 @@
-"""Work done beside an evaluation, on another processor: steps that read nothing but a
-table's own columns (the duplicate-row note), begun when the run starts, one after
-another in one thread, and taken over by the evaluation when it needs one that has not
-begun.
+"""Work done beside an evaluation, on another processor: steps that read nothing but
+tables' stored columns (coding text, the duplicate-row note, a lookup's grid), begun when
+the run starts, one after another in one thread, and taken over by the evaluation when it
+needs one that has not begun.
 
 numpy lets go of Python's interpreter lock inside its loops and sorts, so such a step
 and the evaluation run side by side; on a machine with one processor for this process

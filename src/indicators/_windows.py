@@ -347,9 +347,12 @@ class DayLookup:
                  span: tuple[int, int] | None = None) -> None:
         self.place = place
         self.columns: tuple[np.ndarray, ...] | None = None  # None: ``place`` applied to the days themselves
-        self.first = 0  # the day of the table's entry 0, where days are not their own index
-        self.last = 0
-        self._index = np.empty(0, dtype=np.intp)
+        # a table from 1970-01-01 (day 0) on, no longer than the column: each day is its own
+        # index, and a missing day (NaT) clips to entry 0, which no present day uses; else
+        # (shifted) a table from the day before the first: each day clipped to it and less
+        # that day (NaT to entry 0)
+        self.shifted = False
+        self.first, self.last = 0, 0
         extremes = span or present_extremes(days, None, absent=NAT)
         if extremes is None:  # every day missing
             return
@@ -357,11 +360,8 @@ class DayLookup:
         if high - low > 4 * days.size + 100_000:  # a sparse spread of days: place directly
             return
         if not (low > 0 and high < days.size):
-            # a table from the day before the first: each day clipped to it (NaT to entry 0)
-            self.first, self.last = low - 1, high
+            self.shifted, self.first, self.last = True, low - 1, high
             self._index = np.empty(block_rows(days.size), dtype=np.intp)
-        # else a table from 1970-01-01 (day 0) on, no longer than the column: each day is
-        # its own index, and a missing day (NaT) clips to entry 0, which no present day uses
         table_days = np.arange(self.first, high + 1, dtype=np.int64)
         table_days[0] = NAT
         self.columns = place(table_days)
@@ -370,7 +370,7 @@ class DayLookup:
         """The placed columns of every row."""
         if self.columns is None:
             return self.place(days)
-        if not self._index.size:
+        if not self.shifted:
             return tuple(column.take(days, mode="clip") for column in self.columns)
         placed = tuple(np.empty(days.size, dtype=column.dtype) for column in self.columns)
         for rows in row_chunks(days.size):
@@ -385,7 +385,7 @@ class DayLookup:
                 out[...] = column
             return
         index = days
-        if self._index.size:
+        if self.shifted:
             index = self._index[:days.size]
             np.minimum(np.maximum(days, self.first, out=index), self.last, out=index)
             index -= self.first

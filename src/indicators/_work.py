@@ -508,22 +508,16 @@ class Shared:
             done.wait()  # another thread computes it: its value is this one's
         try:
             value = compute()
-        except BaseException:
-            if mine:
-                self._finished(key)
-            raise
-        with self._lock:
-            if self._open:
-                self._done[key] = value
-        if mine:
-            self._finished(key)
-        return value
-
-    def _finished(self, key: Key) -> None:
-        with self._lock:
-            _, done = self._under_way.pop(key)
-        if done is not None:
-            done.set()
+            with self._lock:
+                if self._open:
+                    self._done[key] = value
+            return value
+        finally:
+            if mine:  # done, or failed: a thread waiting for it looks again
+                with self._lock:
+                    _, done = self._under_way.pop(key)
+                if done is not None:
+                    done.set()
 
     def offer(self, key: Key, value: Any) -> None:
         """Keep ``value`` under ``key`` unless a value is there already (work done as a
