@@ -86,6 +86,39 @@ def test_a_few_words_code_exactly_the_cells_equal_to_them(words, others, seed, b
     assert expected == codes.tolist()
 
 
+@given(st.lists(st.integers(0, 3_000), min_size=1, max_size=60), st.integers(-2**62, 2**62), st.integers(1, 50),
+       st.sampled_from([np.int32, np.int64]), st.booleans(), st.sampled_from([1, 3, 1 << 16]))
+def test_dense_codes_rank_values_as_a_sort_does(offsets, low, stretch, dtype, words_by_bytes, block):
+    """Codes by a bit per value of the span and a count per word (no sort) are each value's
+    rank among the distinct values, across word boundaries, for either integer width, and
+    with the population of a word counted byte by byte (numpy 1) or at once (numpy 2)."""
+    import indicators._arrays as arrays
+
+    if dtype is np.int32:
+        low = low % 2**20
+    values = (low + np.array(offsets, dtype=np.int64) * stretch).astype(dtype)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrays, "CHUNK_ROWS", block)
+        if words_by_bytes:
+            patch.delattr(np, "bitwise_count", raising=False)
+        codes, count = arrays.dense_codes(values)
+    distinct, inverse = np.unique(values, return_inverse=True)
+    assert count == distinct.size
+    assert codes.tolist() == inverse.reshape(-1).tolist()
+
+
+def test_dense_codes_sort_values_spread_too_thin_for_a_flag_each():
+    """Values spread over more of the integers than a flag per value pays for, or at their
+    ends, are coded by a sort, with the same codes."""
+    from indicators._arrays import dense_codes, ranks_pay
+
+    for values in (np.array([0, 10**12, 5, 10**12]), np.array([-2**63, 2**63 - 1, 0, -2**63])):
+        assert not ranks_pay(int(values.min()), int(values.max()), values.size)
+        codes, count = dense_codes(values)
+        distinct, inverse = np.unique(values, return_inverse=True)
+        assert (count, codes.tolist()) == (distinct.size, inverse.tolist())
+
+
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(-3, 3)), max_size=40), st.sampled_from([4, 300_000]))
 def test_distinct_per_group_counts_each_key_once(pairs, n_groups):
     """With a flag per (group, key), or, past a few flags per pair (many groups), by a sort."""

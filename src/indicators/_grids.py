@@ -7,7 +7,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ._arrays import sorted_with_order
+from ._arrays import SpanRanks, ranks_pay, sorted_with_order
 from ._vectors import Vec, unify_strings
 
 
@@ -160,25 +160,17 @@ def shared_codes(own: Vec, other: Vec) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 def _dense_codes(own_values, own_missing, present_values, other_values, other_missing):
-    """Key codes by direct addressing when integer keys span a modest range (no sort)."""
+    """Key codes by the span of the measure's keys (:class:`SpanRanks`, no sort) when
+    integer keys span a modest range; None otherwise."""
     low, high = int(present_values.min()), int(present_values.max())
-    span = high - low + 1
-    # five bytes per value of the span (a flag and an int32 code): worth it up to a few
-    # times the keys, where a sort of the keys would cost more
-    if span > 8 * (own_values.size + other_values.size) + 1_000_000 or span >= 2**31 - 2 or low == -2**63:
+    if not ranks_pay(low, high, own_values.size + other_values.size):
         return None
-    # each value's code by its offset from ``low - 1``, -1 at both ends of the table: a
-    # lookup clipped to the table gives -1 to any value outside the span, wrapped or not
-    seen = np.zeros(span + 2, dtype=bool)
-    seen[present_values - (low - 1)] = True
-    code_of = np.cumsum(seen, dtype=np.int32)
-    code_of -= 1
-    n_codes = int(code_of[-1]) + 1
-    code_of = np.where(seen, code_of, np.int32(-1))
+    ranks = SpanRanks(present_values, low, high - low + 1)
 
     def coded(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            codes = code_of.take(values - (low - 1), mode="clip")
-        return np.where(missing, np.int32(-1), codes) if missing.any() else codes
+        codes = ranks.codes(values, absent=-1)
+        if missing.any():
+            codes[missing] = -1
+        return codes
 
-    return coded(own_values, own_missing), coded(other_values, other_missing), n_codes
+    return coded(own_values, own_missing), coded(other_values, other_missing), ranks.count
