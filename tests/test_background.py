@@ -60,6 +60,39 @@ def test_a_job_not_begun_is_done_by_the_caller_and_never_beside():
     assert [] == ran_beside
 
 
+def test_jobs_taken_over_run_in_the_callers_thread_in_its_order_and_give_their_outcome():
+    """A caller with nothing else to do takes over the queued jobs it will ask for, in its
+    order, while the job under way beside it goes on; a job taken over that fails gives its
+    exception at the ask, as one done beside does, and jobs not named stay queued."""
+    started, release = threading.Event(), threading.Event()
+    threads: dict[str, str] = {}
+
+    def job(name, value):
+        def run():
+            threads[name] = threading.current_thread().name
+            if name == "first":
+                started.set()
+                release.wait(10)
+            if value is None:
+                raise ValueError(name)
+            return value
+        return run
+
+    background = Background([("first", job("first", 1)), ("small", job("small", 2)), ("large", job("large", 3)),
+                             ("failing", job("failing", None)), ("unasked", job("unasked", 5))])
+    assert started.wait(10)
+    background.take_over(["large", "failing", "first", "small"])
+    release.set()
+    me = threading.current_thread().name
+    assert [me, me, me] == [threads["large"], threads["failing"], threads["small"]]
+    assert list(threads) == ["first", "large", "failing", "small"]  # the order asked, "first" being under way
+    assert (1, 2, 3) == tuple(background.result(key, lambda: pytest.fail("done already")) for key in ("first", "small", "large"))
+    with pytest.raises(ValueError, match="failing"):
+        background.result("failing", lambda: None)
+    background.close()
+    assert threads.get("unasked", me) != me  # left to the thread beside (or dropped at close)
+
+
 def test_a_key_never_queued_is_computed_by_the_caller():
     assert 7 == Background([]).result("anything", lambda: 7)
 

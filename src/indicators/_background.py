@@ -51,13 +51,30 @@ class Background:
                 key = next(iter(self._waiting))
                 job = self._waiting.pop(key)
                 done = self._begun[key] = threading.Event()
-            try:
-                outcome = (True, job())
-            except BaseException as exc:  # handed to the caller, in its thread
-                outcome = (False, exc)
-            self._outcome[key] = outcome
-            del job, outcome
-            done.set()
+            self._do(key, job, done)
+
+    def _do(self, key: Hashable, job: Callable[[], Any], done: threading.Event) -> None:
+        try:
+            outcome = (True, job())
+        except BaseException as exc:  # handed to the caller, in its thread
+            outcome = (False, exc)
+        self._outcome[key] = outcome
+        del job, outcome
+        done.set()
+
+    def take_over(self, keys: list[Hashable]) -> None:
+        """Do in the caller's thread, in the order of ``keys`` (the longest first, for the
+        two threads to finish together), the jobs under ``keys`` that have not begun: for a
+        caller that will ask for every one of them and has nothing else to do, while the
+        thread beside goes on through the queue."""
+        while True:
+            with self._lock:
+                key = next((key for key in keys if key in self._waiting), None)
+                if key is None:
+                    return
+                job = self._waiting.pop(key)
+                done = self._begun[key] = threading.Event()
+            self._do(key, job, done)
 
     def __contains__(self, key: Hashable) -> bool:
         """Whether a job was queued under ``key`` (done, begun, waiting or taken over)."""

@@ -106,6 +106,7 @@ def _records(run: Run, pack: Pack, breakdown: Breakdown | None, suppress_below: 
         progress(len(chosen), len(chosen), "")
     # judged once every indicator is counted: the duplicate-row notes worked out beside the
     # run are asked for last, so that the run waits for them as little as it can
+    run.take_over_notes([indicator for indicator, total, _ in counted if total.notes is not None])
     records = []
     for indicator, total, groups in counted:
         notes = {} if total.notes is None else duplicate_notes(indicator, run, total.notes, beside=True)
