@@ -87,11 +87,12 @@ def test_a_few_words_code_exactly_the_cells_equal_to_them(words, others, seed, b
 
 
 @given(st.lists(st.integers(0, 3_000), min_size=1, max_size=60), st.integers(-2**62, 2**62), st.integers(1, 50),
-       st.sampled_from([np.int32, np.int64]), st.booleans(), st.sampled_from([1, 3, 1 << 16]))
-def test_dense_codes_rank_values_as_a_sort_does(offsets, low, stretch, dtype, words_by_bytes, block):
-    """Codes by a bit per value of the span and a count per word (no sort) are each value's
-    rank among the distinct values, across word boundaries, for either integer width, and
-    with the population of a word counted byte by byte (numpy 1) or at once (numpy 2)."""
+       st.sampled_from([np.int32, np.int64]), st.booleans(), st.sampled_from([1, 3, 1 << 16]), st.booleans())
+def test_dense_codes_rank_values_as_a_sort_does(offsets, low, stretch, dtype, words_by_bytes, block, table):
+    """Codes by a table of codes over the span, or by a bit per value of the span and a
+    count per word (no sort), are each value's rank among the distinct values, across word
+    boundaries, for either integer width, and with the population of a word counted byte
+    by byte (numpy 1) or at once (numpy 2)."""
     import indicators._arrays as arrays
 
     if dtype is np.int32:
@@ -99,6 +100,7 @@ def test_dense_codes_rank_values_as_a_sort_does(offsets, low, stretch, dtype, wo
     values = (low + np.array(offsets, dtype=np.int64) * stretch).astype(dtype)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(arrays, "CHUNK_ROWS", block)
+        patch.setattr(arrays, "TABLE_SPAN_FLOOR", 2**40 if table else -2**40)
         if words_by_bytes:
             patch.delattr(np, "bitwise_count", raising=False)
         codes, count = arrays.dense_codes(values)

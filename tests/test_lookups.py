@@ -133,12 +133,14 @@ def test_lookup_on_a_column_of_another_name():
 
 @given(st.lists(st.one_of(st.none(), st.integers(-5, 40), st.just(-2**63)), max_size=30),
        st.lists(st.one_of(st.none(), st.integers(-50, 10**9), st.sampled_from([-2**63, -2**63 + 1, 2**63 - 1])),
-                max_size=30))
-def test_key_codes_match_equal_keys_whichever_way_they_are_built(own, other):
-    """Codes (dense addressing or sorting) equal exactly where the keys are equal, also for
-    keys at the ends of the integers (whose offsets from the smallest key wrap)."""
+                max_size=30), st.booleans())
+def test_key_codes_match_equal_keys_whichever_way_they_are_built(own, other, table):
+    """Codes (a table of codes or a rank dictionary over the keys' span, or sorting) equal
+    exactly where the keys are equal, also for keys at the ends of the integers (whose
+    offsets from the smallest key wrap)."""
     import numpy as np
 
+    import indicators._arrays
     from indicators._grids import shared_codes
     from indicators._vectors import Vec
 
@@ -146,7 +148,9 @@ def test_key_codes_match_equal_keys_whichever_way_they_are_built(own, other):
         data = np.array([0 if v is None else v for v in values], dtype=np.int64)
         return Vec("int", data, np.array([v is None for v in values], dtype=bool))
 
-    own_codes, other_codes, n_keys = shared_codes(vec(own), vec(other))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indicators._arrays, "TABLE_SPAN_FLOOR", 2**40 if table else -2**40)
+        own_codes, other_codes, n_keys = shared_codes(vec(own), vec(other))
     distinct = sorted({v for v in own if v is not None})
     assert max(len(distinct), 1) == n_keys
     for value, code in zip(own, own_codes):

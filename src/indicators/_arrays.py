@@ -391,6 +391,9 @@ def unique(values: np.ndarray, return_inverse: bool = False):
 
 _WORD = 64
 _ONE = np.uint64(1)
+# spans of up to this many values (or four times the values coded) get a table of codes: read at
+# each call (tests set it, to hold both ways of coding to a sort)
+TABLE_SPAN_FLOOR = 1 << 20
 _BYTE_POPULATION = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.uint8)
 
 
@@ -401,8 +404,8 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
         return np.zeros(0, dtype=np.int64), 0
     low, high = int(values.min()), int(values.max())
     if ranks_pay(low, high, values.size):
-        ranks = SpanRanks(values, low, high - low + 1)
-        return ranks.codes(values), ranks.count
+        ranks = SpanRanks(values, low, high - low + 1, values.size)
+        return ranks.codes(values).astype(np.int64, copy=False), ranks.count
     distinct, inverse = unique(values, return_inverse=True)
     return inverse, int(distinct.size)
 
@@ -425,21 +428,33 @@ def _population(words: np.ndarray) -> np.ndarray:
 
 
 class SpanRanks:
-    """The distinct values among some integers, as a bit per value of their span and a
-    running count of the bits per 64 values (a rank dictionary): a value's code, its rank
-    among the distinct values, is the count before its word plus the bits below it in
-    its word. No sort; about a byte a value of the span while it is built (a flag per
-    value, packed into bits), a quarter of one after.
+    """The distinct values among some integers, looked up by their offsets in the span of
+    those values: each value's code is its rank among the distinct values. No sort.
+
+    Over a span of no more values than four times the values coded (and a million at
+    least), a table of codes, one int32 a value of the span (-1 where no value is), makes a
+    code one lookup. Over a wider span, a rank dictionary: a bit per value of the span and a running
+    count of the bits per 64 values, so that a code is the count before its word plus the
+    bits below it in its word: a quarter of a byte a value of the span, where the table of
+    codes takes four. Both take a byte a value of the span for a moment (a flag per value)
+    while they are built.
 
     ``low`` is the smallest value and ``span`` the values from it to the largest; a word
     of no values at either end makes any value outside the span (wrapped or not) absent.
     """
 
-    def __init__(self, present: np.ndarray, low: int, span: int) -> None:
+    def __init__(self, present: np.ndarray, low: int, span: int, n_coded: int) -> None:
         self.base = low - _WORD  # the first word is the empty one below the span
         words = (span + _WORD - 1) // _WORD + 2
         seen = np.zeros(words * _WORD, dtype=bool)
         seen[present.astype(np.int64, copy=False) - self.base] = True
+        self.table: np.ndarray | None = None
+        if span <= 4 * n_coded + TABLE_SPAN_FLOOR:
+            running = np.cumsum(seen, dtype=np.int32 if span < 2**31 - 1 else np.int64)
+            self.count = int(running[-1])
+            running -= 1
+            self.table = np.where(seen, running, running.dtype.type(-1))
+            return
         # little-endian words whatever the machine: bit i of the flags is bit i % 64 of word i // 64
         self.words = np.packbits(seen, bitorder="little").view("<u8")
         del seen
@@ -449,8 +464,14 @@ class SpanRanks:
         self.before -= population
 
     def codes(self, values: np.ndarray, absent: int | None = None) -> np.ndarray:
-        """Each value's code (int64); with ``absent``, that code for values not among the
-        distinct ones (every value must be among them otherwise)."""
+        """Each value's code (int32 from a table of codes where they fit, else int64); with
+        ``absent``, that code for values not among the distinct ones (every value must be
+        among them otherwise)."""
+        if self.table is not None:  # one lookup a value, -1 where absent (the ends' words included)
+            codes = self.table.take(values.astype(np.int64, copy=False) - self.base, mode="clip")
+            if absent is not None and absent != -1:
+                codes[codes < 0] = absent
+            return codes
         out = np.empty(values.size, dtype=np.int64)
         for rows in row_chunks(values.size):
             offset = values[rows].astype(np.int64, copy=False) - self.base  # wraps, if at all, outside

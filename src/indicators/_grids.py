@@ -165,12 +165,10 @@ def _dense_codes(own_values, own_missing, present_values, other_values, other_mi
     low, high = int(present_values.min()), int(present_values.max())
     if not ranks_pay(low, high, own_values.size + other_values.size):
         return None
-    ranks = SpanRanks(present_values, low, high - low + 1)
+    ranks = SpanRanks(present_values, low, high - low + 1, own_values.size + other_values.size)
 
     def coded(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
         codes = ranks.codes(values, absent=-1)
-        if missing.any():
-            codes[missing] = -1
-        return codes
+        return np.where(missing, codes.dtype.type(-1), codes) if missing.any() else codes
 
     return coded(own_values, own_missing), coded(other_values, other_missing), ranks.count
