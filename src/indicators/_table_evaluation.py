@@ -212,8 +212,11 @@ class TableEvaluation:
     def _repeated_rows(self, candidates: np.ndarray | None) -> np.ndarray:
         """:meth:`repeated_rows`, compared among ``candidates`` only (None: every row).
         Reads nothing but the table's columns as given, so that another thread may do it."""
-        # a date's NaT and a string's code -1 are its missing cells already: no mask to apply
-        columns = [(column.stored, None if column.type in ("date", "str") else column.missing)
+        # a date's NaT and a string's code -1 are its missing cells already: no mask to apply;
+        # text already coded is read as its codes (equal texts, equal codes; blank cells -1,
+        # as the text's digest takes them), text no one has read as it is
+        columns = [(column.data if column.type == "str" and not column.awaits_coding else column.stored,
+                    None if column.type in ("date", "str") else column.missing)
                    for column in self.table.columns.values()]
         if candidates is None:
             return repeated_rows(columns, self.table.n_rows)
