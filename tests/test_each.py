@@ -108,6 +108,25 @@ def test_chunks_of_the_table_merge_into_the_whole_tables_figures(kind, distinct)
         assert [{**r, "notes": {}} for r in whole] == [{**r, "notes": {}} for r in merged]  # duplicates note aside
 
 
+def test_a_mean_and_a_largest_over_one_selection_share_who_holds_what(monkeypatch):
+    """A mean caseload and the largest over the same rows are one holding, worked out once
+    and listed as one step both use, each then aggregated its own way."""
+    import indicators._table_aggregates as aggregates
+
+    text = CASELOAD + CASELOAD.replace("[indicators.caseload]", "[indicators.caseload_max]").replace(
+        'kind = "mean"', 'kind = "max"')
+    pack = pack_from(text)
+    (held,) = [s for s in indicators.compile(pack).steps if s.kind == "hold"]
+    assert ("caseload", "caseload_max") == held.users
+    assert 2 == len([s for s in indicators.compile(pack).steps if s.kind == "aggregate"])
+    calls = []
+    held_by_each = aggregates.held_by_each
+    monkeypatch.setattr(aggregates, "held_by_each", lambda *args: calls.append(args) or held_by_each(*args))
+    results = indicators.evaluate(pack, EPISODES, "2016-12", "2016-12")
+    assert 1 == len(calls)
+    assert (4 / 3, 2.0) == (results.get("caseload", "2016-12").value, results.get("caseload_max", "2016-12").value)
+
+
 def test_the_plan_names_what_each_aggregates():
     (step,) = [s for s in indicators.compile(pack_from(CASELOAD)).steps if s.kind == "aggregate"]
     assert step.description.startswith("mean of rows held by each worker_id over: open at each month end")

@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 from indicators._breakdowns import GroupedTableEvaluation
 from indicators._table_evaluation import TableEvaluation
-from indicators._work import (Account, Aggregate, Count, Derived, EndingBeforeStart, LookupGrid, MissingKey,
+from indicators._work import (Account, Aggregate, Count, Derived, EndingBeforeStart, HeldByEach, LookupGrid, MissingKey,
                               MonthBuckets, NegativeDurations, Pairs, Placement, Reasons, Undated, Unknown, pass_placement,
                               selection_key)
 from strategies import contacts, episodes, indicator_packs, with_teams
@@ -90,11 +90,11 @@ def contacts_and_episodes() -> dict:
 
 # the work the plan names and the engine does under the same keys (internal steps of
 # these, such as the rows some window holds or a key's codes, are not listed)
-LISTED = (Derived, Placement, MonthBuckets, LookupGrid, Pairs, Reasons, Count, Aggregate, Account, Unknown, Undated,
-          EndingBeforeStart, MissingKey, NegativeDurations)
+LISTED = (Derived, Placement, MonthBuckets, LookupGrid, Pairs, Reasons, Count, Aggregate, HeldByEach, Account,
+          Unknown, Undated, EndingBeforeStart, MissingKey, NegativeDurations)
 # work the plan lists that every evaluation does, whatever the data
-ALWAYS_DONE = (Placement, MonthBuckets, Reasons, Count, Aggregate, Account, Unknown, Undated, EndingBeforeStart,
-               MissingKey, NegativeDurations)
+ALWAYS_DONE = (Placement, MonthBuckets, Reasons, Count, Aggregate, HeldByEach, Account, Unknown, Undated,
+               EndingBeforeStart, MissingKey, NegativeDurations)
 
 
 def work_done(monkeypatch, pack: indicators.Pack, tables: dict, **options) -> set:

@@ -14,8 +14,8 @@ import attrs
 
 from ._expressions import Call, Name, names_used, walk
 from ._pack import AGGREGATE_KINDS, Expr, Indicator, Lookup, Measure, Pack, columns_needed
-from ._work import (Aggregate, Count, Derived, DuplicateRows, EndingBeforeStart, Key, LookupGrid, MissingKey,
-                    MonthBuckets, Pairs, Placement, Read, Reasons, RowValue, Unknown, account_key,
+from ._work import (Aggregate, Count, Derived, DuplicateRows, EndingBeforeStart, HeldByEach, Key, LookupGrid,
+                    MissingKey, MonthBuckets, Pairs, Placement, Read, Reasons, RowValue, Unknown, account_key,
                     accounted_by_reasons, durations_taken, is_pair_level, lookup_key, lookups_read,
                     cell_columns, negative_durations_key, noted_measures, pass_placement, placement_key,
                     row_level_where, row_selection_key, selection_key, texts, undated_key)
@@ -212,8 +212,8 @@ def _room_in(passes: list[ReasonPass], key: Key, measure: Measure, of: Expr | No
 class Step:
     """One unit of work of an evaluation, done once for every indicator that needs it."""
 
-    kind: str  # read | derive | duplicates | place | filter | lookup | pairs | reasons | count | aggregate
-    #            | account | notes
+    kind: str  # read | derive | duplicates | place | filter | lookup | pairs | reasons | count | hold
+    #            | aggregate | account | notes
     table: str
     description: str
     key: Key = attrs.field(repr=False)  # the name the engine does this work under
@@ -337,6 +337,9 @@ def _measure_steps(plan: _Builder, pack: Pack, indicator: Indicator, measure: Me
             held = f"distinct {measure.distinct}" if measure.distinct else "rows"
             what, key = f"{held} held by each {indicator.each}", Aggregate(
                 selection_key(measure), indicator.kind, measure.distinct, each=indicator.each)
+            # the holding itself, which a mean and a largest over the same selection share
+            plan.add(table, f"{what} over: " + _selection_text(measure, filters),
+                     HeldByEach(selection_key(measure), measure.distinct, indicator.each), user)
         else:
             what, key = indicator.of.text, Aggregate(selection_key(measure), indicator.kind, measure.distinct,
                                                      of=texts((indicator.of,))[0])
@@ -447,7 +450,7 @@ def compile(pack: Pack) -> Plan:
         for measure, chain in _reason_uses(indicator):
             _pass_steps(plan, passes.for_filters(measure, chain), measure, indicator.id)
         _note_steps(plan, passes, indicator)
-    order = ("read", "derive", "duplicates", "place", "filter", "lookup", "pairs", "reasons", "count",
+    order = ("read", "derive", "duplicates", "place", "filter", "lookup", "pairs", "reasons", "count", "hold",
              "aggregate", "account", "notes")
     steps = sorted(plan.steps.values(), key=lambda s: (s.table, order.index(s.kind)))
     return Plan(pack.name, tuple(steps), tuple(pack.indicators))

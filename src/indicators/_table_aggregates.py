@@ -13,7 +13,7 @@ from ._expressions import to_text
 from ._pack import Expr, Measure
 from ._table_evaluation import TableEvaluation
 from ._windows import merged_ranges
-from ._work import Aggregate, is_pair_level, selection_key
+from ._work import Aggregate, HeldByEach, is_pair_level, selection_key
 
 
 def distinct_keys(evaluation: TableEvaluation, measure: Measure) -> list[np.ndarray]:
@@ -222,7 +222,8 @@ def aggregate_each(evaluation: TableEvaluation, measure: Measure, each: str, kin
     """How many values of ``each`` hold rows in each period, and the ``kind`` of the
     rows they hold (a mean caseload per worker, say)."""
     def aggregated() -> tuple[np.ndarray, np.ndarray]:
-        periods, held = held_by_each(evaluation, measure, each)
+        periods, held = evaluation.shared(HeldByEach(selection_key(measure), measure.distinct, each),
+                                          lambda: held_by_each(evaluation, measure, each))
         return aggregate_by_period(periods, held.astype(np.float64), kind, evaluation.periods.count)
 
     return evaluation.shared(Aggregate(selection_key(measure), kind, measure.distinct, each=each), aggregated)

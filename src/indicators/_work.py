@@ -347,6 +347,18 @@ class Count(Key):
 
 
 @attrs.frozen
+class HeldByEach(Key):
+    """For each period, the rows (or distinct values of ``distinct``) of a selection held
+    by each value of a column (``each``): what the aggregates of them (a mean caseload, the
+    largest) share."""
+
+    kind: ClassVar[str] = "hold"
+    selection: tuple
+    distinct: str | None
+    each: str
+
+
+@attrs.frozen
 class Aggregate(Key):
     """The aggregate of a value (``of``), or of the rows held by each value of a column
     (``each``), over a selection in each period."""
