@@ -93,6 +93,22 @@ def test_jobs_taken_over_run_in_the_callers_thread_in_its_order_and_give_their_o
     assert threads.get("unasked", me) != me  # left to the thread beside (or dropped at close)
 
 
+def test_an_interrupt_in_a_job_taken_over_stops_the_caller_at_once():
+    """Ctrl-C (or SystemExit) while the caller works out a job it took over reaches it at
+    once, not at the next ask, and no later job is begun in its thread."""
+    ran = []
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    background = Background([])  # nothing beside: every job is the caller's to take
+    background._waiting.update({"a": interrupted, "b": lambda: ran.append("b")})
+    with pytest.raises(KeyboardInterrupt):
+        background.take_over(["a", "b"])
+    assert [] == ran
+    background.close()
+
+
 def test_a_key_never_queued_is_computed_by_the_caller():
     assert 7 == Background([]).result("anything", lambda: 7)
 

@@ -199,6 +199,20 @@ def test_text_in_the_other_byte_order_is_coded_when_the_table_is_built():
     assert other["outcome"].data.tolist() == native["outcome"].data.tolist()
 
 
+def test_text_in_the_other_byte_order_repeats_as_its_codes_do():
+    """A column built directly from text in the other byte order (a plugin's loader, say)
+    is digested as its codes would be: blank cells of any width are all missing, so the
+    duplicate note does not depend on whether an indicator has coded the column first."""
+    from indicators._arrays import repeated_rows
+
+    cells = np.array([" ", "", "nfa", "nfa "] * 600, dtype=">U4")
+    column = indicators.Column("outcome", "str", cells)
+    as_text = repeated_rows([(column.stored, None)], cells.size)
+    as_codes = repeated_rows([(column.data, None)], cells.size)
+    assert as_text.tolist() == as_codes.tolist()
+    assert 1 in as_text.tolist()  # the empty cell repeats the blank one before it
+
+
 def test_text_read_from_a_file_is_coded_when_the_table_is_built():
     """Cells read from a file are a temporary array: coded at once, they are not kept
     beside their codes (a caller's own array is kept as given, being held anyway)."""

@@ -610,6 +610,8 @@ def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: 
             for position, (data, missing) in enumerate(columns):
                 part = data[rows]
                 if part.dtype.kind == "U":  # a text column not yet coded
+                    if not part.dtype.isnative:  # read in the machine's byte order, as its codes are made
+                        part = part.astype(part.dtype.newbyteorder("="))
                     words = _text_digest(part, cell)
                 elif part.dtype.itemsize == 8 and missing is None:
                     words = part.view(np.uint64)  # read as they are: no copy

@@ -53,11 +53,15 @@ class Background:
                 done = self._begun[key] = threading.Event()
             self._do(key, job, done)
 
-    def _do(self, key: Hashable, job: Callable[[], Any], done: threading.Event) -> None:
+    def _do(self, key: Hashable, job: Callable[[], Any], done: threading.Event, here: bool = False) -> None:
         try:
             outcome = (True, job())
         except BaseException as exc:  # handed to the caller, in its thread
             outcome = (False, exc)
+            if here and not isinstance(exc, Exception):  # an interrupt of the caller's own thread: now
+                self._outcome[key] = outcome
+                done.set()
+                raise
         self._outcome[key] = outcome
         del job, outcome
         done.set()
@@ -74,7 +78,7 @@ class Background:
                     return
                 job = self._waiting.pop(key)
                 done = self._begun[key] = threading.Event()
-            self._do(key, job, done)
+            self._do(key, job, done, here=True)
 
     def __contains__(self, key: Hashable) -> bool:
         """Whether a job was queued under ``key`` (done, begun, waiting or taken over)."""
