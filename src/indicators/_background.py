@@ -53,15 +53,11 @@ class Background:
                 done = self._begun[key] = threading.Event()
             self._do(key, job, done)
 
-    def _do(self, key: Hashable, job: Callable[[], Any], done: threading.Event, here: bool = False) -> None:
+    def _do(self, key: Hashable, job: Callable[[], Any], done: threading.Event) -> None:
         try:
             outcome = (True, job())
         except BaseException as exc:  # handed to the caller, in its thread
             outcome = (False, exc)
-            if here and not isinstance(exc, Exception):  # an interrupt of the caller's own thread: now
-                self._outcome[key] = outcome
-                done.set()
-                raise
         self._outcome[key] = outcome
         del job, outcome
         done.set()
@@ -78,7 +74,10 @@ class Background:
                     return
                 job = self._waiting.pop(key)
                 done = self._begun[key] = threading.Event()
-            self._do(key, job, done, here=True)
+            self._do(key, job, done)
+            succeeded, value = self._outcome[key]
+            if not succeeded and not isinstance(value, Exception):  # an interrupt of this thread: now
+                raise value
 
     def __contains__(self, key: Hashable) -> bool:
         """Whether a job was queued under ``key`` (done, begun, waiting or taken over)."""

@@ -47,7 +47,6 @@ class Run:
         self._last_readers: dict[str, str] | None = None
         self.background = NOTHING_BESIDE
         self._grid_tables: dict[tuple, set[str]] = {}  # each grid queued beside the run: the tables it reads
-        self._notes_beside: list[tuple] = []  # the duplicate-row notes queued beside the run
 
     def begin_beside(self, duplicates: bool = True) -> None:
         """Begin, beside the run, the work on its large tables that reads nothing but
@@ -92,7 +91,6 @@ class Run:
             for evaluation in self.tables.values():
                 evaluation.work.share_between_threads()
                 evaluation.row_work.share_between_threads()
-        self._notes_beside = list(notes)
         self.background = Background([*jobs.items(), *notes.items(), *grids.items()])
 
     def _grid_beside(self, lookup: Lookup, measure: Measure) -> bool:
@@ -119,10 +117,10 @@ class Run:
         """Work out here the duplicate-row notes of ``indicators`` queued beside the run that
         have not begun there, once the run has nothing left to do but ask for them."""
         tables = {measure.table for indicator in indicators for measure, _ in noted_measures(indicator)}
-        notes = [key for key in self._notes_beside if key[0] in tables]
         # the largest table's first: a note's time goes with its rows
-        notes.sort(key=lambda key: self.tables[key[0]].table.n_rows, reverse=True)
-        self.background.take_over(notes)
+        beside = sorted((table for table in tables if self.duplicates_beside(table)),
+                        key=lambda table: self.tables[table].table.n_rows, reverse=True)
+        self.background.take_over([(table, DuplicateRows()) for table in beside])
 
     def end(self) -> None:
         """Drop the work queued beside the run that nothing has asked for, and wait for the
