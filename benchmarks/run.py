@@ -160,15 +160,16 @@ def bench_size(size: int, repeat: int, yardstick, calendar) -> dict:
     def engine():
         return indicators.evaluate(pack, tables, START, END)
 
-    # the engine's duplicate-row note alone (part of the engine's time above): every
-    # table's rows digested and the digests sorted, as each evaluation does it
-    from indicators._arrays import repeated_rows
+    # the engine's duplicate-row notes alone (part of the engine's time above), as each
+    # evaluation works them out: each table's rows that the run's windows may hold digested
+    # and their digests sorted (the referrals' too, which the run reads from previous()'s sort)
+    from indicators._data_check import parse_run, start_run
 
-    built = [indicators.table_from_mapping(name, columns) for name, columns in tables.items()]
+    run = start_run(pack, tables, *parse_run(START, END), None, registry=indicators.default_registry())
+    noted = [evaluation for evaluation in run.tables.values() if run.noted_measures(evaluation.table.name)]
 
     def duplicates():
-        return [repeated_rows([(c.data, c.missing) for c in table.columns.values()], table.n_rows)
-                for table in built]
+        return [evaluation._repeated_rows(evaluation.noted_scope, None) for evaluation in noted]
 
     runs = {"engine": engine, "reference": lambda: ref_numpy.compute(data),
             "numpy": lambda: baselines.numpy_eight(data, calendar), "duplicates": duplicates}
@@ -302,7 +303,8 @@ def markdown(command: str, sizes: list, full: list, repeat: int, load: tuple) ->
               "during its call (the duplicate-row notes of tables of 100,000 rows or more are worked out in a "
               "second thread beside the evaluation), against the reference's in the same round: the reference "
               "runs in one thread. The duplicate-row note's column times that step of the engine "
-              "alone (every table's rows digested, one sort of the digests per table, in one thread), in the "
+              "alone (each table's rows that the run's windows may hold digested, one sort of their digests "
+              "per table, in one thread), in the "
               "same rounds; the reference has no such note.", "",
               "| size | input columns | engine adds (share of input) | our numpy adds | reference adds |",
               "| --- | ---: | ---: | ---: | ---: |"]

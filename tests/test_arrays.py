@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, strategies as st
 
-from indicators._arrays import (distinct_per_group, factorize_strings, factorize_text, repeated_rows, repeated_rows_among,
-                                row_digests, unique)
+from indicators._arrays import distinct_per_group, factorize_strings, factorize_text, repeated_rows, row_digests, unique
 from indicators._windows import distinct_range_counts
 
 
@@ -196,7 +195,26 @@ def test_rows_sharing_a_sort_key_are_the_only_ones_that_repeat(rows):
         return
     assert candidates.tolist() == sorted(candidates.tolist())
     columns = [(key, key_missing), (order, order_missing), (other, None)]
-    assert expected == repeated_rows_among(columns, candidates).tolist()
+    assert expected == repeated_rows(columns, len(rows), among=candidates).tolist()
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.none(), st.sampled_from(["a", "b", " "]))), max_size=60),
+       st.lists(st.booleans(), min_size=60, max_size=60), st.sampled_from([1, 3, 64]))
+def test_repeated_rows_among_some_rows_compare_those_alone(rows, chosen, block):
+    """Rows compared ``among`` some positions (read block by block where they are, text not
+    yet coded among them): a row counts when it equals an earlier row among them."""
+    from indicators import _arrays
+
+    among = np.array([p for p in range(len(rows)) if chosen[p]], dtype=np.int64)
+    first = np.array([a for a, _ in rows], dtype=np.int16)
+    text = np.array([t or "" for _, t in rows] or [""], dtype=str)[:len(rows)]
+    picked = [(rows[p][0], (rows[p][1] or "").strip() or None) for p in among.tolist()]
+    expected = [p for k, p in enumerate(among.tolist()) if picked[k] in picked[:k]]
+    _arrays.CHUNK_ROWS, saved = block, _arrays.CHUNK_ROWS
+    try:
+        assert expected == repeated_rows([(first, None), (text, None)], len(rows), among=among).tolist()
+    finally:
+        _arrays.CHUNK_ROWS = saved
 
 
 _TEXTS = ["", " ", "  ", "\u3000", "\t\n", "a", "a ", " a", "é", "Duty 1", "Duty 10", "\U0001F600", "x" * 9]

@@ -347,7 +347,7 @@ def test_a_failure_beside_the_run_reaches_the_caller_as_it_would_in_the_run(monk
     pack = indicators.loads_pack(PACK)
     tables, _ = _tables(3)
 
-    def refused(columns, n_rows):
+    def refused(columns, n_rows, among=None):
         raise MemoryError("no memory for the digests")
 
     monkeypatch.setattr("indicators._table_evaluation.repeated_rows", refused)

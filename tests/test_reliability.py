@@ -247,12 +247,92 @@ def test_rows_alike_in_their_missing_cells_are_duplicates():
     pack = indicators.loads_pack(
         '[indicators.contacts]\ntitle = "Contacts"\nkind = "count"\ntable = "contacts"\ndate = "received_on"\n')
     day = datetime.date(2017, 1, 5)
-    contacts = {"child_id": ["a", "a", None, None, "a", None, "b"],
-                "received_on": [None, None, day, day, day, None, day],
-                "outcome": [1, 1, 2, 2, 2, None, None]}
+    contacts = {"child_id": ["a", "a", None, None, "a", None, "b", "c", "c"],
+                "received_on": [day, day, day, day, day, day, day, None, None],
+                "outcome": [None, None, 2, 2, 2, None, None, 1, 1]}
     record = indicators.evaluate(pack, {"contacts": contacts}, "2017-01", "2017-01").get("contacts", "2017-01")
-    # rows 2 and 4 repeat rows 1 and 3; row 5 differs from each in a missing cell alone
-    assert 2 == record.notes["duplicate rows (contacts)"]
+    # rows 2 and 4 repeat rows 1 and 3; rows 5 and 6 differ from 1 and 3 in a missing cell
+    # alone; rows 8 and 9 are alike but dated nowhere, so in no month's window
+    assert {"duplicate rows (contacts)": 2, "missing date (contacts.received_on)": 2} == record.notes
+
+
+_BY_WINDOW = textwrap.dedent("""
+    [indicators.month]
+    title = "Contacts in the month"
+    kind = "count"
+    table = "contacts"
+    date = "received_on"
+    window = "month"
+
+    [indicators.year]
+    title = "Contacts in the year to date"
+    kind = "count"
+    table = "contacts"
+    date = "received_on"
+    window = "ytd"
+
+    [indicators.open]
+    title = "Open episodes"
+    kind = "count"
+    table = "episodes"
+    window = "snapshot"
+    start = "started_on"
+    end = "ended_on"
+    """)
+
+
+def test_duplicate_rows_are_noted_in_each_period_whose_window_holds_them():
+    """The note counts the rows of each result's window that equal an earlier row: a
+    month's repeats in that month, a year to date's from the year's first month on, an
+    episode's at each month end it is open, and repeats dated before every window nowhere."""
+    pack = indicators.loads_pack(_BY_WINDOW)
+    day = datetime.date
+    received = [day(2016, 3, 9)] * 2 + [day(2016, 12, 1)] * 2 + [day(2017, 1, 5)] * 2 + [day(2017, 3, 1)] * 3
+    contacts = {"child_id": [1] * len(received), "received_on": received}
+    episodes = {"child_id": [7, 7, 8], "started_on": [day(2016, 12, 20)] * 3,
+                "ended_on": [day(2017, 2, 10), day(2017, 2, 10), None]}
+    results = indicators.evaluate(pack, {"contacts": contacts, "episodes": episodes}, "2017-01", "2017-03")
+
+    def noted(indicator: str, table: str) -> list[int]:
+        return [results.get(indicator, period).notes.get(f"duplicate rows ({table})", 0)
+                for period in ("2017-01", "2017-02", "2017-03")]
+
+    assert [1, 0, 2] == noted("month", "contacts")
+    assert [2, 2, 4] == noted("year", "contacts")  # December's pair is in the year; March 2016's in none
+    assert [1, 0, 0] == noted("open", "episodes")  # the pair ends in February: open at January's end
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 20), st.one_of(st.none(), st.integers(0, 12))),
+                max_size=80), st.integers(0, 2**32 - 1))
+def test_duplicate_rows_noted_by_period_equal_a_naive_count(rows, seed):
+    """Per period, the rows in the window equal to an earlier row, counted naively, for
+    event windows and episodes, whether the note compares the rows its windows may hold
+    or (holding most) the whole table."""
+    rng = np.random.default_rng(seed)
+    rows = rows + [rows[int(i)] for i in rng.integers(0, len(rows), len(rows) // 2)] if rows else rows
+    origin = datetime.date(2016, 1, 1)
+    as_day = lambda months: None if months is None else origin + datetime.timedelta(days=31 * months)  # noqa: E731
+    received = [as_day(m) for _, m, _ in rows]
+    ended = [None if e is None else as_day(m + e) for _, m, e in rows]
+    table = {"child_id": [c for c, _, _ in rows], "received_on": received, "started_on": received, "ended_on": ended}
+    pack = indicators.loads_pack(_BY_WINDOW)
+    results = indicators.evaluate(pack, {"contacts": table, "episodes": table}, "2016-10", "2017-03")
+    keys = [(c, r, e) for c, r, e in zip(table["child_id"], received, ended)]
+    periods = [(2016, 10), (2016, 11), (2016, 12), (2017, 1), (2017, 2), (2017, 3)]
+    for year, month in periods:
+        first = datetime.date(year, month, 1)
+        last = datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
+        windows = {
+            ("month", "contacts"): lambda r, e: r is not None and first <= r <= last,
+            ("year", "contacts"): lambda r, e: r is not None and datetime.date(2016, 4, 1) <= r <= last,
+            ("open", "episodes"): lambda r, e: r is not None and r <= last and (e is None or e > last),
+        }
+        # contacts and episodes are the same rows, equal where all their cells are
+        for (indicator, table_name), holds in windows.items():
+            expected = sum(1 for p, (_, r, e) in enumerate(keys) if holds(r, e) and keys[p] in keys[:p])
+            record = results.get(indicator, f"{year}-{month:02d}")
+            assert expected == record.notes.get(f"duplicate rows ({table_name})", 0), (indicator, year, month)
 
 
 @settings(deadline=None, max_examples=40)
@@ -289,7 +369,8 @@ def test_duplicate_rows_of_a_table_sorted_for_previous_are_all_found(seed, copie
         """))
     table = {"child_id": [c for c, _, _ in rows], "referred_on": [d for _, d, _ in rows], "team": [t for _, _, t in rows]}
     results = indicators.evaluate(pack, {"referrals": table}, "2017-07", "2017-07")
-    expected = sum(1 for p in range(len(rows)) if rows[p] in rows[:p])
+    in_window = lambda day: day is not None and datetime.date(2017, 4, 1) <= day <= datetime.date(2017, 7, 31)  # noqa: E731
+    expected = sum(1 for p in range(len(rows)) if in_window(rows[p][1]) and rows[p] in rows[:p])
     assert expected == results.get("rereferrals", "2017-07").notes.get("duplicate rows (referrals)", 0)
 
 

@@ -595,20 +595,23 @@ def _strictly_increasing(data: np.ndarray, missing: np.ndarray | None) -> bool:
     return bool((data[1:] > data[:-1]).all())
 
 
-def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int) -> Iterator[tuple[slice, np.ndarray]]:
-    """Each cache-sized block of rows and a 32-bit digest of each of its rows' cells
-    (missing cells alike), in a buffer reused from block to block."""
+def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int,
+                   at: np.ndarray | None = None) -> Iterator[tuple[slice, np.ndarray]]:
+    """Each cache-sized block of rows (of the rows at positions ``at``, when given) and a
+    32-bit digest of each of its rows' cells (missing cells alike), in a buffer reused from
+    block to block."""
     block = block_rows(n_rows)
     state, word = np.empty(block, dtype=np.uint64), np.empty(block, dtype=np.uint64)
     out = np.empty(block, dtype=np.uint32)
     for rows in row_chunks(n_rows):
         k = rows.stop - rows.start
         acc, cell = state[:k], word[:k]
+        taken = rows if at is None else at[rows]  # the block's rows, gathered block by block
         with np.errstate(over="ignore"):
             if not columns:
                 acc[...] = 0
             for position, (data, missing) in enumerate(columns):
-                part = data[rows]
+                part = data[taken]
                 if part.dtype.kind == "U":  # a text column not yet coded
                     if not part.dtype.isnative:  # read in the machine's byte order, as its codes are made
                         part = part.astype(part.dtype.newbyteorder("="))
@@ -621,7 +624,7 @@ def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: 
                     else:  # widened as a signed integer, so that -1 and 255 stay apart
                         np.copyto(cell, part, casting="unsafe")
                     if missing is not None:
-                        np.copyto(cell, _MISSING_CELL, where=missing[rows])
+                        np.copyto(cell, _MISSING_CELL, where=missing[taken])
                     words = cell
                 if position:
                     acc ^= words
@@ -633,31 +636,38 @@ def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: 
         yield rows, out[:k]
 
 
-def row_digests(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int) -> np.ndarray:
-    """A 32-bit digest of each row's cells (missing cells alike), in cache-sized blocks."""
+def row_digests(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int,
+                at: np.ndarray | None = None) -> np.ndarray:
+    """A 32-bit digest of each row's cells (of the rows at positions ``at``, when given;
+    missing cells alike), in cache-sized blocks."""
     digest = np.empty(n_rows, dtype=np.uint32)
-    for rows, block in _digest_blocks(columns, n_rows):
+    for rows, block in _digest_blocks(columns, n_rows, at):
         digest[rows] = block
     return digest
 
 
-def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int) -> np.ndarray:
+def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int,
+                  among: np.ndarray | None = None) -> np.ndarray:
     """Positions of the rows that equal an earlier row in every column (missing equal to
-    missing), ascending.
+    missing), ascending; only the rows at the ascending positions ``among`` are compared,
+    when given (the others count as neither repeating nor repeated).
 
     Exact: a column whose values rise from row to row (an export's row id, usually) tells
     every row apart at once; otherwise rows are told apart by a 32-bit digest and one sort
     of the digests (a 32-bit sort takes about 60% of a 64-bit one's time here), and only
     rows whose digest repeats (true repeats and collisions, about n^2 / 2^33 of them) are
-    compared cell by cell. The digests are sorted in place and, on a table of more than one
-    block, worked out again block by block to find the rows whose digest repeats: four
+    compared cell by cell. The digests are sorted in place and, on more than one block of
+    rows, worked out again block by block to find the rows whose digest repeats: four
     bytes a row at most, where keeping them in table order beside the sorted ones (and a
-    mask of the repeats) took nine.
+    mask of the repeats) took nine. Rows ``among`` are read block by block where they are:
+    no column is gathered whole.
     """
     none = np.zeros(0, dtype=np.int64)
+    if among is not None:
+        n_rows = among.size
     if n_rows < 2 or any(_strictly_increasing(data, missing) for data, missing in columns):
         return none  # a column such as an export's row id tells every row apart
-    digest = row_digests(columns, n_rows)
+    digest = row_digests(columns, n_rows, among)
     one_block = n_rows <= block_rows(n_rows)
     if one_block:
         ordered = np.sort(digest)
@@ -684,7 +694,7 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     marked[repeated >> shift] = True
     top = np.empty(block_rows(n_rows), dtype=np.intp)
     found, found_digests = [], []
-    blocks = [(slice(0, n_rows), digest)] if one_block else _digest_blocks(columns, n_rows)
+    blocks = [(slice(0, n_rows), digest)] if one_block else _digest_blocks(columns, n_rows, among)
     for rows, block in blocks:
         index = top[:rows.stop - rows.start]
         np.right_shift(block, shift, out=index, casting="unsafe")
@@ -694,6 +704,8 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
         found.append(flagged + rows.start)
         found_digests.append(block[flagged])
     candidates = np.concatenate(found)
+    if among is not None:
+        candidates = among[candidates].astype(np.int64, copy=False)  # ascending, as ``among`` is
     keys = [np.concatenate(found_digests).astype(np.uint64)]
     for data, missing in columns:
         keys.append(_cell_words(data[candidates], None if missing is None else missing[candidates]))
@@ -711,9 +723,3 @@ def _equal_to_previous(ordered: np.ndarray, pairs: slice) -> np.ndarray:
     later = ordered[pairs.start + 1:pairs.stop + 1]
     return later[later == ordered[pairs.start:pairs.stop]]
 
-
-def repeated_rows_among(columns: list[tuple[np.ndarray, np.ndarray | None]], candidates: np.ndarray) -> np.ndarray:
-    """:func:`repeated_rows`, where only the rows at ``candidates`` (ascending positions) can
-    equal another row: those rows alone are compared, by the same exact method."""
-    subset = [(data[candidates], None if missing is None else missing[candidates]) for data, missing in columns]
-    return candidates[repeated_rows(subset, candidates.size)].astype(np.int64, copy=False)

@@ -31,7 +31,7 @@ from ._run import Run
 from ._table_evaluation import Accounting, Selection, TableEvaluation
 from ._vectors import Vec
 from ._windows import Periods, period_dtype
-from ._work import DuplicateRows, Key, MonthBuckets, Placement, Shared, pass_placement, placement_key
+from ._work import Key, MonthBuckets, Placement, Shared, pass_placement, placement_key
 
 
 class GroupedPeriods:
@@ -87,12 +87,16 @@ class GroupedTableEvaluation(TableEvaluation):
         self._dtype = period_dtype(periods.count)
 
     def placement(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray]:
-        def place() -> tuple[np.ndarray, np.ndarray]:
-            lo, hi = self.total.placement(source)
-            offset = self.codes.astype(self._dtype) * self._dtype(self.total.periods.count)
-            return lo.astype(self._dtype) + offset, hi.astype(self._dtype) + offset
+        return self.shared(Placement(placement_key(source)),
+                           lambda: self._in_groups(*self.total.placement(source), self.codes))
 
-        return self.shared(Placement(placement_key(source)), place)
+    def placement_at(self, source: Measure | Lookup, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._in_groups(*self.total.placement_at(source, rows), self.codes[rows])
+
+    def _in_groups(self, lo: np.ndarray, hi: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Period ranges of the total moved to the periods of each row's group."""
+        offset = codes.astype(self._dtype) * self._dtype(self.total.periods.count)
+        return lo.astype(self._dtype) + offset, hi.astype(self._dtype) + offset
 
     def month_buckets(self, source: Measure | Lookup) -> np.ndarray:
         def place() -> np.ndarray:
@@ -132,15 +136,9 @@ class GroupedTableEvaluation(TableEvaluation):
         per_group = np.bincount(self.codes[rows], minlength=self.n_groups)
         return np.repeat(per_group, self.total.periods.count)
 
-    def duplicate_rows(self) -> np.ndarray:
-        """Rows equal to an earlier row, per group (equal rows share every column, so
-        their group too)."""
-        def counted() -> np.ndarray:
-            repeated = np.zeros(self.table.n_rows, dtype=bool)
-            repeated[self.total.repeated_rows()] = True
-            return self.rows_counted(repeated)
-
-        return self.shared(DuplicateRows(), counted)
+    def repeated_rows(self) -> np.ndarray:
+        """The total's (equal rows share every column, so their group too)."""
+        return self.total.repeated_rows()
 
 
 def _fold(value, n_groups: int):

@@ -60,7 +60,7 @@ def duplicate_notes(indicator: Indicator, run: Run, notes: dict[str, np.ndarray]
     add = _adder(notes, run.periods.count)
     for measure, _ in noted_measures(indicator):
         if beside is None or run.duplicates_beside(measure.table) == beside:
-            add(f"duplicate rows ({measure.table})", run.tables[measure.table].duplicate_rows())
+            add(f"duplicate rows ({measure.table})", run.tables[measure.table].duplicate_rows(measure))
     return notes
 
 

@@ -443,8 +443,8 @@ def compile(pack: Pack) -> Plan:
             for table in (measure.table, *(lookup.table for lookup in measure.lookups)):
                 columns = tuple(sorted(needed.get(table, ())))
                 plan.add(table, "columns " + ", ".join(columns), Read(columns), indicator.id)
-            plan.add(measure.table, "rows equal to an earlier row (a digest of each row, one sort)",
-                     DuplicateRows(), indicator.id)
+            plan.add(measure.table, "rows equal to an earlier row, among those the run's windows may hold "
+                     "(a digest of each, one sort)", DuplicateRows(), indicator.id)
         for role, measure in measures:
             _measure_steps(plan, pack, indicator, measure, role)
         for measure, chain in _reason_uses(indicator):

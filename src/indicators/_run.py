@@ -45,6 +45,7 @@ class Run:
         self.skipped: dict[str, str] = {}  # indicators left out for want of a table: id to reason
         self.pack_as_run = pack  # the pack the caller gave, as the input answers it (before skipping)
         self._last_readers: dict[str, str] | None = None
+        self._noted: dict[str, tuple[Measure, ...]] | None = None
         self.background = NOTHING_BESIDE
         self._grid_tables: dict[tuple, set[str]] = {}  # each grid queued beside the run: the tables it reads
 
@@ -108,6 +109,16 @@ class Run:
             if not names <= stored or not all(engine_calls_only(expr.node, self.functions) for expr in exprs):
                 return False
         return True
+
+    def noted_measures(self, table: str) -> tuple[Measure, ...]:
+        """The measures over ``table`` whose rows the run's duplicate-row notes count."""
+        if self._noted is None:
+            noted: dict[str, list[Measure]] = {}
+            for indicator in self.pack.indicators.values():
+                for measure, _ in noted_measures(indicator):
+                    noted.setdefault(measure.table, []).append(measure)
+            self._noted = {name: tuple(measures) for name, measures in noted.items()}
+        return self._noted.get(table, ())
 
     def duplicates_beside(self, table: str) -> bool:
         """Whether ``table``'s duplicate-row note was begun beside the run."""

@@ -11,13 +11,13 @@ pass.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import attrs
 import numpy as np
 
-from ._arrays import (block_rows, dense_codes, present_extremes, repeated_rows, repeated_rows_among, row_chunks,
-                      unique)
+from ._arrays import block_rows, dense_codes, present_extremes, repeated_rows, row_chunks, unique
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
@@ -190,37 +190,104 @@ class TableEvaluation:
         return [derived for derived in self.derived if derived in needed]
 
     def repeated_rows(self) -> np.ndarray:
-        """Positions of the rows equal in every column to an earlier row; kept with the
-        table, since they depend on nothing else."""
-        cache = self.table.cache
-        if "repeated_rows" not in cache:
-            cache["repeated_rows"] = self.run.background.result((self.table.name, DuplicateRows()),
-                                                                lambda: self._repeated_rows(self._rows_that_may_repeat()))
-        return cache["repeated_rows"]
+        """Positions of the rows that equal an earlier row in every column, among the rows
+        some period of the run's duplicate-row notes on this table may hold (:attr:`noted_scope`);
+        kept with the table, since they depend on nothing else, for the next run over the
+        same months (rows compared over the whole table serve every run)."""
+        scope = self.noted_scope
+        kept = self._kept_repeated_rows(scope)
+        if kept is None:
+            kept, compared = self.run.background.result(
+                (self.table.name, DuplicateRows()), lambda: self._repeated_rows(scope, self._rows_that_may_repeat()))
+            self.table.cache["repeated_rows", compared] = kept
+        return kept
 
-    def repeated_rows_job(self) -> Callable[[], np.ndarray] | None:
+    def _kept_repeated_rows(self, scope: tuple | None) -> np.ndarray | None:
+        cache = self.table.cache
+        return cache.get(("repeated_rows", scope), cache.get(("repeated_rows", None)))
+
+    def repeated_rows_job(self) -> Callable[[], tuple[np.ndarray, tuple | None]] | None:
         """The duplicate-row note as work another thread may do, when it will be needed
         and cannot be found more cheaply by this run: not kept with the table already,
         and no ``previous()``/``next()`` of the table's derived columns will have sorted
         its rows (whose ties then give the candidates, :meth:`_rows_that_may_repeat`)."""
-        if "repeated_rows" in self.table.cache or any(
+        scope = self.noted_scope
+        if self._kept_repeated_rows(scope) is not None or any(
                 isinstance(node, Call) and node.name in SHIFT_FUNCTIONS
                 for expr in self.derived.values() for node in walk(expr.node)):
             return None
-        return lambda: self._repeated_rows(None)
+        return lambda: self._repeated_rows(scope, None)
 
-    def _repeated_rows(self, candidates: np.ndarray | None) -> np.ndarray:
-        """:meth:`repeated_rows`, compared among ``candidates`` only (None: every row).
-        Reads nothing but the table's columns as given, so that another thread may do it."""
+    @functools.cached_property
+    def noted_scope(self) -> tuple | None:
+        """What bounds the rows that the run's duplicate-row notes on this table count: for
+        each measure noted, its date column and the first and last day of any window of
+        the run's periods with results (an episode's start and end columns, and the last
+        and first month end), sorted; None when a measure places its rows by something
+        other than a date column, so that any row may be in a window. Equal rows have
+        equal dates: either both are in a window or neither is."""
+        def day(value) -> int:
+            return int(np.asarray(value).item())
+
+        clauses = set()
+        for measure in self.run.noted_measures(self.table.name):
+            window = measure.window
+            # period 0 has no results, so no notes: its window is left out
+            starts, ends = self.periods.window_bounds(window.kind, window.months, measure.since)
+            if window.is_snapshot:
+                if self._date_column(measure.start) is None or (
+                        measure.end is not None and self._date_column(measure.end) is None):
+                    return None
+                end = "" if measure.end is None else measure.end.node.name
+                clauses.add(("open", measure.start.node.name, end, day(ends[1:].max()), day(ends[1:].min())))
+            else:
+                if self._date_column(measure.date) is None:
+                    return None
+                clauses.add(("dated", measure.date.node.name, day(starts[1:].min()), day(ends[1:].max())))
+        return tuple(sorted(clauses)) or None
+
+    def _rows_in_scope(self, scope: tuple) -> np.ndarray:
+        """Mask of the rows whose dates fall in the bounds of :attr:`noted_scope` (a row in
+        some window of a period with results is among them; rows dated nowhere are not)."""
+        columns = self.table.columns
+        held = np.zeros(self.table.n_rows, dtype=bool)
+        for kind, *clause in scope:
+            if kind == "dated":  # a missing day, NaT, is the least of all: before any first day
+                name, first, last = clause
+                days = columns[name].data
+                held |= (days >= first) & (days <= last)
+            else:  # open at some month end: begun by the last, and not ended by the first
+                start, end, last_end, first_end = clause
+                begun = columns[start].data
+                opened = (begun != NAT) & (begun <= last_end)
+                if end:
+                    ended = columns[end].data
+                    opened &= (ended == NAT) | (ended > first_end)
+                held |= opened
+        return held
+
+    def _repeated_rows(self, scope: tuple | None, candidates: np.ndarray | None) -> tuple[np.ndarray, tuple | None]:
+        """:meth:`repeated_rows` among the rows in ``scope`` and ``candidates`` (None: every
+        row), and the scope they were compared in (None: the whole table). Reads nothing
+        but the table's columns as given, so that another thread may do it."""
         # a date's NaT and a string's code -1 are its missing cells already: no mask to apply;
         # text already coded is read as its codes (equal texts, equal codes; blank cells -1,
         # as the text's digest takes them), text no one has read as it is
         columns = [(column.data if column.type == "str" and not column.awaits_coding else column.stored,
                     None if column.type in ("date", "str") else column.missing)
                    for column in self.table.columns.values()]
+        n_rows = self.table.n_rows
+        if scope is not None:
+            held = self._rows_in_scope(scope)
+            if candidates is not None:
+                candidates = candidates[held[candidates]]
+            elif np.count_nonzero(held) <= n_rows * 3 // 4:
+                candidates = np.flatnonzero(held)
+            else:  # reading most rows where they are costs more than digesting them all
+                scope = None
         if candidates is None:
-            return repeated_rows(columns, self.table.n_rows)
-        return repeated_rows_among(columns, candidates)
+            return repeated_rows(columns, n_rows), None
+        return repeated_rows(columns, n_rows, among=candidates), scope
 
     def _rows_that_may_repeat(self) -> np.ndarray | None:
         """The rows that can equal another, when a ``previous()``/``next()`` has already
@@ -233,9 +300,13 @@ class TableEvaluation:
                     return candidates
         return None
 
-    def duplicate_rows(self) -> int:
-        """How many rows equal an earlier row in every column."""
-        return int(self.repeated_rows().size)
+    def duplicate_rows(self, measure: Measure) -> np.ndarray:
+        """How many rows in each period's window of ``measure`` equal an earlier row in
+        every column (none in period 0, which has no results)."""
+        lo, hi = self.placement_at(measure, self.repeated_rows())
+        counts = range_counts(lo, hi, self.periods.count)
+        counts.reshape(-1, self.run.periods.count)[:, 0] = 0  # a breakdown's periods are per group
+        return counts
 
     def row_context(self) -> Context:
         # calls inside expressions share values with whole expressions of the same text
@@ -286,6 +357,19 @@ class TableEvaluation:
                                              self.day_span(source.date))
 
         return self.shared(Placement(placement_key(source)), place)
+
+    def placement_at(self, source: Measure | Lookup, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`placement` of the rows at ``rows`` alone: read from the whole table's when
+        it is made already, else worked out for those rows only (a few, such as the
+        repeated ones)."""
+        if Placement(placement_key(source)) in self.work:
+            lo, hi = self.placement(source)
+            return lo[rows], hi[rows]
+        window = source.window
+        if window.is_snapshot:
+            ends = self.days(source.end)
+            return self.periods.place_episodes(self.days(source.start)[rows], None if ends is None else ends[rows])
+        return self.periods.place_events(self.days(source.date)[rows], window.kind, window.months, source.since)
 
     def placed_rows(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The rows some period's window holds, and their period ranges."""
