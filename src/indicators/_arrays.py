@@ -100,8 +100,14 @@ def smallest_marks_missing(values: np.ndarray, block: int | None = None
     low, high, found = _LARGEST, _SMALLEST, False
     for rows in row_chunks(values.size, block):
         part, block = values[rows], mask[rows]
+        least = int(part.min()) if part.size else _LARGEST
+        if least != _SMALLEST:  # none missing in the block (most blocks): its extremes as they are
+            block[...] = False
+            if part.size:
+                low, high = min(low, least), max(high, int(part.max()))
+            continue
         np.equal(part, _SMALLEST, out=block)
-        found = found or bool(block.any())
+        found = True
         extremes = _extremes_past_smallest(part, shifted[:part.size])
         if extremes is not None:
             low, high = min(low, extremes[0]), max(high, extremes[1])
