@@ -302,11 +302,11 @@ def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, see
         assert ("referrals_12m", "indicators background") in grids_made
 
     # the text columns in the order the indicators first read them (the contacts' outcome,
-    # which the second reads), then the duplicate-row notes (the referrals' comes from
-    # previous()'s sort, in the run), then the lookup grids that read stored columns alone
-    # (not the one whose filter reads a derived column)
-    assert [("contacts", ColumnValues("outcome")), ("contacts", DuplicateRows()),
-            ("contacts", "grid", "referrals_12m")] == queued[0]
+    # which the second reads), then the lookup grids that read stored columns alone (not
+    # the one whose filter reads a derived column), then the duplicate-row notes (the
+    # referrals' comes from previous()'s sort, in the run)
+    assert [("contacts", ColumnValues("outcome")), ("contacts", "grid", "referrals_12m"),
+            ("contacts", DuplicateRows())] == queued[0]
     assert expected == beside.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
     assert alone.to_json() == beside.to_json()
 
@@ -381,7 +381,7 @@ def test_tables_built_beforehand_keep_their_work_and_queue_none_again(monkeypatc
     second = indicators.evaluate(pack, built, "2017-01", "2017-01")
     # the codes and the duplicate rows stay with the built tables: the second run queues
     # only the lookup grid, which is the run's (its months)
-    assert [[("contacts", ColumnValues("outcome")), ("contacts", DuplicateRows()), ("contacts", "grid", "referrals_12m")],
+    assert [[("contacts", ColumnValues("outcome")), ("contacts", "grid", "referrals_12m"), ("contacts", DuplicateRows())],
             [("contacts", "grid", "referrals_12m")]] == queued
     assert expected == second.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
     assert first.to_json() == second.to_json()

@@ -32,6 +32,14 @@ def row_chunks(n_rows: int, size: int | None = None) -> Iterator[slice]:
         yield slice(begin, min(begin + size, n_rows))
 
 
+def positions(mask: np.ndarray) -> np.ndarray:
+    """The positions where ``mask`` is set, ascending, as int32 below 2^31 rows: found block
+    by block, so that no int64 array of them all is made on the way."""
+    dtype = np.int32 if mask.size < 2**31 else np.int64
+    found = [np.flatnonzero(mask[rows]).astype(dtype) + dtype(rows.start) for rows in row_chunks(mask.size)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=dtype)
+
+
 def _as_index_blocks(index: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
     """Each block of an integer index and its values in numpy's own index type (one
     reused buffer: no full-length converted copy)."""

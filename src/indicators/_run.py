@@ -52,19 +52,19 @@ class Run:
     def begin_beside(self, duplicates: bool = True) -> None:
         """Begin, beside the run, the work on its large tables that reads nothing but
         tables' stored columns, where another processor can take it: coding the text
-        columns indicators read, in the order the indicators first need them, then (with
-        ``duplicates``) each table's duplicate-row note, then the lookup grids that call
-        the engine's own functions alone (:meth:`_grid_beside`)."""
+        columns indicators read, in the order the indicators first need them, then the
+        lookup grids that call the engine's own functions alone (:meth:`_grid_beside`),
+        then (with ``duplicates``) each table's duplicate-row note."""
         large = {name for name, evaluation in self.tables.items()
                  if evaluation.table.n_rows >= MIN_BACKGROUND_ROWS}
         if not large or processors() < 2:
             return
         jobs: dict = {}
-        notes: dict = {}  # after the coding, which the first indicators read
-        # last, though the run asks for them before the notes: begun before the notes, a
-        # grid's memory and the largest note's were held at once (0.40 to 0.47 of the
-        # input's size at size 600, not 0.35 to 0.38), for no time gained
+        # after the coding, which the first indicators read, the grids, which the run asks
+        # for before the notes: after the notes, a grid was worked out while the run held
+        # its most memory (0.37 to 0.48 of the input's size at size 600, not 0.39 to 0.41)
         grids: dict = {}
+        notes: dict = {}
         for indicator in self.pack.indicators.values():
             for table, names in sorted(columns_needed(self.pack, indicator).items()):
                 if table not in large:
@@ -92,7 +92,7 @@ class Run:
             for evaluation in self.tables.values():
                 evaluation.work.share_between_threads()
                 evaluation.row_work.share_between_threads()
-        self.background = Background([*jobs.items(), *notes.items(), *grids.items()])
+        self.background = Background([*jobs.items(), *grids.items(), *notes.items()])
 
     def _grid_beside(self, lookup: Lookup, measure: Measure) -> bool:
         """Whether a lookup's grid may be worked out beside the run: both tables are in the

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import attrs
 import numpy as np
 
-from ._arrays import block_rows, dense_codes, present_extremes, repeated_rows, row_chunks, unique
+from ._arrays import block_rows, dense_codes, positions, present_extremes, repeated_rows, row_chunks, unique
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node
@@ -282,9 +282,10 @@ class TableEvaluation:
             if candidates is not None:
                 candidates = candidates[held[candidates]]
             elif np.count_nonzero(held) <= n_rows * 3 // 4:
-                candidates = np.flatnonzero(held)
+                candidates = positions(held)
             else:  # reading most rows where they are costs more than digesting them all
                 scope = None
+            del held  # not held while the rows are digested
         if candidates is None:
             return repeated_rows(columns, n_rows), None
         return repeated_rows(columns, n_rows, among=candidates), scope
