@@ -358,6 +358,31 @@ def test_a_failure_beside_the_run_reaches_the_caller_as_it_would_in_the_run(monk
             indicators.evaluate(pack, tables, "2017-01", "2017-01")
 
 
+@pytest.mark.parametrize("fails_again", [False, True])
+def test_a_note_on_rows_dated_by_a_plugin_is_read_in_the_run_with_the_dates_worked_out_once(monkeypatch, fails_again):
+    """A measure dated by a plugin's function: its table's duplicate-row note is not left
+    for after the counting (when the table's work is let go and the dates would be worked
+    out again, a second call that could fail outside any indicator)."""
+    calls = []
+
+    def same_day(days):
+        calls.append(len(days))
+        if fails_again and len(calls) > 1:
+            raise RuntimeError("called a second time")
+        return days
+
+    registry = indicators.default_registry()
+    registry.add_function(indicators.Function("same_day", ("date",), "date", same_day))
+    pack = indicators.loads_pack('[indicators.a]\ntitle = "Contacts"\ntable = "contacts"\n'
+                                 'date = "same_day(received_on)"\n', registry=registry)
+    _beside_any_table(monkeypatch)
+    day = np.datetime64("2017-03-05")
+    tables = {"contacts": {"child_id": np.arange(3000) % 1000, "received_on": np.full(3000, day)}}
+    results = indicators.evaluate(pack, tables, "2017-03", "2017-03", registry=registry)
+    assert [] == results.failures and 1 == len(calls)
+    assert {"duplicate rows (contacts)": 2000} == results.get("a", "2017-03").notes
+
+
 def test_a_machine_of_one_processor_begins_nothing_beside(monkeypatch):
     monkeypatch.setattr(indicators._run, "processors", lambda: 1)
     monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)

@@ -302,6 +302,33 @@ def test_duplicate_rows_are_noted_in_each_period_whose_window_holds_them():
     assert [1, 0, 0] == noted("open", "episodes")  # the pair ends in February: open at January's end
 
 
+def test_a_row_in_a_numerators_and_a_denominators_window_is_noted_once():
+    """Two measures over one table (a numerator with its own window, or its own filter):
+    a repeated row counts once in each period where either window holds it."""
+    pack = indicators.loads_pack(textwrap.dedent("""
+        [indicators.recent]
+        title = "Contacts this month among the last three months'"
+        kind = "percentage"
+        table = "contacts"
+        date = "received_on"
+        window = "rolling_3"
+        numerator = { table = "contacts", window = "month" }
+
+        [indicators.first]
+        title = "First outcomes"
+        kind = "percentage"
+        table = "contacts"
+        date = "received_on"
+        numerator = { table = "contacts", where = "outcome == 1" }
+        """))
+    day = datetime.date(2017, 3, 5)
+    contacts = {"child_id": [1, 1, 2], "received_on": [day] * 3, "outcome": [1, 1, 1]}
+    results = indicators.evaluate(pack, {"contacts": contacts}, "2017-03", "2017-06")
+    assert [1, 1, 1, 0] == [results.get("recent", period).notes.get("duplicate rows (contacts)", 0)
+                            for period in ("2017-03", "2017-04", "2017-05", "2017-06")]
+    assert {"duplicate rows (contacts)": 1} == results.get("first", "2017-03").notes
+
+
 @settings(deadline=None, max_examples=60)
 @given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 20), st.one_of(st.none(), st.integers(0, 12))),
                 max_size=80), st.integers(0, 2**32 - 1))

@@ -58,9 +58,12 @@ def duplicate_notes(indicator: Indicator, run: Run, notes: dict[str, np.ndarray]
     the tables its measures read added: those whose note is worked out beside the run
     (``beside`` True), the others (False), or all (None)."""
     add = _adder(notes, run.periods.count)
+    by_table: dict[str, list[Measure]] = {}
     for measure, _ in noted_measures(indicator):
-        if beside is None or run.duplicates_beside(measure.table) == beside:
-            add(f"duplicate rows ({measure.table})", run.tables[measure.table].duplicate_rows(measure))
+        by_table.setdefault(measure.table, []).append(measure)
+    for table, measures in by_table.items():  # a row in both a numerator's and a denominator's window counts once
+        if beside is None or run.duplicates_beside(table) == beside:
+            add(f"duplicate rows ({table})", run.tables[table].duplicate_rows(measures))
     return notes
 
 

@@ -12,6 +12,7 @@ pass.
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import attrs
@@ -199,7 +200,11 @@ class TableEvaluation:
         if kept is None:
             kept, compared = self.run.background.result(
                 (self.table.name, DuplicateRows()), lambda: self._repeated_rows(scope, self._rows_that_may_repeat()))
-            self.table.cache["repeated_rows", compared] = kept
+            cache = self.table.cache
+            if compared is not None:  # one run's months at a time (a whole table's serve any)
+                for key in [key for key in cache if isinstance(key, tuple) and key[0] == "repeated_rows" and key[1]]:
+                    del cache[key]
+            cache["repeated_rows", compared] = kept
         return kept
 
     def _kept_repeated_rows(self, scope: tuple | None) -> np.ndarray | None:
@@ -210,9 +215,13 @@ class TableEvaluation:
         """The duplicate-row note as work another thread may do, when it will be needed
         and cannot be found more cheaply by this run: not kept with the table already,
         and no ``previous()``/``next()`` of the table's derived columns will have sorted
-        its rows (whose ties then give the candidates, :meth:`_rows_that_may_repeat`)."""
+        its rows (whose ties then give the candidates, :meth:`_rows_that_may_repeat`).
+        Only for a table whose noted measures are placed by its date columns: the note is
+        read once the indicators are counted, when the table's work may be let go, and a
+        placement by anything else (an expression, a plugin's function) would be worked
+        out again then (:meth:`placement_at`)."""
         scope = self.noted_scope
-        if self._kept_repeated_rows(scope) is not None or any(
+        if scope is None or self._kept_repeated_rows(scope) is not None or any(
                 isinstance(node, Call) and node.name in SHIFT_FUNCTIONS
                 for expr in self.derived.values() for node in walk(expr.node)):
             return None
@@ -301,11 +310,21 @@ class TableEvaluation:
                     return candidates
         return None
 
-    def duplicate_rows(self, measure: Measure) -> np.ndarray:
-        """How many rows in each period's window of ``measure`` equal an earlier row in
-        every column (none in period 0, which has no results)."""
-        lo, hi = self.placement_at(measure, self.repeated_rows())
-        counts = range_counts(lo, hi, self.periods.count)
+    def duplicate_rows(self, measures: Sequence[Measure]) -> np.ndarray:
+        """How many rows in each period's window of any of ``measures`` (an indicator's,
+        over this table) equal an earlier row in every column (none in period 0, which has
+        no results): each row once, however many of the windows hold it."""
+        repeated = self.repeated_rows()
+        ranges = [self.placement_at(measure, repeated) for measure in measures]
+        n_periods = self.periods.count
+        # the rows in a union of windows, by inclusion and exclusion: an intersection of
+        # period ranges is a range (its start the latest, its end the earliest)
+        counts = np.zeros(n_periods, dtype=np.int64)
+        for size in range(1, len(ranges) + 1):
+            for chosen in itertools.combinations(ranges, size):
+                lo = functools.reduce(np.maximum, (lo for lo, _ in chosen))
+                hi = np.maximum(functools.reduce(np.minimum, (hi for _, hi in chosen)), lo)
+                counts += (1 if size % 2 else -1) * range_counts(lo, hi, n_periods)
         counts.reshape(-1, self.run.periods.count)[:, 0] = 0  # a breakdown's periods are per group
         return counts
 
