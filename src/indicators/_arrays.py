@@ -108,11 +108,10 @@ def smallest_marks_missing(values: np.ndarray, block: int | None = None
     low, high, found = _LARGEST, _SMALLEST, False
     for rows in row_chunks(values.size, block):
         part, block = values[rows], mask[rows]
-        least = int(part.min()) if part.size else _LARGEST
+        least = int(part.min())
         if least != _SMALLEST:  # none missing in the block (most blocks): its extremes as they are
             block[...] = False
-            if part.size:
-                low, high = min(low, least), max(high, int(part.max()))
+            low, high = min(low, least), max(high, int(part.max()))
             continue
         np.equal(part, _SMALLEST, out=block)
         found = True
@@ -610,8 +609,8 @@ def _strictly_increasing(data: np.ndarray, missing: np.ndarray | None) -> bool:
 
 
 def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int,
-                   at: np.ndarray | None = None) -> Iterator[tuple[slice, np.ndarray]]:
-    """Each cache-sized block of rows (of the rows at positions ``at``, when given) and a
+                   among: np.ndarray | None = None) -> Iterator[tuple[slice, np.ndarray]]:
+    """Each cache-sized block of rows (of the rows at positions ``among``, when given) and a
     32-bit digest of each of its rows' cells (missing cells alike), in a buffer reused from
     block to block."""
     block = block_rows(n_rows)
@@ -620,7 +619,7 @@ def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: 
     for rows in row_chunks(n_rows):
         k = rows.stop - rows.start
         acc, cell = state[:k], word[:k]
-        taken = rows if at is None else at[rows]  # the block's rows, gathered block by block
+        taken = rows if among is None else among[rows]  # the block's rows, gathered block by block
         with np.errstate(over="ignore"):
             if not columns:
                 acc[...] = 0
@@ -651,11 +650,11 @@ def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: 
 
 
 def row_digests(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: int,
-                at: np.ndarray | None = None) -> np.ndarray:
-    """A 32-bit digest of each row's cells (of the rows at positions ``at``, when given;
+                among: np.ndarray | None = None) -> np.ndarray:
+    """A 32-bit digest of each row's cells (of the rows at positions ``among``, when given;
     missing cells alike), in cache-sized blocks."""
     digest = np.empty(n_rows, dtype=np.uint32)
-    for rows, block in _digest_blocks(columns, n_rows, at):
+    for rows, block in _digest_blocks(columns, n_rows, among):
         digest[rows] = block
     return digest
 

@@ -200,16 +200,19 @@ class TableEvaluation:
         if kept is None:
             kept, compared = self.run.background.result(
                 (self.table.name, DuplicateRows()), lambda: self._repeated_rows(scope, self._rows_that_may_repeat()))
-            cache = self.table.cache
-            if compared is not None:  # one run's months at a time (a whole table's serve any)
-                for key in [key for key in cache if isinstance(key, tuple) and key[0] == "repeated_rows" and key[1]]:
-                    del cache[key]
-            cache["repeated_rows", compared] = kept
+            if compared is None:
+                self.table.cache["repeated_rows"] = kept
+            else:  # one run's scope at a time
+                self.table.cache["repeated_rows_in"] = (compared, kept)
         return kept
 
     def _kept_repeated_rows(self, scope: tuple | None) -> np.ndarray | None:
+        """The repeated rows kept with the table for ``scope``: the whole table's serve any."""
         cache = self.table.cache
-        return cache.get(("repeated_rows", scope), cache.get(("repeated_rows", None)))
+        if "repeated_rows" in cache:
+            return cache["repeated_rows"]
+        kept_scope, kept = cache.get("repeated_rows_in", (None, None))
+        return kept if kept_scope == scope and scope is not None else None
 
     def repeated_rows_job(self) -> Callable[[], tuple[np.ndarray, tuple | None]] | None:
         """The duplicate-row note as work another thread may do, when it will be needed
@@ -235,9 +238,6 @@ class TableEvaluation:
         and first month end), sorted; None when a measure places its rows by something
         other than a date column, so that any row may be in a window. Equal rows have
         equal dates: either both are in a window or neither is."""
-        def day(value) -> int:
-            return int(np.asarray(value).item())
-
         clauses = set()
         for measure in self.run.noted_measures(self.table.name):
             window = measure.window
@@ -248,11 +248,11 @@ class TableEvaluation:
                         measure.end is not None and self._date_column(measure.end) is None):
                     return None
                 end = "" if measure.end is None else measure.end.node.name
-                clauses.add(("open", measure.start.node.name, end, day(ends[1:].max()), day(ends[1:].min())))
+                clauses.add(("open", measure.start.node.name, end, int(ends[1:].max()), int(ends[1:].min())))
             else:
                 if self._date_column(measure.date) is None:
                     return None
-                clauses.add(("dated", measure.date.node.name, day(starts[1:].min()), day(ends[1:].max())))
+                clauses.add(("dated", measure.date.node.name, int(starts[1:].min()), int(ends[1:].max())))
         return tuple(sorted(clauses)) or None
 
     def _rows_in_scope(self, scope: tuple) -> np.ndarray:
@@ -368,15 +368,7 @@ class TableEvaluation:
 
     def placement(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray]:
         """The period range ``[lo, hi)`` of every row for a measure's (or lookup's) window."""
-        def place() -> tuple[np.ndarray, np.ndarray]:
-            window = source.window
-            if window.is_snapshot:
-                return self.periods.place_episodes(self.days(source.start), self.days(source.end),
-                                                   (self.day_span(source.start), self.day_span(source.end)))
-            return self.periods.place_events(self.days(source.date), window.kind, window.months, source.since,
-                                             self.day_span(source.date))
-
-        return self.shared(Placement(placement_key(source)), place)
+        return self.shared(Placement(placement_key(source)), lambda: self._place(source))
 
     def placement_at(self, source: Measure | Lookup, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`placement` of the rows at ``rows`` alone: read from the whole table's when
@@ -385,11 +377,20 @@ class TableEvaluation:
         if Placement(placement_key(source)) in self.work:
             lo, hi = self.placement(source)
             return lo[rows], hi[rows]
+        return self._place(source, rows)
+
+    def _place(self, source: Measure | Lookup, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The period ranges of every row, or of the rows at ``rows``."""
+        def days(expr: Expr | None) -> np.ndarray | None:
+            every = self.days(expr)
+            return every if rows is None or every is None else every[rows]
+
         window = source.window
         if window.is_snapshot:
-            ends = self.days(source.end)
-            return self.periods.place_episodes(self.days(source.start)[rows], None if ends is None else ends[rows])
-        return self.periods.place_events(self.days(source.date)[rows], window.kind, window.months, source.since)
+            return self.periods.place_episodes(days(source.start), days(source.end),
+                                               (self.day_span(source.start), self.day_span(source.end)))
+        return self.periods.place_events(days(source.date), window.kind, window.months, source.since,
+                                         self.day_span(source.date))
 
     def placed_rows(self, source: Measure | Lookup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The rows some period's window holds, and their period ranges."""
