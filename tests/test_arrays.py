@@ -99,7 +99,8 @@ def test_dense_codes_rank_values_as_a_sort_does(offsets, low, stretch, dtype, wo
     values = (low + np.array(offsets, dtype=np.int64) * stretch).astype(dtype)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(arrays, "CHUNK_ROWS", block)
-        patch.setattr(arrays, "TABLE_SPAN_FLOOR", 2**40 if table else -2**40)
+        patch.setattr(arrays, "TABLE_SPAN_PER_VALUE", 2**40 if table else 0)
+        patch.setattr(arrays, "TABLE_SPAN_LIMIT", 2**62 if table else 0)
         if words_by_bytes:
             patch.delattr(np, "bitwise_count", raising=False)
         codes, count = arrays.dense_codes(values)

@@ -149,7 +149,8 @@ def test_key_codes_match_equal_keys_whichever_way_they_are_built(own, other, tab
         return Vec("int", data, np.array([v is None for v in values], dtype=bool))
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(indicators._arrays, "TABLE_SPAN_FLOOR", 2**40 if table else -2**40)
+        patch.setattr(indicators._arrays, "TABLE_SPAN_PER_VALUE", 2**40 if table else 0)
+        patch.setattr(indicators._arrays, "TABLE_SPAN_LIMIT", 2**62 if table else 0)
         own_codes, other_codes, n_keys = shared_codes(vec(own), vec(other))
     distinct = sorted({v for v in own if v is not None})
     assert max(len(distinct), 1) == n_keys
