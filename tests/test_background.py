@@ -18,7 +18,7 @@ import indicators
 import indicators._run
 from indicators import _background
 from indicators._background import Background
-from indicators._work import ColumnValues, DuplicateRows, LookupGrid, Shared
+from indicators._work import ColumnValues, Derived, DuplicateRows, LookupGrid, Shared
 
 
 def test_a_begun_job_gives_its_value_and_its_exception_to_the_caller():
@@ -302,11 +302,11 @@ def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, see
         assert ("referrals_12m", "indicators background") in grids_made
 
     # the text columns in the order the indicators first read them (the contacts' outcome,
-    # which the second reads), then the lookup grids that read stored columns alone (not
-    # the one whose filter reads a derived column), then the duplicate-row notes (the
-    # referrals' comes from previous()'s sort, in the run)
-    assert [("contacts", ColumnValues("outcome")), ("contacts", "grid", "referrals_12m"),
-            ("contacts", DuplicateRows())] == queued[0]
+    # which the second reads), then the previous() sort of the referrals, then the lookup
+    # grids that read stored columns alone (not the one whose filter reads a derived
+    # column), then the duplicate-row notes (the referrals' comes from previous()'s sort)
+    assert [("contacts", ColumnValues("outcome")), ("referrals", Derived("previous_referral_on")),
+            ("contacts", "grid", "referrals_12m"), ("contacts", DuplicateRows())] == queued[0]
     assert expected == beside.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
     assert alone.to_json() == beside.to_json()
 
@@ -405,9 +405,11 @@ def test_tables_built_beforehand_keep_their_work_and_queue_none_again(monkeypatc
     first = indicators.evaluate(pack, built, "2017-01", "2017-01")
     second = indicators.evaluate(pack, built, "2017-01", "2017-01")
     # the codes and the duplicate rows stay with the built tables: the second run queues
-    # only the lookup grid, which is the run's (its months)
-    assert [[("contacts", ColumnValues("outcome")), ("contacts", "grid", "referrals_12m"), ("contacts", DuplicateRows())],
-            [("contacts", "grid", "referrals_12m")]] == queued
+    # only the run's own work, the previous() sort and the lookup grid (its months)
+    sort = ("referrals", Derived("previous_referral_on"))
+    assert [[("contacts", ColumnValues("outcome")), sort, ("contacts", "grid", "referrals_12m"),
+             ("contacts", DuplicateRows())],
+            [sort, ("contacts", "grid", "referrals_12m")]] == queued
     assert expected == second.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
     assert first.to_json() == second.to_json()
 
@@ -449,3 +451,37 @@ def test_work_beside_a_failed_indicator_ends_with_the_evaluation(monkeypatch):
     assert ["indicators.contacts"] == [failure.split(":")[0] for failure in results.failures]
     assert results.get("referrals", "2017-01").numerator > 0
     assert [] == [thread for thread in threading.enumerate() if thread.name == "indicators background"]
+
+
+def test_an_indicator_reading_a_sort_made_beside_the_run_is_counted_once_the_sort_is_done(monkeypatch):
+    """The re-referrals come first in the pack, but their previous() sort is still under way
+    beside the run: the other indicators are counted meanwhile and the re-referrals last,
+    with every figure, note and the results' order as a run without the thread gives."""
+    head, rereferrals = PACK.split("[indicators.rereferrals]")
+    head, rest = head.split("[indicators.contacts]")
+    pack = indicators.loads_pack(head + "[indicators.rereferrals]" + rereferrals + "\n[indicators.contacts]" + rest)
+    assert ["rereferrals", "contacts", "referred", "known"] == list(pack.indicators)
+    tables, _ = _tables(7)
+    monkeypatch.setattr(indicators._run, "processors", lambda: 1)
+    alone = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+
+    sort_may_end = threading.Event()
+    sort_beside = indicators._table_evaluation.TableEvaluation.sort_beside
+
+    def held_sort(self, name):
+        sort_may_end.wait(10)
+        return sort_beside(self, name)
+
+    monkeypatch.setattr(indicators._table_evaluation.TableEvaluation, "sort_beside", held_sort)
+    queued = _beside_any_table(monkeypatch)
+    counted = []
+
+    def progress(done, total, indicator):
+        counted.append(indicator)
+        if indicator == "known":  # the last of the others: the sort may end now
+            sort_may_end.set()
+
+    beside = indicators.evaluate(pack, tables, "2017-01", "2017-01", progress=progress)
+    assert ("referrals", Derived("previous_referral_on")) in queued[0]
+    assert ["contacts", "referred", "known", "rereferrals", ""] == counted
+    assert alone.to_json() == beside.to_json()

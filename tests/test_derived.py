@@ -4,9 +4,11 @@ from __future__ import annotations
 
 
 import numpy as np
+import pytest
 from hypothesis import given, strategies as st
 
 import indicators
+import indicators._arrays
 from conftest import run
 from indicators._derived import shift_by_key
 from indicators._vectors import Vec
@@ -87,10 +89,12 @@ def dates(values):
 
 
 @given(st.lists(st.tuples(small, small, st.one_of(st.none(), st.integers(0, 100))), max_size=40), st.booleans(),
-       st.booleans(), st.sampled_from(["int", "float", "date"]))
-def test_previous_and_next_of_a_value_or_of_the_order_itself_match_the_rule(rows, forward, of_order, order_type):
+       st.booleans(), st.sampled_from(["int", "float", "date"]), st.sampled_from([1, 3, 1 << 16]))
+def test_previous_and_next_of_a_value_or_of_the_order_itself_match_the_rule(rows, forward, of_order, order_type,
+                                                                          block):
     """Both directions, the value being another column (missing in places) or the order
-    itself (read off the sort), orders packed as they are, by rank (floats) or dates."""
+    itself (read off the sort), orders packed as they are, by rank (floats) or dates, tie
+    groups read and written in blocks of any size."""
     key = [k for k, _, _ in rows]
     order = [o for _, o, _ in rows]
     value = order if of_order else [v for _, _, v in rows]
@@ -99,7 +103,9 @@ def test_previous_and_next_of_a_value_or_of_the_order_itself_match_the_rule(rows
     if order_type == "float":
         order_vec = Vec("float", order_vec.data.astype(np.float64), order_vec.missing)
     value_vec = order_vec if of_order else (dates if order_type == "date" else ints)(value)
-    out = shift_by_key(value_vec, ints(key), order_vec, forward, value_is_order=of_order)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indicators._arrays, "CHUNK_ROWS", block)
+        out = shift_by_key(value_vec, ints(key), order_vec, forward, value_is_order=of_order)
     assert want == [None if m else int(d) for d, m in zip(out.data, out.mask())]
 
 
@@ -183,24 +189,29 @@ def test_columns_shifted_along_the_same_key_and_order_share_one_sort(monkeypatch
 spans = st.sampled_from([3, 2**20, 2**40, 2**62])
 
 
-@given(st.data(), spans, spans, st.booleans())
-def test_the_sequence_is_a_stable_sort_by_key_then_order_in_tie_groups(data, key_span, order_span, float_orders):
+@given(st.data(), spans, spans, st.booleans(), st.sampled_from([1, 3, 1 << 16]))
+def test_the_sequence_is_a_stable_sort_by_key_then_order_in_tie_groups(data, key_span, order_span, float_orders,
+                                                                       block):
     """Spans small enough to pack as they are and wide enough to need ranks give a stable
-    sort, its tie groups and same-key neighbours; the lexsort kept for what no packing
-    holds gives the same order."""
+    sort, its tie groups and same-key neighbours (read block by block, of any size); the
+    lexsort kept for what no packing holds gives the same order."""
     from indicators._derived import Sequence, _lexsorted
 
     n = data.draw(st.integers(1, 30))
     keys = np.array(data.draw(st.lists(st.integers(-key_span, key_span), min_size=n, max_size=n)), dtype=np.int64)
     orders = np.array(data.draw(st.lists(st.integers(0, order_span), min_size=n, max_size=n)), dtype=np.int64)
     order_vec = Vec("float", orders.astype(np.float64)) if float_orders else Vec("int", orders)
-    sequence = Sequence(Vec("int", keys), order_vec)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indicators._arrays, "CHUNK_ROWS", block)
+        sequence = Sequence(Vec("int", keys), order_vec)
     want = sorted(range(n), key=lambda i: (keys[i], order_vec.data[i], i))
     assert sequence.rows.tolist() == want
     assert _lexsorted(keys, order_vec.data)[0].tolist() == want
     pairs = [(keys[i], order_vec.data[i]) for i in want]
     starts = [i for i in range(n) if i == 0 or pairs[i] != pairs[i - 1]]
     assert sequence.starts.tolist() == starts
-    assert sequence.group.tolist() == [sum(s <= i for s in starts) - 1 for i in range(n)]
+    assert sequence.sizes().tolist() == [end - start for start, end in zip(starts, [*starts[1:], n])]
+    group = [sum(s <= i for s in starts) - 1 for i in range(n)]
+    assert sequence.per_row(np.arange(len(starts)) * 10).tolist() == [10 * g for g in group]
     assert sequence.same_key_as_before.tolist() == [g > 0 and pairs[s][0] == pairs[starts[g - 1]][0]
                                                     for g, s in enumerate(starts)]

@@ -79,6 +79,11 @@ class Background:
             if not succeeded and not isinstance(value, Exception):  # an interrupt of this thread: now
                 raise value
 
+    def done(self, keys: list[Hashable]) -> bool:
+        """Whether every job under ``keys`` is done (and not yet asked for)."""
+        with self._lock:
+            return all(key in self._begun and self._begun[key].is_set() for key in keys)
+
     def __contains__(self, key: Hashable) -> bool:
         """Whether a job was queued under ``key`` (done, begun, waiting or taken over)."""
         return key in self._keys

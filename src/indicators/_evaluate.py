@@ -80,10 +80,10 @@ def _records(run: Run, pack: Pack, breakdown: Breakdown | None, suppress_below: 
              progress: Callable[[int, int, str], None] | None, by: Sequence[str] | None) -> tuple[list, list[str]]:
     """Every indicator's result records (each followed by its groups'), and the failures."""
     periods = run.periods
-    failures: list[str] = []
     chosen = run.pack.indicators
-    counted = []
-    for done, indicator in enumerate(chosen.values()):
+    counted = {}
+    failed: dict[str, str] = {}
+    for done, indicator in enumerate(run.evaluation_order()):
         if progress is not None:
             progress(done, len(chosen), indicator.id)
         # the groups first: the total's counts of rows are then the sums of theirs
@@ -95,15 +95,18 @@ def _records(run: Run, pack: Pack, breakdown: Breakdown | None, suppress_below: 
         except INDICATOR_FAILURES as exc:
             # a plugin function failed, or the work was too big: this indicator has no
             # figures, the others still do
-            failures.append(failure_text(indicator, exc))
-            counted.append((indicator, Counted(empty_figures(indicator, periods), None, None), groups))
+            failed[indicator.id] = failure_text(indicator, exc)
+            counted[indicator.id] = (indicator, Counted(empty_figures(indicator, periods), None, None), groups)
         else:
             if groups is not None and groups.failure is not None:
-                failures.append(f"indicators.{indicator.id} (its groups by {', '.join(by)}): {groups.failure}")
-            counted.append((indicator, Counted(figures, notes, rows), groups))
+                failed[indicator.id] = f"indicators.{indicator.id} (its groups by {', '.join(by)}): {groups.failure}"
+            counted[indicator.id] = (indicator, Counted(figures, notes, rows), groups)
         run.done_with(indicator, *((breakdown.tables,) if breakdown else ()))
     if progress is not None:
         progress(len(chosen), len(chosen), "")
+    # records and failures in the pack's order, whatever order the run counted them in
+    counted = [counted[id] for id in chosen]
+    failures = [failed[id] for id in chosen if id in failed]
     # judged once every indicator is counted: the duplicate-row notes worked out beside the
     # run are asked for last, so that the run waits for them as little as it can
     run.take_over_notes([indicator for indicator, total, _ in counted if total.notes is not None])

@@ -9,7 +9,7 @@ import attrs
 from ._calendars import Calendar
 from ._derived import Sequence, shift_by_key
 from ._expressions import (SHIFT_FUNCTIONS, Binary, Call, InList, IsMissing, Literal, Name, Node, Unary, left_spine,
-                           to_text)
+                           to_text, walk)
 from ._functions import CallLimits, Function
 from ._work import RowValue, Shared, Sorted
 from ._vectors import (
@@ -78,6 +78,17 @@ def _binary(op: str, left: Vec, right: Vec) -> Vec:
     return compare(op, left, right)
 
 
+def sort_key(call: Call) -> Sorted:
+    """The sort a ``previous()``/``next()`` call reads: by its key, then its order."""
+    kwargs = dict(call.kwargs)
+    return Sorted(to_text(kwargs["by"]), to_text(kwargs.get("order", call.args[0])))
+
+
+def sorts_read(node: Node) -> set[Sorted]:
+    """The sorts the ``previous()``/``next()`` calls of an expression read."""
+    return {sort_key(call) for call in walk(node) if isinstance(call, Call) and call.name in SHIFT_FUNCTIONS}
+
+
 def _call(node: Call, ctx: Context) -> Vec:
     if node.name in SHIFT_FUNCTIONS:
         kwargs = dict(node.kwargs)
@@ -87,7 +98,7 @@ def _call(node: Call, ctx: Context) -> Vec:
         key = evaluate(kwargs["by"], ctx)
         sequence = None
         if ctx.shared is not None:  # one sort per (key, order), whatever columns shift along it
-            sequence = ctx.shared.get(Sorted(to_text(kwargs["by"]), to_text(order_node)), lambda: Sequence(key, order))
+            sequence = ctx.shared.get(sort_key(node), lambda: Sequence(key, order))
         return shift_by_key(value, key, order, forward=node.name == "next", sequence=sequence,
                             value_is_order=order is value)
     function = ctx.functions[node.name]

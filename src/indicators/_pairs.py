@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 
-from ._arrays import distinct_per_group, take_at
+from ._arrays import block_rows, distinct_per_group, row_chunks, take_at
 from ._evaluator import Context, evaluate as evaluate_node
-from ._expressions import Node, to_text
+from ._expressions import COMPARISONS, Binary, InList, IsMissing, Node, Unary, to_text
 from ._vectors import Vec
 
 if TYPE_CHECKING:
@@ -43,20 +43,46 @@ class LazyVariables(Mapping):
 class PairFrame:
     """(row, period) pairs of one selection, with each expression evaluated on them once."""
 
+    weights: np.ndarray | None = None  # how many pairs each stands for (None: one each)
+
     def __init__(self, rows: np.ndarray, periods: np.ndarray, context: Context,
-                 shortcut: Callable[[Node, np.ndarray, np.ndarray], Vec | None] | None = None) -> None:
+                 shortcut: Callable[[Node, np.ndarray, np.ndarray], Vec | None] | None = None,
+                 context_at: Callable[[np.ndarray, np.ndarray], Context] | None = None,
+                 by_blocks: Callable[[Node], bool] | None = None) -> None:
         self.rows = rows
         self.periods = periods
         self.context = context
         self.shortcut = shortcut  # a cheaper way to the same values, when there is one
+        # the context of some of the pairs, and which expressions may be evaluated on some
+        # pairs at a time (the engine's own functions alone)
+        self.context_at = context_at
+        self.by_blocks = by_blocks
         self._values: dict[str, Vec] = {}
 
     def value(self, expr: Expr) -> Vec:
         key = to_text(expr.node)
         if key not in self._values:
             value = self.shortcut(expr.node, self.rows, self.periods) if self.shortcut else None
-            self._values[key] = value if value is not None else evaluate_node(expr.node, self.context)
+            self._values[key] = value if value is not None else self._evaluate(expr.node)
         return self._values[key]
+
+    def _evaluate(self, node: Node) -> Vec:
+        """A true-or-false expression on many pairs block by block, where it may be: the
+        values it reads (a lookup's, a period's dates) then never exist for every pair, only
+        its result; any other on every pair at once."""
+        n = self.rows.size
+        true_or_false = (isinstance(node, (InList, IsMissing)) or isinstance(node, Unary) and node.op == "not"
+                         or isinstance(node, Binary) and node.op in (*COMPARISONS, "and", "or"))
+        if self.context_at is None or n <= block_rows(n) or not true_or_false or not self.by_blocks(node):
+            return evaluate_node(node, self.context)
+        data, missing, any_missing = np.empty(n, dtype=bool), np.zeros(n, dtype=bool), False
+        for pairs in row_chunks(n):
+            part = evaluate_node(node, self.context_at(self.rows[pairs], self.periods[pairs]))
+            data[pairs] = part.data
+            if part.missing is not None:
+                missing[pairs] = part.missing
+                any_missing = True
+        return Vec("bool", data, missing if any_missing else None)
 
     def all_true(self, exprs) -> np.ndarray:
         mask = np.ones(self.rows.size, dtype=bool)
@@ -68,6 +94,20 @@ class PairFrame:
         """How many (row, period) pairs fall in each of ``size`` bins, given each pair's bin,
         among the pairs ``where`` keeps (all when None)."""
         return np.bincount(bins if where is None else bins[where], minlength=size).astype(np.int64)
+
+    def tally_by_code(self, codes: np.ndarray, n_codes: int, n_periods: int) -> np.ndarray:
+        """How many pairs of each code 0..n_codes-1 fall in each period, shape (n_codes,
+        n_periods): block by block, so that no pair-length array of bins is made."""
+        size, weights = n_codes * n_periods, self.weights
+        counts = np.zeros(size, dtype=np.int64 if weights is None else np.float64)
+        bins = np.empty(block_rows(self.rows.size), dtype=np.intp)
+        for rows in row_chunks(self.rows.size):
+            at = bins[:rows.stop - rows.start]
+            at[...] = codes[rows]
+            at *= n_periods
+            at += self.periods[rows]
+            counts += np.bincount(at, weights=None if weights is None else weights[rows], minlength=size)
+        return np.rint(counts).astype(np.int64).reshape(n_codes, n_periods)
 
     def of_rows(self, values: np.ndarray) -> np.ndarray:
         """``values`` (one per row of the table) at each pair's row."""

@@ -3,8 +3,9 @@ every table's shared work, and the lookup grids the tables share."""
 
 from __future__ import annotations
 
+import collections
 import functools
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import numpy as np
 
@@ -23,8 +24,8 @@ from ._table_evaluation import TableEvaluation
 from ._tables import Table
 from ._vectors import Vec
 from ._windows import Periods, expand
-from ._work import (ColumnValues, DuplicateRows, KeyCodes, LookupGrid, last_readers, lookup_key, lookups_read,
-                    noted_measures, placement_key)
+from ._work import (ColumnValues, Derived, DuplicateRows, KeyCodes, LookupGrid, lookup_key, lookups_read,
+                    noted_measures, placement_key, tables_read)
 
 
 class Run:
@@ -44,10 +45,10 @@ class Run:
         self.reason_passes = reason_passes(pack)
         self.skipped: dict[str, str] = {}  # indicators left out for want of a table: id to reason
         self.pack_as_run = pack  # the pack the caller gave, as the input answers it (before skipping)
-        self._last_readers: dict[str, str] | None = None
+        self._readers_left: collections.Counter | None = None  # each table: the indicators still to read it
         self._noted: dict[str, tuple[Measure, ...]] | None = None
         self.background = NOTHING_BESIDE
-        self._grid_tables: dict[tuple, set[str]] = {}  # each grid queued beside the run: the tables it reads
+        self._read_beside: dict[tuple, set[str]] = {}  # each grid or sort queued beside the run: the tables it reads
 
     def begin_beside(self, duplicates: bool = True) -> None:
         """Begin, beside the run, the work on its large tables that reads nothing but
@@ -60,6 +61,9 @@ class Run:
         if not large or processors() < 2:
             return
         jobs: dict = {}
+        # after the coding, the sorts of previous() and next(), which the run asks for once
+        # it has counted the indicators that do not read them (:meth:`evaluation_order`)
+        sorts: dict = {}
         # after the coding, which the first indicators read, the grids, which the run asks
         # for before the notes: after the notes, a grid was worked out while the run held
         # its most memory (0.37 to 0.48 of the input's size at size 600, not 0.39 to 0.41)
@@ -74,13 +78,18 @@ class Run:
                     column = evaluation.table.columns.get(name)
                     if column is not None and column.awaits_coding and (table, ColumnValues(name)) not in jobs:
                         jobs[table, ColumnValues(name)] = column.code
+            for table, name in self._derived_read(indicator):
+                key = (table, Derived(name))
+                if table in large and key not in sorts and self.tables[table].sorts_beside(name):
+                    sorts[key] = functools.partial(self.tables[table].sort_beside, name)
+                    self._read_beside[key] = {table}
             for measure in indicator.measures():
                 for lookup in lookups_read(measure, indicator.of if measure is indicator.numerator else None):
                     key = (measure.table, _grid_key(lookup, measure))
                     if (key not in grids and {measure.table, lookup.table} & large
                             and self._grid_beside(lookup, measure)):
                         grids[key] = functools.partial(self._compute_grid, lookup, measure)
-                        self._grid_tables[key] = {measure.table, lookup.table}
+                        self._read_beside[key] = {measure.table, lookup.table}
             if not duplicates:
                 continue
             for measure, _ in noted_measures(indicator):
@@ -88,11 +97,42 @@ class Run:
                     job = self.tables[measure.table].repeated_rows_job()
                     if job is not None:
                         notes[measure.table, DuplicateRows()] = job
-        if grids:  # the only jobs beside the run that read or add to the tables' shared work
+        if grids or sorts:  # the only jobs beside the run that read or add to the tables' shared work
             for evaluation in self.tables.values():
                 evaluation.work.share_between_threads()
                 evaluation.row_work.share_between_threads()
-        self.background = Background([*jobs.items(), *grids.items(), *notes.items()])
+        self.background = Background([*jobs.items(), *sorts.items(), *grids.items(), *notes.items()])
+
+    def _derived_read(self, indicator: Indicator) -> list[tuple[str, str]]:
+        """The (table, derived column) pairs ``indicator``'s measures read by name."""
+        read = []
+        for measure in indicator.measures():
+            evaluation = self.tables.get(measure.table)
+            if evaluation is None:
+                continue
+            names = set().union(*(names_used(expr.node) for expr in measure.expressions()))
+            names.update(name for name in (measure.distinct,) if name)
+            names.update(lookup.on for lookup in measure.lookups)
+            read.extend((measure.table, name) for name in sorted(names) if name in evaluation.derived)
+        return read
+
+    def evaluation_order(self) -> Iterator[Indicator]:
+        """The indicators in the order the run counts them: the pack's, except that one
+        reading a derived column worked out beside the run waits until that is done (or
+        until nothing else is left), so that the run counts the others while it is sorted
+        there. Read as the run goes: which waits are over depends on the moment."""
+        waiting = []
+        for indicator in self.pack.indicators.values():
+            waits_for = [(table, Derived(name)) for table, name in self._derived_read(indicator)
+                         if (table, Derived(name)) in self.background]
+            if waits_for:
+                waiting.append((indicator, waits_for))
+                continue
+            while waiting and (ready := next((w for w in waiting if self.background.done(w[1])), None)):
+                waiting.remove(ready)
+                yield ready[0]
+            yield indicator
+        yield from (indicator for indicator, _ in waiting)
 
     def _grid_beside(self, lookup: Lookup, measure: Measure) -> bool:
         """Whether a lookup's grid may be worked out beside the run: both tables are in the
@@ -139,19 +179,24 @@ class Run:
         self.background.close()
 
     def done_with(self, indicator: Indicator, *more: Mapping[str, TableEvaluation]) -> None:
-        """Release the work on every table that ``indicator`` is the last (in the run's
-        pack) to read, in this run's evaluations and in ``more`` (a breakdown's): what the
+        """Release the work on every table that ``indicator`` is the last (of those the run
+        has counted) to read, in this run's evaluations and in ``more`` (a breakdown's): what the
         indicators after it keep in memory is then only what they read."""
-        if self._last_readers is None:
-            self._last_readers = last_readers(self.pack.indicators.values())
-        released = {table for table, reader in self._last_readers.items() if reader == indicator.id}
+        if self._readers_left is None:
+            self._readers_left = collections.Counter(
+                table for counted in self.pack.indicators.values() for table in tables_read(counted))
+        released = set()
+        for table in tables_read(indicator):
+            self._readers_left[table] -= 1
+            if self._readers_left[table] == 0:
+                released.add(table)
         for table in released:
             for evaluations in (self.tables, *more):
                 if table in evaluations:
                     evaluations[table].release()
-        # a grid beside the run that reads a released table is not wanted (its indicator
-        # failed before asking for it): not begun, or let go if done
-        self.background.drop([key for key, tables in self._grid_tables.items() if tables & released])
+        # a grid or sort beside the run that reads a released table is not wanted (its
+        # indicator failed before asking for it): not begun, or let go if done
+        self.background.drop([key for key, tables in self._read_beside.items() if tables & released])
 
     def within_budget(self, n_bytes: float, what: str) -> None:
         """Refuse, before it begins, work that would take more memory than the budget."""

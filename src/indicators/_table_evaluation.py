@@ -21,7 +21,7 @@ import numpy as np
 from ._arrays import block_rows, dense_codes, positions, present_extremes, repeated_rows, row_chunks, unique
 from ._dates import NAT
 from ._errors import INDICATOR_FAILURES
-from ._evaluator import Context, evaluate as evaluate_node
+from ._evaluator import Context, evaluate as evaluate_node, sorts_read
 from ._expressions import PERIOD_VARIABLES, SHIFT_FUNCTIONS, Call, Name, Node, names_used, to_text, walk
 from ._functions import engine_calls_only
 from ._memory import BYTES_PER_PAIR
@@ -36,7 +36,7 @@ from ._windows import (coded_bucket_counts, coded_range_counts, distinct_range_c
                        period_dtype, range_counts, row_dtype)
 from ._work import (Cells, ColumnValues, Count, Derived, DuplicateRows, EndingBeforeStart, Key, MissingKey, MonthBuckets,
                     Pairs, PlacedRows, WindowCounts,
-                    Placement, RowCodes, RowValue, Shared, Sorted, Unknown, account_key, accounted_by_reasons,
+                    Placement, RowCodes, RowValue, Shared, Sorted, TiedRows, Unknown, account_key, accounted_by_reasons,
                     filter_roles, cell_columns, is_pair_level, negative_durations_key, pass_placement, placement_key,
                     placing,
                     row_selection_key,
@@ -160,15 +160,64 @@ class TableEvaluation:
         self.row_work.close()
 
     def vec(self, name: str) -> Vec:
-        """A column, or a derived column computed on first use."""
+        """A column, or a derived column computed on first use (beside the run, when begun
+        there)."""
         if name in self.table.columns:
             return self.row_work.get(ColumnValues(name), lambda: _column_vec(self._column(name)))
+        if Derived(name) not in self.row_work and (self.table.name, Derived(name)) in self.run.background:
+            try:  # begun beside the run: its value is then shared; not begun: done here
+                self.run.background.result((self.table.name, Derived(name)), lambda: None)
+            except Exception:  # noqa: BLE001 - worked out again below, failing in this thread
+                pass
+        return self.derived_vec(name)
+
+    def derived_vec(self, name: str) -> Vec:
+        """A derived column, computed here on first use."""
         if Derived(name) not in self.row_work:
             # the derived columns it reads first, each after those it reads (the pack's
             # order), so that a chain of derived columns is computed in a loop
             for needed in self._derived_needs(name):
                 self.row_work.get(Derived(needed), lambda: self.row_value(self.derived[needed]))
         return self.row_work.get(Derived(name), lambda: self.row_value(self.derived[name]))
+
+    def sort_beside(self, name: str) -> None:
+        """Work out a derived column that sorts the table (the job beside the run): of each
+        sort it makes that no other expression over the table reads, only the rows that
+        share their key and order are kept (for the duplicate-row note), so that the sort's
+        positions are not held while the run goes on with other tables."""
+        self.derived_vec(name)
+        others = set()
+        for other, expr in self.derived.items():
+            if other != name:
+                others |= sorts_read(expr.node)
+        for indicator in self.pack.indicators.values():
+            for measure in indicator.measures():
+                exprs = [*(measure.expressions() if measure.table == self.table.name else ()),
+                         *(expr for lookup in measure.lookups if lookup.table == self.table.name
+                           for expr in lookup.expressions())]
+                if indicator.of is not None and measure is indicator.numerator and measure.table == self.table.name:
+                    exprs.append(indicator.of)
+                for expr in exprs:
+                    others |= sorts_read(expr.node)
+        for sort in sorts_read(self.derived[name].node) - others:
+            sequence = next((value for key, value in self.row_work.items() if key == sort), None)
+            if sequence is not None:
+                self.row_work.offer(TiedRows(sort.by, sort.order), sequence.rows_sharing_key_and_order())
+                self.row_work.discard(sort)
+
+    def sorts_beside(self, name: str) -> bool:
+        """Whether a derived column is worth working out beside the run, and may be: it
+        sorts the table (``previous()``/``next()``) and reads nothing but the table's stored
+        columns through the engine's own functions (no plugin code runs beside the run)."""
+        expr = self.derived.get(name)
+        if expr is None or name in self.table.columns:
+            return False
+        calls = [node for node in walk(expr.node) if isinstance(node, Call)]
+        functions = self.run.functions
+        return (any(call.name in SHIFT_FUNCTIONS for call in calls)
+                and names_used(expr.node) <= self.table.columns.keys()
+                and all(call.name in SHIFT_FUNCTIONS or (call.name in functions and functions[call.name].builtin)
+                        for call in calls))
 
     def _column(self, name: str) -> Column:
         """A column of the table, its text coded (beside the run, when begun there)."""
@@ -303,9 +352,9 @@ class TableEvaluation:
         """The rows that can equal another, when a ``previous()``/``next()`` has already
         sorted the table by two of its columns and few rows share their values of both
         (equal rows share every value); None otherwise."""
-        for key, sequence in self.row_work.items():
-            if isinstance(key, Sorted) and key.by in self.table.columns and key.order in self.table.columns:
-                candidates = sequence.rows_sharing_key_and_order()
+        for key, sorted_rows in self.row_work.items():
+            if isinstance(key, (Sorted, TiedRows)) and key.by in self.table.columns and key.order in self.table.columns:
+                candidates = sorted_rows.rows_sharing_key_and_order() if isinstance(key, Sorted) else sorted_rows
                 if candidates is not None and candidates.size <= self.table.n_rows // 4:
                     return candidates
         return None
@@ -479,7 +528,9 @@ class TableEvaluation:
                                    f"{measure.window.text} window ({n_pairs:,} row-months)")
             rows, periods = expand(kept, lo, hi)
             return PairFrame(rows, periods, self.pair_context(measure, rows, periods),
-                             lambda node, r, p: self.pair_value_by_rows(measure, node, r, p))
+                             lambda node, r, p: self.pair_value_by_rows(measure, node, r, p),
+                             lambda r, p: self.pair_context(measure, r, p),
+                             lambda node: engine_calls_only(node, self.run.functions))
 
         return self.shared(selection.pairs, pairs)
 
@@ -931,9 +982,7 @@ class TableEvaluation:
                 leave_out(pair_reason, f"missing {each}", ~frame.of_rows(holder), first_pair_label)
             if of is not None:
                 leave_out(pair_reason, "no value to aggregate", missing_mask(frame.value(of)), first_pair_label)
-            pair_counts = frame.tally(pair_reason.astype(np.int64) * n_periods + frame.periods,
-                                      (len(labels) - first_pair_label + 1) * n_periods)
-            pair_counts = pair_counts.reshape(-1, n_periods)
+            pair_counts = frame.tally_by_code(pair_reason, len(labels) - first_pair_label + 1, n_periods)
             by_reason = np.concatenate([by_reason, pair_counts[1:]])
             by_reason[0] = pair_counts[0]
         left_out: dict[str, np.ndarray] = {}

@@ -161,15 +161,10 @@ def noted_measures(indicator: Indicator) -> tuple[tuple[Measure, Expr | None], .
     return tuple(out)
 
 
-def last_readers(indicators: Iterable[Indicator]) -> dict[str, str]:
-    """Each table's last reader among ``indicators`` (in their order): the indicator after
-    which no other reads the table, by its measures or their lookups."""
-    last = {}
-    for indicator in indicators:
-        for measure in indicator.measures():
-            for table in (measure.table, *(lookup.table for lookup in measure.lookups)):
-                last[table] = indicator.id
-    return last
+def tables_read(indicator: Indicator) -> set[str]:
+    """The tables ``indicator`` reads, by its measures or their lookups."""
+    return {table for measure in indicator.measures()
+            for table in (measure.table, *(lookup.table for lookup in measure.lookups))}
 
 
 def texts(exprs: Iterable[Expr]) -> tuple[str, ...]:
@@ -229,6 +224,16 @@ class Sorted(Key):
     """The rows in order within each key, for ``previous()`` and ``next()``."""
 
     kind: ClassVar[str] = "sort"
+    by: str
+    order: str
+
+
+@attrs.frozen
+class TiedRows(Key):
+    """The rows of a sort (:class:`Sorted`) that share their key and order with another,
+    kept where the sort itself is let go (for the duplicate-row note)."""
+
+    kind: ClassVar[str] = "tied rows"
     by: str
     order: str
 
@@ -537,6 +542,11 @@ class Shared:
         with self._lock or contextlib.nullcontext():
             if self._open:
                 self._done.setdefault(key, value)
+
+    def discard(self, key: Key) -> None:
+        """Forget the value under ``key``, if any (nothing will read it again)."""
+        with self._lock or contextlib.nullcontext():
+            self._done.pop(key, None)
 
     def close(self) -> None:
         """Forget every value, and keep none computed from now on: the work is done with
