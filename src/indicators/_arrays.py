@@ -622,10 +622,14 @@ def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: 
     block = block_rows(n_rows)
     state, word = np.empty(block, dtype=np.uint64), np.empty(block, dtype=np.uint64)
     out = np.empty(block, dtype=np.uint32)
+    at = np.empty(block, dtype=np.intp) if among is not None else None
     for rows in row_chunks(n_rows):
         k = rows.stop - rows.start
         acc, cell = state[:k], word[:k]
-        taken = rows if among is None else among[rows]  # the block's rows, gathered block by block
+        taken = rows
+        if at is not None:  # the block's rows, gathered block by block, by numpy's own index type (once
+            taken = at[:k]  # for every column: taking by int32 converts the index each time)
+            taken[...] = among[rows]
         with np.errstate(over="ignore"):
             if not columns:
                 acc[...] = 0
