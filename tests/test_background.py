@@ -53,9 +53,12 @@ def test_a_job_not_begun_is_done_by_the_caller_and_never_beside():
 
     background = Background([("first", blocking), ("second", lambda: ran_beside.append(True))])
     assert started.wait(10)
+    assert not background.done(["second"])
     assert "mine" == background.result("second", lambda: "mine")  # queued behind "first": not waited for
+    assert background.done(["second"]) and not background.done(["first", "second"])  # asked for: done here
     release.set()
     assert "first" == background.result("first", lambda: None)
+    assert background.done(["first", "second"])
     background.close()
     assert [] == ran_beside
 
@@ -485,3 +488,35 @@ def test_an_indicator_reading_a_sort_made_beside_the_run_is_counted_once_the_sor
     assert ("referrals", Derived("previous_referral_on")) in queued[0]
     assert ["contacts", "referred", "known", "rereferrals", ""] == counted
     assert alone.to_json() == beside.to_json()
+
+
+@pytest.mark.parametrize("missing_share, kept", [(0.0, "tied rows"), (0.7, "nothing")])
+def test_a_sort_beside_the_run_keeps_only_few_enough_tied_rows_for_the_note(monkeypatch, missing_share, kept):
+    """Once its column is worked out, a sort made beside the run is let go; of it, the rows
+    that tie on key and order (and those outside it) are kept for the duplicate note only
+    while few enough for the note to compare them alone, as 32-bit positions."""
+    from indicators._work import TiedRows
+
+    tables, _ = _tables(8)
+    referrals = tables["referrals"]
+    rng = np.random.default_rng(8)
+    referrals["child_id"] = [None if rng.random() < missing_share else c for c in referrals["child_id"]]
+    offered = []
+    offer = indicators._work.Shared.offer
+
+    def spied(self, key, value):
+        if isinstance(key, TiedRows):
+            offered.append(value)
+        return offer(self, key, value)
+
+    monkeypatch.setattr(indicators._work.Shared, "offer", spied)
+    _beside_any_table(monkeypatch, done_first=True)
+    pack = indicators.loads_pack(PACK)
+    beside = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+    monkeypatch.setattr(indicators._run, "processors", lambda: 1)
+    assert indicators.evaluate(pack, tables, "2017-01", "2017-01").to_json() == beside.to_json()
+    (value,) = offered
+    if kept == "nothing":
+        assert value is None
+    else:
+        assert value.dtype == np.int32 and 0 < value.size <= len(referrals["child_id"]) // 4

@@ -202,3 +202,38 @@ def test_a_grid_from_period_ranges_is_the_aggregate_of_each_cells_rows(rows, agg
                 assert cell == pytest.approx(sum(held) / len(held))
             else:
                 assert cell == (min(held) if aggregate == "min" else max(held))
+
+
+@pytest.mark.parametrize("block", [1, 3, 1 << 16])
+def test_a_lookup_filter_on_many_pairs_is_judged_block_by_block_and_text_once(monkeypatch, block):
+    """A filter over (row, month) pairs that reads a lookup is judged a few pairs at a time
+    (the lookup's values are never held for every pair), with the figures of a judgement
+    of every pair at once; one that also compares text columns is judged at once, so that
+    the columns' categories are matched once, not once a block."""
+    import indicators._arrays
+    import indicators._vectors
+    from indicators._pairs import PairFrame
+
+    pack = PLACEMENTS_PACK.replace('numerator = "placements_12m >= 3"',
+                                   'numerator = "placements_12m >= 3 and worker != allocated"')
+    care = {**CARE, "worker": ["a", "b", "c", "d"], "allocated": ["a", "x", "y", "d"]}
+    tables = {"care": care, "placements": PLACEMENTS}
+    whole = run(pack, tables, "2017-01", "2017-02")
+    by_blocks = run(PLACEMENTS_PACK, tables, "2017-01", "2017-02")
+    matched, judged_on = [], []
+    unify = indicators._vectors.unify_strings
+    monkeypatch.setattr(indicators._vectors, "unify_strings", lambda a, b: matched.append(len(a)) or unify(a, b))
+    evaluate = PairFrame._evaluate
+    monkeypatch.setattr(PairFrame, "_evaluate", lambda self, node: judged_on.append(self.context_at is not None
+                                                                                     and self.by_blocks(node))
+                        or evaluate(self, node))
+    monkeypatch.setattr(indicators._arrays, "CHUNK_ROWS", block)
+    def figures(results):
+        return [(r.period, r.numerator, r.denominator, r.notes) for r in results]
+
+    assert figures(whole) == figures(run(pack, tables, "2017-01", "2017-02"))
+    assert figures(by_blocks) == figures(run(PLACEMENTS_PACK, tables, "2017-01", "2017-02"))
+    assert [(1, 4), (1, 4)] == [(r.numerator, r.denominator) for r in by_blocks]
+    assert [(0, 4), (1, 4)] == [(r.numerator, r.denominator) for r in whole]  # child 1's worker is allocated
+    assert [False, True] == judged_on  # the text comparison at once, the lookup's alone by blocks
+    assert len(matched) == 1  # the care's text columns matched once, over all their pairs

@@ -37,6 +37,7 @@ class Background:
         self._waiting: dict[Hashable, Callable[[], Any]] = dict(jobs)  # not begun, in order
         self._begun: dict[Hashable, threading.Event] = {}
         self._outcome: dict[Hashable, tuple[bool, Any]] = {}
+        self._asked: set[Hashable] = set()  # the jobs asked for (done, or dropped to be done by the asker)
         self._keys = frozenset(key for key, _ in jobs)
         self._thread: threading.Thread | None = None
         if self._waiting:
@@ -80,9 +81,10 @@ class Background:
                 raise value
 
     def done(self, keys: list[Hashable]) -> bool:
-        """Whether every job under ``keys`` is done (and not yet asked for)."""
+        """Whether every job under ``keys`` is done, or was asked for (and so is done, or
+        is being done by whoever asked)."""
         with self._lock:
-            return all(key in self._begun and self._begun[key].is_set() for key in keys)
+            return all(key in self._asked or key in self._begun and self._begun[key].is_set() for key in keys)
 
     def __contains__(self, key: Hashable) -> bool:
         """Whether a job was queued under ``key`` (done, begun, waiting or taken over)."""
@@ -94,6 +96,7 @@ class Background:
         with self._lock:
             self._waiting.pop(key, None)
             done = self._begun.pop(key, None)
+            self._asked.add(key)
         if done is None:
             return compute()
         done.wait()

@@ -195,7 +195,7 @@ class Sequence:
         in_sequence = np.zeros(self.n, dtype=bool)
         in_sequence[self.rows] = True
         in_sequence[shared] = False
-        return np.flatnonzero(~in_sequence)
+        return positions_of(~in_sequence)
 
 
 def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequence | None = None,

@@ -110,8 +110,10 @@ class Run:
             evaluation = self.tables.get(measure.table)
             if evaluation is None:
                 continue
-            names = set().union(*(names_used(expr.node) for expr in measure.expressions()))
-            names.update(name for name in (measure.distinct,) if name)
+            exprs = [*measure.expressions(), *((indicator.of,) if indicator.of and measure is indicator.numerator else ())]
+            names = set().union(*(names_used(expr.node) for expr in exprs))
+            names.update(name for name in (measure.distinct, indicator.each if measure is indicator.numerator else None)
+                         if name)
             names.update(lookup.on for lookup in measure.lookups)
             read.extend((measure.table, name) for name in sorted(names) if name in evaluation.derived)
         return read

@@ -46,6 +46,12 @@ if TYPE_CHECKING:
     from ._run import Run
 
 
+def _few_enough(candidates: np.ndarray | None, n_rows: int) -> bool:
+    """Whether the rows that may repeat, as a sort's ties give them, are few enough for the
+    duplicate note to compare them alone (else it digests every row)."""
+    return candidates is not None and candidates.size <= n_rows // 4
+
+
 def _column_codes(vec: Vec) -> tuple[np.ndarray, int]:
     """Codes 0..K-1 of a column's values, equal for equal values (the missing cells, when
     there are any, a code of their own), and K. Text is coded by its categories and
@@ -201,8 +207,9 @@ class TableEvaluation:
                     others |= sorts_read(expr.node)
         for sort in sorts_read(self.derived[name].node) - others:
             sequence = next((value for key, value in self.row_work.items() if key == sort), None)
-            if sequence is not None:
-                self.row_work.offer(TiedRows(sort.by, sort.order), sequence.rows_sharing_key_and_order())
+            if sequence is not None:  # kept only where few enough for the note to read (None: too many)
+                tied = sequence.rows_sharing_key_and_order()
+                self.row_work.offer(TiedRows(sort.by, sort.order), tied if _few_enough(tied, self.table.n_rows) else None)
                 self.row_work.discard(sort)
 
     def sorts_beside(self, name: str) -> bool:
@@ -355,7 +362,7 @@ class TableEvaluation:
         for key, sorted_rows in self.row_work.items():
             if isinstance(key, (Sorted, TiedRows)) and key.by in self.table.columns and key.order in self.table.columns:
                 candidates = sorted_rows.rows_sharing_key_and_order() if isinstance(key, Sorted) else sorted_rows
-                if candidates is not None and candidates.size <= self.table.n_rows // 4:
+                if _few_enough(candidates, self.table.n_rows):
                     return candidates
         return None
 
@@ -530,7 +537,7 @@ class TableEvaluation:
             return PairFrame(rows, periods, self.pair_context(measure, rows, periods),
                              lambda node, r, p: self.pair_value_by_rows(measure, node, r, p),
                              lambda r, p: self.pair_context(measure, r, p),
-                             lambda node: engine_calls_only(node, self.run.functions))
+                             lambda node: self._pairs_by_blocks(measure, node))
 
         return self.shared(selection.pairs, pairs)
 
@@ -600,6 +607,27 @@ class TableEvaluation:
                 values = n
             bound *= min(values, n) + 1
         return bound
+
+    def _pairs_by_blocks(self, measure: Measure, node: Node) -> bool:
+        """Whether an expression over (row, month) pairs is better evaluated on some pairs at
+        a time: it reads a lookup (whose values, one a pair, are then never held for every
+        pair), calls the engine's own functions alone and reads no text (whose categories
+        would be matched again on every block)."""
+        names = names_used(node)
+        lookups = {lookup.name: lookup for lookup in measure.lookups}
+        if not names & lookups.keys() or not engine_calls_only(node, self.run.functions):
+            return False
+        for name in names - set(PERIOD_VARIABLES):
+            lookup = lookups.get(name)
+            if lookup is None:
+                vec = self.vec(name)
+            elif lookup.column is None:
+                continue
+            else:
+                vec = self.run.tables[lookup.table].vec(lookup.column)
+            if vec.type == "str":
+                return False
+        return True
 
     def pair_value_by_rows(self, source: Measure, node: Node, rows: np.ndarray, periods: np.ndarray) -> Vec | None:
         """An expression's value on (row, period) pairs computed without evaluating it on
