@@ -200,10 +200,11 @@ def test_rows_sharing_a_sort_key_are_the_only_ones_that_repeat(rows):
 
 
 @given(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.none(), st.sampled_from(["a", "b", " "]))), max_size=60),
-       st.lists(st.booleans(), min_size=60, max_size=60), st.sampled_from([1, 3, 64]))
-def test_repeated_rows_among_some_rows_compare_those_alone(rows, chosen, block):
+       st.lists(st.booleans(), min_size=60, max_size=60), st.sampled_from([1, 3, 64]), st.sampled_from([0, 1 << 22]))
+def test_repeated_rows_among_some_rows_compare_those_alone(rows, chosen, block, kept_rows):
     """Rows compared ``among`` some positions (read block by block where they are, text not
-    yet coded among them): a row counts when it equals an earlier row among them."""
+    yet coded among them, digests kept or worked out again): a row counts when it equals
+    an earlier row among them."""
     from indicators import _arrays
 
     among = np.array([p for p in range(len(rows)) if chosen[p]], dtype=np.int64)
@@ -211,11 +212,10 @@ def test_repeated_rows_among_some_rows_compare_those_alone(rows, chosen, block):
     text = np.array([t or "" for _, t in rows] or [""], dtype=str)[:len(rows)]
     picked = [(rows[p][0], (rows[p][1] or "").strip() or None) for p in among.tolist()]
     expected = [p for k, p in enumerate(among.tolist()) if picked[k] in picked[:k]]
-    _arrays.CHUNK_ROWS, saved = block, _arrays.CHUNK_ROWS
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_arrays, "CHUNK_ROWS", block)
+        patch.setattr(_arrays, "KEPT_DIGEST_ROWS", kept_rows)
         assert expected == repeated_rows([(first, None), (text, None)], len(rows), among=among).tolist()
-    finally:
-        _arrays.CHUNK_ROWS = saved
 
 
 _TEXTS = ["", " ", "  ", "\u3000", "\t\n", "a", "a ", " a", "é", "Duty 1", "Duty 10", "\U0001F600", "x" * 9]
@@ -263,13 +263,17 @@ def test_repeated_rows_tells_apart_rows_whose_digests_collide():
     assert [] == repeated_rows([(first[:2], None), (second[:2], None)], 2).tolist()
 
 
-def test_repeated_rows_hold_four_bytes_a_row_at_most():
+@pytest.mark.parametrize("kept, bytes_a_row", [(False, 4), (True, 8)])
+def test_repeated_rows_hold_four_bytes_a_row_or_eight_with_the_digests_kept(monkeypatch, kept, bytes_a_row):
     """The duplicate-row note's documented memory where few rows repeat: the sorted
-    32-bit digests, and buffers of a block, never the digests twice (kept alive by a view
-    in the second pass, say)."""
+    32-bit digests (and, up to ``KEPT_DIGEST_ROWS`` rows, the digests in table order), and
+    buffers of a block, never the digests once more (kept alive by a view, say)."""
     import tracemalloc
 
+    from indicators import _arrays
+
     n, copies = 1 << 20, 1 << 10
+    monkeypatch.setattr(_arrays, "KEPT_DIGEST_ROWS", n if kept else n - 1)
     rng = np.random.default_rng(5)
     columns = [(rng.integers(0, 1 << 20, n), None), (rng.integers(0, 1 << 40, n), None)]
     for data, _ in columns:
@@ -282,7 +286,7 @@ def test_repeated_rows_hold_four_bytes_a_row_at_most():
         tracemalloc.stop()
     assert list(range(n - copies, n)) == repeats.tolist()
     # a block's buffers and the flags by the digests' top bits: under 2 MiB beside them
-    assert peak <= 4 * n + 2 * 2**20
+    assert peak <= bytes_a_row * n + 2 * 2**20
 
 
 def test_repeated_rows_with_a_rising_id_column_and_without_one():

@@ -543,6 +543,11 @@ def read_only(array: np.ndarray) -> np.ndarray:
     return view
 
 
+# a duplicate note over up to this many rows keeps their digests in table order beside the
+# sorted ones (16 MiB more at most): working them out again, which saves that memory, took
+# as long as a fifth of the sort (4.7 ms of 25 for the yardstick's contacts at size 60, in
+# the thread that finishes last). Read at each call (tests set it, to hold both ways).
+KEPT_DIGEST_ROWS = 1 << 22
 _MISSING_CELL = np.uint64(0x5BD1E9955BD1E995)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
@@ -679,11 +684,11 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     every row apart at once; otherwise rows are told apart by a 32-bit digest and one sort
     of the digests (a 32-bit sort takes about 60% of a 64-bit one's time here), and only
     rows whose digest repeats (true repeats and collisions, about n^2 / 2^33 of them) are
-    compared cell by cell. The digests are sorted in place and, on more than one block of
-    rows, worked out again block by block to find the rows whose digest repeats: four
-    bytes a row at most, where keeping them in table order beside the sorted ones (and a
-    mask of the repeats) took nine. Rows ``among`` are read block by block where they are:
-    no column is gathered whole.
+    compared cell by cell. Up to :data:`KEPT_DIGEST_ROWS` rows the digests are kept in
+    table order beside a sorted copy (eight bytes a row), and the rows whose digest repeats
+    are read off them; past it the digests are sorted in place and worked out again block
+    by block (four bytes a row). Rows ``among`` are read block by block where they are: no
+    column is gathered whole.
     """
     none = np.zeros(0, dtype=np.int64)
     if among is not None:
@@ -691,8 +696,8 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     if n_rows < 2 or any(_strictly_increasing(data, missing) for data, missing in columns):
         return none  # a column such as an export's row id tells every row apart
     digest = row_digests(columns, n_rows, among)
-    one_block = n_rows <= block_rows(n_rows)
-    if one_block:
+    kept = n_rows <= KEPT_DIGEST_ROWS
+    if kept:
         ordered = np.sort(digest)
     else:
         ordered, digest = digest, None
@@ -717,7 +722,7 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     marked[repeated >> shift] = True
     top = np.empty(block_rows(n_rows), dtype=np.intp)
     found, found_digests = [], []
-    blocks = [(slice(0, n_rows), digest)] if one_block else _digest_blocks(columns, n_rows, among)
+    blocks = ((rows, digest[rows]) for rows in row_chunks(n_rows)) if kept else _digest_blocks(columns, n_rows, among)
     for rows, block in blocks:
         index = top[:rows.stop - rows.start]
         np.right_shift(block, shift, out=index, casting="unsafe")
