@@ -212,6 +212,10 @@ def test_the_sequence_is_a_stable_sort_by_key_then_order_in_tie_groups(data, key
     assert sequence.starts.tolist() == starts
     assert sequence.sizes().tolist() == [end - start for start, end in zip(starts, [*starts[1:], n])]
     group = [sum(s <= i for s in starts) - 1 for i in range(n)]
-    assert sequence.per_row(np.arange(len(starts)) * 10).tolist() == [10 * g for g in group]
+    spread = np.full(n, -1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indicators._arrays, "CHUNK_ROWS", block)
+        sequence.scatter(spread, np.arange(len(starts)) * 10)
+    assert spread[np.array(want, dtype=np.int64)].tolist() == [10 * g for g in group]
     assert sequence.same_key_as_before.tolist() == [g > 0 and pairs[s][0] == pairs[starts[g - 1]][0]
                                                     for g, s in enumerate(starts)]

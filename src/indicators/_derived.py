@@ -163,19 +163,18 @@ class Sequence:
         sizes -= self.starts
         return sizes
 
-    def per_row(self, values: np.ndarray) -> np.ndarray:
-        """A value per tie group as a value per row of the sequence, in sorted order."""
-        return np.repeat(values, self.sizes())
-
     def scatter(self, target: np.ndarray, values: np.ndarray) -> None:
         """Write a value per tie group to each of its rows of ``target``, tie groups block
         by block (no row-length copy of the values)."""
-        sizes = self.sizes()
-        ends = np.empty_like(self.starts)
-        ends[:-1], ends[-1] = self.starts[1:], self.rows.size
-        for groups in row_chunks(self.starts.size):
-            first, last = int(self.starts[groups.start]), int(ends[groups.stop - 1])
-            put_at(target, self.rows[first:last], np.repeat(values[groups], sizes[groups]))
+        n_groups = self.starts.size
+        for groups in row_chunks(n_groups):
+            first = int(self.starts[groups.start])
+            last = int(self.starts[groups.stop]) if groups.stop < n_groups else self.rows.size
+            sizes = np.empty(groups.stop - groups.start, dtype=self.starts.dtype)  # the block's groups'
+            sizes[:-1] = self.starts[groups.start + 1:groups.stop]
+            sizes[-1] = last
+            sizes -= self.starts[groups]
+            put_at(target, self.rows[first:last], np.repeat(values[groups], sizes))
 
     def rows_sharing_key_and_order(self) -> np.ndarray | None:
         """Positions, ascending, of the rows another row shares its key and order with, and of
