@@ -300,8 +300,8 @@ def markdown(command: str, sizes: list, full: list, repeat: int, load: tuple) ->
         lines.append(f"| {s['size']} ({s['rows']:,}) | " + " | ".join(cells) + " |")
     lines += ["", "Every implementation agreed with the reference on every numerator and denominator at every "
               "size (checked before timing). The engine's processor time is the process's, every thread's, "
-              "during its call (the duplicate-row notes of tables of 100,000 rows or more are worked out in a "
-              "second thread beside the evaluation), against the reference's in the same round: the reference "
+              "during its call (the duplicate-row notes of tables of 100,000 rows or more, and their "
+              "previous() sorts, are worked out in a second thread beside the evaluation), against the reference's in the same round: the reference "
               "runs in one thread. The duplicate-row note's column times that step of the engine "
               "alone (each table's rows that the run's windows may hold digested, one sort of their digests "
               "per table, in one thread), in the "
