@@ -156,25 +156,24 @@ class Sequence:
             same[0] = last_key is not None and heads[0] == last_key
             last_key = heads[-1]
 
-    def sizes(self) -> np.ndarray:
-        """How many rows each tie group holds."""
-        sizes = np.empty_like(self.starts)
-        sizes[:-1], sizes[-1] = self.starts[1:], self.rows.size
-        sizes -= self.starts
+    def sizes(self, groups: slice | None = None) -> np.ndarray:
+        """How many rows each tie group (of ``groups``, consecutive ones, when given) holds."""
+        n_groups = self.starts.size
+        groups = groups or slice(0, n_groups)
+        sizes = np.empty(groups.stop - groups.start, dtype=self.starts.dtype)
+        if sizes.size:
+            sizes[:-1] = self.starts[groups.start + 1:groups.stop]
+            sizes[-1] = self.starts[groups.stop] if groups.stop < n_groups else self.rows.size
+            sizes -= self.starts[groups]
         return sizes
 
     def scatter(self, target: np.ndarray, values: np.ndarray) -> None:
         """Write a value per tie group to each of its rows of ``target``, tie groups block
         by block (no row-length copy of the values)."""
-        n_groups = self.starts.size
-        for groups in row_chunks(n_groups):
+        for groups in row_chunks(self.starts.size):
+            sizes = self.sizes(groups)
             first = int(self.starts[groups.start])
-            last = int(self.starts[groups.stop]) if groups.stop < n_groups else self.rows.size
-            sizes = np.empty(groups.stop - groups.start, dtype=self.starts.dtype)  # the block's groups'
-            sizes[:-1] = self.starts[groups.start + 1:groups.stop]
-            sizes[-1] = last
-            sizes -= self.starts[groups]
-            put_at(target, self.rows[first:last], np.repeat(values[groups], sizes))
+            put_at(target, self.rows[first:first + int(sizes.sum())], np.repeat(values[groups], sizes))
 
     def rows_sharing_key_and_order(self) -> np.ndarray | None:
         """Positions, ascending, of the rows another row shares its key and order with, and of

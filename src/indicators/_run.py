@@ -25,7 +25,7 @@ from ._tables import Table
 from ._vectors import Vec
 from ._windows import Periods, expand
 from ._work import (ColumnValues, Derived, DuplicateRows, KeyCodes, LookupGrid, lookup_key, lookups_read,
-                    noted_measures, placement_key, tables_read)
+                    names_read, noted_measures, placement_key, tables_read)
 
 
 class Run:
@@ -104,19 +104,9 @@ class Run:
         self.background = Background([*jobs.items(), *sorts.items(), *grids.items(), *notes.items()])
 
     def _derived_read(self, indicator: Indicator) -> list[tuple[str, str]]:
-        """The (table, derived column) pairs ``indicator``'s measures read by name."""
-        read = []
-        for measure in indicator.measures():
-            evaluation = self.tables.get(measure.table)
-            if evaluation is None:
-                continue
-            exprs = [*measure.expressions(), *((indicator.of,) if indicator.of and measure is indicator.numerator else ())]
-            names = set().union(*(names_used(expr.node) for expr in exprs))
-            names.update(name for name in (measure.distinct, indicator.each if measure is indicator.numerator else None)
-                         if name)
-            names.update(lookup.on for lookup in measure.lookups)
-            read.extend((measure.table, name) for name in sorted(names) if name in evaluation.derived)
-        return read
+        """The (table, derived column) pairs ``indicator`` reads by name."""
+        return [(table, name) for table in sorted(tables_read(indicator)) if table in self.tables
+                for name in sorted(names_read(indicator, table)) if name in self.tables[table].derived]
 
     def evaluation_order(self) -> Iterator[Indicator]:
         """The indicators in the order the run counts them: the pack's, except that one

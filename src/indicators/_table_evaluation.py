@@ -37,8 +37,8 @@ from ._windows import (coded_bucket_counts, coded_range_counts, distinct_range_c
 from ._work import (Cells, ColumnValues, Count, Derived, DuplicateRows, EndingBeforeStart, Key, MissingKey, MonthBuckets,
                     Pairs, PlacedRows, WindowCounts,
                     Placement, RowCodes, RowValue, Shared, Sorted, TiedRows, Unknown, account_key, accounted_by_reasons,
-                    filter_roles, cell_columns, is_pair_level, negative_durations_key, pass_placement, placement_key,
-                    placing,
+                    expressions_over, filter_roles, cell_columns, is_pair_level, negative_durations_key, pass_placement,
+                    placement_key, placing,
                     row_selection_key,
                     selection_key, texts, undated_filters, undated_key)
 
@@ -192,19 +192,10 @@ class TableEvaluation:
         share their key and order are kept (for the duplicate-row note), so that the sort's
         positions are not held while the run goes on with other tables."""
         self.derived_vec(name)
-        others = set()
-        for other, expr in self.derived.items():
-            if other != name:
-                others |= sorts_read(expr.node)
-        for indicator in self.pack.indicators.values():
-            for measure in indicator.measures():
-                exprs = [*(measure.expressions() if measure.table == self.table.name else ()),
-                         *(expr for lookup in measure.lookups if lookup.table == self.table.name
-                           for expr in lookup.expressions())]
-                if indicator.of is not None and measure is indicator.numerator and measure.table == self.table.name:
-                    exprs.append(indicator.of)
-                for expr in exprs:
-                    others |= sorts_read(expr.node)
+        exprs = [expr for other, expr in self.derived.items() if other != name]
+        exprs += [expr for indicator in self.pack.indicators.values()
+                  for expr in expressions_over(indicator, self.table.name)]
+        others = set().union(*(sorts_read(expr.node) for expr in exprs))
         for sort in sorts_read(self.derived[name].node) - others:
             sequence = next((value for key, value in self.row_work.items() if key == sort), None)
             if sequence is not None:  # kept only where few enough for the note to read (None: too many)

@@ -167,6 +167,34 @@ def tables_read(indicator: Indicator) -> set[str]:
             for table in (measure.table, *(lookup.table for lookup in measure.lookups))}
 
 
+def expressions_over(indicator: Indicator, table: str) -> list[Expr]:
+    """The expressions of ``indicator`` evaluated over ``table``'s rows: its measures'
+    (with ``of``, the numerator's) where they count that table, its lookups' where they
+    read it."""
+    exprs = []
+    for measure in indicator.measures():
+        if measure.table == table:
+            exprs.extend(measure.expressions())
+            if measure is indicator.numerator and indicator.of is not None:
+                exprs.append(indicator.of)
+        exprs.extend(expr for lookup in measure.lookups if lookup.table == table for expr in lookup.expressions())
+    return exprs
+
+
+def names_read(indicator: Indicator, table: str) -> set[str]:
+    """The names of ``table``'s columns (stored or derived) that ``indicator`` reads: in its
+    expressions over the table, and as a distinct key, an ``each`` or a lookup's key."""
+    names = set().union(*(names_used(expr.node) for expr in expressions_over(indicator, table)))
+    for measure in indicator.measures():
+        if measure.table == table:
+            names.update(lookup.on for lookup in measure.lookups)
+            names.update(name for name in (measure.distinct, indicator.each if measure is indicator.numerator else None)
+                         if name)
+        names.update(name for lookup in measure.lookups if lookup.table == table
+                     for name in (lookup.key, lookup.column) if name)
+    return names
+
+
 def texts(exprs: Iterable[Expr]) -> tuple[str, ...]:
     """The canonical texts of expressions, in order."""
     return tuple(to_text(e.node) for e in exprs)
