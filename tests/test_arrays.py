@@ -263,15 +263,18 @@ def test_repeated_rows_tells_apart_rows_whose_digests_collide():
     assert [] == repeated_rows([(first[:2], None), (second[:2], None)], 2).tolist()
 
 
-@pytest.mark.parametrize("kept, bytes_a_row", [(False, 4), (True, 8)])
-def test_repeated_rows_hold_four_bytes_a_row_or_eight_with_the_digests_kept(monkeypatch, kept, bytes_a_row):
+@pytest.mark.parametrize("kept, by_buckets, bytes_a_row", [(False, True, 4), (True, False, 8), (True, True, 14)])
+def test_repeated_rows_hold_four_bytes_a_row_or_eight_with_the_digests_kept(monkeypatch, kept, by_buckets,
+                                                                          bytes_a_row):
     """The duplicate-row note's documented memory where few rows repeat: the sorted
-    32-bit digests (and, up to ``KEPT_DIGEST_ROWS`` rows, the digests in table order), and
-    buffers of a block, never the digests once more (kept alive by a view, say)."""
+    32-bit digests (and, up to ``KEPT_DIGEST_ROWS`` rows, the digests in table order, with
+    the six bytes a row of a sort by buckets), and buffers of a block, never the digests
+    once more (kept alive by a view, say)."""
     import tracemalloc
 
-    from indicators import _arrays
+    from indicators import _arrays, _sorting
 
+    monkeypatch.setattr(_sorting, "BUCKETED_SORT", by_buckets)
     n, copies = 1 << 20, 1 << 10
     monkeypatch.setattr(_arrays, "KEPT_DIGEST_ROWS", n if kept else n - 1)
     rng = np.random.default_rng(5)
@@ -285,8 +288,9 @@ def test_repeated_rows_hold_four_bytes_a_row_or_eight_with_the_digests_kept(monk
     finally:
         tracemalloc.stop()
     assert list(range(n - copies, n)) == repeats.tolist()
-    # a block's buffers and the flags by the digests' top bits: under 2 MiB beside them
-    assert peak <= bytes_a_row * n + 2 * 2**20
+    # a block's buffers and the flags by the digests' top bits: under 2 MiB beside them;
+    # a sort by buckets's buffers for a block of 64k keys (eight 8-byte arrays): 4 MiB more
+    assert peak <= bytes_a_row * n + (6 if by_buckets and kept else 2) * 2**20
 
 
 def test_repeated_rows_with_a_rising_id_column_and_without_one():

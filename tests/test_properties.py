@@ -15,7 +15,7 @@ from conftest import pack_from
 from indicators._expressions import to_text
 from indicators._judgement import wilson_interval
 from strategies import MAYBE_DAY, contacts, episodes, indicator_packs, team_column, with_teams
-from indicators import _arrays, _windows
+from indicators import _arrays, _sorting, _windows
 
 COMMON = """
 [populations]
@@ -476,6 +476,23 @@ def test_block_wise_passes_give_the_whole_table_results(text, contact_rows, epis
     whole = indicators.evaluate(pack, tables, "2016-03", "2017-02").to_json()
     with blocks_of(rows):
         assert indicators.evaluate(pack, tables, "2016-03", "2017-02").to_json() == whole
+
+
+@given(st.one_of(st.just(COMMON + OPEN_EPISODES), indicator_packs()),
+       with_teams(contacts(max_rows=80)), with_teams(episodes(max_rows=40)), st.sampled_from([16, 64, 128]))
+def test_sorts_by_buckets_give_the_results_of_one_sort(text, contact_rows, episode_rows, row_bytes):
+    """Every sort of the engine (previous(), duplicate digests, distinct keys, lookups,
+    medians) done by buckets, in rows so short that buckets overflow them, gives every
+    figure, note and row count exactly as numpy's one sort does."""
+    pack = pack_from(text)
+    tables = {"contacts": contact_rows, "episodes": episode_rows}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_sorting, "BUCKETED_SORT", False)
+        one_sort = indicators.evaluate(pack, tables, "2016-03", "2017-02").to_json()
+        patch.setattr(_sorting, "BUCKETED_SORT", True)
+        patch.setattr(_sorting, "BUCKETED_SORT_ROWS", 0)
+        patch.setattr(_sorting, "_ROW_BYTES", row_bytes)
+        assert indicators.evaluate(pack, tables, "2016-03", "2017-02").to_json() == one_sort
 
 
 SHARING_PACK = pack_from(COMMON.split("[indicators.decided_1wd]")[0] + """

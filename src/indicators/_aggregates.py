@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import unique
+from ._sorting import sort_integers
 
 
 def aggregate_by_period(p: np.ndarray, v: np.ndarray, kind: str, n_periods: int,
@@ -49,5 +50,5 @@ def _kth_in_period_order(periods: np.ndarray, codes: np.ndarray, distinct: np.nd
     if n_periods * size <= 4 * keys.size + HISTOGRAM_CELLS:
         cumulative = np.cumsum(np.bincount(keys, minlength=n_periods * size))
         return lambda at: distinct[np.searchsorted(cumulative, at, side="right") % size]
-    keys.sort()
+    sort_integers(keys)
     return lambda at: distinct[keys[at] % size]

@@ -12,6 +12,8 @@ from typing import Iterator
 
 import numpy as np
 
+from ._sorting import sort_integers
+
 # rows per block of a chunked pass: blocks of int64 scratch stay in the L2 cache, and the
 # scratch is reused, where a full-length temporary would cost its page faults as well.
 # Read at each call (tests set it to a few rows, to hold block-wise passes to whole ones).
@@ -144,7 +146,7 @@ def sorted_with_order(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             packed -= low
             packed <<= position_bits
             packed |= np.arange(values.size, dtype=np.int64)
-            packed.sort()
+            sort_integers(packed)
             order = packed & ((1 << position_bits) - 1)
             packed >>= position_bits
             packed += low
@@ -387,7 +389,11 @@ def unique(values: np.ndarray, return_inverse: bool = False):
     if return_inverse and values.dtype.kind in "US" and values.size >= 1024:
         return _strings_by_hash(values)
     if not return_inverse:  # a plain sort is several times faster than an argsort
-        ordered = np.sort(values)
+        if values.dtype.kind in "iu":
+            ordered = values.copy()
+            sort_integers(ordered)
+        else:
+            ordered = np.sort(values)
         first = np.empty(ordered.size, dtype=bool)
         first[0] = True
         np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
@@ -685,8 +691,9 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     of the digests (a 32-bit sort takes about 60% of a 64-bit one's time here), and only
     rows whose digest repeats (true repeats and collisions, about n^2 / 2^33 of them) are
     compared cell by cell. Up to :data:`KEPT_DIGEST_ROWS` rows the digests are kept in
-    table order beside a sorted copy (eight bytes a row), and the rows whose digest repeats
-    are read off them; past it the digests are sorted in place and worked out again block
+    table order beside a sorted copy (eight bytes a row, and the sort's own six where it
+    goes by buckets, :mod:`._sorting`), and the rows whose digest repeats are read off
+    them; past it the digests are sorted in place by one np.sort and worked out again block
     by block (four bytes a row). Rows ``among`` are read block by block where they are: no
     column is gathered whole.
     """
@@ -698,8 +705,9 @@ def repeated_rows(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: i
     digest = row_digests(columns, n_rows, among)
     kept = n_rows <= KEPT_DIGEST_ROWS
     if kept:
-        ordered = np.sort(digest)
-    else:
+        ordered = digest.copy()
+        sort_integers(ordered)
+    else:  # sorted where they are: no bytes a row beside them
         ordered, digest = digest, None
         ordered.sort()
     # each digest equal to the one before it, pair by pair in blocks: no row-length mask

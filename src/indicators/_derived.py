@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import block_rows, dense_codes, positions as positions_of, put_at, row_chunks, take_at, unique
+from ._sorting import sort_integers
 from ._dates import NAT
 from ._vectors import Vec
 
@@ -73,7 +74,7 @@ def _packed_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.
         block += np.arange(rows.start, rows.stop, dtype=np.int64)
         packed[rows] |= block
     del order_codes, part
-    packed.sort()
+    sort_integers(packed)
     permutation = np.empty(m, dtype=np.int32 if m < 2**31 else np.int64)
     np.bitwise_and(packed, (1 << position_bits) - 1, out=permutation, casting="unsafe")
     packed >>= position_bits

@@ -21,6 +21,7 @@ import numpy as np
 
 from ._arrays import block_rows, dense_codes, present_extremes, row_chunks, sorted_with_order, unique
 from ._dates import NAT, format_period, month_code, month_end, month_start
+from ._sorting import sort_integers
 
 EARLIEST_DAY = int(np.datetime64("0001-01-01", "D").astype(np.int64))  # window_start of to_date
 LOOKBACK = 60  # the months before a run's first that an event window reaches (rolling_60)
@@ -282,7 +283,7 @@ def _by_key_and_start(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_period
         order = np.lexsort((lo, keys))
         return codes[order], lo[order], hi[order]
     packed = (codes * width + lo) * width + hi
-    packed.sort()
+    sort_integers(packed)
     return packed // (width * width), packed // width % width, packed % width
 
 

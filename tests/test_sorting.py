@@ -1,0 +1,93 @@
+"""Large integer sorts by buckets (``indicators._sorting``) give exactly numpy's sort."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from indicators import _sorting
+from indicators._sorting import sort_integers
+
+DTYPES = [np.int64, np.uint64, np.int32, np.uint32, np.int16, np.uint8]
+
+
+@st.composite
+def integer_arrays(draw) -> np.ndarray:
+    """Arrays of an integer type: extremes of the type, runs of one value, clusters far
+    apart (buckets far bigger than a row beside empty ones), values a few to a bucket
+    (buckets across the end of a row) and spread values."""
+    dtype = np.dtype(draw(st.sampled_from(DTYPES)))
+    info = np.iinfo(dtype)
+    value = st.one_of(st.integers(int(info.min), int(info.max)), st.sampled_from([int(info.min), int(info.max), 0]),
+                      st.integers(max(int(info.min), -3), min(int(info.max), 3)), st.integers(0, 60))
+    return np.array(draw(st.lists(value, max_size=300)), dtype=dtype)
+
+
+@given(integer_arrays(), st.sampled_from([16, 64, 128, 256, 2048]), st.integers(1, 70))
+def test_a_bucketed_sort_equals_numpys(keys, row_bytes, block_rows):
+    """Whatever the keys, the rows' width (so that buckets overflow half a row or not) and
+    the blocks the buckets are made in, the keys come out as np.sort gives them."""
+    expected = np.sort(keys)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_sorting, "BUCKETED_SORT", True)
+        patch.setattr(_sorting, "BUCKETED_SORT_ROWS", 0)
+        patch.setattr(_sorting, "_ROW_BYTES", row_bytes)
+        patch.setattr(_sorting, "_BLOCK_ROWS", block_rows)
+        sort_integers(keys)
+    assert keys.dtype == expected.dtype
+    assert keys.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("shape", ["spread", "clustered", "repeated"])
+def test_a_large_bucketed_sort_equals_numpys(monkeypatch, shape):
+    """Packed keys as the engine sorts them, at the sizes the buckets are made for: spread
+    evenly, in two clusters far apart, and a few values repeated many times."""
+    rng = np.random.default_rng(7)
+    n = 300_000
+    if shape == "spread":
+        keys = rng.integers(0, 60_000, n, dtype=np.int64) << 17 | rng.integers(0, 1 << 12, n)
+    elif shape == "clustered":
+        keys = np.where(rng.random(n) < 0.5, rng.integers(0, 1000, n), rng.integers(2**50, 2**50 + 10**6, n))
+    else:
+        keys = rng.integers(0, 5, n, dtype=np.int64) * 10**9
+    expected = np.sort(keys)
+    monkeypatch.setattr(_sorting, "BUCKETED_SORT", True)
+    sort_integers(keys)
+    assert np.array_equal(keys, expected)
+
+
+def test_which_sort_is_faster_is_measured_once(monkeypatch):
+    """With one processor, the first large sort measures which way is faster here; later
+    ones reuse it."""
+    measured = []
+    monkeypatch.setattr(_sorting, "BUCKETED_SORT", None)
+    monkeypatch.setattr(_sorting, "processors", lambda: 1)
+    monkeypatch.setattr(_sorting, "_measured", [])
+    monkeypatch.setattr(_sorting, "_measure", lambda: measured.append(1) or True)
+    small = np.arange(10, dtype=np.int64)[::-1].copy()
+    sort_integers(small)
+    assert measured == []  # a small sort is one np.sort: nothing to measure
+    for seed in (1, 2):
+        keys = np.random.default_rng(seed).integers(0, 1 << 40, _sorting.BUCKETED_SORT_ROWS)
+        expected = np.sort(keys)
+        sort_integers(keys)
+        assert np.array_equal(keys, expected)
+    assert measured == [1]
+
+
+def test_with_two_processors_a_large_sort_is_one_np_sort(monkeypatch):
+    """Where the evaluation has a thread beside it, large sorts are numpy's own, unmeasured."""
+    monkeypatch.setattr(_sorting, "BUCKETED_SORT", None)
+    monkeypatch.setattr(_sorting, "processors", lambda: 2)
+    monkeypatch.setattr(_sorting, "_measured", [])
+    monkeypatch.setattr(_sorting, "_measure", lambda: pytest.fail("measured"))
+    monkeypatch.setattr(_sorting, "_bucketed_sort", lambda keys: pytest.fail("sorted by buckets"))
+    keys = np.random.default_rng(3).integers(0, 1 << 40, _sorting.BUCKETED_SORT_ROWS)
+    expected = np.sort(keys)
+    sort_integers(keys)
+    assert np.array_equal(keys, expected)
+
+
+def test_the_measurement_answers_whether_buckets_are_faster():
+    assert _sorting._measure() in (True, False)
