@@ -263,7 +263,7 @@ def test_repeated_rows_tells_apart_rows_whose_digests_collide():
     assert [] == repeated_rows([(first[:2], None), (second[:2], None)], 2).tolist()
 
 
-@pytest.mark.parametrize("kept, by_buckets, bytes_a_row", [(False, True, 4), (True, False, 8), (True, True, 14)])
+@pytest.mark.parametrize("kept, by_buckets, bytes_a_row", [(False, False, 4), (True, False, 8), (True, True, 14)])
 def test_repeated_rows_hold_four_bytes_a_row_or_eight_with_the_digests_kept(monkeypatch, kept, by_buckets,
                                                                           bytes_a_row):
     """The duplicate-row note's documented memory where few rows repeat: the sorted

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 from indicators import _sorting
 from indicators._sorting import sort_integers
 
-DTYPES = [np.int64, np.uint64, np.int32, np.uint32, np.int16, np.uint8]
+DTYPES = [np.int64, np.uint64, np.int32, np.uint32, np.int16, np.uint16, np.int8, np.uint8]
 
 
 @st.composite
@@ -37,6 +37,38 @@ def test_a_bucketed_sort_equals_numpys(keys, row_bytes, block_rows):
         sort_integers(keys)
     assert keys.dtype == expected.dtype
     assert keys.tolist() == expected.tolist()
+
+
+@given(st.lists(st.lists(st.integers(0, 1000), min_size=1, max_size=8), min_size=1, max_size=40),
+       st.booleans())
+def test_buckets_up_to_a_row_across_a_rows_end_come_out_sorted(clusters, descending):
+    """Buckets of one to eight keys in rows of eight (64-bit keys in 64 bytes): those
+    bigger than half a row, wherever they fall across a row's end, still come out sorted."""
+    keys = np.concatenate([np.array(sorted(cluster, reverse=descending), dtype=np.int64) + (i << 20)
+                           for i, cluster in enumerate(clusters)])
+    expected = np.sort(keys)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_sorting, "BUCKETED_SORT", True)
+        patch.setattr(_sorting, "BUCKETED_SORT_ROWS", 0)
+        patch.setattr(_sorting, "_ROW_BYTES", 64)
+        sort_integers(keys)
+    assert keys.tolist() == expected.tolist()
+
+
+def test_bucket_counts_need_no_uint64_bincount(monkeypatch):
+    """numpy before 2.2.4 refuses to bincount uint64: the buckets are counted as 16-bit."""
+    real = np.bincount
+
+    def bincount(values, *args, **kwargs):
+        assert values.dtype != np.uint64, "numpy < 2.2.4 cannot bincount uint64"
+        return real(values, *args, **kwargs)
+
+    monkeypatch.setattr(_sorting.np, "bincount", bincount)
+    monkeypatch.setattr(_sorting, "BUCKETED_SORT", True)
+    keys = np.random.default_rng(5).integers(0, 1 << 40, _sorting.BUCKETED_SORT_ROWS)
+    expected = np.sort(keys)
+    sort_integers(keys)
+    assert np.array_equal(keys, expected)
 
 
 @pytest.mark.parametrize("shape", ["spread", "clustered", "repeated"])

@@ -50,7 +50,8 @@ def _packed_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.
     One sort of a packed ``key | order | position`` integer (several times faster than a
     lexsort here), with integers packed as they are (less their smallest) when their spans
     fit and by rank otherwise. The packed integer is built in place, block by block, so
-    that the only row-length arrays made are the one sorted and the permutation.
+    that the only row-length arrays made are the one sorted and the permutation (and, where
+    the sort goes by buckets, :mod:`._sorting`, its ten bytes a key beside them).
     """
     m = keys.size
     position_bits = max(m - 1, 1).bit_length()
