@@ -227,3 +227,57 @@ def test_placing_through_a_table_of_days_equals_placing_each_day(days, shift, bl
         for begin in range(0, column.size, block):
             lookup.into(column[begin:begin + block], (by_blocks[begin:begin + block],))
         assert place(column)[0].tolist() == by_blocks.tolist()
+
+
+def test_day_tables_kept_between_runs_place_as_fresh_ones():
+    """A run reuses the day tables of earlier runs only where they place days as its own
+    would: runs over other months, another financial year start, another ``since`` and
+    the same days in between give what they give with no table kept."""
+    import numpy as np
+
+    from indicators import _windows
+
+    rng = np.random.default_rng(11)
+    days = np.datetime64("2014-01-01") + rng.integers(0, 5 * 365, 400)
+    ends = days + rng.integers(0, 400, 400)
+    data = {"events": {"on": days, "until": ends}}
+    packs = []
+    for fy_start in (4, 1):
+        for window, since in (("month", None), ("ytd", None), ("rolling_3", None), ("rolling_12", None),
+                              ("cumulative", "2015-06-01"), ("cumulative", "2016-01-01")):
+            for extra in ("", 'where = "days(window_start, on) < 200"'):  # counted by month, or by (row, period)
+                packs.append(f"[pack]\nfinancial_year_start = {fy_start}\n" + event_pack(window, since, extra))
+        packs.append(f"[pack]\nfinancial_year_start = {fy_start}\n" + """
+        [indicators.open]
+        title = "Open"
+        table = "events"
+        window = "snapshot"
+        start = "on"
+        end = "until"
+        """)
+    runs = [("2016-04", "2017-03"), ("2016-01", "2016-12"), ("2016-04", "2017-03"), ("2015-07", "2016-02")]
+    warm = [run(pack, data, start, end).to_records() for start, end in runs for pack in packs]
+    assert _windows._day_tables  # kept
+    cold = []
+    for start, end in runs:
+        for pack in packs:
+            _windows._day_tables.clear()
+            cold.append(run(pack, data, start, end).to_records())
+    assert warm == cold
+
+
+def test_day_tables_kept_are_read_only_and_bounded(monkeypatch):
+    """What a run keeps for later runs cannot be written to, and the least recently used
+    tables are let go past ``DAY_TABLE_BYTES`` (the last one made is always kept)."""
+    import numpy as np
+
+    from indicators import _windows
+
+    monkeypatch.setattr(_windows, "_day_tables", __import__("collections").OrderedDict())
+    monkeypatch.setattr(_windows, "DAY_TABLE_BYTES", 0)
+    days = np.datetime64("2015-01-01") + np.arange(0, 700, 3)
+    for start, end in (("2016-04", "2017-03"), ("2016-05", "2017-04")):
+        run(event_pack("ytd", None), {"events": {"on": days}}, start, end)
+        assert len(_windows._day_tables) == 1
+    (kept,) = _windows._day_tables.values()
+    assert all(not column.flags.writeable for column in kept)

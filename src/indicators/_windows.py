@@ -14,7 +14,9 @@ then being differences of one cumulative sum over the months
 
 from __future__ import annotations
 
+import collections
 import functools
+import threading
 from typing import Callable
 
 import numpy as np
@@ -28,6 +30,8 @@ LOOKBACK = 60  # the months before a run's first that an event window reaches (r
 # the largest (month, code) histogram an event pass counts into (a breakdown's groups
 # multiply its months); past it, each window's period ranges are counted. Read at run time.
 MONTH_HISTOGRAM_CELLS = 1 << 18
+# day tables kept between runs (:class:`DayLookup`): the least recently used go past this many bytes
+DAY_TABLE_BYTES = 32 << 20
 
 
 class Periods:
@@ -41,6 +45,7 @@ class Periods:
         self.ends = month_end(self.codes)
         self.financial_year_start = financial_year_start
         self.texts = [format_period(code) for code in self.codes.tolist()]  # YYYY-MM of each period
+        self.key = (first, self.count, financial_year_start)  # what every placement of a day depends on
         self._window_months: dict[tuple[str, int], tuple[np.ndarray, np.ndarray | None]] = {}
 
     @functools.cached_property
@@ -74,7 +79,8 @@ class Periods:
                      span: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The period range ``[lo, hi)`` of each event dated ``days`` (empty when none);
         ``span``, where known, bounds the present days."""
-        return _through_day_table(days, lambda d: self._place_events(d, kind, months, since), span)
+        return _through_day_table(days, lambda d: self._place_events(d, kind, months, since), span,
+                                  (self.key, "events", kind, months, since))
 
     def _place_events(self, days: np.ndarray, kind: str, months: int, since: int | None):
         present = days != NAT
@@ -105,13 +111,13 @@ class Periods:
     def place_months(self, days: np.ndarray, since: int | None = None,
                      span: tuple[int, int] | None = None) -> np.ndarray:
         """Each event's bucket on the month axis (:attr:`n_months`)."""
-        return _through_day_table(days, lambda d: (self._month_bucket(d, since),), span)[0]
+        return _through_day_table(days, lambda d: (self._month_bucket(d, since),), span, (self.key, "months", since))[0]
 
     def month_placer(self, days: np.ndarray, since: int | None = None,
                      span: tuple[int, int] | None = None) -> Callable[[slice, np.ndarray], None]:
         """What writes the buckets of :meth:`place_months` of a block of rows into a
         buffer: for a pass that reads the days' blocks anyway, one read of the column less."""
-        lookup = DayLookup(days, lambda d: (self._month_bucket(d, since),), span)
+        lookup = DayLookup(days, lambda d: (self._month_bucket(d, since),), span, (self.key, "months", since))
         return lambda rows, out: lookup.into(days[rows], (out,))
 
     def _month_bucket(self, days: np.ndarray, since: int | None) -> np.ndarray:
@@ -157,11 +163,12 @@ class Periods:
                        ) -> tuple[np.ndarray, np.ndarray]:
         """The range of periods at whose last day each episode is open."""
         # a missing start opens nowhere (lo = count); a missing end never closes (hi = count)
-        lo = _through_day_table(starts, lambda d: (self._month_index(d),), spans[0])[0]
+        key = (self.key, "episodes")
+        lo = _through_day_table(starts, lambda d: (self._month_index(d),), spans[0], key)[0]
         if ends is None:
             hi = np.full_like(lo, self.count)
         else:
-            hi = _through_day_table(ends, lambda d: (self._month_index(d),), spans[1])[0]
+            hi = _through_day_table(ends, lambda d: (self._month_index(d),), spans[1], key)[0]
         np.maximum(hi, lo, out=hi)  # an episode ending by its start's month is open at no month end
         return lo, hi
 
@@ -342,10 +349,12 @@ class DayLookup:
     """``place`` applied to days through a table over the days some rows span (``span``
     where known, else found here): dates repeat (a few thousand days for millions of
     rows), so the arithmetic is done once a day and each row costs one lookup. ``place``
-    maps an array of days (NaT among them) to a tuple of arrays, element by element."""
+    maps an array of days (NaT among them) to a tuple of arrays, element by element; where
+    ``key`` names what ``place`` does (equal keys, equal placements), its table is kept for
+    later runs (:func:`_day_table`)."""
 
     def __init__(self, days: np.ndarray, place: Callable[[np.ndarray], tuple[np.ndarray, ...]],
-                 span: tuple[int, int] | None = None) -> None:
+                 span: tuple[int, int] | None = None, key: tuple | None = None) -> None:
         self.place = place
         self.columns: tuple[np.ndarray, ...] | None = None  # None: ``place`` applied to the days themselves
         # a table from 1970-01-01 (day 0) on, no longer than the column: each day is its own
@@ -363,9 +372,7 @@ class DayLookup:
         if not (low > 0 and high < days.size):
             self.shifted, self.first, self.last = True, low - 1, high
             self._index = np.empty(block_rows(days.size), dtype=np.intp)
-        table_days = np.arange(self.first, high + 1, dtype=np.int64)
-        table_days[0] = NAT
-        self.columns = place(table_days)
+        self.columns = _day_table(place, self.first, high, key)
 
     def whole(self, days: np.ndarray) -> tuple[np.ndarray, ...]:
         """The placed columns of every row."""
@@ -394,9 +401,41 @@ class DayLookup:
             column.take(index, out=out, mode="clip")  # in range, or clipped to entry 0 as NaT is
 
 
-def _through_day_table(days: np.ndarray, place, span: tuple[int, int] | None = None) -> tuple[np.ndarray, ...]:
+def _through_day_table(days: np.ndarray, place, span: tuple[int, int] | None = None,
+                       key: tuple | None = None) -> tuple[np.ndarray, ...]:
     """``place`` applied to every row's day through a :class:`DayLookup`."""
-    return DayLookup(days, place, span).whole(days)
+    return DayLookup(days, place, span, key).whole(days)
+
+
+_day_tables: collections.OrderedDict[tuple, tuple[np.ndarray, ...]] = collections.OrderedDict()
+_day_tables_lock = threading.Lock()
+
+
+def _day_table(place, first: int, last: int, key: tuple | None) -> tuple[np.ndarray, ...]:
+    """``place`` applied to the days ``first .. last``, entry 0 to a missing day (NaT): kept
+    between runs under ``key`` (a run over the same months places the same days the same
+    way), read-only, the least recently used let go past :data:`DAY_TABLE_BYTES`."""
+    if key is not None:
+        key = (key, first, last)
+        with _day_tables_lock:
+            columns = _day_tables.get(key)
+            if columns is not None:
+                _day_tables.move_to_end(key)
+                return columns
+    table_days = np.arange(first, last + 1, dtype=np.int64)
+    table_days[0] = NAT
+    columns = place(table_days)
+    if key is None:
+        return columns
+    for column in columns:
+        column.flags.writeable = False
+    with _day_tables_lock:
+        _day_tables[key] = columns
+        held = sum(column.nbytes for kept in _day_tables.values() for column in kept)
+        while held > DAY_TABLE_BYTES and len(_day_tables) > 1:
+            _, dropped = _day_tables.popitem(last=False)
+            held -= sum(column.nbytes for column in dropped)
+    return columns
 
 
 def period_dtype(n_periods: int) -> type:
