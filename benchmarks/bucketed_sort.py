@@ -8,14 +8,15 @@ each, in turns in one process.
 First the sort alone, on keys like the engine's at the yardstick's sizes: packed
 ``child << 17 | day`` int64 keys as ``previous()`` sorts them (the referrals: 272 thousand
 at size 60, 2.7 million at 600) and 32-bit digests as a duplicate-row note sorts them
-(the contacts in the run's windows: 320 thousand, 3.2 million), each way in turns. Then
-the eight indicators with ``indicators._sorting.BUCKETED_SORT`` set to True and to False
-by rounds, each against the reference in the same round, after checking the figures. With
-``--one-processor`` the process is held to one processor, so that the engine does all its
-work in one thread (as it does on such a machine); otherwise the sorts of ``previous()``
-and the duplicate-row notes run in a second thread beside the evaluation. It prints what
-this process's measurement chose (``_sorting._measure``). Timings are printed, never
-asserted.
+(the contacts in the run's windows: 320 thousand, 3.2 million), and a tenth as many of
+each, as the smaller tables' sorts are, each way in turns. Then the eight indicators with
+``indicators._sorting.BUCKETED_SORT`` left to the process's measurements (None), set to
+True and set to False by rounds, each against the reference in the same round, after
+checking the figures. With ``--one-processor`` the process is held to one processor, so
+that the engine does all its work in one thread (as it does on such a machine); otherwise
+the sorts of ``previous()`` and the duplicate-row notes run in a second thread beside the
+evaluation. It prints what this process's measurements chose (``_sorting._measure``).
+Timings are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ def sort_keys(size: int) -> dict[str, np.ndarray]:
     referrals, digests = 4_533 * size, 5_333 * size
     packed = rng.integers(0, 940 * size, referrals, dtype=np.int64) << 17
     packed |= rng.integers(16_000, 17_500, referrals, dtype=np.int64)
-    return {"int64 packed keys": packed,
+    keys = {"int64 packed keys": packed,
             "uint32 digests": rng.integers(0, 2**32, digests, dtype=np.uint64).astype(np.uint32)}
+    return {**keys, **{name: rows[:rows.size // 10].copy() for name, rows in keys.items()}}
 
 
-def sort_with(keys: np.ndarray, by_buckets: bool):
+def sort_with(keys: np.ndarray, by_buckets: bool | None):
     def sort() -> None:
         _sorting.BUCKETED_SORT = by_buckets
         _sorting.sort_integers(keys.copy())
@@ -59,7 +61,9 @@ def main() -> None:
         sys.argv.remove("--one-processor")
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     args = yardstick_arguments(__doc__, size=60, repeat=21)
-    print(f"this process measured buckets as faster: {_sorting._measure()}")
+    print(f"this process measured buckets as faster: for sorts of {_sorting.BUCKETED_SORT_ROWS:,} to "
+          f"{_sorting.LARGE_SORT_ROWS - 1:,} keys {_sorting._measure(False)}, for more {_sorting._measure(True)}"
+          + ("" if one_processor else " (with two processors or more, more are one np.sort whatever it measures)"))
     for name, keys in sort_keys(args.size).items():
         times = in_turns({"one np.sort": sort_with(keys, False), "by buckets": sort_with(keys, True)}, args.repeat)
         one, buckets = (statistics.median(times[k]) * 1000 for k in ("one np.sort", "by buckets"))
@@ -70,17 +74,17 @@ def main() -> None:
     pack = indicators.loads_pack(text, file="eight.toml")
     want = limit.reference_with_spec_previous(data)
 
-    def engine(by_buckets: bool):
+    def engine(by_buckets: bool | None):
         def run():
             _sorting.BUCKETED_SORT = by_buckets
             return indicators.evaluate(pack, tables, "2016-04", "2017-03")
         return run
 
-    for by_buckets in (True, False):
+    for by_buckets in (None, True, False):
         wrong = disagreements(engine_array(engine(by_buckets)()), want)
         if wrong:
             sys.exit("the engine disagrees with the reference: " + "; ".join(wrong[:5]))
-    times = in_turns({"by buckets": engine(True), "one np.sort": engine(False),
+    times = in_turns({"as measured": engine(None), "by buckets": engine(True), "one np.sort": engine(False),
                       "reference": lambda: ref_numpy.compute(data)}, args.repeat)
     rows = sum(len(next(iter(t.values()))) for t in tables.values())
     threads = "one processor" if one_processor else f"{len(os.sched_getaffinity(0))} processors"

@@ -24,14 +24,16 @@ def integer_arrays(draw) -> np.ndarray:
     return np.array(draw(st.lists(value, max_size=300)), dtype=dtype)
 
 
-@given(integer_arrays(), st.sampled_from([16, 64, 128, 256, 2048]), st.integers(1, 70))
-def test_a_bucketed_sort_equals_numpys(keys, row_bytes, block_rows):
+@given(integer_arrays(), st.sampled_from([16, 64, 128, 256, 2048]), st.integers(1, 70), st.booleans())
+def test_a_bucketed_sort_equals_numpys(keys, row_bytes, block_rows, large):
     """Whatever the keys, the rows' width (so that buckets overflow half a row or not) and
-    the blocks the buckets are made in, the keys come out as np.sort gives them."""
+    the blocks the buckets are made in, and whether the keys are ordered by bucket in one
+    piece or block by block, the keys come out as np.sort gives them."""
     expected = np.sort(keys)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_sorting, "BUCKETED_SORT", True)
         patch.setattr(_sorting, "BUCKETED_SORT_ROWS", 0)
+        patch.setattr(_sorting, "LARGE_SORT_ROWS", 0 if large else 1 << 17)
         patch.setattr(_sorting, "_ROW_BYTES", row_bytes)
         patch.setattr(_sorting, "_BLOCK_ROWS", block_rows)
         sort_integers(keys)
@@ -71,12 +73,13 @@ def test_bucket_counts_need_no_uint64_bincount(monkeypatch):
     assert np.array_equal(keys, expected)
 
 
+@pytest.mark.parametrize("n", [300_000, 50_000])
 @pytest.mark.parametrize("shape", ["spread", "clustered", "repeated"])
-def test_a_large_bucketed_sort_equals_numpys(monkeypatch, shape):
-    """Packed keys as the engine sorts them, at the sizes the buckets are made for: spread
-    evenly, in two clusters far apart, and a few values repeated many times."""
+def test_a_bucketed_sort_of_many_keys_equals_numpys(monkeypatch, shape, n):
+    """Packed keys as the engine sorts them, at the sizes the buckets are made for (large,
+    by blocks, and not): spread evenly, in two clusters far apart, and a few values
+    repeated many times."""
     rng = np.random.default_rng(7)
-    n = 300_000
     if shape == "spread":
         keys = rng.integers(0, 60_000, n, dtype=np.int64) << 17 | rng.integers(0, 1 << 12, n)
     elif shape == "clustered":
@@ -89,37 +92,43 @@ def test_a_large_bucketed_sort_equals_numpys(monkeypatch, shape):
     assert np.array_equal(keys, expected)
 
 
-def test_which_sort_is_faster_is_measured_once(monkeypatch):
-    """With one processor, the first large sort measures which way is faster here; later
-    ones reuse it."""
+def test_which_sort_is_faster_is_measured_once_per_kind_of_sort(monkeypatch):
+    """With one processor, the first sort of each kind (not large, large) measures which
+    way is faster here; later ones reuse it. A sort of few keys measures nothing."""
     measured = []
     monkeypatch.setattr(_sorting, "BUCKETED_SORT", None)
     monkeypatch.setattr(_sorting, "processors", lambda: 1)
-    monkeypatch.setattr(_sorting, "_measured", [])
-    monkeypatch.setattr(_sorting, "_measure", lambda: measured.append(1) or True)
+    monkeypatch.setattr(_sorting, "_measured", {})
+    monkeypatch.setattr(_sorting, "_measure", lambda large: measured.append(large) or True)
     small = np.arange(10, dtype=np.int64)[::-1].copy()
     sort_integers(small)
-    assert measured == []  # a small sort is one np.sort: nothing to measure
-    for seed in (1, 2):
-        keys = np.random.default_rng(seed).integers(0, 1 << 40, _sorting.BUCKETED_SORT_ROWS)
+    assert measured == []  # a sort of few keys is one np.sort: nothing to measure
+    for size in (_sorting.BUCKETED_SORT_ROWS, _sorting.LARGE_SORT_ROWS) * 2:
+        keys = np.random.default_rng(size).integers(0, 1 << 40, size)
         expected = np.sort(keys)
         sort_integers(keys)
         assert np.array_equal(keys, expected)
-    assert measured == [1]
+    assert measured == [False, True]
 
 
-def test_with_two_processors_a_large_sort_is_one_np_sort(monkeypatch):
-    """Where the evaluation has a thread beside it, large sorts are numpy's own, unmeasured."""
+def test_with_two_processors_only_a_large_sort_is_always_one_np_sort(monkeypatch):
+    """Where the evaluation has a thread beside it, large sorts are numpy's own, unmeasured;
+    smaller ones go by buckets where they measure faster."""
     monkeypatch.setattr(_sorting, "BUCKETED_SORT", None)
     monkeypatch.setattr(_sorting, "processors", lambda: 2)
-    monkeypatch.setattr(_sorting, "_measured", [])
-    monkeypatch.setattr(_sorting, "_measure", lambda: pytest.fail("measured"))
-    monkeypatch.setattr(_sorting, "_bucketed_sort", lambda keys: pytest.fail("sorted by buckets"))
-    keys = np.random.default_rng(3).integers(0, 1 << 40, _sorting.BUCKETED_SORT_ROWS)
-    expected = np.sort(keys)
-    sort_integers(keys)
-    assert np.array_equal(keys, expected)
+    monkeypatch.setattr(_sorting, "_measured", {})
+    monkeypatch.setattr(_sorting, "_measure", lambda large: not large or pytest.fail("measured"))
+    bucketed = []
+    real = _sorting._bucketed_sort
+    monkeypatch.setattr(_sorting, "_bucketed_sort", lambda keys: bucketed.append(keys.size) or real(keys))
+    for size in (_sorting.LARGE_SORT_ROWS, _sorting.BUCKETED_SORT_ROWS):
+        keys = np.random.default_rng(3).integers(0, 1 << 40, size)
+        expected = np.sort(keys)
+        sort_integers(keys)
+        assert np.array_equal(keys, expected)
+    assert bucketed == [_sorting.BUCKETED_SORT_ROWS]
 
 
-def test_the_measurement_answers_whether_buckets_are_faster():
-    assert _sorting._measure() in (True, False)
+@pytest.mark.parametrize("large", [False, True])
+def test_the_measurement_answers_whether_buckets_are_faster(large):
+    assert _sorting._measure(large) in (True, False)

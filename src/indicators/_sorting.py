@@ -1,20 +1,20 @@
-"""Sorting large integer arrays, in cache-sized pieces where that is faster.
+"""Sorting integer arrays by buckets where that is faster than numpy's sort.
 
-numpy's sort of a large integer array is fast on most machines, but on AMD Zen 4 it
+numpy's sort of an integer array is fast on most machines, but on AMD Zen 4 it
 dispatches to an AVX-512 quicksort whose partition step uses an instruction that processor
-microcodes (numpy/x86-simd-sort issue 6): there, 272 thousand int64 keys take about 48 ns a
-key, while rows of 256 keys, which numpy sorts with a sorting network, take about 2. So a
-large sort can go by buckets: order the keys by their top bits (a radix sort of 16-bit
-bucket numbers, block by block in the cache), then sort rows of a network's width twice,
-the second time half a row along. The sorted array is the same either way.
+microcodes (numpy/x86-simd-sort issue 6): there, 52 thousand int64 keys take about 33 ns a
+key and 272 thousand about 43, while rows of 256 keys, which numpy sorts with a sorting
+network, take about 1.5. So a sort can go by buckets: order the keys by their top bits (a
+radix sort of 16-bit bucket numbers), then sort rows of a network's width twice, the
+second time half a row along. The sorted array is the same either way.
 
-Which way is used: by buckets where the process has one processor (the evaluation then
-does all its work in one thread) and a sort by buckets measures clearly faster, once per
-process, on keys like the engine's, the first time a sort is large enough to matter; one
-np.sort otherwise. On this project's machine that made the eight indicators of the
-yardstick 15-18% faster with one processor, and none faster with two, where the bucketed
-sort's extra memory traffic slowed the evaluation's own thread beside it
-(``benchmarks/bucketed_sort.py``, docs/performance.md).
+Which way is used, measured once per process on keys like the engine's the first time a
+sort of that size is asked for: sorts of 4,096 to 131,071 keys (which fit the cache; the
+keys ordered by bucket in one piece) by buckets where that measures clearly faster; larger
+ones (ordered by bucket block by block in the cache) only where the process also has one
+processor. With two, the large bucketed sorts' extra memory traffic slowed the
+evaluation's own thread beside them as much as they gained (``benchmarks/bucketed_sort.py``,
+docs/performance.md).
 """
 
 from __future__ import annotations
@@ -26,9 +26,12 @@ import numpy as np
 
 from ._background import processors
 
-# Sorts of fewer keys than this are one np.sort: they fit the cache already.
-BUCKETED_SORT_ROWS = 1 << 17
-# None: by buckets where this process has one processor and they measure faster here;
+# Sorts of fewer keys than this are one np.sort: its calls cost less than the buckets'.
+BUCKETED_SORT_ROWS = 1 << 12
+# Sorts of this many keys or more order them by bucket block by block, and go by buckets
+# only with one processor; fewer are ordered in one piece, which fits the cache.
+LARGE_SORT_ROWS = 1 << 17
+# None: by buckets where they measure faster here (large sorts: and with one processor);
 # True or False: always (tests set these).
 BUCKETED_SORT: bool | None = None
 
@@ -36,15 +39,15 @@ BUCKETED_SORT: bool | None = None
 # (x86-simd-sort's limit: 256 64-bit keys, 512 32-bit ones).
 _ROW_BYTES = 256 * 8
 _BLOCK_ROWS = 1 << 16  # keys offset at a time, in a reused buffer
-_CALIBRATION_ROWS = 1 << 18
+_CALIBRATION_ROWS = {False: 1 << 15, True: 1 << 18}  # keys measured, by whether the sorts are large
 _CLEARLY_FASTER = 0.85  # buckets are used where they take at most this share of np.sort's time
-_measured: list[bool] = []
+_measured: dict[bool, bool] = {}  # whether buckets are faster, by whether the sorts are large
 _measuring = threading.Lock()
 
 
 def sort_integers(keys: np.ndarray) -> None:
     """Sort a one-dimensional integer array in place."""
-    if keys.size < max(BUCKETED_SORT_ROWS, 2) or not _bucketed_sort_pays():
+    if keys.size < max(BUCKETED_SORT_ROWS, 2) or not _bucketed_sort_pays(keys.size >= LARGE_SORT_ROWS):
         keys.sort()
         return
     _bucketed_sort(keys)
@@ -90,9 +93,12 @@ def _bucketed_sort(keys: np.ndarray) -> None:
 
 
 def _by_buckets(keys: np.ndarray, buckets: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """``keys`` stably ordered by bucket, a block at a time: each block's keys are ordered
-    by a radix sort of their 16-bit buckets in the cache and written after the keys of
-    their buckets from earlier blocks (no permutation of all the keys is made)."""
+    """``keys`` stably ordered by bucket: by a radix sort of their 16-bit buckets, in one
+    piece below :data:`LARGE_SORT_ROWS` keys, else a block at a time in the cache, each
+    block's keys written after the keys of their buckets from earlier blocks (no
+    permutation of all the keys is made)."""
+    if keys.size < LARGE_SORT_ROWS:
+        return keys.take(np.argsort(buckets, kind="stable"))
     bucketed = np.empty_like(keys)
     after = np.cumsum(counts) - counts  # where each bucket's next key goes
     n = keys.size
@@ -122,30 +128,33 @@ def _sort_rows(keys: np.ndarray, width: int) -> None:
     keys[whole:].sort()
 
 
-def _bucketed_sort_pays() -> bool:
-    """Whether large sorts go by buckets in this process: with one processor, where they
-    measure clearly faster. With two or more, the evaluation and the thread beside it
-    share the memory's bandwidth, and the bucketed sort's extra traffic (every key moved
-    three times more) cost the evaluation what it saved (docs/performance.md)."""
+def _bucketed_sort_pays(large: bool) -> bool:
+    """Whether sorts (``large`` ones or not) go by buckets in this process: where they
+    measure clearly faster, and large ones only with one processor. With two or more,
+    the evaluation and the thread beside it share the memory's bandwidth, and a large
+    bucketed sort's extra traffic (every key moved three times more) cost the evaluation
+    what it saved (docs/performance.md)."""
     if BUCKETED_SORT is not None:
         return BUCKETED_SORT
-    if processors() >= 2:
+    if large and processors() >= 2:
         return False
-    if not _measured:
+    if large not in _measured:
         with _measuring:
-            if not _measured:
-                _measured.append(_measure())
-    return _measured[0]
+            if large not in _measured:
+                _measured[large] = _measure(large)
+    return _measured[large]
 
 
-def _measure() -> bool:
+def _measure(large: bool) -> bool:
     """Whether sorting by buckets is clearly faster here than one np.sort, on packed keys
-    like the engine's (child << 17 | day), best of two tries each (about 50 ms here)."""
+    like the engine's (child << 17 | day), best of two (large) or three tries each (about
+    50 and 4 ms here)."""
     rng = np.random.default_rng(0)
-    sample = rng.integers(0, 1 << 16, _CALIBRATION_ROWS, dtype=np.int64) << 17
-    sample |= rng.integers(0, 1 << 12, _CALIBRATION_ROWS, dtype=np.int64)
+    rows = _CALIBRATION_ROWS[large]
+    sample = rng.integers(0, 1 << 16, rows, dtype=np.int64) << 17
+    sample |= rng.integers(0, 1 << 12, rows, dtype=np.int64)
     best = {True: float("inf"), False: float("inf")}
-    for _ in range(2):
+    for _ in range(2 if large else 3):
         for bucketed in (False, True):
             keys = sample.copy()
             begin = time.perf_counter()
