@@ -492,6 +492,53 @@ def test_an_indicator_reading_a_sort_made_beside_the_run_is_counted_once_the_sor
     assert alone.to_json() == beside.to_json()
 
 
+def test_an_indicator_reading_a_column_being_coded_beside_the_run_is_counted_after_the_others(monkeypatch):
+    """The referred contacts come first in the pack, but their text column is being coded
+    beside the run: the run counts the indicator that reads no such column meanwhile, then
+    the referred contacts, with every figure, note and the results' order as a run without
+    the thread gives."""
+    head, referred = PACK.split("[indicators.referred]")
+    referred, rest = referred.split("[indicators.known]")
+    head, contacts = head.split("[indicators.contacts]")
+    pack = indicators.loads_pack(head + "[indicators.referred]" + referred + "[indicators.contacts]" + contacts
+                                 + "[indicators.known]" + rest)
+    assert ["referred", "contacts", "known", "rereferrals"] == list(pack.indicators)
+    tables, _ = _tables(9)
+    monkeypatch.setattr(indicators._run, "processors", lambda: 1)
+    alone = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+
+    coding_begun, coding_may_end = threading.Event(), threading.Event()
+    code = indicators._tables.Column.code
+
+    def held_code(self):
+        if self.name == "outcome":
+            coding_begun.set()
+            coding_may_end.wait(10)
+        return code(self)
+
+    monkeypatch.setattr(indicators._tables.Column, "code", held_code)
+    real_background = indicators._run.Background
+
+    def begun_background(jobs):  # the coding under way before the run counts anything
+        background = real_background(jobs)
+        assert coding_begun.wait(10)
+        return background
+
+    monkeypatch.setattr(indicators._run, "processors", lambda: 2)
+    monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 0)
+    monkeypatch.setattr(indicators._run, "Background", begun_background)
+    counted = []
+
+    def progress(done, total, indicator):
+        counted.append(indicator)
+        if indicator == "contacts":  # the one that reads no text: the coding may end now
+            coding_may_end.set()
+
+    beside = indicators.evaluate(pack, tables, "2017-01", "2017-01", progress=progress)
+    assert ["contacts", "referred"] == counted[:2]
+    assert alone.to_json() == beside.to_json()
+
+
 @pytest.mark.parametrize("missing_share, kept", [(0.0, "tied rows"), (0.7, "nothing")])
 def test_a_sort_beside_the_run_keeps_only_few_enough_tied_rows_for_the_note(monkeypatch, missing_share, kept):
     """Once its column is worked out, a sort made beside the run is let go; of it, the rows

@@ -86,6 +86,11 @@ class Background:
         with self._lock:
             return all(key in self._asked or key in self._begun and self._begun[key].is_set() for key in keys)
 
+    def under_way(self, keys: list[Hashable]) -> bool:
+        """Whether a job under any of ``keys`` is begun and not yet done."""
+        with self._lock:
+            return any(key in self._begun and not self._begun[key].is_set() for key in keys)
+
     def __contains__(self, key: Hashable) -> bool:
         """Whether a job was queued under ``key`` (done, begun, waiting or taken over)."""
         return key in self._keys

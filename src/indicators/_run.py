@@ -49,6 +49,8 @@ class Run:
         self._noted: dict[str, tuple[Measure, ...]] | None = None
         self.background = NOTHING_BESIDE
         self._read_beside: dict[tuple, set[str]] = {}  # each grid or sort queued beside the run: the tables it reads
+        # each indicator's text columns and grids queued beside the run: it waits while one is under way
+        self._beside_reads: dict[str, list[tuple]] = {}
 
     def begin_beside(self, duplicates: bool = True) -> None:
         """Begin, beside the run, the work on its large tables that reads nothing but
@@ -70,14 +72,16 @@ class Run:
         grids: dict = {}
         notes: dict = {}
         for indicator in self.pack.indicators.values():
+            reads = self._beside_reads[indicator.id] = []
             for table, names in sorted(columns_needed(self.pack, indicator).items()):
                 if table not in large:
                     continue
                 evaluation = self.tables[table]
                 for name in sorted(names):
                     column = evaluation.table.columns.get(name)
-                    if column is not None and column.awaits_coding and (table, ColumnValues(name)) not in jobs:
-                        jobs[table, ColumnValues(name)] = column.code
+                    if column is not None and column.awaits_coding:
+                        reads.append((table, ColumnValues(name)))
+                        jobs.setdefault((table, ColumnValues(name)), column.code)
             for table, name in self._derived_read(indicator):
                 key = (table, Derived(name))
                 if table in large and key not in sorts and self.tables[table].sorts_beside(name):
@@ -86,10 +90,12 @@ class Run:
             for measure in indicator.measures():
                 for lookup in lookups_read(measure, indicator.of if measure is indicator.numerator else None):
                     key = (measure.table, _grid_key(lookup, measure))
-                    if (key not in grids and {measure.table, lookup.table} & large
-                            and self._grid_beside(lookup, measure)):
+                    if key in grids:
+                        reads.append(key)
+                    elif {measure.table, lookup.table} & large and self._grid_beside(lookup, measure):
                         grids[key] = functools.partial(self._compute_grid, lookup, measure)
                         self._read_beside[key] = {measure.table, lookup.table}
+                        reads.append(key)
             if not duplicates:
                 continue
             for measure, _ in noted_measures(indicator):
@@ -110,21 +116,36 @@ class Run:
 
     def evaluation_order(self) -> Iterator[Indicator]:
         """The indicators in the order the run counts them: the pack's, except that one
-        reading a derived column worked out beside the run waits until that is done (or
-        until nothing else is left), so that the run counts the others while it is sorted
-        there. Read as the run goes: which waits are over depends on the moment."""
+        that would wait for work beside the run waits in a queue instead, so that the run
+        counts the others meanwhile: one reading a derived column worked out there until
+        that is done, one reading a text column being coded or a grid being worked out
+        there until that is (a column or grid not yet begun there it works out itself).
+        The first of the queue that would not wait goes next; once the pack's order is
+        done, the first of the queue that waits for no sort, else the first. Read as the
+        run goes: which waits are over depends on the moment."""
+        background = self.background
+
+        def ready(sorts: list[tuple], reads: list[tuple]) -> bool:
+            return background.done(sorts) and not background.under_way(reads)
+
         waiting = []
         for indicator in self.pack.indicators.values():
-            waits_for = [(table, Derived(name)) for table, name in self._derived_read(indicator)
-                         if (table, Derived(name)) in self.background]
-            if waits_for:
-                waiting.append((indicator, waits_for))
+            sorts = [(table, Derived(name)) for table, name in self._derived_read(indicator)
+                     if (table, Derived(name)) in background]
+            reads = self._beside_reads.get(indicator.id, [])
+            if not ready(sorts, reads):
+                waiting.append((indicator, sorts, reads))
                 continue
-            while waiting and (ready := next((w for w in waiting if self.background.done(w[1])), None)):
-                waiting.remove(ready)
-                yield ready[0]
+            while waiting and (next_ready := next((w for w in waiting if ready(*w[1:])), None)):
+                waiting.remove(next_ready)
+                yield next_ready[0]
             yield indicator
-        yield from (indicator for indicator, _ in waiting)
+        while waiting:
+            # else one that waits for no sort (columns and grids come before sorts there)
+            next_ready = (next((w for w in waiting if ready(*w[1:])), None)
+                          or next((w for w in waiting if background.done(w[1])), waiting[0]))
+            waiting.remove(next_ready)
+            yield next_ready[0]
 
     def _grid_beside(self, lookup: Lookup, measure: Measure) -> bool:
         """Whether a lookup's grid may be worked out beside the run: both tables are in the
