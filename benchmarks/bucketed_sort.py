@@ -15,8 +15,8 @@ True and set to False by rounds, each against the reference in the same round, a
 checking the figures. With ``--one-processor`` the process is held to one processor, so
 that the engine does all its work in one thread (as it does on such a machine); otherwise
 the sorts of ``previous()`` and the duplicate-row notes run in a second thread beside the
-evaluation. It prints what this process's measurements chose (``_sorting._measure``).
-Timings are printed, never asserted.
+evaluation. It prints whether this process sorts by buckets, as it measured
+(``_sorting._bucketed_sort_pays``). Timings are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def sort_keys(size: int) -> dict[str, np.ndarray]:
     packed |= rng.integers(16_000, 17_500, referrals, dtype=np.int64)
     keys = {"int64 packed keys": packed,
             "uint32 digests": rng.integers(0, 2**32, digests, dtype=np.uint64).astype(np.uint32)}
-    return {**keys, **{name: rows[:rows.size // 10].copy() for name, rows in keys.items()}}
+    return {**keys, **{f"{name} (a tenth)": rows[:rows.size // 10].copy() for name, rows in keys.items()}}
 
 
 def sort_with(keys: np.ndarray, by_buckets: bool | None):
@@ -61,9 +61,10 @@ def main() -> None:
         sys.argv.remove("--one-processor")
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     args = yardstick_arguments(__doc__, size=60, repeat=21)
-    print(f"this process measured buckets as faster: for sorts of {_sorting.BUCKETED_SORT_ROWS:,} to "
-          f"{_sorting.LARGE_SORT_ROWS - 1:,} keys {_sorting._measure(False)}, for more {_sorting._measure(True)}"
-          + ("" if one_processor else " (with two processors or more, more are one np.sort whatever it measures)"))
+    print(f"this process sorts by buckets (as measured): {_sorting.BUCKETED_SORT_ROWS:,} to "
+          f"{_sorting.LARGE_SORT_ROWS - 1:,} keys {_sorting._bucketed_sort_pays(False)}, more "
+          f"{_sorting._bucketed_sort_pays(True)}"
+          + ("" if one_processor else " (with two processors or more, more are one np.sort unmeasured)"))
     for name, keys in sort_keys(args.size).items():
         times = in_turns({"one np.sort": sort_with(keys, False), "by buckets": sort_with(keys, True)}, args.repeat)
         one, buckets = (statistics.median(times[k]) * 1000 for k in ("one np.sort", "by buckets"))

@@ -535,6 +535,8 @@ def test_an_indicator_reading_a_column_being_coded_beside_the_run_is_counted_aft
             coding_may_end.set()
 
     beside = indicators.evaluate(pack, tables, "2017-01", "2017-01", progress=progress)
+    # "known" and "rereferrals" read the previous() sort, queued beside the run after the
+    # coding: they come after "referred", which alone waits for the coding
     assert ["contacts", "referred"] == counted[:2]
     assert alone.to_json() == beside.to_json()
 

@@ -255,7 +255,8 @@ def test_day_tables_kept_between_runs_place_as_fresh_ones():
         start = "on"
         end = "until"
         """)
-    runs = [("2016-04", "2017-03"), ("2016-01", "2016-12"), ("2016-04", "2017-03"), ("2015-07", "2016-02")]
+    runs = [("2016-04", "2017-03"), ("2016-01", "2016-12"), ("2016-04", "2017-03"), ("2015-07", "2016-02"),
+            ("2016-04", "2016-09")]  # the same first month as the first run, fewer months
     warm = [run(pack, data, start, end).to_records() for start, end in runs for pack in packs]
     assert _windows._day_tables  # kept
     cold = []
@@ -281,3 +282,29 @@ def test_day_tables_kept_are_read_only_and_bounded(monkeypatch):
         assert len(_windows._day_tables) == 1
     (kept,) = _windows._day_tables.values()
     assert all(not column.flags.writeable for column in kept)
+
+
+def test_the_least_recently_used_day_table_is_let_go_first(monkeypatch):
+    """Past ``DAY_TABLE_BYTES``, the table no run has read for longest goes first: a table
+    read again stays."""
+    import collections
+
+    import numpy as np
+
+    from indicators import _windows
+    from indicators._dates import NAT
+
+    monkeypatch.setattr(_windows, "_day_tables", collections.OrderedDict())
+    monkeypatch.setattr(_windows, "DAY_TABLE_BYTES", 2 * 100 * 8)  # two tables of 100 int64 days
+    made = []
+
+    def place(days):
+        made.append(days.size)
+        return (np.where(days == NAT, -1, days % 7),)
+
+    first = _windows._day_table(place, 1000, 1099, ("first",))
+    _windows._day_table(place, 1000, 1099, ("second",))
+    assert _windows._day_table(place, 1000, 1099, ("first",)) is first  # read again, not made again
+    _windows._day_table(place, 1000, 1099, ("third",))
+    assert [("first",), ("third",)] == [key[0] for key in _windows._day_tables]
+    assert [100, 100, 100] == made

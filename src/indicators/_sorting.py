@@ -42,7 +42,7 @@ _BLOCK_ROWS = 1 << 16  # keys offset at a time, in a reused buffer
 _CALIBRATION_ROWS = {False: 1 << 15, True: 1 << 18}  # keys measured, by whether the sorts are large
 _CLEARLY_FASTER = 0.85  # buckets are used where they take at most this share of np.sort's time
 _measured: dict[bool, bool] = {}  # whether buckets are faster, by whether the sorts are large
-_measuring = threading.Lock()
+_measuring = {False: threading.Lock(), True: threading.Lock()}  # a small sort never waits for the large measurement
 
 
 def sort_integers(keys: np.ndarray) -> None:
@@ -139,7 +139,7 @@ def _bucketed_sort_pays(large: bool) -> bool:
     if large and processors() >= 2:
         return False
     if large not in _measured:
-        with _measuring:
+        with _measuring[large]:
             if large not in _measured:
                 _measured[large] = _measure(large)
     return _measured[large]

@@ -414,7 +414,8 @@ _day_tables_lock = threading.Lock()
 def _day_table(place, first: int, last: int, key: tuple | None) -> tuple[np.ndarray, ...]:
     """``place`` applied to the days ``first .. last``, entry 0 to a missing day (NaT): kept
     between runs under ``key`` (a run over the same months places the same days the same
-    way), read-only, the least recently used let go past :data:`DAY_TABLE_BYTES`."""
+    way), read-only, the least recently used let go past :data:`DAY_TABLE_BYTES` (the
+    newest is kept whatever its size)."""
     if key is not None:
         key = (key, first, last)
         with _day_tables_lock:
@@ -431,6 +432,7 @@ def _day_table(place, first: int, last: int, key: tuple | None) -> tuple[np.ndar
         column.flags.writeable = False
     with _day_tables_lock:
         _day_tables[key] = columns
+        _day_tables.move_to_end(key)  # another thread may have kept the same table meanwhile
         held = sum(column.nbytes for kept in _day_tables.values() for column in kept)
         while held > DAY_TABLE_BYTES and len(_day_tables) > 1:
             _, dropped = _day_tables.popitem(last=False)
