@@ -42,10 +42,11 @@ def test_a_bucketed_sort_equals_numpys(keys, row_bytes, block_rows, large):
 
 
 @given(st.lists(st.lists(st.integers(0, 1000), min_size=1, max_size=8), min_size=1, max_size=40),
-       st.booleans())
-def test_buckets_up_to_a_row_across_a_rows_end_come_out_sorted(clusters, descending):
+       st.booleans(), st.booleans())
+def test_buckets_up_to_a_row_across_a_rows_end_come_out_sorted(clusters, descending, large):
     """Buckets of one to eight keys in rows of eight (64-bit keys in 64 bytes): those
-    bigger than half a row, wherever they fall across a row's end, still come out sorted."""
+    bigger than half a row, wherever they fall across a row's end, still come out sorted,
+    the keys put in bucket order in one piece or block by block."""
     keys = np.concatenate([np.array(sorted(cluster, reverse=descending), dtype=np.int64) + (i << 20)
                            for i, cluster in enumerate(clusters)])
     expected = np.sort(keys)
@@ -53,6 +54,8 @@ def test_buckets_up_to_a_row_across_a_rows_end_come_out_sorted(clusters, descend
         patch.setattr(_sorting, "BUCKETED_SORT", True)
         patch.setattr(_sorting, "BUCKETED_SORT_ROWS", 0)
         patch.setattr(_sorting, "_ROW_BYTES", 64)
+        patch.setattr(_sorting, "LARGE_SORT_ROWS", 0 if large else 1 << 17)
+        patch.setattr(_sorting, "_BLOCK_ROWS", 7)
         sort_integers(keys)
     assert keys.tolist() == expected.tolist()
 
