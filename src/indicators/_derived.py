@@ -51,7 +51,8 @@ def _packed_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.
     lexsort here), with integers packed as they are (less their smallest) when their spans
     fit and by rank otherwise. The packed integer is built in place, block by block, so
     that the only row-length arrays made are the one sorted and the permutation (and, where
-    the sort goes by buckets, :mod:`._sorting`, its ten bytes a key beside them).
+    the sort goes by buckets, :mod:`._sorting`, its ten bytes a key beside them, 18 below
+    131,072 keys).
     """
     m = keys.size
     position_bits = max(m - 1, 1).bit_length()

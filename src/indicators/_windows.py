@@ -111,14 +111,17 @@ class Periods:
     def place_months(self, days: np.ndarray, since: int | None = None,
                      span: tuple[int, int] | None = None) -> np.ndarray:
         """Each event's bucket on the month axis (:attr:`n_months`)."""
-        return _through_day_table(days, lambda d: (self._month_bucket(d, since),), span, (self.key, "months", since))[0]
+        return self._month_lookup(days, since, span).whole(days)[0]
 
     def month_placer(self, days: np.ndarray, since: int | None = None,
                      span: tuple[int, int] | None = None) -> Callable[[slice, np.ndarray], None]:
         """What writes the buckets of :meth:`place_months` of a block of rows into a
         buffer: for a pass that reads the days' blocks anyway, one read of the column less."""
-        lookup = DayLookup(days, lambda d: (self._month_bucket(d, since),), span, (self.key, "months", since))
+        lookup = self._month_lookup(days, since, span)
         return lambda rows, out: lookup.into(days[rows], (out,))
+
+    def _month_lookup(self, days: np.ndarray, since: int | None, span: tuple[int, int] | None) -> DayLookup:
+        return DayLookup(days, lambda d: (self._month_bucket(d, since),), span, (self.key, "months", since))
 
     def _month_bucket(self, days: np.ndarray, since: int | None) -> np.ndarray:
         present = days != NAT
