@@ -213,6 +213,10 @@ def test_a_lookup_filter_on_many_pairs_is_judged_block_by_block_and_text_once(mo
     import indicators._arrays
     import indicators._vectors
     from indicators._pairs import PairFrame
+    from indicators._table_evaluation import TableEvaluation
+
+    # on the pairs themselves (masks, judged by cells, follow the same rule: the next test)
+    monkeypatch.setattr(TableEvaluation, "masks", lambda self, measure, selection, exprs=(): None)
 
     pack = PLACEMENTS_PACK.replace('numerator = "placements_12m >= 3"',
                                    'numerator = "placements_12m >= 3 and worker != allocated"')
@@ -237,3 +241,44 @@ def test_a_lookup_filter_on_many_pairs_is_judged_block_by_block_and_text_once(mo
     assert [(0, 4), (1, 4)] == [(r.numerator, r.denominator) for r in whole]  # child 1's worker is allocated
     assert [False, True] == judged_on  # the text comparison at once, the lookup's alone by blocks
     assert len(matched) == 1  # the care's text columns matched once, over all their pairs
+
+
+@pytest.mark.parametrize("block", [1, 3, 1 << 16])
+def test_a_lookup_filter_judged_as_bits_reads_its_cells_by_blocks_and_text_once(monkeypatch, block):
+    """Judged as bits (each row's months in one integer), a filter that reads a lookup is
+    judged on its (child, month) cells a few at a time, and one that also compares text
+    columns at once, so that their categories are matched once; the figures are those of
+    judging every pair."""
+    import indicators._arrays
+    import indicators._vectors
+    from indicators._table_evaluation import TableEvaluation
+
+    pack = PLACEMENTS_PACK.replace('numerator = "placements_12m >= 3"',
+                                   'numerator = "placements_12m >= 3 and worker != allocated"')
+    care = {name: values * 20 for name, values in
+            {**CARE, "worker": ["a", "b", "c", "d"], "allocated": ["a", "x", "y", "d"]}.items()}
+    tables = {"care": care, "placements": PLACEMENTS}
+
+    def figures(results):
+        return [(r.period, r.numerator, r.denominator, r.notes) for r in results]
+
+    with monkeypatch.context() as by_pairs:
+        by_pairs.setattr(TableEvaluation, "masks", lambda self, measure, selection, exprs=(): None)
+        pairs_whole = figures(run(pack, tables, "2017-01", "2017-02"))
+        pairs_lookup = figures(run(PLACEMENTS_PACK, tables, "2017-01", "2017-02"))
+    matched, cell_contexts = [], []
+    unify = indicators._vectors.unify_strings
+    monkeypatch.setattr(indicators._vectors, "unify_strings", lambda a, b: matched.append(len(a)) or unify(a, b))
+    context = TableEvaluation.pair_context
+    monkeypatch.setattr(TableEvaluation, "pair_context", lambda self, source, rows, periods, lookups=None: (
+        lookups is not None and cell_contexts.append(rows.size)) or context(self, source, rows, periods, lookups))
+    monkeypatch.setattr(indicators._arrays, "CHUNK_ROWS", block)
+
+    assert figures(run(pack, tables, "2017-01", "2017-02")) == pairs_whole
+    assert [(0, 80), (20, 80)] == [(numerator, denominator) for _, numerator, denominator, _ in pairs_whole]
+    assert len(cell_contexts) == 1 and len(matched) == 1  # at once: the text columns matched once
+    cell_contexts.clear()
+    assert figures(run(PLACEMENTS_PACK, tables, "2017-01", "2017-02")) == pairs_lookup
+    # 3 children and a missing one, by 3 months (the run's and the month before, which the
+    # change from the month before reads): 12 cells, one child's 3 a block in small blocks
+    assert cell_contexts == ([3, 3, 3, 3] if block < 6 else [12])

@@ -252,7 +252,8 @@ def test_period_expressions_by_distinct_row_values_equal_evaluating_every_pair(e
     assert fast == slow
 
 
-def test_a_period_expression_is_evaluated_once_per_distinct_value_and_period(monkeypatch):
+@pytest.mark.parametrize("as_masks", [True, False])
+def test_a_period_expression_is_evaluated_once_per_distinct_value_and_period(monkeypatch, as_masks):
     from indicators._table_evaluation import TableEvaluation
 
     calls = []
@@ -264,11 +265,17 @@ def test_a_period_expression_is_evaluated_once_per_distinct_value_and_period(mon
         return value
 
     monkeypatch.setattr(TableEvaluation, "pair_value_by_rows", spy)
+    as_bits = spy_masks(monkeypatch)
+    if not as_masks:  # judged on the pairs, whose values it gives by distinct value and period
+        monkeypatch.setattr(TableEvaluation, "masks", lambda self, measure, selection, exprs=(): None)
     born = ["2015-03-01", "2016-02-29", None] * 40
     table = {"child_id": list(range(120)), "started_on": ["2015-12-01"] * 120, "ended_on": [None] * 120,
              "born_on": born}
     result = indicators.evaluate(AGE_PACK, {"episodes": table}, "2016-01", "2017-03")
-    assert ("(age(born_on, period_end) >= 1)", True) in calls
+    if as_masks:  # judged once per (birth date, month) cell as bits
+        assert ("born_on",) in as_bits and "(age(born_on, period_end) >= 1)" not in [text for text, _ in calls]
+    else:
+        assert ("(age(born_on, period_end) >= 1)", True) in calls
     # a 29 February birthday comes on 1 March in other years; a missing birth date is not >= 1
     assert [(40, 120), (80, 120)] == [(r.numerator, r.denominator) for r in (
         result.get("older_open", "2017-02"), result.get("older_open", "2017-03"))]
@@ -297,6 +304,18 @@ numerator = "contacts_ytd >= 2"
 
 [indicators.looked_up.lookups]
 contacts_ytd = { table = "contacts", key = "child_id", date = "received_on", window = "ytd", aggregate = "count" }
+last_contact_on = { table = "contacts", key = "child_id", date = "received_on", aggregate = "max(received_on)" }
+
+[indicators.never_contacted]
+title = "Open episodes of no child with a contact so far (none without a child has one)"
+kind = "count"
+table = "episodes"
+window = "snapshot"
+start = "started_on"
+end = "ended_on"
+where = "last_contact_on is missing"
+
+[indicators.never_contacted.lookups]
 last_contact_on = { table = "contacts", key = "child_id", date = "received_on", aggregate = "max(received_on)" }
 
 [indicators.children_looked_up]
@@ -351,13 +370,34 @@ def shared_episodes(draw) -> dict:
             "team": draw(team_column(n))}
 
 
-def by_pairs(tables: dict) -> str:
-    """CELLS_PACK's JSON with every filter on pairs judged on every pair (no cells)."""
+def judged(tables: dict, by: str, start: str = "2016-01", end: str = "2017-03") -> str:
+    """CELLS_PACK's JSON with the filters on (row, month) pairs judged as the engine
+    chooses (``"masks"``: as bits where the months fit a mask), by cells at most
+    (``"cells"``) or on every pair (``"pairs"``)."""
     from indicators._table_evaluation import TableEvaluation
 
     with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(TableEvaluation, "cells", lambda self, measure, selection, exprs=(), each=None: None)
-        return indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03").to_json()
+        if by in ("cells", "pairs"):
+            monkeypatch.setattr(TableEvaluation, "masks", lambda self, measure, selection, exprs=(): None)
+        if by == "pairs":
+            monkeypatch.setattr(TableEvaluation, "cells", lambda self, measure, selection, exprs=(), each=None: None)
+        return indicators.evaluate(CELLS_PACK, tables, start, end).to_json()
+
+
+def spy_masks(monkeypatch) -> list:
+    """The columns deciding each condition judged as bits in an evaluation."""
+    from indicators._table_evaluation import TableEvaluation
+    from indicators._work import cell_columns
+
+    judged_as_bits = []
+    original = TableEvaluation._judge_cells
+
+    def spy(self, measure, expr, rows, n_pairs):
+        judged_as_bits.append(cell_columns(measure, [expr]))
+        return original(self, measure, expr, rows, n_pairs)
+
+    monkeypatch.setattr(TableEvaluation, "_judge_cells", spy)
+    return judged_as_bits
 
 
 def spy_cells(monkeypatch) -> list:
@@ -376,18 +416,41 @@ def spy_cells(monkeypatch) -> list:
     return made
 
 
+@pytest.mark.parametrize("by", ["masks", "cells"])
 @given(contacts(), shared_episodes())
-def test_filters_judged_per_cell_equal_judging_every_pair(contact_rows, episode_rows):
+def test_filters_judged_per_cell_equal_judging_every_pair(by, contact_rows, episode_rows):
     """Filters on (row, month) pairs are judged once per (values, month) cell of the
-    columns that decide them (a lookup's key, a team, none), each cell weighing its rows;
-    counts, distinct counts, the numerator's unknown rows and the row accounting must
-    equal judging every pair."""
+    columns that decide them (a lookup's key, a team, none), read back as each row's
+    months (masks) or each cell weighing its rows (cells); counts, distinct counts, the
+    numerator's unknown rows and the row accounting must equal judging every pair."""
     tables = {"contacts": contact_rows, "episodes": episode_rows}
-    fast = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03").to_json()
-    assert fast == by_pairs(tables)  # figures, notes and rows left out by reason
+    assert judged(tables, by) == judged(tables, "pairs")  # figures, notes and rows left out by reason
 
 
-def test_cells_of_several_columns_equal_the_pairs_on_a_larger_table(monkeypatch):
+@pytest.mark.parametrize("months", [62, 63])
+def test_masks_hold_runs_of_up_to_62_months_and_longer_runs_judge_cells(monkeypatch, months):
+    """A run's months and the month before its first (which the change from the month
+    before reads) are the bits of one 64-bit integer up to 63 of them (the last month its
+    top bit); a longer run judges cells, with the same figures as every pair."""
+    rng = random.Random(months)
+    day = lambda: datetime.date(2011, 1, 1) + datetime.timedelta(days=rng.randrange(2400))  # noqa: E731
+    tables = {
+        "contacts": {"child_id": [rng.choice([1, 2, 3, None]) for _ in range(300)],
+                     "received_on": [day() for _ in range(300)]},
+        "episodes": {"child_id": [rng.choice([1, 2, 3, 4, None]) for _ in range(60)],
+                     "started_on": [rng.choice([day(), None]) for _ in range(60)],
+                     "ended_on": [rng.choice([day(), None, None]) for _ in range(60)],
+                     "team": [rng.choice(["Duty 1", "Duty 2", None]) for _ in range(60)]}}
+    end = f"{2011 + (months - 1) // 12}-{(months - 1) % 12 + 1:02d}"
+    as_bits = spy_masks(monkeypatch)
+    fast = judged(tables, "masks", "2011-01", end)
+    assert bool(as_bits) == (months <= 62)
+    assert len(json.loads(fast)) == months * len(CELLS_PACK.indicators)
+    assert fast == judged(tables, "pairs", "2011-01", end)
+
+
+@pytest.mark.parametrize("by", ["masks", "cells"])
+def test_cells_of_several_columns_equal_the_pairs_on_a_larger_table(monkeypatch, by):
     """Long episodes of few children and teams: cells of (child, team), of no column and
     of the team alone stand for the pairs, and give what judging every pair gives."""
     rng = random.Random(7)
@@ -400,20 +463,25 @@ def test_cells_of_several_columns_equal_the_pairs_on_a_larger_table(monkeypatch)
                      "started_on": [rng.choice([day(), None]) for _ in range(n)],
                      "ended_on": [rng.choice([day(), None, None]) for _ in range(n)],
                      "team": [rng.choice(["Duty 1", "Duty 2", None]) for _ in range(n)]}}
-    made = spy_cells(monkeypatch)
-    fast = indicators.evaluate(CELLS_PACK, tables, "2016-01", "2017-03").to_json()
-    assert {("child_id",), ("child_id", "team"), (), ("team",)} <= {columns for columns, cells in made if cells}
-    assert fast == by_pairs(tables)
+    made, as_bits = spy_cells(monkeypatch), spy_masks(monkeypatch)
+    fast = judged(tables, by)
+    used = set(as_bits) if by == "masks" else {columns for columns, cells in made if cells}
+    assert {("child_id",), ("child_id", "team"), (), ("team",)} <= used
+    assert fast == judged(tables, "pairs")
 
 
-def test_cells_stand_for_the_pairs_where_they_are_fewer(monkeypatch):
-    made = spy_cells(monkeypatch)
+@pytest.mark.parametrize("by", ["masks", "cells"])
+def test_cells_stand_for_the_pairs_where_they_are_fewer(monkeypatch, by):
+    made, as_bits = spy_cells(monkeypatch), spy_masks(monkeypatch)
+    if by == "cells":
+        from indicators._table_evaluation import TableEvaluation
+        monkeypatch.setattr(TableEvaluation, "masks", lambda self, measure, selection, exprs=(): None)
     contacts_table = {"child_id": [1, 1, 2], "received_on": ["2016-04-04", "2016-05-02", "2016-06-01"]}
     episodes_table = {"child_id": [1, 1, 1, 2, None, None], "started_on": ["2016-01-01"] * 6,
                       "ended_on": [None] * 6, "team": ["Duty 2"] * 6}
     result = indicators.evaluate(CELLS_PACK, {"contacts": contacts_table, "episodes": episodes_table},
                                  "2016-04", "2016-06")
-    assert (("child_id",), True) in made
+    assert ("child_id",) in (as_bits if by == "masks" else [columns for columns, cells in made if cells])
     # June: child 1 has 2 contacts this year (3 episodes), child 2 one (1 episode); the 2
     # episodes without a child match no contact
     june = result.get("looked_up", "2016-06")

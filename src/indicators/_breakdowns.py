@@ -59,9 +59,11 @@ class GroupedFrame(PairFrame):
     """The (row, period) pairs of a selection in the total, with each pair's period moved
     to its row's group; expression values are the total's (they do not read the group)."""
 
-    def __init__(self, total: PairFrame, codes: np.ndarray, n_periods: int, dtype: type) -> None:
+    def __init__(self, total: PairFrame, codes: np.ndarray, periods: GroupedPeriods, dtype: type) -> None:
         self.total = total
         self.rows = total.rows
+        self.n_periods = periods.count
+        n_periods = periods.base.count
         self.periods = (codes[total.rows].astype(dtype) * dtype(n_periods) + total.periods).astype(dtype, copy=False)
 
     def value(self, expr) -> Vec:
@@ -114,13 +116,17 @@ class GroupedTableEvaluation(TableEvaluation):
         def pairs() -> GroupedFrame:
             lo, hi = self.total.placement(measure)
             total = self.total.frame(measure, attrs.evolve(selection, lo=lo, hi=hi))
-            return GroupedFrame(total, self.codes, self.total.periods.count, self._dtype)
+            return GroupedFrame(total, self.codes, self.periods, self._dtype)
 
         return self.shared(selection.pairs, pairs)
 
     def cells(self, measure: Measure, selection: Selection, exprs=(), each: str | None = None) -> None:
         """None: a group judges the total's (row, period) pairs, each moved to its row's
         group (:meth:`frame`), rather than cells of its own."""
+        return None
+
+    def masks(self, measure: Measure, selection: Selection, exprs=()) -> None:
+        """None, as :meth:`cells`."""
         return None
 
     def shared(self, key: Key, compute: Callable[[], Any]) -> Any:

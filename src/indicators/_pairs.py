@@ -3,14 +3,15 @@ first asked for), and each expression's value on one selection's pairs, computed
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import numpy as np
 
 from ._arrays import block_rows, distinct_per_group, row_chunks, take_at
 from ._evaluator import Context, evaluate as evaluate_node
 from ._expressions import COMPARISONS, Binary, InList, IsMissing, Node, Unary, to_text
-from ._vectors import Vec
+from ._vectors import Vec, truth
+from ._windows import distinct_mask_counts, mask_counts
 
 if TYPE_CHECKING:
     from ._definitions import Expr
@@ -45,12 +46,13 @@ class PairFrame:
 
     weights: np.ndarray | None = None  # how many pairs each stands for (None: one each)
 
-    def __init__(self, rows: np.ndarray, periods: np.ndarray, context: Context,
+    def __init__(self, rows: np.ndarray, periods: np.ndarray, n_periods: int, context: Context,
                  shortcut: Callable[[Node, np.ndarray, np.ndarray], Vec | None] | None = None,
                  context_at: Callable[[np.ndarray, np.ndarray], Context] | None = None,
                  by_blocks: Callable[[Node], bool] | None = None) -> None:
         self.rows = rows
         self.periods = periods
+        self.n_periods = n_periods
         self.context = context
         self.shortcut = shortcut  # a cheaper way to the same values, when there is one
         # the context of some of the pairs, and which expressions may be evaluated on some
@@ -84,11 +86,31 @@ class PairFrame:
                 any_missing = True
         return Vec("bool", data, missing if any_missing else None)
 
+    def truth(self, expr: Expr) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs where a condition is true, and those where it is missing."""
+        return truth(self.value(expr))
+
     def all_true(self, exprs) -> np.ndarray:
         mask = np.ones(self.rows.size, dtype=bool)
         for expr in exprs:
             mask &= self.value(expr).is_true()
         return mask
+
+    def period_counts(self, where: np.ndarray) -> np.ndarray:
+        """How many of the pairs ``where`` keeps fall in each period."""
+        return self.tally(self.periods, self.n_periods, where)
+
+    def first_reason_counts(self, reasons: Sequence[np.ndarray]) -> np.ndarray:
+        """The pairs of each period by the first of ``reasons`` (where each leaves a pair
+        out) that leaves them out: row 0 those none leaves out, row j + 1 those left out
+        first by reason j."""
+        codes = np.zeros(self.rows.size, dtype=np.int8)
+        for k, where in enumerate(reasons, 1):
+            hit = np.equal(codes, 0)
+            hit &= where
+            # by arithmetic: a masked write on a scattered mask costs many times as much
+            codes += hit.view(np.int8) * np.int8(k)
+        return self.tally_by_code(codes, len(reasons) + 1, self.n_periods)
 
     def tally(self, bins: np.ndarray, size: int, where: np.ndarray | None = None) -> np.ndarray:
         """How many (row, period) pairs fall in each of ``size`` bins, given each pair's bin,
@@ -113,10 +135,10 @@ class PairFrame:
         """``values`` (one per row of the table) at each pair's row."""
         return take_at(values, self.rows)
 
-    def distinct(self, where: np.ndarray, keys: np.ndarray, n_periods: int) -> np.ndarray:
-        """How many distinct ``keys`` (one per row of the table) the pairs ``where`` keeps
-        hold in each period."""
-        return distinct_per_group(self.periods[where], take_at(keys, self.rows[where]), n_periods)
+    def distinct(self, where: np.ndarray, codes: np.ndarray, n_codes: int) -> np.ndarray:
+        """How many distinct ``codes`` (0..n_codes-1, one per row of the table) the pairs
+        ``where`` keeps hold in each period."""
+        return distinct_per_group(self.periods[where], take_at(codes, self.rows[where]), self.n_periods)
 
 
 class CellFrame(PairFrame):
@@ -126,8 +148,9 @@ class CellFrame(PairFrame):
     row holding it, and weighing as many pairs as it has rows in that period's window. A
     distinct key is among those columns, so distinct keys count as over pairs."""
 
-    def __init__(self, rows: np.ndarray, periods: np.ndarray, weights: np.ndarray, context: Context) -> None:
-        super().__init__(rows, periods, context)
+    def __init__(self, rows: np.ndarray, periods: np.ndarray, n_periods: int, weights: np.ndarray,
+                 context: Context) -> None:
+        super().__init__(rows, periods, n_periods, context)
         self.weights = weights
 
     def tally(self, bins: np.ndarray, size: int, where: np.ndarray | None = None) -> np.ndarray:
@@ -135,3 +158,61 @@ class CellFrame(PairFrame):
         if where is not None:
             bins, weights = bins[where], weights[where]
         return np.rint(np.bincount(bins, weights=weights, minlength=size)).astype(np.int64)
+
+
+class MaskFrame:
+    """The (row, period) pairs of one selection as bits: each row some window holds, its
+    periods as the bits of one integer (runs of at most :data:`MASK_PERIODS` months). A
+    condition on the pairs is judged once per (values, period) cell of the columns that
+    decide it (:func:`indicators._work.cell_columns`) and read back as each row's bits;
+    counts are bits counted by period, and a distinct count ors the bits of each key's
+    rows together first. Only true-or-false answers: a value aggregated needs the pairs."""
+
+    def __init__(self, rows: np.ndarray, masks: np.ndarray, n_periods: int, n_pairs: int,
+                 judge: Callable[[Expr], tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        self.rows = rows  # the rows some window holds
+        self.masks = masks  # each one's periods (uint64)
+        self.n_periods = n_periods
+        self.n_pairs = n_pairs  # the bits set
+        # a condition's cells: each row's code, and the true and the missing periods of each code
+        self._judge = judge
+        self._truths: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def truth(self, expr: Expr) -> tuple[np.ndarray, np.ndarray]:
+        """The periods of each row where a condition is true, and those where it is missing."""
+        key = to_text(expr.node)
+        if key not in self._truths:
+            codes, true, unknown = self._judge(expr)
+            true, unknown = true.take(codes), unknown.take(codes)
+            true &= self.masks
+            unknown &= self.masks
+            self._truths[key] = (true, unknown)
+        return self._truths[key]
+
+    def all_true(self, exprs) -> np.ndarray:
+        masks = self.masks.copy()
+        for expr in exprs:
+            masks &= self.truth(expr)[0]
+        return masks
+
+    def of_rows(self, values: np.ndarray) -> np.ndarray:
+        """The periods of each row where ``values`` (one per row of the table) holds."""
+        return np.where(values.take(self.rows), self.masks, np.uint64(0))
+
+    def period_counts(self, where: np.ndarray) -> np.ndarray:
+        """How many of the pairs ``where`` keeps (each row's bits) fall in each period."""
+        return mask_counts(where, self.n_periods)
+
+    def distinct(self, where: np.ndarray, codes: np.ndarray, n_codes: int) -> np.ndarray:
+        """As :meth:`PairFrame.distinct`: each code's rows' bits or-ed together first."""
+        return distinct_mask_counts(codes.take(self.rows), n_codes, where, self.n_periods)
+
+    def first_reason_counts(self, reasons: Sequence[np.ndarray]) -> np.ndarray:
+        """As :meth:`PairFrame.first_reason_counts`, with each reason's pairs as bits."""
+        still = self.masks.copy()
+        counts = []
+        for where in reasons:
+            hit = still & where
+            still ^= hit
+            counts.append(mask_counts(hit, self.n_periods))
+        return np.array([mask_counts(still, self.n_periods), *counts]).reshape(len(reasons) + 1, self.n_periods)

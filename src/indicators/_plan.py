@@ -370,7 +370,7 @@ def _pairs_step(plan: _Builder, measure: Measure, user: str) -> None:
     columns = cell_columns(measure, [e for e in measure.filters() if is_pair_level(e, measure)], (measure.distinct,))
     by_values = " and ".join(columns) or "nothing of the row"
     plan.add(measure.table, "rows x months of: " + _selection_text(measure, row_level)
-             + f" (judged once per {by_values} and month where those are fewer)",
+             + f" (judged once per {by_values} and month where those are few enough)",
              Pairs(row_selection_key(measure)), user)
 
 

@@ -26,15 +26,17 @@ from ._expressions import PERIOD_VARIABLES, SHIFT_FUNCTIONS, Call, Name, Node, n
 from ._functions import engine_calls_only
 from ._memory import BYTES_PER_PAIR
 from ._pack import Expr, Lookup, Measure
-from ._grids import grid_from_ranges
-from ._pairs import CellFrame, LazyVariables, PairFrame
+from ._grids import KeyGrid, grid_from_ranges
+from ._pairs import CellFrame, LazyVariables, MaskFrame, PairFrame
 from ._plan import ReasonPass, counted_by_reasons, note_passes
 from ._tables import Column, Table
 from ._vectors import Vec, missing_mask, truth
 from . import _windows
-from ._windows import (coded_bucket_counts, coded_range_counts, distinct_range_counts, expand, masked_range_counts,
-                       period_dtype, range_counts, row_dtype)
-from ._work import (Cells, ColumnValues, Count, Derived, DuplicateRows, EndingBeforeStart, Key, MissingKey, MonthBuckets,
+from ._windows import (MASK_PERIODS, coded_bucket_counts, coded_range_counts, distinct_mask_counts,
+                       distinct_range_counts, expand,
+                       masked_range_counts, period_masks,
+                       period_bits, period_dtype, range_counts, row_dtype)
+from ._work import (Cells, ColumnValues, Masks, Count, Derived, DuplicateRows, EndingBeforeStart, Key, MissingKey, MonthBuckets,
                     Pairs, PlacedRows, WindowCounts,
                     Placement, RowCodes, RowValue, Shared, Sorted, TiedRows, Unknown, account_key, accounted_by_reasons,
                     expressions_over, filter_roles, cell_columns, is_pair_level, negative_durations_key, pass_placement,
@@ -448,8 +450,10 @@ class TableEvaluation:
 
         return self.shared(PlacedRows(placement_key(source)), placed)
 
-    def pair_context(self, source: Measure | Lookup, rows: np.ndarray, periods: np.ndarray) -> Context:
-        """Evaluation context over (row, period) pairs, with period variables and lookups."""
+    def pair_context(self, source: Measure | Lookup, rows: np.ndarray, periods: np.ndarray,
+                     lookups: dict[str, Callable[[], Vec]] | None = None) -> Context:
+        """Evaluation context over (row, period) pairs, with period variables and lookups
+        (some of whose values ``lookups`` may give another way)."""
         window = source.window
         starts, ends = self.periods.window_bounds(window.kind, window.months, source.since)
         lazy = {  # gathered only when an expression names them
@@ -460,6 +464,7 @@ class TableEvaluation:
         }
         for lookup in getattr(source, "lookups", ()):
             lazy[lookup.name] = (lambda lookup=lookup: self.lookup_values(lookup, source, rows, periods))
+        lazy.update(lookups or {})
         return Context(rows.size, lambda name: self.vec(name).take(rows),
                        self.run.functions, self.calendar, LazyVariables(lazy), self.run.limits)
 
@@ -525,7 +530,7 @@ class TableEvaluation:
             self.run.within_budget(BYTES_PER_PAIR * n_pairs, f"{measure.table} rows in each month of their "
                                    f"{measure.window.text} window ({n_pairs:,} row-months)")
             rows, periods = expand(kept, lo, hi)
-            return PairFrame(rows, periods, self.pair_context(measure, rows, periods),
+            return PairFrame(rows, periods, self.periods.count, self.pair_context(measure, rows, periods),
                              lambda node, r, p: self.pair_value_by_rows(measure, node, r, p),
                              lambda r, p: self.pair_context(measure, r, p),
                              lambda node: self._pairs_by_blocks(measure, node))
@@ -576,7 +581,90 @@ class TableEvaluation:
         representative[codes[kept]] = kept  # a row of each combination that some window holds
         rows = representative[cells // stride].astype(row_dtype(lo.size))
         periods = (cells % stride).astype(lo.dtype)
-        return CellFrame(rows, periods, weights[cells], self.pair_context(measure, rows, periods))
+        return CellFrame(rows, periods, n_periods, weights[cells], self.pair_context(measure, rows, periods))
+
+    def judged_pairs(self, measure: Measure, selection: Selection, exprs: Sequence[Expr] = (),
+                     each: str | None = None) -> MaskFrame | CellFrame | PairFrame:
+        """The selection's (row, period) pairs, to judge its filters on pairs (and
+        ``exprs``) on: as bits where they may be, else as cells where those are fewer,
+        else pair by pair."""
+        return (self.masks(measure, selection, exprs) or self.cells(measure, selection, exprs, each)
+                or self.frame(measure, selection))
+
+    def masks(self, measure: Measure, selection: Selection, exprs: Sequence[Expr] = ()) -> MaskFrame | None:
+        """The selection's (row, period) pairs as bits (:class:`MaskFrame`), when the run's
+        periods fit a mask and each of its filters on pairs (and ``exprs``) is decided by
+        no more (values, period) cells than twice the pairs. None otherwise."""
+        judged = (*selection.pending, *exprs)
+        if not judged or self.periods.count > MASK_PERIODS:
+            return None
+        frame = self.shared(Masks(selection.pairs.selection), lambda: self._masks(measure, selection))
+        if any(self._deciding_codes(measure, expr, frame.n_pairs) is None for expr in judged):
+            return None
+        return frame
+
+    def _masks(self, measure: Measure, selection: Selection) -> MaskFrame:
+        kept = np.flatnonzero(selection.keep).astype(row_dtype(selection.keep.size))
+        lo, hi = selection.lo[kept], selection.hi[kept]
+        n_pairs = int(hi.sum(dtype=np.int64) - lo.sum(dtype=np.int64))
+        return MaskFrame(kept, period_masks(lo, hi), self.periods.count, n_pairs,
+                         lambda expr: self._judge_cells(measure, expr, kept, n_pairs))
+
+    def _deciding_codes(self, measure: Measure, expr: Expr, n_pairs: int
+                        ) -> tuple[np.ndarray, int, KeyGrid | None] | None:
+        """Each row's code (of the table) of the combination of values that decides a
+        condition on pairs with the period (:func:`cell_columns`), how many codes there
+        are, and the lookup grid whose key codes they are where the condition is decided by
+        its key column alone (None: codes of the columns' values). None where the (code, period) cells would be more than twice the
+        pairs, decided before any code is made from the columns' types, categories and
+        spans (or from the grid's key codes)."""
+        columns = cell_columns(measure, [expr])
+        most = 2 * n_pairs // self.periods.count
+        used = names_used(expr.node)
+        joined = [lookup for lookup in measure.lookups if lookup.name in used and (lookup.on,) == columns]
+        if joined:
+            grid = self.run.lookup_grid(joined[0], measure)
+            if grid.n_keys + 1 > most:
+                return None
+            # a missing key: a code of its own
+            return np.where(grid.codes >= 0, grid.codes, grid.n_keys), grid.n_keys + 1, grid
+        if self._most_combinations(columns) > most:
+            return None
+        codes, n_codes, _ = self.row_codes(columns)
+        return (codes, n_codes, None) if n_codes <= most else None
+
+    def _judge_cells(self, measure: Measure, expr: Expr, rows: np.ndarray, n_pairs: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A condition on the pairs of ``rows`` judged once per (code, period) cell
+        (:meth:`_deciding_codes`), through one of the rows holding each code, block by
+        block: each of those rows' code, and each code's periods where it is true and
+        where it is missing, as bits."""
+        codes, n_codes, grid = self._deciding_codes(measure, expr, n_pairs)
+        # the lookups of that grid read straight from it, cell by cell in code order
+        direct = [lookup for lookup in measure.lookups
+                  if grid is not None and self.run.lookup_grid(lookup, measure) is grid]
+        n_periods = self.periods.count
+        # block by block where pairs would be (:meth:`_pairs_by_blocks`), else at once
+        by_blocks = self._pairs_by_blocks(measure, expr.node)
+        per_block = max(1, block_rows(n_codes * n_periods) // n_periods) if by_blocks else max(n_codes, 1)
+        self.run.within_budget(BYTES_PER_PAIR * min(per_block, n_codes) * n_periods,
+                               f"{measure.table} combinations of {', '.join(cell_columns(measure, [expr])) or 'nothing'}"
+                               f" in each month ({n_codes * n_periods:,} cells)")
+        row_codes = codes.take(rows)
+        representative = np.zeros(n_codes, dtype=rows.dtype)
+        representative[row_codes] = rows  # a row of each code that some window holds
+        true, unknown = np.zeros(n_codes, dtype=np.uint64), np.zeros(n_codes, dtype=np.uint64)
+        periods = np.arange(n_periods, dtype=period_dtype(n_periods))
+        for block in row_chunks(n_codes, per_block):
+            size = block.stop - block.start
+            cell_rows = np.repeat(representative[block], n_periods)
+            cell_periods = np.tile(periods, size)
+            from_grid = {lookup.name: lambda block=block: grid.cell_values(block, n_periods) for lookup in direct}
+            value = evaluate_node(expr.node, self.pair_context(measure, cell_rows, cell_periods, from_grid))
+            true[block] = period_bits(value.is_true().reshape(size, n_periods))
+            if value.type == "null" or value.missing is not None:
+                unknown[block] = period_bits(missing_mask(value).reshape(size, n_periods))
+        return row_codes, true, unknown
 
     def _most_combinations(self, columns: tuple[str, ...]) -> int:
         """At most how many combinations of values (missing among them) ``columns`` hold,
@@ -867,17 +955,20 @@ class TableEvaluation:
         n_periods = self.periods.count
         lo, hi, keep, pending = selection.lo, selection.hi, selection.keep, selection.pending
         if not pending:
-            if measure.distinct:
-                keys, present = self.keys(measure.distinct)
-                keep = keep & present
-                return distinct_range_counts(keys[keep], lo[keep], hi[keep], n_periods)
-            return masked_range_counts(lo, hi, keep, n_periods)
-        frame = self.cells(measure, selection) or self.frame(measure, selection)
+            if not measure.distinct:
+                return masked_range_counts(lo, hi, keep, n_periods)
+            keys, present = self.keys(measure.distinct)
+            kept = np.flatnonzero(keep & present)
+            if n_periods > MASK_PERIODS:
+                return distinct_range_counts(keys[kept], lo[kept], hi[kept], n_periods)
+            codes, n_codes, _ = self.row_codes((measure.distinct,))
+            return distinct_mask_counts(codes[kept], n_codes, period_masks(lo[kept], hi[kept]), n_periods)
+        frame = self.judged_pairs(measure, selection)
         mask = frame.all_true(pending)
         if measure.distinct:
-            keys, present = self.keys(measure.distinct)
-            return frame.distinct(mask & frame.of_rows(present), keys, n_periods)
-        return frame.tally(frame.periods, n_periods, mask)
+            codes, n_codes, _ = self.row_codes((measure.distinct,))
+            return frame.distinct(mask & frame.of_rows(self.keys(measure.distinct)[1]), codes, n_codes)
+        return frame.period_counts(mask)
 
     def _account_by_counts(self, measure: Measure, roles: tuple) -> Accounting:
         """The accounting of a measure whose filters all read the row alone, from counts
@@ -900,14 +991,12 @@ class TableEvaluation:
                            lambda: self._count_unknown(measure, condition))
 
     def _count_unknown(self, measure: Measure, condition: Expr) -> np.ndarray:
-        n_periods = self.periods.count
         filters = (*measure.filters(), condition)
         if counted_by_reasons(measure, filters):
             return self.reasons(measure, filters)[2 * len(filters) - 1]
         selection = self.selected(measure)
-        frame = self.cells(measure, selection, (condition,)) or self.frame(measure, selection)
-        unknown = missing_mask(frame.value(condition))
-        return frame.tally(frame.periods, n_periods, frame.all_true(selection.pending) & unknown)
+        frame = self.judged_pairs(measure, selection, (condition,))
+        return frame.period_counts(frame.all_true(selection.pending) & frame.truth(condition)[1])
 
     def count_missing_key(self, measure: Measure, lookup: Lookup) -> np.ndarray:
         """Rows in each period's window of the measure whose lookup key is missing."""
@@ -955,13 +1044,13 @@ class TableEvaluation:
         labels = ["used"]
         reason = np.zeros(placed.size, dtype=np.int8)
 
-        def leave_out(codes: np.ndarray, label: str, rows: np.ndarray, first: int = 1) -> None:
-            """Give ``label`` to the rows still used; codes count from the label ``first``."""
+        def leave_out(codes: np.ndarray, label: str, rows: np.ndarray) -> None:
+            """Give ``label`` to the rows still used."""
             labels.append(label)
             hit = np.equal(codes, 0)
             hit &= rows
             # by arithmetic: a masked write on a scattered mask costs many times as much
-            codes += hit.view(np.int8) * np.int8(len(labels) - first)
+            codes += hit.view(np.int8) * np.int8(len(labels) - 1)
 
         pair_level = []
         for role, expr in roles:
@@ -988,20 +1077,19 @@ class TableEvaluation:
         if pair_level or (of is not None and not of_by_rows):
             # rows still used go on as (row, period) pairs for the filters that need the period
             # (key, period) cells where they can stand for the pairs: no value of a row is read
-            frame = (of is None and self.cells(measure, selection, each=each)) or self.frame(measure, selection)
-            first_pair_label = len(labels)
-            pair_reason = np.zeros(frame.rows.size, dtype=np.int8)
+            frame = self.judged_pairs(measure, selection, each=each) if of is None else self.frame(measure, selection)
+            pair_reasons = []  # (label, the pairs it leaves out)
             for role, expr in pair_level:
-                true, unknown = truth(frame.value(expr))
-                leave_out(pair_reason, f"{role} unknown", unknown, first_pair_label)
-                leave_out(pair_reason, f"{role} false", ~true, first_pair_label)
+                true, unknown = frame.truth(expr)
+                pair_reasons += [(f"{role} unknown", unknown), (f"{role} false", ~true)]
             if present is not None:
-                leave_out(pair_reason, f"missing {measure.distinct}", ~frame.of_rows(present), first_pair_label)
+                pair_reasons.append((f"missing {measure.distinct}", ~frame.of_rows(present)))
             if holder is not None:
-                leave_out(pair_reason, f"missing {each}", ~frame.of_rows(holder), first_pair_label)
+                pair_reasons.append((f"missing {each}", ~frame.of_rows(holder)))
             if of is not None:
-                leave_out(pair_reason, "no value to aggregate", missing_mask(frame.value(of)), first_pair_label)
-            pair_counts = frame.tally_by_code(pair_reason, len(labels) - first_pair_label + 1, n_periods)
+                pair_reasons.append(("no value to aggregate", missing_mask(frame.value(of))))
+            labels += [label for label, _ in pair_reasons]
+            pair_counts = frame.first_reason_counts([pairs for _, pairs in pair_reasons])
             by_reason = np.concatenate([by_reason, pair_counts[1:]])
             by_reason[0] = pair_counts[0]
         left_out: dict[str, np.ndarray] = {}

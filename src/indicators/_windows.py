@@ -316,6 +316,43 @@ def merged_ranges(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: i
 
 
 _BYTE_BITS = (np.arange(256)[:, None] >> np.arange(8)) & 1  # byte value -> its 8 bits, lowest first
+MASK_PERIODS = 63  # periods a mask holds, as the bits of one uint64 (1 << 64 would overflow)
+
+
+def period_masks(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Each range ``[lo, hi)`` of periods (at most :data:`MASK_PERIODS`) as one uint64
+    whose bits lo .. hi - 1 are set."""
+    one = np.uint64(1)
+    masks = np.left_shift(one, hi.astype(np.uint64))
+    masks -= np.left_shift(one, lo.astype(np.uint64))
+    return masks
+
+
+def period_bits(flags: np.ndarray) -> np.ndarray:
+    """Each row of a (rows, periods) boolean array (at most :data:`MASK_PERIODS` periods)
+    as one uint64 whose bit p is set where the row's flag p is."""
+    # padded to a whole word and packed as one flat array: packing along an axis is
+    # several times slower
+    width = next(bits for bits in (8, 16, 32, 64) if bits >= flags.shape[1])
+    wide = np.zeros((flags.shape[0], width), dtype=bool)
+    wide[:, :flags.shape[1]] = flags
+    return np.packbits(wide.ravel(), bitorder="little").view(f"<u{width // 8}").astype(np.uint64)
+
+
+def mask_counts(masks: np.ndarray, n_periods: int) -> np.ndarray:
+    """How many of ``masks`` (uint64) have each period's bit set: each byte of them counted
+    in one histogram of its 256 values, whose bits then give eight periods' counts."""
+    by_byte = masks.astype("<u8", copy=False).view(np.uint8).reshape(-1, 8)
+    counts = [np.bincount(by_byte[:, byte], minlength=256) @ _BYTE_BITS for byte in range((n_periods + 7) // 8)]
+    return np.concatenate(counts)[:n_periods].astype(np.int64)
+
+
+def distinct_mask_counts(codes: np.ndarray, n_codes: int, masks: np.ndarray, n_periods: int) -> np.ndarray:
+    """How many of the codes 0..n_codes-1 have a bit of each period set in some of their
+    rows' ``masks`` (each row's code in ``codes``): the masks or-ed together per code."""
+    merged = np.zeros(n_codes, dtype=np.uint64)
+    np.bitwise_or.at(merged, codes, masks)
+    return mask_counts(merged, n_periods)
 
 
 def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int) -> np.ndarray:
@@ -328,22 +365,14 @@ def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_pe
     """
     if keys.size == 0:
         return np.zeros(n_periods, dtype=np.int64)
-    if n_periods < 64 and keys.dtype.kind in "iub":
+    if n_periods <= MASK_PERIODS and keys.dtype.kind in "iub":
         order, ordered = sorted_with_order(keys)
-        one = np.uint64(1)
-        periods = np.left_shift(one, hi[order].astype(np.uint64))  # bits lo .. hi - 1 set
-        periods -= np.left_shift(one, lo[order].astype(np.uint64))
+        periods = period_masks(lo[order], hi[order])
         first = np.empty(ordered.size, dtype=bool)
         first[0] = True
         np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
         del ordered
-        merged = np.bitwise_or.reduceat(periods, np.flatnonzero(first)).astype("<u8", copy=False)
-        # each byte of the keys' masks counted in one histogram of its 256 values, whose
-        # bits then give eight periods' counts
-        by_byte = merged.view(np.uint8).reshape(-1, 8)
-        counts = [np.bincount(by_byte[:, byte], minlength=256) @ _BYTE_BITS
-                  for byte in range((n_periods + 7) // 8)]
-        return np.concatenate(counts)[:n_periods].astype(np.int64)
+        return mask_counts(np.bitwise_or.reduceat(periods, np.flatnonzero(first)), n_periods)
     _, run_lo, run_hi = merged_ranges(keys, lo, hi, n_periods)
     return range_counts(run_lo, run_hi, n_periods)
 

@@ -345,6 +345,14 @@ class Cells(Key):
 
 
 @attrs.frozen
+class Masks(Key):
+    """A row selection's (row, period) pairs as bits: each row's periods in one integer."""
+
+    kind: ClassVar[str] = "pairs"
+    selection: tuple
+
+
+@attrs.frozen
 class Reasons(Key):
     """The rows of each period's window by the first filter of a chain that leaves them
     out, and by which of some durations are negative and some columns missing."""
