@@ -157,6 +157,41 @@ def test_a_narrow_integer_column_counts_as_int64_and_is_not_copied_until_read():
     assert {"duplicate rows (contacts)": 1} == record.notes  # the digest reads the column as given
 
 
+def test_a_datetime64_column_finds_its_missing_days_and_extremes_on_first_use(monkeypatch):
+    """Days given as datetime64 are used in place; their NaT cells and first and last
+    day are found by one pass when first asked for (so the run begins its work beside it
+    sooner), the same from two threads at once, and an evaluation reads them as missing."""
+    import threading
+
+    import indicators._arrays
+    import indicators._tables
+
+    scans = []
+    scan = indicators._arrays.smallest_marks_missing
+    monkeypatch.setattr(indicators._tables, "smallest_marks_missing", lambda days: scans.append(days.size) or scan(days))
+    days = np.array(["2017-01-05", "NaT", "2016-12-31", "2017-02-01"] * 50_000, dtype="datetime64[D]")
+    column = indicators.table_from_mapping("contacts", {"received_on": days})["received_on"]
+    assert scans == [] and column.type == "date"
+    assert np.shares_memory(column.data, days)  # no copy
+    seen = []
+    readers = [threading.Thread(target=lambda: seen.append((column.missing.nonzero()[0][:3].tolist(), column.extremes())))
+               for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    first, last = np.array(["2016-12-31", "2017-02-01"], dtype="datetime64[D]").astype(np.int64).tolist()
+    assert seen == [([1, 5, 9], (first, last))] * 4
+    assert 1 <= len(scans) <= 4 and column.missing.sum() == 50_000
+    whole = np.array(["2017-01-05", "2016-12-31"], dtype="datetime64[D]")
+    assert indicators.table_from_mapping("contacts", {"received_on": whole})["received_on"].missing is None
+    pack = indicators.loads_pack('[indicators.all]\ntitle = "All"\nkind = "count"\ntable = "contacts"\n'
+                                 'date = "received_on"\n')
+    record = indicators.evaluate(pack, {"contacts": {"received_on": days}}, "2017-01", "2017-01").get("all", "2017-01")
+    assert record.numerator == 50_000  # each January day once (and NaT cells in no month)
+    assert record.notes["missing date (contacts.received_on)"] == 50_000
+
+
 def test_a_declared_text_column_is_coded_when_first_read_and_reads_as_if_coded_at_once():
     """Text declared ``str``: kept as given until an indicator reads it (a team column
     nothing reads costs only its duplicate digest); once read, its codes, missing cells and

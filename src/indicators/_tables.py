@@ -66,9 +66,14 @@ class Column:
     # the same count by part of the data, where a loader checks each part against its own
     # code list (an SSDA903 collection year): (label, count), counted in the notes apart
     unknown_by: tuple[tuple[str, int], ...] = ()
+    # day numbers given as datetime64, whose missing cells (NaT) and extremes are found by
+    # one pass on first use, not as the table is made: the run begins its work beside it
+    # first, and a column only the duplicate-row note reads is passed over there
+    scanned_on_use: bool = False
     # the widened ints, or the coded text column, once made (a list: the column is frozen)
     _converted: list = attrs.field(factory=list, init=False, repr=False)
     _extremes: list = attrs.field(factory=list, init=False, repr=False)
+    _scan: list = attrs.field(factory=list, init=False, repr=False)
 
     @property
     def as_text(self) -> bool:
@@ -105,7 +110,18 @@ class Column:
     @property
     def missing(self) -> np.ndarray | None:
         """Mask of the missing cells, or None when none is missing."""
+        if self.scanned_on_use:
+            return self._scanned()[0]
         return self._coded()._missing if self.as_text else self._missing
+
+    def _scanned(self) -> tuple[np.ndarray | None, tuple[int, int] | None]:
+        """The missing cells (NaT, int64's smallest) and extremes of day numbers given as
+        datetime64, found together once. Two threads may find them at once: both find the
+        same, and every reader reads the first kept."""
+        if not self._scan:
+            missing, extremes = smallest_marks_missing(self.stored)
+            self._scan.append((missing if missing is not None and missing.any() else None, extremes))
+        return self._scan[0]
 
     @property
     def categories(self) -> np.ndarray | None:
@@ -119,18 +135,14 @@ class Column:
         """The smallest and largest present value of an int or date column (day numbers),
         None when none is present; worked out once per column, for every step that reads
         them (placing rows in periods, range checks, a table's first and last date)."""
+        if self.scanned_on_use:
+            return self._scanned()[1]
         if not self._extremes:  # a list, filled once: the column itself is frozen
             if self.type == "date":  # NaT is the missing cell: no mask to apply
                 self._extremes.append(present_extremes(self.data, None, absent=NAT))
             else:
                 self._extremes.append(present_extremes(self.data, self.missing))
         return self._extremes[0]
-
-    def known_extremes(self, extremes: tuple[int, int] | None) -> None:
-        """Keep :meth:`extremes` found as the column was read (by the same pass as its
-        missing cells)."""
-        if not self._extremes:
-            self._extremes.append(extremes)
 
     def missing_mask(self) -> np.ndarray:
         """Boolean mask of missing values."""
@@ -499,10 +511,9 @@ def column_from_values(name: str, values: Any, type_: str | None, *, table: str,
     # Arrays already of the engine's dtype are used in place, read-only, not copied.
     if kind == "M":
         days = read_only(array.astype("datetime64[D]", copy=False).view(np.int64))
-        missing, extremes = smallest_marks_missing(days)  # NaT is int64's smallest
-        column = _typed_column(name, days, missing, type_ or "date", declared, table, source="date")
-        column.known_extremes(extremes)
-        return column
+        if (type_ or "date") == "date":  # NaT is int64's smallest: found on first use
+            return Column(name, "date", days, None, None, declared, scanned_on_use=True)
+        return _typed_column(name, days, None, type_, declared, table, source="date")
     if kind == "b":
         return _typed_column(name, read_only(array.astype(bool, copy=False)), None, type_ or "bool", declared, table)
     if kind in "iu":
