@@ -1129,7 +1129,7 @@ class TableEvaluation:
 
     def rows_counted(self, rows: np.ndarray) -> int:
         """How many rows a mask holds (a data-quality count that no period places)."""
-        return int(rows.sum())
+        return int(np.count_nonzero(rows))
 
     def negative_durations(self, measure: Measure, of: Expr | None = None) -> dict[str, np.ndarray]:
         """Rows in each window, kept by the measure's ``where``, for which a duration its
