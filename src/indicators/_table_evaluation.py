@@ -854,7 +854,8 @@ class TableEvaluation:
             k = codes.size
             flag, add = scratch[:k], term[:k]
             block = values(rows)
-            codes[...] = 0
+            if not chain:
+                codes[...] = 0
             for j in reversed(range(len(chain))):  # the first filter to leave a row out names it
                 value = block[j]
                 if value.type == "null":
@@ -863,14 +864,18 @@ class TableEvaluation:
                 left_out = np.logical_not(value.data, out=flag)
                 if value.missing is not None:
                     np.logical_or(left_out, value.missing, out=left_out)
-                # left out: 2j + 2, or 2j + 1 where missing (missing rows are all left out)
-                np.multiply(left_out.view(np.uint8), 2 * j + 2, out=add)
+                # left out: 2j + 2, or 2j + 1 where missing (missing rows are all left out);
+                # the last filter's codes are written as they are, the others' added where
+                # they leave a row out, a later filter's code giving way there
+                last = j == len(chain) - 1
+                code = codes if last else add
+                np.multiply(left_out.view(np.uint8), 2 * j + 2, out=code)
                 if value.missing is not None:
-                    np.subtract(add, value.missing.view(np.uint8), out=add)
-                if j < len(chain) - 1:  # a later filter's code gives way where this one leaves out
+                    np.subtract(code, value.missing.view(np.uint8), out=code)
+                if not last:
                     np.logical_not(left_out, out=left_out)
                     np.multiply(codes, left_out.view(np.uint8), out=codes)
-                np.add(codes, add, out=codes)
+                    np.add(codes, add, out=codes)
             if not n_bits:
                 return
             on = bits[:k]
