@@ -264,6 +264,7 @@ def test_a_lookup_filter_judged_as_bits_reads_its_cells_by_blocks_and_text_once(
 
     with monkeypatch.context() as by_pairs:
         by_pairs.setattr(TableEvaluation, "masks", lambda self, measure, selection, exprs=(): None)
+        by_pairs.setattr(TableEvaluation, "cells", lambda self, measure, selection, exprs=(), each=None: None)
         pairs_whole = figures(run(pack, tables, "2017-01", "2017-02"))
         pairs_lookup = figures(run(PLACEMENTS_PACK, tables, "2017-01", "2017-02"))
     matched, cell_contexts = [], []
@@ -282,3 +283,44 @@ def test_a_lookup_filter_judged_as_bits_reads_its_cells_by_blocks_and_text_once(
     # 3 children and a missing one, by 3 months (the run's and the month before, which the
     # change from the month before reads): 12 cells, one child's 3 a block in small blocks
     assert cell_contexts == ([3, 3, 3, 3] if block < 6 else [12])
+
+
+def test_under_a_memory_budget_the_pairs_fit_bits_give_way_to_them():
+    """A condition judged at once (it compares text) on (child, month) cells a little more
+    numerous than the pairs: under a budget the pairs fit and the cells would not, the
+    evaluation judges the pairs rather than failing."""
+    from indicators._memory import BYTES_PER_PAIR
+
+    pack = PLACEMENTS_PACK.replace('numerator = "placements_12m >= 3"',
+                                   'numerator = "placements_12m >= 1 and child_id != \'c6\'"')
+    n = 300  # one episode a child, open in 12 of the 13 months (the run's and the one before)
+    care = {"child_id": [f"c{i}" for i in range(n)], "started_on": ["2016-01-15"] * n, "ended_on": [None] * n}
+    placements = {"child_id": [f"c{i}" for i in range(0, n, 3)], "started_on": ["2016-06-01"] * (n // 3)}
+    tables = {"care": care, "placements": placements}
+    budget = BYTES_PER_PAIR * n * 12  # the pairs, not the 300 x 13 cells
+    results = run(pack, tables, "2016-01", "2016-12", memory_budget=budget)
+    assert not results.failures
+    assert [0] * 5 + [99] * 7 == [r.numerator for r in results]  # 100 children have one; c6 is left out
+
+
+def test_bits_make_the_grids_of_the_lookups_their_condition_reads_alone():
+    """An indicator declaring two lookups whose filter on pairs reads one: judging it as
+    bits makes that one's grid, not the other's (as judging the pairs does)."""
+    import indicators._run
+
+    pack = PLACEMENTS_PACK.replace(
+        'placements_12m = {',
+        'unused = { table = "placements", key = "child_id", date = "started_on", aggregate = "max(started_on)" }\n'
+        'placements_12m = {')
+    made = []
+    compute_grid = indicators._run.Run._compute_grid
+
+    def spied(self, lookup, measure):
+        made.append(lookup.name)
+        return compute_grid(self, lookup, measure)
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(indicators._run.Run, "_compute_grid", spied)
+        results = run(pack, {"care": CARE, "placements": PLACEMENTS}, "2017-01", "2017-02")
+    assert made == ["placements_12m"]
+    assert [(1, 4), (1, 4)] == [(r.numerator, r.denominator) for r in results]

@@ -25,15 +25,15 @@ class KeyGrid:
     def n_keys(self) -> int:
         return self.values.size // self.stride
 
-    def cell_values(self, keys: slice, n_periods: int) -> Vec:
-        """The values of the (key, period) cells of the key codes ``keys`` (key
+    def cell_values(self, keys: np.ndarray, n_periods: int) -> Vec:
+        """The values of the (key, period) cells of the key codes ``keys`` (ascending; key
         ``n_keys``: a missing key, which counts 0 and has no other value), key by key: what
         measure rows with those codes read in each period."""
         n_keys = self.n_keys
-        known = slice(keys.start, min(keys.stop, n_keys))
-        n_known = max(known.stop - known.start, 0)
-        n_cells = (keys.stop - keys.start) * n_periods
+        n_known = int(np.searchsorted(keys, n_keys))  # the missing key's code is the last
+        n_cells = keys.size * n_periods
         data = np.zeros(n_cells, dtype=np.int64 if self.has is None else self.values.dtype)  # counts: int64
+        known = keys[:n_known]
         data[:n_known * n_periods].reshape(n_known, n_periods)[...] = \
             self.values.reshape(n_keys, self.stride)[known, :n_periods]
         if self.has is None:

@@ -169,7 +169,7 @@ class MaskFrame:
     rows together first. Only true-or-false answers: a value aggregated needs the pairs."""
 
     def __init__(self, rows: np.ndarray, masks: np.ndarray, n_periods: int, n_pairs: int,
-                 judge: Callable[[Expr], tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+                 judge: Callable[[Expr], tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> None:
         self.rows = rows  # the rows some window holds
         self.masks = masks  # each one's periods (uint64)
         self.n_periods = n_periods
@@ -183,9 +183,13 @@ class MaskFrame:
         key = to_text(expr.node)
         if key not in self._truths:
             codes, true, unknown = self._judge(expr)
-            true, unknown = true.take(codes), unknown.take(codes)
+            true = true.take(codes)
             true &= self.masks
-            unknown &= self.masks
+            if unknown is None:  # never missing: no bits to gather
+                unknown = np.zeros(self.rows.size, dtype=np.uint64)
+            else:
+                unknown = unknown.take(codes)
+                unknown &= self.masks
             self._truths[key] = (true, unknown)
         return self._truths[key]
 

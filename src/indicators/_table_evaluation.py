@@ -594,75 +594,104 @@ class TableEvaluation:
     def masks(self, measure: Measure, selection: Selection, exprs: Sequence[Expr] = ()) -> MaskFrame | None:
         """The selection's (row, period) pairs as bits (:class:`MaskFrame`), when the run's
         periods fit a mask and each of its filters on pairs (and ``exprs``) is decided by
-        no more (values, period) cells than twice the pairs. None otherwise."""
+        few enough (values, period) cells (:meth:`_deciding_codes`). None otherwise."""
         judged = (*selection.pending, *exprs)
         if not judged or self.periods.count > MASK_PERIODS:
             return None
-        frame = self.shared(Masks(selection.pairs.selection), lambda: self._masks(measure, selection))
-        if any(self._deciding_codes(measure, expr, frame.n_pairs) is None for expr in judged):
+        key = Masks(selection.pairs.selection)
+        if key in self.work:
+            n_pairs = self.shared(key, lambda: None).n_pairs
+        else:  # hi >= lo in the periods' own small type, a byte a row; kept rows alone
+            spans = np.subtract(selection.hi, selection.lo)
+            spans *= selection.keep
+            n_pairs = int(spans.sum(dtype=np.int64))
+        if any(self._deciding_codes(measure, expr, n_pairs) is None for expr in judged):
             return None
-        return frame
+        return self.shared(key, lambda: self._masks(measure, selection, n_pairs))
 
-    def _masks(self, measure: Measure, selection: Selection) -> MaskFrame:
+    def _masks(self, measure: Measure, selection: Selection, n_pairs: int) -> MaskFrame:
         kept = np.flatnonzero(selection.keep).astype(row_dtype(selection.keep.size))
-        lo, hi = selection.lo[kept], selection.hi[kept]
-        n_pairs = int(hi.sum(dtype=np.int64) - lo.sum(dtype=np.int64))
-        return MaskFrame(kept, period_masks(lo, hi), self.periods.count, n_pairs,
+        return MaskFrame(kept, period_masks(selection.lo[kept], selection.hi[kept]), self.periods.count, n_pairs,
                          lambda expr: self._judge_cells(measure, expr, kept, n_pairs))
 
     def _deciding_codes(self, measure: Measure, expr: Expr, n_pairs: int
-                        ) -> tuple[np.ndarray, int, KeyGrid | None] | None:
-        """Each row's code (of the table) of the combination of values that decides a
-        condition on pairs with the period (:func:`cell_columns`), how many codes there
-        are, and the lookup grid whose key codes they are where the condition is decided by
-        its key column alone (None: codes of the columns' values). None where the (code, period) cells would be more than twice the
-        pairs, decided before any code is made from the columns' types, categories and
-        spans (or from the grid's key codes)."""
+                        ) -> tuple[Callable[[], np.ndarray], int, KeyGrid | None] | None:
+        """What gives each row's code (of the table) of the combination of values that
+        decides a condition on pairs with the period (:func:`cell_columns`), how many codes
+        there are, and the lookup grid whose key codes they are where the condition is
+        decided by its key column alone (None: codes of the columns' values).
+
+        None where judging every (code, period) cell would cost more than the pairs,
+        decided before any code is made from the columns' types, categories and spans (or
+        from the grid's key codes): more cells than pairs, or twice as many where the
+        condition's lookups are read straight from that grid (no gather a cell); or, for
+        a condition judged at once rather than block by block, cells whose values would
+        not fit the memory budget (the pairs may, a few at a time)."""
         columns = cell_columns(measure, [expr])
-        most = 2 * n_pairs // self.periods.count
         used = names_used(expr.node)
         joined = [lookup for lookup in measure.lookups if lookup.name in used and (lookup.on,) == columns]
+        most = (2 if joined else 1) * n_pairs // self.periods.count
+        budget = self.run.memory_budget
+        if budget is not None and not self._pairs_by_blocks(measure, expr.node):
+            most = min(most, budget // (BYTES_PER_PAIR * self.periods.count))
         if joined:
             grid = self.run.lookup_grid(joined[0], measure)
             if grid.n_keys + 1 > most:
                 return None
             # a missing key: a code of its own
-            return np.where(grid.codes >= 0, grid.codes, grid.n_keys), grid.n_keys + 1, grid
-        if self._most_combinations(columns) > most:
+            return lambda: np.where(grid.codes >= 0, grid.codes, grid.n_keys), grid.n_keys + 1, grid
+        if self._most_combinations(columns) > 2 * most:  # a bound: spans count values no row holds
             return None
         codes, n_codes, _ = self.row_codes(columns)
-        return (codes, n_codes, None) if n_codes <= most else None
+        return (lambda: codes, n_codes, None) if n_codes <= most else None
 
     def _judge_cells(self, measure: Measure, expr: Expr, rows: np.ndarray, n_pairs: int
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A condition on the pairs of ``rows`` judged once per (code, period) cell
-        (:meth:`_deciding_codes`), through one of the rows holding each code, block by
-        block: each of those rows' code, and each code's periods where it is true and
-        where it is missing, as bits."""
-        codes, n_codes, grid = self._deciding_codes(measure, expr, n_pairs)
-        # the lookups of that grid read straight from it, cell by cell in code order
-        direct = [lookup for lookup in measure.lookups
-                  if grid is not None and self.run.lookup_grid(lookup, measure) is grid]
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """A condition on the pairs of ``rows`` judged once per (code, period) cell of the
+        codes those rows hold (:meth:`_deciding_codes`; no other row's values are read,
+        as on the pairs), through one of the rows holding each, block by block: each row's
+        code among those, and each code's periods where the condition is true and where
+        it is missing (None: nowhere), as bits."""
+        codes_of, n_codes, grid = self._deciding_codes(measure, expr, n_pairs)
         n_periods = self.periods.count
+        # the codes the rows hold, renumbered 0..U-1 in order, and a row holding each
+        held = np.zeros(n_codes, dtype=bool)
+        row_codes = codes_of().take(rows)
+        held[row_codes] = True
+        held_codes = np.flatnonzero(held)
+        renumbered = np.zeros(n_codes, dtype=np.int64)
+        renumbered[held_codes] = np.arange(held_codes.size)
+        row_codes = renumbered.take(row_codes)
+        representative = np.zeros(held_codes.size, dtype=rows.dtype)
+        representative[row_codes] = rows
+        n_held = held_codes.size
+        # the condition's lookups on that grid read straight from it, cell by cell in code order
+        direct = [lookup for lookup in measure.lookups if grid is not None and lookup.name in names_used(expr.node)
+                  and self.run.lookup_grid(lookup, measure) is grid]
         # block by block where pairs would be (:meth:`_pairs_by_blocks`), else at once
         by_blocks = self._pairs_by_blocks(measure, expr.node)
-        per_block = max(1, block_rows(n_codes * n_periods) // n_periods) if by_blocks else max(n_codes, 1)
-        self.run.within_budget(BYTES_PER_PAIR * min(per_block, n_codes) * n_periods,
+        per_block = max(1, block_rows(n_held * n_periods) // n_periods) if by_blocks else max(n_held, 1)
+        self.run.within_budget(BYTES_PER_PAIR * min(per_block, n_held) * n_periods,
                                f"{measure.table} combinations of {', '.join(cell_columns(measure, [expr])) or 'nothing'}"
-                               f" in each month ({n_codes * n_periods:,} cells)")
-        row_codes = codes.take(rows)
-        representative = np.zeros(n_codes, dtype=rows.dtype)
-        representative[row_codes] = rows  # a row of each code that some window holds
-        true, unknown = np.zeros(n_codes, dtype=np.uint64), np.zeros(n_codes, dtype=np.uint64)
+                               f" in each month ({n_held * n_periods:,} cells)")
+        true, unknown = np.zeros(n_held, dtype=np.uint64), None
         periods = np.arange(n_periods, dtype=period_dtype(n_periods))
-        for block in row_chunks(n_codes, per_block):
+        # a condition reading those lookups alone reads no row or period: placeholders then
+        reads_rows = bool(names_used(expr.node) - {lookup.name for lookup in direct})
+        for block in row_chunks(n_held, per_block):
             size = block.stop - block.start
-            cell_rows = np.repeat(representative[block], n_periods)
-            cell_periods = np.tile(periods, size)
-            from_grid = {lookup.name: lambda block=block: grid.cell_values(block, n_periods) for lookup in direct}
+            if reads_rows:
+                cell_rows, cell_periods = np.repeat(representative[block], n_periods), np.tile(periods, size)
+            else:
+                cell_rows = np.broadcast_to(rows[:0].dtype.type(0), (size * n_periods,))
+                cell_periods = np.broadcast_to(periods[:0].dtype.type(0), (size * n_periods,))
+            from_grid = {lookup.name: lambda block=block: grid.cell_values(held_codes[block], n_periods)
+                         for lookup in direct}
             value = evaluate_node(expr.node, self.pair_context(measure, cell_rows, cell_periods, from_grid))
             true[block] = period_bits(value.is_true().reshape(size, n_periods))
             if value.type == "null" or value.missing is not None:
+                if unknown is None:
+                    unknown = np.zeros(n_held, dtype=np.uint64)
                 unknown[block] = period_bits(missing_mask(value).reshape(size, n_periods))
         return row_codes, true, unknown
 
