@@ -427,6 +427,18 @@ def test_filters_judged_per_cell_equal_judging_every_pair(by, contact_rows, epis
     assert judged(tables, by) == judged(tables, "pairs")  # figures, notes and rows left out by reason
 
 
+@pytest.mark.parametrize("fast_ufunc_at", [True, False])
+@given(contacts(), shared_episodes())
+def test_distinct_counts_by_bits_equal_with_either_way_of_merging_masks(fast_ufunc_at, contact_rows, episode_rows):
+    """Distinct children by bits or each child's months together by ``bitwise_or.at`` (numpy
+    1.25 on) or after a sort of the children (before, where ``ufunc.at`` is slow): both
+    give what judging every pair gives."""
+    tables = {"contacts": contact_rows, "episodes": episode_rows}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(_windows, "FAST_UFUNC_AT", fast_ufunc_at)
+        assert judged(tables, "masks") == judged(tables, "pairs")
+
+
 @pytest.mark.parametrize("months", [62, 63])
 def test_masks_hold_runs_of_up_to_62_months_and_longer_runs_judge_cells(monkeypatch, months):
     """A run's months and the month before its first (which the change from the month

@@ -347,11 +347,23 @@ def mask_counts(masks: np.ndarray, n_periods: int) -> np.ndarray:
     return np.concatenate(counts)[:n_periods].astype(np.int64)
 
 
+# ufunc.at became fast in numpy 1.25 (0.5 ms for 36 thousand rows here); before, a sort is
+FAST_UFUNC_AT = np.lib.NumpyVersion(np.__version__) >= "1.25.0"
+
+
 def distinct_mask_counts(codes: np.ndarray, n_codes: int, masks: np.ndarray, n_periods: int) -> np.ndarray:
     """How many of the codes 0..n_codes-1 have a bit of each period set in some of their
-    rows' ``masks`` (each row's code in ``codes``): the masks or-ed together per code."""
-    merged = np.zeros(n_codes, dtype=np.uint64)
-    np.bitwise_or.at(merged, codes, masks)
+    rows' ``masks`` (each row's code in ``codes``): the masks or-ed together per code
+    (by ``bitwise_or.at``; before numpy 1.25, after one sort of the codes)."""
+    if FAST_UFUNC_AT or codes.size == 0:
+        merged = np.zeros(n_codes, dtype=np.uint64)
+        np.bitwise_or.at(merged, codes, masks)
+    else:
+        order = np.argsort(codes, kind="stable")
+        ordered = codes.take(order)
+        first = np.ones(ordered.size, dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        merged = np.bitwise_or.reduceat(masks.take(order), np.flatnonzero(first))
     return mask_counts(merged, n_periods)
 
 
