@@ -54,6 +54,20 @@ def _few_enough(candidates: np.ndarray | None, n_rows: int) -> bool:
     return candidates is not None and candidates.size <= n_rows // 4
 
 
+def _held_codes(row_codes: np.ndarray, n_codes: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of some rows' codes 0..n_codes-1: each row's code among those the rows hold
+    (renumbered 0..U-1 in code order), the codes held, ascending, and a row holding each."""
+    held = np.zeros(n_codes, dtype=bool)
+    held[row_codes] = True
+    held_codes = np.flatnonzero(held)
+    renumbered = np.zeros(n_codes, dtype=np.int64)
+    renumbered[held_codes] = np.arange(held_codes.size)
+    row_codes = renumbered.take(row_codes)
+    representative = np.zeros(held_codes.size, dtype=rows.dtype)
+    representative[row_codes] = rows
+    return row_codes, held_codes, representative
+
+
 def _column_codes(vec: Vec) -> tuple[np.ndarray, int]:
     """Codes 0..K-1 of a column's values, equal for equal values (the missing cells, when
     there are any, a code of their own), and K. Text is coded by its categories and
@@ -654,16 +668,7 @@ class TableEvaluation:
         it is missing (None: nowhere), as bits."""
         codes_of, n_codes, grid = self._deciding_codes(measure, expr, n_pairs)
         n_periods = self.periods.count
-        # the codes the rows hold, renumbered 0..U-1 in order, and a row holding each
-        held = np.zeros(n_codes, dtype=bool)
-        row_codes = codes_of().take(rows)
-        held[row_codes] = True
-        held_codes = np.flatnonzero(held)
-        renumbered = np.zeros(n_codes, dtype=np.int64)
-        renumbered[held_codes] = np.arange(held_codes.size)
-        row_codes = renumbered.take(row_codes)
-        representative = np.zeros(held_codes.size, dtype=rows.dtype)
-        representative[row_codes] = rows
+        row_codes, held_codes, representative = _held_codes(codes_of().take(rows), n_codes, rows)
         n_held = held_codes.size
         # the condition's lookups on that grid read straight from it, cell by cell in code order
         direct = [lookup for lookup in measure.lookups if grid is not None and lookup.name in names_used(expr.node)
@@ -683,8 +688,8 @@ class TableEvaluation:
             if reads_rows:
                 cell_rows, cell_periods = np.repeat(representative[block], n_periods), np.tile(periods, size)
             else:
-                cell_rows = np.broadcast_to(rows[:0].dtype.type(0), (size * n_periods,))
-                cell_periods = np.broadcast_to(periods[:0].dtype.type(0), (size * n_periods,))
+                cell_rows = np.broadcast_to(rows.dtype.type(0), (size * n_periods,))
+                cell_periods = np.broadcast_to(periods.dtype.type(0), (size * n_periods,))
             from_grid = {lookup.name: lambda block=block: grid.cell_values(held_codes[block], n_periods)
                          for lookup in direct}
             value = evaluate_node(expr.node, self.pair_context(measure, cell_rows, cell_periods, from_grid))
