@@ -134,8 +134,8 @@ def test_distinct_per_group_counts_each_key_once(pairs, n_groups):
                           st.integers(0, 70), st.integers(0, 70)), max_size=40),
        st.sampled_from([6, 63, 70]))
 def test_distinct_range_counts_count_each_key_once_per_covered_period(rows, n_periods):
-    """Keys (integer or float) with overlapping, nested and empty ranges [lo, hi) over a
-    few periods, the most a bit mask holds (63), and more."""
+    """Keys (integer or float, by their codes) with overlapping, nested and empty ranges
+    [lo, hi) over a few periods, the most a bit mask holds (63), and more."""
     rows = [(k, min(a, b) % (n_periods + 1), max(a, b) % (n_periods + 1)) for k, a, b in rows]
     rows = [(k, min(a, b), max(a, b)) for k, a, b in rows]
     floats = any(isinstance(k, float) for k, _, _ in rows)
@@ -143,7 +143,8 @@ def test_distinct_range_counts_count_each_key_once_per_covered_period(rows, n_pe
     lo = np.array([a for _, a, _ in rows], dtype=np.int16)
     hi = np.array([b for _, _, b in rows], dtype=np.int16)
     expected = [len({k for k, a, b in rows if a <= p < b}) for p in range(n_periods)]
-    assert expected == distinct_range_counts(keys, lo, hi, n_periods).tolist()
+    distinct, codes = np.unique(keys, return_inverse=True)
+    assert expected == distinct_range_counts(codes, distinct.size, lo, hi, n_periods).tolist()
 
 
 @given(st.lists(st.tuples(st.integers(0, 2), st.one_of(st.none(), st.integers(0, 2))), max_size=60))

@@ -32,12 +32,10 @@ from ._plan import ReasonPass, counted_by_reasons, note_passes
 from ._tables import Column, Table
 from ._vectors import Vec, missing_mask, truth
 from . import _windows
-from ._windows import (MASK_PERIODS, coded_bucket_counts, coded_range_counts, distinct_mask_counts,
-                       distinct_range_counts, expand,
-                       masked_range_counts, period_masks,
-                       period_bits, period_dtype, range_counts, row_dtype)
-from ._work import (Cells, ColumnValues, Masks, Count, Derived, DuplicateRows, EndingBeforeStart, Key, MissingKey, MonthBuckets,
-                    Pairs, PlacedRows, WindowCounts,
+from ._windows import (MASK_PERIODS, coded_bucket_counts, coded_range_counts, distinct_range_counts, expand,
+                       masked_range_counts, period_bits, period_dtype, period_masks, range_counts, row_dtype)
+from ._work import (Cells, ColumnValues, Count, Derived, DuplicateRows, EndingBeforeStart, Key, Masks, MissingKey,
+                    MonthBuckets, Pairs, PlacedRows, WindowCounts,
                     Placement, RowCodes, RowValue, Shared, Sorted, TiedRows, Unknown, account_key, accounted_by_reasons,
                     expressions_over, filter_roles, cell_columns, is_pair_level, negative_durations_key, pass_placement,
                     placement_key, placing,
@@ -671,18 +669,17 @@ class TableEvaluation:
         row_codes, held_codes, representative = _held_codes(codes_of().take(rows), n_codes, rows)
         n_held = held_codes.size
         # the condition's lookups on that grid read straight from it, cell by cell in code order
-        direct = [lookup for lookup in measure.lookups if grid is not None and lookup.name in names_used(expr.node)
+        used = names_used(expr.node)
+        direct = [lookup for lookup in measure.lookups if grid is not None and lookup.name in used
                   and self.run.lookup_grid(lookup, measure) is grid]
-        # block by block where pairs would be (:meth:`_pairs_by_blocks`), else at once
+        # block by block where pairs would be (:meth:`_pairs_by_blocks`), else at once (within
+        # the memory budget: :meth:`_deciding_codes`)
         by_blocks = self._pairs_by_blocks(measure, expr.node)
         per_block = max(1, block_rows(n_held * n_periods) // n_periods) if by_blocks else max(n_held, 1)
-        self.run.within_budget(BYTES_PER_PAIR * min(per_block, n_held) * n_periods,
-                               f"{measure.table} combinations of {', '.join(cell_columns(measure, [expr])) or 'nothing'}"
-                               f" in each month ({n_held * n_periods:,} cells)")
         true, unknown = np.zeros(n_held, dtype=np.uint64), None
         periods = np.arange(n_periods, dtype=period_dtype(n_periods))
         # a condition reading those lookups alone reads no row or period: placeholders then
-        reads_rows = bool(names_used(expr.node) - {lookup.name for lookup in direct})
+        reads_rows = bool(used - {lookup.name for lookup in direct})
         for block in row_chunks(n_held, per_block):
             size = block.stop - block.start
             if reads_rows:
@@ -996,12 +993,9 @@ class TableEvaluation:
         if not pending:
             if not measure.distinct:
                 return masked_range_counts(lo, hi, keep, n_periods)
-            keys, present = self.keys(measure.distinct)
-            kept = np.flatnonzero(keep & present)
-            if n_periods > MASK_PERIODS:
-                return distinct_range_counts(keys[kept], lo[kept], hi[kept], n_periods)
+            kept = np.flatnonzero(keep & self.keys(measure.distinct)[1])
             codes, n_codes, _ = self.row_codes((measure.distinct,))
-            return distinct_mask_counts(codes[kept], n_codes, period_masks(lo[kept], hi[kept]), n_periods)
+            return distinct_range_counts(codes[kept], n_codes, lo[kept], hi[kept], n_periods)
         frame = self.judged_pairs(measure, selection)
         mask = frame.all_true(pending)
         if measure.distinct:

@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._arrays import block_rows, dense_codes, present_extremes, row_chunks, sorted_with_order, unique
+from ._arrays import block_rows, dense_codes, present_extremes, row_chunks, unique
 from ._dates import NAT, format_period, month_code, month_end, month_start
 from ._sorting import sort_integers
 
@@ -367,25 +367,18 @@ def distinct_mask_counts(codes: np.ndarray, n_codes: int, masks: np.ndarray, n_p
     return mask_counts(merged, n_periods)
 
 
-def distinct_range_counts(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: int) -> np.ndarray:
-    """How many distinct keys have at least one range covering each period: each key's
-    ranges merged, so that each key counts once per period.
-
-    Integer keys over at most 63 periods: each range as the bits of one integer, or-ed
-    together per key after one sort of the keys; else each key's ranges merged into
-    disjoint runs (a sort of the keys to code them, and one of the coded ranges).
-    """
-    if keys.size == 0:
+def distinct_range_counts(codes: np.ndarray, n_codes: int, lo: np.ndarray, hi: np.ndarray,
+                          n_periods: int) -> np.ndarray:
+    """How many of the codes 0..n_codes-1 (a distinct key's) have at least one range
+    covering each period, each code counted once per period: over at most
+    :data:`MASK_PERIODS` periods each range as bits, or-ed together per code
+    (:func:`distinct_mask_counts`); else each code's ranges merged into disjoint runs (one
+    sort of the coded ranges)."""
+    if codes.size == 0:
         return np.zeros(n_periods, dtype=np.int64)
-    if n_periods <= MASK_PERIODS and keys.dtype.kind in "iub":
-        order, ordered = sorted_with_order(keys)
-        periods = period_masks(lo[order], hi[order])
-        first = np.empty(ordered.size, dtype=bool)
-        first[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-        del ordered
-        return mask_counts(np.bitwise_or.reduceat(periods, np.flatnonzero(first)), n_periods)
-    _, run_lo, run_hi = merged_ranges(keys, lo, hi, n_periods)
+    if n_periods <= MASK_PERIODS:
+        return distinct_mask_counts(codes, n_codes, period_masks(lo, hi), n_periods)
+    _, run_lo, run_hi = merged_ranges(codes, lo, hi, n_periods, n_codes)
     return range_counts(run_lo, run_hi, n_periods)
 
 
