@@ -8,6 +8,9 @@ tie group just after. Everything is a shifted index into the sorted order.
 
 from __future__ import annotations
 
+import functools
+from typing import Callable
+
 import numpy as np
 
 from ._arrays import block_rows, dense_codes, positions as positions_of, put_at, row_chunks, take_at, unique
@@ -96,12 +99,19 @@ def _lexsorted(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.nda
 class Sequence:
     """Rows with a key and an order, sorted by key then order (ties in table order), in
     tie groups (rows of equal key and order): what every ``previous``/``next`` over that
-    key and order shares. A row's previous (next) is read off its tie group's neighbour,
-    so the work after the sort is done once per tie group, not once per row."""
+    key and order shares. A row's previous (next) is read off its tie group's neighbour.
+
+    Where key and order were packed into one integer for the sort (the usual case), the
+    sorted integers are kept: a shift of the order itself (``previous(day, by = child)``)
+    is read off them row by row, its few ties mended by a binary search, and the tie
+    groups that other shifts read are worked out only when one asks for them.
+    """
 
     def __init__(self, key: Vec, order: Vec) -> None:
         self.n = len(key)
         self.rows = np.zeros(0, dtype=np.int64)  # the rows in sequence, sorted
+        self._combined: np.ndarray | None = None  # sorted ``key << order_bits | order`` integers
+        self._order_bits, self._offset = 0, None
         if key.type == "null" or order.type == "null" or self.n == 0:
             return
         if key.missing is None and order.missing is None:  # every row: no copies of the columns
@@ -120,44 +130,81 @@ class Sequence:
             del sorted_orders
             del key_codes, order_codes
             self.starts = positions_of(new_group)
-            group_keys, self.group_orders = sorted_keys[self.starts], None
+            group_keys = sorted_keys[self.starts]
             self.same_key_as_before = np.zeros(self.starts.size, dtype=bool)  # per tie group
             np.equal(group_keys[1:], group_keys[:-1], out=self.same_key_as_before[1:])
         else:
-            permutation, combined, order_bits, offset = packed
+            permutation, self._combined, self._order_bits, self._offset = packed
             del packed, key_codes, order_codes
-            new_group = np.ones(permutation.size, dtype=bool)
-            np.not_equal(combined[1:], combined[:-1], out=new_group[1:])
-            self.starts = positions_of(new_group)
-            del new_group
-            self._read_heads(combined, order_bits, offset)
-            del combined
         self.rows = (permutation if rows is None else rows[permutation]).astype(positions, copy=False)
         del permutation
 
-    def _read_heads(self, combined: np.ndarray, order_bits: int, offset: int | None) -> None:
-        """From the sorted packed (key, order) integers, each tie group's order (when packed
-        as it is: a shift then needs no gather), in 32 bits where every order fits (day
-        numbers do), and whether its key is the group before's; block by block, so that no
-        array of every group's packed integer is made."""
+    @functools.cached_property
+    def starts(self) -> np.ndarray:
+        """Where each tie group begins in the sequence."""
+        combined = self._combined
+        new_group = np.ones(combined.size, dtype=bool)
+        np.not_equal(combined[1:], combined[:-1], out=new_group[1:])
+        return positions_of(new_group)
+
+    @functools.cached_property
+    def same_key_as_before(self) -> np.ndarray:
+        """For each tie group, whether its key is the group before's: read off the sorted
+        packed (key, order) integers block by block, so that no array of every group's
+        packed integer is made."""
+        combined, order_bits = self._combined, self._order_bits
         n_groups = self.starts.size
-        self.group_orders = None
-        if offset is not None:
-            fits = order_bits < 32 and -2**31 <= offset and offset + (1 << order_bits) <= 2**31
-            self.group_orders = np.empty(n_groups, dtype=np.int32 if fits else np.int64)
-        self.same_key_as_before = np.zeros(n_groups, dtype=bool)
+        same_key_as_before = np.zeros(n_groups, dtype=bool)
         last_key = None
         for groups in row_chunks(n_groups):
             heads = take_at(combined, self.starts[groups])
-            if self.group_orders is not None:
-                orders = self.group_orders[groups]
-                np.bitwise_and(heads, (1 << order_bits) - 1, out=orders, casting="unsafe")
-                orders += offset
             heads >>= order_bits
-            same = self.same_key_as_before[groups]
+            same = same_key_as_before[groups]
             np.equal(heads[1:], heads[:-1], out=same[1:])
             same[0] = last_key is not None and heads[0] == last_key
             last_key = heads[-1]
+        return same_key_as_before
+
+    @property
+    def reads_orders_by_row(self) -> bool:
+        """Whether :meth:`neighbour_orders` may be asked: orders packed as they are."""
+        return self._combined is not None and self._offset is not None
+
+    def neighbour_orders(self, forward: bool) -> tuple[np.ndarray, np.ndarray]:
+        """For each row of the sequence, whether a row of the same key comes before it (after
+        it, ``forward``) in another tie group, and that neighbour's order (arbitrary where none),
+        read off the sorted packed integers block by block. A row tied with the one
+        before (after) it takes its tie group's first (last) row's answer, found by a binary
+        search: ties are few."""
+        combined, order_bits = self._combined, self._order_bits
+        m = combined.size
+        values = np.empty(m, dtype=np.int64)
+        has = np.empty(m, dtype=bool)
+        has[-1 if forward else 0] = False  # the one row with no neighbour to read
+        # rows 1.. read rows ..m-1 (backward); rows ..m-1 read rows 1.. (forward)
+        readers, sources = (slice(0, m - 1), slice(1, m)) if forward else (slice(1, m), slice(0, m - 1))
+        value_part, has_part = values[readers], has[readers]
+        key_block = np.empty(block_rows(m), dtype=np.int64)
+        tied = []
+        for rows in row_chunks(m - 1):
+            k = rows.stop - rows.start
+            neighbour, own = combined[sources][rows], combined[readers][rows]
+            np.bitwise_and(neighbour, (1 << order_bits) - 1, out=value_part[rows])
+            keys = key_block[:k]
+            np.right_shift(neighbour, order_bits, out=keys)
+            np.equal(keys, own >> order_bits, out=has_part[rows])
+            same = np.flatnonzero(neighbour == own)
+            if same.size:
+                tied.append(same + (rows.start + readers.start))
+        values += self._offset
+        if tied:
+            tied = np.concatenate(tied)
+            if forward:  # the tie group's last row
+                answering = np.searchsorted(combined, combined[tied], side="right") - 1
+            else:  # its first
+                answering = np.searchsorted(combined, combined[tied], side="left")
+            values[tied], has[tied] = values[answering], has[answering]
+        return has, values
 
     def sizes(self, groups: slice | None = None) -> np.ndarray:
         """How many rows each tie group (of ``groups``, consecutive ones, when given) holds."""
@@ -186,11 +233,18 @@ class Sequence:
         m = self.rows.size
         if m == 0:
             return None
-        sizes = self.sizes()
-        tied = np.flatnonzero(sizes > 1)  # few tie groups: their positions, run by run
-        sizes = sizes[tied].astype(np.int64)
-        run_starts = np.repeat(self.starts[tied] - (np.cumsum(sizes) - sizes), sizes)
-        shared = self.rows[run_starts + np.arange(run_starts.size)]
+        if self._combined is not None:  # tied with the row before or after, read off the sort
+            combined = self._combined
+            tied = np.zeros(m, dtype=bool)
+            np.equal(combined[1:], combined[:-1], out=tied[1:])
+            tied[:-1] |= tied[1:]
+            shared = self.rows[tied]
+        else:
+            sizes = self.sizes()
+            in_ties = np.flatnonzero(sizes > 1)  # few tie groups: their positions, run by run
+            sizes = sizes[in_ties].astype(np.int64)
+            run_starts = np.repeat(self.starts[in_ties] - (np.cumsum(sizes) - sizes), sizes)
+            shared = self.rows[run_starts + np.arange(run_starts.size)]
         if m == self.n:
             return np.sort(shared)
         in_sequence = np.zeros(self.n, dtype=bool)
@@ -211,28 +265,34 @@ def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequ
     m = sequence.rows.size
     if m == 0:
         return Vec(value.type, value.data.copy(), np.ones(n, dtype=bool), value.categories)
+    if value_is_order and sequence.reads_orders_by_row:  # per row of the sequence: no tie groups
+        has, values = sequence.neighbour_orders(forward)
+        return _written(value, sequence, has, values.astype(value.data.dtype, copy=False),
+                        lambda target, per_row: put_at(target, sequence.rows, per_row))
     n_groups = sequence.starts.size
     has = np.zeros(n_groups, dtype=bool)  # per tie group: whether a neighbour of the same key exists
     if forward:
         has[:-1] = sequence.same_key_as_before[1:]
     else:
         has[1:] = sequence.same_key_as_before[1:]
-    if value_is_order and sequence.group_orders is not None:
-        values = np.zeros(n_groups, dtype=value.data.dtype)
-        if forward:
-            values[:-1] = sequence.group_orders[1:]
-        else:
-            values[1:] = sequence.group_orders[:-1]
+    at = np.zeros(n_groups, dtype=np.int64)  # the neighbour's row in the sorted sequence
+    if forward:
+        at[:-1] = sequence.starts[1:]  # the first row of the next tie group
     else:
-        at = np.zeros(n_groups, dtype=np.int64)  # the neighbour's row in the sorted sequence
-        if forward:
-            at[:-1] = sequence.starts[1:]  # the first row of the next tie group
-        else:
-            at[1:] = sequence.starts[1:] - 1  # the last row of the previous tie group
-        source = sequence.rows[at]
-        values = value.data[source]
-        if value.missing is not None:
-            has &= ~value.missing[source]
+        at[1:] = sequence.starts[1:] - 1  # the last row of the previous tie group
+    source = sequence.rows[at]
+    values = value.data[source]
+    if value.missing is not None:
+        has &= ~value.missing[source]
+    return _written(value, sequence, has, values, sequence.scatter)
+
+
+def _written(value: Vec, sequence: Sequence, has: np.ndarray, values: np.ndarray,
+             scatter: Callable[[np.ndarray, np.ndarray], None]) -> Vec:
+    """The shifted column: ``values`` where ``has``, missing elsewhere, written to the
+    rows of the sequence by ``scatter`` (from one answer per tie group or per row); rows
+    outside the sequence missing."""
+    n, m = len(value), sequence.rows.size
     # by arithmetic rather than a masked write: several times as fast on a scattered mask
     if value.type == "date":  # NaT marks the rows without one: one scatter, then one sequential pass
         values = values.astype(np.int64, copy=False)  # a fresh array: changed in place
@@ -240,7 +300,7 @@ def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequ
         values *= has
         values += NAT
         data = np.empty_like(value.data) if m == n else np.full(n, NAT, dtype=value.data.dtype)
-        sequence.scatter(data, values)
+        scatter(data, values)
         missing = data == NAT
         return Vec(value.type, data, missing if missing.any() else None, value.categories)
     values = np.where(has, values, np.zeros((), dtype=values.dtype))
@@ -248,6 +308,6 @@ def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequ
         data, missing = np.empty_like(value.data), np.empty(n, dtype=bool)
     else:
         data, missing = value.data.copy(), np.ones(n, dtype=bool)
-    sequence.scatter(data, values)
-    sequence.scatter(missing, ~has)
+    scatter(data, values)
+    scatter(missing, ~has)
     return Vec(value.type, data, missing if missing.any() else None, value.categories)
