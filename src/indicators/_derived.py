@@ -9,7 +9,7 @@ tie group just after. Everything is a shifted index into the sorted order.
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from typing import Iterator
 
 import numpy as np
 
@@ -170,41 +170,42 @@ class Sequence:
         """Whether :meth:`neighbour_orders` may be asked: orders packed as they are."""
         return self._combined is not None and self._offset is not None
 
-    def neighbour_orders(self, forward: bool) -> tuple[np.ndarray, np.ndarray]:
-        """For each row of the sequence, whether a row of the same key comes before it (after
-        it, ``forward``) in another tie group, and that neighbour's order (arbitrary where none),
-        read off the sorted packed integers block by block. A row tied with the one
-        before (after) it takes its tie group's first (last) row's answer, found by a binary
-        search: ties are few."""
-        combined, order_bits = self._combined, self._order_bits
-        m = combined.size
-        values = np.empty(m, dtype=np.int64)
-        has = np.empty(m, dtype=bool)
-        has[-1 if forward else 0] = False  # the one row with no neighbour to read
-        # rows 1.. read rows ..m-1 (backward); rows ..m-1 read rows 1.. (forward)
-        readers, sources = (slice(0, m - 1), slice(1, m)) if forward else (slice(1, m), slice(0, m - 1))
-        value_part, has_part = values[readers], has[readers]
-        key_block = np.empty(block_rows(m), dtype=np.int64)
-        tied = []
-        for rows in row_chunks(m - 1):
+    def neighbour_orders(self, forward: bool) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
+        """Block by block of the sequence: the block (a slice of :attr:`rows`), whether each
+        of its rows has a row of the same key before it (after it, ``forward``) in another
+        tie group, and that neighbour's order (arbitrary where none), read off the sorted
+        packed integers into buffers reused from block to block. A row tied with the one
+        before (after) it reads the row before its tie group's first (after its last),
+        found by a binary search: ties are few."""
+        combined, order_bits, m = self._combined, self._order_bits, self._combined.size
+        size = block_rows(m)
+        neighbours, keys = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+        has, orders = np.empty(size, dtype=bool), np.empty(size, dtype=np.int64)
+        for rows in row_chunks(m):
             k = rows.stop - rows.start
-            neighbour, own = combined[sources][rows], combined[readers][rows]
-            np.bitwise_and(neighbour, (1 << order_bits) - 1, out=value_part[rows])
-            keys = key_block[:k]
-            np.right_shift(neighbour, order_bits, out=keys)
-            np.equal(keys, own >> order_bits, out=has_part[rows])
-            same = np.flatnonzero(neighbour == own)
-            if same.size:
-                tied.append(same + (rows.start + readers.start))
-        values += self._offset
-        if tied:
-            tied = np.concatenate(tied)
-            if forward:  # the tie group's last row
-                answering = np.searchsorted(combined, combined[tied], side="right") - 1
-            else:  # its first
-                answering = np.searchsorted(combined, combined[tied], side="left")
-            values[tied], has[tied] = values[answering], has[answering]
-        return has, values
+            own, neighbour = combined[rows], neighbours[:k]
+            # the row before (after) each; past either end, a packed -1, whose key is no key's
+            if forward:
+                after = combined[rows.start + 1:rows.stop + 1]
+                neighbour[:after.size] = after
+                neighbour[after.size:] = -1
+            else:
+                before = combined[max(rows.start - 1, 0):rows.stop - 1]
+                neighbour[k - before.size:] = before
+                neighbour[:k - before.size] = -1
+            tied = np.flatnonzero(neighbour == own)
+            if tied.size:
+                if forward:
+                    at = np.searchsorted(combined, own[tied], side="right")
+                else:
+                    at = np.searchsorted(combined, own[tied], side="left") - 1
+                inside = (at >= 0) & (at < m)
+                neighbour[tied] = np.where(inside, combined[np.clip(at, 0, m - 1)], -1)
+            np.right_shift(neighbour, order_bits, out=keys[:k])
+            np.equal(keys[:k], own >> order_bits, out=has[:k])
+            np.bitwise_and(neighbour, (1 << order_bits) - 1, out=orders[:k])
+            orders[:k] += self._offset
+            yield rows, has[:k], orders[:k]
 
     def sizes(self, groups: slice | None = None) -> np.ndarray:
         """How many rows each tie group (of ``groups``, consecutive ones, when given) holds."""
@@ -265,10 +266,8 @@ def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequ
     m = sequence.rows.size
     if m == 0:
         return Vec(value.type, value.data.copy(), np.ones(n, dtype=bool), value.categories)
-    if value_is_order and sequence.reads_orders_by_row:  # per row of the sequence: no tie groups
-        has, values = sequence.neighbour_orders(forward)
-        return _written(value, sequence, has, values.astype(value.data.dtype, copy=False),
-                        lambda target, per_row: put_at(target, sequence.rows, per_row))
+    if value_is_order and sequence.reads_orders_by_row:  # row by row, block by block: no tie groups
+        return _shifted_orders(value, sequence, forward)
     n_groups = sequence.starts.size
     has = np.zeros(n_groups, dtype=bool)  # per tie group: whether a neighbour of the same key exists
     if forward:
@@ -284,14 +283,37 @@ def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequ
     values = value.data[source]
     if value.missing is not None:
         has &= ~value.missing[source]
-    return _written(value, sequence, has, values, sequence.scatter)
+    return _written(value, sequence, has, values)
 
 
-def _written(value: Vec, sequence: Sequence, has: np.ndarray, values: np.ndarray,
-             scatter: Callable[[np.ndarray, np.ndarray], None]) -> Vec:
-    """The shifted column: ``values`` where ``has``, missing elsewhere, written to the
-    rows of the sequence by ``scatter`` (from one answer per tie group or per row); rows
-    outside the sequence missing."""
+def _shifted_orders(value: Vec, sequence: Sequence, forward: bool) -> Vec:
+    """The order of each row's previous (next) row, ``value`` being the order itself, as
+    :meth:`Sequence.neighbour_orders` reads it block by block, written to the rows."""
+    n, m = len(value), sequence.rows.size
+    is_date = value.type == "date"
+    if m == n:  # every row is in the sequence: each is written
+        data, missing = np.empty_like(value.data), None if is_date else np.empty(n, dtype=bool)
+    else:
+        data = np.full(n, NAT, dtype=value.data.dtype) if is_date else value.data.copy()
+        missing = None if is_date else np.ones(n, dtype=bool)
+    for rows, has, orders in sequence.neighbour_orders(forward):
+        at = sequence.rows[rows]
+        if is_date:  # NaT where there is none: (order - NaT) * has + NaT, wrapping
+            orders -= NAT
+            orders *= has
+            orders += NAT
+        else:
+            orders *= has
+            put_at(missing, at, ~has)
+        put_at(data, at, orders)
+    if is_date:
+        missing = data == NAT
+    return Vec(value.type, data, missing if missing.any() else None, value.categories)
+
+
+def _written(value: Vec, sequence: Sequence, has: np.ndarray, values: np.ndarray) -> Vec:
+    """The shifted column: ``values`` (one per tie group) where ``has``, missing
+    elsewhere, spread to the rows of each group; rows outside the sequence missing."""
     n, m = len(value), sequence.rows.size
     # by arithmetic rather than a masked write: several times as fast on a scattered mask
     if value.type == "date":  # NaT marks the rows without one: one scatter, then one sequential pass
@@ -300,7 +322,7 @@ def _written(value: Vec, sequence: Sequence, has: np.ndarray, values: np.ndarray
         values *= has
         values += NAT
         data = np.empty_like(value.data) if m == n else np.full(n, NAT, dtype=value.data.dtype)
-        scatter(data, values)
+        sequence.scatter(data, values)
         missing = data == NAT
         return Vec(value.type, data, missing if missing.any() else None, value.categories)
     values = np.where(has, values, np.zeros((), dtype=values.dtype))
@@ -308,6 +330,6 @@ def _written(value: Vec, sequence: Sequence, has: np.ndarray, values: np.ndarray
         data, missing = np.empty_like(value.data), np.empty(n, dtype=bool)
     else:
         data, missing = value.data.copy(), np.ones(n, dtype=bool)
-    scatter(data, values)
-    scatter(missing, ~has)
+    sequence.scatter(data, values)
+    sequence.scatter(missing, ~has)
     return Vec(value.type, data, missing if missing.any() else None, value.categories)
