@@ -89,12 +89,14 @@ def dates(values):
 
 
 @given(st.lists(st.tuples(small, small, st.one_of(st.none(), st.integers(0, 100))), max_size=40), st.booleans(),
-       st.booleans(), st.sampled_from(["int", "float", "date"]), st.sampled_from([1, 3, 1 << 16]))
+       st.booleans(), st.sampled_from(["int", "float", "date"]), st.sampled_from([1, 3, 1 << 16]), st.booleans(),
+       st.sampled_from([0, 1 << 20]))
 def test_previous_and_next_of_a_value_or_of_the_order_itself_match_the_rule(rows, forward, of_order, order_type,
-                                                                          block):
+                                                                          block, packed, searched):
     """Both directions, the value being another column (missing in places) or the order
-    itself (read off the sort), orders packed as they are, by rank (floats) or dates, tie
-    groups read and written in blocks of any size."""
+    itself (read off the sort row by row), orders packed as they are, by rank (floats) or
+    dates, or sorted by the lexsort kept for what no packing holds; ties read and written
+    in blocks of any size, row by row or through the tie groups."""
     key = [k for k, _, _ in rows]
     order = [o for _, o, _ in rows]
     value = order if of_order else [v for _, _, v in rows]
@@ -105,8 +107,43 @@ def test_previous_and_next_of_a_value_or_of_the_order_itself_match_the_rule(rows
     value_vec = order_vec if of_order else (dates if order_type == "date" else ints)(value)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(indicators._arrays, "CHUNK_ROWS", block)
+        patch.setattr(indicators._derived, "_SEARCHED_TIES", searched)
+        if not packed:
+            patch.setattr(indicators._derived, "_packed_order", lambda keys, orders: None)
         out = shift_by_key(value_vec, ints(key), order_vec, forward, value_is_order=of_order)
     assert want == [None if m else int(d) for d, m in zip(out.data, out.mask())]
+
+
+@pytest.mark.parametrize("searched", [0, 1 << 20])
+@pytest.mark.parametrize("block", [1, 2, 3, 4, 5, 1 << 16])
+@pytest.mark.parametrize("forward", [False, True])
+@pytest.mark.parametrize("key, order", [
+    ([1] * 8 + [2] * 3 + [3] * 4, [1, 1, 1, 2, 2, 2, 2, 3] + [5, 5, 5] + [7, 8, 8, 8]),
+    ([5] * 5, [3, 1, 2, 2, 0]),
+    ([1, 1, 2, 2, 2], [5, 6, 3, 3, 4]),  # the first key's orders all after the smallest
+])
+def test_a_shift_of_the_order_reads_past_tie_groups_that_span_blocks(key, order, forward, block, searched):
+    """Tie groups longer than a block, at the start and the end of the sequence and of a
+    key, a key in one tie group, one key alone: each row reads the tie group beside its own, read row
+    by row (the tied rows by a binary search) or through the tie groups, as few or many
+    ties choose (none: row by row whatever the ties; 2^20: through the groups)."""
+    want = (brute_next if forward else brute_previous)(order, key, order)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indicators._arrays, "CHUNK_ROWS", block)
+        patch.setattr(indicators._derived, "_SEARCHED_TIES", searched)
+        out = shift_by_key(ints(order), ints(key), ints(order), forward, value_is_order=True)
+    assert want == [None if m else int(d) for d, m in zip(out.data, out.mask())]
+
+
+def test_a_shift_of_the_order_goes_row_by_row_only_where_ties_are_few():
+    """Row by row each tied row costs a binary search; with many ties the tie groups are
+    few, and reading one neighbour per group costs less."""
+    from indicators._derived import Sequence
+
+    rng = np.random.default_rng(3)
+    few = Sequence(Vec("int", np.arange(1000)), Vec("int", rng.integers(0, 5, 1000)))
+    many = Sequence(Vec("int", rng.integers(0, 3, 1000)), Vec("int", rng.integers(0, 5, 1000)))
+    assert few.reads_orders_by_row and not many.reads_orders_by_row
 
 
 def test_re_referrals_within_12_months_through_a_derived_column():

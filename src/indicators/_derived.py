@@ -3,7 +3,9 @@
 One stable sort by key and order puts each key's rows in sequence, ties kept in table
 order; rows with equal (key, order) form a tie group. A row's previous is the last row of
 the tie group just before its own within the same key; its next is the first row of the
-tie group just after. Everything is a shifted index into the sorted order.
+tie group just after. A shift of the order itself reads each row's neighbour off the
+sorted keys; a shift of another column reads each tie group's neighbour and spreads it
+over the group's rows.
 """
 
 from __future__ import annotations
@@ -96,6 +98,12 @@ def _lexsorted(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.nda
     return permutation, _ranks(keys)[0][permutation], _ranks(orders)[0][permutation]
 
 
+# a shift of the order itself is read row by row where at most one row in this many is tied
+# with the row before it: each tied row then takes a binary search (about a microsecond),
+# at most some 15 ns a row in all; with more ties, through the tie groups
+_SEARCHED_TIES = 64
+
+
 class Sequence:
     """Rows with a key and an order, sorted by key then order (ties in table order), in
     tie groups (rows of equal key and order): what every ``previous``/``next`` over that
@@ -111,6 +119,8 @@ class Sequence:
         self.n = len(key)
         self.rows = np.zeros(0, dtype=np.int64)  # the rows in sequence, sorted
         self._combined: np.ndarray | None = None  # sorted ``key << order_bits | order`` integers
+        # what to add to an order's packed bits to get the order back; None: orders packed
+        # by rank (floats, text), whose neighbours are then read through the tie groups
         self._order_bits, self._offset = 0, None
         if key.type == "null" or order.type == "null" or self.n == 0:
             return
@@ -123,7 +133,7 @@ class Sequence:
             key_codes, order_codes = sort_codes(key)[rows], sort_codes(order)[rows]
         positions = np.int32 if self.n < 2**31 else np.int64  # kept for the run: half the memory
         packed = _packed_order(key_codes, order_codes)
-        if packed is None:
+        if packed is None:  # tie groups now, set over the properties that would read them off ``_combined``
             permutation, sorted_keys, sorted_orders = _lexsorted(key_codes, order_codes)
             new_group = np.ones(permutation.size, dtype=bool)
             new_group[1:] = (sorted_keys[1:] != sorted_keys[:-1]) | (sorted_orders[1:] != sorted_orders[:-1])
@@ -163,49 +173,59 @@ class Sequence:
             np.equal(heads[1:], heads[:-1], out=same[1:])
             same[0] = last_key is not None and heads[0] == last_key
             last_key = heads[-1]
+        if not self.reads_orders_by_row:  # nothing else reads the sorted integers: let them go
+            self._combined = None
         return same_key_as_before
 
-    @property
+    @functools.cached_property
     def reads_orders_by_row(self) -> bool:
-        """Whether :meth:`neighbour_orders` may be asked: orders packed as they are."""
-        return self._combined is not None and self._offset is not None
+        """Whether a shift of the order itself is read row by row (:meth:`neighbour_orders`):
+        orders packed as they are, and at most one row in :data:`_SEARCHED_TIES` tied with
+        the row before it. Where more are, the tie groups are fewer than the rows by as
+        much, and reading one neighbour per group costs less."""
+        combined = self._combined
+        if combined is None or self._offset is None:
+            return False
+        ties = sum(int(np.count_nonzero(combined[rows.start + 1:rows.stop + 1] == combined[rows]))
+                   for rows in row_chunks(combined.size - 1))
+        return ties * _SEARCHED_TIES <= combined.size
 
     def neighbour_orders(self, forward: bool) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
-        """Block by block of the sequence: the block (a slice of :attr:`rows`), whether each
-        of its rows has a row of the same key before it (after it, ``forward``) in another
-        tie group, and that neighbour's order (arbitrary where none), read off the sorted
-        packed integers into buffers reused from block to block. A row tied with the one
-        before (after) it reads the row before its tie group's first (after its last),
-        found by a binary search: ties are few."""
+        """Block by block of the sequence: the block (a slice of :attr:`rows`), whether
+        each of its rows has a row of the same key before it (after it, ``forward``) in
+        another tie group, and that neighbour's order (arbitrary where none), read off the
+        sorted packed integers; a row tied with the one before (after) it reads past its
+        tie group by a binary search (:attr:`reads_orders_by_row`: few do). The arrays are
+        buffers reused from block to block: the caller may change them in place."""
         combined, order_bits, m = self._combined, self._order_bits, self._combined.size
         size = block_rows(m)
         neighbours, keys = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
         has, orders = np.empty(size, dtype=bool), np.empty(size, dtype=np.int64)
-        for rows in row_chunks(m):
-            k = rows.stop - rows.start
-            own, neighbour = combined[rows], neighbours[:k]
+        for block in row_chunks(m):
+            k = block.stop - block.start
+            own, neighbour = combined[block], neighbours[:k]
             # the row before (after) each; past either end, a packed -1, whose key is no key's
             if forward:
-                after = combined[rows.start + 1:rows.stop + 1]
+                after = combined[block.start + 1:block.stop + 1]
                 neighbour[:after.size] = after
                 neighbour[after.size:] = -1
             else:
-                before = combined[max(rows.start - 1, 0):rows.stop - 1]
+                before = combined[max(block.start - 1, 0):block.stop - 1]
                 neighbour[k - before.size:] = before
                 neighbour[:k - before.size] = -1
-            tied = np.flatnonzero(neighbour == own)
-            if tied.size:
+            tied = np.flatnonzero(neighbour == own)  # equal key and order: the row's own tie group
+            if tied.size:  # the row just past the tie group's last (before its first)
                 if forward:
-                    at = np.searchsorted(combined, own[tied], side="right")
+                    reading = np.searchsorted(combined, own[tied], side="right")
                 else:
-                    at = np.searchsorted(combined, own[tied], side="left") - 1
-                inside = (at >= 0) & (at < m)
-                neighbour[tied] = np.where(inside, combined[np.clip(at, 0, m - 1)], -1)
+                    reading = np.searchsorted(combined, own[tied], side="left") - 1
+                found = (reading >= 0) & (reading < m)
+                neighbour[tied] = np.where(found, combined.take(reading, mode="clip"), -1)
             np.right_shift(neighbour, order_bits, out=keys[:k])
             np.equal(keys[:k], own >> order_bits, out=has[:k])
             np.bitwise_and(neighbour, (1 << order_bits) - 1, out=orders[:k])
             orders[:k] += self._offset
-            yield rows, has[:k], orders[:k]
+            yield block, has[:k], orders[:k]
 
     def sizes(self, groups: slice | None = None) -> np.ndarray:
         """How many rows each tie group (of ``groups``, consecutive ones, when given) holds."""
@@ -266,7 +286,7 @@ def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequ
     m = sequence.rows.size
     if m == 0:
         return Vec(value.type, value.data.copy(), np.ones(n, dtype=bool), value.categories)
-    if value_is_order and sequence.reads_orders_by_row:  # row by row, block by block: no tie groups
+    if value_is_order and sequence.reads_orders_by_row:  # row by row, block by block, few ties
         return _shifted_orders(value, sequence, forward)
     n_groups = sequence.starts.size
     has = np.zeros(n_groups, dtype=bool)  # per tie group: whether a neighbour of the same key exists
@@ -296,8 +316,8 @@ def _shifted_orders(value: Vec, sequence: Sequence, forward: bool) -> Vec:
     else:
         data = np.full(n, NAT, dtype=value.data.dtype) if is_date else value.data.copy()
         missing = None if is_date else np.ones(n, dtype=bool)
-    for rows, has, orders in sequence.neighbour_orders(forward):
-        at = sequence.rows[rows]
+    for block, has, orders in sequence.neighbour_orders(forward):
+        at = sequence.rows[block].astype(np.intp)  # the table's rows, by numpy's own index type: converted once
         if is_date:  # NaT where there is none: (order - NaT) * has + NaT, wrapping
             orders -= NAT
             orders *= has
