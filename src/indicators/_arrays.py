@@ -646,7 +646,12 @@ def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: 
             if not columns:
                 acc[...] = 0
             for position, (data, missing) in enumerate(columns):
-                part = data[taken]
+                if at is not None and data.dtype.itemsize == 8 and data.dtype.kind in "iufMm":
+                    # gathered into the block's buffer, not a fresh array a column and block
+                    # (fresh memory costs page faults in the thread beside the run)
+                    part = data.view(np.uint64).take(taken, out=cell, mode="clip")  # in range
+                else:
+                    part = data[taken]
                 if part.dtype.kind == "U":  # a text column not yet coded
                     if not part.dtype.isnative:  # read in the machine's byte order, as its codes are made
                         part = part.astype(part.dtype.newbyteorder("="))
@@ -654,7 +659,7 @@ def _digest_blocks(columns: list[tuple[np.ndarray, np.ndarray | None]], n_rows: 
                 elif part.dtype.itemsize == 8 and missing is None:
                     words = part.view(np.uint64)  # read as they are: no copy
                 else:
-                    if part.dtype.itemsize == 8:
+                    if part.dtype.itemsize == 8 and part is not cell:
                         cell[...] = part.view(np.uint64)
                     else:  # widened as a signed integer, so that -1 and 255 stay apart
                         np.copyto(cell, part, casting="unsafe")

@@ -74,11 +74,14 @@ def _packed_order(keys: np.ndarray, orders: np.ndarray) -> tuple[np.ndarray, np.
     del key_codes
     packed <<= order_bits + position_bits
     part = np.empty(block_rows(m), dtype=np.int64)
+    offsets = np.arange(block_rows(m), dtype=np.int64)  # a block's positions less its first
     for rows in row_chunks(m):
-        block = part[:rows.stop - rows.start]
+        k = rows.stop - rows.start
+        block = part[:k]
         np.subtract(order_codes[rows], order_low, out=block, casting="unsafe")
         block <<= position_bits
-        block += np.arange(rows.start, rows.stop, dtype=np.int64)
+        block += offsets[:k]
+        block += rows.start
         packed[rows] |= block
     del order_codes, part
     sort_integers(packed)
@@ -199,7 +202,7 @@ class Sequence:
         buffers reused from block to block: the caller may change them in place."""
         combined, order_bits, m = self._combined, self._order_bits, self._combined.size
         size = block_rows(m)
-        neighbours, keys = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+        neighbours, keys, own_keys = (np.empty(size, dtype=np.int64) for _ in range(3))
         has, orders = np.empty(size, dtype=bool), np.empty(size, dtype=np.int64)
         for block in row_chunks(m):
             k = block.stop - block.start
@@ -222,7 +225,8 @@ class Sequence:
                 found = (reading >= 0) & (reading < m)
                 neighbour[tied] = np.where(found, combined.take(reading, mode="clip"), -1)
             np.right_shift(neighbour, order_bits, out=keys[:k])
-            np.equal(keys[:k], own >> order_bits, out=has[:k])
+            np.right_shift(own, order_bits, out=own_keys[:k])
+            np.equal(keys[:k], own_keys[:k], out=has[:k])
             np.bitwise_and(neighbour, (1 << order_bits) - 1, out=orders[:k])
             orders[:k] += self._offset
             yield block, has[:k], orders[:k]
@@ -316,8 +320,10 @@ def _shifted_orders(value: Vec, sequence: Sequence, forward: bool) -> Vec:
     else:
         data = np.full(n, NAT, dtype=value.data.dtype) if is_date else value.data.copy()
         missing = None if is_date else np.ones(n, dtype=bool)
+    positions = np.empty(block_rows(m), dtype=np.intp)
     for block, has, orders in sequence.neighbour_orders(forward):
-        at = sequence.rows[block].astype(np.intp)  # the table's rows, by numpy's own index type: converted once
+        at = positions[:block.stop - block.start]  # the table's rows, by numpy's own index type: converted once
+        at[...] = sequence.rows[block]
         if is_date:  # NaT where there is none: (order - NaT) * has + NaT, wrapping
             orders -= NAT
             orders *= has
