@@ -114,9 +114,9 @@ def test_which_sort_is_faster_is_measured_once_per_kind_of_sort(monkeypatch):
     assert measured == [False, True]
 
 
-def test_with_two_processors_only_a_large_sort_is_always_one_np_sort(monkeypatch):
-    """Where the evaluation has a thread beside it, large sorts are numpy's own, unmeasured;
-    smaller ones go by buckets where they measure faster."""
+def test_with_two_processors_a_large_sort_never_goes_by_buckets(monkeypatch):
+    """Where the evaluation has a thread beside it, large sorts never go by buckets,
+    unmeasured; smaller ones go by buckets where they measure faster."""
     monkeypatch.setattr(_sorting, "BUCKETED_SORT", None)
     monkeypatch.setattr(_sorting, "processors", lambda: 2)
     monkeypatch.setattr(_sorting, "_measured", {})
@@ -135,3 +135,46 @@ def test_with_two_processors_only_a_large_sort_is_always_one_np_sort(monkeypatch
 @pytest.mark.parametrize("large", [False, True])
 def test_the_measurement_answers_whether_buckets_are_faster(large):
     assert _sorting._measure(large) in (True, False)
+
+
+@given(integer_arrays().filter(lambda keys: keys.dtype.itemsize == 8), st.sampled_from([16, 64, 2048]))
+def test_a_sort_by_merged_runs_equals_numpys(keys, row_bytes):
+    """Whatever the 64-bit keys and the rows' width (a last row short or not), sorting
+    the rows and merging them as runs gives np.sort's order."""
+    expected = np.sort(keys)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_sorting, "_ROW_BYTES", row_bytes)
+        _sorting._merged_runs_sort(keys)
+    assert keys.tolist() == expected.tolist()
+
+
+def test_with_two_processors_a_large_sort_of_64_bit_keys_goes_by_merged_runs_where_faster(monkeypatch):
+    """Large sorts of contiguous 64-bit keys go by merged runs where they measure faster,
+    measured once; 32-bit keys, keys not contiguous and small sorts do not."""
+    monkeypatch.setattr(_sorting, "BUCKETED_SORT", None)
+    monkeypatch.setattr(_sorting, "processors", lambda: 2)
+    monkeypatch.setattr(_sorting, "_measured", {False: False})
+    measured, merged = [], []
+    monkeypatch.setattr(_sorting, "_merged_runs_measured", [])
+    monkeypatch.setattr(_sorting, "_measure_merged_runs", lambda: measured.append(1) or True)
+    real = _sorting._merged_runs_sort
+    monkeypatch.setattr(_sorting, "_merged_runs_sort", lambda keys: merged.append(keys.dtype) or real(keys))
+    rng = np.random.default_rng(4)
+    large = _sorting.LARGE_SORT_ROWS
+    for keys in (rng.integers(0, 1 << 40, large), rng.integers(0, 1 << 40, large).astype(np.uint64),
+                 rng.integers(0, 1 << 30, large).astype(np.int32), rng.integers(0, 1 << 40, 2 * large)[::2],
+                 rng.integers(0, 1 << 40, _sorting.BUCKETED_SORT_ROWS)):
+        expected = np.sort(keys)
+        sort_integers(keys)
+        assert np.array_equal(keys, expected)
+    assert measured == [1]
+    assert merged == [np.dtype(np.int64), np.dtype(np.uint64)]
+    monkeypatch.setattr(_sorting, "_merged_runs_measured", [False])  # measured slower: np.sort
+    keys = rng.integers(0, 1 << 40, large)
+    sort_integers(keys)
+    assert merged == [np.dtype(np.int64), np.dtype(np.uint64)] and np.array_equal(keys, np.sort(keys))
+
+
+def test_the_measurement_answers_whether_merged_runs_are_faster():
+    assert _sorting._measure_merged_runs() in (True, False)
+
