@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -93,15 +94,7 @@ def _measure_merged_runs() -> bool:
     """Whether a sort by merged runs is faster here than one np.sort, on 32,768 packed keys
     like the engine's (child << 17 | day), best of three tries each: their ratio there is
     about what it is for the hundreds of thousands of keys of a large sort."""
-    sample = _calibration_keys(_CALIBRATION_ROWS[False])
-    best = {True: float("inf"), False: float("inf")}
-    for _ in range(3):
-        for merged in (False, True):
-            keys = sample.copy()
-            begin = time.perf_counter()
-            _merged_runs_sort(keys) if merged else keys.sort()
-            best[merged] = min(best[merged], time.perf_counter() - begin)
-    return best[True] < _MERGED_RUNS_FASTER * best[False]
+    return _sorts_faster(_merged_runs_sort, _CALIBRATION_ROWS[False], 3, _MERGED_RUNS_FASTER)
 
 
 def _bucketed_sort(keys: np.ndarray) -> None:
@@ -200,20 +193,21 @@ def _measure(large: bool) -> bool:
     """Whether sorting by buckets is clearly faster here than one np.sort, on packed keys
     like the engine's (child << 17 | day), best of two (large) or three tries each (about
     50 and 4 ms here)."""
-    sample = _calibration_keys(_CALIBRATION_ROWS[large])
-    best = {True: float("inf"), False: float("inf")}
-    for _ in range(2 if large else 3):
-        for bucketed in (False, True):
-            keys = sample.copy()
-            begin = time.perf_counter()
-            _bucketed_sort(keys) if bucketed else keys.sort()
-            best[bucketed] = min(best[bucketed], time.perf_counter() - begin)
-    return best[True] < _CLEARLY_FASTER * best[False]
+    return _sorts_faster(_bucketed_sort, _CALIBRATION_ROWS[large], 2 if large else 3, _CLEARLY_FASTER)
 
 
-def _calibration_keys(rows: int) -> np.ndarray:
-    """Packed keys like the engine's (child << 17 | day), the same in every process."""
+def _sorts_faster(sort: Callable[[np.ndarray], None], rows: int, tries: int, share: float) -> bool:
+    """Whether ``sort`` takes at most ``share`` of one np.sort's time here, best of
+    ``tries`` each, on ``rows`` packed keys like the engine's (child << 17 | day), the same
+    in every process."""
     rng = np.random.default_rng(0)
     sample = rng.integers(0, 1 << 16, rows, dtype=np.int64) << 17
     sample |= rng.integers(0, 1 << 12, rows, dtype=np.int64)
-    return sample
+    best = {True: float("inf"), False: float("inf")}
+    for _ in range(tries):
+        for ours in (False, True):
+            keys = sample.copy()
+            begin = time.perf_counter()
+            sort(keys) if ours else keys.sort()
+            best[ours] = min(best[ours], time.perf_counter() - begin)
+    return best[True] <= share * best[False]
