@@ -313,49 +313,53 @@ def shift_by_key(value: Vec, key: Vec, order: Vec, forward: bool, sequence: Sequ
 def _shifted_orders(value: Vec, sequence: Sequence, forward: bool) -> Vec:
     """The order of each row's previous (next) row, ``value`` being the order itself, as
     :meth:`Sequence.neighbour_orders` reads it block by block, written to the rows."""
-    n, m = len(value), sequence.rows.size
-    is_date = value.type == "date"
-    if m == n:  # every row is in the sequence: each is written
-        data, missing = np.empty_like(value.data), None if is_date else np.empty(n, dtype=bool)
-    else:
-        data = np.full(n, NAT, dtype=value.data.dtype) if is_date else value.data.copy()
-        missing = None if is_date else np.ones(n, dtype=bool)
-    positions = np.empty(block_rows(m), dtype=np.intp)
+    data, missing = _shift_targets(value, sequence.rows.size)
+    positions = np.empty(block_rows(sequence.rows.size), dtype=np.intp)
     for block, has, orders in sequence.neighbour_orders(forward):
         at = positions[:block.stop - block.start]  # the table's rows, by numpy's own index type: converted once
         at[...] = sequence.rows[block]
-        if is_date:  # NaT where there is none: (order - NaT) * has + NaT, wrapping
-            orders -= NAT
-            orders *= has
-            orders += NAT
-        else:
-            orders *= has
+        _keep_where(orders, has, value.type)
+        if missing is not None:
             put_at(missing, at, ~has)
         put_at(data, at, orders)
-    if is_date:
-        missing = data == NAT
-    return Vec(value.type, data, missing if missing.any() else None, value.categories)
+    return _shifted(value, data, missing)
 
 
 def _written(value: Vec, sequence: Sequence, has: np.ndarray, values: np.ndarray) -> Vec:
     """The shifted column: ``values`` (one per tie group) where ``has``, missing
     elsewhere, spread to the rows of each group; rows outside the sequence missing."""
-    n, m = len(value), sequence.rows.size
-    # by arithmetic rather than a masked write: several times as fast on a scattered mask
-    if value.type == "date":  # NaT marks the rows without one: one scatter, then one sequential pass
-        values = values.astype(np.int64, copy=False)  # a fresh array: changed in place
-        values -= NAT  # (value - NaT) * has + NaT, wrapping: the value where it has one, else NaT
+    _keep_where(values, has, value.type)  # the caller's fresh gather: changed in place
+    data, missing = _shift_targets(value, sequence.rows.size)
+    sequence.scatter(data, values)
+    if missing is not None:
+        sequence.scatter(missing, ~has)
+    return _shifted(value, data, missing)
+
+
+def _shift_targets(value: Vec, m: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The shifted column's data and missing mask to write ``m`` rows of the sequence into:
+    rows outside it (a key or order missing) stay missing. A date column has no mask: NaT
+    marks its missing days (one sequential pass after the scatter finds them)."""
+    n = len(value)
+    if value.type == "date":
+        return (np.empty_like(value.data) if m == n else np.full(n, NAT, dtype=value.data.dtype)), None
+    if m == n:  # every row is in the sequence: each is written
+        return np.empty_like(value.data), np.empty(n, dtype=bool)
+    return value.data.copy(), np.ones(n, dtype=bool)
+
+
+def _keep_where(values: np.ndarray, has: np.ndarray, value_type: str) -> None:
+    """``values`` where ``has``, else NaT (dates) or 0, in place, by arithmetic rather than a
+    masked write: several times as fast on a scattered mask."""
+    if value_type == "date":  # (value - NaT) * has + NaT, wrapping
+        values -= NAT
         values *= has
         values += NAT
-        data = np.empty_like(value.data) if m == n else np.full(n, NAT, dtype=value.data.dtype)
-        sequence.scatter(data, values)
-        missing = data == NAT
-        return Vec(value.type, data, missing if missing.any() else None, value.categories)
-    values = np.where(has, values, np.zeros((), dtype=values.dtype))
-    if m == n:  # every row is in the sequence: each is written
-        data, missing = np.empty_like(value.data), np.empty(n, dtype=bool)
     else:
-        data, missing = value.data.copy(), np.ones(n, dtype=bool)
-    sequence.scatter(data, values)
-    sequence.scatter(missing, ~has)
+        values *= has
+
+
+def _shifted(value: Vec, data: np.ndarray, missing: np.ndarray | None) -> Vec:
+    if missing is None:
+        missing = data == NAT
     return Vec(value.type, data, missing if missing.any() else None, value.categories)
