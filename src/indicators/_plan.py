@@ -96,8 +96,9 @@ class ReasonPass:
 
 def _reads_columns_only(expr: Expr, derived: set[str]) -> bool:
     """Whether a duration reads only the table's own columns and constants: no other call,
-    no derived column (which a plugin function may fail), so that counting it beside a
-    chain of filters can never fail the indicators reading that chain."""
+    none of the ``derived`` columns (which a plugin function may fail; the caller leaves
+    out those the chain reads already), so that counting it beside a chain of filters can
+    never fail the indicators reading that chain."""
     return all(not isinstance(node, (Call, Name)) or node is expr.node
                or (isinstance(node, Name) and node.name not in derived) for node in walk(expr.node))
 
@@ -194,8 +195,10 @@ def _room_in(passes: list[ReasonPass], key: Key, measure: Measure, of: Expr | No
         if key.where is not None and texts(planned.chain)[:1] != (key.where,):
             continue  # the rows the where keeps are not told apart in this pass
         durations = durations_taken(measure, of)
-        if not all(_reads_columns_only(d, derived) for d in durations):
-            return None
+        # a derived column the chain reads already gives the pass no new way to fail
+        unread = derived.difference(*(names_used(f.node) for f in planned.chain))
+        if not all(_reads_columns_only(d, unread) for d in durations):
+            continue
         have = texts(planned.durations)
         new = tuple(d for d in durations if texts((d,))[0] not in have)
         if planned.fits(bits + len(new)):
