@@ -138,7 +138,8 @@ class GroupedTableEvaluation(TableEvaluation):
         return value
 
     def rows_counted(self, rows: np.ndarray) -> np.ndarray:
-        """Each group's count of the rows of a mask, for every one of its periods."""
+        """Each group's count of the rows of a mask (or at row positions), for every one
+        of its periods."""
         per_group = np.bincount(self.codes[rows], minlength=self.n_groups)
         return np.repeat(per_group, self.total.periods.count)
 

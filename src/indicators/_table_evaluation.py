@@ -1138,16 +1138,19 @@ class TableEvaluation:
             date = placing(measure)
             column = self._date_column(date)
             if column is not None:  # a date column's missing mask says it: no pass over its days
-                undated = np.zeros(self.table.n_rows, bool) if column.missing is None else column.missing.copy()
+                if column.missing is None:
+                    return np.zeros(0, dtype=np.intp)
+                undated = column.missing
             else:
                 undated = self.days(date) == NAT
             placed_by = self.table.columns.get(date.text.strip())
             if placed_by is not None and placed_by.unreadable_rows is not None:
-                undated &= ~placed_by.unreadable_rows
+                undated = undated & ~placed_by.unreadable_rows
             at = np.flatnonzero(undated)  # usually few: the filters are evaluated on them alone
+            kept = np.ones(at.size, dtype=bool)
             for value in self._values_at(undated_filters(measure), at):
-                undated[at[~value.is_true()]] = False
-            return undated
+                kept &= value.is_true()
+            return at[kept]
 
         return self.shared(undated_key(measure), lambda: self.rows_counted(rows()))
 
@@ -1161,8 +1164,9 @@ class TableEvaluation:
                            lambda: self.rows_counted(rows()))
 
     def rows_counted(self, rows: np.ndarray) -> int:
-        """How many rows a mask holds (a data-quality count that no period places)."""
-        return int(np.count_nonzero(rows))
+        """How many rows a mask (or an array of row positions) holds: a data-quality count
+        that no period places."""
+        return int(np.count_nonzero(rows)) if rows.dtype == bool else int(rows.size)
 
     def negative_durations(self, measure: Measure, of: Expr | None = None) -> dict[str, np.ndarray]:
         """Rows in each window, kept by the measure's ``where``, for which a duration its
