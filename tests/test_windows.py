@@ -308,3 +308,20 @@ def test_the_least_recently_used_day_table_is_let_go_first(monkeypatch):
     _windows._day_table(place, 1000, 1099, ("third",))
     assert [("first",), ("third",)] == [key[0] for key in _windows._day_tables]
     assert [100, 100, 100] == made
+
+
+@given(st.integers(1, 20).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), max_size=300))))
+def test_mask_counts_are_each_periods_count_of_the_ranges_holding_it(case):
+    """Counted by value (up to 12 periods) or by byte (more), each period's count is the
+    number of ranges [lo, hi) that hold it."""
+    import numpy as np
+
+    from indicators._windows import mask_counts, period_masks
+
+    n_periods, ranges = case
+    lo = np.array([min(a, b) for a, b in ranges], dtype=np.int64)
+    hi = np.array([max(a, b) for a, b in ranges], dtype=np.int64)
+    naive = [sum(1 for a, b in zip(lo, hi) if a <= p < b) for p in range(n_periods)]
+    counts = mask_counts(period_masks(lo, hi), n_periods)
+    assert counts.dtype == np.int64 and naive == counts.tolist()

@@ -317,6 +317,7 @@ def merged_ranges(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: i
 
 _BYTE_BITS = (np.arange(256)[:, None] >> np.arange(8)) & 1  # byte value -> its 8 bits, lowest first
 MASK_PERIODS = 63  # periods a mask holds, as the bits of one uint64 (1 << 64 would overflow)
+WHOLE_MASK_PERIODS = 12  # masks of up to this many periods are counted by value (4,096 of them)
 
 
 def period_masks(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -340,8 +341,18 @@ def period_bits(flags: np.ndarray) -> np.ndarray:
 
 
 def mask_counts(masks: np.ndarray, n_periods: int) -> np.ndarray:
-    """How many of ``masks`` (uint64) have each period's bit set: each byte of them counted
-    in one histogram of its 256 values, whose bits then give eight periods' counts."""
+    """How many of ``masks`` (uint64, no bit past the periods') have each period's bit set:
+    up to :data:`WHOLE_MASK_PERIODS` periods, the masks counted in one histogram of their
+    values; else each byte of them in one histogram of its 256 values. The histogram's sums
+    by value then give each bit's count."""
+    if n_periods <= WHOLE_MASK_PERIODS:
+        # one read of the masks, not one a byte (a strided column, copied to count it)
+        by_mask = np.bincount(masks.astype(np.uint64, copy=False).view(np.int64), minlength=1 << n_periods)
+        low = min(n_periods, 8)
+        grid = by_mask.reshape(-1, 1 << low)  # a bit past the periods would show as rows too many
+        if grid.shape[0] == 1 << (n_periods - low):
+            return np.concatenate([grid.sum(axis=0) @ _BYTE_BITS[:1 << low, :low],
+                                   grid.sum(axis=1) @ _BYTE_BITS[:grid.shape[0], :n_periods - low]])
     by_byte = masks.astype("<u8", copy=False).view(np.uint8).reshape(-1, 8)
     counts = [np.bincount(by_byte[:, byte], minlength=256) @ _BYTE_BITS for byte in range((n_periods + 7) // 8)]
     return np.concatenate(counts)[:n_periods].astype(np.int64)
