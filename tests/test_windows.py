@@ -325,3 +325,18 @@ def test_mask_counts_are_each_periods_count_of_the_ranges_holding_it(case):
     naive = [sum(1 for a, b in zip(lo, hi) if a <= p < b) for p in range(n_periods)]
     counts = mask_counts(period_masks(lo, hi), n_periods)
     assert counts.dtype == np.int64 and naive == counts.tolist()
+
+
+def test_many_masks_are_counted_by_value_and_by_byte_alike():
+    """Enough masks for the histogram of their values (up to 14 periods) and for the one of
+    their bytes (more): each period's count is the ranges holding it."""
+    import numpy as np
+
+    from indicators._windows import mask_counts, period_masks
+
+    rng = np.random.default_rng(12)
+    for n_periods in range(1, 21):
+        lo = rng.integers(0, n_periods + 1, 20_000)
+        hi = np.maximum(lo, rng.integers(0, n_periods + 1, 20_000))
+        naive = [int(((lo <= p) & (p < hi)).sum()) for p in range(n_periods)]
+        assert naive == mask_counts(period_masks(lo, hi), n_periods).tolist()

@@ -317,7 +317,9 @@ def merged_ranges(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_periods: i
 
 _BYTE_BITS = (np.arange(256)[:, None] >> np.arange(8)) & 1  # byte value -> its 8 bits, lowest first
 MASK_PERIODS = 63  # periods a mask holds, as the bits of one uint64 (1 << 64 would overflow)
-WHOLE_MASK_PERIODS = 12  # masks of up to this many periods are counted by value (4,096 of them)
+# masks of up to this many periods (a run's months and the one before) are counted by
+# value, 16,384 values at most, when there are more than an eighth as many masks
+WHOLE_MASK_PERIODS = 14
 
 
 def period_masks(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -343,9 +345,9 @@ def period_bits(flags: np.ndarray) -> np.ndarray:
 def mask_counts(masks: np.ndarray, n_periods: int) -> np.ndarray:
     """How many of ``masks`` (uint64, no bit past the periods') have each period's bit set:
     up to :data:`WHOLE_MASK_PERIODS` periods, the masks counted in one histogram of their
-    values; else each byte of them in one histogram of its 256 values. The histogram's sums
-    by value then give each bit's count."""
-    if n_periods <= WHOLE_MASK_PERIODS:
+    values (where they are not far fewer than its bins); else each byte of them in one
+    histogram of its 256 values. The histogram's sums by value give each bit's count."""
+    if n_periods <= WHOLE_MASK_PERIODS and masks.size << 3 > 1 << n_periods:
         # one read of the masks, not one a byte (a strided column, copied to count it)
         by_mask = np.bincount(masks.astype(np.uint64, copy=False).view(np.int64), minlength=1 << n_periods)
         low = min(n_periods, 8)
