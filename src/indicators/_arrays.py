@@ -511,9 +511,16 @@ class SpanRanks:
             code = out[rows]
             self.before.take(word_at, out=code, mode="clip")
             code += _population(word)
-            code -= 1
-            if absent is not None:
-                code[word < (_ONE << top)] = absent
+            if absent is None:
+                code -= 1
+                continue
+            # the word's top bit is whether the value is there: the code where it is,
+            # ``absent`` where not, by arithmetic (a masked write of scattered rows costs
+            # several times as much)
+            there = np.right_shift(word, top, out=word).view(np.int64)
+            code -= 1 + absent
+            code *= there
+            code += absent
         return out
 
 
