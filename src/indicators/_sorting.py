@@ -48,11 +48,13 @@ _ROW_BYTES = 256 * 8
 _BLOCK_ROWS = 1 << 16  # keys offset at a time, in a reused buffer
 _CALIBRATION_ROWS = {False: 1 << 15, True: 1 << 18}  # keys measured, by whether the sorts are large
 _CLEARLY_FASTER = 0.85  # buckets are used where they take at most this share of np.sort's time
-_measured: dict[bool, bool] = {}  # whether buckets are faster, by whether the sorts are large
-_measuring = {False: threading.Lock(), True: threading.Lock()}  # a small sort never waits for the large measurement
 _MERGED_RUNS_FASTER = 0.9  # merged runs are used where they take at most this share of np.sort's time
-_merged_runs_measured: list[bool] = []  # whether merged runs are faster, once measured
-_measuring_merged_runs = threading.Lock()
+_MERGED_RUNS = "merged runs"
+# whether a way of sorting measures faster here, once per process, by kind: buckets for
+# small (False) or large (True) sorts, or merged runs; a lock a kind, so that a small sort
+# never waits for the large measurement
+_measured: dict[bool | str, bool] = {}
+_measuring = {kind: threading.Lock() for kind in (False, True, _MERGED_RUNS)}
 
 
 def sort_integers(keys: np.ndarray) -> None:
@@ -72,9 +74,7 @@ def sort_integers(keys: np.ndarray) -> None:
 def _merged_runs_sort(keys: np.ndarray) -> None:
     """Sort contiguous 64-bit ``keys`` in place: each row of a network's width sorted (a
     view: in place), then numpy's stable sort merges the sorted rows as runs."""
-    width = _ROW_BYTES // keys.dtype.itemsize
-    whole = keys.size // width * width
-    keys[:whole].reshape(-1, width).sort(axis=1)
+    _sort_rows(keys, _ROW_BYTES // keys.dtype.itemsize)
     keys.sort(kind="stable")
 
 
@@ -83,11 +83,7 @@ def _merged_runs_pay() -> bool:
     measure faster than np.sort, once (about 6 ms here)."""
     if MERGED_RUNS_SORT is not None:
         return MERGED_RUNS_SORT
-    if not _merged_runs_measured:
-        with _measuring_merged_runs:
-            if not _merged_runs_measured:
-                _merged_runs_measured.append(_measure_merged_runs())
-    return _merged_runs_measured[0]
+    return _measured_once(_MERGED_RUNS, _measure_merged_runs)
 
 
 def _measure_merged_runs() -> bool:
@@ -182,11 +178,16 @@ def _bucketed_sort_pays(large: bool) -> bool:
         return BUCKETED_SORT
     if large and processors() >= 2:
         return False
-    if large not in _measured:
-        with _measuring[large]:
-            if large not in _measured:
-                _measured[large] = _measure(large)
-    return _measured[large]
+    return _measured_once(large, lambda: _measure(large))
+
+
+def _measured_once(kind: bool | str, measure: Callable[[], bool]) -> bool:
+    """``measure()`` for a kind of sort, the first time it is asked in this process."""
+    if kind not in _measured:
+        with _measuring[kind]:
+            if kind not in _measured:
+                _measured[kind] = measure()
+    return _measured[kind]
 
 
 def _measure(large: bool) -> bool:
