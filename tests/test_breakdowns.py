@@ -261,6 +261,41 @@ def test_partials_refuse_a_breakdown_rather_than_give_totals_only():
                                     by=["team"])
 
 
+def test_a_breakdown_whose_results_would_exceed_the_memory_budget_is_refused_before_counting(monkeypatch):
+    """A column with a value per child (a mistake for --by) would make a result per child,
+    indicator and month: refused up front, naming the column and how many results."""
+    from indicators._breakdowns import Breakdown
+
+    table = contact_table(["A"] * 2000)
+    table["child_id"] = list(range(2000))  # 2,000 groups: 2,001 results a month with the total
+    counted = []
+    monkeypatch.setattr(Breakdown, "count", lambda self, indicator: counted.append(indicator) or None)
+    with pytest.raises(indicators.ResourceError) as refused:
+        run(CONTACTS, {"contacts": table}, "2016-04", "2016-05", by=["child_id"], memory_budget=20 * 2**20)
+    message = str(refused.value)
+    assert "a breakdown by 'child_id' into 2,000 groups (4,002 results: 1 indicator by 2 months" in message
+    assert "over the memory budget of 20.0 MiB" in message and "fewer values" in message
+    assert counted == []  # refused before any indicator was counted
+    monkeypatch.undo()
+    results = run(CONTACTS, {"contacts": table}, "2016-05", by=["child_id"], memory_budget=20 * 2**20)
+    assert len(results) == 2001 and results.groups()[-1] == {"child_id": 1999}
+
+
+def test_the_command_line_refuses_a_breakdown_over_the_budget_in_one_message(tmp_path, capsys):
+    from indicators._cli import main
+
+    (tmp_path / "pack.toml").write_text(CONTACTS)
+    write_contacts(tmp_path, "".join(f"2016-05-02,2016-05-03,team {i}\n" for i in range(300)))
+    args = ["evaluate", str(tmp_path / "pack.toml"), "--data", str(tmp_path), "--from", "2016-05",
+            "--to", "2016-05", "--quiet", "--by", "team"]
+    assert main(args + ["--memory-budget", "1MiB"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: a breakdown by 'team' into 300 groups (301 results")
+    assert "Traceback" not in captured.err
+    assert main(args + ["--memory-budget", "2MiB"]) == 0
+
+
 def write_contacts(folder, rows: str) -> None:
     (folder / "contacts.csv").write_text("received_on,decided_on,team\n" + rows)
 

@@ -23,6 +23,7 @@ from ._dates import to_iso
 from ._errors import DataError, PluginError, Problem, ResourceError
 from ._figures import empty_figures, indicator_figures
 from ._judgement import judge
+from ._memory import BYTES_PER_RESULT
 from ._notes import Counted, accounting, duplicate_notes, indicator_notes
 from ._pack import AGGREGATE_KINDS, Indicator, Lookup, Measure
 from ._pairs import PairFrame
@@ -165,6 +166,7 @@ class Breakdown:
         self.by = tuple(by)
         tables = _tables_broken_down(run, self.by)
         self.groups, codes = _group_codes(run, self.by, tables)
+        _within_budget(run, self.by, len(self.groups))
         grouped = GroupedPeriods(run.periods, len(self.groups))
         self.periods = grouped  # what the engine's counts of a run read: run.periods and run.tables
         self.tables = {name: GroupedTableEvaluation(run.tables[name], codes[name], grouped) for name in tables}
@@ -208,6 +210,23 @@ class Breakdown:
                                            for side, accounted in rows.items()},
                 group=group))
         return out
+
+
+def _within_budget(run: Run, by: tuple[str, ...], n_groups: int) -> None:
+    """Refuse, before anything is counted, a breakdown whose result records would take
+    more memory than the run's budget (a column with a value per child makes millions)."""
+    n_indicators, n_months = len(run.pack.indicators), run.periods.count - 1  # period 0 has no results
+    n_results = n_indicators * n_months * (n_groups + 1)
+    run.within_budget(
+        BYTES_PER_RESULT * n_results,
+        f"a breakdown by {', '.join(map(repr, by))} into {n_groups:,} groups ({n_results:,} results: "
+        f"{_plural(n_indicators, 'indicator')} by {_plural(n_months, 'month')} by the total and each group)",
+        "break down by a column with fewer values (a team, a locality, an age band) or evaluate fewer "
+        "indicators (the rows behind one figure are listed by explain)")
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def check_by(by: Any) -> tuple[str, ...]:

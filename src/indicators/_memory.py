@@ -18,6 +18,9 @@ def machine_memory_budget() -> int:
 DEFAULT_MEMORY_BUDGET = machine_memory_budget()
 BYTES_PER_PAIR = 48  # a (row, period) pair while pairs are made, and a few values evaluated on it
 GRID_COPIES = 5  # a key x period grid is built through about five arrays of its size
+# a result record of a breakdown: about 2 KiB held in the results, and 4 more while the
+# records are written out (to_records, JSON): measured on the demo data by child_id
+BYTES_PER_RESULT = 6 * 1024
 
 
 def size_text(n_bytes: float) -> str:

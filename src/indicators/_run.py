@@ -211,12 +211,14 @@ class Run:
         # indicator failed before asking for it): not begun, or let go if done
         self.background.drop([key for key, tables in self._read_beside.items() if tables & released])
 
-    def within_budget(self, n_bytes: float, what: str) -> None:
-        """Refuse, before it begins, work that would take more memory than the budget."""
+    def within_budget(self, n_bytes: float, what: str,
+                      instead: str = "evaluate fewer months or a narrower window") -> None:
+        """Refuse, before it begins, work that would take more memory than the budget; the
+        message suggests ``instead`` or raising the budget."""
         if self.memory_budget is not None and n_bytes > self.memory_budget:
             raise ResourceError(
                 f"{what} would take about {size_text(n_bytes)} of memory, over the memory budget of "
-                f"{size_text(self.memory_budget)}; evaluate fewer months or a narrower window, or raise "
+                f"{size_text(self.memory_budget)}; {instead}, or raise "
                 "the budget (evaluate(..., memory_budget=BYTES), --memory-budget SIZE)")
 
     def lookup_grid(self, lookup: Lookup, measure: Measure) -> KeyGrid:
