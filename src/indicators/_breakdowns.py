@@ -219,7 +219,7 @@ def _within_budget(run: Run, by: tuple[str, ...], n_groups: int) -> None:
     n_results = n_indicators * n_months * (n_groups + 1)
     run.within_budget(
         BYTES_PER_RESULT * n_results,
-        f"a breakdown by {', '.join(map(repr, by))} into {n_groups:,} groups ({n_results:,} results: "
+        f"a breakdown by {', '.join(map(repr, by))} into {_plural(n_groups, 'group')} ({n_results:,} results: "
         f"{_plural(n_indicators, 'indicator')} by {_plural(n_months, 'month')} by the total and each group)",
         "break down by a column with fewer values (a team, a locality, an age band) or evaluate fewer "
         "indicators (the rows behind one figure are listed by explain)")
