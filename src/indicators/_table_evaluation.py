@@ -19,10 +19,11 @@ import attrs
 import numpy as np
 
 from ._arrays import block_rows, dense_codes, positions, present_extremes, repeated_rows, row_chunks, unique
-from ._dates import NAT
+from ._dates import NAT, TABLE_FIRST_DAY, TABLE_LAST_DAY
+from ._duration_codes import DurationCodes
 from ._errors import INDICATOR_FAILURES
 from ._evaluator import Context, evaluate as evaluate_node, sorts_read
-from ._expressions import PERIOD_VARIABLES, SHIFT_FUNCTIONS, Call, Name, Node, names_used, to_text, walk
+from ._expressions import PERIOD_VARIABLES, SHIFT_FUNCTIONS, Binary, Call, Literal, Name, Node, names_used, to_text, walk
 from ._functions import engine_calls_only
 from ._memory import BYTES_PER_PAIR
 from ._pack import Expr, Lookup, Measure
@@ -869,6 +870,10 @@ class TableEvaluation:
         return buckets, self.periods.month_placer(days, placement[2], self.day_span(source.date))
 
     def _count_pass(self, measure: Measure, planned: ReasonPass, by_months: bool) -> PassCounts:
+        by_sums = self._duration_codes(measure, planned) if by_months else None
+        if by_sums is not None:  # the same codes from two lookups and a sum a row
+            return self._count_by_months(measure, planned, by_sums.fill_codes, by_sums.fill_buckets,
+                                         (True,) * len(planned.durations))
         chain, durations = planned.chain, planned.durations
         values = self._block_values((*chain, *durations))
         missing = [self.vec(name) for name in planned.missing]
@@ -926,15 +931,76 @@ class TableEvaluation:
             codes += on
 
         if by_months:
-            buckets, fill_buckets = self.pass_buckets(measure)
-            counts = coded_bucket_counts(buckets, fill, n_reasons << n_bits, self.run.periods.n_months * self.n_groups,
-                                         fill_buckets)
-            if fill_buckets is not None:  # the pass has placed every row: the next one reads them
-                self.work.offer(MonthBuckets(pass_placement(measure)), buckets)
-        else:
-            lo, hi = self.placement(measure)
-            counts = coded_range_counts(lo, hi, fill, n_reasons << n_bits, self.periods.count)
+            return self._count_by_months(measure, planned, fill, None, numeric)
+        lo, hi = self.placement(measure)
+        counts = coded_range_counts(lo, hi, fill, n_reasons << n_bits, self.periods.count)
         return PassCounts(counts.reshape(1 << n_bits, n_reasons, -1), tuple(numeric))
+
+    def _count_by_months(self, measure: Measure, planned: ReasonPass, fill_codes: Callable[[slice, np.ndarray], None],
+                         fill_buckets: Callable[[slice, np.ndarray], None] | None, numeric: Sequence[bool]
+                         ) -> PassCounts:
+        """An event pass's codes (``fill_codes``) counted by month bucket: the buckets made
+        already, or written by ``fill_buckets`` where given, else by the month lookup as the
+        pass reads the dates' blocks, and kept for the next pass."""
+        buckets, place = self.pass_buckets(measure)
+        offered = place is not None
+        if fill_buckets is None:
+            fill_buckets = place
+        elif not offered:  # the buckets made already are shared: not written over
+            buckets = np.empty_like(buckets)
+        n_reasons, n_bits = planned.n_reasons, planned.n_bits
+        counts = coded_bucket_counts(buckets, fill_codes, n_reasons << n_bits,
+                                     self.run.periods.n_months * self.n_groups, fill_buckets)
+        if offered:  # the pass has placed every row: the next one reads them
+            self.work.offer(MonthBuckets(pass_placement(measure)), buckets)
+        return PassCounts(counts.reshape(1 << n_bits, n_reasons, -1), tuple(numeric))
+
+    def _duration_codes(self, measure: Measure, planned: ReasonPass) -> DurationCodes | None:
+        """For an event pass (of the whole table) whose one filter compares ``days()`` or
+        ``working_days()`` of two dates, one of them the pass's own, with a whole number,
+        noting nothing but that duration's sign: what works out its buckets and codes from
+        two table lookups and a sum a row (:mod:`._duration_codes`); else None. Only for
+        two of the table's date columns whose present days lie from 1970-01-02 on, in a
+        table of days no longer than the table has rows, as the month lookup's."""
+        chain, durations = planned.chain, planned.durations
+        if (len(chain) != 1 or planned.missing or self.n_groups != 1 or type(self.periods) is not _windows.Periods
+                or not isinstance(measure.date.node, Name)):
+            return None
+        node = chain[0].node
+        if not (isinstance(node, Binary) and isinstance(node.right, Literal) and node.right.type == "int"
+                and DurationCodes.fits(node.op, node.right.value) and isinstance(node.left, Call)):
+            return None
+        call = node.left
+        function = self.run.functions.get(call.name)
+        if (function is None or not function.builtin or call.name not in ("days", "working_days") or call.kwargs
+                or not all(isinstance(arg, Name) for arg in call.args)
+                or any(to_text(expr.node) != to_text(call) for expr in durations)):
+            return None
+        placed_name = measure.date.node.name
+        names = [arg.name for arg in call.args]
+        if placed_name not in names:
+            return None
+        columns = [self.table.columns.get(name) for name in names]
+        if not all(column is not None and column.type == "date" for column in columns):
+            return None  # a derived date would be copied with NaT where missing, and scanned
+        spans = [column.extremes() for column in columns]
+        if not all(span is None or (0 < span[0] and span[1] <= TABLE_LAST_DAY) for span in spans):
+            return None
+        days = [column.data for column in columns]  # NaT is a date column's missing cell
+        highest = max((span[1] for span in spans if span is not None), default=0)
+        if highest >= self.table.n_rows:  # tables longer than the column: the expression's way
+            return None
+        placed_first = names[0] == placed_name
+        placed = days[0] if placed_first else days[1]
+        since = pass_placement(measure)[2]
+        month_of_day = self.periods.month_table(since, highest)
+        if call.name == "working_days":
+            count_of_day = self.calendar.cumulative_working_days[-TABLE_FIRST_DAY:][:highest + 1]
+        else:
+            count_of_day = np.arange(highest + 1, dtype=np.int64)
+        return DurationCodes(placed, days[1] if placed_first else days[0], month_of_day, count_of_day, placed_first,
+                             node.op, node.right.value, self.run.periods.n_months, planned.n_reasons,
+                             with_sign=bool(durations))
 
     def _block_values(self, exprs: Sequence[Expr]) -> Callable[[slice], list[Vec]]:
         """The values of row-level expressions on a block of rows. Those no other step has

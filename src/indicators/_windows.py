@@ -120,6 +120,11 @@ class Periods:
         lookup = self._month_lookup(days, since, span)
         return lambda rows, out: lookup.into(days[rows], (out,))
 
+    def month_table(self, since: int | None, last: int) -> np.ndarray:
+        """The bucket of :meth:`place_months` of each day 0 .. ``last``, entry 0 a missing
+        day's (NaT): read-only, kept between runs as a month lookup's table."""
+        return _day_table(lambda d: (self._month_bucket(d, since),), 0, last, (self.key, "months", since))[0]
+
     def _month_lookup(self, days: np.ndarray, since: int | None, span: tuple[int, int] | None) -> DayLookup:
         return DayLookup(days, lambda d: (self._month_bucket(d, since),), span, (self.key, "months", since))
 
