@@ -9,10 +9,10 @@ radix sort of 16-bit bucket numbers), then sort rows of a network's width twice,
 second time half a row along. The sorted array is the same either way.
 
 Which way is used, measured once per process on keys like the engine's the first time a
-sort of that size is asked for: sorts of 4,096 to 131,071 keys (which fit the cache; the
-keys ordered by bucket in one piece) by buckets where that measures clearly faster; larger
-ones (ordered by bucket block by block in the cache) only where the process also has one
-processor. With two, the large bucketed sorts' extra memory traffic slowed the
+sort of that size is asked for: sorts of 4,096 to 131,071 keys by buckets where that
+measures clearly faster; larger ones only where the process also has one processor. The
+keys are ordered by bucket in one piece up to 524,287 of them, block by block in the cache
+past that. With two, the large bucketed sorts' extra memory traffic slowed the
 evaluation's own thread beside them as much as they gained (``benchmarks/bucketed_sort.py``,
 docs/performance.md). There a large sort of 64-bit keys may go by merged runs instead:
 rows of the network's width sorted, then numpy's stable sort (a timsort), which finds them
@@ -32,9 +32,12 @@ from ._background import processors
 
 # Sorts of fewer keys than this are one np.sort: its calls cost less than the buckets'.
 BUCKETED_SORT_ROWS = 1 << 12
-# Sorts of this many keys or more order them by bucket block by block, and go by buckets
-# only with one processor; fewer are ordered in one piece, which fits the cache.
+# Sorts of this many keys or more go by buckets only with one processor.
 LARGE_SORT_ROWS = 1 << 17
+# Sorts by buckets of this many keys or more order them by bucket block by block in the
+# cache; fewer are ordered in one piece (one stable argsort of their buckets: 2.4 ms less
+# for the yardstick's eight with one processor than block by block, 2026-12-05).
+ONE_PIECE_SORT_ROWS = 1 << 19
 # None: by buckets where they measure faster here (large sorts: and with one processor);
 # True or False: always (tests set these).
 BUCKETED_SORT: bool | None = None
@@ -134,10 +137,10 @@ def _bucketed_sort(keys: np.ndarray) -> None:
 
 def _by_buckets(keys: np.ndarray, buckets: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """``keys`` stably ordered by bucket: by a radix sort of their 16-bit buckets, in one
-    piece below :data:`LARGE_SORT_ROWS` keys, else a block at a time in the cache, each
+    piece below :data:`ONE_PIECE_SORT_ROWS` keys, else a block at a time in the cache, each
     block's keys written after the keys of their buckets from earlier blocks (no
     permutation of all the keys is made)."""
-    if keys.size < LARGE_SORT_ROWS:
+    if keys.size < ONE_PIECE_SORT_ROWS:
         return keys.take(np.argsort(buckets, kind="stable"))
     bucketed = np.empty_like(keys)
     after = np.cumsum(counts) - counts  # where each bucket's next key goes
