@@ -63,8 +63,7 @@ def main() -> None:
     args = yardstick_arguments(__doc__, size=60, repeat=21)
     print(f"this process sorts by buckets (as measured): {_sorting.BUCKETED_SORT_ROWS:,} to "
           f"{_sorting.LARGE_SORT_ROWS - 1:,} keys {_sorting._bucketed_sort_pays(False)}, more "
-          f"{_sorting._bucketed_sort_pays(True)}"
-          + ("" if one_processor else " (with two processors or more, more are one np.sort unmeasured)"))
+          f"{_sorting._bucketed_sort_pays(True)}")
     for name, keys in sort_keys(args.size).items():
         times = in_turns({"one np.sort": sort_with(keys, False), "by buckets": sort_with(keys, True)}, args.repeat)
         one, buckets = (statistics.median(times[k]) * 1000 for k in ("one np.sort", "by buckets"))

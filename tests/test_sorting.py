@@ -98,11 +98,10 @@ def test_a_bucketed_sort_of_many_keys_equals_numpys(monkeypatch, shape, n):
 
 
 def test_which_sort_is_faster_is_measured_once_per_kind_of_sort(monkeypatch):
-    """With one processor, the first sort of each kind (not large, large) measures which
-    way is faster here; later ones reuse it. A sort of few keys measures nothing."""
+    """The first sort of each kind (not large, large) measures which way is faster here;
+    later ones reuse it. A sort of few keys measures nothing."""
     measured = []
     monkeypatch.setattr(_sorting, "BUCKETED_SORT", None)
-    monkeypatch.setattr(_sorting, "processors", lambda: 1)
     monkeypatch.setattr(_sorting, "_measured", {})
     monkeypatch.setattr(_sorting, "_measure", lambda large: measured.append(large) or True)
     small = np.arange(10, dtype=np.int64)[::-1].copy()
@@ -116,13 +115,14 @@ def test_which_sort_is_faster_is_measured_once_per_kind_of_sort(monkeypatch):
     assert measured == [False, True]
 
 
-def test_with_two_processors_a_large_sort_never_goes_by_buckets(monkeypatch):
-    """Where the evaluation has a thread beside it, large sorts never go by buckets,
-    unmeasured; smaller ones go by buckets where they measure faster."""
+@pytest.mark.parametrize("large_faster", [False, True])
+def test_a_large_sort_goes_by_buckets_where_they_measure_faster(monkeypatch, large_faster):
+    """Large sorts go by buckets where their own measurement says buckets are faster,
+    whatever the number of processors; small ones follow theirs."""
     monkeypatch.setattr(_sorting, "BUCKETED_SORT", None)
-    monkeypatch.setattr(_sorting, "processors", lambda: 2)
+    monkeypatch.setattr(_sorting, "MERGED_RUNS_SORT", False)
     monkeypatch.setattr(_sorting, "_measured", {})
-    monkeypatch.setattr(_sorting, "_measure", lambda large: not large or pytest.fail("measured"))
+    monkeypatch.setattr(_sorting, "_measure", lambda large: large_faster if large else True)
     bucketed = []
     real = _sorting._bucketed_sort
     monkeypatch.setattr(_sorting, "_bucketed_sort", lambda keys: bucketed.append(keys.size) or real(keys))
@@ -131,7 +131,7 @@ def test_with_two_processors_a_large_sort_never_goes_by_buckets(monkeypatch):
         expected = np.sort(keys)
         sort_integers(keys)
         assert np.array_equal(keys, expected)
-    assert bucketed == [_sorting.BUCKETED_SORT_ROWS]
+    assert bucketed == ([_sorting.LARGE_SORT_ROWS] if large_faster else []) + [_sorting.BUCKETED_SORT_ROWS]
 
 
 @pytest.mark.parametrize("large", [False, True])
@@ -150,12 +150,12 @@ def test_a_sort_by_merged_runs_equals_numpys(keys, row_bytes):
     assert keys.tolist() == expected.tolist()
 
 
-def test_with_two_processors_a_large_sort_of_64_bit_keys_goes_by_merged_runs_where_faster(monkeypatch):
-    """Large sorts of contiguous 64-bit keys go by merged runs where they measure faster,
-    measured once; 32-bit keys, keys not contiguous and small sorts do not."""
+def test_a_large_sort_of_64_bit_keys_not_by_buckets_goes_by_merged_runs_where_faster(monkeypatch):
+    """Where buckets measure no faster, large sorts of contiguous 64-bit keys go by merged
+    runs where those measure faster, measured once; 32-bit keys, keys not contiguous and
+    small sorts do not."""
     monkeypatch.setattr(_sorting, "BUCKETED_SORT", None)
-    monkeypatch.setattr(_sorting, "processors", lambda: 2)
-    monkeypatch.setattr(_sorting, "_measured", {False: False})
+    monkeypatch.setattr(_sorting, "_measured", {False: False, True: False})
     measured, merged = [], []
     monkeypatch.setattr(_sorting, "_measure_merged_runs", lambda: measured.append(1) or True)
     real = _sorting._merged_runs_sort

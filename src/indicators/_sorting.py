@@ -9,15 +9,18 @@ radix sort of 16-bit bucket numbers), then sort rows of a network's width twice,
 second time half a row along. The sorted array is the same either way.
 
 Which way is used, measured once per process on keys like the engine's the first time a
-sort of that size is asked for: sorts of 4,096 to 131,071 keys by buckets where that
-measures clearly faster; larger ones only where the process also has one processor. The
-keys are ordered by bucket in one piece up to 524,287 of them, block by block in the cache
-past that. With two, the large bucketed sorts' extra memory traffic slowed the
-evaluation's own thread beside them as much as they gained (``benchmarks/bucketed_sort.py``,
-docs/performance.md). There a large sort of 64-bit keys may go by merged runs instead:
-rows of the network's width sorted, then numpy's stable sort (a timsort), which finds them
-as runs and merges them, where that measures faster than np.sort (about 0.85 of its time
-here), moving each key no more than its merges do.
+sort of that size is asked for: sorts of 4,096 keys or more by buckets where that measures
+clearly faster, small (up to 131,071 keys) and large ones measured apart. The keys are
+ordered by bucket in one piece up to 524,287 of them, block by block in the cache past
+that. Until 2026-12-05 large sorts went by buckets only with one processor: with two, their
+extra memory traffic once slowed the evaluation's own thread beside them as much as they
+gained. Measured again with the engine of 2026-12-05, they gain with two processors too,
+most when another program keeps one of them busy (``benchmarks/bucketed_sort.py``,
+docs/performance.md). Where buckets do not measure faster,
+a large sort of 64-bit keys may go by merged runs instead: rows of the network's width
+sorted, then numpy's stable sort (a timsort), which finds them as runs and merges them,
+where that measures faster than np.sort (about 0.85 of its time here), moving each key no
+more than its merges do.
 """
 
 from __future__ import annotations
@@ -28,17 +31,15 @@ from typing import Callable
 
 import numpy as np
 
-from ._background import processors
-
 # Sorts of fewer keys than this are one np.sort: its calls cost less than the buckets'.
 BUCKETED_SORT_ROWS = 1 << 12
-# Sorts of this many keys or more go by buckets only with one processor.
+# Sorts of this many keys or more are large: whether buckets pay is measured on large keys.
 LARGE_SORT_ROWS = 1 << 17
 # Sorts by buckets of this many keys or more order them by bucket block by block in the
 # cache; fewer are ordered in one piece (one stable argsort of their buckets: 2.4 ms less
 # for the yardstick's eight with one processor than block by block, 2026-12-05).
 ONE_PIECE_SORT_ROWS = 1 << 19
-# None: by buckets where they measure faster here (large sorts: and with one processor);
+# None: by buckets where they measure faster here;
 # True or False: always (tests set these).
 BUCKETED_SORT: bool | None = None
 # None: large sorts of 64-bit keys not by buckets go by merged runs where those measure
@@ -173,14 +174,9 @@ def _sort_rows(keys: np.ndarray, width: int) -> None:
 
 def _bucketed_sort_pays(large: bool) -> bool:
     """Whether sorts (``large`` ones or not) go by buckets in this process: where they
-    measure clearly faster, and large ones only with one processor. With two or more,
-    the evaluation and the thread beside it share the memory's bandwidth, and a large
-    bucketed sort's extra traffic (every key moved three times more) cost the evaluation
-    what it saved (docs/performance.md)."""
+    measure clearly faster, with any number of processors (docs/performance.md)."""
     if BUCKETED_SORT is not None:
         return BUCKETED_SORT
-    if large and processors() >= 2:
-        return False
     return _measured_once(large, lambda: _measure(large))
 
 
