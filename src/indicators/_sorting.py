@@ -16,11 +16,10 @@ that. Until 2026-12-05 large sorts went by buckets only with one processor: with
 extra memory traffic once slowed the evaluation's own thread beside them as much as they
 gained. Measured again with the engine of 2026-12-05, they gain with two processors too,
 most when another program keeps one of them busy (``benchmarks/bucketed_sort.py``,
-docs/performance.md). Where buckets do not measure faster,
-a large sort of 64-bit keys may go by merged runs instead: rows of the network's width
-sorted, then numpy's stable sort (a timsort), which finds them as runs and merges them,
-where that measures faster than np.sort (about 0.85 of its time here), moving each key no
-more than its merges do.
+docs/performance.md). Where buckets do not measure faster, a large sort of 64-bit keys may
+go by merged runs instead: rows of the network's width sorted, then numpy's stable sort (a
+timsort), which finds them as runs and merges them, where that measures faster than
+np.sort (about 0.85 of its time here), moving each key no more than its merges do.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ import numpy as np
 
 # Sorts of fewer keys than this are one np.sort: its calls cost less than the buckets'.
 BUCKETED_SORT_ROWS = 1 << 12
-# Sorts of this many keys or more are large: whether buckets pay is measured on large keys.
+# Sorts of this many keys or more are large: whether buckets pay for them is measured apart.
 LARGE_SORT_ROWS = 1 << 17
 # Sorts by buckets of this many keys or more order them by bucket block by block in the
 # cache; fewer are ordered in one piece (one stable argsort of their buckets: 2.4 ms less
@@ -50,7 +49,9 @@ MERGED_RUNS_SORT: bool | None = None
 # (x86-simd-sort's limit: 256 64-bit keys, 512 32-bit ones).
 _ROW_BYTES = 256 * 8
 _BLOCK_ROWS = 1 << 16  # keys offset at a time, in a reused buffer
-_CALIBRATION_ROWS = {False: 1 << 15, True: 1 << 18}  # keys measured, by whether the sorts are large
+# keys measured, by whether the sorts are large: a large sort as small as it comes (its buckets
+# took 0.35 of np.sort's time here, against 0.41 to 0.50 on 262,144 keys, measured in half the time)
+_CALIBRATION_ROWS = {False: 1 << 15, True: LARGE_SORT_ROWS}
 _CLEARLY_FASTER = 0.85  # buckets are used where they take at most this share of np.sort's time
 _MERGED_RUNS_FASTER = 0.9  # merged runs are used where they take at most this share of np.sort's time
 _MERGED_RUNS = "merged runs"
@@ -192,7 +193,7 @@ def _measured_once(kind: bool | str, measure: Callable[[], bool]) -> bool:
 def _measure(large: bool) -> bool:
     """Whether sorting by buckets is clearly faster here than one np.sort, on packed keys
     like the engine's (child << 17 | day), best of two (large) or three tries each (about
-    50 and 4 ms here)."""
+    20 and 4 ms here)."""
     return _sorts_faster(_bucketed_sort, _CALIBRATION_ROWS[large], 2 if large else 3, _CLEARLY_FASTER)
 
 
