@@ -9,6 +9,7 @@ from typing import Iterator, Mapping
 
 import numpy as np
 
+from ._allocator import keep_freed_arrays
 from ._arrays import distinct_per_group
 from ._background import MIN_BACKGROUND_ROWS, NOTHING_BESIDE, Background, processors
 from ._derived import sort_codes
@@ -35,6 +36,7 @@ class Run:
     def __init__(self, pack: Pack, tables: dict[str, Table], periods: Periods, calendar,
                  functions: Mapping[str, Function], function_time_limit: float | None = DEFAULT_TIME_LIMIT,
                  memory_budget: int | None = DEFAULT_MEMORY_BUDGET) -> None:
+        keep_freed_arrays()  # the arrays this run frees, kept for the next (:mod:`._allocator`)
         self.pack = pack
         self.periods = periods
         self.calendar = calendar
