@@ -46,8 +46,9 @@ _SCRIPT = textwrap.dedent("""
 
 
 def _faults_making_arrays_again(how: str) -> int:
-    # glibc's own thresholds: a MALLOC_* setting would fix them
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("MALLOC_")}
+    # glibc's own thresholds: a MALLOC_* or tunables setting would fix them
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith("MALLOC_") and name != "GLIBC_TUNABLES"}
     completed = subprocess.run([sys.executable, "-c", _SCRIPT, how], capture_output=True, text=True,
                                check=True, env=environment)
     return int(completed.stdout.split()[-1])
@@ -57,6 +58,7 @@ def _faults_making_arrays_again(how: str) -> int:
 def test_after_an_evaluation_the_memory_it_frees_is_reused_not_faulted_in_again():
     pages = 5 * 2 * 2**20 // 4096
     # the process as it starts: the freed 10 MiB went back, and is faulted in page by page
-    assert _faults_making_arrays_again("fresh") > pages // 2
+    if _faults_making_arrays_again("fresh") < pages // 2:
+        pytest.skip("this Python's start-up already frees blocks large enough to keep 10 MiB")
     # after an evaluation: made again from what the process kept
     assert _faults_making_arrays_again("evaluated") < pages // 10

@@ -26,14 +26,15 @@ it back at once.
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
 
 # glibc adapts its thresholds to freed blocks of up to 32 MiB on 64-bit machines; half that
-# holds an evaluation's temporaries of the yardstick's size 60 (about 10 MiB at a time)
+# makes the trim threshold 32 MiB, past the 10 MiB an evaluation frees at a time at the
+# yardstick's size 60
 ADAPTED_BLOCK_BYTES = 16 * 2**20
-_adapted: list[bool] = []  # one entry once the block was made in this process
 
 
 def runs_on_glibc() -> bool:
@@ -44,12 +45,10 @@ def runs_on_glibc() -> bool:
         return False
 
 
+@functools.cache
 def keep_freed_arrays() -> None:
     """Once per process, on glibc: let its malloc keep the memory an evaluation frees, as it
     does after any 16 MiB block was freed (module docstring)."""
-    if _adapted:
-        return
-    _adapted.append(True)
     if runs_on_glibc():
         # its own pages, freed at once untouched: no page is faulted in
         np.empty(ADAPTED_BLOCK_BYTES, dtype=np.uint8)
