@@ -17,6 +17,7 @@ import pytest
 import indicators
 import indicators._run
 from indicators import _background
+from indicators._arrays import BESIDE_BLOCK_FACTOR, CHUNK_ROWS, block_rows
 from indicators._background import Background
 from indicators._work import ColumnValues, Derived, DuplicateRows, LookupGrid, Shared
 
@@ -312,6 +313,44 @@ def test_work_done_beside_the_run_gives_what_the_run_would_find(monkeypatch, see
             ("contacts", "grid", "referrals_12m"), ("contacts", DuplicateRows())] == queued[0]
     assert expected == beside.get("contacts", "2017-01").notes["duplicate rows (contacts)"]
     assert alone.to_json() == beside.to_json()
+
+
+def test_a_grid_of_small_tables_is_worked_out_beside_the_run_begun_for_a_large_one(monkeypatch):
+    """The thread runs for the large contacts; a lookup grid over the small referrals alone
+    (measure and lookup) joins its queue, and gives what the run would find."""
+    pack_text = PACK + textwrap.dedent("""
+        [indicators.repeated]
+        title = "Referrals of children referred before in the year"
+        kind = "percentage"
+        table = "referrals"
+        date = "referred_on"
+        numerator = "referred_12m > 1"
+        polarity = "lower_is_better"
+
+        [indicators.repeated.lookups]
+        referred_12m = { table = "referrals", key = "child_id", date = "referred_on", window = "rolling_12", aggregate = "count" }
+        """)
+    pack = indicators.loads_pack(pack_text)
+    tables, _ = _tables(8)
+    tables["referrals"] = {name: column[:1000] for name, column in tables["referrals"].items()}
+    monkeypatch.setattr(indicators._run, "processors", lambda: 1)
+    alone = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+    queued = _beside_any_table(monkeypatch, done_first=True)
+    monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 2000)  # the contacts (3,040 rows) alone
+    beside = indicators.evaluate(pack, tables, "2017-01", "2017-01")
+    assert ("referrals", "grid", "referred_12m") in queued[0]
+    assert ("referrals", DuplicateRows()) not in queued[0]  # a small table's note stays in the run
+    assert alone.to_json() == beside.to_json()
+
+
+def test_jobs_beside_the_run_go_by_longer_blocks_than_the_callers_own():
+    """Fewer, longer numpy calls in the thread beside: it and the run wait less on each
+    other for Python's interpreter lock."""
+    background = Background([("beside", lambda: block_rows(10**9))])
+    background._thread.join()
+    assert CHUNK_ROWS * BESIDE_BLOCK_FACTOR == background.result("beside", lambda: pytest.fail("done beside"))
+    assert BESIDE_BLOCK_FACTOR > 1
+    assert CHUNK_ROWS == block_rows(10**9) == background.result("never queued", lambda: block_rows(10**9))
 
 
 def test_a_lookup_that_calls_a_plugin_function_is_worked_out_in_the_run(monkeypatch):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import threading
 from typing import Iterator
 
 import numpy as np
@@ -18,18 +19,37 @@ from ._sorting import sort_integers
 # scratch is reused, where a full-length temporary would cost its page faults as well.
 # Read at each call (tests set it to a few rows, to hold block-wise passes to whole ones).
 CHUNK_ROWS = 1 << 16
+# In the thread beside a run (:mod:`._background`) blocks are this many times as long. Each
+# numpy call there hands Python's interpreter lock to the run's thread and often waits to
+# take it back (about 60 waits of tens of microseconds in the yardstick's contacts note at
+# size 60); with fewer, longer calls the two threads wait on each other less than the
+# cache the longer blocks miss costs (docs/performance.md, "Afternoon 2026-12-05, later").
+BESIDE_BLOCK_FACTOR = 4
+_this_thread = threading.local()
 _SMALLEST = int(np.iinfo(np.int64).min)
 _LARGEST = int(np.iinfo(np.int64).max)
 
 
+def chunk_rows() -> int:
+    """Rows per block of a chunked pass in this thread: :data:`CHUNK_ROWS`, times
+    :data:`BESIDE_BLOCK_FACTOR` in the thread beside a run."""
+    return CHUNK_ROWS * getattr(_this_thread, "block_factor", 1)
+
+
+def beside_the_run() -> None:
+    """Mark the calling thread as the one beside a run: its chunked passes go by longer
+    blocks (:data:`BESIDE_BLOCK_FACTOR`)."""
+    _this_thread.block_factor = BESIDE_BLOCK_FACTOR
+
+
 def block_rows(n_rows: int) -> int:
     """Rows in the largest block of a chunked pass over ``n_rows`` rows."""
-    return min(n_rows, CHUNK_ROWS)
+    return min(n_rows, chunk_rows())
 
 
 def row_chunks(n_rows: int, size: int | None = None) -> Iterator[slice]:
     """Consecutive slices of at most ``size`` rows (a block) covering ``0 .. n_rows``."""
-    size = size or CHUNK_ROWS
+    size = size or chunk_rows()
     for begin in range(0, n_rows, size):
         yield slice(begin, min(begin + size, n_rows))
 
@@ -106,7 +126,7 @@ def smallest_marks_missing(values: np.ndarray, block: int | None = None
     one pass of cache-sized blocks: the mask and :func:`present_extremes` at the cost of
     one read of the column."""
     mask = np.empty(values.size, dtype=bool)
-    shifted = np.empty(min(values.size, block or CHUNK_ROWS), dtype=np.int64)
+    shifted = np.empty(min(values.size, block or chunk_rows()), dtype=np.int64)
     low, high, found = _LARGEST, _SMALLEST, False
     for rows in row_chunks(values.size, block):
         part, block = values[rows], mask[rows]

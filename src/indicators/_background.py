@@ -14,6 +14,8 @@ import os
 import threading
 from typing import Any, Callable, Hashable
 
+from ._arrays import beside_the_run
+
 # a table of fewer rows takes its note in a millisecond or two: starting a thread for it
 # would cost about as much as it saves
 MIN_BACKGROUND_ROWS = 100_000
@@ -45,6 +47,7 @@ class Background:
             self._thread.start()
 
     def _work(self) -> None:
+        beside_the_run()
         while True:
             with self._lock:
                 if not self._waiting:
