@@ -23,8 +23,10 @@ CHUNK_ROWS = 1 << 16
 # numpy call there hands Python's interpreter lock to the run's thread and often waits to
 # take it back (about 60 waits of tens of microseconds in the yardstick's contacts note at
 # size 60); with fewer, longer calls the two threads wait on each other less than the
-# cache the longer blocks miss costs (docs/performance.md, "Afternoon 2026-12-05, later").
-BESIDE_BLOCK_FACTOR = 4
+# cache the longer blocks miss costs. Twice as long gains what four times does, whose
+# buffers took the memory an evaluation adds at size 60 past half its input
+# (docs/performance.md, "Afternoon 2026-12-05, later").
+BESIDE_BLOCK_FACTOR = 2
 _this_thread = threading.local()
 _SMALLEST = int(np.iinfo(np.int64).min)
 _LARGEST = int(np.iinfo(np.int64).max)
