@@ -339,7 +339,6 @@ def test_a_grid_of_small_tables_is_worked_out_beside_the_run_begun_for_a_large_o
     monkeypatch.setattr(indicators._run, "MIN_BACKGROUND_ROWS", 2000)  # the contacts (3,040 rows) alone
     beside = indicators.evaluate(pack, tables, "2017-01", "2017-01")
     assert ("referrals", "grid", "referred_12m") in queued[0]
-    assert ("referrals", DuplicateRows()) not in queued[0]  # a small table's note stays in the run
     assert alone.to_json() == beside.to_json()
 
 

@@ -21,8 +21,8 @@ from ._sorting import sort_integers
 CHUNK_ROWS = 1 << 16
 # In the thread beside a run (:mod:`._background`) blocks are this many times as long. Each
 # numpy call there hands Python's interpreter lock to the run's thread and often waits to
-# take it back (about 60 waits of tens of microseconds in the yardstick's contacts note at
-# size 60); with fewer, longer calls the two threads wait on each other less than the
+# take it back (about 85 waits of tens of microseconds in the yardstick's contacts note at
+# size 60, with the usual blocks); with fewer, longer calls the two threads wait on each other less than the
 # cache the longer blocks miss costs. Twice as long gains what four times does, whose
 # buffers took the memory an evaluation adds at size 60 past half its input
 # (docs/performance.md, "Afternoon 2026-12-05, later").
